@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/** `switchboard serve` (default) and `switchboard migrate`. */
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import { bootstrapFirstAdmin, createServer } from './main.js';
+import { createLogger } from './shared/logger.js';
+import { ConflictError } from './shared/errors.js';
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`switchboard: ${error.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function migrate(config: Config): Promise<void> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await database.migrate();
+    process.stdout.write(`migrations applied (${database.kind})\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+  const server = await createServer(config, logger);
+  try {
+    const created = await bootstrapFirstAdmin(server, config);
+    if (created) printFirstAdmin(created.email, created.generatedPassword);
+  } catch (error) {
+    // Another node bootstrapped the same first admin at the same moment.
+    if (!(error instanceof ConflictError)) throw error;
+  }
+  await server.app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, host: config.host, database: server.database.kind }, 'switchboard listening');
+
+  let isStopping = false;
+  const stop = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function printFirstAdmin(email: string, password: string | undefined): void {
+  const lines = [
+    '',
+    '  Switchboard: first start. An administrator was created:',
+    `    email:    ${email}`,
+    password ? `    password: ${password}` : '    password: the one in SWITCHBOARD_ADMIN_PASSWORD',
+    password ? '  This password is shown only once. Sign in and change it (PUT /api/users/profile).' : '',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+const command = process.argv[2] ?? 'serve';
+const config = readConfig();
+const run = command === 'migrate' ? migrate : command === 'serve' ? serve : undefined;
+if (!run) {
+  process.stderr.write(`usage: switchboard [serve|migrate]\n`);
+  process.exit(2);
+} else {
+  run(config).catch((error: unknown) => {
+    process.stderr.write(`switchboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

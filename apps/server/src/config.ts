@@ -1,0 +1,144 @@
+/**
+ * The only reader of `process.env`. Parsed once, every bad variable reported together,
+ * the result typed and frozen. Each variable is documented in `.env.example`.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const booleanFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SWITCHBOARD_ADMIN_EMAIL: z.email().optional(),
+  SWITCHBOARD_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SWITCHBOARD_COMPANY_NAME: z.string().min(1).max(120).default('Switchboard'),
+  SIGNUP_ENABLED: booleanFromString.default(false),
+  TRUST_PROXY: booleanFromString.default(false),
+  CORS_ORIGINS: z.string().default(''),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
+  LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  SIP_DOMAIN: z.string().min(1).default('localhost'),
+  SIP_WSS_URL: z.url().optional(),
+  SIP_DEFAULT_TEMPLATE: z.enum(['webrtc', 'sip']).default('webrtc'),
+  SIP_ENDPOINT_CONTEXT: z.string().min(1).max(40).default('from-agents'),
+  SIP_WEBRTC_TRANSPORT: z.string().min(1).max(40).default('transport-wss'),
+  SIP_UDP_TRANSPORT: z.string().min(1).max(40).default('transport-udp'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly jwtSecret: string;
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly companyName: string;
+  readonly signupEnabled: boolean;
+  readonly trustProxy: boolean;
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly login: {
+    readonly maxAttemptsPerIp: number;
+    readonly maxAttemptsPerAccount: number;
+    readonly windowSeconds: number;
+  };
+  readonly sip: {
+    readonly domain: string;
+    readonly wssUrl: string;
+    readonly defaultTemplate: 'webrtc' | 'sip';
+    readonly context: string;
+    readonly webrtcTransport: string;
+    readonly udpTransport: string;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment. Throws ConfigError listing every bad variable at once.
+ * A missing JWT_SECRET is generated once into DATA_DIR so tokens survive restarts.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(process.cwd(), e.DATA_DIR);
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    jwtSecret: e.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
+    adminEmail: e.SWITCHBOARD_ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,
+    companyName: e.SWITCHBOARD_COMPANY_NAME,
+    signupEnabled: e.SIGNUP_ENABLED,
+    trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    login: {
+      maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      maxAttemptsPerAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
+      windowSeconds: e.LOGIN_WINDOW_SECONDS,
+    },
+    sip: {
+      domain: e.SIP_DOMAIN,
+      wssUrl: e.SIP_WSS_URL ?? `wss://${e.SIP_DOMAIN}:8089/ws`,
+      defaultTemplate: e.SIP_DEFAULT_TEMPLATE,
+      context: e.SIP_ENDPOINT_CONTEXT,
+      webrtcTransport: e.SIP_WEBRTC_TRANSPORT,
+      udpTransport: e.SIP_UDP_TRANSPORT,
+    },
+  });
+}
+
+function readOrCreateJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}

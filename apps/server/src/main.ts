@@ -1,0 +1,140 @@
+/**
+ * Composition root: configuration, database, services, HTTP. Nothing else constructs
+ * collaborators; tests build the same server through `createServer`.
+ */
+import { readFileSync } from 'node:fs';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { buildApp, type App } from './http/app.js';
+import {
+  argon2Hasher,
+  AuthRepository,
+  AuthService,
+  createJwtAccessTokens,
+  LoginThrottle,
+  registerAuthRoutes,
+  type PasswordHasher,
+} from './modules/auth/index.js';
+import { registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { newSecret } from './shared/ids.js';
+import type { Logger } from './shared/logger.js';
+
+export interface Server {
+  readonly app: App;
+  readonly database: DatabaseHandle;
+  readonly users: UsersService;
+  close(): Promise<void>;
+}
+
+export interface ServerOverrides {
+  /** An already-open embedded database (tests clone a migrated template). */
+  pglite?: PGlite;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+export async function createServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<Server> {
+  const clock = overrides.clock ?? systemClock;
+  const hasher = overrides.hasher ?? argon2Hasher;
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(overrides.pglite ? { pglite: overrides.pglite } : {}),
+  });
+  try {
+    await database.migrate();
+
+    const usersRepository = new UsersRepository(database.db);
+    const users = new UsersService({
+      repository: usersRepository,
+      hasher,
+      clock,
+      logger: logger.child({ module: 'users' }),
+      sip: config.sip,
+    });
+    const auth = new AuthService({
+      repository: new AuthRepository(database.db),
+      accounts: {
+        findAccountByEmail: (email) => usersRepository.findAccountByEmail(email),
+        findAccountById: (companyId, userId) => usersRepository.findAccountById(companyId, userId),
+        recordLogin: (actor, at) => usersRepository.recordLogin(actor, at),
+        invalidateTokensBefore: (actor, at) => usersRepository.invalidateTokensBefore(actor, at),
+        createCompanyWithAdmin: (input) => users.createCompanyWithAdmin(input),
+      },
+      hasher,
+      tokens: createJwtAccessTokens({ secret: config.jwtSecret, now: () => clock.now() }),
+      throttle: new LoginThrottle(
+        {
+          maxAttemptsPerIp: config.login.maxAttemptsPerIp,
+          maxFailuresPerAccount: config.login.maxAttemptsPerAccount,
+          windowMs: config.login.windowSeconds * 1000,
+        },
+        () => clock.now().getTime(),
+      ),
+      clock,
+      logger: logger.child({ module: 'auth' }),
+      signupEnabled: config.signupEnabled,
+    });
+
+    const app = await buildApp({
+      logger,
+      authenticator: auth,
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
+      version: VERSION,
+      readiness: [
+        {
+          name: 'database',
+          check: () => database.ping().then(() => 'up' as const),
+        },
+        { name: 'pbx', check: () => Promise.resolve('not_configured' as const) },
+      ],
+      routes: (typed) => {
+        registerAuthRoutes(typed, auth);
+        registerUsersRoutes(typed, users);
+      },
+    });
+
+    let isClosed = false;
+    return {
+      app,
+      database,
+      users,
+      async close() {
+        if (isClosed) return;
+        isClosed = true;
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface BootstrapResult {
+  email: string;
+  /** Only when it was generated: shown once, never stored in clear. */
+  generatedPassword: string | undefined;
+}
+
+/** On the very first start, creates the first company and its administrator. */
+export async function bootstrapFirstAdmin(server: Server, config: Config): Promise<BootstrapResult | undefined> {
+  if ((await server.users.countCompanies()) > 0) return undefined;
+  const email = config.adminEmail ?? 'admin@switchboard.local';
+  const generatedPassword = config.adminPassword ? undefined : newSecret(18);
+  await server.users.createCompanyWithAdmin({
+    companyName: config.companyName,
+    name: 'Administrator',
+    email,
+    password: config.adminPassword ?? generatedPassword ?? '',
+  });
+  return { email, generatedPassword };
+}

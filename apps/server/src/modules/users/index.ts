@@ -1,0 +1,4 @@
+export { UsersService, pickFreeExtension, type SipSettings } from './users.service.js';
+export { UsersRepository } from './users.repository.js';
+export { registerUsersRoutes } from './users.routes.js';
+export type { User, Device, DeviceCredentials, SipTemplate } from './users.js';

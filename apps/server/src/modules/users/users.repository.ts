@@ -1,0 +1,279 @@
+import { and, asc, count, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Db } from '../../db/client.js';
+import {
+  companies,
+  psAors,
+  psAuths,
+  psContacts,
+  psEndpoints,
+  sipDevices,
+  users,
+} from '../../db/schema/index.js';
+import type { Actor } from '../../shared/actor.js';
+import type { KeysetCursor } from '../../shared/pagination.js';
+import type { Account } from '../auth/index.js';
+import type { PjsipRows } from './sip-device.js';
+import type { Device, DeviceSummary, User, UserFilter } from './users.js';
+
+export type CompanyRow = typeof companies.$inferSelect;
+type UserRow = typeof users.$inferSelect;
+type DeviceRow = typeof sipDevices.$inferSelect;
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  // drizzle wraps driver errors; the PostgreSQL error is the cause (or the error itself).
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const candidate = e as { code?: unknown; constraint?: unknown };
+    if (candidate.code === PG_UNIQUE_VIOLATION) {
+      return constraint === undefined || candidate.constraint === constraint;
+    }
+  }
+  return false;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function afterCursor(createdAt: PgColumn, id: PgColumn, cursor: KeysetCursor | undefined): SQL {
+  if (!cursor) return sql`true`;
+  return or(gt(createdAt, cursor.createdAt), and(eq(createdAt, cursor.createdAt), gt(id, cursor.id))) ?? sql`true`;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (repo: UsersRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new UsersRepository(tx as unknown as Db)));
+  }
+
+  // ── companies ─────────────────────────────────────────────────────────────
+
+  async insertCompany(row: typeof companies.$inferInsert): Promise<CompanyRow> {
+    const [company] = await this.db.insert(companies).values(row).returning();
+    if (!company) throw new Error('insert returned no company');
+    return company;
+  }
+
+  /** Locks the company row: extension allocation for one company happens one at a time. */
+  async lockCompany(companyId: string): Promise<CompanyRow | undefined> {
+    const [company] = await this.db.select().from(companies).where(eq(companies.id, companyId)).for('update');
+    return company;
+  }
+
+  async countCompanies(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(companies);
+    return row?.n ?? 0;
+  }
+
+  // ── accounts (what auth reads) ────────────────────────────────────────────
+
+  async findAccountByEmail(email: string): Promise<Account | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.email, email));
+    return row && toAccount(row);
+  }
+
+  async findAccountById(companyId: string, userId: string): Promise<Account | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.companyId, companyId), eq(users.id, userId)));
+    return row && toAccount(row);
+  }
+
+  async recordLogin(actor: Actor, at: Date): Promise<void> {
+    await this.db
+      .update(users)
+      .set({ lastLoginAt: at })
+      .where(and(eq(users.companyId, actor.companyId), eq(users.id, actor.userId)));
+  }
+
+  async invalidateTokensBefore(actor: Actor, at: Date): Promise<void> {
+    await this.db
+      .update(users)
+      .set({ tokensValidAfter: at })
+      .where(and(eq(users.companyId, actor.companyId), eq(users.id, actor.userId)));
+  }
+
+  // ── users ─────────────────────────────────────────────────────────────────
+
+  async insertUser(row: typeof users.$inferInsert): Promise<void> {
+    await this.db.insert(users).values(row);
+  }
+
+  async updateUser(companyId: string, userId: string, patch: Partial<typeof users.$inferInsert>): Promise<void> {
+    await this.db
+      .update(users)
+      .set(patch)
+      .where(and(eq(users.companyId, companyId), eq(users.id, userId)));
+  }
+
+  async findUserRow(companyId: string, userId: string): Promise<UserRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.companyId, companyId), eq(users.id, userId)));
+    return row;
+  }
+
+  async findUser(companyId: string, userId: string): Promise<User | undefined> {
+    const [row] = await this.selectUsers()
+      .where(and(eq(users.companyId, companyId), eq(users.id, userId)))
+      .limit(1);
+    return row && toUser(row.user, row.device);
+  }
+
+  async listUsers(companyId: string, filter: UserFilter, cursor: KeysetCursor | undefined, limit: number) {
+    const conditions = [eq(users.companyId, companyId), afterCursor(users.createdAt, users.id, cursor)];
+    if (filter.role) conditions.push(eq(users.role, filter.role));
+    if (filter.isActive !== undefined) conditions.push(eq(users.isActive, filter.isActive));
+    if (filter.search) {
+      const pattern = `%${escapeLike(filter.search)}%`;
+      const match = or(ilike(users.name, pattern), ilike(users.email, pattern));
+      if (match) conditions.push(match);
+    }
+    const rows = await this.selectUsers()
+      .where(and(...conditions))
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .limit(limit + 1);
+    return rows.map((row) => toUser(row.user, row.device));
+  }
+
+  async countActiveAdmins(companyId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.companyId, companyId), eq(users.role, 'admin'), eq(users.isActive, true)));
+    return row?.n ?? 0;
+  }
+
+  private selectUsers() {
+    return this.db
+      .select({ user: users, device: sipDevices })
+      .from(users)
+      .leftJoin(sipDevices, and(eq(sipDevices.userId, users.id), eq(sipDevices.isActive, true)));
+  }
+
+  // ── SIP devices ───────────────────────────────────────────────────────────
+
+  async activeExtensions(companyId: string): Promise<number[]> {
+    const rows = await this.db
+      .select({ extension: sipDevices.extension })
+      .from(sipDevices)
+      .where(and(eq(sipDevices.companyId, companyId), eq(sipDevices.isActive, true)));
+    return rows.map((r) => r.extension);
+  }
+
+  async insertDevice(device: typeof sipDevices.$inferInsert, rows: PjsipRows): Promise<void> {
+    await this.db.insert(sipDevices).values(device);
+    await this.db.insert(psAors).values(rows.aor);
+    await this.db.insert(psAuths).values(rows.auth);
+    await this.db.insert(psEndpoints).values(rows.endpoint);
+  }
+
+  async findActiveDevice(companyId: string, userId: string): Promise<(DeviceRow & { password: string }) | undefined> {
+    const [row] = await this.db
+      .select({ device: sipDevices, password: psAuths.password })
+      .from(sipDevices)
+      .innerJoin(psAuths, eq(psAuths.id, sipDevices.endpointId))
+      .where(and(eq(sipDevices.companyId, companyId), eq(sipDevices.userId, userId), eq(sipDevices.isActive, true)));
+    return row && { ...row.device, password: row.password ?? '' };
+  }
+
+  async listDevices(
+    companyId: string,
+    filter: { template?: 'webrtc' | 'sip' | undefined; isActive?: boolean | undefined },
+    cursor: KeysetCursor | undefined,
+    limit: number,
+  ): Promise<Device[]> {
+    const conditions = [
+      eq(sipDevices.companyId, companyId),
+      afterCursor(sipDevices.createdAt, sipDevices.id, cursor),
+    ];
+    if (filter.template) conditions.push(eq(sipDevices.template, filter.template));
+    if (filter.isActive !== undefined) conditions.push(eq(sipDevices.isActive, filter.isActive));
+    const rows = await this.db
+      .select({ device: sipDevices, userName: users.name })
+      .from(sipDevices)
+      .innerJoin(users, and(eq(users.id, sipDevices.userId), eq(users.companyId, sipDevices.companyId)))
+      .where(and(...conditions))
+      .orderBy(asc(sipDevices.createdAt), asc(sipDevices.id))
+      .limit(limit + 1);
+    return rows.map(({ device, userName }) => ({
+      id: device.id,
+      companyId: device.companyId,
+      userId: device.userId,
+      userName,
+      extension: device.extension,
+      endpointId: device.endpointId,
+      template: device.template,
+      isActive: device.isActive,
+      passwordRotatedAt: device.passwordRotatedAt,
+      createdAt: device.createdAt,
+    }));
+  }
+
+  async setDevicePassword(device: DeviceRow, password: string, at: Date): Promise<void> {
+    await this.db
+      .update(sipDevices)
+      .set({ passwordRotatedAt: at, updatedAt: at })
+      .where(and(eq(sipDevices.companyId, device.companyId), eq(sipDevices.id, device.id)));
+    await this.db.update(psAuths).set({ password }).where(eq(psAuths.id, device.endpointId));
+    // Registrations made with the old password end now.
+    await this.db.delete(psContacts).where(eq(psContacts.endpoint, device.endpointId));
+  }
+
+  async setDeviceCallerId(device: DeviceRow, callerid: string): Promise<void> {
+    await this.db.update(psEndpoints).set({ callerid }).where(eq(psEndpoints.id, device.endpointId));
+  }
+
+  /** Keeps the sip_devices row (history names it) and removes what Asterisk reads. */
+  async deactivateDevice(device: DeviceRow, at: Date): Promise<void> {
+    await this.db
+      .update(sipDevices)
+      .set({ isActive: false, deactivatedAt: at, updatedAt: at })
+      .where(and(eq(sipDevices.companyId, device.companyId), eq(sipDevices.id, device.id)));
+    const endpointIds = [device.endpointId];
+    await this.db.delete(psContacts).where(inArray(psContacts.endpoint, endpointIds));
+    await this.db.delete(psEndpoints).where(inArray(psEndpoints.id, endpointIds));
+    await this.db.delete(psAuths).where(inArray(psAuths.id, endpointIds));
+    await this.db.delete(psAors).where(inArray(psAors.id, endpointIds));
+  }
+}
+
+function toAccount(row: UserRow): Account {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    isActive: row.isActive,
+    passwordHash: row.passwordHash,
+    tokensValidAfter: row.tokensValidAfter,
+  };
+}
+
+function toUser(row: UserRow, device: DeviceRow | null): User {
+  const summary: DeviceSummary | null = device && {
+    extension: device.extension,
+    endpointId: device.endpointId,
+    template: device.template,
+    isActive: device.isActive,
+  };
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    phone: row.phone,
+    isActive: row.isActive,
+    lastLoginAt: row.lastLoginAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    device: summary,
+  };
+}
