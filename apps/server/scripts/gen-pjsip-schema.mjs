@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-const md = readFileSync(process.argv[2] ?? new URL('../test/fixtures/pjsip-realtime-tables.md', import.meta.url), 'utf8');
+const md = readFileSync(
+  process.argv[2] ?? new URL('../test/fixtures/pjsip-realtime-tables.md', import.meta.url),
+  'utf8',
+);
 const enums = {};
 for (const m of md.matchAll(/^- `(\w+)`: (.+)$/gm)) enums[m[1]] = [...m[2].matchAll(/'([^']+)'/g)].map((x) => x[1]);
 const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -16,7 +19,9 @@ for (const [name, values] of Object.entries(enums)) {
   out += `export const ${camel(name)} = pgEnum('${name}', [${values.map((v) => `'${v}'`).join(', ')}]);\n`;
 }
 const tables = {};
-for (const m of md.matchAll(/^## (ps_\w+) \(\d+ columns\)\n\n\| column \| type \|\n\| --- \| --- \|\n((?:\|.*\|\n)+)/gm)) {
+for (const m of md.matchAll(
+  /^## (ps_\w+) \(\d+ columns\)\n\n\| column \| type \|\n\| --- \| --- \|\n((?:\|.*\|\n)+)/gm,
+)) {
   tables[m[1]] = [...m[2].matchAll(/^\| `([^`]+)` \| ([^|]+) \|$/gm)].map((r) => [r[1], r[2].trim()]);
 }
 const col = (name, type) => {

@@ -2,7 +2,7 @@
  * Composition root: configuration, database, services, HTTP. Nothing else constructs
  * collaborators; tests build the same server through `createServer`.
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
@@ -35,8 +35,7 @@ export interface ServerOverrides {
   hasher?: PasswordHasher;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.json') as { version: string }).version;
 
 export async function createServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<Server> {
   const clock = overrides.clock ?? systemClock;

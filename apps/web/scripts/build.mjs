@@ -1,1 +1,1 @@
-console.log("web: placeholder build")
+console.log('web: placeholder build');

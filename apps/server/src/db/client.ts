@@ -30,9 +30,11 @@ export interface DatabaseHandle {
 const MIGRATION_LOCK_KEY = 0x5b_0a_4d_01;
 
 /** apps/server/drizzle, from src/db (tests, tsx) or dist/src/db (the build). */
-export const MIGRATIONS_DIR = [new URL('../../drizzle', import.meta.url), new URL('../../../drizzle', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(join(dir, 'meta', '_journal.json'))) ?? fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_DIR =
+  [new URL('../../drizzle', import.meta.url), new URL('../../../drizzle', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(join(dir, 'meta', '_journal.json'))) ??
+  fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;

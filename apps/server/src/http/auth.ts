@@ -24,7 +24,8 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-  if (!match?.[1]) throw new UnauthorizedError('auth.invalid_token', 'The Authorization header must be "Bearer <token>".');
+  if (!match?.[1])
+    throw new UnauthorizedError('auth.invalid_token', 'The Authorization header must be "Bearer <token>".');
   return match[1];
 }
 

@@ -37,6 +37,8 @@ export const refreshTokens = pgTable(
   (t) => [
     index('refresh_tokens_user_idx').on(t.companyId, t.userId),
     index('refresh_tokens_family_idx').on(t.familyId),
-    index('refresh_tokens_expires_idx').on(t.expiresAt).where(sql`${t.revokedAt} is null`),
+    index('refresh_tokens_expires_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.revokedAt} is null`),
   ],
 );

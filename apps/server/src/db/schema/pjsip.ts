@@ -9,14 +9,50 @@ import { bigint, doublePrecision, index, integer, pgEnum, pgTable, text, unique,
 export const astBoolValues = pgEnum('ast_bool_values', ['0', '1', 'off', 'on', 'false', 'true', 'no', 'yes']);
 export const pjsip100relValuesV2 = pgEnum('pjsip_100rel_values_v2', ['no', 'required', 'peer_supported', 'yes']);
 export const pjsipAuthTypeValuesV2 = pgEnum('pjsip_auth_type_values_v2', ['md5', 'userpass', 'google_oauth']);
-export const pjsipCidPrivacyValues = pgEnum('pjsip_cid_privacy_values', ['allowed_not_screened', 'allowed_passed_screened', 'allowed_failed_screened', 'allowed', 'prohib_not_screened', 'prohib_passed_screened', 'prohib_failed_screened', 'prohib', 'unavailable']);
-export const pjsipConnectedLineMethodValues = pgEnum('pjsip_connected_line_method_values', ['invite', 'reinvite', 'update']);
-export const pjsipDirectMediaGlareMitigationValues = pgEnum('pjsip_direct_media_glare_mitigation_values', ['none', 'outgoing', 'incoming']);
+export const pjsipCidPrivacyValues = pgEnum('pjsip_cid_privacy_values', [
+  'allowed_not_screened',
+  'allowed_passed_screened',
+  'allowed_failed_screened',
+  'allowed',
+  'prohib_not_screened',
+  'prohib_passed_screened',
+  'prohib_failed_screened',
+  'prohib',
+  'unavailable',
+]);
+export const pjsipConnectedLineMethodValues = pgEnum('pjsip_connected_line_method_values', [
+  'invite',
+  'reinvite',
+  'update',
+]);
+export const pjsipDirectMediaGlareMitigationValues = pgEnum('pjsip_direct_media_glare_mitigation_values', [
+  'none',
+  'outgoing',
+  'incoming',
+]);
 export const pjsipDtlsSetupValues = pgEnum('pjsip_dtls_setup_values', ['active', 'passive', 'actpass']);
-export const pjsipDtmfModeValuesV3 = pgEnum('pjsip_dtmf_mode_values_v3', ['rfc4733', 'inband', 'info', 'auto', 'auto_info']);
-export const pjsipIncomingCallOfferPrefValues = pgEnum('pjsip_incoming_call_offer_pref_values', ['local', 'local_first', 'remote', 'remote_first']);
+export const pjsipDtmfModeValuesV3 = pgEnum('pjsip_dtmf_mode_values_v3', [
+  'rfc4733',
+  'inband',
+  'info',
+  'auto',
+  'auto_info',
+]);
+export const pjsipIncomingCallOfferPrefValues = pgEnum('pjsip_incoming_call_offer_pref_values', [
+  'local',
+  'local_first',
+  'remote',
+  'remote_first',
+]);
 export const pjsipMediaEncryptionValues = pgEnum('pjsip_media_encryption_values', ['no', 'sdes', 'dtls']);
-export const pjsipOutgoingCallOfferPrefValues = pgEnum('pjsip_outgoing_call_offer_pref_values', ['local', 'local_merge', 'local_first', 'remote', 'remote_merge', 'remote_first']);
+export const pjsipOutgoingCallOfferPrefValues = pgEnum('pjsip_outgoing_call_offer_pref_values', [
+  'local',
+  'local_merge',
+  'local_first',
+  'remote',
+  'remote_merge',
+  'remote_first',
+]);
 export const pjsipRedirectMethodValues = pgEnum('pjsip_redirect_method_values', ['user', 'uri_core', 'uri_pjsip']);
 export const pjsipT38udptlEcValues = pgEnum('pjsip_t38udptl_ec_values', ['none', 'fec', 'redundancy']);
 export const pjsipTimerValues = pgEnum('pjsip_timer_values', ['forced', 'no', 'required', 'yes']);
@@ -43,7 +79,11 @@ export const psAors = pgTable(
     removeUnavailable: astBoolValues('remove_unavailable'),
     qualify2xxOnly: astBoolValues('qualify_2xx_only'),
   },
-  (t) => [unique('ps_aors_id_key').on(t.id), index('ps_aors_id').on(t.id), index('ps_aors_qualifyfreq_contact').on(t.qualifyFrequency, t.contact)],
+  (t) => [
+    unique('ps_aors_id_key').on(t.id),
+    index('ps_aors_id').on(t.id),
+    index('ps_aors_qualifyfreq_contact').on(t.qualifyFrequency, t.contact),
+  ],
 );
 
 export const psAuths = pgTable(
@@ -86,7 +126,12 @@ export const psContacts = pgTable(
     pruneOnBoot: astBoolValues('prune_on_boot'),
     qualify2xxOnly: astBoolValues('qualify_2xx_only'),
   },
-  (t) => [unique('ps_contacts_id_key').on(t.id), unique('ps_contacts_uq').on(t.id, t.regServer), index('ps_contacts_id').on(t.id), index('ps_contacts_qualifyfreq_exp').on(t.qualifyFrequency, t.expirationTime)],
+  (t) => [
+    unique('ps_contacts_id_key').on(t.id),
+    unique('ps_contacts_uq').on(t.id, t.regServer),
+    index('ps_contacts_id').on(t.id),
+    index('ps_contacts_qualifyfreq_exp').on(t.qualifyFrequency, t.expirationTime),
+  ],
 );
 
 export const psEndpoints = pgTable(

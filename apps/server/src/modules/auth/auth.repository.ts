@@ -27,10 +27,7 @@ export class AuthRepository {
   }
 
   async markRotated(tokenId: string, replacedById: string, at: Date): Promise<void> {
-    await this.db
-      .update(refreshTokens)
-      .set({ replacedById, revokedAt: at })
-      .where(eq(refreshTokens.id, tokenId));
+    await this.db.update(refreshTokens).set({ replacedById, revokedAt: at }).where(eq(refreshTokens.id, tokenId));
   }
 
   async revokeFamily(companyId: string, familyId: string, at: Date): Promise<void> {
@@ -38,7 +35,11 @@ export class AuthRepository {
       .update(refreshTokens)
       .set({ revokedAt: at })
       .where(
-        and(eq(refreshTokens.companyId, companyId), eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)),
+        and(
+          eq(refreshTokens.companyId, companyId),
+          eq(refreshTokens.familyId, familyId),
+          isNull(refreshTokens.revokedAt),
+        ),
       );
   }
 

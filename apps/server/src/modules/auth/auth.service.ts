@@ -49,7 +49,11 @@ export class AuthService {
     const waitSeconds = throttle.admit(client.ip, accountKey);
     if (waitSeconds > 0) {
       logger.warn({ ip: client.ip }, 'login throttled');
-      throw new TooManyRequestsError('auth.too_many_attempts', 'Too many login attempts; try again later.', waitSeconds);
+      throw new TooManyRequestsError(
+        'auth.too_many_attempts',
+        'Too many login attempts; try again later.',
+        waitSeconds,
+      );
     }
     const account = await accounts.findAccountByEmail(accountKey);
     const isValid = account

@@ -6,7 +6,11 @@ import type { AccessTokenClaims, AccessTokens } from './auth.ports.js';
 const ISSUER = 'switchboard';
 const AUDIENCE = 'switchboard-api';
 
-export function createJwtAccessTokens(options: { secret: string; ttlSeconds?: number; now?: () => Date }): AccessTokens {
+export function createJwtAccessTokens(options: {
+  secret: string;
+  ttlSeconds?: number;
+  now?: () => Date;
+}): AccessTokens {
   const key = new TextEncoder().encode(options.secret);
   const ttlSeconds = options.ttlSeconds ?? 15 * 60;
   const now = options.now ?? (() => new Date());

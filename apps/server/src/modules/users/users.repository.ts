@@ -1,15 +1,7 @@
 import { and, asc, count, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
-import {
-  companies,
-  psAors,
-  psAuths,
-  psContacts,
-  psEndpoints,
-  sipDevices,
-  users,
-} from '../../db/schema/index.js';
+import { companies, psAors, psAuths, psContacts, psEndpoints, sipDevices, users } from '../../db/schema/index.js';
 import type { Actor } from '../../shared/actor.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
 import type { Account } from '../auth/index.js';
@@ -188,10 +180,7 @@ export class UsersRepository {
     cursor: KeysetCursor | undefined,
     limit: number,
   ): Promise<Device[]> {
-    const conditions = [
-      eq(sipDevices.companyId, companyId),
-      afterCursor(sipDevices.createdAt, sipDevices.id, cursor),
-    ];
+    const conditions = [eq(sipDevices.companyId, companyId), afterCursor(sipDevices.createdAt, sipDevices.id, cursor)];
     if (filter.template) conditions.push(eq(sipDevices.template, filter.template));
     if (filter.isActive !== undefined) conditions.push(eq(sipDevices.isActive, filter.isActive));
     const rows = await this.db

@@ -143,7 +143,11 @@ export class UsersService {
     return this.getUserOrThrow(actor.companyId, userId);
   }
 
-  async listUsers(actor: Actor, filter: UserFilter, page: { cursor?: string | undefined; limit: number }): Promise<Page<User>> {
+  async listUsers(
+    actor: Actor,
+    filter: UserFilter,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<User>> {
     assertCanView(actor);
     const rows = await this.deps.repository.listUsers(actor.companyId, filter, decodeCursor(page.cursor), page.limit);
     return toPage(rows, page.limit);
@@ -179,7 +183,8 @@ export class UsersService {
         });
         const device = await repo.findActiveDevice(actor.companyId, userId);
         if (isDeactivating && device) await repo.deactivateDevice(device, now);
-        if (isReactivating) await this.insertDevice(repo, company, userId, current.name, this.deps.sip.defaultTemplate, now);
+        if (isReactivating)
+          await this.insertDevice(repo, company, userId, current.name, this.deps.sip.defaultTemplate, now);
         if (!isDeactivating && device && input.name !== undefined && input.name !== current.name) {
           await repo.setDeviceCallerId(device, callerIdFor(input.name, device.extension));
         }
@@ -293,7 +298,12 @@ export class UsersService {
     return user;
   }
 
-  private credentialsOf(extension: number, template: SipTemplate, endpointId: string, password: string): DeviceCredentials {
+  private credentialsOf(
+    extension: number,
+    template: SipTemplate,
+    endpointId: string,
+    password: string,
+  ): DeviceCredentials {
     const { domain, wssUrl } = this.deps.sip;
     return {
       extension,

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { randomString } from '../../src/shared/ids.js';
+
+export interface TestDatabase {
+  /** Set on the embedded database. */
+  pglite?: PGlite;
+  /** Set on a PostgreSQL server. */
+  databaseUrl?: string;
+  /** Drops what `createTestDatabase` made (the server closes its own pool or PGlite). */
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated database for one test file (or one test). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = inject('postgresTemplate');
+  const baseUrl = process.env.DATABASE_URL;
+  if (template && baseUrl) {
+    const name = `switchboard_t${randomString(10, 'abcdefghijklmnopqrstuvwxyz')}`;
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name} template ${template}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(baseUrl);
+    url.pathname = `/${name}`;
+    return {
+      databaseUrl: url.toString(),
+      async dispose() {
+        const client = new pg.Client({ connectionString: baseUrl });
+        await client.connect();
+        await client.query(`drop database if exists ${name} with (force)`);
+        await client.end();
+      },
+    };
+  }
+  const dump = readFileSync(inject('pgliteDumpPath'));
+  const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
+  return { pglite, dispose: async () => undefined };
+}
