@@ -40,8 +40,8 @@ async function serve(config: Config): Promise<void> {
     // Another node bootstrapped the same first admin at the same moment.
     if (!(error instanceof ConflictError)) throw error;
   }
-  await server.app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, host: config.host, database: server.database.kind }, 'switchboard listening');
+  const address = await server.app.listen({ port: config.port, host: config.host });
+  logger.info({ address, database: server.database.kind }, 'switchboard listening');
 
   let isStopping = false;
   const stop = (signal: string) => {

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const booleanFromString = z
@@ -39,6 +40,7 @@ const envSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  WEB_ROOT: z.string().min(1).optional(),
   SIP_DOMAIN: z.string().min(1).default('localhost'),
   SIP_WSS_URL: z.url().optional(),
   SIP_DEFAULT_TEMPLATE: z.enum(['webrtc', 'sip']).default('webrtc'),
@@ -64,6 +66,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** The built console; undefined when apps/web has not been built. */
+  readonly webRoot: string | undefined;
   readonly login: {
     readonly maxAttemptsPerIp: number;
     readonly maxAttemptsPerAccount: number;
@@ -117,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    webRoot: resolveWebRoot(e.WEB_ROOT),
     login: {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       maxAttemptsPerAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
@@ -141,4 +146,11 @@ function readOrCreateJwtSecret(dataDir: string): string {
   writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return secret;
+}
+
+function resolveWebRoot(configured: string | undefined): string | undefined {
+  if (configured) return resolve(process.cwd(), configured);
+  // apps/web/dist next to this package, from src/ (tests) or dist/src/ (the build).
+  const candidates = ['../../web/dist', '../../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }

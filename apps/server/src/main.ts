@@ -94,6 +94,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         },
         { name: 'pbx', check: () => Promise.resolve('not_configured' as const) },
       ],
+      webRoot: config.webRoot,
       routes: (typed) => {
         registerAuthRoutes(typed, auth);
         registerUsersRoutes(typed, users);

@@ -42,21 +42,23 @@ export async function openDatabase(options: {
   pglite?: PGlite;
   poolSize?: number;
 }): Promise<DatabaseHandle> {
-  if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  const databaseUrl = options.databaseUrl;
+  if (databaseUrl) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
       migrate: async () => {
-        // Several nodes may start at once: one migrates while the others wait.
-        const lockClient = await pool.connect();
+        // Several nodes may start at once: one migrates while the others wait. The lock
+        // is held on its own connection so a pool of one can still run the migration.
+        const lockClient = new pg.Client({ connectionString: databaseUrl });
+        await lockClient.connect();
         try {
           await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
           await migratePg(db as never, { migrationsFolder: MIGRATIONS_DIR });
         } finally {
-          await lockClient.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-          lockClient.release();
+          await lockClient.end().catch(() => undefined);
         }
       },
       ping: async () => {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
@@ -44,6 +45,8 @@ export interface AppOptions {
   readiness: ReadinessCheck[];
   version: string;
   routes: (app: TypedApp) => Promise<void> | void;
+  /** The built console (apps/web/dist), served at `/` when present. */
+  webRoot?: string | undefined;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -90,8 +93,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } });
+  // Everything with tenant data lives under /api and needs a token; the rest (docs, the
+  // console's static files, probes) is public.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...route.config, isPublic: true };
+    if (route.url.startsWith('/docs') || !route.url.startsWith('/api'))
+      route.config = { ...route.config, isPublic: true };
   });
   registerAuthentication(app, options.authenticator);
   registerMetrics(app);
@@ -136,5 +142,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
 
   await options.routes(typed);
+  if (options.webRoot) {
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
+  }
   return app;
 }

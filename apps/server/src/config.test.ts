@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: tempDir() });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.signupEnabled).toBe(false);
+    expect(config.sip.defaultTemplate).toBe('webrtc');
+    expect(config.sip.wssUrl).toBe('wss://localhost:8089/ws');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every bad variable at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://nope',
+        SIGNUP_ENABLED: 'maybe',
+        JWT_SECRET: 'short',
+        SWITCHBOARD_ADMIN_EMAIL: 'not-an-email',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'SIGNUP_ENABLED', 'JWT_SECRET', 'SWITCHBOARD_ADMIN_EMAIL']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('generates the JWT secret once into DATA_DIR, readable only by the owner, and reuses it', () => {
+    const dir = tempDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwtSecret);
+    expect(statSync(join(dir, 'jwt-secret')).mode & 0o077).toBe(0);
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: '', PORT: '' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.port).toBe(3000);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The server as an operator runs it: a child process started the way `npm start` does,
+ * on a fresh data directory.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const children: ChildProcessWithoutNullStreams[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+  dirs.push(dataDir);
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', ...env },
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(stdout);
+      if (match) return match;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
+  };
+  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+}
+
+describe('switchboard serve', () => {
+  it('prints the generated admin password once, answers /health and a login with it, and drains on SIGTERM', async () => {
+    const server = run(['serve'], { LOG_LEVEL: 'info' });
+    const [, password] = await server.waitFor(/password: (\S+)/);
+    const [, address] = await server.waitFor(/"address":"(http:\/\/[^"]+)"/);
+    expect((await fetch(`${address}/health`)).status).toBe(200);
+    const login = await fetch(`${address}/api/users/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@switchboard.local', password }),
+    });
+    expect(login.status).toBe(200);
+    // The password is never written to the structured log.
+    const logLines = server
+      .output()
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(logLines.join('\n')).not.toContain(password);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output().stdout).toContain('shutdown complete');
+  });
+
+  it('uses SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD when given', async () => {
+    const server = run(['serve'], {
+      LOG_LEVEL: 'info',
+      SWITCHBOARD_ADMIN_EMAIL: 'ops@example.com',
+      SWITCHBOARD_ADMIN_PASSWORD: 'a-configured-password',
+    });
+    const [, address] = await server.waitFor(/"address":"(http:\/\/[^"]+)"/);
+    expect(server.output().stdout).not.toContain('a-configured-password');
+    const login = await fetch(`${address}/api/users/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ops@example.com', password: 'a-configured-password' }),
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it('exits non-zero listing every bad variable', async () => {
+    const server = run(['serve'], { PORT: 'x', SIGNUP_ENABLED: 'perhaps' });
+    expect(await server.exited).toBe(1);
+    const { stderr } = server.output();
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('SIGNUP_ENABLED');
+  });
+
+  it('migrate applies the migrations and exits', async () => {
+    const migrate = run(['migrate'], {});
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.output().stdout).toContain('migrations applied (pglite)');
+  });
+});
