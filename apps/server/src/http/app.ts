@@ -73,6 +73,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   registerProblemHandlers(app);
+  // Only JSON bodies: a text/plain body is refused with 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  // Everything with tenant data lives under /api and needs a token; the rest (docs, the
+  // console's static files, probes) is public.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs') || !route.url.startsWith('/api'))
+      route.config = { ...route.config, isPublic: true };
+  });
   if (options.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...options.corsOrigins], credentials: true });
   }
@@ -93,12 +101,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } });
-  // Everything with tenant data lives under /api and needs a token; the rest (docs, the
-  // console's static files, probes) is public.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs') || !route.url.startsWith('/api'))
-      route.config = { ...route.config, isPublic: true };
-  });
   registerAuthentication(app, options.authenticator);
   registerMetrics(app);
 

@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.js';
+import { isUuid } from './ids.js';
 
 /** Keyset cursor over (created_at, id): stable under inserts, no OFFSET scans. */
 export interface KeysetCursor {
@@ -14,7 +15,7 @@ export function decodeCursor(raw: string | undefined): KeysetCursor | undefined 
   if (raw === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' && isUuid(value[1])) {
       const createdAt = new Date(value[0]);
       if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: value[1] };
     }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { companies, psAors, psAuths, psContacts, psEndpoints, sipDevices, users } from '../../db/schema/index.js';
@@ -156,6 +156,16 @@ export class UsersRepository {
       .from(sipDevices)
       .where(and(eq(sipDevices.companyId, companyId), eq(sipDevices.isActive, true)));
     return rows.map((r) => r.extension);
+  }
+
+  async findLatestDeviceTemplate(companyId: string, userId: string): Promise<'webrtc' | 'sip' | undefined> {
+    const [row] = await this.db
+      .select({ template: sipDevices.template })
+      .from(sipDevices)
+      .where(and(eq(sipDevices.companyId, companyId), eq(sipDevices.userId, userId)))
+      .orderBy(desc(sipDevices.createdAt))
+      .limit(1);
+    return row?.template;
   }
 
   async insertDevice(device: typeof sipDevices.$inferInsert, rows: PjsipRows): Promise<void> {

@@ -84,7 +84,8 @@ export function registerUsersRoutes(app: TypedApp, users: UsersService): void {
     {
       schema: {
         tags,
-        summary: 'Update your name, phone or password (a new password ends your other sessions)',
+        summary:
+          'Update your name, phone or password (a new password ends every session, this one included: sign in again)',
         body: updateProfileBodySchema,
         response: { 200: userSchema, ...errors },
       },

@@ -169,6 +169,9 @@ export class UsersService {
         if (isLosingAdmin && (await repo.countActiveAdmins(actor.companyId)) <= 1) {
           throw new ConflictError('user.last_admin', 'The company must keep at least one active administrator.');
         }
+        if (input.isActive === false && userId === actor.userId) {
+          throw new ConflictError('user.cannot_deactivate_self', 'Administrators cannot deactivate their own account.');
+        }
         const isDeactivating = input.isActive === false && current.isActive;
         const isReactivating = input.isActive === true && !current.isActive;
         await repo.updateUser(actor.companyId, userId, {
@@ -183,8 +186,12 @@ export class UsersService {
         });
         const device = await repo.findActiveDevice(actor.companyId, userId);
         if (isDeactivating && device) await repo.deactivateDevice(device, now);
-        if (isReactivating)
-          await this.insertDevice(repo, company, userId, current.name, this.deps.sip.defaultTemplate, now);
+        if (isReactivating) {
+          // The user comes back on the kind of phone they had (a desk phone stays a desk phone).
+          const template =
+            (await repo.findLatestDeviceTemplate(actor.companyId, userId)) ?? this.deps.sip.defaultTemplate;
+          await this.insertDevice(repo, company, userId, input.name ?? current.name, template, now);
+        }
         if (!isDeactivating && device && input.name !== undefined && input.name !== current.name) {
           await repo.setDeviceCallerId(device, callerIdFor(input.name, device.extension));
         }
