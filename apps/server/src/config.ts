@@ -41,6 +41,21 @@ const envSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   WEB_ROOT: z.string().min(1).optional(),
+  ASTERISK_ARI_URL: z.url().optional(),
+  ASTERISK_ARI_USERNAME: z.string().min(1).optional(),
+  ASTERISK_ARI_PASSWORD: z.string().min(1).optional(),
+  ASTERISK_ARI_APP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('switchboard'),
+  ASTERISK_AMI_HOST: z.string().min(1).optional(),
+  ASTERISK_AMI_PORT: port.default(5038),
+  ASTERISK_AMI_USERNAME: z.string().min(1).optional(),
+  ASTERISK_AMI_PASSWORD: z.string().min(1).optional(),
+  ASTERISK_AGENT_ENDPOINT: z.string().min(1).default('PJSIP/{sipUsername}'),
+  ASTERISK_OUTBOUND_CONTEXT: z.string().min(1).max(79).default('from-agents'),
+  ASTERISK_RECORDINGS_DIR: z.string().min(1).optional(),
+  CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   SIP_DOMAIN: z.string().min(1).default('localhost'),
   SIP_WSS_URL: z.url().optional(),
   SIP_DEFAULT_TEMPLATE: z.enum(['webrtc', 'sip']).default('webrtc'),
@@ -73,6 +88,18 @@ export interface Config {
     readonly maxAttemptsPerAccount: number;
     readonly windowSeconds: number;
   };
+  readonly asterisk: {
+    /** Undefined: no PBX; call actions answer 503. */
+    readonly ari:
+      { readonly url: string; readonly username: string; readonly password: string; readonly app: string } | undefined;
+    readonly ami:
+      | { readonly host: string; readonly port: number; readonly username: string; readonly password: string }
+      | undefined;
+    readonly agentEndpointTemplate: string;
+    readonly outboundContext: string;
+    readonly recordingsDir: string;
+    readonly ringTimeoutSeconds: number;
+  };
   readonly sip: {
     readonly domain: string;
     readonly wssUrl: string;
@@ -103,6 +130,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  const missing = [
+    ...(e.ASTERISK_ARI_URL && !e.ASTERISK_ARI_USERNAME
+      ? ['ASTERISK_ARI_USERNAME: required with ASTERISK_ARI_URL']
+      : []),
+    ...(e.ASTERISK_ARI_URL && !e.ASTERISK_ARI_PASSWORD
+      ? ['ASTERISK_ARI_PASSWORD: required with ASTERISK_ARI_URL']
+      : []),
+    ...(e.ASTERISK_AMI_HOST && !e.ASTERISK_AMI_USERNAME
+      ? ['ASTERISK_AMI_USERNAME: required with ASTERISK_AMI_HOST']
+      : []),
+    ...(e.ASTERISK_AMI_HOST && !e.ASTERISK_AMI_PASSWORD
+      ? ['ASTERISK_AMI_PASSWORD: required with ASTERISK_AMI_HOST']
+      : []),
+  ];
+  if (missing.length > 0) throw new ConfigError(missing);
   const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(process.cwd(), e.DATA_DIR);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
@@ -126,6 +168,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       maxAttemptsPerAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
+    },
+    asterisk: {
+      ari: e.ASTERISK_ARI_URL
+        ? {
+            url: e.ASTERISK_ARI_URL.replace(/\/+$/, ''),
+            username: e.ASTERISK_ARI_USERNAME ?? '',
+            password: e.ASTERISK_ARI_PASSWORD ?? '',
+            app: e.ASTERISK_ARI_APP,
+          }
+        : undefined,
+      ami: e.ASTERISK_AMI_HOST
+        ? {
+            host: e.ASTERISK_AMI_HOST,
+            port: e.ASTERISK_AMI_PORT,
+            username: e.ASTERISK_AMI_USERNAME ?? '',
+            password: e.ASTERISK_AMI_PASSWORD ?? '',
+          }
+        : undefined,
+      agentEndpointTemplate: e.ASTERISK_AGENT_ENDPOINT,
+      outboundContext: e.ASTERISK_OUTBOUND_CONTEXT,
+      recordingsDir: e.ASTERISK_RECORDINGS_DIR
+        ? resolve(process.cwd(), e.ASTERISK_RECORDINGS_DIR)
+        : join(dataDir, 'recordings'),
+      ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
     },
     sip: {
       domain: e.SIP_DOMAIN,

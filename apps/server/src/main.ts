@@ -16,7 +16,17 @@ import {
   registerAuthRoutes,
   type PasswordHasher,
 } from './modules/auth/index.js';
-import { registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
+import {
+  CallFlow,
+  CallLifecycle,
+  CallsRepository,
+  CallsService,
+  registerCallsRoutes,
+  type TelephonyEvent,
+  type TelephonyPort,
+} from './modules/calls/index.js';
+import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
+import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { newSecret } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
@@ -25,6 +35,11 @@ export interface Server {
   readonly app: App;
   readonly database: DatabaseHandle;
   readonly users: UsersService;
+  readonly calls: CallsService;
+  readonly bus: EventBus;
+  readonly realtime: RealtimeServer;
+  /** Feeds PBX events to call control (the Asterisk adapter calls it; tests may too). */
+  handleTelephonyEvent(event: TelephonyEvent): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +48,8 @@ export interface ServerOverrides {
   pglite?: PGlite;
   clock?: Clock;
   hasher?: PasswordHasher;
+  /** A PBX to control; by default none until the Asterisk adapter is configured. */
+  telephony?: TelephonyPort;
 }
 
 const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.json') as { version: string }).version;
@@ -80,6 +97,40 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       signupEnabled: config.signupEnabled,
     });
 
+    const eventLog = new EventLogRepository(database.db);
+    const bus = new EventBus(eventLog, clock, logger.child({ module: 'events' }));
+    const telephony = overrides.telephony;
+    const callsRepository = new CallsRepository(database.db);
+    const lifecycle = new CallLifecycle(callsRepository, bus, clock, logger.child({ module: 'calls' }));
+    const devices = createDeviceDirectory(usersRepository);
+    const callSettings = {
+      outboundContext: config.asterisk.outboundContext,
+      agentEndpointTemplate: config.asterisk.agentEndpointTemplate,
+      ringTimeoutSeconds: config.asterisk.ringTimeoutSeconds,
+      recordingsDir: config.asterisk.recordingsDir,
+      recordingFormat: 'wav' as const,
+    };
+    const calls = new CallsService({
+      repository: callsRepository,
+      lifecycle,
+      telephony,
+      devices,
+      clock,
+      logger: logger.child({ module: 'calls' }),
+      settings: callSettings,
+    });
+    const callFlow = telephony
+      ? new CallFlow({
+          repository: callsRepository,
+          lifecycle,
+          telephony,
+          devices,
+          clock,
+          logger: logger.child({ module: 'call-flow' }),
+          settings: callSettings,
+        })
+      : undefined;
+
     const app = await buildApp({
       logger,
       authenticator: auth,
@@ -92,13 +143,27 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           name: 'database',
           check: () => database.ping().then(() => 'up' as const),
         },
-        { name: 'pbx', check: () => Promise.resolve('not_configured' as const) },
+        {
+          name: 'pbx',
+          // Informational: API nodes stay ready without the PBX (call actions answer 503).
+          check: () =>
+            Promise.resolve(telephony ? (telephony.isAvailable() ? 'up' : 'disconnected') : 'not_configured'),
+        },
       ],
       webRoot: config.webRoot,
       routes: (typed) => {
         registerAuthRoutes(typed, auth);
         registerUsersRoutes(typed, users);
+        registerCallsRoutes(typed, calls);
       },
+    });
+    const realtime = new RealtimeServer(app.server, {
+      logger: logger.child({ module: 'realtime' }),
+      bus,
+      eventLog,
+      authenticate: (token) => auth.authenticate(token),
+      canFollowCall: (actor, callId) => calls.canFollowCall(actor, callId),
+      corsOrigins: config.corsOrigins,
     });
 
     let isClosed = false;
@@ -106,10 +171,16 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       app,
       database,
       users,
+      calls,
+      bus,
+      realtime,
+      handleTelephonyEvent: (event) => (callFlow ? callFlow.handle(event) : Promise.resolve()),
       async close() {
         if (isClosed) return;
         isClosed = true;
+        realtime.close();
         await app.close();
+        await bus.drain();
         await database.close();
       },
     };

@@ -1,3 +1,5 @@
 export * from './auth.js';
 export * from './users.js';
 export * from './pjsip.js';
+export * from './events.js';
+export * from './calls.js';

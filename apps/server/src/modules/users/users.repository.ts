@@ -158,6 +158,28 @@ export class UsersRepository {
     return rows.map((r) => r.extension);
   }
 
+  /** An agent's active device, in the shape call control needs. */
+  async findAgentDevice(where: { companyId?: string; userId?: string; endpointId?: string; extension?: number }) {
+    const conditions = [eq(sipDevices.isActive, true), eq(users.isActive, true)];
+    if (where.companyId) conditions.push(eq(sipDevices.companyId, where.companyId));
+    if (where.userId) conditions.push(eq(sipDevices.userId, where.userId));
+    if (where.endpointId) conditions.push(eq(sipDevices.endpointId, where.endpointId));
+    if (where.extension !== undefined) conditions.push(eq(sipDevices.extension, where.extension));
+    const [row] = await this.db
+      .select({
+        userId: sipDevices.userId,
+        companyId: sipDevices.companyId,
+        endpointId: sipDevices.endpointId,
+        extension: sipDevices.extension,
+        name: users.name,
+      })
+      .from(sipDevices)
+      .innerJoin(users, and(eq(users.id, sipDevices.userId), eq(users.companyId, sipDevices.companyId)))
+      .where(and(...conditions))
+      .limit(1);
+    return row;
+  }
+
   async findLatestDeviceTemplate(companyId: string, userId: string): Promise<'webrtc' | 'sip' | undefined> {
     const [row] = await this.db
       .select({ template: sipDevices.template })

@@ -1,0 +1,262 @@
+/**
+ * Outbound audio of one session: a bounded queue of PCM clips cut into 20 ms frames and
+ * written on the FramePacer's deadlines, with silence when the queue is empty.
+ *
+ * Silence keep-alive: the AudioSocket() application hangs up when neither side produced a
+ * frame for 2000 ms (app_audiosocket.c MAX_WAIT_TIMEOUT_MSEC; capture as07), and a channel
+ * that only listens sends nothing. An idle bot therefore sends zero frames at the session's
+ * rate, the way an RTP stream would.
+ *
+ * Backpressure, two bounds:
+ * - Socket: when `write()` returns false the player stops writing (the slots pass unsent,
+ *   counted as skipped) until 'drain'. The process never holds more than the socket's
+ *   high-water mark plus one frame for a peer that does not read. A peer that stays blocked
+ *   for `writeStallTimeoutMs` is reported through `onWriteStalled`.
+ * - Queue: at most `maxQueuedMs` of audio waits per session. A clip that would go past the
+ *   bound is REFUSED whole (`queue_full`), never truncated or partly dropped: a prompt with
+ *   a hole in it is worse than one the bot knows it has to retry, shorten or abandon.
+ */
+import {
+  AUDIO_KIND_SAMPLE_RATE_HZ,
+  HEADER_BYTES,
+  audioKindForSampleRate,
+  encodeAudio,
+  frameBytesFor,
+  type AudioKind,
+  type SampleRateHz,
+} from './audiosocket.codec.js';
+import { FrameSchedule, type FramePacer, type PacedTask } from './audiosocket.pacer.js';
+
+/** What the player writes to: a net.Socket, or any Writable in tests. */
+export interface FrameSink {
+  write(frame: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  removeListener(event: 'drain', listener: () => void): unknown;
+  readonly writableLength: number;
+}
+
+export type PlaybackEnd = 'played' | 'stopped' | 'session_ended';
+
+export type PlayResult =
+  | {
+      status: 'queued';
+      /** Audio waiting in this session's queue, this clip included. */
+      queuedMs: number;
+      /** Resolves when the clip's last frame was written, or it was stopped. Never rejects. */
+      finished: Promise<PlaybackEnd>;
+    }
+  | { status: 'queue_full'; queuedMs: number; maxQueuedMs: number }
+  | { status: 'invalid_audio'; reason: 'empty' | 'odd_length' | 'unsupported_rate' }
+  | { status: 'not_found' };
+
+export interface PlayerStats {
+  frames: number;
+  bytes: number;
+  audioFrames: number;
+  silenceFrames: number;
+  queuedMs: number;
+  skippedSlots: number;
+  backpressureEvents: number;
+  isWriteBlocked: boolean;
+  socketBufferedBytes: number;
+}
+
+export interface PlayerOptions {
+  kind: AudioKind;
+  maxQueuedMs: number;
+  sendSilenceWhenIdle: boolean;
+  writeStallTimeoutMs: number;
+  onWriteStalled: () => void;
+}
+
+interface Clip {
+  pcm: Buffer;
+  offset: number;
+  kind: AudioKind;
+  resolve: (end: PlaybackEnd) => void;
+}
+
+const silenceFrames = new Map<AudioKind, Buffer>();
+
+/** One shared, never-mutated zero frame per rate. */
+function silenceFrameFor(kind: AudioKind): Buffer {
+  let frame = silenceFrames.get(kind);
+  if (!frame) {
+    frame = encodeAudio(kind, Buffer.alloc(frameBytesFor(kind)));
+    silenceFrames.set(kind, frame);
+  }
+  return frame;
+}
+
+function bytesPerMs(kind: AudioKind): number {
+  return (AUDIO_KIND_SAMPLE_RATE_HZ[kind] * 2) / 1000;
+}
+
+export class OutboundAudioPlayer implements PacedTask {
+  private readonly sink: FrameSink;
+  private readonly pacer: FramePacer;
+  private readonly options: PlayerOptions;
+  private kind: AudioKind;
+  private schedule: FrameSchedule | undefined;
+  private clips: Clip[] = [];
+  private queuedMsTotal = 0;
+  private isBlocked = false;
+  private isClosed = false;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly stats = { frames: 0, bytes: 0, audioFrames: 0, silenceFrames: 0, backpressureEvents: 0 };
+
+  constructor(sink: FrameSink, pacer: FramePacer, options: PlayerOptions) {
+    this.sink = sink;
+    this.pacer = pacer;
+    this.options = options;
+    this.kind = options.kind;
+  }
+
+  get dueAt(): number {
+    return this.schedule ? this.schedule.dueAt : this.pacer.now();
+  }
+
+  get sampleRateHz(): SampleRateHz {
+    return AUDIO_KIND_SAMPLE_RATE_HZ[this.kind];
+  }
+
+  start(): void {
+    if (this.schedule || this.isClosed) return;
+    this.schedule = new FrameSchedule(this.pacer.now());
+    this.pacer.schedule(this);
+  }
+
+  /** The session's rate follows the audio kind Asterisk sends; silence uses it from now on. */
+  setKind(kind: AudioKind): void {
+    this.kind = kind;
+  }
+
+  enqueue(pcm: Buffer, sampleRateHz?: number): PlayResult {
+    if (this.isClosed) return { status: 'not_found' };
+    // Asterisk accepts every slin kind whatever the channel's format and transcodes
+    // (res_audiosocket.c:338-365), so a clip may keep its own rate.
+    const kind = sampleRateHz === undefined ? this.kind : audioKindForSampleRate(sampleRateHz);
+    if (kind === undefined) return { status: 'invalid_audio', reason: 'unsupported_rate' };
+    if (pcm.length === 0) return { status: 'invalid_audio', reason: 'empty' };
+    if (pcm.length % 2 !== 0) return { status: 'invalid_audio', reason: 'odd_length' };
+    const clipMs = pcm.length / bytesPerMs(kind);
+    if (this.queuedMsTotal + clipMs > this.options.maxQueuedMs) {
+      return { status: 'queue_full', queuedMs: this.queuedMs, maxQueuedMs: this.options.maxQueuedMs };
+    }
+    let resolve: (end: PlaybackEnd) => void = () => undefined;
+    const finished = new Promise<PlaybackEnd>((done) => (resolve = done));
+    this.clips.push({ pcm, offset: 0, kind, resolve });
+    this.queuedMsTotal += clipMs;
+    return { status: 'queued', queuedMs: this.queuedMs, finished };
+  }
+
+  /** Drops everything queued (barge-in); the next slot carries silence. */
+  stop(): number {
+    return this.clear('stopped');
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.pacer.unschedule(this);
+    this.sink.removeListener('drain', this.onDrain);
+    clearTimeout(this.stallTimer);
+    this.clear('session_ended');
+  }
+
+  get queuedMs(): number {
+    return Math.round(this.queuedMsTotal);
+  }
+
+  /** Frames written beside the player (the hangup frame) still count as outbound. */
+  noteWritten(bytes: number): void {
+    this.stats.frames += 1;
+    this.stats.bytes += bytes;
+  }
+
+  snapshot(): PlayerStats {
+    return {
+      ...this.stats,
+      queuedMs: this.queuedMs,
+      skippedSlots: this.schedule?.skippedSlots ?? 0,
+      isWriteBlocked: this.isBlocked,
+      socketBufferedBytes: this.sink.writableLength,
+    };
+  }
+
+  onDue(now: number): boolean {
+    if (this.isClosed || this.isBlocked || !this.schedule) return false;
+    this.schedule.advance(now);
+    const audio = this.takeAudioFrame();
+    if (audio) {
+      this.stats.audioFrames += 1;
+      this.write(audio.frame);
+      for (const clip of audio.finished) clip.resolve('played');
+    } else if (this.options.sendSilenceWhenIdle) {
+      this.stats.silenceFrames += 1;
+      this.write(silenceFrameFor(this.kind));
+    }
+    return !this.isBlocked && !this.isClosed;
+  }
+
+  private write(frame: Buffer): void {
+    this.stats.frames += 1;
+    this.stats.bytes += frame.length;
+    if (this.sink.write(frame)) return;
+    this.isBlocked = true;
+    this.stats.backpressureEvents += 1;
+    this.sink.once('drain', this.onDrain);
+    this.stallTimer = setTimeout(this.options.onWriteStalled, this.options.writeStallTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private readonly onDrain = (): void => {
+    this.isBlocked = false;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (!this.isClosed) this.pacer.schedule(this);
+  };
+
+  /**
+   * Next 20 ms of queued audio. Frames run across clip boundaries so back-to-back clips
+   * play without gaps; only the tail before an empty queue or a rate change is padded with
+   * silence, to keep every frame 20 ms long.
+   */
+  private takeAudioFrame(): { frame: Buffer; finished: Clip[] } | undefined {
+    const first = this.clips[0];
+    if (!first) return undefined;
+    const kind = first.kind;
+    const size = frameBytesFor(kind);
+    const finished: Clip[] = [];
+    let frame: Buffer;
+    let consumed = size;
+    if (first.pcm.length - first.offset > size) {
+      frame = encodeAudio(kind, first.pcm.subarray(first.offset, first.offset + size));
+      first.offset += size;
+    } else {
+      frame = Buffer.alloc(HEADER_BYTES + size);
+      frame[0] = kind;
+      frame.writeUInt16BE(size, 1);
+      let filled = 0;
+      for (let clip = this.clips[0]; clip && clip.kind === kind && filled < size; clip = this.clips[0]) {
+        const count = Math.min(size - filled, clip.pcm.length - clip.offset);
+        clip.pcm.copy(frame, HEADER_BYTES + filled, clip.offset, clip.offset + count);
+        filled += count;
+        clip.offset += count;
+        if (clip.offset === clip.pcm.length) finished.push(this.clips.shift() as Clip);
+      }
+      consumed = filled;
+    }
+    this.queuedMsTotal = this.clips.length === 0 ? 0 : Math.max(0, this.queuedMsTotal - consumed / bytesPerMs(kind));
+    return { frame, finished };
+  }
+
+  private clear(end: PlaybackEnd): number {
+    const dropped = this.queuedMs;
+    const clips = this.clips;
+    this.clips = [];
+    this.queuedMsTotal = 0;
+    for (const clip of clips) clip.resolve(end);
+    return dropped;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * What happens to calls when the PBX reports something. Events are handled one at a time
+ * in arrival order; a report that does not fit the call's status is ignored by the
+ * lifecycle, so repeated or late events cannot corrupt a call.
+ *
+ * Stasis arguments carry our intent: `outbound,<callId>` (the agent answered their own
+ * device), `outbound-customer,<callId>` (the destination answered), `inbound,<target>`
+ * (a call for an agent's endpoint id) and `inbound-agent,<callId>` (the agent answered).
+ */
+import type { Clock } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import { isTerminal, unansweredOutcome, type Call } from './calls.js';
+import type { CallLifecycle } from './calls.lifecycle.js';
+import type { DeviceDirectory, TelephonyEvent, TelephonyPort } from './calls.ports.js';
+import type { CallsRepository } from './calls.repository.js';
+import { agentEndpoint, endPatch, type CallSettings } from './calls.service.js';
+
+type Entered = Extract<TelephonyEvent, { kind: 'channel_entered' }>;
+type Ended = Extract<TelephonyEvent, { kind: 'channel_ended' }>;
+
+export interface CallFlowDeps {
+  repository: CallsRepository;
+  lifecycle: CallLifecycle;
+  telephony: TelephonyPort;
+  devices: DeviceDirectory;
+  clock: Clock;
+  logger: Logger;
+  settings: CallSettings;
+}
+
+export class CallFlow {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CallFlowDeps) {}
+
+  /** Queues the event behind the ones before it; resolves when it has been handled. */
+  handle(event: TelephonyEvent): Promise<void> {
+    const handled = this.tail.then(() => this.dispatch(event));
+    this.tail = handled.catch((error: unknown) => {
+      this.deps.logger.error({ err: error, kind: event.kind }, 'telephony event failed');
+    });
+    return this.tail;
+  }
+
+  /**
+   * After a reconnect: calls whose channels vanished while we were away are ended;
+   * the rest carry on (their channels are still in Stasis and their events resume).
+   */
+  async reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const call of await this.deps.repository.listActiveEverywhere()) {
+      const channels = [call.agentChannelId, call.customerChannelId].filter((id): id is string => id !== null);
+      const isAnyPresent = channels.some((id) => presentChannelIds.has(id));
+      if (isAnyPresent) continue;
+      const to = call.status === 'in_progress' ? 'completed' : 'failed';
+      await this.deps.lifecycle.move(call, to, 'pbx:reconcile', now, (current) => ({
+        ...endPatch(current, now, 'system'),
+        hangupCauseText: 'channels gone while the PBX connection was down',
+      }));
+    }
+  }
+
+  private async dispatch(event: TelephonyEvent): Promise<void> {
+    switch (event.kind) {
+      case 'channel_entered':
+        return this.onEntered(event);
+      case 'channel_ringing':
+        return this.onRinging(event.channelId, event.at);
+      case 'channel_ended':
+        return this.onEnded(event);
+      case 'recording_finished':
+        return this.onRecordingDone(event.recordingName, 'done', event.at, event.durationSeconds);
+      case 'recording_failed':
+        return this.onRecordingDone(event.recordingName, 'failed', event.at, null);
+      case 'channel_answered':
+      case 'channel_left':
+        // Answers are taken from StasisStart of the legs we originate; leaving Stasis
+        // (a transfer) is followed by the channel's end, which decides.
+        return;
+    }
+  }
+
+  private async onEntered(event: Entered): Promise<void> {
+    const [intent, value] = event.args;
+    if (intent === 'inbound' && value) return this.startInbound(event, value);
+    const call = value ? await this.deps.repository.findCallByChannel(event.channelId) : undefined;
+    if (!call || call.id !== value || isTerminal(call.status)) {
+      this.deps.logger.info(
+        { channelId: event.channelId, args: event.args },
+        'channel in Stasis is not one of our calls',
+      );
+      return;
+    }
+    if (intent === 'outbound' && call.agentChannelId === event.channelId) return this.dialCustomer(call, event);
+    if ((intent === 'outbound-customer' || intent === 'inbound-agent') && call.customerChannelId) {
+      return this.connect(call, event);
+    }
+  }
+
+  private async dialCustomer(call: Call, event: Entered): Promise<void> {
+    const { telephony, settings, lifecycle } = this.deps;
+    const customerChannelId = call.customerChannelId ?? `${call.id}-customer`;
+    await lifecycle.patch(call, { asteriskUniqueId: event.asteriskUniqueId });
+    try {
+      await telephony.ring(event.channelId);
+      await telephony.originate({
+        channelId: customerChannelId,
+        endpoint: `Local/${call.toNumber}@${settings.outboundContext}`,
+        callerId: `<${call.fromNumber}>`,
+        appArgs: ['outbound-customer', call.id],
+        timeoutSeconds: settings.ringTimeoutSeconds,
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, callId: call.id }, 'dialling the destination failed');
+      await telephony.hangup(event.channelId).catch(() => undefined);
+      await lifecycle.move(call, 'failed', 'pbx:originate_failed', event.at, (c) => endPatch(c, event.at, 'system'));
+      return;
+    }
+    await lifecycle.move(call, 'ringing', 'pbx:agent_answered', event.at, () => ({ ringingAt: event.at }));
+  }
+
+  private async connect(call: Call, event: Entered): Promise<void> {
+    const { telephony, lifecycle, repository, settings } = this.deps;
+    const customerChannelId = call.customerChannelId;
+    const agentChannelId = call.direction === 'inbound' ? event.channelId : call.agentChannelId;
+    if (!customerChannelId || !agentChannelId || agentChannelId !== call.agentChannelId) return;
+    const bridgeId = call.id;
+    const recordingName = newId();
+    try {
+      if (call.direction === 'inbound') await telephony.answer(customerChannelId);
+      await telephony.bridgeAndRecord(bridgeId, [agentChannelId, customerChannelId], recordingName);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, callId: call.id }, 'bridging the call failed');
+      for (const id of [agentChannelId, customerChannelId]) await telephony.hangup(id).catch(() => undefined);
+      await lifecycle.move(call, 'failed', 'pbx:bridge_failed', event.at, (c) => endPatch(c, event.at, 'system'));
+      return;
+    }
+    await repository.insertRecording({
+      id: newId(),
+      companyId: call.companyId,
+      callId: call.id,
+      asteriskName: recordingName,
+      format: settings.recordingFormat,
+      status: 'recording',
+      startedAt: event.at,
+    });
+    await lifecycle.move(call, 'in_progress', `pbx:${event.args[0] ?? 'answered'}`, event.at, (current) => ({
+      answeredAt: event.at,
+      ringingAt: current.ringingAt ?? event.at,
+      asteriskBridgeId: bridgeId,
+    }));
+  }
+
+  private async startInbound(event: Entered, target: string): Promise<void> {
+    const { devices, telephony, lifecycle, settings, logger } = this.deps;
+    const device = await devices.findActiveDeviceByEndpoint(target);
+    if (!device) {
+      logger.warn({ channelId: event.channelId, target }, 'inbound call for an unknown target; hanging up');
+      await telephony.hangup(event.channelId).catch(() => undefined);
+      return;
+    }
+    const callId = newId();
+    const agentChannelId = `${callId}-agent`;
+    const call = await lifecycle.create(
+      {
+        id: callId,
+        companyId: device.companyId,
+        agentId: device.userId,
+        direction: 'inbound',
+        status: 'initiated',
+        fromNumber: event.callerNumber || 'anonymous',
+        toNumber: String(device.extension),
+        asteriskUniqueId: event.asteriskUniqueId,
+        customerChannelId: event.channelId,
+        agentChannelId,
+        createdAt: event.at,
+      },
+      'pbx:inbound',
+    );
+    try {
+      await telephony.ring(event.channelId);
+      await telephony.originate({
+        channelId: agentChannelId,
+        endpoint: agentEndpoint(settings.agentEndpointTemplate, device),
+        callerId: `"${call.fromNumber}" <${call.fromNumber}>`,
+        appArgs: ['inbound-agent', callId],
+        timeoutSeconds: settings.ringTimeoutSeconds,
+      });
+    } catch (error) {
+      logger.warn({ err: error, callId }, 'ringing the agent failed');
+      await telephony.hangup(event.channelId).catch(() => undefined);
+      await lifecycle.move(call, 'failed', 'pbx:originate_failed', event.at, (c) => endPatch(c, event.at, 'system'));
+      return;
+    }
+    await lifecycle.move(call, 'ringing', 'pbx:agent_ringing', event.at, () => ({ ringingAt: event.at }));
+  }
+
+  private async onRinging(channelId: string, at: Date): Promise<void> {
+    const call = await this.deps.repository.findCallByChannel(channelId);
+    if (call) await this.deps.lifecycle.move(call, 'ringing', 'pbx:ringing', at, () => ({ ringingAt: at }));
+  }
+
+  private async onEnded(event: Ended): Promise<void> {
+    const call = await this.deps.repository.findCallByChannel(event.channelId);
+    if (!call || isTerminal(call.status)) return;
+    const side = event.channelId === call.agentChannelId ? 'agent' : 'customer';
+    const other = side === 'agent' ? call.customerChannelId : call.agentChannelId;
+    const cause = { hangupCause: event.cause, hangupCauseText: event.causeText };
+    const isAnswered = call.status === 'in_progress';
+    const to = isAnswered
+      ? 'completed'
+      : side === 'customer' && call.direction === 'inbound'
+        ? 'canceled'
+        : unansweredOutcome(event.cause);
+    await this.deps.lifecycle.move(
+      call,
+      to,
+      `pbx:${side}_hangup`,
+      event.at,
+      (current) => ({ ...endPatch(current, event.at, side), ...cause }),
+      { channelId: event.channelId, cause: event.cause },
+    );
+    // The other leg has nothing left to talk to.
+    if (other) await this.deps.telephony.hangup(other).catch(() => undefined);
+    if (call.asteriskBridgeId) await this.deps.telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
+  }
+
+  private async onRecordingDone(
+    recordingName: string,
+    status: 'done' | 'failed',
+    at: Date,
+    durationSeconds: number | null,
+  ): Promise<void> {
+    const recording = await this.deps.repository.findRecordingByName(recordingName);
+    if (!recording) return;
+    await this.deps.repository.updateRecording(recording.companyId, recording.id, {
+      status,
+      endedAt: at,
+      durationSeconds,
+    });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What the calls module needs from outside: a PBX to control (implemented over Asterisk
+ * ARI in integrations/) and the agents' SIP devices (the users module).
+ */
+
+export interface OriginateRequest {
+  /** Pre-set channel id, so every later event names a channel we already know. */
+  channelId: string;
+  /** Dial string, e.g. `PJSIP/kqmzta_1000` or `Local/5511987654321@from-agents`. */
+  endpoint: string;
+  callerId: string;
+  /** Arguments the channel carries into the Stasis application. */
+  appArgs: string[];
+  timeoutSeconds: number;
+  variables?: Record<string, string>;
+}
+
+export interface TelephonyPort {
+  /** Whether call control is possible now (ARI reachable and its event stream up). */
+  isAvailable(): boolean;
+  originate(request: OriginateRequest): Promise<void>;
+  /** Plays ringing to a channel in Stasis (ringback while we dial the other side). */
+  ring(channelId: string): Promise<void>;
+  answer(channelId: string): Promise<void>;
+  hangup(channelId: string, reason?: 'normal' | 'busy' | 'noanswer'): Promise<void>;
+  /** A mixing bridge with these channels, recorded into `recordingName`. */
+  bridgeAndRecord(bridgeId: string, channelIds: string[], recordingName: string): Promise<void>;
+  destroyBridge(bridgeId: string): Promise<void>;
+  /** Sends a channel out of Stasis into the dialplan (blind transfer). */
+  continueInDialplan(channelId: string, context: string, extension: string): Promise<void>;
+}
+
+/** What the PBX reports, already stripped of Asterisk's vocabulary. */
+export type TelephonyEvent =
+  | {
+      kind: 'channel_entered';
+      channelId: string;
+      args: string[];
+      callerNumber: string;
+      dialedExtension: string;
+      asteriskUniqueId: string;
+      at: Date;
+    }
+  | { kind: 'channel_ringing'; channelId: string; at: Date }
+  | { kind: 'channel_answered'; channelId: string; at: Date }
+  | { kind: 'channel_left'; channelId: string; at: Date }
+  | { kind: 'channel_ended'; channelId: string; cause: number | null; causeText: string | null; at: Date }
+  | { kind: 'recording_finished'; recordingName: string; durationSeconds: number | null; at: Date }
+  | { kind: 'recording_failed'; recordingName: string; at: Date };
+
+export interface AgentDevice {
+  userId: string;
+  companyId: string;
+  endpointId: string;
+  extension: number;
+  name: string;
+}
+
+export interface DeviceDirectory {
+  findActiveDeviceOfUser(companyId: string, userId: string): Promise<AgentDevice | undefined>;
+  /** Endpoint ids are unique across companies: an inbound target names its tenant. */
+  findActiveDeviceByEndpoint(endpointId: string): Promise<AgentDevice | undefined>;
+  findActiveDeviceByExtension(companyId: string, extension: number): Promise<AgentDevice | undefined>;
+}

@@ -1,0 +1,7 @@
+export { CallsService, type CallSettings } from './calls.service.js';
+export { CallsRepository } from './calls.repository.js';
+export { CallLifecycle } from './calls.lifecycle.js';
+export { CallFlow } from './call-flow.js';
+export { registerCallsRoutes } from './calls.routes.js';
+export type { TelephonyPort, TelephonyEvent, DeviceDirectory, AgentDevice, OriginateRequest } from './calls.ports.js';
+export type { Call, CallStatus } from './calls.js';

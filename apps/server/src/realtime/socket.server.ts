@@ -1,0 +1,244 @@
+/**
+ * Socket.IO on the HTTP server's port. A socket authenticates with the access token in its
+ * handshake (`auth: { token, last_seq? }`), joins its company, user and (for admins and
+ * supervisors) managers rooms, and receives domain events in the DESIGN.md envelope
+ * `{event, data, version, seq, ts}`. With `last_seq` it first receives, in order, what it
+ * missed; live events that arrive meanwhile are held and deduplicated by seq.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { Actor } from '../shared/actor.js';
+import { AppError } from '../shared/errors.js';
+import type { PublishedEvent } from '../shared/events.js';
+import type { Logger } from '../shared/logger.js';
+import type { EventBus } from './event-bus.js';
+import type { EventLogRepository } from './event-log.repository.js';
+
+export const EVENT_VERSION = 'v1';
+const REPLAY_BATCH = 500;
+const REPLAY_MAX = 10_000;
+
+/** Wire names fixed by the seeds; others are the domain name with `_` for `.`. */
+const WIRE_NAMES: Record<string, string> = {
+  'typing.started': 'typing_start',
+  'typing.stopped': 'typing_stop',
+};
+
+export function wireNameOf(domainName: string): string {
+  return WIRE_NAMES[domainName] ?? domainName.replaceAll('.', '_');
+}
+
+export interface Envelope {
+  event: string;
+  data: Record<string, unknown>;
+  version: typeof EVENT_VERSION;
+  seq: number;
+  ts: string;
+}
+
+export function toEnvelope(event: PublishedEvent): Envelope {
+  return {
+    event: wireNameOf(event.name),
+    data: event.data,
+    version: EVENT_VERSION,
+    seq: event.seq,
+    ts: event.at.toISOString(),
+  };
+}
+
+export interface RealtimeDeps {
+  logger: Logger;
+  bus: EventBus;
+  eventLog: EventLogRepository;
+  authenticate(token: string): Promise<Actor>;
+  /** Whether the actor may follow this call (its agent, or a manager of its company). */
+  canFollowCall(actor: Actor, callId: string): Promise<boolean>;
+  corsOrigins: readonly string[];
+}
+
+interface SocketState {
+  actor: Actor;
+  deliveredSeq: number;
+  /** Non-null while replaying: live events wait here. */
+  held: PublishedEvent[] | null;
+}
+
+type Ack = (response: { ok: true } | { ok: false; error: { code: string; message: string } }) => void;
+
+const callPayload = z.object({ call_id: z.uuid() }).strict();
+
+export const rooms = {
+  company: (companyId: string) => `company:${companyId}`,
+  managers: (companyId: string) => `company:${companyId}:managers`,
+  user: (userId: string) => `user:${userId}`,
+  call: (callId: string) => `call:${callId}`,
+};
+
+export class RealtimeServer {
+  readonly io: Server;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    httpServer: HttpServer,
+    private readonly deps: RealtimeDeps,
+  ) {
+    this.io = new Server(httpServer, {
+      path: '/socket.io',
+      serveClient: false,
+      cors: deps.corsOrigins.length > 0 ? { origin: [...deps.corsOrigins], credentials: true } : undefined,
+    });
+    this.io.use((socket, next) => {
+      this.authenticateSocket(socket).then(
+        () => next(),
+        (error: unknown) => {
+          const code = error instanceof AppError ? error.code : 'auth.invalid_token';
+          deps.logger.debug({ code }, 'socket refused');
+          next(Object.assign(new Error(code), { data: { code } }));
+        },
+      );
+    });
+    this.io.on('connection', (socket) => this.onConnection(socket));
+    this.unsubscribe = deps.bus.subscribe((event) => this.fanOut(event));
+  }
+
+  /** Disconnects every socket; the HTTP server itself is closed by Fastify. */
+  close(): void {
+    this.unsubscribe();
+    this.io.disconnectSockets(true);
+    this.io.engine.close();
+  }
+
+  private async authenticateSocket(socket: Socket): Promise<void> {
+    const auth = socket.handshake.auth as { token?: unknown };
+    const header = socket.handshake.headers.authorization;
+    const token =
+      typeof auth.token === 'string' ? auth.token : header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (!token) throw new AppError('auth.required', 'A token is required.');
+    const actor = await this.deps.authenticate(token);
+    const state: SocketState = { actor, deliveredSeq: 0, held: null };
+    socket.data = state;
+    // The socket lives no longer than its token: the client reconnects with a fresh one
+    // and its last seq, and misses nothing.
+    const expiresAt = tokenExpiryMs(token);
+    if (expiresAt !== undefined) {
+      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+      timer.unref();
+      socket.on('disconnect', () => clearTimeout(timer));
+    }
+  }
+
+  private onConnection(socket: Socket): void {
+    const state = socket.data as SocketState;
+    const { actor } = state;
+    const log = this.deps.logger.child({ socketId: socket.id, userId: actor.userId, companyId: actor.companyId });
+    void socket.join(rooms.company(actor.companyId));
+    void socket.join(rooms.user(actor.userId));
+    if (actor.role !== 'agent') void socket.join(rooms.managers(actor.companyId));
+
+    socket.on('join_call', (payload: unknown, ack?: Ack) => {
+      const parsed = callPayload.safeParse(payload);
+      if (!parsed.success) {
+        log.info({ reason: 'invalid payload' }, 'join_call refused');
+        return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
+      }
+      const callId = parsed.data.call_id;
+      this.deps.canFollowCall(actor, callId).then(
+        (isAllowed) => {
+          if (!isAllowed) {
+            log.info({ callId, reason: 'not found or not allowed' }, 'join_call refused');
+            return reply(ack, 'call.not_found', 'No such call.');
+          }
+          void socket.join(rooms.call(callId));
+          ack?.({ ok: true });
+        },
+        (error: unknown) => {
+          log.error({ err: error, callId }, 'join_call failed');
+          reply(ack, 'internal', 'Could not join the call.');
+        },
+      );
+    });
+
+    socket.on('leave_call', (payload: unknown, ack?: Ack) => {
+      const parsed = callPayload.safeParse(payload);
+      if (!parsed.success) return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
+      void socket.leave(rooms.call(parsed.data.call_id));
+      ack?.({ ok: true });
+    });
+
+    const lastSeq = parseLastSeq((socket.handshake.auth as { last_seq?: unknown }).last_seq);
+    if (lastSeq !== undefined) {
+      this.replay(socket, state, lastSeq).catch((error: unknown) => {
+        log.error({ err: error }, 'replay failed');
+        socket.disconnect(true);
+      });
+    }
+  }
+
+  private async replay(socket: Socket, state: SocketState, lastSeq: number): Promise<void> {
+    state.held = [];
+    state.deliveredSeq = lastSeq;
+    let replayed = 0;
+    for (;;) {
+      const batch = await this.deps.eventLog.listVisibleAfter(state.actor, state.deliveredSeq, REPLAY_BATCH);
+      for (const event of batch) this.emitOnce(socket, state, event);
+      replayed += batch.length;
+      if (batch.length < REPLAY_BATCH) break;
+      if (replayed >= REPLAY_MAX) {
+        // Too far behind: the client reloads its state over HTTP instead.
+        socket.emit('resync_required', { latest_seq: await this.deps.eventLog.latestSeq() });
+        state.deliveredSeq = await this.deps.eventLog.latestSeq();
+        break;
+      }
+    }
+    const held = state.held;
+    state.held = null;
+    for (const event of held) this.emitOnce(socket, state, event);
+    socket.emit('replay_complete', { last_seq: state.deliveredSeq });
+  }
+
+  private fanOut(event: PublishedEvent): void {
+    const nsp = this.io.of('/');
+    const targetRooms: string[] = [];
+    const { audience } = event;
+    if (audience.company) targetRooms.push(rooms.company(event.companyId));
+    if (audience.managers) targetRooms.push(rooms.managers(event.companyId));
+    for (const userId of audience.userIds ?? []) targetRooms.push(rooms.user(userId));
+    if (audience.callId) targetRooms.push(rooms.call(audience.callId));
+    const socketIds = new Set<string>();
+    for (const room of targetRooms) for (const id of nsp.adapter.rooms.get(room) ?? []) socketIds.add(id);
+    for (const id of socketIds) {
+      const socket = nsp.sockets.get(id);
+      const state = socket?.data as SocketState | undefined;
+      // Rooms are per company, but check anyway: a socket never sees another tenant.
+      if (!socket || !state || state.actor.companyId !== event.companyId) continue;
+      if (state.held) state.held.push(event);
+      else this.emitOnce(socket, state, event);
+    }
+  }
+
+  private emitOnce(socket: Socket, state: SocketState, event: PublishedEvent): void {
+    if (event.seq <= state.deliveredSeq) return;
+    state.deliveredSeq = event.seq;
+    const envelope = toEnvelope(event);
+    socket.emit(envelope.event, envelope);
+  }
+}
+
+function reply(ack: Ack | undefined, code: string, message: string): void {
+  ack?.({ ok: false, error: { code, message } });
+}
+
+function parseLastSeq(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function tokenExpiryMs(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
