@@ -56,6 +56,10 @@ const envSchema = z.object({
   ASTERISK_OUTBOUND_CONTEXT: z.string().min(1).max(79).default('from-agents'),
   ASTERISK_RECORDINGS_DIR: z.string().min(1).optional(),
   CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
+  AUDIOSOCKET_ENABLED: booleanFromString.default(true),
+  AUDIOSOCKET_HOST: z.string().min(1).default('0.0.0.0'),
+  AUDIOSOCKET_PORT: port.default(9092),
+  VOICEBOT_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   SIP_DOMAIN: z.string().min(1).default('localhost'),
   SIP_WSS_URL: z.url().optional(),
   SIP_DEFAULT_TEMPLATE: z.enum(['webrtc', 'sip']).default('webrtc'),
@@ -99,6 +103,13 @@ export interface Config {
     readonly outboundContext: string;
     readonly recordingsDir: string;
     readonly ringTimeoutSeconds: number;
+  };
+  readonly audiosocket: {
+    readonly isEnabled: boolean;
+    readonly host: string;
+    readonly port: number;
+    /** For the intercom's own integrations on /api/status and /api/hangup. */
+    readonly apiKey: string | undefined;
   };
   readonly sip: {
     readonly domain: string;
@@ -192,6 +203,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? resolve(process.cwd(), e.ASTERISK_RECORDINGS_DIR)
         : join(dataDir, 'recordings'),
       ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
+    },
+    audiosocket: {
+      isEnabled: e.AUDIOSOCKET_ENABLED,
+      host: e.AUDIOSOCKET_HOST,
+      port: e.AUDIOSOCKET_PORT,
+      apiKey: e.VOICEBOT_API_KEY,
     },
     sip: {
       domain: e.SIP_DOMAIN,

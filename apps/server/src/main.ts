@@ -26,6 +26,8 @@ import {
   type TelephonyPort,
 } from './modules/calls/index.js';
 import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
+import { registerVoicebotRoutes } from './modules/voicebot/index.js';
+import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
 import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { newSecret } from './shared/ids.js';
@@ -38,6 +40,8 @@ export interface Server {
   readonly calls: CallsService;
   readonly bus: EventBus;
   readonly realtime: RealtimeServer;
+  /** Undefined when AUDIOSOCKET_ENABLED=false. */
+  readonly audiosocket: AudiosocketServer | undefined;
   /** Feeds PBX events to call control (the Asterisk adapter calls it; tests may too). */
   handleTelephonyEvent(event: TelephonyEvent): Promise<void>;
   close(): Promise<void>;
@@ -131,6 +135,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         })
       : undefined;
 
+    const audiosocket = config.audiosocket.isEnabled
+      ? createAudiosocketServer({
+          logger: logger.child({ module: 'audiosocket' }),
+          host: config.audiosocket.host,
+          port: config.audiosocket.port,
+        })
+      : undefined;
+
     const app = await buildApp({
       logger,
       authenticator: auth,
@@ -155,6 +167,15 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         registerAuthRoutes(typed, auth);
         registerUsersRoutes(typed, users);
         registerCallsRoutes(typed, calls);
+        registerVoicebotRoutes(typed, {
+          sessions: {
+            listSessions: () => audiosocket?.listSessions() ?? [],
+            hangup: (callId, role) => audiosocket?.hangup(callId, role) ?? 'not_found',
+          },
+          authenticator: auth,
+          apiKey: config.audiosocket.apiKey,
+          logger: logger.child({ module: 'voicebot' }),
+        });
       },
     });
     const realtime = new RealtimeServer(app.server, {
@@ -166,6 +187,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       corsOrigins: config.corsOrigins,
     });
 
+    await audiosocket?.listen();
     let isClosed = false;
     return {
       app,
@@ -174,11 +196,13 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       calls,
       bus,
       realtime,
+      audiosocket,
       handleTelephonyEvent: (event) => (callFlow ? callFlow.handle(event) : Promise.resolve()),
       async close() {
         if (isClosed) return;
         isClosed = true;
         realtime.close();
+        await audiosocket?.close();
         await app.close();
         await bus.drain();
         await database.close();

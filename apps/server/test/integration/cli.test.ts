@@ -22,7 +22,15 @@ function run(args: string[], env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
   dirs.push(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      AUDIOSOCKET_HOST: '127.0.0.1',
+      AUDIOSOCKET_PORT: '0',
+      ...env,
+    },
   });
   children.push(child);
   let stdout = '';

@@ -56,6 +56,8 @@ export async function startTestServer(
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     LOG_LEVEL: 'silent',
+    AUDIOSOCKET_HOST: '127.0.0.1',
+    AUDIOSOCKET_PORT: '0',
     SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
     SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SWITCHBOARD_COMPANY_NAME: 'Acme',

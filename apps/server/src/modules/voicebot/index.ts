@@ -1,0 +1,2 @@
+export { registerVoicebotRoutes } from './voicebot.routes.js';
+export type { MediaSessions, MediaSessionView, MediaRole } from './voicebot.ports.js';
