@@ -29,6 +29,8 @@ import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersServi
 import { registerVoicebotRoutes } from './modules/voicebot/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
 import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
+import type { InstalledModule, ModuleInstaller } from './app-module.js';
+import { FEATURE_MODULES } from './modules/feature-modules.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { newSecret } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
@@ -54,6 +56,8 @@ export interface ServerOverrides {
   hasher?: PasswordHasher;
   /** A PBX to control; by default none until the Asterisk adapter is configured. */
   telephony?: TelephonyPort;
+  /** Feature modules to install; by default FEATURE_MODULES. */
+  modules?: readonly ModuleInstaller[];
 }
 
 const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.json') as { version: string }).version;
@@ -143,6 +147,17 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         })
       : undefined;
 
+    const installed: InstalledModule[] = (overrides.modules ?? FEATURE_MODULES).map((install) =>
+      install({
+        config,
+        db: database.db,
+        clock,
+        logger,
+        publisher: bus,
+        clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
+      }),
+    );
+
     const app = await buildApp({
       logger,
       authenticator: auth,
@@ -176,6 +191,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           apiKey: config.audiosocket.apiKey,
           logger: logger.child({ module: 'voicebot' }),
         });
+        for (const module of installed) module.routes?.(typed);
       },
     });
     const realtime = new RealtimeServer(app.server, {
@@ -187,7 +203,12 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       corsOrigins: config.corsOrigins,
     });
 
+    for (const module of installed) {
+      for (const command of module.commands ?? []) realtime.registerCommand(command);
+      if (module.connections) realtime.addConnectionObserver(module.connections);
+    }
     await audiosocket?.listen();
+    for (const module of installed) await module.start?.();
     let isClosed = false;
     return {
       app,
@@ -201,6 +222,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       async close() {
         if (isClosed) return;
         isClosed = true;
+        for (const module of installed) await module.stop?.();
         realtime.close();
         await audiosocket?.close();
         await app.close();

@@ -10,7 +10,7 @@ import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
-import type { PublishedEvent } from '../shared/events.js';
+import type { ClientCommand, ConnectionObserver, PublishedEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLogRepository } from './event-log.repository.js';
@@ -64,7 +64,9 @@ interface SocketState {
   held: PublishedEvent[] | null;
 }
 
-type Ack = (response: { ok: true } | { ok: false; error: { code: string; message: string } }) => void;
+type Ack = (response: { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } }) => void;
+
+const RESERVED_EVENTS = new Set(['join_call', 'leave_call', 'connect', 'disconnect', 'disconnecting']);
 
 const callPayload = z.object({ call_id: z.uuid() }).strict();
 
@@ -78,6 +80,8 @@ export const rooms = {
 export class RealtimeServer {
   readonly io: Server;
   private readonly unsubscribe: () => void;
+  private readonly commands = new Map<string, ClientCommand<unknown>>();
+  private readonly observers: ConnectionObserver[] = [];
 
   constructor(
     httpServer: HttpServer,
@@ -100,6 +104,23 @@ export class RealtimeServer {
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.unsubscribe = deps.bus.subscribe((event) => this.fanOut(event));
+  }
+
+  /** Routes a client event to a module. Reserved names and duplicates are refused. */
+  registerCommand(command: ClientCommand<unknown>): void {
+    if (RESERVED_EVENTS.has(command.event) || this.commands.has(command.event)) {
+      throw new Error(`client event ${command.event} is already handled`);
+    }
+    this.commands.set(command.event, command);
+  }
+
+  addConnectionObserver(observer: ConnectionObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** How many sockets this user has open on this node. */
+  openSocketsOf(userId: string): number {
+    return this.io.of('/').adapter.rooms.get(rooms.user(userId))?.size ?? 0;
   }
 
   /** Disconnects every socket; the HTTP server itself is closed by Fastify. */
@@ -166,11 +187,43 @@ export class RealtimeServer {
       ack?.({ ok: true });
     });
 
+    for (const command of this.commands.values()) {
+      socket.on(command.event, (payload: unknown, ack?: Ack) => {
+        const parsed = command.schema.safeParse(payload);
+        if (!parsed.success) {
+          log.info({ event: command.event, reason: 'invalid payload' }, 'client event refused');
+          return reply(ack, 'request.invalid', `The ${command.event} payload is not valid.`);
+        }
+        command.handle(actor, parsed.data).then(
+          (data) => ack?.({ ok: true, ...(data === undefined ? {} : { data }) }),
+          (error: unknown) => {
+            if (error instanceof AppError) {
+              log.info({ event: command.event, code: error.code }, 'client event refused');
+              return reply(ack, error.code, error.message);
+            }
+            log.error({ err: error, event: command.event }, 'client event failed');
+            reply(ack, 'internal', 'The event could not be handled.');
+          },
+        );
+      });
+    }
+    this.notifyObservers('onConnected', actor, log);
+    socket.on('disconnect', () => this.notifyObservers('onDisconnected', actor, log));
+
     const lastSeq = parseLastSeq((socket.handshake.auth as { last_seq?: unknown }).last_seq);
     if (lastSeq !== undefined) {
       this.replay(socket, state, lastSeq).catch((error: unknown) => {
         log.error({ err: error }, 'replay failed');
         socket.disconnect(true);
+      });
+    }
+  }
+
+  private notifyObservers(hook: 'onConnected' | 'onDisconnected', actor: Actor, log: Logger): void {
+    const open = this.openSocketsOf(actor.userId);
+    for (const observer of this.observers) {
+      Promise.resolve(observer[hook]?.(actor, open)).catch((error: unknown) => {
+        log.error({ err: error, hook }, 'connection observer failed');
       });
     }
   }

@@ -33,3 +33,29 @@ export interface EventPublisher {
    */
   publish(event: DomainEvent): Promise<PublishedEvent>;
 }
+
+/**
+ * A client event a module handles (`update_status`, `typing` …). realtime/ parses the
+ * payload with `schema`, calls `handle`, and acknowledges `{ok: true, data}` or
+ * `{ok: false, error: {code, message}}`; a bad payload never reaches the module.
+ */
+export interface ClientCommand<TPayload = unknown> {
+  event: string;
+  schema: { safeParse(value: unknown): { success: true; data: TPayload } | { success: false } };
+  handle(actor: import('./actor.js').Actor, payload: TPayload): Promise<unknown>;
+}
+
+/** A module's reaction to sockets coming and going (presence). */
+export interface ConnectionObserver {
+  onConnected?(actor: import('./actor.js').Actor, openSockets: number): void | Promise<void>;
+  onDisconnected?(actor: import('./actor.js').Actor, openSockets: number): void | Promise<void>;
+}
+
+/** Types a command's handler by its schema and erases it for the registry. */
+export function defineCommand<TPayload>(command: ClientCommand<TPayload>): ClientCommand<unknown> {
+  return {
+    event: command.event,
+    schema: command.schema,
+    handle: (actor, payload) => command.handle(actor, payload as TPayload),
+  };
+}

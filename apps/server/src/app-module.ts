@@ -1,0 +1,37 @@
+/**
+ * How a feature module plugs into the composition root without main.ts knowing its
+ * insides: it gets the shared collaborators and returns its routes, socket commands,
+ * connection observers and background jobs.
+ */
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { TypedApp } from './http/app.js';
+import type { Actor } from './shared/actor.js';
+import type { Clock } from './shared/clock.js';
+import type { ClientCommand, ConnectionObserver, EventPublisher } from './shared/events.js';
+import type { Logger } from './shared/logger.js';
+
+/** Starting a call from another module (conversations' voice-call button). */
+export interface ClickToCall {
+  makeCall(actor: Actor, input: { to: string }): Promise<{ id: string; status: string }>;
+}
+
+export interface ModuleContext {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  publisher: EventPublisher;
+  clickToCall: ClickToCall;
+}
+
+export interface InstalledModule {
+  routes?(app: TypedApp): void;
+  commands?: ClientCommand<unknown>[];
+  connections?: ConnectionObserver;
+  /** Background work (sweepers, retries); started after the server listens. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type ModuleInstaller = (context: ModuleContext) => InstalledModule;
