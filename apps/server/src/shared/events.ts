@@ -1,3 +1,5 @@
+import type { Actor } from './actor.js';
+
 /**
  * Domain events: modules publish them, `realtime/` decides who receives them. Names are
  * `<aggregate>.<past tense>`; the wire name is fixed by the seeds (see realtime/).
@@ -42,13 +44,13 @@ export interface EventPublisher {
 export interface ClientCommand<TPayload = unknown> {
   event: string;
   schema: { safeParse(value: unknown): { success: true; data: TPayload } | { success: false } };
-  handle(actor: import('./actor.js').Actor, payload: TPayload): Promise<unknown>;
+  handle(actor: Actor, payload: TPayload): Promise<unknown>;
 }
 
 /** A module's reaction to sockets coming and going (presence). */
 export interface ConnectionObserver {
-  onConnected?(actor: import('./actor.js').Actor, openSockets: number): void | Promise<void>;
-  onDisconnected?(actor: import('./actor.js').Actor, openSockets: number): void | Promise<void>;
+  onConnected?(actor: Actor, openSockets: number): void | Promise<void>;
+  onDisconnected?(actor: Actor, openSockets: number): void | Promise<void>;
 }
 
 /** Types a command's handler by its schema and erases it for the registry. */
