@@ -30,7 +30,7 @@ import { registerVoicebotRoutes } from './modules/voicebot/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
 import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
-import { FEATURE_MODULES } from './modules/feature-modules.js';
+import { FEATURE_MODULES } from './feature-modules.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { newSecret } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';

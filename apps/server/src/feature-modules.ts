@@ -2,6 +2,6 @@
  * Feature modules installed by the composition root, in order. Each is self-contained
  * behind its installer (app-module.ts).
  */
-import type { ModuleInstaller } from '../app-module.js';
+import type { ModuleInstaller } from './app-module.js';
 
 export const FEATURE_MODULES: readonly ModuleInstaller[] = [];
