@@ -8,7 +8,7 @@ import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
 import type { Actor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
-import type { ClientCommand, ConnectionObserver, EventPublisher } from './shared/events.js';
+import type { ClientCommand, ConnectionObserver, EventPublisher, PublishedEvent } from './shared/events.js';
 import type { Logger } from './shared/logger.js';
 
 /** Starting a call from another module (conversations' voice-call button). */
@@ -22,6 +22,8 @@ export interface ModuleContext {
   clock: Clock;
   logger: Logger;
   publisher: EventPublisher;
+  /** Every published event, in seq order, on this node (e.g. stop typing on message_created). */
+  subscribe(listener: (event: PublishedEvent) => void): () => void;
   clickToCall: ClickToCall;
 }
 

@@ -60,6 +60,22 @@ const envSchema = z.object({
   AUDIOSOCKET_HOST: z.string().min(1).default('0.0.0.0'),
   AUDIOSOCKET_PORT: port.default(9092),
   VOICEBOT_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  JITSI_DOMAIN: z.string().min(1).default('meet.jit.si'),
+  JITSI_APP_ID: z.string().min(1).optional(),
+  JITSI_APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  JITSI_ROOM_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(120),
+  WHATSAPP_GRAPH_URL: z.url().default('https://graph.facebook.com/v21.0'),
+  PRESENCE_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
+  PRESENCE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  TYPING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  TTS_ENGINE: z.enum(['espeak-ng', 'none']).default('espeak-ng'),
+  TTS_VOICE: z.string().min(1).default('pt-br'),
+  STT_URL: z.url().optional(),
+  STT_API_KEY: z.string().min(1).optional(),
+  STT_MODEL: z.string().min(1).default('whisper-1'),
+  LLM_URL: z.url().optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   SIP_DOMAIN: z.string().min(1).default('localhost'),
   SIP_WSS_URL: z.url().optional(),
   SIP_DEFAULT_TEMPLATE: z.enum(['webrtc', 'sip']).default('webrtc'),
@@ -111,6 +127,27 @@ export interface Config {
     /** For the intercom's own integrations on /api/status and /api/hangup. */
     readonly apiKey: string | undefined;
   };
+  readonly jitsi: {
+    readonly domain: string;
+    /** Both set: rooms carry a signed Jitsi JWT (self-hosted Jitsi with token auth). */
+    readonly appId: string | undefined;
+    readonly appSecret: string | undefined;
+    readonly roomTtlMinutes: number;
+  };
+  readonly whatsapp: { readonly graphUrl: string };
+  readonly presence: {
+    readonly offlineAfterSeconds: number;
+    readonly sweepIntervalSeconds: number;
+    readonly typingTimeoutSeconds: number;
+  };
+  readonly speech: {
+    readonly ttsEngine: 'espeak-ng' | 'none';
+    readonly ttsVoice: string;
+    /** OpenAI-compatible /v1/audio/transcriptions; unset: DTMF prompts only. */
+    readonly stt: { readonly url: string; readonly apiKey: string | undefined; readonly model: string } | undefined;
+    /** OpenAI-compatible /v1/chat/completions; unset: the rule-based parser. */
+    readonly llm: { readonly url: string; readonly apiKey: string | undefined; readonly model: string } | undefined;
+  };
   readonly sip: {
     readonly domain: string;
     readonly wssUrl: string;
@@ -155,6 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? ['ASTERISK_AMI_PASSWORD: required with ASTERISK_AMI_HOST']
       : []),
   ];
+  if (Boolean(e.JITSI_APP_ID) !== Boolean(e.JITSI_APP_SECRET)) {
+    missing.push('JITSI_APP_ID, JITSI_APP_SECRET: set both or neither');
+  }
   if (missing.length > 0) throw new ConfigError(missing);
   const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(process.cwd(), e.DATA_DIR);
   return Object.freeze({
@@ -209,6 +249,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.AUDIOSOCKET_HOST,
       port: e.AUDIOSOCKET_PORT,
       apiKey: e.VOICEBOT_API_KEY,
+    },
+    jitsi: {
+      domain: e.JITSI_DOMAIN,
+      appId: e.JITSI_APP_ID,
+      appSecret: e.JITSI_APP_SECRET,
+      roomTtlMinutes: e.JITSI_ROOM_TTL_MINUTES,
+    },
+    whatsapp: { graphUrl: e.WHATSAPP_GRAPH_URL.replace(/\/+$/, '') },
+    presence: {
+      offlineAfterSeconds: e.PRESENCE_OFFLINE_AFTER_SECONDS,
+      sweepIntervalSeconds: e.PRESENCE_SWEEP_INTERVAL_SECONDS,
+      typingTimeoutSeconds: e.TYPING_TIMEOUT_SECONDS,
+    },
+    speech: {
+      ttsEngine: e.TTS_ENGINE,
+      ttsVoice: e.TTS_VOICE,
+      stt: e.STT_URL ? { url: e.STT_URL.replace(/\/+$/, ''), apiKey: e.STT_API_KEY, model: e.STT_MODEL } : undefined,
+      llm: e.LLM_URL ? { url: e.LLM_URL.replace(/\/+$/, ''), apiKey: e.LLM_API_KEY, model: e.LLM_MODEL } : undefined,
     },
     sip: {
       domain: e.SIP_DOMAIN,

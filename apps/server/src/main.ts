@@ -154,6 +154,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         clock,
         logger,
         publisher: bus,
+        subscribe: (listener) => bus.subscribe(listener),
         clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
       }),
     );
