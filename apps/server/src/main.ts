@@ -28,6 +28,7 @@ import {
 import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
 import { registerVoicebotRoutes } from './modules/voicebot/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
+import { AriClient, AriConnection, AriTelephony } from './integrations/asterisk-ari/index.js';
 import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { FEATURE_MODULES } from './feature-modules.js';
@@ -107,7 +108,22 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
 
     const eventLog = new EventLogRepository(database.db);
     const bus = new EventBus(eventLog, clock, logger.child({ module: 'events' }));
-    const telephony = overrides.telephony;
+    const ariConfig = config.asterisk.ari;
+    const ari =
+      ariConfig && !overrides.telephony
+        ? (() => {
+            const ariLogger = logger.child({ module: 'asterisk-ari' });
+            const client = new AriClient({
+              baseUrl: ariConfig.url,
+              username: ariConfig.username,
+              password: ariConfig.password,
+              logger: ariLogger,
+            });
+            const connection = new AriConnection({ client, app: ariConfig.app, logger: ariLogger });
+            return new AriTelephony(client, connection, ariConfig.app, ariLogger);
+          })()
+        : undefined;
+    const telephony: TelephonyPort | undefined = overrides.telephony ?? ari;
     const callsRepository = new CallsRepository(database.db);
     const lifecycle = new CallLifecycle(callsRepository, bus, clock, logger.child({ module: 'calls' }));
     const devices = createDeviceDirectory(usersRepository);
@@ -159,6 +175,11 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       }),
     );
 
+    if (ari && callFlow) {
+      ari.onEvent((event) => void callFlow.handle(event));
+      ari.onReconciled((present) => void callFlow.reconcile(present));
+    }
+
     const app = await buildApp({
       logger,
       authenticator: auth,
@@ -209,6 +230,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       if (module.connections) realtime.addConnectionObserver(module.connections);
     }
     await audiosocket?.listen();
+    ari?.start();
     for (const module of installed) await module.start?.();
     let isClosed = false;
     return {
@@ -224,6 +246,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         if (isClosed) return;
         isClosed = true;
         for (const module of installed) await module.stop?.();
+        await ari?.stop();
         realtime.close();
         await audiosocket?.close();
         await app.close();

@@ -65,3 +65,4 @@ export {
   type AriStasisStartEvent,
 } from './ari.events.js';
 export type * from './ari.types.js';
+export { AriTelephony, parseAriTimestamp, type AriTelephonyEvent } from './ari.telephony.js';

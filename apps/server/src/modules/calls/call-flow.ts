@@ -47,17 +47,35 @@ export class CallFlow {
    * After a reconnect: calls whose channels vanished while we were away are ended;
    * the rest carry on (their channels are still in Stasis and their events resume).
    */
-  async reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
+  reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
+    const done = this.tail.then(() => this.endVanishedCalls(presentChannelIds));
+    this.tail = done.catch((error: unknown) => {
+      this.deps.logger.error({ err: error }, 'reconciliation failed');
+    });
+    return this.tail;
+  }
+
+  private async endVanishedCalls(presentChannelIds: ReadonlySet<string>): Promise<void> {
     const now = this.deps.clock.now();
     for (const call of await this.deps.repository.listActiveEverywhere()) {
-      const channels = [call.agentChannelId, call.customerChannelId].filter((id): id is string => id !== null);
-      const isAnyPresent = channels.some((id) => presentChannelIds.has(id));
-      if (isAnyPresent) continue;
+      const missing = requiredLegs(call).filter((id) => !presentChannelIds.has(id));
+      if (missing.length === 0) continue;
       const to = call.status === 'in_progress' ? 'completed' : 'failed';
-      await this.deps.lifecycle.move(call, to, 'pbx:reconcile', now, (current) => ({
-        ...endPatch(current, now, 'system'),
-        hangupCauseText: 'channels gone while the PBX connection was down',
-      }));
+      await this.deps.lifecycle.move(
+        call,
+        to,
+        'pbx:reconcile',
+        now,
+        (current) => ({
+          ...endPatch(current, now, 'system'),
+          hangupCauseText: 'channel gone while the PBX link was down',
+        }),
+        { missingChannelIds: missing },
+      );
+      // Whatever leg survived has no one left to talk to.
+      for (const id of [call.agentChannelId, call.customerChannelId]) {
+        if (id && presentChannelIds.has(id)) await this.deps.telephony.hangup(id).catch(() => undefined);
+      }
     }
   }
 
@@ -102,14 +120,21 @@ export class CallFlow {
     const { telephony, settings, lifecycle } = this.deps;
     const customerChannelId = call.customerChannelId ?? `${call.id}-customer`;
     await lifecycle.patch(call, { asteriskUniqueId: event.asteriskUniqueId });
+    const device = call.agentId
+      ? await this.deps.devices.findActiveDeviceOfUser(call.companyId, call.agentId)
+      : undefined;
     try {
       await telephony.ring(event.channelId);
       await telephony.originate({
         channelId: customerChannelId,
-        endpoint: `Local/${call.toNumber}@${settings.outboundContext}`,
+        // `/n`: Asterisk must not optimize the Local channel away once the destination
+        // answers, or our customer leg would vanish mid-call.
+        endpoint: `Local/${call.toNumber}@${settings.outboundContext}/n`,
         callerId: `<${call.fromNumber}>`,
         appArgs: ['outbound-customer', call.id],
         timeoutSeconds: settings.ringTimeoutSeconds,
+        // The dialplan picks the tenant's caller id and extensions by its SIP prefix.
+        ...(device ? { variables: { SWITCHBOARD_SIP_PREFIX: sipPrefixOf(device.endpointId) } } : {}),
       });
     } catch (error) {
       this.deps.logger.warn({ err: error, callId: call.id }, 'dialling the destination failed');
@@ -127,24 +152,27 @@ export class CallFlow {
     if (!customerChannelId || !agentChannelId || agentChannelId !== call.agentChannelId) return;
     const bridgeId = call.id;
     const recordingName = newId();
+    let isRecording = false;
     try {
       if (call.direction === 'inbound') await telephony.answer(customerChannelId);
-      await telephony.bridgeAndRecord(bridgeId, [agentChannelId, customerChannelId], recordingName);
+      ({ isRecording } = await telephony.bridgeAndRecord(bridgeId, [agentChannelId, customerChannelId], recordingName));
     } catch (error) {
       this.deps.logger.warn({ err: error, callId: call.id }, 'bridging the call failed');
       for (const id of [agentChannelId, customerChannelId]) await telephony.hangup(id).catch(() => undefined);
       await lifecycle.move(call, 'failed', 'pbx:bridge_failed', event.at, (c) => endPatch(c, event.at, 'system'));
       return;
     }
-    await repository.insertRecording({
-      id: newId(),
-      companyId: call.companyId,
-      callId: call.id,
-      asteriskName: recordingName,
-      format: settings.recordingFormat,
-      status: 'recording',
-      startedAt: event.at,
-    });
+    if (isRecording) {
+      await repository.insertRecording({
+        id: newId(),
+        companyId: call.companyId,
+        callId: call.id,
+        asteriskName: recordingName,
+        format: settings.recordingFormat,
+        status: 'recording',
+        startedAt: event.at,
+      });
+    }
     await lifecycle.move(call, 'in_progress', `pbx:${event.args[0] ?? 'answered'}`, event.at, (current) => ({
       answeredAt: event.at,
       ringingAt: current.ringingAt ?? event.at,
@@ -240,4 +268,23 @@ export class CallFlow {
       durationSeconds,
     });
   }
+}
+
+/** `kqmzta_1000` → `kqmzta` (ADR 7). */
+function sipPrefixOf(endpointId: string): string {
+  return endpointId.split('_')[0] ?? endpointId;
+}
+
+/** The channels that must exist for the call to be alive in its current status. */
+function requiredLegs(call: Call): string[] {
+  const { agentChannelId: agent, customerChannelId: customer } = call;
+  const legs =
+    call.status === 'in_progress'
+      ? [agent, customer]
+      : call.direction === 'inbound'
+        ? [customer]
+        : call.status === 'ringing'
+          ? [agent, customer]
+          : [agent];
+  return legs.filter((id): id is string => id !== null);
 }

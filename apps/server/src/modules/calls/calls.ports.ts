@@ -22,10 +22,11 @@ export interface TelephonyPort {
   /** Plays ringing to a channel in Stasis (ringback while we dial the other side). */
   ring(channelId: string): Promise<void>;
   answer(channelId: string): Promise<void>;
-  hangup(channelId: string, reason?: 'normal' | 'busy' | 'noanswer'): Promise<void>;
-  /** A mixing bridge with these channels, recorded into `recordingName`. */
-  bridgeAndRecord(bridgeId: string, channelIds: string[], recordingName: string): Promise<void>;
+  hangup(channelId: string): Promise<void>;
+  /** A mixing bridge with these channels, recorded into `recordingName` when possible. */
+  bridgeAndRecord(bridgeId: string, channelIds: string[], recordingName: string): Promise<{ isRecording: boolean }>;
   destroyBridge(bridgeId: string): Promise<void>;
+  setVariable(channelId: string, name: string, value: string): Promise<void>;
   /** Sends a channel out of Stasis into the dialplan (blind transfer). */
   continueInDialplan(channelId: string, context: string, extension: string): Promise<void>;
 }

@@ -178,8 +178,9 @@ export class CallsRepository {
       .select({ hour, total: sql<number>`count(*)::int`, answered })
       .from(calls)
       .where(where)
-      .groupBy(hour)
-      .orderBy(hour);
+      // By position: the bound time zone makes each repetition of the expression a new one.
+      .groupBy(sql`1`)
+      .orderBy(sql`1`);
     return {
       byStatus,
       totals: totals ?? { total: 0, answered: 0, talkSeconds: 0, averageTalkSeconds: null, averageRingSeconds: null },

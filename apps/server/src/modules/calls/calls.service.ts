@@ -147,6 +147,15 @@ export class CallsService {
       throw new ConflictError('call.not_answered', 'Only an answered call can be transferred.');
     }
     const destination = normalizeNumber(input.to);
+    const device = call.agentId
+      ? await this.deps.devices.findActiveDeviceOfUser(call.companyId, call.agentId)
+      : undefined;
+    // The dialplan resolves extensions within the tenant named by this variable.
+    if (device) {
+      await telephony
+        .setVariable(call.customerChannelId, 'SWITCHBOARD_SIP_PREFIX', device.endpointId.split('_')[0] ?? '')
+        .catch(() => undefined);
+    }
     await telephony
       .continueInDialplan(call.customerChannelId, this.deps.settings.outboundContext, destination)
       .catch((error: unknown) => {
