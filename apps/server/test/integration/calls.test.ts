@@ -253,8 +253,9 @@ describe('calls with a PBX', () => {
   it('keeps a call whose channels survived a WebSocket drop', async () => {
     const { api, ari } = pbx;
     const { agent, callId, customerLeg } = await answeredOutboundCall();
+    const opened = ari.webSocketsOpened;
     ari.dropWebSockets();
-    await ari.waitForWebSockets(1, 10_000);
+    await waitFor(() => ari.webSocketsOpened > opened, 'a new WebSocket');
     await waitFor(async () => (await api.request('GET', '/ready')).body?.checks?.pbx === 'up', 'reconnected');
     await new Promise((r) => setTimeout(r, 200));
     expect(await callStatus(api, agent.token, callId)).toBe('in_progress');

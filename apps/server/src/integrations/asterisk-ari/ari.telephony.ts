@@ -26,6 +26,7 @@ export type AriTelephonyEvent =
   | { kind: 'channel_ringing'; channelId: string; at: Date }
   | { kind: 'channel_answered'; channelId: string; at: Date }
   | { kind: 'channel_left'; channelId: string; at: Date }
+  | { kind: 'channel_transferred'; channelId: string; destination: string; at: Date }
   | { kind: 'channel_ended'; channelId: string; cause: number | null; causeText: string | null; at: Date }
   | { kind: 'recording_finished'; recordingName: string; durationSeconds: number | null; at: Date }
   | { kind: 'recording_failed'; recordingName: string; at: Date };
@@ -174,6 +175,17 @@ export class AriTelephony {
       }
       case 'Dial':
         if (event.dialstatus) this.dialStatus.set(event.peer.id, event.dialstatus);
+        return;
+      case 'BridgeBlindTransfer':
+        // A phone-side blind transfer out of our bridge (s07); the transferee goes on without us.
+        if (event.result === 'Success') {
+          this.emit({
+            kind: 'channel_transferred',
+            channelId: event.channel.id,
+            destination: event.exten,
+            at: parseAriTimestamp(event.timestamp),
+          });
+        }
         return;
       case 'StasisEnd':
         this.emit({ kind: 'channel_left', channelId: event.channel.id, at: parseAriTimestamp(event.timestamp) });

@@ -87,6 +87,8 @@ export class CallFlow {
         return this.onRinging(event.channelId, event.at);
       case 'channel_ended':
         return this.onEnded(event);
+      case 'channel_transferred':
+        return this.onTransferred(event.channelId, event.destination, event.at);
       case 'recording_finished':
         return this.onRecordingDone(event.recordingName, 'done', event.at, event.durationSeconds);
       case 'recording_failed':
@@ -252,6 +254,20 @@ export class CallFlow {
     // The other leg has nothing left to talk to.
     if (other) await this.deps.telephony.hangup(other).catch(() => undefined);
     if (call.asteriskBridgeId) await this.deps.telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
+  }
+
+  private async onTransferred(channelId: string, destination: string, at: Date): Promise<void> {
+    const call = await this.deps.repository.findCallByChannel(channelId);
+    if (!call) return;
+    const side = channelId === call.agentChannelId ? 'agent' : 'customer';
+    await this.deps.lifecycle.move(
+      call,
+      'transferred',
+      'pbx:blind_transfer',
+      at,
+      (current) => ({ ...endPatch(current, at, side), transferredTo: destination }),
+      { channelId, destination },
+    );
   }
 
   private async onRecordingDone(
