@@ -89,7 +89,7 @@ describe('replaying the recorded ARI event streams', () => {
     if (roles.agent) {
       ids[roles.agent] = agentLeg.channelId!;
       ids[`${roles.agent}-peer`] = `${agentLeg.channelId!};2`;
-      pbx.ari.state.channels.delete(agentLeg.channelId!);
+      pbx.ari.state.channels.delete(agentLeg.channelId);
     }
     await send(frames.slice(split + 1), ids, roles.agent ? { [agentLeg.channelId!]: ['inbound-agent', callId] } : {});
     return { agent, callId };
@@ -173,7 +173,7 @@ describe('replaying the recorded ARI event streams', () => {
       const callId = (await pbx.api.request('POST', '/api/calls/make', { token: agent.token, body: { to: '700' } }))
         .body.id;
       const agentLeg = originates(pbx.ari).find((o) => o.appArgs[1] === callId)!;
-      pbx.ari.enterStasis(agentLeg.channelId!, agentLeg.appArgs, { app: 'switchboard' });
+      pbx.ari.enterStasis(agentLeg.channelId, agentLeg.appArgs, { app: 'switchboard' });
       await waitFor(
         () => originates(pbx.ari).some((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId),
         'dialled',
