@@ -88,10 +88,10 @@ describe('replaying the recorded ARI event streams', () => {
     const agentLeg = originates(pbx.ari).find((o) => o.appArgs[1] === callId)!;
     if (roles.agent) {
       ids[roles.agent] = agentLeg.channelId!;
-      ids[`${roles.agent}-peer`] = `${agentLeg.channelId!};2`;
+      ids[`${roles.agent}-peer`] = `${agentLeg.channelId};2`;
       pbx.ari.state.channels.delete(agentLeg.channelId);
     }
-    await send(frames.slice(split + 1), ids, roles.agent ? { [agentLeg.channelId!]: ['inbound-agent', callId] } : {});
+    await send(frames.slice(split + 1), ids, roles.agent ? { [agentLeg.channelId]: ['inbound-agent', callId] } : {});
     return { agent, callId };
   }
 

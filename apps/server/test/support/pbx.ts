@@ -41,10 +41,24 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, what:
 }
 
 /** The originate requests Switchboard sent, newest last. */
-export function originates(ari: AriEmulator) {
+export interface OriginateSeen {
+  channelId: string;
+  endpoint: string;
+  app: string | undefined;
+  appArgs: string[];
+  query: Record<string, string>;
+}
+
+export function originates(ari: AriEmulator): OriginateSeen[] {
   return ari.requests
     .filter((r) => r.method === 'POST' && r.path === '/ari/channels')
-    .map((r) => ({ ...r.query, appArgs: (r.query.appArgs ?? '').split(',') }));
+    .map((r) => ({
+      channelId: r.query.channelId ?? '',
+      endpoint: r.query.endpoint ?? '',
+      app: r.query.app,
+      appArgs: (r.query.appArgs ?? '').split(','),
+      query: r.query,
+    }));
 }
 
 export function requestsTo(ari: AriEmulator, method: string, pathPart: string) {
