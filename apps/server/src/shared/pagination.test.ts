@@ -19,10 +19,16 @@ describe('keyset cursors', () => {
   });
 
   it('returns the next cursor only when more rows exist', () => {
-    const rows = [1, 2, 3].map((n) => ({ id: `id-${n}`, createdAt: new Date(n * 1000) }));
+    const rows = [1, 2, 3].map((n) => ({
+      id: `00000000-0000-4000-8000-00000000000${n}`,
+      createdAt: new Date(n * 1000),
+    }));
     const page = toPage(rows, 2);
     expect(page.items).toHaveLength(2);
-    expect(decodeCursor(page.nextCursor ?? undefined)).toEqual({ id: 'id-2', createdAt: new Date(2000) });
+    expect(decodeCursor(page.nextCursor ?? undefined)).toEqual({
+      id: '00000000-0000-4000-8000-000000000002',
+      createdAt: new Date(2000),
+    });
     expect(toPage(rows, 3).nextCursor).toBeNull();
   });
 });

@@ -51,7 +51,8 @@ function run(args: string[], env: Record<string, string>) {
   return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
 }
 
-describe('switchboard serve', () => {
+// Each start runs initdb for a fresh embedded database: seconds, more on a loaded machine.
+describe('switchboard serve', { timeout: 180_000 }, () => {
   it('prints the generated admin password once, answers /health and a login with it, and drains on SIGTERM', async () => {
     const server = run(['serve'], { LOG_LEVEL: 'info' });
     const [, password] = await server.waitFor(/password: (\S+)/);
