@@ -18,7 +18,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const template = inject('postgresTemplate');
   const baseUrl = process.env.DATABASE_URL;
   if (template && baseUrl) {
-    const name = `switchboard_t${randomString(10, 'abcdefghijklmnopqrstuvwxyz')}`;
+    const name = `${inject('postgresRunPrefix')}_${randomString(10, 'abcdefghijklmnopqrstuvwxyz')}`;
     const admin = new pg.Client({ connectionString: baseUrl });
     await admin.connect();
     try {

@@ -15,13 +15,16 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDumpPath: string;
     postgresTemplate: string;
+    /** Prefix of the databases this run creates, so its teardown drops only those. */
+    postgresRunPrefix: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
-    const template = `switchboard_tpl_${process.pid}`;
+    const runPrefix = `switchboard_t${process.pid}x${Date.now().toString(36)}`;
+    const template = `${runPrefix}_tpl`;
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     await admin.query(`drop database if exists ${template}`);
@@ -32,10 +35,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await database.migrate();
     await database.close();
     project.provide('postgresTemplate', template);
+    project.provide('postgresRunPrefix', runPrefix);
     project.provide('pgliteDumpPath', '');
     return async () => {
       const { rows } = await admin.query<{ datname: string }>(
-        `select datname from pg_database where datname like 'switchboard_t%'`,
+        `select datname from pg_database where starts_with(datname, $1)`,
+        [runPrefix],
       );
       for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
       await admin.end();
@@ -51,5 +56,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await database.close();
   project.provide('pgliteDumpPath', path);
   project.provide('postgresTemplate', '');
+  project.provide('postgresRunPrefix', '');
   return async () => rmSync(dir, { recursive: true, force: true });
 }
