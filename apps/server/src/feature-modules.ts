@@ -3,5 +3,6 @@
  * behind its installer (app-module.ts).
  */
 import type { ModuleInstaller } from './app-module.js';
+import { installPresence } from './modules/presence/index.js';
 
-export const FEATURE_MODULES: readonly ModuleInstaller[] = [];
+export const FEATURE_MODULES: readonly ModuleInstaller[] = [installPresence];

@@ -3,3 +3,4 @@ export * from './users.js';
 export * from './pjsip.js';
 export * from './events.js';
 export * from './calls.js';
+export * from './presence.js';

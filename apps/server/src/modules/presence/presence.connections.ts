@@ -1,0 +1,69 @@
+/**
+ * This node's open sockets per agent, written to the database one agent at a time.
+ *
+ * Socket.IO reports connects and disconnects synchronously, but each write is a
+ * transaction: a fast connect-then-close could commit out of order and leave a count of
+ * one behind. So the count lives here, updated at once, and a per-agent queue writes it:
+ * each write stores the count as it is when the write runs, and a write already waiting
+ * absorbs later changes. Whatever the interleaving, the last write stores the last count.
+ */
+import type { Logger } from '../../shared/logger.js';
+import type { AgentKey } from './presence.js';
+
+export type SyncConnections = (key: AgentKey, openSockets: number) => Promise<void>;
+
+export class NodeConnections {
+  private readonly open = new Map<string, { key: AgentKey; count: number }>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly waiting = new Set<string>();
+  private isClosed = false;
+
+  constructor(
+    private readonly sync: SyncConnections,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The agent now has `openSockets` sockets on this node. Ignored once closed. */
+  update(key: AgentKey, openSockets: number): void {
+    if (this.isClosed) return;
+    if (openSockets > 0) this.open.set(key.agentId, { key, count: openSockets });
+    else this.open.delete(key.agentId);
+    this.enqueue(key);
+  }
+
+  /**
+   * Compares with the agents the database holds rows for on this node and rewrites any
+   * that differ (rows the sweeper removed while this node stalled, or a row left behind).
+   */
+  reconcile(stored: readonly AgentKey[]): void {
+    if (this.isClosed) return;
+    const storedIds = new Set(stored.map((key) => key.agentId));
+    for (const { key } of this.open.values()) if (!storedIds.has(key.agentId)) this.enqueue(key);
+    for (const key of stored) if (!this.open.has(key.agentId)) this.enqueue(key);
+  }
+
+  /** Stops taking changes and waits for the writes under way. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await Promise.all(this.queues.values());
+  }
+
+  private enqueue(key: AgentKey): void {
+    const id = key.agentId;
+    if (this.waiting.has(id)) return;
+    this.waiting.add(id);
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(() => {
+        this.waiting.delete(id);
+        return this.sync(key, this.open.get(id)?.count ?? 0);
+      })
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, companyId: key.companyId, agentId: id }, 'presence connections not stored');
+      });
+    this.queues.set(id, next);
+    void next.then(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+    });
+  }
+}

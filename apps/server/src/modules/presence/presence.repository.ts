@@ -1,0 +1,264 @@
+import { and, asc, eq, inArray, isNull, lt, ne, not, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { runAsLeader, type LeaderRun } from '../../db/leader-lock.js';
+import { agentPresences, presenceConnections, users } from '../../db/schema/index.js';
+import { UNSEEN, type AgentKey, type AgentPresence, type PresenceFilter, type PresenceState } from './presence.js';
+
+type PresenceRow = typeof agentPresences.$inferSelect;
+
+function toState(row: PresenceRow | null): PresenceState {
+  if (!row) return UNSEEN;
+  return {
+    status: row.status,
+    message: row.message,
+    lastHeartbeatAt: row.lastHeartbeatAt,
+    isConnected: row.isConnected,
+    statusChangedAt: row.statusChangedAt,
+  };
+}
+
+function isAgent(key: AgentKey): SQL {
+  return and(eq(agentPresences.companyId, key.companyId), eq(agentPresences.userId, key.agentId)) ?? sql`false`;
+}
+
+export class PresenceRepository {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (repo: PresenceRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new PresenceRepository(tx as unknown as Db)));
+  }
+
+  /** Runs `fn` on one node at a time across the cluster; the others skip (db/leader-lock.ts). */
+  runAsLeader<T>(jobName: string, fn: (repo: PresenceRepository) => Promise<T>): Promise<LeaderRun<T>> {
+    return runAsLeader(this.db, jobName, (tx) => fn(new PresenceRepository(tx)));
+  }
+
+  // ── reads ─────────────────────────────────────────────────────────────────
+
+  async findPresence(companyId: string, agentId: string): Promise<AgentPresence | undefined> {
+    const [row] = await this.selectAgents().where(and(eq(users.companyId, companyId), eq(users.id, agentId)));
+    return row && toAgentPresence(row);
+  }
+
+  /** The company's active users with their presence (offline when never seen), by name. */
+  async listPresence(companyId: string, filter: PresenceFilter): Promise<AgentPresence[]> {
+    const conditions = [eq(users.companyId, companyId), eq(users.isActive, true)];
+    if (filter.role) conditions.push(eq(users.role, filter.role));
+    if (filter.status === 'offline') {
+      conditions.push(or(isNull(agentPresences.userId), eq(agentPresences.status, 'offline')) ?? sql`true`);
+    } else if (filter.status) {
+      conditions.push(eq(agentPresences.status, filter.status));
+    }
+    const available = and(eq(agentPresences.status, 'online'), eq(agentPresences.isConnected, true)) ?? sql`false`;
+    if (filter.isAvailable === true) conditions.push(available);
+    if (filter.isAvailable === false) {
+      conditions.push(or(isNull(agentPresences.userId), not(available)) ?? sql`true`);
+    }
+    const rows = await this.selectAgents()
+      .where(and(...conditions))
+      .orderBy(asc(users.name), asc(users.id));
+    return rows.map(toAgentPresence);
+  }
+
+  private selectAgents() {
+    return this.db
+      .select({
+        id: users.id,
+        companyId: users.companyId,
+        name: users.name,
+        role: users.role,
+        presence: agentPresences,
+      })
+      .from(users)
+      .leftJoin(
+        agentPresences,
+        and(eq(agentPresences.companyId, users.companyId), eq(agentPresences.userId, users.id)),
+      );
+  }
+
+  // ── one agent (inside a transaction) ──────────────────────────────────────
+
+  /** Creates the agent's row if missing and locks it: changes to one agent happen one at a time. */
+  async lockPresence(key: AgentKey, now: Date): Promise<PresenceState> {
+    await this.db
+      .insert(agentPresences)
+      .values({ companyId: key.companyId, userId: key.agentId, updatedAt: now })
+      .onConflictDoNothing();
+    const [row] = await this.db.select().from(agentPresences).where(isAgent(key)).for('update');
+    if (!row) throw new Error('presence row vanished after insert');
+    return toState(row);
+  }
+
+  async savePresence(key: AgentKey, state: PresenceState, now: Date): Promise<void> {
+    await this.db
+      .update(agentPresences)
+      .set({
+        status: state.status,
+        message: state.message,
+        lastHeartbeatAt: state.lastHeartbeatAt,
+        isConnected: state.isConnected,
+        statusChangedAt: state.statusChangedAt,
+        updatedAt: now,
+      })
+      .where(isAgent(key));
+  }
+
+  /** A heartbeat never changes what colleagues see, so it needs no lock: one upsert. */
+  async recordHeartbeat(key: AgentKey, now: Date): Promise<void> {
+    await this.db
+      .insert(agentPresences)
+      .values({ companyId: key.companyId, userId: key.agentId, lastHeartbeatAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [agentPresences.companyId, agentPresences.userId],
+        set: { lastHeartbeatAt: now, updatedAt: now },
+      });
+  }
+
+  // ── connections ───────────────────────────────────────────────────────────
+
+  /** Records how many sockets the agent has open on this node; none removes the row. */
+  async saveConnections(key: AgentKey, nodeId: string, openSockets: number, now: Date): Promise<void> {
+    const where = and(
+      eq(presenceConnections.companyId, key.companyId),
+      eq(presenceConnections.userId, key.agentId),
+      eq(presenceConnections.nodeId, nodeId),
+    );
+    if (openSockets <= 0) {
+      await this.db.delete(presenceConnections).where(where);
+      return;
+    }
+    await this.db
+      .insert(presenceConnections)
+      .values({ companyId: key.companyId, userId: key.agentId, nodeId, openSockets, seenAt: now })
+      .onConflictDoUpdate({
+        target: [presenceConnections.companyId, presenceConnections.userId, presenceConnections.nodeId],
+        set: { openSockets, seenAt: now },
+      });
+  }
+
+  async hasConnections(key: AgentKey): Promise<boolean> {
+    const [row] = await this.db
+      .select({ nodeId: presenceConnections.nodeId })
+      .from(presenceConnections)
+      .where(and(eq(presenceConnections.companyId, key.companyId), eq(presenceConnections.userId, key.agentId)))
+      .limit(1);
+    return row !== undefined;
+  }
+
+  /**
+   * This node is alive, and so is every agent with a socket open on it: refreshes its rows
+   * and those agents' heartbeats (across companies: the rows are this node's own).
+   * Returns the agents it has rows for.
+   */
+  async refreshNode(nodeId: string, now: Date): Promise<AgentKey[]> {
+    const rows = await this.db
+      .update(presenceConnections)
+      .set({ seenAt: now })
+      .where(eq(presenceConnections.nodeId, nodeId))
+      .returning({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId });
+    if (rows.length === 0) return rows;
+    await this.db
+      .update(agentPresences)
+      .set({ lastHeartbeatAt: now, updatedAt: now })
+      .where(
+        sql`exists (
+          select 1 from ${presenceConnections}
+          where ${presenceConnections.nodeId} = ${nodeId}
+            and ${presenceConnections.companyId} = ${agentPresences.companyId}
+            and ${presenceConnections.userId} = ${agentPresences.userId}
+        )`,
+      );
+    return rows;
+  }
+
+  /** Agents with a connection row not refreshed since `seenBefore` (a dead node's), across companies. */
+  async findStaleConnections(seenBefore: Date): Promise<AgentKey[]> {
+    return this.db
+      .selectDistinct({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId })
+      .from(presenceConnections)
+      .where(lt(presenceConnections.seenAt, seenBefore));
+  }
+
+  /** Removes the stale rows of these agents (the sweeper, once it holds their presence rows). */
+  async deleteStaleConnections(keys: readonly AgentKey[], seenBefore: Date): Promise<number> {
+    if (keys.length === 0) return 0;
+    const rows = await this.db
+      .delete(presenceConnections)
+      .where(
+        and(
+          lt(presenceConnections.seenAt, seenBefore),
+          or(
+            ...keys.map((key) =>
+              and(eq(presenceConnections.companyId, key.companyId), eq(presenceConnections.userId, key.agentId)),
+            ),
+          ),
+        ),
+      )
+      .returning({ nodeId: presenceConnections.nodeId });
+    return rows.length;
+  }
+
+  /** Agents among `keys` with a connection row on any node. */
+  async findConnected(keys: readonly AgentKey[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.db
+      .selectDistinct({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId })
+      .from(presenceConnections)
+      .where(
+        and(
+          inArray(presenceConnections.companyId, [...new Set(keys.map((key) => key.companyId))]),
+          inArray(
+            presenceConnections.userId,
+            keys.map((key) => key.agentId),
+          ),
+        ),
+      );
+    return new Set(rows.map(keyString));
+  }
+
+  /** Removes every row of a node that is shutting down. */
+  async deleteNodeConnections(nodeId: string): Promise<AgentKey[]> {
+    return this.db
+      .delete(presenceConnections)
+      .where(eq(presenceConnections.nodeId, nodeId))
+      .returning({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId });
+  }
+
+  /**
+   * Locks, across companies and in key order, the agents the sweeper may change: not
+   * offline with no heartbeat since `heartbeatBefore`, or marked connected among
+   * `disconnected`.
+   */
+  async lockSweepCandidates(
+    heartbeatBefore: Date,
+    disconnected: readonly AgentKey[],
+  ): Promise<(AgentKey & { state: PresenceState })[]> {
+    const isStale = and(
+      ne(agentPresences.status, 'offline'),
+      or(isNull(agentPresences.lastHeartbeatAt), lt(agentPresences.lastHeartbeatAt, heartbeatBefore)),
+    );
+    const wasDisconnected =
+      disconnected.length > 0 ? and(eq(agentPresences.isConnected, true), or(...disconnected.map(isAgent))) : undefined;
+    const rows = await this.db
+      .select()
+      .from(agentPresences)
+      .where(wasDisconnected ? or(isStale, wasDisconnected) : isStale)
+      .orderBy(asc(agentPresences.companyId), asc(agentPresences.userId))
+      .for('update');
+    return rows.map((row) => ({ companyId: row.companyId, agentId: row.userId, state: toState(row) }));
+  }
+}
+
+export function keyString(key: AgentKey): string {
+  return `${key.companyId}:${key.agentId}`;
+}
+
+function toAgentPresence(row: {
+  id: string;
+  companyId: string;
+  name: string;
+  role: AgentPresence['role'];
+  presence: PresenceRow | null;
+}): AgentPresence {
+  return { companyId: row.companyId, agentId: row.id, agentName: row.name, role: row.role, ...toState(row.presence) };
+}

@@ -1,0 +1,190 @@
+import type { Actor } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { EventPublisher } from '../../shared/events.js';
+import type { Logger } from '../../shared/logger.js';
+import { toPresenceChangedData } from './presence.dto.js';
+import { keyString, type PresenceRepository } from './presence.repository.js';
+import {
+  hasChanged,
+  isVisibleChange,
+  staleConnectionAfterMs,
+  timedOut,
+  viewOf,
+  withStatus,
+  type AgentKey,
+  type PresenceChange,
+  type PresenceFilter,
+  type PresenceState,
+  type PresenceStatus,
+  type PresenceView,
+} from './presence.js';
+
+export const PRESENCE_CHANGED_EVENT = 'agent.presence_changed';
+export const SWEEPER_JOB = 'presence.sweeper';
+
+export interface PresenceSettings {
+  offlineAfterMs: number;
+  sweepIntervalMs: number;
+}
+
+export interface PresenceServiceDeps {
+  repository: PresenceRepository;
+  publisher: EventPublisher;
+  clock: Clock;
+  logger: Logger;
+  settings: PresenceSettings;
+  /** This server process: its socket counts are stored under it. */
+  nodeId: string;
+}
+
+export interface SweepResult {
+  /** False when another node ran this tick. */
+  isLeader: boolean;
+  /** Agents whose presence changed (each published once when colleagues can see it). */
+  changed: number;
+  /** Connection rows of dead nodes removed. */
+  staleConnections: number;
+}
+
+const keyOf = (actor: Actor): AgentKey => ({ companyId: actor.companyId, agentId: actor.userId });
+
+export class PresenceService {
+  constructor(private readonly deps: PresenceServiceDeps) {}
+
+  async getMine(actor: Actor): Promise<PresenceView> {
+    return this.viewOrThrow(keyOf(actor));
+  }
+
+  /** Every active user of the actor's company: any role may read it (see README). */
+  async list(actor: Actor, filter: PresenceFilter): Promise<PresenceView[]> {
+    const now = this.deps.clock.now();
+    const agents = await this.deps.repository.listPresence(actor.companyId, filter);
+    return agents.map((agent) => viewOf(agent, now, this.deps.settings.offlineAfterMs));
+  }
+
+  async setStatus(
+    actor: Actor,
+    input: { status: PresenceStatus; message?: string | null | undefined },
+  ): Promise<PresenceView> {
+    const key = keyOf(actor);
+    const now = this.deps.clock.now();
+    const change = await this.deps.repository.transaction(async (repo) => {
+      const before = await repo.lockPresence(key, now);
+      const after = withStatus(before, input.status, input.message, now);
+      await repo.savePresence(key, after, now);
+      return { ...key, before, after, reason: 'status_updated' as const, at: now };
+    });
+    if (change.before.status !== change.after.status) {
+      this.deps.logger.info({ ...key, from: change.before.status, to: change.after.status }, 'presence status set');
+    }
+    await this.publishIfVisible(change);
+    return this.viewOrThrow(key);
+  }
+
+  async heartbeat(actor: Actor): Promise<PresenceView> {
+    await this.deps.repository.recordHeartbeat(keyOf(actor), this.deps.clock.now());
+    return this.viewOrThrow(keyOf(actor));
+  }
+
+  /**
+   * Stores how many sockets the agent has open on this node and derives
+   * `websocket_connected` from every node's rows. A connection, and the end of one, proves
+   * the agent alive at this moment: both count as a heartbeat.
+   */
+  async syncConnections(key: AgentKey, openSockets: number): Promise<void> {
+    const now = this.deps.clock.now();
+    const change = await this.deps.repository.transaction(async (repo) => {
+      const before = await repo.lockPresence(key, now);
+      await repo.saveConnections(key, this.deps.nodeId, openSockets, now);
+      const after: PresenceState = { ...before, isConnected: await repo.hasConnections(key), lastHeartbeatAt: now };
+      await repo.savePresence(key, after, now);
+      return {
+        ...key,
+        before,
+        after,
+        reason: after.isConnected ? ('connected' as const) : ('disconnected' as const),
+        at: now,
+      };
+    });
+    await this.publishIfVisible(change);
+  }
+
+  /** Keeps this node's rows fresh; returns the agents it holds rows for. */
+  async refreshNode(): Promise<AgentKey[]> {
+    return this.deps.repository.refreshNode(this.deps.nodeId, this.deps.clock.now());
+  }
+
+  /** On shutdown: this node's sockets are about to close. */
+  async releaseNode(): Promise<void> {
+    const keys = await this.deps.repository.deleteNodeConnections(this.deps.nodeId);
+    const unique = new Map(keys.map((key) => [keyString(key), key]));
+    for (const key of unique.values()) await this.syncConnections(key, 0);
+  }
+
+  /**
+   * One sweep, on whichever node gets the lock: removes connection rows of nodes that
+   * stopped refreshing them, then marks offline every agent with no socket and no
+   * heartbeat for longer than the timeout. Each change is published once, after commit.
+   */
+  async sweepOnce(): Promise<SweepResult> {
+    const now = this.deps.clock.now();
+    const { offlineAfterMs, sweepIntervalMs } = this.deps.settings;
+    const staleBefore = new Date(now.getTime() - staleConnectionAfterMs(offlineAfterMs, sweepIntervalMs));
+    const run = await this.deps.repository.runAsLeader(SWEEPER_JOB, async (repo) => {
+      // Presence rows first, then connection rows: the order every transaction takes them in.
+      const stale = await repo.findStaleConnections(staleBefore);
+      const candidates = await repo.lockSweepCandidates(new Date(now.getTime() - offlineAfterMs), stale);
+      const staleConnections = await repo.deleteStaleConnections(stale, staleBefore);
+      const connected = await repo.findConnected(candidates);
+      const changes: PresenceChange[] = [];
+      for (const { state: before, ...key } of candidates) {
+        const current = { ...before, isConnected: connected.has(keyString(key)) };
+        const after = timedOut(current, now, offlineAfterMs) ?? current;
+        if (!hasChanged(before, after)) continue;
+        await repo.savePresence(key, after, now);
+        const reason = after.status !== before.status ? 'timeout' : 'disconnected';
+        changes.push({ ...key, before, after, reason, at: now });
+      }
+      return { changes, staleConnections };
+    });
+    if (!run.isLeader) return { isLeader: false, changed: 0, staleConnections: 0 };
+    const { changes, staleConnections } = run.result;
+    if (changes.length > 0 || staleConnections > 0) {
+      this.deps.logger.info(
+        {
+          changed: changes.length,
+          wentOffline: changes.filter((c) => c.reason === 'timeout').length,
+          staleConnections,
+        },
+        'presence swept',
+      );
+    }
+    for (const change of changes) await this.publishIfVisible(change);
+    return { isLeader: true, changed: changes.length, staleConnections };
+  }
+
+  private async viewOrThrow(key: AgentKey): Promise<PresenceView> {
+    const presence = await this.deps.repository.findPresence(key.companyId, key.agentId);
+    if (!presence) throw new NotFoundError('user.not_found', 'No such user.');
+    return viewOf(presence, this.deps.clock.now(), this.deps.settings.offlineAfterMs);
+  }
+
+  /** After commit. A lost event is logged, not thrown: the change is stored and readable. */
+  private async publishIfVisible(change: PresenceChange): Promise<void> {
+    if (!isVisibleChange(change.before, change.after)) return;
+    try {
+      await this.deps.publisher.publish({
+        name: PRESENCE_CHANGED_EVENT,
+        companyId: change.companyId,
+        audience: { company: true },
+        data: toPresenceChangedData(change),
+      });
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, companyId: change.companyId, agentId: change.agentId },
+        'presence event not published',
+      );
+    }
+  }
+}
