@@ -9,6 +9,7 @@ import {
 } from './ami.originate.js';
 import type { AmiField, AmiMessage } from './ami.protocol.js';
 import { AmiSession, type AmiListResult } from './ami.session.js';
+import { computeReconnectDelayMs } from '../../shared/backoff.js';
 
 /** `failed`: Asterisk rejected the credentials; retrying would only feed its security log. */
 export type AmiConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'stopped';
@@ -341,22 +342,6 @@ export class AmiClient {
       }
     }
   }
-}
-
-/**
- * Capped exponential backoff with "equal jitter": half the delay fixed, half random, so
- * nodes that lost Asterisk together do not come back in step, and none retries in a loop.
- * The same rule as the ARI connection's; integrations import nothing from each other.
- */
-function computeReconnectDelayMs(
-  attempt: number,
-  settings: { initialDelayMs?: number; maxDelayMs?: number } = {},
-  random: () => number = Math.random,
-): number {
-  const initial = settings.initialDelayMs ?? 500;
-  const max = settings.maxDelayMs ?? 30_000;
-  const capped = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
 function toAmiChannel(item: AmiMessage): AmiChannel {

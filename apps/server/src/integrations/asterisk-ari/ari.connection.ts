@@ -5,6 +5,7 @@ import type { AriClient } from './ari.client.js';
 import { AriUnauthorizedError, type AriError } from './ari.errors.js';
 import { findChannelIdsOfEvent, isBridgeMediaEvent, parseAriEvent, type AriEvent } from './ari.events.js';
 import { reconcileChannels, type AriReconciliation } from './ari.reconcile.js';
+import { computeReconnectDelayMs } from '../../shared/backoff.js';
 
 /**
  * `replaced`: another client registered our application (ApplicationReplaced); we stay off.
@@ -325,21 +326,6 @@ export class AriConnection {
   }
 }
 
-/**
- * Capped exponential backoff with "equal jitter": half the delay fixed, half random, so
- * nodes that lost Asterisk together do not come back in step, and none retries in a loop.
- */
-export function computeReconnectDelayMs(
-  attempt: number,
-  settings: { initialDelayMs?: number; maxDelayMs?: number } = {},
-  random: () => number = Math.random,
-): number {
-  const initial = settings.initialDelayMs ?? 500;
-  const max = settings.maxDelayMs ?? 30_000;
-  const capped = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return Math.round(capped / 2 + (random() * capped) / 2);
-}
-
 function decodeRawData(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data as ArrayBuffer).toString('utf8');
@@ -348,3 +334,5 @@ function decodeRawData(data: WebSocket.RawData): string {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+export { computeReconnectDelayMs };

@@ -8,28 +8,13 @@
  * - bridge recordings always carry a format (Asterisk 22.10.1 crashes without one).
  */
 import type { Logger } from '../../shared/logger.js';
+import type { TelephonyEvent } from '../../shared/telephony.js';
 import type { AriClient } from './ari.client.js';
 import type { AriConnection } from './ari.connection.js';
 import type { AriEvent } from './ari.events.js';
 import type { AriReconciliation } from './ari.reconcile.js';
 
-export type AriTelephonyEvent =
-  | {
-      kind: 'channel_entered';
-      channelId: string;
-      args: string[];
-      callerNumber: string;
-      dialedExtension: string;
-      asteriskUniqueId: string;
-      at: Date;
-    }
-  | { kind: 'channel_ringing'; channelId: string; at: Date }
-  | { kind: 'channel_answered'; channelId: string; at: Date }
-  | { kind: 'channel_left'; channelId: string; at: Date }
-  | { kind: 'channel_transferred'; channelId: string; destination: string; at: Date }
-  | { kind: 'channel_ended'; channelId: string; cause: number | null; causeText: string | null; at: Date }
-  | { kind: 'recording_finished'; recordingName: string; durationSeconds: number | null; at: Date }
-  | { kind: 'recording_failed'; recordingName: string; at: Date };
+export type AriTelephonyEvent = TelephonyEvent;
 
 /** Q.850 causes for Dial's outcome when ChannelDestroyed reports none. */
 const CAUSE_OF_DIALSTATUS: Record<string, [number, string]> = {

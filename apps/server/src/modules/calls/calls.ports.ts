@@ -31,25 +31,7 @@ export interface TelephonyPort {
   continueInDialplan(channelId: string, context: string, extension: string): Promise<void>;
 }
 
-/** What the PBX reports, already stripped of Asterisk's vocabulary. */
-export type TelephonyEvent =
-  | {
-      kind: 'channel_entered';
-      channelId: string;
-      args: string[];
-      callerNumber: string;
-      dialedExtension: string;
-      asteriskUniqueId: string;
-      at: Date;
-    }
-  | { kind: 'channel_ringing'; channelId: string; at: Date }
-  | { kind: 'channel_answered'; channelId: string; at: Date }
-  | { kind: 'channel_left'; channelId: string; at: Date }
-  /** A phone transferred the call itself (SIP REFER, feature code): `channelId` is the transferer. */
-  | { kind: 'channel_transferred'; channelId: string; destination: string; at: Date }
-  | { kind: 'channel_ended'; channelId: string; cause: number | null; causeText: string | null; at: Date }
-  | { kind: 'recording_finished'; recordingName: string; durationSeconds: number | null; at: Date }
-  | { kind: 'recording_failed'; recordingName: string; at: Date };
+export type { TelephonyEvent } from '../../shared/telephony.js';
 
 export interface AgentDevice {
   userId: string;
