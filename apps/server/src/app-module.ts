@@ -6,6 +6,8 @@
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
+import type { AudiosocketServer } from './integrations/audiosocket/index.js';
+import type { ResidentDialer } from './modules/voicebot/index.js';
 import type { Actor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
 import type { ClientCommand, ConnectionObserver, EventPublisher, PublishedEvent } from './shared/events.js';
@@ -25,6 +27,10 @@ export interface ModuleContext {
   /** Every published event, in seq order, on this node (e.g. stop typing on message_created). */
   subscribe(listener: (event: PublishedEvent) => void): () => void;
   clickToCall: ClickToCall;
+  /** The AudioSocket server, when AUDIOSOCKET_ENABLED (the voice bot talks through it). */
+  audiosocket?: AudiosocketServer;
+  /** Rings intercom residents through the PBX; undefined without one. */
+  residentDialer?: ResidentDialer;
 }
 
 export interface InstalledModule {

@@ -28,7 +28,9 @@ import {
 import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
 import { registerVoicebotRoutes } from './modules/voicebot/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
-import { AriClient, AriConnection, AriTelephony } from './integrations/asterisk-ari/index.js';
+import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
+import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
+import { isVoicebotModule } from './modules/voicebot/index.js';
 import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { FEATURE_MODULES } from './feature-modules.js';
@@ -109,19 +111,33 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     const eventLog = new EventLogRepository(database.db);
     const bus = new EventBus(eventLog, clock, logger.child({ module: 'events' }));
     const ariConfig = config.asterisk.ari;
-    const ari =
+    const ariLogger = logger.child({ module: 'asterisk-ari' });
+    const ariClient =
       ariConfig && !overrides.telephony
-        ? (() => {
-            const ariLogger = logger.child({ module: 'asterisk-ari' });
-            const client = new AriClient({
-              baseUrl: ariConfig.url,
-              username: ariConfig.username,
-              password: ariConfig.password,
-              logger: ariLogger,
-            });
-            const connection = new AriConnection({ client, app: ariConfig.app, logger: ariLogger });
-            return new AriTelephony(client, connection, ariConfig.app, ariLogger);
-          })()
+        ? new AriClient({
+            baseUrl: ariConfig.url,
+            username: ariConfig.username,
+            password: ariConfig.password,
+            logger: ariLogger,
+          })
+        : undefined;
+    const ari =
+      ariClient && ariConfig
+        ? new AriTelephony(
+            ariClient,
+            new AriConnection({ client: ariClient, app: ariConfig.app, logger: ariLogger }),
+            ariConfig.app,
+            ariLogger,
+          )
+        : undefined;
+    const residentDialer =
+      ari && ariClient
+        ? new AriResidentDialer(ariClient, {
+            outboundContext: config.asterisk.outboundContext,
+            logger: ariLogger,
+            isAvailable: () => ari.isAvailable(),
+            sipPrefixOf: (companyId) => usersRepository.findSipPrefix(companyId),
+          })
         : undefined;
     const telephony: TelephonyPort | undefined = overrides.telephony ?? ari;
     const callsRepository = new CallsRepository(database.db);
@@ -155,11 +171,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         })
       : undefined;
 
+    // The voice bot, installed below, tells whose call each AudioSocket connection is.
+    const voicebotCalls: { resolve?: AudiosocketCallResolver } = {};
     const audiosocket = config.audiosocket.isEnabled
       ? createAudiosocketServer({
           logger: logger.child({ module: 'audiosocket' }),
           host: config.audiosocket.host,
           port: config.audiosocket.port,
+          resolveCall: (uuid) => voicebotCalls.resolve?.(uuid) ?? { callId: uuid, role: 'visitor', intentData: {} },
         })
       : undefined;
 
@@ -171,9 +190,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         logger,
         publisher: bus,
         subscribe: (listener) => bus.subscribe(listener),
+        ...(audiosocket ? { audiosocket } : {}),
+        ...(residentDialer ? { residentDialer } : {}),
         clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
       }),
     );
+
+    const voicebot = installed.find(isVoicebotModule);
+    if (voicebot) voicebotCalls.resolve = (uuid) => voicebot.resolveAudiosocketCall(uuid);
 
     if (ari && callFlow) {
       ari.onEvent((event) => void callFlow.handle(event));

@@ -4,3 +4,6 @@ export * from './pjsip.js';
 export * from './events.js';
 export * from './calls.js';
 export * from './presence.js';
+export * from './voicebot.js';
+export * from './conversations.js';
+export * from './channels.js';

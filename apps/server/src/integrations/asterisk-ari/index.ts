@@ -66,3 +66,4 @@ export {
 } from './ari.events.js';
 export type * from './ari.types.js';
 export { AriTelephony, parseAriTimestamp, type AriTelephonyEvent } from './ari.telephony.js';
+export { AriResidentDialer, INTERCOM_RESIDENT_CONTEXT } from './ari.resident-dialer.js';

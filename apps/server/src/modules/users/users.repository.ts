@@ -55,6 +55,14 @@ export class UsersRepository {
     return company;
   }
 
+  async findSipPrefix(companyId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ sipPrefix: companies.sipPrefix })
+      .from(companies)
+      .where(eq(companies.id, companyId));
+    return row?.sipPrefix;
+  }
+
   async countCompanies(): Promise<number> {
     const [row] = await this.db.select({ n: count() }).from(companies);
     return row?.n ?? 0;

@@ -1,2 +1,26 @@
 export { registerVoicebotRoutes } from './voicebot.routes.js';
-export type { MediaSessions, MediaSessionView, MediaRole } from './voicebot.ports.js';
+export {
+  createVoicebotInstaller,
+  installVoicebot,
+  isVoicebotModule,
+  unconfiguredResidentDialer,
+  type VoicebotModule,
+  type VoicebotModuleOptions,
+} from './voicebot.module.js';
+export { DEFAULT_TIMINGS, type IntercomTimings } from './intercom/timings.js';
+export type {
+  MediaSessions,
+  MediaSessionView,
+  MediaRole,
+  MediaGateway,
+  ResidentDialer,
+  ResidentDialRequest,
+  ResidentDialResult,
+  ResidentDialFailure,
+  ResolvedMediaCall,
+  TextToSpeech,
+  SpeechToText,
+  ChatModel,
+  GateOpener,
+} from './voicebot.ports.js';
+export type { ResidentTarget, IntercomOutcome, IntercomEndReason } from './voicebot.js';

@@ -1,0 +1,9 @@
+export {
+  GateWebhookClient,
+  SIGNATURE_HEADER,
+  signBody,
+  type GateAttempt,
+  type GateDelivery,
+  type GateDeliveryResult,
+  type GateWebhookOptions,
+} from './gate-webhook.client.js';

@@ -1,0 +1,1 @@
+export { OpenAiChat, type ChatMessage, type ChatOptions, type OpenAiChatOptions } from './openai-chat.llm.js';

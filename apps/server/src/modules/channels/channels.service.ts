@@ -1,0 +1,216 @@
+/**
+ * Channel configuration, sending through the right adapter, and the WhatsApp webhook:
+ * Meta's verification handshake and deliveries, each checked against the signature of
+ * the app secret of the company that owns the phone number before anything is stored.
+ */
+import { isValidSignature, parseDelivery, type WhatsAppDelivery } from '../../integrations/whatsapp/index.js';
+import type { Actor } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.js';
+import { newId, sha256Hex } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import {
+  assertCanConfigure,
+  WHATSAPP_WEBHOOK_PATH,
+  type ChannelName,
+  type ChannelSummary,
+  type WhatsAppAccount,
+} from './channels.js';
+import type { ChannelAdapter, ContactAddress, ConversationInbox, SendOutcome } from './channels.ports.js';
+import type { ChannelsRepository } from './channels.repository.js';
+
+export interface ChannelsServiceDeps {
+  repository: ChannelsRepository;
+  adapters: ChannelAdapter[];
+  inbox: ConversationInbox;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface WebhookReceipt {
+  messagesStored: number;
+  duplicates: number;
+  statusesApplied: number;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+export class ChannelsService {
+  private readonly adapters: Map<ChannelName, ChannelAdapter>;
+
+  constructor(private readonly deps: ChannelsServiceDeps) {
+    this.adapters = new Map(deps.adapters.map((a) => [a.channel, a]));
+  }
+
+  async configureWhatsApp(
+    actor: Actor,
+    input: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string },
+  ): Promise<ChannelSummary> {
+    assertCanConfigure(actor);
+    const now = this.deps.clock.now();
+    try {
+      await this.deps.repository.upsertWhatsApp({
+        id: newId(),
+        companyId: actor.companyId,
+        phoneNumberId: input.phoneNumberId,
+        accessToken: input.accessToken,
+        appSecret: input.appSecret,
+        verifyTokenHash: sha256Hex(input.verifyToken),
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError('channel.phone_number_taken', 'This WhatsApp number is configured elsewhere.');
+      }
+      throw error;
+    }
+    this.deps.logger.info(
+      { companyId: actor.companyId, phoneNumberId: input.phoneNumberId, byUserId: actor.userId },
+      'WhatsApp channel configured',
+    );
+    const account = await this.deps.repository.findWhatsAppOfCompany(actor.companyId);
+    return whatsAppSummary(account);
+  }
+
+  async removeWhatsApp(actor: Actor): Promise<void> {
+    assertCanConfigure(actor);
+    if (!(await this.deps.repository.deleteWhatsApp(actor.companyId))) {
+      throw new NotFoundError('channel.not_found', 'WhatsApp is not configured.');
+    }
+    this.deps.logger.info({ companyId: actor.companyId, byUserId: actor.userId }, 'WhatsApp channel removed');
+  }
+
+  async list(actor: Actor): Promise<ChannelSummary[]> {
+    const whatsapp = await this.deps.repository.findWhatsAppOfCompany(actor.companyId);
+    const builtin = (channel: ChannelName): ChannelSummary => ({
+      channel,
+      isConfigured: true,
+      provider: 'builtin',
+      phoneNumberId: null,
+      webhookPath: null,
+      updatedAt: null,
+    });
+    return [whatsAppSummary(whatsapp), builtin('webchat'), builtin('voice')];
+  }
+
+  /** The conversations module's gateway: the adapter of the channel sends, or the message fails with why. */
+  async sendText(input: {
+    companyId: string;
+    channel: ChannelName;
+    to: ContactAddress;
+    text: string;
+  }): Promise<SendOutcome> {
+    const adapter = this.adapters.get(input.channel);
+    if (!adapter) return { kind: 'failed', reason: `No provider sends ${input.channel} messages.` };
+    return adapter.sendText({ companyId: input.companyId, to: input.to, text: input.text });
+  }
+
+  /** Meta's subscription handshake: echo the challenge when the verify token is one of ours. */
+  async verifyWhatsAppSubscription(query: {
+    mode: string | undefined;
+    verifyToken: string | undefined;
+    challenge: string | undefined;
+  }): Promise<string> {
+    const isKnown =
+      query.mode === 'subscribe' &&
+      query.verifyToken !== undefined &&
+      query.challenge !== undefined &&
+      (await this.deps.repository.isVerifyTokenKnown(sha256Hex(query.verifyToken)));
+    if (!isKnown || query.challenge === undefined) {
+      this.deps.logger.info({ mode: query.mode }, 'WhatsApp webhook verification refused');
+      throw new ForbiddenError('webhook.verification_failed', 'The verify token does not match.');
+    }
+    return query.challenge;
+  }
+
+  /**
+   * A webhook delivery: signature present, body parsed, every phone number id ours, the
+   * signature valid for the app secret of each company named; only then is anything stored.
+   */
+  async receiveWhatsApp(rawBody: Buffer, signature: string | undefined): Promise<WebhookReceipt> {
+    if (!signature) {
+      throw new UnauthorizedError('webhook.signature_missing', 'X-Hub-Signature-256 is required.');
+    }
+    const delivery = parseDelivery(parseJson(rawBody));
+    if (!delivery || delivery.phoneNumberIds.length === 0) {
+      throw new ValidationError('webhook.invalid_payload', 'Not a WhatsApp Business Account messages delivery.');
+    }
+    const accounts = await this.deps.repository.findWhatsAppByPhoneNumberIds(delivery.phoneNumberIds);
+    const unknown = delivery.phoneNumberIds.filter((id) => !accounts.some((a) => a.phoneNumberId === id));
+    if (unknown.length > 0) {
+      this.deps.logger.warn({ phoneNumberIds: unknown }, 'WhatsApp webhook for an unknown phone number id');
+      throw new NotFoundError(
+        'whatsapp.unknown_phone_number',
+        `No company has WhatsApp phone number id ${unknown.join(', ')}.`,
+      );
+    }
+    if (!accounts.every((account) => isValidSignature(rawBody, signature, account.appSecret))) {
+      this.deps.logger.warn({ phoneNumberIds: delivery.phoneNumberIds }, 'WhatsApp webhook with a bad signature');
+      throw new UnauthorizedError('webhook.invalid_signature', 'X-Hub-Signature-256 does not match the body.');
+    }
+    const receipt: WebhookReceipt = { messagesStored: 0, duplicates: 0, statusesApplied: 0 };
+    for (const account of accounts) await this.ingest(account, delivery, receipt);
+    if (delivery.ignored.length > 0) this.deps.logger.debug({ types: delivery.ignored }, 'WhatsApp items not stored');
+    return receipt;
+  }
+
+  private async ingest(account: WhatsAppAccount, delivery: WhatsAppDelivery, receipt: WebhookReceipt): Promise<void> {
+    const messages = delivery.messages
+      .filter((m) => m.phoneNumberId === account.phoneNumberId)
+      .map((m) => ({
+        channel: 'whatsapp' as const,
+        channelMessageId: m.messageId,
+        externalId: m.from,
+        phone: m.phone,
+        profileName: m.profileName,
+        sentAt: m.sentAt,
+        type: m.kind,
+        text: m.text,
+        media: m.media,
+      }));
+    const reports = delivery.statuses
+      .filter((s) => s.phoneNumberId === account.phoneNumberId)
+      .map((s) => ({ channelMessageId: s.messageId, status: s.status, failureReason: s.error }));
+    if (messages.length > 0) {
+      const result = await this.deps.inbox.receive(account.companyId, messages);
+      receipt.messagesStored += result.stored;
+      receipt.duplicates += result.duplicates;
+    }
+    if (reports.length > 0) {
+      receipt.statusesApplied += await this.deps.inbox.applyDeliveryReports(account.companyId, reports);
+    }
+  }
+}
+
+function whatsAppSummary(account: WhatsAppAccount | undefined): ChannelSummary {
+  return {
+    channel: 'whatsapp',
+    isConfigured: account !== undefined,
+    provider: 'whatsapp_cloud_api',
+    phoneNumberId: account?.phoneNumberId ?? null,
+    webhookPath: WHATSAPP_WEBHOOK_PATH,
+    updatedAt: account?.updatedAt ?? null,
+  };
+}
+
+function parseJson(rawBody: Buffer): unknown {
+  try {
+    return JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new ValidationError('request.malformed_json', 'The body is not valid JSON.');
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === PG_UNIQUE_VIOLATION) return true;
+  }
+  return false;
+}

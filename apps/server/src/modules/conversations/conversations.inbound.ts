@@ -1,0 +1,195 @@
+/**
+ * What channels report: messages contacts sent, and delivery reports for ours. Each
+ * message is stored in its own transaction, with its contact and conversation created as
+ * needed; a message whose channel id is already stored (a retried webhook) changes nothing.
+ */
+import type { Clock } from '../../shared/clock.js';
+import { newId } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import { nextDeliveryStatus, previewOf, type DeliveryReport, type InboundMessage } from './conversations.js';
+import type { ConversationEvents } from './conversations.events.js';
+import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
+import { reopenPatch } from './conversations.lifecycle.js';
+
+export interface InboxResult {
+  stored: number;
+  duplicates: number;
+}
+
+type Outcome =
+  | { kind: 'duplicate' }
+  | { kind: 'stored'; conversationId: string; messageId: string; event: 'created' | 'reopened' | undefined };
+
+class DuplicateMessage extends Error {}
+
+export class ConversationInbox {
+  constructor(
+    private readonly deps: {
+      repository: ConversationsRepository;
+      events: ConversationEvents;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
+
+  async receive(companyId: string, batch: InboundMessage[]): Promise<InboxResult> {
+    const result: InboxResult = { stored: 0, duplicates: 0 };
+    for (const inbound of batch) {
+      const outcome = await this.storeWithRetry(companyId, inbound);
+      if (outcome.kind === 'duplicate') {
+        result.duplicates += 1;
+        continue;
+      }
+      result.stored += 1;
+      await this.announce(companyId, outcome);
+    }
+    return result;
+  }
+
+  /** Applies delivery reports; returns how many changed a message. */
+  async applyDeliveryReports(companyId: string, reports: DeliveryReport[]): Promise<number> {
+    let applied = 0;
+    for (const report of reports) {
+      const now = this.deps.clock.now();
+      const changed = await this.deps.repository.transaction(async (repo) => {
+        const message = await repo.lockMessageByChannelId(companyId, report.channelMessageId);
+        if (!message || message.direction !== 'outbound') return undefined;
+        const next = nextDeliveryStatus(message.status, report.status);
+        if (!next) return undefined;
+        await repo.updateMessage(companyId, message.id, {
+          status: next,
+          failureReason: next === 'failed' ? report.failureReason : null,
+          updatedAt: now,
+        });
+        return message;
+      });
+      if (!changed) continue;
+      applied += 1;
+      const conversation = await this.deps.repository.findConversationRow(companyId, changed.conversationId);
+      const message = await this.deps.repository.findMessage(companyId, changed.id);
+      if (conversation && message) await this.deps.events.messageStatusChanged(conversation, message);
+    }
+    return applied;
+  }
+
+  private async storeWithRetry(companyId: string, inbound: InboundMessage): Promise<Outcome> {
+    if (await this.deps.repository.messageExists(companyId, inbound.channelMessageId)) return { kind: 'duplicate' };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.store(companyId, inbound);
+      } catch (error) {
+        if (error instanceof DuplicateMessage) return { kind: 'duplicate' };
+        // A concurrent delivery created the same contact or conversation: read it this time.
+        if (attempt < 3 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  private store(companyId: string, inbound: InboundMessage): Promise<Outcome> {
+    const now = this.deps.clock.now();
+    return this.deps.repository.transaction(async (repo) => {
+      const contactId = await this.contactOf(repo, companyId, inbound, now);
+      const { conversationId, event } = await this.conversationOf(repo, companyId, contactId, inbound.channel, now);
+      const messageId = newId();
+      const isStored = await repo.insertMessage({
+        id: messageId,
+        companyId,
+        conversationId,
+        direction: 'inbound',
+        authorType: 'contact',
+        type: inbound.type,
+        body: inbound.text,
+        media: inbound.media,
+        channelMessageId: inbound.channelMessageId,
+        channelSentAt: inbound.sentAt,
+        createdAt: now,
+        updatedAt: now,
+      });
+      // Stored meanwhile by a concurrent delivery of the same webhook: undo this one whole.
+      if (!isStored) throw new DuplicateMessage();
+      await repo.updateConversation(companyId, conversationId, {
+        lastMessageAt: now,
+        lastMessagePreview: previewOf(inbound.text, inbound.media),
+        lastActivityAt: now,
+        updatedAt: now,
+      });
+      return { kind: 'stored', conversationId, messageId, event };
+    });
+  }
+
+  /** The contact by their channel identity, else by phone, else a new one; the identity is recorded. */
+  private async contactOf(
+    repo: ConversationsRepository,
+    companyId: string,
+    inbound: InboundMessage,
+    now: Date,
+  ): Promise<string> {
+    const contact =
+      (await repo.findContactByIdentity(companyId, inbound.channel, inbound.externalId)) ??
+      (inbound.phone ? await repo.findContactByPhone(companyId, inbound.phone) : undefined) ??
+      (await repo.insertContact({
+        id: newId(),
+        companyId,
+        name: inbound.profileName,
+        phone: inbound.phone,
+        createdAt: now,
+        updatedAt: now,
+      }));
+    await repo.insertIdentity({
+      id: newId(),
+      companyId,
+      contactId: contact.id,
+      channel: inbound.channel,
+      externalId: inbound.externalId,
+      createdAt: now,
+    });
+    if (contact.name === null && inbound.profileName) {
+      await repo.updateContact(companyId, contact.id, { name: inbound.profileName, updatedAt: now });
+    }
+    return contact.id;
+  }
+
+  /** The contact's conversation on the channel: reopened when resolved or snoozed, created when none. */
+  private async conversationOf(
+    repo: ConversationsRepository,
+    companyId: string,
+    contactId: string,
+    channel: InboundMessage['channel'],
+    now: Date,
+  ): Promise<{ conversationId: string; event: 'created' | 'reopened' | undefined }> {
+    const current = await repo.lockLatestConversationOfContact(companyId, contactId, channel);
+    if (current && (current.status === 'resolved' || current.status === 'snoozed')) {
+      await repo.updateConversation(companyId, current.id, { ...reopenPatch(current), updatedAt: now });
+      return { conversationId: current.id, event: 'reopened' };
+    }
+    if (current) return { conversationId: current.id, event: undefined };
+    const conversationId = newId();
+    // No chat bot stands in front yet: a new conversation waits in the queue for a human.
+    await repo.insertConversation({
+      id: conversationId,
+      companyId,
+      contactId,
+      channel,
+      status: 'open',
+      awaitingHuman: true,
+      lastActivityAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { conversationId, event: 'created' };
+  }
+
+  private async announce(companyId: string, outcome: Extract<Outcome, { kind: 'stored' }>): Promise<void> {
+    const conversation = await this.deps.repository.findConversation(companyId, outcome.conversationId, null);
+    const message = await this.deps.repository.findMessage(companyId, outcome.messageId);
+    if (!conversation || !message) return;
+    if (outcome.event === 'created') await this.deps.events.conversation('conversation.created', conversation);
+    if (outcome.event === 'reopened') await this.deps.events.conversation('conversation.updated', conversation);
+    await this.deps.events.messageCreated(conversation, message);
+    this.deps.logger.info(
+      { companyId, conversationId: conversation.id, messageId: message.id, channel: conversation.channel },
+      'inbound message stored',
+    );
+  }
+}

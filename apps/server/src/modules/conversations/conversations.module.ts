@@ -1,0 +1,142 @@
+/**
+ * The conversations feature as the composition root installs it: conversations, typing
+ * indicators and the channels module wired together, their routes, the `typing` socket
+ * command, and the background work (typing expiry, snooze wake-up, stalled deliveries).
+ */
+import { typingCommandSchema } from '@switchboard/contracts';
+import type { ModuleInstaller } from '../../app-module.js';
+import { defineCommand } from '../../shared/events.js';
+import type { Logger } from '../../shared/logger.js';
+import { createChannels } from '../channels/index.js';
+import { MessageDelivery } from './conversations.delivery.js';
+import { ConversationEvents } from './conversations.events.js';
+import { ConversationInbox } from './conversations.inbound.js';
+import { ConversationLifecycle } from './conversations.lifecycle.js';
+import { ConversationsRepository } from './conversations.repository.js';
+import { registerConversationsRoutes, toTypingStateDto } from './conversations.routes.js';
+import { ConversationsService } from './conversations.service.js';
+import { createJitsiRooms } from './jitsi.js';
+import { TypingIndicators } from './typing.js';
+
+const TYPING_SWEEP_MS = 1_000;
+const SNOOZE_WAKE_MS = 2_000;
+const STALLED_DELIVERY_MS = 60_000;
+/** A delivery claim older than this belongs to a node that stopped. */
+const DELIVERY_LEASE_MS = 5 * 60_000;
+
+export const installConversations: ModuleInstaller = (context) => {
+  const { config, clock } = context;
+  const logger = context.logger.child({ module: 'conversations' });
+  const repository = new ConversationsRepository(context.db);
+  const events = new ConversationEvents(context.publisher);
+  const inbox = new ConversationInbox({ repository, events, clock, logger });
+  const channels = createChannels({
+    db: context.db,
+    clock,
+    logger: context.logger.child({ module: 'channels' }),
+    graphUrl: config.whatsapp.graphUrl,
+    inbox,
+  });
+  const delivery = new MessageDelivery({
+    repository,
+    gateway: channels.service,
+    events,
+    clock,
+    logger,
+    leaseMs: DELIVERY_LEASE_MS,
+  });
+  const typing = new TypingIndicators({
+    repository,
+    publisher: context.publisher,
+    clock,
+    logger,
+    timeoutSeconds: config.presence.typingTimeoutSeconds,
+  });
+  const lifecycle = new ConversationLifecycle({ repository, events, clock, logger });
+  const conversations = new ConversationsService({
+    repository,
+    events,
+    delivery,
+    typing,
+    dialer: context.clickToCall,
+    rooms: createJitsiRooms(config.jitsi),
+    clock,
+    logger,
+  });
+  const jobs = [
+    new PeriodicJob('typing expiry', TYPING_SWEEP_MS, () => typing.sweep(), logger),
+    new PeriodicJob('snooze wake-up', SNOOZE_WAKE_MS, () => lifecycle.wakeSnoozed(), logger),
+    new PeriodicJob('stalled deliveries', STALLED_DELIVERY_MS, () => delivery.resumeStale(), logger),
+  ];
+
+  return {
+    routes(app) {
+      registerConversationsRoutes(app, { conversations, lifecycle, typing });
+      channels.routes(app);
+    },
+    commands: [
+      defineCommand({
+        event: 'typing',
+        schema: typingCommandSchema,
+        handle: async (actor, payload) =>
+          toTypingStateDto(
+            payload.is_typing
+              ? await typing.start(actor, payload.conversation_id)
+              : await typing.stopVisible(actor, payload.conversation_id),
+          ),
+      }),
+    ],
+    connections: {
+      async onDisconnected(actor, openSockets) {
+        if (openSockets === 0) await typing.stopAllOf(actor.userId, 'disconnected');
+      },
+    },
+    async start() {
+      for (const job of jobs) job.start();
+      // Messages a previous run left queued go out now, not a minute later.
+      jobs[2]?.runNow();
+    },
+    async stop() {
+      for (const job of jobs) await job.stop();
+      await delivery.drain();
+    },
+  };
+};
+
+/** Runs `task` every `intervalMs`, never two at once; `stop` waits for a run in progress. */
+class PeriodicJob {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly intervalMs: number,
+    private readonly task: () => Promise<unknown>,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  runNow(): void {
+    this.tick();
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.task()
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error({ err: error, job: this.name }, 'periodic job failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}

@@ -1,0 +1,386 @@
+import { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Db } from '../../db/client.js';
+import {
+  contactIdentities,
+  contacts,
+  conversationFavorites,
+  conversations,
+  messages,
+  users,
+} from '../../db/schema/index.js';
+import type { KeysetCursor } from '../../shared/pagination.js';
+import type {
+  ContactIdentity,
+  Conversation,
+  ConversationChannel,
+  ConversationQuery,
+  Message,
+} from './conversations.js';
+import { toContact, toConversation, toMessage } from './conversations.rows.js';
+
+export { isUniqueViolation } from './conversations.rows.js';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+
+/** Whose list it is: agents see their own conversations and the unassigned ones. */
+export interface Viewer {
+  userId: string;
+  seesAll: boolean;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Rows strictly after the cursor in (time desc, id desc) order, as one index range. */
+function beforeCursor(time: PgColumn, id: PgColumn, cursor: KeysetCursor): SQL {
+  return sql`(${time}, ${id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
+}
+
+export class ConversationsRepository {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (repo: ConversationsRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new ConversationsRepository(tx as unknown as Db)));
+  }
+
+  // ── contacts ──────────────────────────────────────────────────────────────
+
+  async insertContact(row: typeof contacts.$inferInsert): Promise<ContactRow> {
+    const [contact] = await this.db.insert(contacts).values(row).returning();
+    if (!contact) throw new Error('insert returned no contact');
+    return contact;
+  }
+
+  async findContactByIdentity(
+    companyId: string,
+    channel: ConversationChannel,
+    externalId: string,
+  ): Promise<ContactRow | undefined> {
+    const [row] = await this.db
+      .select({ contact: contacts })
+      .from(contactIdentities)
+      .innerJoin(contacts, eq(contacts.id, contactIdentities.contactId))
+      .where(
+        and(
+          eq(contactIdentities.companyId, companyId),
+          eq(contactIdentities.channel, channel),
+          eq(contactIdentities.externalId, externalId),
+        ),
+      );
+    return row?.contact;
+  }
+
+  async findContactByPhone(companyId: string, phone: string): Promise<ContactRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.phone, phone)));
+    return row;
+  }
+
+  async findContactByEmail(companyId: string, email: string): Promise<ContactRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.email, email)))
+      .orderBy(asc(contacts.createdAt))
+      .limit(1);
+    return row;
+  }
+
+  async updateContact(companyId: string, contactId: string, patch: Partial<typeof contacts.$inferInsert>) {
+    await this.db
+      .update(contacts)
+      .set(patch)
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.id, contactId)));
+  }
+
+  async insertIdentity(row: typeof contactIdentities.$inferInsert): Promise<void> {
+    await this.db.insert(contactIdentities).values(row).onConflictDoNothing();
+  }
+
+  // ── conversations ─────────────────────────────────────────────────────────
+
+  async insertConversation(row: typeof conversations.$inferInsert): Promise<void> {
+    await this.db.insert(conversations).values(row);
+  }
+
+  async updateConversation(
+    companyId: string,
+    conversationId: string,
+    patch: Partial<typeof conversations.$inferInsert>,
+  ): Promise<void> {
+    await this.db
+      .update(conversations)
+      .set(patch)
+      .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)));
+  }
+
+  async findConversationRow(companyId: string, conversationId: string): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)));
+    return row;
+  }
+
+  async lockConversation(companyId: string, conversationId: string): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)))
+      .for('update');
+    return row;
+  }
+
+  /** The contact's conversation on a channel that a new message belongs to: the unresolved one, else the latest. */
+  async lockLatestConversationOfContact(
+    companyId: string,
+    contactId: string,
+    channel: ConversationChannel,
+  ): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.companyId, companyId),
+          eq(conversations.contactId, contactId),
+          eq(conversations.channel, channel),
+        ),
+      )
+      .orderBy(sql`(${conversations.status} = 'resolved')`, desc(conversations.createdAt))
+      .limit(1)
+      .for('update');
+    return row;
+  }
+
+  /** With `viewerId` null the `favorite` flag is false (events carry no per-user star). */
+  async findConversation(companyId: string, conversationId: string, viewerId: string | null) {
+    const [row] = await this.selectConversations(viewerId)
+      .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)))
+      .limit(1);
+    if (!row) return undefined;
+    const [conversation] = await this.withIdentities([row]);
+    return conversation;
+  }
+
+  async listConversations(
+    companyId: string,
+    viewer: Viewer,
+    query: ConversationQuery,
+    cursor: KeysetCursor | undefined,
+    limit: number,
+  ): Promise<Conversation[]> {
+    const conditions: SQL[] = [eq(conversations.companyId, companyId)];
+    if (!viewer.seesAll) {
+      const visible = or(eq(conversations.assigneeId, viewer.userId), isNull(conversations.assigneeId));
+      if (visible) conditions.push(visible);
+    }
+    if (query.status) conditions.push(eq(conversations.status, query.status));
+    if (query.channel) conditions.push(eq(conversations.channel, query.channel));
+    if (query.assigneeId) conditions.push(eq(conversations.assigneeId, query.assigneeId));
+    switch (query.filter) {
+      case 'mine':
+        conditions.push(eq(conversations.assigneeId, viewer.userId));
+        break;
+      case 'unassigned':
+        conditions.push(isNull(conversations.assigneeId));
+        break;
+      case 'awaiting_human':
+        conditions.push(eq(conversations.awaitingHuman, true));
+        break;
+      case 'favorites':
+        conditions.push(isNotNull(conversationFavorites.userId));
+        break;
+      case undefined:
+        break;
+    }
+    if (query.search) {
+      const pattern = `%${escapeLike(query.search)}%`;
+      const match = or(ilike(contacts.name, pattern), ilike(contacts.phone, pattern), ilike(contacts.email, pattern));
+      if (match) conditions.push(match);
+    }
+    if (cursor) conditions.push(beforeCursor(conversations.lastActivityAt, conversations.id, cursor));
+    const rows = await this.selectConversations(viewer.userId)
+      .where(and(...conditions))
+      .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+      .limit(limit + 1);
+    return this.withIdentities(rows);
+  }
+
+  /** Wakes snoozed conversations whose time has come; each row is returned to one caller only. */
+  async wakeSnoozed(now: Date, limit: number): Promise<ConversationRow[]> {
+    const due = this.db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.status, 'snoozed'), lte(conversations.snoozedUntil, now)))
+      .limit(limit);
+    return this.db
+      .update(conversations)
+      .set({ status: 'open', snoozedUntil: null, lastActivityAt: now, updatedAt: now })
+      .where(and(inArray(conversations.id, due), eq(conversations.status, 'snoozed')))
+      .returning();
+  }
+
+  private selectConversations(viewerId: string | null) {
+    return this.db
+      .select({ conversation: conversations, contact: contacts, favoriteUserId: conversationFavorites.userId })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(
+        conversationFavorites,
+        and(
+          eq(conversationFavorites.conversationId, conversations.id),
+          viewerId === null ? sql`false` : eq(conversationFavorites.userId, viewerId),
+        ),
+      );
+  }
+
+  private async withIdentities(
+    rows: { conversation: ConversationRow; contact: ContactRow; favoriteUserId: string | null }[],
+  ): Promise<Conversation[]> {
+    const contactIds = [...new Set(rows.map((r) => r.contact.id))];
+    const identities = contactIds.length
+      ? await this.db
+          .select()
+          .from(contactIdentities)
+          .where(inArray(contactIdentities.contactId, contactIds))
+          .orderBy(asc(contactIdentities.createdAt))
+      : [];
+    const byContact = new Map<string, ContactIdentity[]>();
+    for (const identity of identities) {
+      const list = byContact.get(identity.contactId) ?? [];
+      list.push({ channel: identity.channel, externalId: identity.externalId });
+      byContact.set(identity.contactId, list);
+    }
+    return rows.map((r) =>
+      toConversation(r.conversation, toContact(r.contact, byContact.get(r.contact.id) ?? []), r.favoriteUserId),
+    );
+  }
+
+  // ── favourites ────────────────────────────────────────────────────────────
+
+  async addFavorite(row: typeof conversationFavorites.$inferInsert): Promise<void> {
+    await this.db.insert(conversationFavorites).values(row).onConflictDoNothing();
+  }
+
+  async removeFavorite(companyId: string, conversationId: string, userId: string): Promise<void> {
+    await this.db
+      .delete(conversationFavorites)
+      .where(
+        and(
+          eq(conversationFavorites.companyId, companyId),
+          eq(conversationFavorites.conversationId, conversationId),
+          eq(conversationFavorites.userId, userId),
+        ),
+      );
+  }
+
+  // ── messages ──────────────────────────────────────────────────────────────
+
+  /** Inserts the message unless its channel id is already stored; returns whether it was. */
+  async insertMessage(row: typeof messages.$inferInsert): Promise<boolean> {
+    const inserted = await this.db.insert(messages).values(row).onConflictDoNothing().returning({ id: messages.id });
+    return inserted.length > 0;
+  }
+
+  async findMessage(companyId: string, messageId: string): Promise<Message | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.companyId, companyId), eq(messages.id, messageId)));
+    return row && toMessage(row);
+  }
+
+  async messageExists(companyId: string, channelMessageId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.companyId, companyId), eq(messages.channelMessageId, channelMessageId)));
+    return row !== undefined;
+  }
+
+  async lockMessageByChannelId(companyId: string, channelMessageId: string): Promise<Message | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.companyId, companyId), eq(messages.channelMessageId, channelMessageId)))
+      .for('update');
+    return row && toMessage(row);
+  }
+
+  async updateMessage(companyId: string, messageId: string, patch: Partial<typeof messages.$inferInsert>) {
+    await this.db
+      .update(messages)
+      .set(patch)
+      .where(and(eq(messages.companyId, companyId), eq(messages.id, messageId)));
+  }
+
+  /** Newest first, strictly older than the cursor: one range of messages_conversation_created_idx. */
+  async listMessages(
+    companyId: string,
+    conversationId: string,
+    cursor: KeysetCursor | undefined,
+    limit: number,
+  ): Promise<Message[]> {
+    const conditions = [eq(messages.conversationId, conversationId), eq(messages.companyId, companyId)];
+    if (cursor) conditions.push(beforeCursor(messages.createdAt, messages.id, cursor));
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(and(...conditions))
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(limit + 1);
+    return rows.map(toMessage);
+  }
+
+  /**
+   * Claims a queued message for delivery: true for exactly one caller, and again only
+   * after `staleBefore` (the claimer crashed).
+   */
+  async claimForDelivery(companyId: string, messageId: string, now: Date, staleBefore: Date): Promise<boolean> {
+    const claimed = await this.db
+      .update(messages)
+      .set({ deliveryClaimedAt: now, deliveryAttempts: sql`${messages.deliveryAttempts} + 1` })
+      .where(
+        and(
+          eq(messages.companyId, companyId),
+          eq(messages.id, messageId),
+          eq(messages.status, 'queued'),
+          or(isNull(messages.deliveryClaimedAt), lt(messages.deliveryClaimedAt, staleBefore)),
+        ),
+      )
+      .returning({ id: messages.id });
+    return claimed.length > 0;
+  }
+
+  /** Queued outbound messages nobody is delivering (a node stopped mid-delivery). */
+  async listStaleQueued(staleBefore: Date, limit: number): Promise<{ companyId: string; id: string }[]> {
+    return this.db
+      .select({ companyId: messages.companyId, id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.status, 'queued'),
+          or(isNull(messages.deliveryClaimedAt), lt(messages.deliveryClaimedAt, staleBefore)),
+          lt(messages.createdAt, staleBefore),
+        ),
+      )
+      .orderBy(asc(messages.createdAt))
+      .limit(limit);
+  }
+
+  // ── users (the users module's table, read only) ────────────────────────────
+
+  async findActiveUser(companyId: string, userId: string): Promise<{ id: string; name: string } | undefined> {
+    const [row] = await this.db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(and(eq(users.companyId, companyId), eq(users.id, userId), eq(users.isActive, true)));
+    return row;
+  }
+}

@@ -1,0 +1,329 @@
+import {
+  assignConversationBodySchema,
+  closeConversationBodySchema,
+  conversationSchema,
+  createConversationBodySchema,
+  favoriteResponseSchema,
+  idParamsSchema,
+  listConversationsQuerySchema,
+  listMessagesQuerySchema,
+  messageSchema,
+  pageSchema,
+  problemSchema,
+  sendMessageBodySchema,
+  snoozeConversationBodySchema,
+  typingBodySchema,
+  typingQuerySchema,
+  typingStateSchema,
+  updateConversationBodySchema,
+  videoCallResponseSchema,
+  voiceCallResponseSchema,
+} from '@switchboard/contracts';
+import { z } from 'zod';
+import type { TypedApp } from '../../http/app.js';
+import { actorOf } from '../../http/auth.js';
+import type { Actor } from '../../shared/actor.js';
+import type { Conversation } from './conversations.js';
+import { toConversationDto, toMessageDto } from './conversations.dto.js';
+import type { ConversationLifecycle } from './conversations.lifecycle.js';
+import type { ConversationsService } from './conversations.service.js';
+import type { TypingIndicators, TypingState } from './typing.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const actionErrors = { ...errors, 409: problemSchema };
+
+export function toTypingStateDto(state: TypingState) {
+  return {
+    conversation_id: state.conversationId,
+    is_typing: state.isTyping,
+    expires_at: state.expiresAt?.toISOString() ?? null,
+  };
+}
+
+export function registerConversationsRoutes(
+  app: TypedApp,
+  deps: { conversations: ConversationsService; lifecycle: ConversationLifecycle; typing: TypingIndicators },
+): void {
+  const { conversations, lifecycle, typing } = deps;
+  const tags = ['conversations'];
+  const conversationAction = (
+    path: string,
+    summary: string,
+    run: (actor: Actor, conversationId: string) => Promise<Conversation>,
+    description?: string,
+  ) =>
+    app.post(
+      `/api/conversations/:id/${path}`,
+      {
+        schema: {
+          tags,
+          summary,
+          ...(description ? { description } : {}),
+          params: idParamsSchema,
+          response: { 200: conversationSchema, ...actionErrors },
+        },
+      },
+      async (request) => toConversationDto(await run(actorOf(request), request.params.id)),
+    );
+
+  app.get(
+    '/api/conversations',
+    {
+      schema: {
+        tags,
+        summary: 'Conversations, most recent activity first (agents see theirs and the unassigned ones)',
+        querystring: listConversationsQuerySchema,
+        response: { 200: pageSchema(conversationSchema), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status, channel, assignee, filter, q } = request.query;
+      const page = await conversations.list(
+        actorOf(request),
+        { status, channel, assigneeId: assignee, filter, search: q },
+        { limit, cursor },
+      );
+      return { items: page.items.map(toConversationDto), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/conversations',
+    {
+      schema: {
+        tags,
+        summary: 'Start a conversation with a contact (found by phone or email, or created); assigned to you',
+        description:
+          'Answers 200 with the contact’s unresolved conversation on that channel when there is one. ' +
+          '`contact.no_phone` (409): a WhatsApp conversation needs a phone.',
+        body: createConversationBodySchema,
+        response: { 200: conversationSchema, 201: conversationSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) => {
+      const { channel, contact, priority } = request.body;
+      const result = await conversations.create(actorOf(request), { channel, contact, priority });
+      const dto = toConversationDto(result.conversation);
+      if (!result.isNew) return dto;
+      return reply.code(201).header('location', `/api/conversations/${dto.id}`).send(dto);
+    },
+  );
+
+  app.get(
+    '/api/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One conversation with its contact',
+        params: idParamsSchema,
+        response: { 200: conversationSchema, ...errors },
+      },
+    },
+    async (request) => toConversationDto(await conversations.get(actorOf(request), request.params.id)),
+  );
+
+  app.patch(
+    '/api/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change the priority',
+        params: idParamsSchema,
+        body: updateConversationBodySchema,
+        response: { 200: conversationSchema, ...errors },
+      },
+    },
+    async (request) =>
+      toConversationDto(await lifecycle.updatePriority(actorOf(request), request.params.id, request.body.priority)),
+  );
+
+  app.get(
+    '/api/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Messages, newest first; pass `next_cursor` as `before` for older ones',
+        params: idParamsSchema,
+        querystring: listMessagesQuerySchema,
+        response: { 200: pageSchema(messageSchema), ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, before } = request.query;
+      const page = await conversations.listMessages(actorOf(request), request.params.id, { limit, before });
+      return { items: page.items.map(toMessageDto), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Reply: stored as `queued`, then delivered through the channel (`message_status_changed`)',
+        description:
+          'Replying to an unassigned conversation takes it. `conversation.resolved` (409): reopen it first. ' +
+          '`conversation.channel_cannot_message` (409): a voice conversation.',
+        params: idParamsSchema,
+        body: sendMessageBodySchema,
+        response: { 201: messageSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(toMessageDto(await conversations.sendMessage(actorOf(request), request.params.id, request.body.text))),
+  );
+
+  conversationAction(
+    'handoff',
+    'Transfer to a human: the conversation enters the waiting queue (`awaiting_human`) for any agent',
+    (actor, id) => lifecycle.handoff(actor, id),
+  );
+  conversationAction(
+    'take',
+    'Take a conversation from the queue',
+    (actor, id) => lifecycle.take(actor, id),
+    '`conversation.already_assigned` (409).',
+  );
+
+  app.post(
+    '/api/conversations/:id/assign',
+    {
+      schema: {
+        tags,
+        summary: 'Assign to an agent (admins and supervisors; agents may pass on their own)',
+        params: idParamsSchema,
+        body: assignConversationBodySchema,
+        response: { 200: conversationSchema, ...actionErrors },
+      },
+    },
+    async (request) =>
+      toConversationDto(await lifecycle.assign(actorOf(request), request.params.id, request.body.agent_id)),
+  );
+
+  conversationAction('unassign', 'Back to the queue: nobody has it and it waits for a human', (actor, id) =>
+    lifecycle.unassign(actor, id),
+  );
+
+  app.post(
+    '/api/conversations/:id/close',
+    {
+      schema: {
+        tags,
+        summary: 'Resolve, with an optional rating (1 to 5) and feedback',
+        params: idParamsSchema,
+        body: closeConversationBodySchema.nullish(),
+        response: { 200: conversationSchema, ...actionErrors },
+      },
+    },
+    async (request) =>
+      toConversationDto(await lifecycle.close(actorOf(request), request.params.id, request.body ?? {})),
+  );
+
+  conversationAction(
+    'reopen',
+    'Reopen a resolved or snoozed conversation (a message from the contact does it too)',
+    (actor, id) => lifecycle.reopen(actor, id),
+    '`conversation.not_closed` (409).',
+  );
+
+  app.post(
+    '/api/conversations/:id/snooze',
+    {
+      schema: {
+        tags,
+        summary: 'Snooze until a time; it reopens then, or when the contact writes',
+        params: idParamsSchema,
+        body: snoozeConversationBodySchema,
+        response: { 200: conversationSchema, ...actionErrors },
+      },
+    },
+    async (request) =>
+      toConversationDto(await lifecycle.snooze(actorOf(request), request.params.id, new Date(request.body.until))),
+  );
+
+  for (const method of ['POST', 'DELETE'] as const) {
+    app.route({
+      method,
+      url: '/api/conversations/:id/favorite',
+      schema: {
+        tags,
+        summary: method === 'POST' ? 'Star for yourself' : 'Unstar for yourself',
+        params: idParamsSchema,
+        response: { 200: favoriteResponseSchema, ...errors },
+      },
+      handler: async (request) => ({
+        conversation_id: request.params.id,
+        favorite: await conversations.setFavorite(actorOf(request), request.params.id, method === 'POST'),
+      }),
+    });
+  }
+
+  app.post(
+    '/api/conversations/:id/video',
+    {
+      schema: {
+        tags,
+        summary: 'A Jitsi video room: the contact’s link goes out through the channel as a system message',
+        params: idParamsSchema,
+        response: { 201: videoCallResponseSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) => {
+      const { room, message } = await conversations.startVideo(actorOf(request), request.params.id);
+      return reply.code(201).send({
+        video_url: room.agentUrl,
+        room_name: room.roomName,
+        expires_at: room.expiresAt.toISOString(),
+        message: toMessageDto(message),
+      });
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/call',
+    {
+      schema: {
+        tags,
+        summary: 'Click-to-call the contact from your SIP device; the call joins the conversation’s timeline',
+        description: '`contact.no_phone` (409), `call.no_device` (409), `pbx.unavailable` (503).',
+        params: idParamsSchema,
+        response: { 201: voiceCallResponseSchema, ...actionErrors, 502: problemSchema, 503: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { call, message } = await conversations.startVoiceCall(actorOf(request), request.params.id);
+      return reply.code(201).send({ call_id: call.id, call_status: call.status, message: toMessageDto(message) });
+    },
+  );
+
+  app.post(
+    '/api/typing',
+    {
+      schema: {
+        tags: ['typing'],
+        summary: 'You are typing in a conversation (`typing_start`); renew within the timeout or it stops',
+        body: typingBodySchema,
+        response: { 200: typingStateSchema, ...errors },
+      },
+    },
+    async (request) => toTypingStateDto(await typing.start(actorOf(request), request.body.conversation_id)),
+  );
+
+  app.delete(
+    '/api/typing',
+    {
+      schema: {
+        tags: ['typing'],
+        summary: 'You stopped typing (`typing_stop`)',
+        querystring: typingQuerySchema,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await typing.stopVisible(actorOf(request), request.query.conversation_id);
+      return reply.code(204).send(null);
+    },
+  );
+}

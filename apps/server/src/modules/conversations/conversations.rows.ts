@@ -1,0 +1,74 @@
+/** Database rows to domain objects, and recognising PostgreSQL's unique violations. */
+import type { contacts, conversations, messages } from '../../db/schema/index.js';
+import type { Contact, ContactIdentity, Conversation, Message, MessageMedia } from './conversations.js';
+
+type ConversationRow = typeof conversations.$inferSelect;
+type ContactRow = typeof contacts.$inferSelect;
+type MessageRow = typeof messages.$inferSelect;
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const candidate = e as { code?: unknown; constraint?: unknown };
+    if (candidate.code === PG_UNIQUE_VIOLATION) {
+      return constraint === undefined || candidate.constraint === constraint;
+    }
+  }
+  return false;
+}
+
+export function toContact(row: ContactRow, identities: ContactIdentity[]): Contact {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    name: row.name,
+    phone: row.phone,
+    email: row.email,
+    identities,
+    createdAt: row.createdAt,
+  };
+}
+
+export function toConversation(row: ConversationRow, contact: Contact, favoriteUserId: string | null): Conversation {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    channel: row.channel,
+    status: row.status,
+    snoozedUntil: row.snoozedUntil,
+    awaitingHuman: row.awaitingHuman,
+    assigneeId: row.assigneeId,
+    priority: row.priority,
+    rating: row.rating,
+    feedback: row.feedback,
+    contact,
+    lastMessageAt: row.lastMessageAt,
+    lastMessagePreview: row.lastMessagePreview,
+    lastActivityAt: row.lastActivityAt,
+    resolvedAt: row.resolvedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    isFavorite: favoriteUserId !== null,
+  };
+}
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    conversationId: row.conversationId,
+    direction: row.direction,
+    authorType: row.authorType,
+    authorId: row.authorId,
+    type: row.type,
+    body: row.body,
+    media: (row.media as MessageMedia | null) ?? null,
+    channelMessageId: row.channelMessageId,
+    status: row.status,
+    failureReason: row.failureReason,
+    metadata: (row.metadata as Record<string, unknown> | null) ?? null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

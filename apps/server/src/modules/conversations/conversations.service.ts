@@ -1,0 +1,296 @@
+/**
+ * Conversation use cases reached over HTTP: list, read, start, reply, favourites, and the
+ * video and voice calls started from a conversation. Status and assignment changes are in
+ * conversations.lifecycle.ts.
+ */
+import { isManager, type Actor } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import { decodeCursor, encodeCursor, type Page } from '../../shared/pagination.js';
+import {
+  assertCanMessage,
+  assertOpenForWork,
+  canSeeConversation,
+  CONVERSATION_NOT_FOUND,
+  previewOf,
+  type ConversationChannel,
+  type Conversation,
+  type ConversationPriority,
+  type ConversationQuery,
+  type Message,
+} from './conversations.js';
+import type { MessageDelivery } from './conversations.delivery.js';
+import type { ConversationEvents } from './conversations.events.js';
+import { lockVisible } from './conversations.lifecycle.js';
+import type { VideoRooms, VoiceDialer } from './conversations.ports.js';
+import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
+import type { TypingIndicators } from './typing.js';
+
+export interface ConversationsServiceDeps {
+  repository: ConversationsRepository;
+  events: ConversationEvents;
+  delivery: MessageDelivery;
+  typing: TypingIndicators;
+  dialer: VoiceDialer;
+  rooms: VideoRooms;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface CreateConversationInput {
+  channel: ConversationChannel;
+  contact: { name?: string | undefined; phone?: string | undefined; email?: string | undefined };
+  priority?: ConversationPriority | undefined;
+}
+
+export class ConversationsService {
+  constructor(private readonly deps: ConversationsServiceDeps) {}
+
+  async list(
+    actor: Actor,
+    query: ConversationQuery,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<Conversation>> {
+    const rows = await this.deps.repository.listConversations(
+      actor.companyId,
+      { userId: actor.userId, seesAll: isManager(actor) },
+      query,
+      decodeCursor(page.cursor),
+      page.limit,
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor:
+        rows.length > page.limit && last ? encodeCursor({ createdAt: last.lastActivityAt, id: last.id }) : null,
+    };
+  }
+
+  async get(actor: Actor, conversationId: string): Promise<Conversation> {
+    const conversation = await this.deps.repository.findConversation(actor.companyId, conversationId, actor.userId);
+    if (!conversation || !canSeeConversation(actor, conversation)) {
+      throw new NotFoundError(CONVERSATION_NOT_FOUND, 'No such conversation.');
+    }
+    return conversation;
+  }
+
+  /**
+   * Starts a conversation with a contact (found by phone, then email, or created). A
+   * contact already in an unresolved conversation on the channel gets that one back.
+   */
+  async create(actor: Actor, input: CreateConversationInput): Promise<{ conversation: Conversation; isNew: boolean }> {
+    if (input.channel === 'whatsapp' && !input.contact.phone) {
+      throw new ConflictError('contact.no_phone', 'A WhatsApp conversation needs the contact’s phone number.');
+    }
+    const now = this.deps.clock.now();
+    const attempt = () =>
+      this.deps.repository.transaction(async (repo) => {
+        const found =
+          (input.contact.phone ? await repo.findContactByPhone(actor.companyId, input.contact.phone) : undefined) ??
+          (input.contact.email ? await repo.findContactByEmail(actor.companyId, input.contact.email) : undefined);
+        const contact =
+          found ??
+          (await repo.insertContact({
+            id: newId(),
+            companyId: actor.companyId,
+            name: input.contact.name ?? null,
+            phone: input.contact.phone ?? null,
+            email: input.contact.email ?? null,
+            createdAt: now,
+            updatedAt: now,
+          }));
+        const current = await repo.lockLatestConversationOfContact(actor.companyId, contact.id, input.channel);
+        if (current && current.status !== 'resolved') return { id: current.id, isNew: false };
+        const id = newId();
+        await repo.insertConversation({
+          id,
+          companyId: actor.companyId,
+          contactId: contact.id,
+          channel: input.channel,
+          status: 'open',
+          awaitingHuman: false,
+          assigneeId: actor.userId,
+          priority: input.priority ?? 'normal',
+          lastActivityAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        return { id, isNew: true };
+      });
+    const result = await attempt().catch((error: unknown) => {
+      // Two requests for the same new contact: the second finds what the first made.
+      if (isUniqueViolation(error)) return attempt();
+      throw error;
+    });
+    const conversation = await this.get(actor, result.id);
+    if (result.isNew) await this.deps.events.conversation('conversation.created', conversation);
+    return { conversation, isNew: result.isNew };
+  }
+
+  /**
+   * An agent's reply: stored as queued, delivered through the channel after commit. A
+   * reply to an unassigned conversation takes it; a resolved one must be reopened first.
+   */
+  async sendMessage(actor: Actor, conversationId: string, text: string): Promise<Message> {
+    const now = this.deps.clock.now();
+    const messageId = newId();
+    const { previousAssigneeId } = await this.deps.repository.transaction(async (repo) => {
+      const current = await lockVisible(repo, actor, conversationId);
+      assertOpenForWork(current);
+      assertCanMessage(current);
+      const isTaking = current.assigneeId === null;
+      await repo.insertMessage({
+        id: messageId,
+        companyId: actor.companyId,
+        conversationId,
+        direction: 'outbound',
+        authorType: 'agent',
+        authorId: actor.userId,
+        type: 'text',
+        body: text,
+        status: 'queued',
+        createdAt: now,
+        updatedAt: now,
+      });
+      await repo.updateConversation(actor.companyId, conversationId, {
+        ...(isTaking ? { assigneeId: actor.userId, awaitingHuman: false } : {}),
+        ...(current.status === 'pending' ? { status: 'open' } : {}),
+        lastMessageAt: now,
+        lastMessagePreview: previewOf(text, null),
+        lastActivityAt: now,
+        updatedAt: now,
+      });
+      return { previousAssigneeId: isTaking ? null : undefined };
+    });
+    const conversation = await this.get(actor, conversationId);
+    if (previousAssigneeId === null) {
+      await this.deps.events.conversation('conversation.assigned', conversation, null);
+    }
+    const message = await this.requireMessage(actor.companyId, messageId);
+    await this.deps.events.messageCreated(conversation, message);
+    await this.deps.typing.stop(actor, conversationId, 'message_sent');
+    this.deps.delivery.schedule(actor.companyId, messageId);
+    return message;
+  }
+
+  async setFavorite(actor: Actor, conversationId: string, isFavorite: boolean): Promise<boolean> {
+    await this.get(actor, conversationId);
+    if (isFavorite) {
+      await this.deps.repository.addFavorite({
+        companyId: actor.companyId,
+        conversationId,
+        userId: actor.userId,
+        createdAt: this.deps.clock.now(),
+      });
+    } else {
+      await this.deps.repository.removeFavorite(actor.companyId, conversationId, actor.userId);
+    }
+    return isFavorite;
+  }
+
+  async listMessages(
+    actor: Actor,
+    conversationId: string,
+    page: { before?: string | undefined; limit: number },
+  ): Promise<Page<Message>> {
+    await this.get(actor, conversationId);
+    const rows = await this.deps.repository.listMessages(
+      actor.companyId,
+      conversationId,
+      decodeCursor(page.before),
+      page.limit,
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * A Jitsi room for the conversation: the contact's link goes out through the channel as
+   * a system message (a voice conversation only records it); the agent gets their own link.
+   */
+  async startVideo(actor: Actor, conversationId: string) {
+    const conversation = await this.get(actor, conversationId);
+    assertOpenForWork(conversation);
+    const agent = await this.deps.repository.findActiveUser(actor.companyId, actor.userId);
+    const now = this.deps.clock.now();
+    const room = await this.deps.rooms.create({
+      agentName: agent?.name ?? 'Agent',
+      contactName: conversation.contact.name,
+      now,
+    });
+    const isSent = conversation.channel !== 'voice';
+    const text = `Join the video call: ${room.contactUrl}`;
+    const message = await this.recordSystemMessage(actor, conversation, {
+      direction: isSent ? 'outbound' : 'internal',
+      text,
+      metadata: {
+        event: 'video_call',
+        room_name: room.roomName,
+        expires_at: room.expiresAt.toISOString(),
+        started_by: actor.userId,
+      },
+    });
+    if (isSent) this.deps.delivery.schedule(actor.companyId, message.id);
+    this.deps.logger.info({ conversationId, roomName: room.roomName, userId: actor.userId }, 'video call started');
+    return { room, message };
+  }
+
+  /** Click-to-call to the contact's phone; the call joins the conversation's timeline. */
+  async startVoiceCall(actor: Actor, conversationId: string) {
+    const conversation = await this.get(actor, conversationId);
+    const phone = conversation.contact.phone;
+    if (!phone) throw new ConflictError('contact.no_phone', 'The contact has no phone number to call.');
+    const call = await this.deps.dialer.makeCall(actor, { to: phone });
+    const message = await this.recordSystemMessage(actor, conversation, {
+      direction: 'internal',
+      text: `Call to ${phone}`,
+      metadata: { event: 'voice_call', call_id: call.id, to: phone, started_by: actor.userId },
+    });
+    this.deps.logger.info({ conversationId, callId: call.id, userId: actor.userId }, 'voice call started');
+    return { call, message };
+  }
+
+  private async recordSystemMessage(
+    actor: Actor,
+    conversation: Conversation,
+    input: { direction: 'outbound' | 'internal'; text: string; metadata: Record<string, unknown> },
+  ): Promise<Message> {
+    const now = this.deps.clock.now();
+    const messageId = newId();
+    await this.deps.repository.transaction(async (repo) => {
+      await repo.insertMessage({
+        id: messageId,
+        companyId: actor.companyId,
+        conversationId: conversation.id,
+        direction: input.direction,
+        authorType: 'system',
+        authorId: actor.userId,
+        type: 'system',
+        body: input.text,
+        status: input.direction === 'outbound' ? 'queued' : null,
+        metadata: input.metadata,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await repo.updateConversation(actor.companyId, conversation.id, {
+        lastMessageAt: now,
+        lastMessagePreview: previewOf(input.text, null),
+        lastActivityAt: now,
+        updatedAt: now,
+      });
+    });
+    const message = await this.requireMessage(actor.companyId, messageId);
+    await this.deps.events.messageCreated(conversation, message);
+    return message;
+  }
+
+  private async requireMessage(companyId: string, messageId: string): Promise<Message> {
+    const message = await this.deps.repository.findMessage(companyId, messageId);
+    if (!message) throw new Error('message vanished after insert');
+    return message;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Conversations: contacts, conversations, messages and the rules around them. Who may see
+ * and act on a conversation, how its status moves, and how a message's delivery status
+ * only ever moves forward (WhatsApp reports may arrive twice or out of order).
+ */
+import { isManager, type Actor } from '../../shared/actor.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
+
+export type ConversationChannel = 'whatsapp' | 'webchat' | 'voice';
+export type ConversationStatus = 'open' | 'pending' | 'resolved' | 'snoozed';
+export type ConversationPriority = 'low' | 'normal' | 'high' | 'urgent';
+export type ConversationFilter = 'mine' | 'unassigned' | 'awaiting_human' | 'favorites';
+export type MessageDirection = 'inbound' | 'outbound' | 'internal';
+export type MessageAuthorType = 'contact' | 'agent' | 'bot' | 'system';
+export type MessageType = 'text' | 'media' | 'system';
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+export type MediaKind = 'image' | 'audio' | 'video' | 'document' | 'sticker';
+
+export interface ContactIdentity {
+  channel: ConversationChannel;
+  externalId: string;
+}
+
+export interface Contact {
+  id: string;
+  companyId: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  identities: ContactIdentity[];
+  createdAt: Date;
+}
+
+export interface Conversation {
+  id: string;
+  companyId: string;
+  channel: ConversationChannel;
+  status: ConversationStatus;
+  snoozedUntil: Date | null;
+  awaitingHuman: boolean;
+  assigneeId: string | null;
+  priority: ConversationPriority;
+  rating: number | null;
+  feedback: string | null;
+  contact: Contact;
+  lastMessageAt: Date | null;
+  lastMessagePreview: string | null;
+  lastActivityAt: Date;
+  resolvedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The reading user's own star. */
+  isFavorite: boolean;
+}
+
+export interface MessageMedia {
+  kind: MediaKind;
+  mediaId: string;
+  mimeType: string | null;
+  caption: string | null;
+  filename: string | null;
+  sha256: string | null;
+}
+
+export interface Message {
+  id: string;
+  companyId: string;
+  conversationId: string;
+  direction: MessageDirection;
+  authorType: MessageAuthorType;
+  authorId: string | null;
+  type: MessageType;
+  body: string | null;
+  media: MessageMedia | null;
+  channelMessageId: string | null;
+  status: DeliveryStatus | null;
+  failureReason: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConversationQuery {
+  status?: ConversationStatus | undefined;
+  channel?: ConversationChannel | undefined;
+  assigneeId?: string | undefined;
+  filter?: ConversationFilter | undefined;
+  search?: string | undefined;
+}
+
+/** What a channel adapter hands over for each message a contact sent. */
+export interface InboundMessage {
+  channel: ConversationChannel;
+  channelMessageId: string;
+  /** The contact on the channel (WhatsApp: wa_id). */
+  externalId: string;
+  phone: string | null;
+  profileName: string | null;
+  sentAt: Date | null;
+  type: 'text' | 'media';
+  text: string | null;
+  media: MessageMedia | null;
+}
+
+/** A delivery report for a message we sent. */
+export interface DeliveryReport {
+  channelMessageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  failureReason: string | null;
+}
+
+export const CONVERSATION_NOT_FOUND = 'conversation.not_found';
+
+/** Admins and supervisors see every conversation; agents theirs and the unassigned ones (the queue). */
+export function canSeeConversation(
+  actor: Actor,
+  conversation: Pick<Conversation, 'companyId' | 'assigneeId'>,
+): boolean {
+  if (conversation.companyId !== actor.companyId) return false;
+  return isManager(actor) || conversation.assigneeId === null || conversation.assigneeId === actor.userId;
+}
+
+export function assertOpenForWork(conversation: Pick<Conversation, 'status'>): void {
+  if (conversation.status === 'resolved') {
+    throw new ConflictError('conversation.resolved', 'The conversation is resolved; reopen it first.');
+  }
+}
+
+/** Only the channels that reach the contact with text accept messages; a voice conversation does not. */
+export function assertCanMessage(conversation: Pick<Conversation, 'channel'>): void {
+  if (conversation.channel === 'voice') {
+    throw new ConflictError('conversation.channel_cannot_message', 'A voice conversation cannot carry messages.');
+  }
+}
+
+export function assertCanTake(actor: Actor, conversation: Pick<Conversation, 'assigneeId' | 'status'>): void {
+  assertOpenForWork(conversation);
+  if (conversation.assigneeId !== null && conversation.assigneeId !== actor.userId) {
+    throw new ConflictError('conversation.already_assigned', 'Another agent has this conversation.');
+  }
+}
+
+/** Managers assign anyone; an agent may pass on a conversation they hold, and nothing else. */
+export function assertCanAssign(actor: Actor, conversation: Pick<Conversation, 'assigneeId' | 'status'>): void {
+  assertOpenForWork(conversation);
+  if (!isManager(actor) && conversation.assigneeId !== actor.userId) {
+    throw new ForbiddenError(
+      'conversation.assign_forbidden',
+      'Agents may only transfer conversations assigned to them; take an unassigned one instead.',
+    );
+  }
+}
+
+export function assertCanUnassign(actor: Actor, conversation: Pick<Conversation, 'assigneeId'>): void {
+  if (!isManager(actor) && conversation.assigneeId !== null && conversation.assigneeId !== actor.userId) {
+    throw new NotFoundError(CONVERSATION_NOT_FOUND, 'No such conversation.');
+  }
+}
+
+export function assertCanClose(conversation: Pick<Conversation, 'status'>): void {
+  if (conversation.status === 'resolved') {
+    throw new ConflictError('conversation.already_resolved', 'The conversation is already resolved.');
+  }
+}
+
+export function assertCanReopen(conversation: Pick<Conversation, 'status'>): void {
+  if (conversation.status !== 'resolved' && conversation.status !== 'snoozed') {
+    throw new ConflictError('conversation.not_closed', 'Only a resolved or snoozed conversation can be reopened.');
+  }
+}
+
+export const MAX_SNOOZE_DAYS = 365;
+
+export function assertSnoozeUntil(until: Date, now: Date): void {
+  const max = now.getTime() + MAX_SNOOZE_DAYS * 24 * 3600 * 1000;
+  if (until.getTime() <= now.getTime() || until.getTime() > max) {
+    throw new ValidationError('request.invalid', 'A conversation is snoozed until a time in the future.', [
+      { field: 'body.until', message: `must be in the future and within ${MAX_SNOOZE_DAYS} days` },
+    ]);
+  }
+}
+
+const DELIVERY_RANK: Record<DeliveryStatus, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
+
+/**
+ * The status after `to` is reported, or undefined when the report changes nothing: a
+ * status only moves forward (a late `sent` after `delivered` is ignored), and `failed`
+ * is possible until the message is known to be delivered.
+ */
+export function nextDeliveryStatus(from: DeliveryStatus | null, to: DeliveryStatus): DeliveryStatus | undefined {
+  if (from === null || from === to) return from === null ? to : undefined;
+  if (from === 'failed') return undefined;
+  if (to === 'failed') return from === 'queued' || from === 'sent' ? 'failed' : undefined;
+  return DELIVERY_RANK[to] > DELIVERY_RANK[from] ? to : undefined;
+}
+
+/**
+ * Who hears about a conversation: its agent and the managers; everyone while nobody has
+ * it, and when it leaves the queue (so every agent's queue drops it). A previous agent
+ * hears that it left them.
+ */
+export function audienceOf(
+  conversation: Pick<Conversation, 'assigneeId'>,
+  previousAssigneeId?: string | null,
+): { userIds?: string[]; managers?: boolean; company?: boolean } {
+  if (conversation.assigneeId === null || previousAssigneeId === null) return { company: true };
+  const userIds = previousAssigneeId ? [conversation.assigneeId, previousAssigneeId] : [conversation.assigneeId];
+  return { userIds: [...new Set(userIds)], managers: true };
+}
+
+export function previewOf(text: string | null, media: MessageMedia | null): string | null {
+  const preview = text ?? media?.caption ?? (media ? `[${media.kind}]` : null);
+  return preview === null ? null : preview.slice(0, 200);
+}

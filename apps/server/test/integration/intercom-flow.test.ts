@@ -1,0 +1,264 @@
+/**
+ * The intercom end to end, without a recognizer (DTMF prompts, the visitor's name recorded
+ * and played back to the resident): two simulated Asterisk connections, visitor and
+ * resident, the resident's opened by a dialer that behaves like Asterisk.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PROMPTS } from '../../src/modules/voicebot/intercom/prompts.js';
+import { sleep, waitUntil } from '../support/audiosocket-peer.js';
+import {
+  INTERCOM_API_KEY,
+  startIntercomHarness,
+  ToneTts,
+  type IntercomHarness,
+  type VoicePeer,
+} from '../support/intercom-harness.js';
+import { hasValidSignature, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const GATE_SECRET = 'gate-secret-for-tests-0123456789';
+
+describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
+  let h: IntercomHarness;
+  let gate: WebhookReceiver;
+  let intercomUuid: string;
+  const tts = new ToneTts((text) => (text === PROMPTS.greeting ? 1500 : 80));
+
+  beforeAll(async () => {
+    gate = await startWebhookReceiver();
+    h = await startIntercomHarness({ tts });
+    const token = h.adminToken;
+    const unit = await h.api.request('POST', '/api/voicebot/units', {
+      token,
+      body: { number: '101', label: 'Torre A' },
+    });
+    await h.api.request('POST', '/api/voicebot/residents', {
+      token,
+      body: { unit_id: unit.body.id, name: 'Maria da Silva', sip_extension: '1001' },
+    });
+    const empty = await h.api.request('POST', '/api/voicebot/units', { token, body: { number: '303' } });
+    expect(empty.status).toBe(201);
+    const settings = await h.api.request('PUT', '/api/voicebot/settings', {
+      token,
+      body: { gate_webhook_url: gate.url, gate_webhook_secret: GATE_SECRET },
+    });
+    intercomUuid = settings.body.intercom_uuid;
+  });
+  afterAll(async () => {
+    await h.close();
+    await gate.close();
+  });
+  beforeEach(() => {
+    h.dialer.mode = 'answer';
+    gate.received.length = 0;
+    gate.statuses.length = 0;
+  });
+
+  /** Visitor types 101#, says a name after the beep; the resident answers. */
+  async function reachResident(): Promise<{ visitor: VoicePeer; resident: VoicePeer; callId: string }> {
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await h.botSays(PROMPTS.askDestinationDtmf);
+    await visitor.waitUntilBotQuiet();
+    visitor.dtmf('101#');
+    await h.botSays('(sinal)');
+    await visitor.waitUntilBotQuiet();
+    visitor.speak(600);
+    const resident = await h.dialer.nextResident();
+    await h.botSays(PROMPTS.askDecisionDtmf);
+    await resident.waitUntilBotQuiet();
+    return { visitor, resident, callId };
+  }
+
+  it('authorizes: the gate webhook is signed and retried, both legs get 00 00 00', async () => {
+    gate.statuses.push(503);
+    const { visitor, resident, callId } = await reachResident();
+    // The two sessions are linked through intent_data.
+    const request = h.dialer.requests.at(-1)!;
+    expect(request).toMatchObject({
+      callId,
+      residentName: 'Maria da Silva',
+      residentTarget: { kind: 'sip', extension: '1001' },
+    });
+    expect(h.audiosocket.getSession(callId, 'visitor')?.intentData).toMatchObject({
+      intercom_call_id: callId,
+      resident_audiosocket_uuid: request.audiosocketUuid,
+      unit_number: '101',
+    });
+    expect(h.audiosocket.getSession(callId, 'resident')?.intentData).toMatchObject({
+      intercom_call_id: callId,
+      visitor_audiosocket_uuid: intercomUuid,
+    });
+    // The resident heard the announcement and the visitor's recorded name.
+    expect(resident.heardFrames).toBeGreaterThan(20);
+    resident.dtmf('1');
+    await Promise.all([visitor.peer.closed, resident.peer.closed]);
+    expect(visitor.endedWithHangupFrame).toBe(true);
+    expect(resident.endedWithHangupFrame).toBe(true);
+    expect(visitor.peer.asteriskErrors).toEqual([]);
+
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({
+      status: 'completed',
+      outcome: 'authorized',
+      end_reason: 'completed',
+      unit_number: '101',
+      resident_name: 'Maria da Silva',
+      gate: { status: 'opened', attempts: 2, http_status: 200, error: null },
+    });
+    expect(call.resident_answered_at).not.toBeNull();
+    const lines = call.transcript as { seq: number; who: string; leg: string; kind: string; text: string }[];
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'visitor', kind: 'dtmf', text: '101' }));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'visitor', kind: 'recording' }));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'bot', leg: 'resident', kind: 'recording' }));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'resident', kind: 'dtmf', text: '1' }));
+    const botToVisitor = lines.filter((l) => l.who === 'bot' && l.leg === 'visitor').map((l) => l.text);
+    expect(botToVisitor).toContain(PROMPTS.visitorAuthorizedGate);
+    expect(botToVisitor.at(-1)).toBe(PROMPTS.closing);
+
+    expect(gate.received).toHaveLength(2);
+    for (const delivery of gate.received) expect(hasValidSignature(delivery, GATE_SECRET)).toBe(true);
+    expect(hasValidSignature(gate.received[0]!, 'another-secret-0123456789')).toBe(false);
+    expect(gate.received[0]!.headers['x-switchboard-delivery']).toBe(
+      gate.received[1]!.headers['x-switchboard-delivery'],
+    );
+    expect(JSON.parse(gate.received[1]!.rawBody.toString('utf8'))).toMatchObject({
+      event: 'gate.open',
+      call_id: callId,
+      unit_number: '101',
+      resident_name: 'Maria da Silva',
+    });
+    const hangups = h.logs.filter((l) => l.msg === 'KIND_HANGUP sent' && l.callId === callId).map((l) => l.role);
+    expect(hangups.sort()).toEqual(['resident', 'visitor']);
+  });
+
+  it('denies: no gate, the closing line, both legs hung up', async () => {
+    const { visitor, resident, callId } = await reachResident();
+    resident.dtmf('2');
+    await Promise.all([visitor.peer.closed, resident.peer.closed]);
+    expect(visitor.endedWithHangupFrame && resident.endedWithHangupFrame).toBe(true);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'denied', end_reason: 'completed', gate: { status: 'not_requested' } });
+    const texts = call.transcript.map((l: { text: string }) => l.text);
+    expect(texts).toContain(PROMPTS.visitorDenied);
+    expect(texts).toContain(PROMPTS.residentDenied);
+    expect(texts.at(-2)).toBe(PROMPTS.closing);
+    expect(gate.received).toHaveLength(0);
+  });
+
+  it('apologises and hangs up when the resident does not answer', async () => {
+    h.dialer.mode = 'no_answer';
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await h.botSays(PROMPTS.askDestinationDtmf);
+    await visitor.waitUntilBotQuiet();
+    visitor.dtmf('101#');
+    await h.botSays('(sinal)');
+    await visitor.waitUntilBotQuiet();
+    visitor.speak(500);
+    await visitor.peer.closed;
+    expect(visitor.endedWithHangupFrame).toBe(true);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'no_answer', end_reason: 'resident_no_answer', resident_answered_at: null });
+    expect(call.transcript.map((l: { text: string }) => l.text)).toContain(PROMPTS.apologyNoAnswer);
+    // The ringing call was cancelled at the PBX.
+    expect(h.dialer.cancels).toContain(h.dialer.requests.at(-1)!.audiosocketUuid);
+  });
+
+  it('apologises and hangs up when the visitor stays silent', async () => {
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await visitor.peer.closed;
+    expect(visitor.endedWithHangupFrame).toBe(true);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'abandoned', end_reason: 'visitor_silent' });
+    const bot = call.transcript.filter((l: { who: string }) => l.who === 'bot').map((l: { text: string }) => l.text);
+    expect(bot.at(-1)).toBe(PROMPTS.apologySilence);
+  });
+
+  it('ends both legs when POST /api/hangup hangs up the visitor mid-call', async () => {
+    const { visitor, resident, callId } = await reachResident();
+    const status = await fetch(`${h.mediaApiUrl}/api/status`, { headers: { 'x-api-key': INTERCOM_API_KEY } });
+    const sessions = ((await status.json()) as { sessions: { call_id: string; role: string; intent_data: object }[] })
+      .sessions;
+    expect(
+      sessions
+        .filter((s) => s.call_id === callId)
+        .map((s) => s.role)
+        .sort(),
+    ).toEqual(['resident', 'visitor']);
+    const response = await fetch(`${h.mediaApiUrl}/api/hangup`, {
+      method: 'POST',
+      headers: { 'x-api-key': INTERCOM_API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ call_id: callId, role: 'visitor' }),
+    });
+    expect(response.status).toBe(200);
+    await Promise.all([visitor.peer.closed, resident.peer.closed]);
+    expect(visitor.endedWithHangupFrame).toBe(true);
+    expect(resident.endedWithHangupFrame).toBe(true);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'abandoned', end_reason: 'hangup_requested' });
+    expect(call.transcript.map((l: { text: string }) => l.text)).toContain(PROMPTS.residentVisitorLeft);
+  });
+
+  it('stops its prompt within 100 ms of a digit (barge-in) and keeps the digits typed ahead', async () => {
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await waitUntil(() => visitor.heardFrames > 10, 3000, 'the greeting to play');
+    const pressedAt = performance.now();
+    visitor.dtmf('3');
+    await sleep(250);
+    expect(visitor.lastHeardAt()! - pressedAt).toBeLessThan(100);
+    visitor.dtmf('03#');
+    // Unit 303 exists but nobody lives there: the bot says so and hangs up.
+    await visitor.peer.closed;
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'failed', end_reason: 'no_resident', unit_number: '303' });
+    expect(call.transcript.map((l: { text: string }) => l.text)).not.toContain(PROMPTS.askDestinationDtmf);
+  });
+
+  it('stops its prompt within 100 ms of the caller starting to speak', async () => {
+    const visitor = await h.connectVisitor(intercomUuid);
+    await h.callIdOf(intercomUuid);
+    await waitUntil(() => visitor.heardFrames > 10, 3000, 'the greeting to play');
+    visitor.speak(400);
+    await sleep(400);
+    const spokeAt = visitor.speechSentAt[0]!;
+    // The bot cannot react to frames this process had not sent yet: our own lag is excused.
+    const senderLagMs = Math.max(0, visitor.speechSentAt[2]! - spokeAt - 40);
+    expect(visitor.lastHeardAt()! - spokeAt - senderLagMs).toBeLessThan(100);
+    await visitor.close();
+  });
+
+  it('finishes with the closing line and KIND_HANGUP when the test_hangup flag is set', async () => {
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await h.botSays(PROMPTS.askDestinationDtmf);
+    expect(h.audiosocket.updateIntentData(callId, 'visitor', { test_hangup: true })).toBe('updated');
+    await visitor.peer.closed;
+    expect(visitor.endedWithHangupFrame).toBe(true);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'abandoned', end_reason: 'test_hangup' });
+    const bot = call.transcript.filter((l: { who: string }) => l.who === 'bot').map((l: { text: string }) => l.text);
+    expect(bot.at(-1)).toBe(PROMPTS.closing);
+    expect(h.logs.some((l) => l.msg === 'HANGUP_SENT event logged' && l.callId === callId)).toBe(true);
+  });
+
+  it('apologises when the unit cannot be found', async () => {
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await waitUntil(
+        () => h.logs.filter((l) => l.callId === callId && l.text === PROMPTS.askDestinationDtmf).length > attempt,
+        5000,
+        'the question',
+      );
+      await visitor.waitUntilBotQuiet();
+      visitor.dtmf('999#');
+    }
+    await visitor.peer.closed;
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'failed', end_reason: 'unit_not_found' });
+    expect(call.transcript.map((l: { text: string }) => l.text)).toContain(PROMPTS.unitNotFound('999'));
+  });
+});

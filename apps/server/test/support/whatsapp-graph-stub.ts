@@ -1,0 +1,292 @@
+/**
+ * A local HTTP server on 127.0.0.1 that answers `POST /{phone-number-id}/messages` as the
+ * WhatsApp Cloud API (Graph API) does: `{messaging_product, contacts: [{input, wa_id}],
+ * messages: [{id: "wamid…"}]}`, or a Graph error `{error: {message, type, code,
+ * error_data: {messaging_product, details}, fbtrace_id}}`. Tests queue the answers they
+ * want (a 500 then a success …) and read what was sent.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signatureOf } from '../../src/integrations/whatsapp/index.js';
+import type { TestServer } from './server.js';
+
+export interface GraphRequest {
+  phoneNumberId: string;
+  authorization: string | undefined;
+  body: {
+    messaging_product: string;
+    recipient_type?: string;
+    to: string;
+    type: string;
+    text?: { body: string; preview_url?: boolean };
+  };
+}
+
+export type GraphAnswer =
+  | { kind: 'success'; waId?: string }
+  | { kind: 'error'; status: number; code: number; message: string; details: string }
+  | { kind: 'raw'; status: number; body: string }
+  /** Closes the connection without an answer (a network error for the client). */
+  | { kind: 'drop' };
+
+export interface GraphStub {
+  /** The base URL to set as WHATSAPP_GRAPH_URL, e.g. `http://127.0.0.1:41234/v21.0`. */
+  url: string;
+  requests: GraphRequest[];
+  /** Answers for the next requests, in order; after them every request succeeds. */
+  enqueue(...answers: GraphAnswer[]): void;
+  sentWamids: string[];
+  close(): Promise<void>;
+}
+
+export function newWamid(): string {
+  return `wamid.${randomBytes(24).toString('base64url')}`;
+}
+
+export async function startGraphStub(): Promise<GraphStub> {
+  const requests: GraphRequest[] = [];
+  const queue: GraphAnswer[] = [];
+  const sentWamids: string[] = [];
+  const server: Server = createServer((request, response) => {
+    void readBody(request).then((raw) => {
+      const match = /^\/v21\.0\/([^/]+)\/messages$/.exec(request.url ?? '');
+      if (request.method !== 'POST' || !match?.[1]) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { message: 'Unknown path', type: 'GraphMethodException', code: 100 } }));
+        return;
+      }
+      const body = JSON.parse(raw) as GraphRequest['body'];
+      requests.push({
+        phoneNumberId: decodeURIComponent(match[1]),
+        authorization: request.headers.authorization,
+        body,
+      });
+      const answer = queue.shift() ?? { kind: 'success' };
+      switch (answer.kind) {
+        case 'drop':
+          request.socket.destroy();
+          return;
+        case 'raw':
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(answer.body);
+          return;
+        case 'error':
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(
+            JSON.stringify({
+              error: {
+                message: `(#${answer.code}) ${answer.message}`,
+                type: 'OAuthException',
+                code: answer.code,
+                error_data: { messaging_product: 'whatsapp', details: answer.details },
+                fbtrace_id: 'AbCdEfGhIjKlMnOp',
+              },
+            }),
+          );
+          return;
+        case 'success': {
+          const wamid = newWamid();
+          sentWamids.push(wamid);
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(
+            JSON.stringify({
+              messaging_product: 'whatsapp',
+              contacts: [{ input: body.to, wa_id: answer.waId ?? body.to }],
+              messages: [{ id: wamid }],
+            }),
+          );
+          return;
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v21.0`,
+    requests,
+    sentWamids,
+    enqueue: (...answers) => queue.push(...answers),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+// ── webhook payloads, as the Cloud API sends them ──────────────────────────────
+
+const WABA_ID = '102290129340398';
+const DISPLAY_NUMBER = '15550783881';
+
+function envelope(phoneNumberId: string, value: Record<string, unknown>) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: WABA_ID,
+        changes: [
+          {
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: DISPLAY_NUMBER, phone_number_id: phoneNumberId },
+              ...value,
+            },
+            field: 'messages',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function textMessagePayload(input: {
+  phoneNumberId: string;
+  from: string;
+  name?: string;
+  text: string;
+  wamid?: string;
+  timestamp?: number;
+}) {
+  return envelope(input.phoneNumberId, {
+    contacts: [{ profile: { name: input.name ?? 'Maria Souza' }, wa_id: input.from }],
+    messages: [
+      {
+        from: input.from,
+        id: input.wamid ?? newWamid(),
+        timestamp: String(input.timestamp ?? Math.floor(Date.now() / 1000)),
+        text: { body: input.text },
+        type: 'text',
+      },
+    ],
+  });
+}
+
+export function imageMessagePayload(input: {
+  phoneNumberId: string;
+  from: string;
+  mediaId: string;
+  caption?: string;
+  wamid?: string;
+}) {
+  return envelope(input.phoneNumberId, {
+    contacts: [{ profile: { name: 'Maria Souza' }, wa_id: input.from }],
+    messages: [
+      {
+        from: input.from,
+        id: input.wamid ?? newWamid(),
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'image',
+        image: {
+          ...(input.caption ? { caption: input.caption } : {}),
+          mime_type: 'image/jpeg',
+          sha256: 'Kt0ZSbnGrUm6r0VXT5PfD2FVQR0Tvsb2o6fE1M8w2f8=',
+          id: input.mediaId,
+        },
+      },
+    ],
+  });
+}
+
+export function statusPayload(input: {
+  phoneNumberId: string;
+  wamid: string;
+  recipient: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  error?: { code: number; title: string; details: string };
+}) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return envelope(input.phoneNumberId, {
+    statuses: [
+      {
+        id: input.wamid,
+        status: input.status,
+        timestamp,
+        recipient_id: input.recipient,
+        ...(input.status === 'failed' && input.error
+          ? {
+              errors: [
+                {
+                  code: input.error.code,
+                  title: input.error.title,
+                  message: input.error.title,
+                  error_data: { details: input.error.details },
+                  href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+                },
+              ],
+            }
+          : {
+              conversation: {
+                id: 'a75d17ad06104c51166f948319b03c6a',
+                expiration_timestamp: timestamp,
+                origin: { type: 'service' },
+              },
+              pricing: { billable: true, pricing_model: 'CBP', category: 'service' },
+            }),
+      },
+    ],
+  });
+}
+
+/** The raw body and its `X-Hub-Signature-256` header, signed with `appSecret`. */
+export function signed(payload: unknown, appSecret: string): { rawBody: string; headers: Record<string, string> } {
+  const rawBody = JSON.stringify(payload);
+  return {
+    rawBody,
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureOf(rawBody, appSecret) },
+  };
+}
+
+// ── the channel, configured through the API ───────────────────────────────────
+
+export interface WhatsAppChannelSecrets {
+  phoneNumberId: string;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+}
+
+let channelCounter = 0;
+
+/** Configures the company's WhatsApp number as its admin and returns what Meta would know. */
+export async function configureWhatsApp(
+  api: TestServer,
+  adminToken: string,
+  overrides: Partial<WhatsAppChannelSecrets> = {},
+): Promise<WhatsAppChannelSecrets> {
+  channelCounter += 1;
+  const secrets: WhatsAppChannelSecrets = {
+    phoneNumberId: overrides.phoneNumberId ?? `10654035224${String(channelCounter).padStart(4, '0')}`,
+    accessToken: overrides.accessToken ?? `EAAG${randomBytes(24).toString('hex')}`,
+    appSecret: overrides.appSecret ?? randomBytes(16).toString('hex'),
+    verifyToken: overrides.verifyToken ?? `verify-${randomBytes(8).toString('hex')}`,
+  };
+  const response = await api.request('PUT', '/api/channels/whatsapp', {
+    token: adminToken,
+    body: {
+      phone_number_id: secrets.phoneNumberId,
+      access_token: secrets.accessToken,
+      app_secret: secrets.appSecret,
+      verify_token: secrets.verifyToken,
+    },
+  });
+  if (response.status !== 200) throw new Error(`configure WhatsApp failed: ${response.status} ${response.text}`);
+  return secrets;
+}
+
+/** Posts a webhook delivery signed with the app secret, as Meta does. */
+export function deliverWebhook(api: TestServer, payload: unknown, appSecret: string) {
+  const { rawBody, headers } = signed(payload, appSecret);
+  return api.request<any>('POST', '/webhooks/whatsapp', { rawBody, headers });
+}
