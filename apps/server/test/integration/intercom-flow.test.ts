@@ -201,6 +201,9 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     expect(call.transcript.map((l: { text: string }) => l.text)).toContain(PROMPTS.residentVisitorLeft);
   });
 
+  // Barge-in is measured in audio, not wall-clock time: at most 100 ms of prompt (five
+  // 20 ms frames) may follow the caller's input, plus one frame already on the wire. A
+  // loaded machine delays both the bot and its pacing, so the count stays fair there.
   it('stops its prompt within 100 ms of a digit (barge-in) and keeps the digits typed ahead', async () => {
     const visitor = await h.connectVisitor(intercomUuid);
     const callId = await h.callIdOf(intercomUuid);
@@ -208,7 +211,7 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     const pressedAt = performance.now();
     visitor.dtmf('3');
     await sleep(250);
-    expect(visitor.lastHeardAt()! - pressedAt).toBeLessThan(100);
+    expect(visitor.heardFramesSince(pressedAt)).toBeLessThanOrEqual(6);
     visitor.dtmf('03#');
     // Unit 303 exists but nobody lives there: the bot says so and hangs up.
     await visitor.peer.closed;
@@ -225,8 +228,8 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     await sleep(400);
     const spokeAt = visitor.speechSentAt[0]!;
     // The bot cannot react to frames this process had not sent yet: our own lag is excused.
-    const senderLagMs = Math.max(0, visitor.speechSentAt[2]! - spokeAt - 40);
-    expect(visitor.lastHeardAt()! - spokeAt - senderLagMs).toBeLessThan(100);
+    const senderLagFrames = Math.ceil(Math.max(0, visitor.speechSentAt[2]! - spokeAt - 40) / 20);
+    expect(visitor.heardFramesSince(spokeAt)).toBeLessThanOrEqual(6 + senderLagFrames);
     await visitor.close();
   });
 

@@ -112,6 +112,11 @@ export class VoicePeer {
     return this.peer.audioFrames.filter((frame) => !isSilent(frame.payload)).length;
   }
 
+  /** Frames with sound received after `since` (a performance.now() instant). */
+  heardFramesSince(since: number): number {
+    return this.peer.audioFrames.filter((frame) => frame.at > since && !isSilent(frame.payload)).length;
+  }
+
   lastHeardAt(): number | undefined {
     const frames = this.peer.audioFrames.filter((frame) => !isSilent(frame.payload));
     return frames[frames.length - 1]?.at;
