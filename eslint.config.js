@@ -5,14 +5,23 @@ import tseslint from 'typescript-eslint';
 import dependencyRule from './tools/eslint-dependency-rule.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', 'apps/server/drizzle/**', 'apps/web/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'data/**',
+      'coverage/**',
+      'apps/server/drizzle/**',
+      '**/test-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        project: ['apps/server/tsconfig.test.json', 'packages/contracts/tsconfig.json'],
+        project: ['apps/server/tsconfig.test.json', 'packages/contracts/tsconfig.json', 'apps/web/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -32,7 +41,18 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', '**/*.test.ts'],
+    // The console runs in the browser; its e2e tests and build configs run in Node.
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: [
+      '**/test/**/*.ts',
+      '**/*.test.ts',
+      '**/*.test.tsx',
+      'apps/web/e2e/**/*.ts',
+      'apps/web/src/test-support/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -1,0 +1,148 @@
+/**
+ * WhatsApp Cloud API at the wire: a local Graph API stub that accepts outbound messages
+ * (`POST /{phone-number-id}/messages` → `{messages: [{id: "wamid…"}]}`), and webhook
+ * deliveries as Meta sends them, signed with `X-Hub-Signature-256` (HMAC-SHA256 of the
+ * raw body with the app secret).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunningServer } from './server';
+
+export interface GraphStub {
+  /** For WHATSAPP_GRAPH_URL. */
+  url: string;
+  sent: { to: string; text: string; wamid: string }[];
+  close(): Promise<void>;
+}
+
+export async function startGraphStub(): Promise<GraphStub> {
+  const sent: GraphStub['sent'] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method !== 'POST' || !/\/messages$/.test(request.url ?? '')) {
+        response.writeHead(404).end();
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; text?: { body: string } };
+      const wamid = `wamid.${randomBytes(24).toString('base64url')}`;
+      sent.push({ to: body.to, text: body.text?.body ?? '', wamid });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          messaging_product: 'whatsapp',
+          contacts: [{ input: body.to, wa_id: body.to }],
+          messages: [{ id: wamid }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v21.0`,
+    sent,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface WhatsAppChannel {
+  phoneNumberId: string;
+  appSecret: string;
+}
+
+/** Configures the company's number through the API, as an admin would in the console. */
+export async function configureWhatsApp(server: RunningServer): Promise<WhatsAppChannel> {
+  const channel = { phoneNumberId: '106540352242922', appSecret: randomBytes(16).toString('hex') };
+  const response = await server.request('PUT', '/api/channels/whatsapp', {
+    token: await server.adminToken(),
+    body: {
+      phone_number_id: channel.phoneNumberId,
+      access_token: `EAAG${randomBytes(24).toString('hex')}`,
+      app_secret: channel.appSecret,
+      verify_token: `verify-${randomBytes(8).toString('hex')}`,
+    },
+  });
+  if (response.status !== 200) throw new Error(`configure WhatsApp failed: ${response.status} ${response.text}`);
+  return channel;
+}
+
+function envelope(phoneNumberId: string, value: Record<string, unknown>) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              ...value,
+            },
+            field: 'messages',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function textMessage(channel: WhatsAppChannel, input: { from: string; name: string; text: string }) {
+  return envelope(channel.phoneNumberId, {
+    contacts: [{ profile: { name: input.name }, wa_id: input.from }],
+    messages: [
+      {
+        from: input.from,
+        id: `wamid.${randomBytes(24).toString('base64url')}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        text: { body: input.text },
+        type: 'text',
+      },
+    ],
+  });
+}
+
+export function deliveryStatus(
+  channel: WhatsAppChannel,
+  input: { wamid: string; recipient: string; status: 'sent' | 'delivered' | 'read' },
+) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return envelope(channel.phoneNumberId, {
+    statuses: [
+      {
+        id: input.wamid,
+        status: input.status,
+        timestamp,
+        recipient_id: input.recipient,
+        conversation: {
+          id: 'a75d17ad06104c51166f948319b03c6a',
+          expiration_timestamp: timestamp,
+          origin: { type: 'service' },
+        },
+        pricing: { billable: true, pricing_model: 'CBP', category: 'service' },
+      },
+    ],
+  });
+}
+
+/** Posts a delivery to /webhooks/whatsapp, signed as Meta signs it. */
+export async function deliverWebhook(
+  server: RunningServer,
+  channel: WhatsAppChannel,
+  payload: unknown,
+): Promise<number> {
+  const rawBody = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', channel.appSecret).update(rawBody).digest('hex')}`;
+  const response = await server.request('POST', '/webhooks/whatsapp', {
+    rawBody,
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+  });
+  return response.status;
+}

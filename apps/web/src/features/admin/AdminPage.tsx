@@ -1,0 +1,33 @@
+import { hrefOf, type AdminTab } from '../../app/router';
+import { useI18n } from '../../shared/i18n/i18n';
+import { ChannelsAdmin } from './ChannelsAdmin';
+import { DevicesAdmin } from './DevicesAdmin';
+import { IntercomAdmin } from './IntercomAdmin';
+import { UsersAdmin } from './UsersAdmin';
+
+const TABS: AdminTab[] = ['users', 'devices', 'channels', 'intercom'];
+
+export function AdminPage({ tab }: { tab: AdminTab }) {
+  const { t } = useI18n();
+  return (
+    <div className="admin">
+      <h1>{t('admin.title')}</h1>
+      <nav className="tabs" aria-label={t('admin.sections')}>
+        {TABS.map((value) => (
+          <a
+            key={value}
+            href={hrefOf({ name: 'admin', tab: value })}
+            className={value === tab ? 'tab is-active' : 'tab'}
+            aria-current={value === tab ? 'page' : undefined}
+          >
+            {t(`admin.${value}`)}
+          </a>
+        ))}
+      </nav>
+      {tab === 'users' ? <UsersAdmin /> : null}
+      {tab === 'devices' ? <DevicesAdmin /> : null}
+      {tab === 'channels' ? <ChannelsAdmin /> : null}
+      {tab === 'intercom' ? <IntercomAdmin /> : null}
+    </div>
+  );
+}

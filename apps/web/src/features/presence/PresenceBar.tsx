@@ -1,0 +1,150 @@
+/**
+ * Your presence: status and message, a heartbeat every 30 s while the tab is open, and
+ * the truth when the connection drops (nothing reaches you then, whatever you chose).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  agentPresenceSchema,
+  PRESENCE_MESSAGE_MAX_LENGTH,
+  presenceStatuses,
+  type AgentPresenceChanged,
+  type AgentPresenceDto,
+  type PresenceStatus,
+} from '@switchboard/contracts';
+import { useApi, useConnectionStatus, useCurrentUser, useRealtimeEvent, useServices } from '../../app/services';
+import { useI18n } from '../../shared/i18n/i18n';
+import { errorText, StatusDot } from '../../shared/ui/components';
+
+export const HEARTBEAT_INTERVAL_MS = 30_000;
+
+export function PresenceBar() {
+  const api = useApi();
+  const { realtime } = useServices();
+  const user = useCurrentUser();
+  const connection = useConnectionStatus();
+  const { t } = useI18n();
+  const [me, setMe] = useState<AgentPresenceDto | null>(null);
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const isEditingMessage = useRef(false);
+
+  const adopt = useCallback((presence: AgentPresenceDto) => {
+    setMe(presence);
+    if (!isEditingMessage.current) setMessage(presence.message ?? '');
+  }, []);
+
+  const load = useCallback(() => {
+    api.request('GET', '/api/presence/me', { schema: agentPresenceSchema }).then(adopt, setError);
+  }, [api, adopt]);
+
+  useEffect(() => {
+    if (connection === 'connected') load();
+  }, [connection, load]);
+
+  // The heartbeat keeps the sweeper from marking this agent offline while the console is open.
+  useEffect(() => {
+    const beat = () => {
+      if (realtime.status === 'connected') {
+        void realtime.emitWithAck('heartbeat', {});
+      } else {
+        api.request('POST', '/api/presence/heartbeat').catch(() => undefined);
+      }
+    };
+    const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [api, realtime]);
+
+  useRealtimeEvent<AgentPresenceChanged>('agent_presence_changed', ({ data }) => {
+    if (data.agent_id !== user.id) return;
+    setMe((current) =>
+      current
+        ? {
+            ...current,
+            status: data.status,
+            message: data.message,
+            websocket_connected: data.websocket_connected,
+            is_available: data.is_available,
+            status_changed_at: data.status_changed_at,
+          }
+        : current,
+    );
+    if (!isEditingMessage.current) setMessage(data.message ?? '');
+  });
+
+  const setStatus = async (status: PresenceStatus, text: string) => {
+    setError(null);
+    const body = { status, message: text.trim() === '' ? null : text.trim() };
+    try {
+      if (realtime.status === 'connected') {
+        const ack = await realtime.emitWithAck<unknown>('update_status', body);
+        if (ack.ok) return adopt(agentPresenceSchema.parse(ack.data));
+      }
+      adopt(await api.request('POST', '/api/presence/status', { body, schema: agentPresenceSchema }));
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  const isConnected = connection === 'connected';
+  const shownStatus = me?.status ?? 'offline';
+  return (
+    <section className="presence-bar" aria-label={t('presence.title')} data-testid="presence-bar">
+      <StatusDot status={isConnected ? shownStatus : 'unknown'} />
+      <label className="presence-status">
+        <span className="visually-hidden">{t('presence.status')}</span>
+        <select
+          value={shownStatus}
+          aria-label={t('presence.status')}
+          data-testid="presence-status"
+          onChange={(event) => void setStatus(event.target.value as PresenceStatus, message)}
+        >
+          {presenceStatuses.map((status) => (
+            <option key={status} value={status}>
+              {t(`presence.${status}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input
+        className="presence-message"
+        type="text"
+        value={message}
+        maxLength={PRESENCE_MESSAGE_MAX_LENGTH}
+        placeholder={t('presence.message_placeholder')}
+        aria-label={t('presence.message')}
+        data-testid="presence-message"
+        onFocus={() => {
+          isEditingMessage.current = true;
+        }}
+        onChange={(event) => setMessage(event.target.value)}
+        onBlur={() => {
+          isEditingMessage.current = false;
+          if ((me?.message ?? '') !== message.trim()) void setStatus(shownStatus, message);
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') event.currentTarget.blur();
+        }}
+      />
+      <span
+        className={`connection connection-${connection}`}
+        role="status"
+        aria-live="polite"
+        data-testid="connection-status"
+        data-status={connection}
+      >
+        {isConnected
+          ? me && !me.is_available && me.status === 'online'
+            ? t('presence.not_available')
+            : t('connection.connected')
+          : connection === 'connecting'
+            ? t('connection.connecting')
+            : t('connection.lost')}
+      </span>
+      {error ? (
+        <span className="error" role="alert">
+          {errorText(t, error)}
+        </span>
+      ) : null}
+    </section>
+  );
+}
