@@ -216,6 +216,12 @@ export class RealtimeServer {
         log.error({ err: error }, 'replay failed');
         socket.disconnect(true);
       });
+    } else {
+      // A fresh client learns where the log stands, so a later reconnect can resume from it.
+      this.deps.eventLog.latestSeq().then(
+        (seq) => socket.emit('replay_complete', { last_seq: Math.max(seq, state.deliveredSeq) }),
+        (error: unknown) => log.error({ err: error }, 'reading the latest seq failed'),
+      );
     }
   }
 

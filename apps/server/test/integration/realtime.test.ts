@@ -96,6 +96,14 @@ describe('Socket.IO events', () => {
     second.socket.close();
   });
 
+  it('tells a fresh client the latest seq, so it can resume later', async () => {
+    const published = await publishToAgent(otherAgent.id, 7);
+    const socket = io(api.baseUrl, { auth: { token: agent.token }, transports: ['websocket'], forceNew: true });
+    const ready = await new Promise<{ last_seq: number }>((resolve) => socket.once('replay_complete', resolve));
+    expect(ready.last_seq).toBeGreaterThanOrEqual(published.seq);
+    socket.close();
+  });
+
   it('answers join_call with a clear error for a malformed or unknown call', async () => {
     const client = await connectSocket(api.baseUrl, { token: agent.token });
     const malformed = await client.socket.emitWithAck('join_call', { call: 'x' });

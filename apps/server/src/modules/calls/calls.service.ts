@@ -39,6 +39,8 @@ export interface RecordingFile {
 }
 
 const CALL_NOT_FOUND = 'call.not_found';
+/** RFC 7462-style `Call-Info: answer-after=0`, which JsSIP softphones and desk phones honour. */
+const AUTO_ANSWER_HEADER = 'PJSIP_HEADER(add,Call-Info)';
 
 export function agentEndpoint(template: string, device: { endpointId: string; extension: number }): string {
   return template.replaceAll('{sipUsername}', device.endpointId).replaceAll('{extension}', String(device.extension));
@@ -75,6 +77,8 @@ export class CallsService {
         callerId: `"${call.toNumber}" <${call.toNumber}>`,
         appArgs: ['outbound', callId],
         timeoutSeconds: this.deps.settings.ringTimeoutSeconds,
+        // The agent asked for this call: their softphone (or desk phone) picks it up itself.
+        variables: { [AUTO_ANSWER_HEADER]: 'answer-after=0' },
       });
     } catch (error) {
       this.deps.logger.warn({ err: error, callId }, 'originate of the agent leg failed');
@@ -115,7 +119,7 @@ export class CallsService {
         callerId: `"${call.fromNumber}" <${call.fromNumber}>`,
         appArgs: ['inbound-agent', callId],
         timeoutSeconds: this.deps.settings.ringTimeoutSeconds,
-        variables: { 'PJSIP_HEADER(add,Call-Info)': 'answer-after=0' },
+        variables: { [AUTO_ANSWER_HEADER]: 'answer-after=0' },
       })
       .catch((error: unknown) => {
         throw toUpstream(error);

@@ -17,6 +17,9 @@ import {
   type SoftphoneState,
 } from './softphone-machine';
 
+const HOLD_RETRIES = 20;
+const HOLD_RETRY_MS = 250;
+
 export interface SoftphoneDeps {
   createUserAgent: CreateUserAgent;
   /** The device credentials, or null when the user has none. */
@@ -140,8 +143,15 @@ export class SoftphoneController {
   toggleHold(): void {
     const session = this.session;
     if (!session || this.state.call?.phase !== 'active') return;
-    if (session.isOnHold().local) session.unhold();
-    else session.hold();
+    const isHolding = session.isOnHold().local;
+    // JsSIP refuses (returns false) while another offer/answer is still in flight, e.g.
+    // right after the answer or during a session-timer UPDATE: try again shortly.
+    const attempt = (left: number) => {
+      if (this.session !== session || this.state.call?.phase !== 'active') return;
+      const isSent = isHolding ? session.unhold() : session.hold();
+      if (!isSent && left > 0) setTimeout(() => attempt(left - 1), HOLD_RETRY_MS);
+    };
+    attempt(HOLD_RETRIES);
   }
 
   /** RFC 4733 events in the audio stream (Switchboard's endpoints use dtmf_mode=rfc4733). */
