@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AudiosocketServerOptions, PlayResult } from '../../src/integrations/audiosocket/index.js';
 import {
@@ -7,7 +6,6 @@ import {
   startAudiosocketHarness,
   waitUntil,
   type AudiosocketHarness,
-  type AudiosocketPeer,
 } from '../support/audiosocket-peer.js';
 
 let harness: AudiosocketHarness | undefined;
@@ -22,14 +20,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function openSession(h: AudiosocketHarness): Promise<{ peer: AudiosocketPeer; uuid: string }> {
-  const uuid = randomUUID();
-  const peer = await h.connectPeer();
-  peer.sendUuid(uuid);
-  await waitUntil(() => h.server.getSession(uuid, 'visitor') !== undefined, 5000, 'session start');
-  return { peer, uuid };
-}
-
 /** 100 ms of 8 kHz audio. */
 const CLIP = patternPcm(1600, 5);
 
@@ -38,7 +28,7 @@ describe('AudioSocket backpressure', () => {
     // Node's default writable high-water mark for a socket.
     const highWaterMark = 16 * 1024;
     const h = await start({ maxQueuedMs: 500 });
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.pauseReading();
     const startedAt = performance.now();
     const results: PlayResult['status'][] = [];

@@ -8,8 +8,6 @@ import {
   waitUntil,
   withUuid,
   type AudiosocketHarness,
-  type AudiosocketPeer,
-  type PeerOptions,
 } from '../support/audiosocket-peer.js';
 
 let harness: AudiosocketHarness | undefined;
@@ -24,21 +22,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function openSession(
-  h: AudiosocketHarness,
-  peerOptions: Omit<PeerOptions, 'port'> = {},
-): Promise<{ peer: AudiosocketPeer; uuid: string }> {
-  const uuid = randomUUID();
-  const peer = await h.connectPeer(peerOptions);
-  peer.sendUuid(uuid);
-  await waitUntil(() => h.server.getSession(uuid, 'visitor') !== undefined, 5000, 'session start');
-  return { peer, uuid };
-}
-
 describe('active hangup with KIND_HANGUP', () => {
   it('sends exactly 00 00 00 after whole frames, closes, and clears the session', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.startAudio({ frames: 500 });
     await waitUntil(() => peer.received.length >= 5, 5000, 'some outbound frames');
 
@@ -67,7 +54,7 @@ describe('active hangup with KIND_HANGUP', () => {
 
   it('answers not_found for an unknown call or the wrong role, and sends nothing', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     expect(h.server.hangup('no-such-call', 'visitor')).toBe('not_found');
     expect(h.server.hangup(uuid, 'resident')).toBe('not_found');
     await waitUntil(() => peer.received.length >= 3, 5000, 'a few frames');
@@ -77,7 +64,7 @@ describe('active hangup with KIND_HANGUP', () => {
 
   it('destroys the socket after the grace period when the peer does not close', async () => {
     const h = await start({ hangupGraceMs: 200 });
-    const { peer, uuid } = await openSession(h, { onHangupFrame: 'ignore' });
+    const { peer, uuid } = await h.openSession({ onHangupFrame: 'ignore' });
     expect(h.server.hangup(uuid, 'visitor')).toBe('sent');
     // Idempotent while in progress: no second frame.
     expect(h.server.hangup(uuid, 'visitor')).toBe('sent');
@@ -96,7 +83,7 @@ describe('active hangup with KIND_HANGUP', () => {
 
   it('lets a prompt play out when the caller awaits it before hanging up', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     const prompt = patternPcm(320 * 5, 77);
     const result = h.server.playAudio(uuid, 'visitor', prompt);
     expect(result.status === 'queued' && (await result.finished)).toBe('played');
@@ -123,7 +110,7 @@ describe('active hangup with KIND_HANGUP', () => {
 
   it('ends the session when the peer resets the connection', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.destroy();
     await waitUntil(() => h.events.sessionEnded.length === 1, 5000, 'session end');
     expect(h.events.sessionEnded[0]?.callId).toBe(uuid);

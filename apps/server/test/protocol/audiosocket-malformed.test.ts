@@ -20,14 +20,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function openSession(h: AudiosocketHarness): Promise<{ peer: AudiosocketPeer; uuid: string }> {
-  const uuid = randomUUID();
-  const peer = await h.connectPeer();
-  peer.sendUuid(uuid);
-  await waitUntil(() => h.server.getSession(uuid, 'visitor') !== undefined, 5000, 'session start');
-  return { peer, uuid };
-}
-
 /** The other session must keep flowing both ways after its neighbour was cut off. */
 async function expectStillServing(h: AudiosocketHarness, peer: AudiosocketPeer, uuid: string): Promise<void> {
   const inboundBefore = h.server.getSession(uuid, 'visitor')!.inbound.frames;
@@ -56,9 +48,9 @@ describe('malformed AudioSocket input', () => {
   for (const [name, bytes, reason] of cases) {
     it(`closes only the connection that sent ${name}, with the reason logged`, async () => {
       const h = (harness = await startAudiosocketHarness({ maxPayloadBytes: MAX_PAYLOAD_BYTES }));
-      const healthy = await openSession(h);
+      const healthy = await h.openSession();
       healthy.peer.startAudio({ kind: WIRE_KIND.AUDIO_SLIN, frames: 500 });
-      const bad = await openSession(h);
+      const bad = await h.openSession();
       for (let i = 0; i < 3; i++) bad.peer.sendAudio(WIRE_KIND.AUDIO_SLIN, patternPcm(320, i));
       // Valid audio behind the bad header must not be read as frames.
       bad.peer.send(Buffer.concat([bytes, rawFrame(WIRE_KIND.AUDIO_SLIN, patternPcm(320, 9))]));
@@ -77,7 +69,7 @@ describe('malformed AudioSocket input', () => {
 
   it('closes a connection whose very first bytes are malformed, before any session', async () => {
     const h = (harness = await startAudiosocketHarness());
-    const healthy = await openSession(h);
+    const healthy = await h.openSession();
     healthy.peer.startAudio({ frames: 500 });
     const peer = await h.connectPeer();
     peer.send(Buffer.from([0x42, 0x00, 0x00]));
@@ -99,7 +91,7 @@ describe('malformed AudioSocket input', () => {
 
   it('closes a session that sends a second UUID frame', async () => {
     const h = (harness = await startAudiosocketHarness());
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.sendUuid(randomUUID());
     await waitUntil(() => h.events.sessionEnded.length === 1, 5000, 'session end');
     expect(h.events.sessionEnded[0]).toMatchObject({ callId: uuid, reason: 'protocol_error' });
@@ -107,7 +99,7 @@ describe('malformed AudioSocket input', () => {
 
   it('ends a session on an error frame (0xff, declared by Asterisk but never sent)', async () => {
     const h = (harness = await startAudiosocketHarness());
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.send(rawFrame(WIRE_KIND.ERROR, Buffer.from([0x04])));
     await waitUntil(() => h.events.sessionEnded.length === 1, 5000, 'session end');
     expect(h.events.sessionEnded[0]).toMatchObject({ callId: uuid, reason: 'peer_error' });
@@ -121,7 +113,7 @@ describe('malformed AudioSocket input', () => {
     h.server.on('audioReceived', () => {
       throw new Error('bug in a subscriber');
     });
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.startAudio({ frames: 5 });
     await waitUntil(() => h.events.audioReceived.length === 5, 5000, 'five frames');
     expect(h.server.getSession(uuid, 'visitor')?.state).toBe('active');

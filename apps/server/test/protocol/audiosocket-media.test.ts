@@ -12,7 +12,6 @@ import {
   waitUntil,
   withUuid,
   type AudiosocketHarness,
-  type AudiosocketPeer,
 } from '../support/audiosocket-peer.js';
 
 let harness: AudiosocketHarness | undefined;
@@ -27,18 +26,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function openSession(h: AudiosocketHarness, peerOptions = {}): Promise<{ peer: AudiosocketPeer; uuid: string }> {
-  const uuid = randomUUID();
-  const peer = await h.connectPeer(peerOptions);
-  peer.sendUuid(uuid);
-  await waitUntil(() => h.server.getSession(uuid, 'visitor') !== undefined, 5000, 'session start');
-  return { peer, uuid };
-}
-
 describe('AudioSocket media over TCP', () => {
   it('counts frames and bytes both ways and hands every inbound frame to listeners', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     peer.startAudio({ kind: WIRE_KIND.AUDIO_SLIN, frames: 25 });
     await waitUntil(() => h.events.audioReceived.length === 25, 5000, '25 audio frames');
 
@@ -126,7 +117,7 @@ describe('AudioSocket media over TCP', () => {
 
   it('decodes frames split one byte per read', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     const frames = Buffer.concat(
       Array.from({ length: 5 }, (_, i) => Buffer.concat([Buffer.from([0x10, 0x01, 0x40]), patternPcm(320, i)])),
     );
@@ -144,7 +135,7 @@ describe('AudioSocket media over TCP', () => {
 
   it('plays queued audio in 20 ms frames, whole and in order, then goes back to silence', async () => {
     const h = await start();
-    const { peer, uuid } = await openSession(h);
+    const { peer, uuid } = await h.openSession();
     const clip = patternPcm(320 * 10, 42);
     const result = h.server.playAudio(uuid, 'visitor', clip);
     expect(result).toMatchObject({ status: 'queued', queuedMs: 200 });
@@ -161,7 +152,7 @@ describe('AudioSocket media over TCP', () => {
 
   it('drops queued audio at once on stopAudio (barge-in)', async () => {
     const h = await start();
-    const { uuid } = await openSession(h);
+    const { uuid } = await h.openSession();
     const result = h.server.playAudio(uuid, 'visitor', patternPcm(16 * 5000, 1));
     await sleep(100);
     const stopped = h.server.stopAudio(uuid, 'visitor');
@@ -172,7 +163,7 @@ describe('AudioSocket media over TCP', () => {
 
   it('answers not_found for audio to an unknown call or role', async () => {
     const h = await start();
-    const { uuid } = await openSession(h);
+    const { uuid } = await h.openSession();
     expect(h.server.playAudio('no-such-call', 'visitor', patternPcm(320))).toEqual({ status: 'not_found' });
     expect(h.server.playAudio(uuid, 'resident', patternPcm(320))).toEqual({ status: 'not_found' });
     expect(h.server.stopAudio(uuid, 'resident')).toEqual({ status: 'not_found' });
@@ -183,7 +174,7 @@ describe('AudioSocket silence keep-alive', () => {
   it('keeps an idle AudioSocket() call alive past its 2 s timeout with a frame every ~20 ms', async () => {
     const h = await start();
     // as07: the channel produces no media; the app gives up after 2000 ms of nothing.
-    const { peer, uuid } = await openSession(h, { inactivityTimeoutMs: 2000 });
+    const { peer, uuid } = await h.openSession({ inactivityTimeoutMs: 2000 });
     const openedAt = performance.now();
     await sleep(2600);
     const elapsed = performance.now() - openedAt;
@@ -204,7 +195,7 @@ describe('AudioSocket silence keep-alive', () => {
 
   it('without keep-alive the emulated AudioSocket() app hangs up after 2 s, as in as07', async () => {
     const h = await start({ sendSilenceWhenIdle: false });
-    const { peer } = await openSession(h, { inactivityTimeoutMs: 2000 });
+    const { peer } = await h.openSession({ inactivityTimeoutMs: 2000 });
     await waitUntil(() => h.events.sessionEnded.length === 1, 6000, 'the app to time out');
     expect(peer.closedBy).toBe('inactivity');
     expect(peer.received).toHaveLength(0);

@@ -9,6 +9,7 @@
  * (res_audiosocket.c:287-421), not with the codec under test, and records every frame that
  * Asterisk would reject in `asteriskErrors`.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -334,6 +335,8 @@ export interface AudiosocketHarness {
   logs: LogLine[];
   events: Recorded;
   connectPeer(options?: Omit<PeerOptions, 'port'>): Promise<AudiosocketPeer>;
+  /** A peer that has sent a fresh UUID, once the server has started its (visitor) session. */
+  openSession(options?: Omit<PeerOptions, 'port'>): Promise<{ peer: AudiosocketPeer; uuid: string }>;
   close(): Promise<void>;
 }
 
@@ -358,15 +361,23 @@ export async function startAudiosocketHarness(
   server.on('connectionRejected', (event) => events.connectionRejected.push(event));
   const { port } = await server.listen();
   const peers: AudiosocketPeer[] = [];
+  const connectPeer = async (peerOptions: Omit<PeerOptions, 'port'> = {}) => {
+    const peer = await AudiosocketPeer.connect({ ...peerOptions, port });
+    peers.push(peer);
+    return peer;
+  };
   return {
     server,
     port,
     logs: lines,
     events,
-    async connectPeer(peerOptions = {}) {
-      const peer = await AudiosocketPeer.connect({ ...peerOptions, port });
-      peers.push(peer);
-      return peer;
+    connectPeer,
+    async openSession(peerOptions = {}) {
+      const uuid = randomUUID();
+      const peer = await connectPeer(peerOptions);
+      peer.sendUuid(uuid);
+      await waitUntil(() => server.getSession(uuid, 'visitor') !== undefined, 5000, 'session start');
+      return { peer, uuid };
     },
     async close() {
       for (const peer of peers) peer.destroy();
