@@ -1,7 +1,12 @@
-// The process under load: either the AudioSocket server in echo mode (each inbound frame
-// handed to playAudio, so it goes out through the real paced player) or a minimal
-// node:net echo server, the reference. Both record the time of every socket write, the
-// "server's own send times", in preallocated rings.
+// The process under load, one of:
+// - `server`: the AudioSocket server in echo mode, each inbound frame relayed back to its
+//   session (`relayAudio`, the path live audio takes);
+// - `prompt`: the AudioSocket server speaking: each session plays a 10-second clip through
+//   the paced player (`playAudio`, the voice bot's path) while its caller's audio comes in;
+// - `reference`: a minimal node:net echo server.
+// Each records the time of every socket write, the "server's own send times", in
+// preallocated rings.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { pino } from 'pino';
 
@@ -9,10 +14,12 @@ const mode = process.argv[2];
 const RING = 1024;
 const sendTimes = new Map(); // socket -> { times: Float64Array, count: number }
 let recording = false;
+let framesOut = 0;
 
 const originalWrite = net.Socket.prototype.write;
 net.Socket.prototype.write = function write(chunk, ...rest) {
   if (recording && chunk && chunk.length >= 323) {
+    framesOut += 1;
     let entry = sendTimes.get(this);
     if (!entry) {
       entry = { times: new Float64Array(RING), count: 0 };
@@ -42,7 +49,8 @@ function pacingJitter() {
 let framesIn = 0;
 let closeServer;
 let countSessions = () => 0;
-/** playAudio answers other than `queued` (queue_full when the outbound queue passed its bound). */
+let outboundTotals = () => undefined;
+/** relayAudio answers other than `sent`, playAudio answers other than `queued`. */
 const refused = {};
 
 if (mode === 'reference') {
@@ -58,38 +66,72 @@ if (mode === 'reference') {
   closeServer = () => new Promise((resolve) => server.close(resolve));
   process.send({ type: 'ready', port: server.address().port });
 } else {
-  const { createAudiosocketServer } = await import('../src/integrations/audiosocket/index.js');
+  const { createAudiosocketServer } = await import('../dist/src/integrations/audiosocket/index.js');
   const server = createAudiosocketServer({ logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
-  // BENCH_ECHO=bounded plays the echo as a live relay would: when more than two frames
-  // wait in a session's queue, the backlog is dropped (stopAudio) before the next frame.
-  const isBounded = process.env.BENCH_ECHO === 'bounded';
-  const backlogged = new Set();
-  server.on('audioReceived', (event) => {
-    framesIn += 1;
-    if (isBounded && backlogged.has(event.callId)) {
-      backlogged.delete(event.callId);
-      const { droppedMs } = server.stopAudio(event.callId, event.role);
-      refused.dropped_ms = (refused.dropped_ms ?? 0) + (droppedMs ?? 0);
-    }
-    // The payload is a view of the read buffer: the player keeps its own copy.
-    const result = server.playAudio(event.callId, event.role, Buffer.from(event.pcm));
-    if (result.status !== 'queued') refused[result.status] = (refused[result.status] ?? 0) + 1;
-    else if (isBounded && result.queuedMs > 40) backlogged.add(event.callId);
-  });
+  if (mode === 'prompt') {
+    // 10 s of a 440 Hz tone at 8 kHz, one buffer shared by every session (never copied whole).
+    const clip = Buffer.alloc(10 * 8000 * 2);
+    for (let i = 0; i < clip.length / 2; i += 1)
+      clip.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), i * 2);
+    server.on('sessionStarted', (session) => {
+      const result = server.playAudio(session.callId, session.role, clip);
+      if (result.status !== 'queued') refused[result.status] = (refused[result.status] ?? 0) + 1;
+    });
+    server.on('audioReceived', () => {
+      framesIn += 1;
+    });
+  } else {
+    // Echo mode: each inbound frame is relayed back to its own session through the player's
+    // relay path, the one live audio takes (written at once when the player is idle, bounded
+    // latency otherwise; see audiosocket.player.ts).
+    server.on('audioReceived', (event) => {
+      framesIn += 1;
+      const result = server.relayAudio(event.callId, event.role, event.pcm);
+      if (result.status !== 'sent') refused[result.status] = (refused[result.status] ?? 0) + 1;
+      if (result.status === 'queued' && result.droppedMs > 0) {
+        refused.dropped_ms = (refused.dropped_ms ?? 0) + result.droppedMs;
+      }
+    });
+  }
   const { port } = await server.listen();
   closeServer = () => server.close();
   countSessions = () => server.listSessions().length;
+  outboundTotals = () => {
+    const totals = { audio: 0, silence: 0, relayed: 0, skipped: 0 };
+    for (const { outbound } of server.listSessions()) {
+      totals.audio += outbound.audioFrames;
+      totals.silence += outbound.silenceFrames;
+      totals.relayed += outbound.relayedFrames;
+      totals.skipped += outbound.skippedSlots;
+    }
+    return totals;
+  };
   process.send({ type: 'ready', port });
 }
 
 const baselineRss = process.memoryUsage().rss;
+/** Times the process went to sleep and was woken (Linux); 0 where /proc is not there. */
+function switches() {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+let switchesAtStart = 0;
 let window;
 
 process.on('message', async (message) => {
+  // BENCH_PROF=1: each target writes a CPU profile to /tmp/asprof; these marks (µs, the
+  // profile's clock) bound the measured window in it.
+  if (process.env.BENCH_PROF) console.error(`prof-mark ${message.type} ${process.hrtime.bigint() / 1000n}`);
   if (message.type === 'start') {
     sendTimes.clear();
     recording = true;
     framesIn = 0;
+    framesOut = 0;
+    switchesAtStart = switches();
     window = { cpu: process.cpuUsage(), at: performance.now() };
   } else if (message.type === 'stop') {
     recording = false;
@@ -99,11 +141,14 @@ process.on('message', async (message) => {
       cpuMicros: cpu.user + cpu.system,
       elapsedMs: performance.now() - window.at,
       framesIn,
+      framesOut,
+      switches: switches() - switchesAtStart,
       rss: process.memoryUsage().rss,
       baselineRss,
       jitter: pacingJitter(),
       refused: { ...refused },
       sessions: countSessions(),
+      outbound: outboundTotals(),
     });
   } else if (message.type === 'exit') {
     await closeServer();

@@ -1,9 +1,11 @@
 // npm run bench:audiosocket: N simulated Asterisk connections (UUID frame, then 320-byte
 // slin frames every 20 ms, calls spread evenly over the 20 ms period) against the
 // AudioSocket server in echo mode and, alternating in the same run, against a bare
-// node:net echo server. The load generator runs here, in its own process, and is kept
-// cheap: no per-frame allocation, no Buffer.concat, one timer for every connection.
-import { fork } from 'node:child_process';
+// node:net echo server; then against the server speaking (each session playing a prompt
+// through the paced player), for the pacing of the server's own audio. The load generator
+// runs here, in its own process, and is kept cheap: no per-frame allocation, no
+// Buffer.concat, one loop for every connection.
+import { execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,6 +21,20 @@ const FRAME = 3 + PAYLOAD;
 const RING = 64; // frames a connection keeps in flight before a buffer is reused (1.28 s)
 const MAGIC = 0xa5c3;
 const LATE_MS = 60;
+
+// With two or more CPUs the target runs on CPU 0 and this generator on CPU 1 (taskset), so
+// the two never take turns on one core and a stall of one does not read as the other's.
+// BENCH_PIN=0 leaves placement to the scheduler.
+function canPin() {
+  if (process.env.BENCH_PIN === '0' || os.cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const PINNED = canPin();
 
 function uuidFrame(uuid) {
   const frame = Buffer.alloc(19);
@@ -104,8 +120,10 @@ class Connection {
 }
 
 function startTarget(mode) {
+  const profile = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-interval=50', '--cpu-prof-dir=/tmp/asprof'] : [];
   const child = fork(new URL('./audiosocket-target.mjs', import.meta.url), [mode], {
-    execArgv: ['--import', 'tsx'],
+    // The target runs the compiled server (dist/), as production does.
+    ...(PINNED ? { execPath: 'taskset', execArgv: ['-c', '0', process.execPath, ...profile] } : { execArgv: profile }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = (type) => new Promise((resolve) => child.once('message', (m) => m.type === type && resolve(m)));
@@ -153,6 +171,12 @@ async function runOnce(mode, n) {
   const generatorLag = [];
   const firstSeqInWindow = new Int32Array(n).fill(-1);
   const lastSeqInWindow = new Int32Array(n).fill(-1);
+  // Pinned to its own CPU the generator polls (setImmediate) instead of sleeping on 1 ms
+  // timers, so its sends are on time to a fraction of a millisecond; unpinned it must not
+  // spin, it would take the target's CPU.
+  const next = PINNED
+    ? () => setImmediate(tick)
+    : () => setTimeout(tick, Math.max(0, Math.min(1, due[order[cursor]] - performance.now())));
   const tick = () => {
     if (!sending) return;
     const now = performance.now();
@@ -169,7 +193,7 @@ async function runOnce(mode, n) {
       due[index] += FRAME_MS;
       cursor = (cursor + 1) % n;
     }
-    setTimeout(tick, Math.max(0, Math.min(1, due[order[cursor]] - performance.now())));
+    next();
   };
   tick();
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
@@ -209,12 +233,16 @@ async function runOnce(mode, n) {
     late,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
+    jitterP50: stats.jitter.p50,
     jitterP99: stats.jitter.p99,
     cpuPerFrameUs: stats.cpuMicros / Math.max(1, stats.framesIn),
+    switchesPerFrame: stats.switches / Math.max(1, stats.framesIn),
+    outRate: stats.framesOut / n / (stats.elapsedMs / 1000),
     rssPerCallKb: (stats.rss - stats.baselineRss) / 1024 / n,
     generatorLagP99: percentile(lagSorted, 0.99),
     refused: stats.refused ?? {},
     sessions: stats.sessions,
+    outbound: stats.outbound,
   };
 }
 
@@ -223,7 +251,7 @@ function mean(values) {
 }
 
 function combine(runs) {
-  const keys = ['p50', 'p99', 'jitterP99', 'cpuPerFrameUs', 'rssPerCallKb', 'generatorLagP99'];
+  const keys = ['p50', 'p99', 'jitterP50', 'jitterP99', 'cpuPerFrameUs', 'rssPerCallKb', 'generatorLagP99', 'outRate'];
   const out = { mode: runs[0].mode, n: runs[0].n, sent: 0, lost: 0, late: 0, echoed: 0 };
   for (const run of runs) {
     out.sent += run.sent;
@@ -244,7 +272,7 @@ console.log(
 );
 console.log(
   `# N = ${NS.join(', ')}; rounds ${ROUNDS}; warm-up ${WARMUP_MS} ms, measured ${MEASURE_MS} ms per run; ` +
-    `echo ${process.env.BENCH_ECHO ?? 'queue'}; load average at the start: ${os
+    `${PINNED ? 'target pinned to CPU 0, generator to CPU 1' : 'not pinned'}; load average at the start: ${os
       .loadavg()
       .map((v) => v.toFixed(2))
       .join(', ')}\n`,
@@ -260,12 +288,28 @@ for (const n of NS) {
       byMode[mode].push(run);
       console.error(
         `  N=${n} ${mode.padEnd(9)} round ${round + 1}: p50 ${f(run.p50)} ms, p99 ${f(run.p99)} ms, ` +
-          `lost ${run.lost}/${run.sent}, cpu ${f(run.cpuPerFrameUs)} µs/frame, generator lag p99 ${f(run.generatorLagP99)} ms` +
-          (mode === 'server' ? `, sessions ${run.sessions}, refused ${JSON.stringify(run.refused)}` : ''),
+          `lost ${run.lost}/${run.sent}, cpu ${f(run.cpuPerFrameUs)} µs/frame, wakeups ${f(run.switchesPerFrame)}/frame, generator lag p99 ${f(run.generatorLagP99)} ms` +
+          (mode === 'server'
+            ? `, sessions ${run.sessions}, refused ${JSON.stringify(run.refused)}, frames out ${JSON.stringify(run.outbound)}`
+            : ''),
       );
     }
   }
-  results.push({ reference: combine(byMode.reference), server: combine(byMode.server) });
+  const prompt = [];
+  for (let round = 0; round < (process.env.BENCH_PROMPT === '0' ? 0 : ROUNDS); round += 1) {
+    const run = await runOnce('prompt', n);
+    prompt.push(run);
+    console.error(
+      `  N=${n} prompt    round ${round + 1}: pacing jitter p50 ${f(run.jitterP50)} ms, p99 ${f(run.jitterP99)} ms, ` +
+        `${f(run.outRate)} frames/s per call, cpu ${f(run.cpuPerFrameUs)} µs/frame, sessions ${run.sessions}, ` +
+        `refused ${JSON.stringify(run.refused)}`,
+    );
+  }
+  results.push({
+    reference: combine(byMode.reference),
+    server: combine(byMode.server),
+    prompt: prompt.length > 0 ? combine(prompt) : undefined,
+  });
 }
 
 console.log(
@@ -289,4 +333,31 @@ for (const { reference: r, server: s } of results) {
     `| ${s.n} | ratio | ${ratio(s.p50, r.p50)} | ${ratio(s.p99, r.p99)} | ${ratio(s.jitterP99, r.jitterP99)} | | | ` +
       `${ratio(s.cpuPerFrameUs, r.cpuPerFrameUs)} | ${ratio(s.rssPerCallKb, r.rssPerCallKb)} | |`,
   );
+}
+
+console.log('\nThe server speaking (each session plays a prompt through the paced player):\n');
+console.log(
+  '| N | pacing jitter p50 (ms) | pacing jitter p99 (ms) | frames/s per call | CPU µs/frame in | RSS KiB/call |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const { prompt: p } of results) {
+  if (!p) continue;
+  console.log(
+    `| ${p.n} | ${f(p.jitterP50)} | ${f(p.jitterP99)} | ${f(p.outRate)} | ${f(p.cpuPerFrameUs)} | ${f(p.rssPerCallKb, 1)} |`,
+  );
+}
+
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+console.log('\nTargets (issue 4):\n');
+for (const { reference: r, server: s, prompt: p } of results) {
+  const checks = [
+    `lost ${verdict(s.lost === 0)}`,
+    `p50 ${verdict(s.p50 <= 1.3 * r.p50)}`,
+    `p99 ${verdict(s.p99 <= 1.3 * r.p99)}`,
+    `CPU ${verdict(s.cpuPerFrameUs <= 1.3 * r.cpuPerFrameUs)}`,
+    `RSS ${verdict(Math.max(s.rssPerCallKb, p?.rssPerCallKb ?? 0) <= 1024)}`,
+  ];
+  if (s.n === 500 && p)
+    checks.push(`pacing jitter p99 ≤ 2 ms ${verdict(p.jitterP99 <= 2)} (prompt), ${verdict(s.jitterP99 <= 2)} (echo)`);
+  console.log(`- N=${s.n}: ${checks.join('; ')}`);
 }

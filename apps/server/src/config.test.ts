@@ -20,6 +20,30 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the intercom waits in seconds and bounds them', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).voicebot).toEqual({
+      listenTimeoutMs: 7000,
+      ringTimeoutMs: 30_000,
+      residentAttempts: 2,
+      maxCallMs: 300_000,
+    });
+    const tuned = loadConfig({
+      DATA_DIR: tempDir(),
+      VOICEBOT_LISTEN_TIMEOUT_SECONDS: '10',
+      VOICEBOT_RING_TIMEOUT_SECONDS: '45',
+      VOICEBOT_RESIDENT_ATTEMPTS: '3',
+      VOICEBOT_MAX_CALL_SECONDS: '600',
+    });
+    expect(tuned.voicebot).toEqual({
+      listenTimeoutMs: 10_000,
+      ringTimeoutMs: 45_000,
+      residentAttempts: 3,
+      maxCallMs: 600_000,
+    });
+    expect(() => loadConfig({ DATA_DIR: tempDir(), VOICEBOT_RESIDENT_ATTEMPTS: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), VOICEBOT_RING_TIMEOUT_SECONDS: '2' })).toThrow(ConfigError);
+  });
+
   it('reports every bad variable at once', () => {
     let caught: unknown;
     try {

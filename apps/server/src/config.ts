@@ -60,6 +60,10 @@ const envSchema = z.object({
   AUDIOSOCKET_HOST: z.string().min(1).default('0.0.0.0'),
   AUDIOSOCKET_PORT: port.default(9092),
   VOICEBOT_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  VOICEBOT_LISTEN_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(7),
+  VOICEBOT_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(120).default(30),
+  VOICEBOT_RESIDENT_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  VOICEBOT_MAX_CALL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JITSI_DOMAIN: z.string().min(1).default('meet.jit.si'),
   JITSI_APP_ID: z.string().min(1).optional(),
   JITSI_APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -126,6 +130,14 @@ export interface Config {
     readonly port: number;
     /** For the intercom's own integrations on /api/status and /api/hangup. */
     readonly apiKey: string | undefined;
+  };
+  /** The intercom's waits an operator may want to tune; the rest are in intercom/timings.ts. */
+  readonly voicebot: {
+    readonly listenTimeoutMs: number;
+    readonly ringTimeoutMs: number;
+    /** Residents of the unit rung in turn (by priority) when one does not answer. */
+    readonly residentAttempts: number;
+    readonly maxCallMs: number;
   };
   readonly jitsi: {
     readonly domain: string;
@@ -249,6 +261,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.AUDIOSOCKET_HOST,
       port: e.AUDIOSOCKET_PORT,
       apiKey: e.VOICEBOT_API_KEY,
+    },
+    voicebot: {
+      listenTimeoutMs: e.VOICEBOT_LISTEN_TIMEOUT_SECONDS * 1000,
+      ringTimeoutMs: e.VOICEBOT_RING_TIMEOUT_SECONDS * 1000,
+      residentAttempts: e.VOICEBOT_RESIDENT_ATTEMPTS,
+      maxCallMs: e.VOICEBOT_MAX_CALL_SECONDS * 1000,
     },
     jitsi: {
       domain: e.JITSI_DOMAIN,

@@ -35,6 +35,17 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
       token,
       body: { unit_id: unit.body.id, name: 'Maria da Silva', sip_extension: '1001' },
     });
+    const shared = await h.api.request('POST', '/api/voicebot/units', { token, body: { number: '202' } });
+    for (const [name, extension, priority] of [
+      ['Pedro Alves', '2002', 1],
+      ['Ana Ribeiro', '2001', 0],
+    ] as const) {
+      const created = await h.api.request('POST', '/api/voicebot/residents', {
+        token,
+        body: { unit_id: shared.body.id, name, sip_extension: extension, priority },
+      });
+      expect(created.status).toBe(201);
+    }
     const empty = await h.api.request('POST', '/api/voicebot/units', { token, body: { number: '303' } });
     expect(empty.status).toBe(201);
     const settings = await h.api.request('PUT', '/api/voicebot/settings', {
@@ -49,6 +60,7 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
   });
   beforeEach(() => {
     h.dialer.mode = 'answer';
+    h.dialer.modeFor = undefined;
     gate.received.length = 0;
     gate.statuses.length = 0;
   });
@@ -163,6 +175,40 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     expect(call.transcript.map((l: { text: string }) => l.text)).toContain(PROMPTS.apologyNoAnswer);
     // The ringing call was cancelled at the PBX.
     expect(h.dialer.cancels).toContain(h.dialer.requests.at(-1)!.audiosocketUuid);
+  });
+
+  it('rings the next resident of the unit, by priority, when the first does not answer', async () => {
+    h.dialer.modeFor = (request) => (request.residentName === 'Ana Ribeiro' ? 'no_answer' : 'answer');
+    const before = h.dialer.requests.length;
+    const visitor = await h.connectVisitor(intercomUuid);
+    const callId = await h.callIdOf(intercomUuid);
+    await h.botSays(PROMPTS.askDestinationDtmf);
+    await visitor.waitUntilBotQuiet();
+    visitor.dtmf('202#');
+    await h.botSays('(sinal)');
+    await visitor.waitUntilBotQuiet();
+    visitor.speak(500);
+    const resident = await h.dialer.nextResident(10_000);
+    await h.botSays(PROMPTS.askDecisionDtmf);
+    await resident.waitUntilBotQuiet();
+    const rung = h.dialer.requests.slice(before);
+    expect(rung.map((r) => [r.residentName, r.residentTarget])).toEqual([
+      ['Ana Ribeiro', { kind: 'sip', extension: '2001' }],
+      ['Pedro Alves', { kind: 'sip', extension: '2002' }],
+    ]);
+    // The first call was cancelled at the PBX before the second was placed.
+    expect(h.dialer.cancels).toContain(rung[0]!.audiosocketUuid);
+    expect(h.audiosocket.getSession(callId, 'visitor')?.intentData).toMatchObject({
+      resident_name: 'Pedro Alves',
+      resident_audiosocket_uuid: rung[1]!.audiosocketUuid,
+    });
+    resident.dtmf('1');
+    await Promise.all([visitor.peer.closed, resident.peer.closed]);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'authorized', unit_number: '202', resident_name: 'Pedro Alves' });
+    const texts = call.transcript.map((l: { text: string }) => l.text);
+    expect(texts).toContain(PROMPTS.tryingNextResident);
+    expect(texts.indexOf('O morador não atendeu')).toBeLessThan(texts.indexOf(PROMPTS.tryingNextResident));
   });
 
   it('apologises and hangs up when the visitor stays silent', async () => {

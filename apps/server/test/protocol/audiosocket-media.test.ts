@@ -161,6 +161,22 @@ describe('AudioSocket media over TCP', () => {
     expect(h.server.getSession(uuid, 'visitor')?.outbound.queuedMs).toBe(0);
   });
 
+  it('relays live audio back as it arrives: every frame whole and in order', async () => {
+    const h = await start();
+    h.server.on('audioReceived', (event) => {
+      expect(h.server.relayAudio(event.callId, event.role, event.pcm)).toEqual({ status: 'sent' });
+    });
+    const { peer, uuid } = await h.openSession();
+    peer.startAudio({ kind: WIRE_KIND.AUDIO_SLIN, frames: 50 });
+    const echoes = () => peer.audioFrames.filter((frame) => frame.payload.some((byte) => byte !== 0));
+    await waitUntil(() => echoes().length === 50, 5000, '50 echoed frames');
+
+    expect(echoes().map((frame, i) => frame.payload.equals(patternPcm(320, i)))).toEqual(Array(50).fill(true));
+    expect(h.server.getSession(uuid, 'visitor')?.outbound).toMatchObject({ relayedFrames: 50, relayDroppedMs: 0 });
+    expect(h.server.relayAudio(uuid, 'resident', patternPcm(320))).toEqual({ status: 'not_found' });
+    expect(h.server.relayAudio(uuid, 'visitor', Buffer.alloc(0))).toEqual({ status: 'invalid_audio', reason: 'empty' });
+  });
+
   it('answers not_found for audio to an unknown call or role', async () => {
     const h = await start();
     const { uuid } = await h.openSession();

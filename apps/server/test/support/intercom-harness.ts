@@ -169,6 +169,8 @@ export class VoicePeer {
  */
 export class AsteriskLikeDialer implements ResidentDialer {
   mode: 'answer' | 'no_answer' | 'fail' = 'answer';
+  /** Per call, over `mode`: e.g. one resident rings out and the next answers. */
+  modeFor: ((request: ResidentDialRequest) => 'answer' | 'no_answer' | 'fail') | undefined;
   answerAfterMs = 50;
   readonly requests: ResidentDialRequest[] = [];
   readonly cancels: string[] = [];
@@ -177,8 +179,9 @@ export class AsteriskLikeDialer implements ResidentDialer {
 
   async dial(request: ResidentDialRequest) {
     this.requests.push(request);
-    if (this.mode === 'fail') return { status: 'failed' as const, reason: 'unreachable' as const, detail: 'test' };
-    if (this.mode === 'answer') {
+    const mode = this.modeFor?.(request) ?? this.mode;
+    if (mode === 'fail') return { status: 'failed' as const, reason: 'unreachable' as const, detail: 'test' };
+    if (mode === 'answer') {
       setTimeout(() => {
         void VoicePeer.connect(this.port, request.audiosocketUuid).then((peer) => this.residents.push(peer));
       }, this.answerAfterMs);

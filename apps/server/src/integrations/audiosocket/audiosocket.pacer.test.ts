@@ -126,4 +126,47 @@ describe('FramePacer', () => {
     expect(log).toHaveLength(1000);
     expect(schedule.skippedSlots).toBe(0);
   });
+
+  it('moves a scheduled task when its due time moves, without waking at the old time', () => {
+    const timers = new ManualTimers();
+    const pacer = new FramePacer(timers);
+    const runs: number[] = [];
+    let dueAt = 20;
+    const moving: PacedTask = {
+      get dueAt() {
+        return dueAt;
+      },
+      onDue(now) {
+        runs.push(now);
+        dueAt = now + 20;
+        return true;
+      },
+    };
+    const log: number[] = [];
+    pacer.schedule(moving);
+    for (let id = 0; id < 50; id++) pacer.schedule(task(new FrameSchedule(id % 20), log, id));
+    // A relayed frame goes out every 20 ms and pushes the task 60 ms ahead each time.
+    for (let at = 10; at < 500; at += 20) {
+      timers.advance(at - timers.time);
+      dueAt = at + 60;
+      pacer.schedule(moving);
+    }
+    expect(runs).toEqual([]);
+    timers.advance(600 - timers.time);
+    // The stream stopped at 490: the task runs from 550 (1 ms early is within the timer's margin).
+    expect(runs).toEqual([549, 569, 589]);
+    expect(pacer.size).toBe(51);
+  });
+
+  it('sends what is due from poll() between reads, before the timer fires', () => {
+    const timers = new ManualTimers();
+    const pacer = new FramePacer(timers);
+    const log: number[] = [];
+    pacer.schedule(task(new FrameSchedule(0.4), log, 1));
+    timers.time = 0.5; // a read arrived; the 1 ms timer has not fired yet
+    pacer.poll();
+    expect(log).toEqual([1]);
+    pacer.poll();
+    expect(log).toEqual([1]);
+  });
 });

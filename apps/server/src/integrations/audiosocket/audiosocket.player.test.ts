@@ -53,6 +53,7 @@ function setup(options: Partial<PlayerOptions> = {}, highWaterMark = 16 * 1024) 
   const player = new OutboundAudioPlayer(sink, pacer, {
     kind: AUDIOSOCKET_KIND.AUDIO_SLIN,
     maxQueuedMs: 1000,
+    maxRelayLatencyMs: 100,
     sendSilenceWhenIdle: true,
     writeStallTimeoutMs: 60_000,
     onWriteStalled: () => stalls.push(time.now),
@@ -187,5 +188,60 @@ describe('OutboundAudioPlayer', () => {
     expect(sink.chunks).toHaveLength(0);
     expect(result.status === 'queued' && (await result.finished)).toBe('session_ended');
     expect(player.enqueue(pcm(320, 1))).toEqual({ status: 'not_found' });
+  });
+
+  it('starts a clip that reaches an idle player at once, not at the next slot of the silence grid', () => {
+    const { sink, player, run, time, scheduled } = setup();
+    run(25); // silence at 0 and 20; the next slot is 40
+    time.now = 27;
+    player.enqueue(pcm(320, 5));
+    expect(scheduled.at(-1)).toBe(player);
+    expect(player.dueAt).toBe(30); // never closer than 10 ms to the frame before
+    run(5);
+    expect(sink.frames().map((f) => f.type === 'audio' && f.pcm.readInt16LE(0))).toEqual([0, 0, 5]);
+  });
+
+  it('writes relayed audio the moment it arrives, in its own size, with no silence in between', () => {
+    const { sink, player, run, time } = setup();
+    run(35); // silence at 0 and 20
+    expect(player.relay(pcm(320, 7))).toEqual({ status: 'sent' });
+    time.now = 55;
+    expect(player.relay(pcm(160, 8))).toEqual({ status: 'sent' });
+    expect(sink.frames()).toHaveLength(4);
+    run(50); // up to 105: inside the holdover after the last relayed frame, nothing is sent
+    expect(sink.frames()).toHaveLength(4);
+    run(40); // silence again from 55 + 60 = 115, on a 20 ms grid
+    const frames = sink.frames();
+    expect(frames.map((f) => f.type === 'audio' && [f.pcm.length, f.pcm.readInt16LE(0)])).toEqual([
+      [320, 0],
+      [320, 0],
+      [320, 7],
+      [160, 8],
+      [320, 0],
+      [320, 0],
+    ]);
+    expect(player.snapshot()).toMatchObject({ relayedFrames: 2, audioFrames: 2, silenceFrames: 4 });
+  });
+
+  it('holds relayed audio behind a playing clip, dropping the oldest past the latency bound', () => {
+    const { sink, player, run } = setup({ maxRelayLatencyMs: 40 });
+    player.enqueue(pcm(640, 1));
+    expect(player.relay(pcm(320, 2))).toEqual({ status: 'queued', queuedMs: 60, droppedMs: 0 });
+    expect(player.relay(pcm(320, 3))).toEqual({ status: 'queued', queuedMs: 80, droppedMs: 0 });
+    expect(player.relay(pcm(320, 4))).toEqual({ status: 'queued', queuedMs: 80, droppedMs: 20 });
+    run(99);
+    const values = sink.frames().map((f) => f.type === 'audio' && f.pcm.readInt16LE(0));
+    expect(values).toEqual([1, 1, 3, 4, 0]);
+    expect(player.snapshot()).toMatchObject({ relayDroppedMs: 20, queuedMs: 0 });
+  });
+
+  it('holds relayed audio while the socket is blocked, within the bound', () => {
+    const { sink, player } = setup({ maxRelayLatencyMs: 60 }, 300);
+    sink.isFlowing = false;
+    expect(player.relay(pcm(320, 1))).toEqual({ status: 'sent' }); // crosses the 300-byte mark
+    expect(player.snapshot().isWriteBlocked).toBe(true);
+    for (let i = 0; i < 5; i++) player.relay(pcm(320, 2 + i));
+    expect(player.snapshot()).toMatchObject({ queuedMs: 60, relayDroppedMs: 40 });
+    expect(player.relay(Buffer.alloc(3))).toEqual({ status: 'invalid_audio', reason: 'odd_length' });
   });
 });

@@ -2,6 +2,21 @@
  * Outbound audio of one session: a bounded queue of PCM clips cut into 20 ms frames and
  * written on the FramePacer's deadlines, with silence when the queue is empty.
  *
+ * Two kinds of audio:
+ * - Clips (`enqueue`): audio the server produces (prompts, synthesised speech). The server
+ *   is their clock: frames go out on the 20 ms grid. A clip that reaches an idle player
+ *   restarts the grid, so it starts within a millisecond instead of at the next silence slot.
+ * - Relayed audio (`relay`): a live stream that already has a clock, its source's (another
+ *   caller, an echo, a streaming synthesiser). A frame that finds the player idle is written
+ *   at once, with its own size, the way Asterisk's bridges and RTP relays forward media:
+ *   re-pacing a real-time stream only adds up to 20 ms of latency, and under load keeping a
+ *   backlog of it makes the latency grow for the rest of the call. While relayed audio
+ *   flows no silence is interleaved (a silence frame in the slot the next relayed frame was
+ *   about to take would push the stream a slot late); silence resumes `RELAY_HOLDOVER_MS`
+ *   after the last relayed frame. Relayed audio that cannot go at once (the socket is
+ *   blocked, or a clip is playing) waits at most `maxRelayLatencyMs`: past that the oldest
+ *   relayed audio is dropped and counted, because late live audio is worse than none.
+ *
  * Silence keep-alive: the AudioSocket() application hangs up when neither side produced a
  * frame for 2000 ms (app_audiosocket.c MAX_WAIT_TIMEOUT_MSEC; capture as07), and a channel
  * that only listens sends nothing. An idle bot therefore sends zero frames at the session's
@@ -25,7 +40,10 @@ import {
   type AudioKind,
   type SampleRateHz,
 } from './audiosocket.codec.js';
-import { FrameSchedule, type FramePacer, type PacedTask } from './audiosocket.pacer.js';
+import { DUE_MARGIN_MS, FRAME_MS, FrameSchedule, type FramePacer, type PacedTask } from './audiosocket.pacer.js';
+
+/** After the last relayed frame, how long before silence keep-alive resumes: three frames. */
+export const RELAY_HOLDOVER_MS = 3 * FRAME_MS;
 
 /** What the player writes to: a net.Socket, or any Writable in tests. */
 export interface FrameSink {
@@ -46,7 +64,17 @@ export type PlayResult =
       finished: Promise<PlaybackEnd>;
     }
   | { status: 'queue_full'; queuedMs: number; maxQueuedMs: number }
-  | { status: 'invalid_audio'; reason: 'empty' | 'odd_length' | 'unsupported_rate' }
+  | InvalidAudio
+  | { status: 'not_found' };
+
+type InvalidAudio = { status: 'invalid_audio'; reason: 'empty' | 'odd_length' | 'unsupported_rate' };
+
+export type RelayResult =
+  /** Written to the socket now. */
+  | { status: 'sent' }
+  /** Held behind a blocked socket or a playing clip; `droppedMs` of older relayed audio made room. */
+  | { status: 'queued'; queuedMs: number; droppedMs: number }
+  | InvalidAudio
   | { status: 'not_found' };
 
 export interface PlayerStats {
@@ -54,6 +82,10 @@ export interface PlayerStats {
   bytes: number;
   audioFrames: number;
   silenceFrames: number;
+  /** Relayed frames written the moment they arrived. */
+  relayedFrames: number;
+  /** Relayed audio dropped because it waited longer than `maxRelayLatencyMs`. */
+  relayDroppedMs: number;
   queuedMs: number;
   skippedSlots: number;
   backpressureEvents: number;
@@ -64,6 +96,7 @@ export interface PlayerStats {
 export interface PlayerOptions {
   kind: AudioKind;
   maxQueuedMs: number;
+  maxRelayLatencyMs: number;
   sendSilenceWhenIdle: boolean;
   writeStallTimeoutMs: number;
   onWriteStalled: () => void;
@@ -73,7 +106,8 @@ interface Clip {
   pcm: Buffer;
   offset: number;
   kind: AudioKind;
-  resolve: (end: PlaybackEnd) => void;
+  /** Absent for relayed audio: nobody waits for it. */
+  resolve: ((end: PlaybackEnd) => void) | undefined;
 }
 
 const silenceFrames = new Map<AudioKind, Buffer>();
@@ -103,7 +137,15 @@ export class OutboundAudioPlayer implements PacedTask {
   private isBlocked = false;
   private isClosed = false;
   private stallTimer: NodeJS.Timeout | undefined;
-  private readonly stats = { frames: 0, bytes: 0, audioFrames: 0, silenceFrames: 0, backpressureEvents: 0 };
+  private readonly stats = {
+    frames: 0,
+    bytes: 0,
+    audioFrames: 0,
+    silenceFrames: 0,
+    relayedFrames: 0,
+    relayDroppedMs: 0,
+    backpressureEvents: 0,
+  };
 
   constructor(sink: FrameSink, pacer: FramePacer, options: PlayerOptions) {
     this.sink = sink;
@@ -133,21 +175,46 @@ export class OutboundAudioPlayer implements PacedTask {
 
   enqueue(pcm: Buffer, sampleRateHz?: number): PlayResult {
     if (this.isClosed) return { status: 'not_found' };
-    // Asterisk accepts every slin kind whatever the channel's format and transcodes
-    // (res_audiosocket.c:338-365), so a clip may keep its own rate.
-    const kind = sampleRateHz === undefined ? this.kind : audioKindForSampleRate(sampleRateHz);
-    if (kind === undefined) return { status: 'invalid_audio', reason: 'unsupported_rate' };
-    if (pcm.length === 0) return { status: 'invalid_audio', reason: 'empty' };
-    if (pcm.length % 2 !== 0) return { status: 'invalid_audio', reason: 'odd_length' };
+    const kind = this.validate(pcm, sampleRateHz);
+    if (typeof kind !== 'number') return kind;
     const clipMs = pcm.length / bytesPerMs(kind);
     if (this.queuedMsTotal + clipMs > this.options.maxQueuedMs) {
       return { status: 'queue_full', queuedMs: this.queuedMs, maxQueuedMs: this.options.maxQueuedMs };
     }
     let resolve: (end: PlaybackEnd) => void = () => undefined;
     const finished = new Promise<PlaybackEnd>((done) => (resolve = done));
+    const wasIdle = this.clips.length === 0;
     this.clips.push({ pcm, offset: 0, kind, resolve });
     this.queuedMsTotal += clipMs;
+    if (wasIdle) this.restartGrid();
     return { status: 'queued', queuedMs: this.queuedMs, finished };
+  }
+
+  /** Live audio (see the policy above): written now when the player is idle, else held briefly. */
+  relay(pcm: Buffer, sampleRateHz?: number): RelayResult {
+    if (this.isClosed) return { status: 'not_found' };
+    const kind = this.validate(pcm, sampleRateHz);
+    if (typeof kind !== 'number') return kind;
+    const schedule = this.schedule;
+    if (schedule && this.clips.length === 0 && !this.isBlocked) {
+      const frame = Buffer.allocUnsafe(HEADER_BYTES + pcm.length);
+      frame[0] = kind;
+      frame.writeUInt16BE(pcm.length, 1);
+      pcm.copy(frame, HEADER_BYTES);
+      const now = this.pacer.now();
+      schedule.sentOffGrid(now, now + RELAY_HOLDOVER_MS);
+      this.stats.audioFrames += 1;
+      this.stats.relayedFrames += 1;
+      this.write(frame);
+      // Moves this player's wake-up past the holdover: a steady relayed stream never wakes it.
+      if (!this.isBlocked) this.pacer.schedule(this);
+      return { status: 'sent' };
+    }
+    // `pcm` may be a view of a socket's read buffer: keep a copy, not the whole buffer.
+    this.clips.push({ pcm: Buffer.from(pcm), offset: 0, kind, resolve: undefined });
+    this.queuedMsTotal += pcm.length / bytesPerMs(kind);
+    const droppedMs = this.boundRelayLatency();
+    return { status: 'queued', queuedMs: this.queuedMs, droppedMs };
   }
 
   /** Drops everything queued (barge-in); the next slot carries silence. */
@@ -186,12 +253,14 @@ export class OutboundAudioPlayer implements PacedTask {
 
   onDue(now: number): boolean {
     if (this.isClosed || this.isBlocked || !this.schedule) return false;
+    // Audio moved the grid later since this wake-up was queued (a relayed frame went out).
+    if (now + DUE_MARGIN_MS < this.schedule.dueAt) return true;
     this.schedule.advance(now);
     const audio = this.takeAudioFrame();
     if (audio) {
       this.stats.audioFrames += 1;
       this.write(audio.frame);
-      for (const clip of audio.finished) clip.resolve('played');
+      for (const clip of audio.finished) clip.resolve?.('played');
     } else if (this.options.sendSilenceWhenIdle) {
       this.stats.silenceFrames += 1;
       this.write(silenceFrameFor(this.kind));
@@ -208,6 +277,46 @@ export class OutboundAudioPlayer implements PacedTask {
     this.sink.once('drain', this.onDrain);
     this.stallTimer = setTimeout(this.options.onWriteStalled, this.options.writeStallTimeoutMs);
     this.stallTimer.unref();
+  }
+
+  private validate(pcm: Buffer, sampleRateHz: number | undefined): AudioKind | InvalidAudio {
+    // Asterisk accepts every slin kind whatever the channel's format and transcodes
+    // (res_audiosocket.c:338-365), so audio may keep its own rate.
+    const kind = sampleRateHz === undefined ? this.kind : audioKindForSampleRate(sampleRateHz);
+    if (kind === undefined) return { status: 'invalid_audio', reason: 'unsupported_rate' };
+    if (pcm.length === 0) return { status: 'invalid_audio', reason: 'empty' };
+    if (pcm.length % 2 !== 0) return { status: 'invalid_audio', reason: 'odd_length' };
+    return kind;
+  }
+
+  /** Audio reached an idle player: its first frame goes now rather than at the next slot. */
+  private restartGrid(): void {
+    const schedule = this.schedule;
+    if (!schedule || this.isBlocked || this.isClosed) return;
+    const now = this.pacer.now();
+    if (schedule.dueAt <= now + DUE_MARGIN_MS) return;
+    schedule.restart(now);
+    this.pacer.schedule(this);
+  }
+
+  /** Drops the oldest relayed audio until what is left waits no longer than the bound. */
+  private boundRelayLatency(): number {
+    let relayMs = 0;
+    for (const clip of this.clips)
+      if (!clip.resolve) relayMs += (clip.pcm.length - clip.offset) / bytesPerMs(clip.kind);
+    let droppedMs = 0;
+    while (relayMs > this.options.maxRelayLatencyMs) {
+      const index = this.clips.findIndex((clip) => !clip.resolve);
+      const [clip] = this.clips.splice(index, 1) as [Clip];
+      const ms = (clip.pcm.length - clip.offset) / bytesPerMs(clip.kind);
+      relayMs -= ms;
+      droppedMs += ms;
+    }
+    if (droppedMs > 0) {
+      this.queuedMsTotal = this.clips.length === 0 ? 0 : Math.max(0, this.queuedMsTotal - droppedMs);
+      this.stats.relayDroppedMs += droppedMs;
+    }
+    return Math.round(droppedMs);
   }
 
   private readonly onDrain = (): void => {
@@ -256,7 +365,7 @@ export class OutboundAudioPlayer implements PacedTask {
     const clips = this.clips;
     this.clips = [];
     this.queuedMsTotal = 0;
-    for (const clip of clips) clip.resolve(end);
+    for (const clip of clips) clip.resolve?.(end);
     return dropped;
   }
 }

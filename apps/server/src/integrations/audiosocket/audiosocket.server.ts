@@ -10,7 +10,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from './audiosocket.codec.js';
 import { AudiosocketConnection, type ConnectionContext, type ConnectionSettings } from './audiosocket.connection.js';
 import { AudiosocketEmitter, type AudiosocketEventName, type AudiosocketListener } from './audiosocket.events.js';
 import { FramePacer } from './audiosocket.pacer.js';
-import type { PlayResult } from './audiosocket.player.js';
+import type { PlayResult, RelayResult } from './audiosocket.player.js';
 import type { AudiosocketCallResolver, LiveSession } from './audiosocket.session.js';
 import {
   AudiosocketSessionRegistry,
@@ -40,6 +40,8 @@ export interface AudiosocketServerOptions {
   maxPayloadBytes?: number;
   /** Bound of each session's outbound queue; a clip past it is refused (`queue_full`). */
   maxQueuedMs?: number;
+  /** Relayed audio that cannot be written at once waits at most this long, then is dropped. */
+  maxRelayLatencyMs?: number;
   /** After our KIND_HANGUP or FIN, how long the peer has to close before we destroy. */
   hangupGraceMs?: number;
   writeStallTimeoutMs?: number;
@@ -53,6 +55,7 @@ const DEFAULT_SETTINGS: ConnectionSettings = {
   resolveTimeoutMs: 1000,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxQueuedMs: 30_000,
+  maxRelayLatencyMs: 100,
   hangupGraceMs: 1000,
   writeStallTimeoutMs: 10_000,
   sendSilenceWhenIdle: true,
@@ -138,6 +141,17 @@ export class AudiosocketServer {
     const session = this.activeSession(callId, role);
     if (!session) return { status: 'not_found' };
     return session.player.enqueue(pcm, options.sampleRateHz);
+  }
+
+  /**
+   * Forwards live audio (another session's, an echo, a streaming synthesiser): written at
+   * once when nothing else is playing, without re-pacing; see the policy in
+   * audiosocket.player.ts. `pcm` may be a view of a read buffer; it is not kept.
+   */
+  relayAudio(callId: string, role: AudiosocketRole, pcm: Buffer, options: { sampleRateHz?: number } = {}): RelayResult {
+    const session = this.activeSession(callId, role);
+    if (!session) return { status: 'not_found' };
+    return session.player.relay(pcm, options.sampleRateHz);
   }
 
   /** Drops the queued audio at once (barge-in); silence follows in the next 20 ms slot. */

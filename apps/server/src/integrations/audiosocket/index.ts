@@ -27,7 +27,7 @@ export type {
   ConnectionRejectReason,
   SessionEndReason,
 } from './audiosocket.events.js';
-export type { PlaybackEnd, PlayerStats, PlayResult } from './audiosocket.player.js';
+export type { PlaybackEnd, PlayerStats, PlayResult, RelayResult } from './audiosocket.player.js';
 export {
   AUDIOSOCKET_ROLES,
   isAudiosocketRole,

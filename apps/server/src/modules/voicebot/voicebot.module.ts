@@ -118,7 +118,7 @@ export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
           gate: options.gate ?? gateOpenerOf(new GateWebhookClient()),
           clock: context.clock,
           publisher: context.publisher,
-          timings: { ...DEFAULT_TIMINGS, ...options.timings },
+          timings: { ...DEFAULT_TIMINGS, ...context.config.voicebot, ...options.timings },
           logger,
         })
       : undefined;

@@ -114,9 +114,9 @@ export class IntercomConversation {
     const resident = this.chosen as DirectoryResident;
     const calling = this.reply ?? PROMPTS.calling(resident.unitNumber, this.visitorName);
     if ((await this.say(visitor, { text: calling }, false)) === 'stop') return STOPPED;
-    const dialed = await this.dial(resident);
-    if (dialed) return dialed;
-    return this.decide(resident);
+    const rung = await this.ringResidents(resident);
+    if ('end' in rung) return rung.end;
+    return this.decide(rung.answered);
   }
 
   // ── steps ─────────────────────────────────────────────────────────────────
@@ -184,14 +184,23 @@ export class IntercomConversation {
       this.deps.recorder.update({ unitId, unitNumber });
       return { reason: 'no_resident', visitorLine: 'apology', apology: PROMPTS.apologyNoResident(unitNumber) };
     }
-    this.chosen = chosen;
-    this.deps.recorder.update({ unitId, unitNumber, residentId: chosen.residentId, residentName: chosen.name });
-    this.deps.visitor.updateIntentData({
-      unit_number: unitNumber,
-      resident_id: chosen.residentId,
-      resident_name: chosen.name,
-    });
+    this.choose(chosen);
     return undefined;
+  }
+
+  private choose(resident: DirectoryResident): void {
+    this.chosen = resident;
+    this.deps.recorder.update({
+      unitId: resident.unitId,
+      unitNumber: resident.unitNumber,
+      residentId: resident.residentId,
+      residentName: resident.name,
+    });
+    this.deps.visitor.updateIntentData({
+      unit_number: resident.unitNumber,
+      resident_id: resident.residentId,
+      resident_name: resident.name,
+    });
   }
 
   /** The visitor's name: transcribed with a recognizer, recorded without one. */
@@ -223,12 +232,40 @@ export class IntercomConversation {
     return this.endOfFailedAnswer(heard);
   }
 
-  /** call: ring the resident and wait for their leg. */
-  private async dial(resident: DirectoryResident): Promise<FlowEnd | undefined> {
+  /**
+   * Rings the chosen resident, then the unit's other residents by priority while nobody
+   * answers, up to `residentAttempts` in all; the visitor is told before each new try.
+   */
+  private async ringResidents(first: DirectoryResident): Promise<{ answered: DirectoryResident } | { end: FlowEnd }> {
+    const { timings, visitor } = this.deps;
+    const others = this.directory.residents
+      .filter((r) => r.unitId === first.unitId && r.residentId !== first.residentId && residentTargetOf(r))
+      .sort((a, b) => a.priority - b.priority);
+    const candidates = [first, ...others].slice(0, Math.max(1, timings.residentAttempts));
+    let last: FlowEnd = ERROR;
+    for (const [index, candidate] of candidates.entries()) {
+      if (index > 0) {
+        if ((await this.say(visitor, { text: PROMPTS.tryingNextResident }, false)) === 'stop') return { end: STOPPED };
+        this.choose(candidate);
+      }
+      const dialed = await this.dial(candidate);
+      if (dialed.status === 'answered') return { answered: candidate };
+      last = dialed.end;
+      if (!dialed.canTryNext) break;
+    }
+    return { end: last };
+  }
+
+  /** call: ring one resident and wait for their leg. */
+  private async dial(
+    resident: DirectoryResident,
+  ): Promise<{ status: 'answered' } | { status: 'ended'; end: FlowEnd; canTryNext: boolean }> {
     const { dialer, timings, hooks, recorder, visitor } = this.deps;
     const target = residentTargetOf(resident);
-    if (!target)
-      return { reason: 'no_resident', visitorLine: 'apology', apology: PROMPTS.apologyNoResident(resident.unitNumber) };
+    if (!target) {
+      const apology = PROMPTS.apologyNoResident(resident.unitNumber);
+      return { status: 'ended', end: { reason: 'no_resident', visitorLine: 'apology', apology }, canTryNext: true };
+    }
     const audiosocketUuid = newId();
     recorder.update({ residentAudiosocketUuid: audiosocketUuid });
     visitor.updateIntentData({ resident_audiosocket_uuid: audiosocketUuid, stage: 'calling_resident' });
@@ -253,14 +290,23 @@ export class IntercomConversation {
         recorder.update({ residentAnsweredAt: this.deps.clock.now() });
         recorder.line({ who: 'system', leg: 'resident', kind: 'event', text: 'O morador atendeu' });
         visitor.updateIntentData({ stage: 'talking_to_resident' });
-        return undefined;
+        return { status: 'answered' };
       case 'no_answer':
         recorder.line({ who: 'system', leg: 'resident', kind: 'event', text: 'O morador não atendeu' });
-        return { reason: 'resident_no_answer', visitorLine: 'apology', apology: PROMPTS.apologyNoAnswer };
+        return {
+          status: 'ended',
+          end: { reason: 'resident_no_answer', visitorLine: 'apology', apology: PROMPTS.apologyNoAnswer },
+          canTryNext: true,
+        };
       case 'failed':
-        return { reason: 'dial_failed', visitorLine: 'apology', apology: PROMPTS.apologyDialFailed };
+        return {
+          status: 'ended',
+          end: { reason: 'dial_failed', visitorLine: 'apology', apology: PROMPTS.apologyDialFailed },
+          // Without a PBX adapter no resident can be called.
+          canTryNext: !('reason' in result) || result.reason !== 'not_configured',
+        };
       case 'killed':
-        return STOPPED;
+        return { status: 'ended', end: STOPPED, canTryNext: false };
     }
   }
 

@@ -12,6 +12,7 @@ export const PROMPTS = {
   calling: (unit: string, visitorName: string | undefined) =>
     `Obrigado${visitorName ? `, ${visitorName}` : ''}. Estou chamando o apartamento ${unit}. Por favor, aguarde.`,
   hold: 'Aguarde enquanto falo com o morador.',
+  tryingNextResident: 'O morador não atendeu. Vou chamar outro morador do apartamento. Por favor, aguarde.',
   announce: (visitorName: string, unit: string, purpose: string | undefined) =>
     `Olá, aqui é a portaria virtual do apartamento ${unit}. ${visitorName} está na portaria${purpose ? `, para ${purpose}` : ''}.`,
   announceRecorded: (unit: string) =>

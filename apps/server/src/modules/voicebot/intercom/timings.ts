@@ -19,6 +19,8 @@ export interface IntercomTimings {
   dialTimeoutMs: number;
   /** The resident's leg must come up within this after dialling. */
   ringTimeoutMs: number;
+  /** Residents of the unit rung in turn, by priority, when one does not answer or cannot be called. */
+  residentAttempts: number;
   /** After our KIND_HANGUP, how long to wait for the leg to close. */
   hangupGraceMs: number;
   /** The whole call, a safety net. */
@@ -46,6 +48,7 @@ export const DEFAULT_TIMINGS: IntercomTimings = {
   playbackMarginMs: 3000,
   dialTimeoutMs: 10_000,
   ringTimeoutMs: 30_000,
+  residentAttempts: 2,
   hangupGraceMs: 3000,
   maxCallMs: 5 * 60_000,
   wrapUpTimeoutMs: 30_000,
