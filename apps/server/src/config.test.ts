@@ -44,6 +44,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), VOICEBOT_RING_TIMEOUT_SECONDS: '2' })).toThrow(ConfigError);
   });
 
+  it('reads STUN and TURN servers, and wants the TURN secret with TURN servers', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      WEBRTC_STUN_URLS: 'stun:a.test:3478,stuns:b.test:5349',
+      WEBRTC_TURN_URLS: 'turn:t.test:3478',
+      WEBRTC_TURN_SECRET: 'a-secret-of-16-chars',
+    });
+    expect(config.sip.ice).toEqual({
+      stunUrls: ['stun:a.test:3478', 'stuns:b.test:5349'],
+      turnUrls: ['turn:t.test:3478'],
+      turnSecret: 'a-secret-of-16-chars',
+      turnTtlSeconds: 43_200,
+    });
+    expect(() => loadConfig({ DATA_DIR: tempDir(), WEBRTC_TURN_URLS: 'turn:t.test:3478' })).toThrow(
+      /WEBRTC_TURN_SECRET/,
+    );
+    expect(() => loadConfig({ DATA_DIR: tempDir(), WEBRTC_STUN_URLS: 'http://a.test' })).toThrow(ConfigError);
+  });
+
   it('reports every bad variable at once', () => {
     let caught: unknown;
     try {

@@ -86,9 +86,26 @@ const envSchema = z.object({
   SIP_ENDPOINT_CONTEXT: z.string().min(1).max(40).default('from-agents'),
   SIP_WEBRTC_TRANSPORT: z.string().min(1).max(40).default('transport-wss'),
   SIP_UDP_TRANSPORT: z.string().min(1).max(40).default('transport-udp'),
+  WEBRTC_STUN_URLS: iceUrlList(/^stuns?:/, 'stun: or stuns: URLs').optional(),
+  WEBRTC_TURN_URLS: iceUrlList(/^turns?:/, 'turn: or turns: URLs').optional(),
+  WEBRTC_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBRTC_TURN_TTL_SECONDS: z.coerce.number().int().min(300).max(172_800).default(43_200),
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** A comma-separated list of RTCIceServer URLs, each with the given scheme. */
+function iceUrlList(scheme: RegExp, what: string) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter((url) => url !== ''),
+    )
+    .refine((urls) => urls.every((url) => scheme.test(url) && !/\s/.test(url)), `must be comma-separated ${what}`);
+}
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -167,6 +184,14 @@ export interface Config {
     readonly context: string;
     readonly webrtcTransport: string;
     readonly udpTransport: string;
+    /** STUN and TURN for browser softphones (modules/users/ice-servers.ts). */
+    readonly ice: {
+      readonly stunUrls: readonly string[];
+      readonly turnUrls: readonly string[];
+      /** The TURN server's static-auth-secret: TURN credentials are minted per user from it. */
+      readonly turnSecret: string | undefined;
+      readonly turnTtlSeconds: number;
+    };
   };
 }
 
@@ -204,6 +229,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? ['ASTERISK_AMI_PASSWORD: required with ASTERISK_AMI_HOST']
       : []),
   ];
+  if (e.WEBRTC_TURN_URLS && e.WEBRTC_TURN_URLS.length > 0 && !e.WEBRTC_TURN_SECRET) {
+    missing.push("WEBRTC_TURN_SECRET: required with WEBRTC_TURN_URLS (the TURN server's static-auth-secret)");
+  }
   if (Boolean(e.JITSI_APP_ID) !== Boolean(e.JITSI_APP_SECRET)) {
     missing.push('JITSI_APP_ID, JITSI_APP_SECRET: set both or neither');
   }
@@ -293,6 +321,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       context: e.SIP_ENDPOINT_CONTEXT,
       webrtcTransport: e.SIP_WEBRTC_TRANSPORT,
       udpTransport: e.SIP_UDP_TRANSPORT,
+      ice: {
+        stunUrls: e.WEBRTC_STUN_URLS ?? [],
+        turnUrls: e.WEBRTC_TURN_URLS ?? [],
+        turnSecret: e.WEBRTC_TURN_SECRET,
+        turnTtlSeconds: e.WEBRTC_TURN_TTL_SECONDS,
+      },
     },
   });
 }

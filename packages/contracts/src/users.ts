@@ -102,6 +102,19 @@ export const deviceCredentialsSchema = z
     sip_password: z.string(),
     sip_domain: z.string(),
     wss_url: z.string().nullable(),
+    ice_servers: z
+      .array(
+        z.object({
+          urls: z.array(z.string()),
+          username: z.string().optional(),
+          credential: z.string().optional(),
+        }),
+      )
+      .describe('STUN and TURN servers for the browser (RTCIceServer); TURN credentials are per user and expire'),
+    ice_expires_at: z
+      .string()
+      .nullable()
+      .describe('when the TURN credential stops working; fetch the device again before'),
   })
   .meta({ id: 'SipDeviceCredentials' });
 export type DeviceCredentials = z.infer<typeof deviceCredentialsSchema>;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Device, DeviceCredentials, User } from '@switchboard/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -383,6 +384,66 @@ describe('endpoint ids across companies', () => {
       }
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('STUN and TURN for browser softphones', () => {
+  const TURN_SECRET = 'coturn-static-auth-secret-0123';
+  let api: TestServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    api = await startTestServer({
+      ...ENV,
+      WEBRTC_STUN_URLS: 'stun:stun.acme.test:3478',
+      WEBRTC_TURN_URLS: 'turn:turn.acme.test:3478?transport=udp, turns:turn.acme.test:5349?transport=tcp',
+      WEBRTC_TURN_SECRET: TURN_SECRET,
+      WEBRTC_TURN_TTL_SECONDS: '3600',
+    });
+    admin = await api.adminToken();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('mints a per-user TURN credential that expires, in the TURN REST API form coturn checks', async () => {
+    const agent = await createUserAndLogin(api, admin);
+    const startedAt = Date.now();
+    const response = await api.request<DeviceCredentials>('GET', '/api/users/me/device', { token: agent.token });
+    expect(response.status).toBe(200);
+    const [stun, turn] = response.body.ice_servers;
+    expect(stun).toEqual({ urls: ['stun:stun.acme.test:3478'] });
+    expect(turn!.urls).toEqual(['turn:turn.acme.test:3478?transport=udp', 'turns:turn.acme.test:5349?transport=tcp']);
+    const [expiry, userId] = turn!.username!.split(':');
+    expect(userId).toBe(agent.id);
+    expect(Number(expiry) * 1000).toBeGreaterThanOrEqual(startedAt + 3600_000 - 2000);
+    expect(Number(expiry) * 1000).toBeLessThanOrEqual(Date.now() + 3600_000 + 1000);
+    expect(turn!.credential).toBe(createHmac('sha1', TURN_SECRET).update(turn!.username!).digest('base64'));
+    expect(Date.parse(response.body.ice_expires_at!)).toBe(Number(expiry) * 1000);
+    // The secret itself never leaves the server.
+    expect(JSON.stringify(response.body)).not.toContain(TURN_SECRET);
+
+    const rotated = await api.request<DeviceCredentials>('POST', `/api/users/${agent.id}/device/rotate-password`, {
+      token: agent.token,
+    });
+    expect(rotated.body.ice_servers).toHaveLength(2);
+  });
+
+  it('gives a desk phone (sip template) no ICE servers', async () => {
+    const agent = await createUserAndLogin(api, admin, { device_template: 'sip' });
+    const response = await api.request<DeviceCredentials>('GET', '/api/users/me/device', { token: agent.token });
+    expect(response.body).toMatchObject({ ice_servers: [], ice_expires_at: null });
+  });
+
+  it('answers no ICE servers where none are configured', async () => {
+    const plain = await startTestServer(ENV);
+    try {
+      const agent = await createUserAndLogin(plain, await plain.adminToken());
+      const response = await plain.request<DeviceCredentials>('GET', '/api/users/me/device', { token: agent.token });
+      expect(response.body).toMatchObject({ ice_servers: [], ice_expires_at: null });
+    } finally {
+      await plain.close();
     }
   });
 });

@@ -14,6 +14,7 @@ import {
   AUDIOSOCKET_KIND,
   AudiosocketParser,
   AudiosocketProtocolError,
+  HEADER_BYTES,
   encodeHangup,
   type AudioKind,
   type AudiosocketFrame,
@@ -159,6 +160,12 @@ export class AudiosocketConnection implements SessionConnection {
     if (this.phase === 'closed') return;
     const now = this.ctx.pacer.now();
     this.lastActivityMono = now;
+    // A read that holds several frames (the process is behind, or Asterisk sent a burst):
+    // what is written to this socket meanwhile (an echo, frames due now) leaves in one
+    // writev, since one syscall per frame would put the process further behind. A read of
+    // one frame, the usual case, skips the cork.
+    const isBatch = chunk.length > HEADER_BYTES && chunk.length > HEADER_BYTES + chunk.readUInt16BE(1);
+    if (isBatch) this.socket.cork();
     try {
       this.parser.push(chunk, this.onFrame);
       this.ctx.pacer.poll(now);
@@ -173,6 +180,8 @@ export class AudiosocketConnection implements SessionConnection {
         this.log.error({ err }, 'audiosocket frame handling failed; closing the connection');
       }
       this.terminate('protocol_error');
+    } finally {
+      if (isBatch) this.socket.uncork();
     }
   };
 

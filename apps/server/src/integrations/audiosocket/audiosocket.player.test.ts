@@ -208,9 +208,9 @@ describe('OutboundAudioPlayer', () => {
     time.now = 55;
     expect(player.relay(pcm(160, 8))).toEqual({ status: 'sent' });
     expect(sink.frames()).toHaveLength(4);
-    run(50); // up to 105: inside the holdover after the last relayed frame, nothing is sent
+    run(190); // up to 245: inside the holdover after the last relayed frame, nothing is sent
     expect(sink.frames()).toHaveLength(4);
-    run(40); // silence again from 55 + 60 = 115, on a 20 ms grid
+    run(40); // silence again from 55 + 200 = 255, on a 20 ms grid
     const frames = sink.frames();
     expect(frames.map((f) => f.type === 'audio' && [f.pcm.length, f.pcm.readInt16LE(0)])).toEqual([
       [320, 0],

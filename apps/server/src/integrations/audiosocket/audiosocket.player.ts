@@ -12,8 +12,8 @@
  *   re-pacing a real-time stream only adds up to 20 ms of latency, and under load keeping a
  *   backlog of it makes the latency grow for the rest of the call. While relayed audio
  *   flows no silence is interleaved (a silence frame in the slot the next relayed frame was
- *   about to take would push the stream a slot late); silence resumes `RELAY_HOLDOVER_MS`
- *   after the last relayed frame. Relayed audio that cannot go at once (the socket is
+ *   about to take would push the stream a slot late, and make it longer than real time);
+ *   silence resumes `RELAY_HOLDOVER_MS` after the last relayed frame. Relayed audio that cannot go at once (the socket is
  *   blocked, or a clip is playing) waits at most `maxRelayLatencyMs`: past that the oldest
  *   relayed audio is dropped and counted, because late live audio is worse than none.
  *
@@ -42,8 +42,14 @@ import {
 } from './audiosocket.codec.js';
 import { DUE_MARGIN_MS, FRAME_MS, FrameSchedule, type FramePacer, type PacedTask } from './audiosocket.pacer.js';
 
-/** After the last relayed frame, how long before silence keep-alive resumes: three frames. */
-export const RELAY_HOLDOVER_MS = 3 * FRAME_MS;
+/**
+ * After the last relayed frame, how long before silence keep-alive resumes: ten frames.
+ * Long enough to ride out the source's jitter and an event loop busy for a while under
+ * load (silence slipped between late relayed frames would make the outbound stream longer
+ * than real time, and add writes exactly when the process is behind); far short of the
+ * AudioSocket() application's 2 s.
+ */
+export const RELAY_HOLDOVER_MS = 10 * FRAME_MS;
 
 /** What the player writes to: a net.Socket, or any Writable in tests. */
 export interface FrameSink {
@@ -205,9 +211,10 @@ export class OutboundAudioPlayer implements PacedTask {
       schedule.sentOffGrid(now, now + RELAY_HOLDOVER_MS);
       this.stats.audioFrames += 1;
       this.stats.relayedFrames += 1;
+      // The pacer entry is not moved here (a heap operation per frame): it wakes at its old
+      // time, finds the due time moved past the holdover, and goes back later; with a
+      // 200 ms holdover that is one wake-up per ten relayed frames.
       this.write(frame);
-      // Moves this player's wake-up past the holdover: a steady relayed stream never wakes it.
-      if (!this.isBlocked) this.pacer.schedule(this);
       return { status: 'sent' };
     }
     // `pcm` may be a view of a socket's read buffer: keep a copy, not the whole buffer.

@@ -65,6 +65,8 @@ function toCredentialsDto(credentials: DeviceCredentials): DeviceCredentialsDto 
     sip_password: credentials.sipPassword,
     sip_domain: credentials.sipDomain,
     wss_url: credentials.wssUrl,
+    ice_servers: credentials.iceServers,
+    ice_expires_at: credentials.iceExpiresAt?.toISOString() ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { iceConfigurationFor, NO_ICE, type IceSettings } from './ice-servers.js';
 import type { Actor, Role } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -30,6 +31,8 @@ export interface SipSettings extends PjsipSettings {
   domain: string;
   wssUrl: string;
   defaultTemplate: SipTemplate;
+  /** STUN/TURN for WebRTC devices; absent: none. */
+  ice?: IceSettings;
 }
 
 export interface UsersServiceDeps {
@@ -250,7 +253,7 @@ export class UsersService {
   async getMyDeviceCredentials(actor: Actor): Promise<DeviceCredentials> {
     const device = await this.deps.repository.findActiveDevice(actor.companyId, actor.userId);
     if (!device) throw new NotFoundError('device.not_found', 'You have no active SIP device.');
-    return this.credentialsOf(device.extension, device.template, device.endpointId, device.password);
+    return this.credentialsOf(actor.userId, device, device.password);
   }
 
   async getUserDevice(actor: Actor, userId: string): Promise<Device> {
@@ -286,7 +289,7 @@ export class UsersService {
       { companyId: actor.companyId, userId, endpointId: device.endpointId, byUserId: actor.userId },
       'SIP password rotated',
     );
-    return this.credentialsOf(device.extension, device.template, device.endpointId, password);
+    return this.credentialsOf(userId, device, password);
   }
 
   async listDevices(
@@ -306,12 +309,16 @@ export class UsersService {
   }
 
   private credentialsOf(
-    extension: number,
-    template: SipTemplate,
-    endpointId: string,
+    userId: string,
+    device: { extension: number; template: SipTemplate; endpointId: string },
     password: string,
   ): DeviceCredentials {
-    const { domain, wssUrl } = this.deps.sip;
+    const { domain, wssUrl, ice = NO_ICE } = this.deps.sip;
+    const { extension, template, endpointId } = device;
+    const isWebrtc = template === 'webrtc';
+    const { iceServers, expiresAt } = isWebrtc
+      ? iceConfigurationFor(ice, userId, this.deps.clock.now())
+      : { iceServers: [], expiresAt: null };
     return {
       extension,
       template,
@@ -319,7 +326,9 @@ export class UsersService {
       sipUsername: endpointId,
       sipPassword: password,
       sipDomain: domain,
-      wssUrl: template === 'webrtc' ? wssUrl : null,
+      wssUrl: isWebrtc ? wssUrl : null,
+      iceServers,
+      iceExpiresAt: expiresAt,
     };
   }
 

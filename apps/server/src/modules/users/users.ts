@@ -1,4 +1,5 @@
 /** Users and SIP devices: domain types and pure rules. */
+import type { IceServer } from './ice-servers.js';
 import type { Actor, Role } from '../../shared/actor.js';
 import { ForbiddenError } from '../../shared/errors.js';
 
@@ -46,6 +47,9 @@ export interface DeviceCredentials {
   sipPassword: string;
   sipDomain: string;
   wssUrl: string | null;
+  /** WebRTC devices only; empty for desk phones. */
+  iceServers: IceServer[];
+  iceExpiresAt: Date | null;
 }
 
 export interface UserFilter {

@@ -34,6 +34,8 @@ async function renderPhone() {
       sip_password: 'pw-0123456789',
       sip_domain: 'pbx.test',
       wss_url: 'wss://pbx.test/ws',
+      ice_servers: [],
+      ice_expires_at: null,
     }),
     makeCall: vi.fn(async () => undefined),
     transferCall: vi.fn(async () => undefined),

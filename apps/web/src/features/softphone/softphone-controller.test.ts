@@ -107,6 +107,8 @@ const CREDENTIALS: DeviceCredentials = {
   sip_password: 'secret-password-1',
   sip_domain: 'pbx.acme.test',
   wss_url: 'wss://pbx.acme.test:8089/ws',
+  ice_servers: [],
+  ice_expires_at: null,
 };
 
 async function setup(overrides: Partial<SoftphoneDeps> = {}) {
@@ -186,6 +188,51 @@ describe('SoftphoneController', () => {
     ]);
     session.emit('confirmed');
     expect(controller.getState().call?.phase).toBe('active');
+  });
+
+  it('answers with the STUN/TURN servers of the device and fetches fresh TURN credentials before they expire', async () => {
+    vi.useFakeTimers();
+    try {
+      const expiresIn = 60 * 60_000;
+      const withTurn = (username: string): DeviceCredentials => ({
+        ...CREDENTIALS,
+        ice_servers: [
+          { urls: ['stun:stun.acme.test:3478'] },
+          { urls: ['turns:turn.acme.test:5349'], username, credential: `cred-${username}` },
+        ],
+        ice_expires_at: new Date(Date.now() + expiresIn).toISOString(),
+      });
+      const loadDevice = vi.fn(async () => withTurn('1:first'));
+      const { controller, ua, register, agents } = await setup({ loadDevice });
+      register();
+      const first = ua().invite('call-1', '200');
+      controller.answer();
+      expect(first.answered).toEqual([
+        {
+          mediaConstraints: { audio: true, video: false },
+          pcConfig: {
+            iceServers: [
+              { urls: ['stun:stun.acme.test:3478'] },
+              { urls: ['turns:turn.acme.test:5349'], username: '1:first', credential: 'cred-1:first' },
+            ],
+          },
+        },
+      ]);
+      first.emit('ended', { originator: 'remote', cause: 'Terminated' });
+
+      loadDevice.mockImplementation(async () => withTurn('2:second'));
+      await vi.advanceTimersByTimeAsync(expiresIn - 10 * 60_000);
+      expect(loadDevice).toHaveBeenCalledTimes(2);
+      expect(agents).toHaveLength(1); // same SIP credentials: no new registration
+      const second = ua().invite('call-2', '200');
+      controller.answer();
+      expect(second.answered).toMatchObject([
+        { pcConfig: { iceServers: [{}, { username: '2:second', credential: 'cred-2:second' }] } },
+      ]);
+      controller.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects a ringing call with 486 Busy Here', async () => {

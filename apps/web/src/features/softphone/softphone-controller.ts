@@ -37,6 +37,9 @@ export interface SoftphoneDeps {
 }
 
 const RETRY_CREDENTIALS_AFTER_MS = 60_000;
+/** TURN credentials are fetched again this long before they expire. */
+const ICE_REFRESH_MARGIN_MS = 10 * 60_000;
+const MIN_ICE_REFRESH_MS = 60_000;
 
 export class SoftphoneController {
   private state: SoftphoneState = initialSoftphoneState;
@@ -53,6 +56,7 @@ export class SoftphoneController {
   private run = 0;
   private readonly now: () => number;
   private readonly onOnline = () => this.recoverNow();
+  private iceRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: SoftphoneDeps) {
     this.now = deps.now ?? Date.now;
@@ -85,6 +89,7 @@ export class SoftphoneController {
     this.session = null;
     this.stopAgent();
     this.credentials = null;
+    clearTimeout(this.iceRefresh);
     this.dispatch({ type: 'stopped' });
   }
 
@@ -213,7 +218,48 @@ export class SoftphoneController {
     if (!credentials.wss_url) return this.dispatch({ type: 'no_device', reason: 'not_webrtc' });
     this.credentials = credentials;
     this.dispatch({ type: 'credentials_loaded', extension: credentials.extension });
+    this.scheduleIceRefresh(credentials);
     this.startAgent(credentials);
+  }
+
+  /**
+   * TURN credentials expire (ice_expires_at): the device is fetched again before that, and
+   * only the ICE servers are taken from it while the SIP credentials are unchanged (a new
+   * password is handled by the refused registration, as always).
+   */
+  private scheduleIceRefresh(credentials: DeviceCredentials): void {
+    clearTimeout(this.iceRefresh);
+    if (!credentials.ice_expires_at) return;
+    const delay = Math.max(
+      MIN_ICE_REFRESH_MS,
+      Date.parse(credentials.ice_expires_at) - Date.now() - ICE_REFRESH_MARGIN_MS,
+    );
+    const run = this.run;
+    this.iceRefresh = setTimeout(() => {
+      void this.deps
+        .loadDevice()
+        .then((fresh) => {
+          if (run !== this.run || !fresh || !this.credentials) return;
+          if (fresh.sip_username === this.credentials.sip_username) {
+            this.credentials = {
+              ...this.credentials,
+              ice_servers: fresh.ice_servers,
+              ice_expires_at: fresh.ice_expires_at,
+            };
+          }
+          this.scheduleIceRefresh(this.credentials);
+        })
+        .catch(() => {
+          // Tried again in a minute (the old expiry is past the margin by now).
+          if (run === this.run && this.credentials) this.scheduleIceRefresh(this.credentials);
+        });
+    }, delay);
+  }
+
+  /** The STUN/TURN servers the API gave this device; a test or host may override them. */
+  private rtcConfiguration(): RTCConfiguration {
+    if (this.deps.rtcConfiguration) return this.deps.rtcConfiguration;
+    return { iceServers: (this.credentials?.ice_servers ?? []).map((server) => ({ ...server })) };
   }
 
   private startAgent(credentials: DeviceCredentials): void {
@@ -360,7 +406,7 @@ export class SoftphoneController {
   private answerSession(session: SipSession): void {
     session.answer({
       mediaConstraints: { audio: true, video: false },
-      pcConfig: this.deps.rtcConfiguration ?? { iceServers: [] },
+      pcConfig: this.rtcConfiguration(),
     });
   }
 
