@@ -144,6 +144,38 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     expect(hangups.sort()).toEqual(['resident', 'visitor']);
   });
 
+  it('puts the resident through to the visitor on 3, both ways, until the resident decides', async () => {
+    const { visitor, resident, callId } = await reachResident();
+    resident.dtmf('3');
+    await h.botSays(PROMPTS.residentTalk);
+    await h.botSays(PROMPTS.visitorTalk);
+    // Both were told; then they are put through.
+    await waitUntil(
+      () => h.audiosocket.getSession(callId, 'visitor')?.intentData.stage === 'resident_talking_to_visitor',
+      5000,
+      'the talk to start',
+    );
+    // What the visitor says reaches the resident as it is, frame by frame, and back.
+    const talkFrom = performance.now();
+    visitor.speak(400);
+    await waitUntil(() => resident.heardFramesSince(talkFrom) >= 18, 5000, 'the visitor heard by the resident');
+    resident.speak(400);
+    await waitUntil(() => visitor.heardFramesSince(talkFrom) >= 18, 5000, 'the resident heard by the visitor');
+    const spoken = new Set(visitor.sentSpeech.map((frame) => frame.toString('hex')));
+    const relayed = resident.peer.audioFrames.filter((f) => f.at > talkFrom && spoken.has(f.payload.toString('hex')));
+    expect(relayed.length).toBeGreaterThanOrEqual(18);
+    expect(h.audiosocket.getSession(callId, 'resident')?.outbound.relayedFrames).toBeGreaterThan(18);
+
+    resident.dtmf('1');
+    await Promise.all([visitor.peer.closed, resident.peer.closed]);
+    const call = await h.endedCall(callId);
+    expect(call).toMatchObject({ outcome: 'authorized', end_reason: 'completed' });
+    const texts = call.transcript.map((l: { text: string }) => l.text);
+    expect(texts).toContain('Morador e visitante em conversa');
+    expect(texts.some((text: string) => /^Conversa encerrada após \d+ s$/.test(text))).toBe(true);
+    expect(texts).toContain(PROMPTS.visitorTalk);
+  });
+
   it('denies: no gate, the closing line, both legs hung up', async () => {
     const { visitor, resident, callId } = await reachResident();
     resident.dtmf('2');

@@ -93,6 +93,9 @@ export class VoicePeer {
     return new VoicePeer(await AudiosocketPeer.connect({ port }), uuid);
   }
 
+  /** Every speech frame queued by `speak`, in order. */
+  readonly sentSpeech: Buffer[] = [];
+
   /** Queues speech: it goes out in 20 ms frames from the next slot. */
   speak(ms: number): void {
     const pcm = voicePcm(ms);
@@ -100,6 +103,7 @@ export class VoicePeer {
       const frame = Buffer.alloc(320);
       pcm.copy(frame, 0, at, Math.min(pcm.length, at + 320));
       this.queue.push(frame);
+      this.sentSpeech.push(frame);
     }
   }
 

@@ -13,6 +13,10 @@ export function createAudiosocketMedia(server: AudiosocketServer): MediaGateway 
             reason: result.status === 'invalid_audio' ? `invalid_audio:${result.reason}` : result.status,
           };
     },
+    relay(callId, role, pcm, sampleRateHz) {
+      const result = server.relayAudio(callId, role, pcm, { sampleRateHz });
+      return result.status === 'sent' || result.status === 'queued' ? result.status : 'failed';
+    },
     stop(callId, role) {
       server.stopAudio(callId, role);
     },

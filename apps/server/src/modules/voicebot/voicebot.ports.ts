@@ -39,6 +39,11 @@ export type MediaEvent =
 /** Live audio sessions the bot talks through (the AudioSocket server). */
 export interface MediaGateway {
   play(callId: string, role: MediaRole, pcm: Buffer, sampleRateHz: number): MediaPlayResult;
+  /**
+   * Live audio from the other leg (talk-through): written as it arrives, not paced, with a
+   * bounded latency. `pcm` is not kept.
+   */
+  relay(callId: string, role: MediaRole, pcm: Buffer, sampleRateHz: number): 'sent' | 'queued' | 'failed';
   /** Barge-in: drop what is queued; silence follows within one 20 ms frame. */
   stop(callId: string, role: MediaRole): void;
   /** KIND_HANGUP (`00 00 00`) and close. */

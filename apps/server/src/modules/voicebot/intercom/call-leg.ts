@@ -33,6 +33,7 @@ export class CallLeg {
   private readonly waiters = new Set<() => void>();
   private readonly bargeInListeners = new Set<(cause: 'speech' | 'dtmf') => void>();
   private readonly frameListeners = new Set<() => void>();
+  private readonly audioListeners = new Set<(pcm: Buffer, sampleRateHz: number) => void>();
 
   constructor(role: MediaRole, callId: string, deps: { media: MediaGateway; timings: IntercomTimings; log: Logger }) {
     this.role = role;
@@ -76,6 +77,7 @@ export class CallLeg {
     }
     this.vad.push(pcm, this.onVad);
     for (const listener of this.frameListeners) listener();
+    for (const listener of this.audioListeners) listener(pcm, sampleRateHz);
   }
 
   onDtmf(digit: string): void {
@@ -166,6 +168,17 @@ export class CallLeg {
   onFrame(listener: () => void): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
+  }
+
+  /** Every inbound audio frame (talk-through); `pcm` may be a view of a read buffer. */
+  onAudioFrame(listener: (pcm: Buffer, sampleRateHz: number) => void): () => void {
+    this.audioListeners.add(listener);
+    return () => this.audioListeners.delete(listener);
+  }
+
+  /** Live audio from the other leg: forwarded as it arrives, not paced. */
+  relay(pcm: Buffer, sampleRateHz: number): void {
+    if (this.state === 'up') this.media.relay(this.callId, this.role, pcm, sampleRateHz);
   }
 
   play(pcm: Buffer, sampleRateHz: number): MediaPlayResult {

@@ -20,6 +20,7 @@ import {
   DialTask,
   HangupTask,
   SayTask,
+  TalkTask,
   WaitTask,
   withTimeout,
   type AskResult,
@@ -345,18 +346,29 @@ export class IntercomConversation {
           { label: '(nome gravado do visitante)', ...this.recordedName },
         ]
       : [{ text: PROMPTS.announce(this.visitorName ?? 'Um visitante', resident.unitNumber, this.purpose) }];
+    let prefix: Utterance[] | string | undefined = announce;
+    let talkedMs = 0;
     for (let attempt = 1; attempt <= timings.decisionAttempts; attempt += 1) {
       const heard = await this.ask(
         leg,
         { text: stt ? PROMPTS.askDecisionSpeech : PROMPTS.askDecisionDtmf },
         this.listen(stt ? 'speech_or_dtmf' : 'dtmf', { maxDigits: 1 }),
-        attempt === 1 ? announce : PROMPTS.invalidOption,
+        prefix,
       );
+      prefix = PROMPTS.invalidOption;
       switch (heard.status) {
-        case 'dtmf':
+        case 'dtmf': {
           if (heard.digits === '1') return 'authorize';
           if (heard.digits === '2') return 'deny';
+          if (heard.digits !== '3' || talkedMs >= timings.talkMaxMs) continue;
+          const talk = await this.talk(timings.talkMaxMs - talkedMs);
+          if (typeof talk !== 'number') return talk;
+          // A talk that ends without a decision asks again, without spending an attempt.
+          talkedMs += talk;
+          prefix = talkedMs >= timings.talkMaxMs ? PROMPTS.talkTimeUp : undefined;
+          attempt -= 1;
           continue;
+        }
         case 'speech': {
           const decision = await withTimeout(
             this.deps.understanding.understandDecision(heard.text, this.context.signal),
@@ -380,6 +392,43 @@ export class IntercomConversation {
       }
     }
     return 'undecided';
+  }
+
+  /**
+   * Key 3: the resident and the visitor talk to each other, their audio relayed both ways,
+   * until the resident presses 1 or 2 (the decision), another key, or the time is up (both
+   * return to the question: the talk's length is returned).
+   */
+  private async talk(maxMs: number): Promise<Decision | number> {
+    const { visitor, resident, recorder } = this.deps;
+    const [toVisitor, toResident] = await Promise.all([
+      this.say(visitor, { text: PROMPTS.visitorTalk }, false),
+      this.say(resident, { text: PROMPTS.residentTalk }, false),
+    ]);
+    if (toVisitor === 'stop' || toResident === 'stop') return resident.isEnded ? 'resident_hung_up' : 'stopped';
+    recorder.line({ who: 'system', leg: 'resident', kind: 'event', text: 'Morador e visitante em conversa' });
+    visitor.updateIntentData({ stage: 'resident_talking_to_visitor' });
+    const talk = await new TalkTask(resident, visitor, maxMs).exec(this.context);
+    if ('talkedMs' in talk) {
+      const seconds = Math.round(talk.talkedMs / 1000);
+      recorder.line({ who: 'system', leg: 'resident', kind: 'event', text: `Conversa encerrada após ${seconds} s` });
+    }
+    visitor.updateIntentData({ stage: 'talking_to_resident' });
+    switch (talk.status) {
+      case 'digit':
+        recorder.line({ who: 'resident', leg: 'resident', kind: 'dtmf', text: talk.digit });
+        if (talk.digit === '1') return 'authorize';
+        if (talk.digit === '2') return 'deny';
+        return talk.talkedMs;
+      case 'timeout':
+        return talk.talkedMs;
+      case 'leg_ended':
+        return talk.role === 'resident' ? 'resident_hung_up' : 'stopped';
+      case 'killed':
+        return 'stopped';
+      case 'failed':
+        return 'error';
+    }
   }
 
   private async authorized(resident: DirectoryResident): Promise<FlowEnd> {

@@ -17,8 +17,12 @@ export const PROMPTS = {
     `Olá, aqui é a portaria virtual do apartamento ${unit}. ${visitorName} está na portaria${purpose ? `, para ${purpose}` : ''}.`,
   announceRecorded: (unit: string) =>
     `Olá, aqui é a portaria virtual do apartamento ${unit}. Há um visitante na portaria. Ele se identificou como:`,
-  askDecisionDtmf: 'Pressione 1 para autorizar a entrada ou 2 para negar.',
-  askDecisionSpeech: 'Diga sim para autorizar a entrada ou não para negar. Você também pode pressionar 1 ou 2.',
+  askDecisionDtmf: 'Pressione 1 para autorizar a entrada, 2 para negar, ou 3 para falar com o visitante.',
+  askDecisionSpeech:
+    'Diga sim para autorizar a entrada ou não para negar. Você também pode pressionar 1 ou 2, ou 3 para falar com o visitante.',
+  residentTalk: 'Você está falando com o visitante. Pressione 1 para autorizar ou 2 para negar a qualquer momento.',
+  visitorTalk: 'O morador vai falar com você.',
+  talkTimeUp: 'O tempo da conversa terminou.',
   invalidOption: 'Opção inválida.',
   residentAuthorized: 'Entrada autorizada. Obrigado.',
   residentDenied: 'Entrada negada. Obrigado.',

@@ -21,6 +21,8 @@ export interface IntercomTimings {
   ringTimeoutMs: number;
   /** Residents of the unit rung in turn, by priority, when one does not answer or cannot be called. */
   residentAttempts: number;
+  /** The resident and the visitor talking to each other (key 3), at most this long in all. */
+  talkMaxMs: number;
   /** After our KIND_HANGUP, how long to wait for the leg to close. */
   hangupGraceMs: number;
   /** The whole call, a safety net. */
@@ -49,6 +51,7 @@ export const DEFAULT_TIMINGS: IntercomTimings = {
   dialTimeoutMs: 10_000,
   ringTimeoutMs: 30_000,
   residentAttempts: 2,
+  talkMaxMs: 120_000,
   hangupGraceMs: 3000,
   maxCallMs: 5 * 60_000,
   wrapUpTimeoutMs: 30_000,

@@ -13,3 +13,4 @@ export { AskTask, type AskResult } from './ask.task.js';
 export { DialTask, type DialHooks, type DialResult } from './dial.task.js';
 export { WaitTask, type WaitResult } from './wait.task.js';
 export { HangupTask, type HangupResult } from './hangup.task.js';
+export { TalkTask, type TalkResult } from './talk.task.js';
