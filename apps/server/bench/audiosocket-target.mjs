@@ -8,6 +8,7 @@
 // preallocated rings.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 
 const mode = process.argv[2];
@@ -31,20 +32,53 @@ net.Socket.prototype.write = function write(chunk, ...rest) {
   return originalWrite.call(this, chunk, ...rest);
 };
 
-/** |interval between consecutive sends - 20 ms| over each socket's last RING sends. */
+/**
+ * Two views of the send times of each socket (its last RING sends):
+ * - interval: |time between two consecutive sends - 20 ms|; a send 1 ms late counts twice
+ *   (the interval before it is long, the one after short);
+ * - grid: |send time - its slot on the socket's 20 ms grid|, the grid anchored at the
+ *   median offset of the socket's sends: how far each frame left from its deadline.
+ */
 function pacingJitter() {
-  const values = [];
+  const intervals = [];
+  const grid = [];
   for (const { times, count } of sendTimes.values()) {
     const n = Math.min(count, RING);
     const first = count - n;
     for (let k = first + 1; k < count; k += 1) {
-      values.push(Math.abs(times[k % RING] - times[(k - 1) % RING] - 20));
+      intervals.push(Math.abs(times[k % RING] - times[(k - 1) % RING] - 20));
     }
+    if (n < 2) continue;
+    const t0 = times[first % RING];
+    const offsets = [];
+    for (let k = first; k < count; k += 1) {
+      const t = times[k % RING] - t0;
+      offsets.push(t - 20 * Math.round(t / 20));
+    }
+    const sorted = [...offsets].sort((a, b) => a - b);
+    const anchor = sorted[Math.floor(sorted.length / 2)];
+    for (const offset of offsets) grid.push(Math.abs(offset - anchor));
   }
-  values.sort((a, b) => a - b);
-  const at = (q) => (values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0);
-  return { p50: at(0.5), p99: at(0.99), samples: values.length };
+  const summary = (values) => {
+    values.sort((a, b) => a - b);
+    const at = (q) => (values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0);
+    return { p50: at(0.5), p99: at(0.99), samples: values.length };
+  };
+  return { ...summary(intervals), grid: summary(grid) };
 }
+
+/** Garbage-collection pauses in the measured window: count, total and longest (ms). */
+const gc = { count: 0, totalMs: 0, maxMs: 0, kinds: {} };
+new PerformanceObserver((list) => {
+  if (!recording) return;
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    const kind = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak', 16: 'all' }[entry.detail?.kind] ?? 'other';
+    gc.kinds[kind] = Math.max(gc.kinds[kind] ?? 0, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 let framesIn = 0;
 let closeServer;
@@ -131,6 +165,7 @@ process.on('message', async (message) => {
     recording = true;
     framesIn = 0;
     framesOut = 0;
+    Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, kinds: {} });
     switchesAtStart = switches();
     window = { cpu: process.cpuUsage(), at: performance.now() };
   } else if (message.type === 'stop') {
@@ -143,6 +178,7 @@ process.on('message', async (message) => {
       framesIn,
       framesOut,
       switches: switches() - switchesAtStart,
+      gc: { ...gc },
       rss: process.memoryUsage().rss,
       baselineRss,
       jitter: pacingJitter(),

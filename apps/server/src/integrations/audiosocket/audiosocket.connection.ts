@@ -305,6 +305,7 @@ export class AudiosocketConnection implements SessionConnection {
       maxRelayLatencyMs: settings.maxRelayLatencyMs,
       sendSilenceWhenIdle: settings.sendSilenceWhenIdle,
       writeStallTimeoutMs: settings.writeStallTimeoutMs,
+      reusesFrameBuffers: true,
       onWriteStalled: () => {
         this.log.warn({ writeStallTimeoutMs: settings.writeStallTimeoutMs }, 'audiosocket peer stopped reading');
         this.terminate('write_stalled');

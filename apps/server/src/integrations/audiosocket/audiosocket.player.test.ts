@@ -235,6 +235,42 @@ describe('OutboundAudioPlayer', () => {
     expect(player.snapshot()).toMatchObject({ relayDroppedMs: 20, queuedMs: 0 });
   });
 
+  it('writes every frame from one buffer when the sink copies what it takes at once', () => {
+    const written: Buffer[] = [];
+    const copies: Buffer[] = [];
+    const sink = {
+      writableLength: 0,
+      write: (frame: Buffer) => {
+        written.push(frame);
+        copies.push(Buffer.from(frame));
+        return true;
+      },
+      once: () => sink,
+      removeListener: () => sink,
+    };
+    const { pacer } = handPacer();
+    const player = new OutboundAudioPlayer(sink, pacer, {
+      kind: AUDIOSOCKET_KIND.AUDIO_SLIN,
+      maxQueuedMs: 1000,
+      maxRelayLatencyMs: 100,
+      sendSilenceWhenIdle: true,
+      writeStallTimeoutMs: 60_000,
+      onWriteStalled: () => undefined,
+      reusesFrameBuffers: true,
+    });
+    player.start();
+    for (let i = 1; i <= 3; i++) player.relay(pcm(320, i));
+    expect(new Set(written).size).toBe(1);
+    expect(copies.map((frame) => frame.readInt16LE(3))).toEqual([1, 2, 3]);
+    // A sink that still holds the last frame gets a new buffer for the next one.
+    sink.writableLength = 323;
+    player.relay(pcm(320, 4));
+    player.relay(pcm(320, 5));
+    expect(new Set(written).size).toBe(2);
+    expect(written.at(-1)).not.toBe(written.at(-2));
+    expect([written.at(-2)!.readInt16LE(3), written.at(-1)!.readInt16LE(3)]).toEqual([4, 5]);
+  });
+
   it('holds relayed audio while the socket is blocked, within the bound', () => {
     const { sink, player } = setup({ maxRelayLatencyMs: 60 }, 300);
     sink.isFlowing = false;

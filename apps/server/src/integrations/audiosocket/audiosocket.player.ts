@@ -73,6 +73,10 @@ export type PlayResult =
   | InvalidAudio
   | { status: 'not_found' };
 
+// Answers of the per-frame path, shared: nothing is allocated to say "sent".
+const SENT: RelayResult = Object.freeze({ status: 'sent' });
+const NOT_FOUND = Object.freeze({ status: 'not_found' as const });
+
 type InvalidAudio = { status: 'invalid_audio'; reason: 'empty' | 'odd_length' | 'unsupported_rate' };
 
 export type RelayResult =
@@ -106,6 +110,12 @@ export interface PlayerOptions {
   sendSilenceWhenIdle: boolean;
   writeStallTimeoutMs: number;
   onWriteStalled: () => void;
+  /**
+   * The sink copies what it takes at once (a net.Socket: a write that leaves nothing in
+   * Node's buffer went to the kernel), so a frame buffer can be written again. Off for sinks
+   * that may keep the buffers they are given.
+   */
+  reusesFrameBuffers?: boolean;
 }
 
 interface Clip {
@@ -139,6 +149,10 @@ export class OutboundAudioPlayer implements PacedTask {
   private kind: AudioKind;
   private schedule: FrameSchedule | undefined;
   private clips: Clip[] = [];
+  /** A frame buffer the socket is done with (see frameBuffer). */
+  private spare: Buffer | undefined;
+  /** Clips whose last frame is being written (reused: no array per frame). */
+  private readonly finished: Clip[] = [];
   private queuedMsTotal = 0;
   private isBlocked = false;
   private isClosed = false;
@@ -198,12 +212,12 @@ export class OutboundAudioPlayer implements PacedTask {
 
   /** Live audio (see the policy above): written now when the player is idle, else held briefly. */
   relay(pcm: Buffer, sampleRateHz?: number): RelayResult {
-    if (this.isClosed) return { status: 'not_found' };
+    if (this.isClosed) return NOT_FOUND;
     const kind = this.validate(pcm, sampleRateHz);
     if (typeof kind !== 'number') return kind;
     const schedule = this.schedule;
     if (schedule && this.clips.length === 0 && !this.isBlocked) {
-      const frame = Buffer.allocUnsafe(HEADER_BYTES + pcm.length);
+      const frame = this.frameBuffer(HEADER_BYTES + pcm.length);
       frame[0] = kind;
       frame.writeUInt16BE(pcm.length, 1);
       pcm.copy(frame, HEADER_BYTES);
@@ -214,8 +228,8 @@ export class OutboundAudioPlayer implements PacedTask {
       // The pacer entry is not moved here (a heap operation per frame): it wakes at its old
       // time, finds the due time moved past the holdover, and goes back later; with a
       // 200 ms holdover that is one wake-up per ten relayed frames.
-      this.write(frame);
-      return { status: 'sent' };
+      this.write(frame, true);
+      return SENT;
     }
     // `pcm` may be a view of a socket's read buffer: keep a copy, not the whole buffer.
     this.clips.push({ pcm: Buffer.from(pcm), offset: 0, kind, resolve: undefined });
@@ -263,22 +277,39 @@ export class OutboundAudioPlayer implements PacedTask {
     // Audio moved the grid later since this wake-up was queued (a relayed frame went out).
     if (now + DUE_MARGIN_MS < this.schedule.dueAt) return true;
     this.schedule.advance(now);
-    const audio = this.takeAudioFrame();
-    if (audio) {
+    const frame = this.takeAudioFrame();
+    if (frame) {
       this.stats.audioFrames += 1;
-      this.write(audio.frame);
-      for (const clip of audio.finished) clip.resolve?.('played');
+      this.write(frame, true);
+      if (this.finished.length > 0) {
+        for (const clip of this.finished) clip.resolve?.('played');
+        this.finished.length = 0;
+      }
     } else if (this.options.sendSilenceWhenIdle) {
       this.stats.silenceFrames += 1;
-      this.write(silenceFrameFor(this.kind));
+      this.write(silenceFrameFor(this.kind), false);
     }
     return !this.isBlocked && !this.isClosed;
   }
 
-  private write(frame: Buffer): void {
+  /**
+   * A frame buffer: the last one written, when the socket took it whole at once (nothing
+   * left in Node's write buffer, so nothing refers to it any more), else a new one. On a
+   * socket that keeps up, a session writes every frame from one buffer: no garbage per
+   * frame, whose collection would show up as pauses in every call's audio.
+   */
+  private frameBuffer(bytes: number): Buffer {
+    const spare = this.spare;
+    this.spare = undefined;
+    return spare?.length === bytes ? spare : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  private write(frame: Buffer, isOwn: boolean): void {
     this.stats.frames += 1;
     this.stats.bytes += frame.length;
-    if (this.sink.write(frame)) return;
+    const isWritable = this.sink.write(frame);
+    if (isOwn && this.options.reusesFrameBuffers === true && this.sink.writableLength === 0) this.spare = frame;
+    if (isWritable) return;
     this.isBlocked = true;
     this.stats.backpressureEvents += 1;
     this.sink.once('drain', this.onDrain);
@@ -334,37 +365,31 @@ export class OutboundAudioPlayer implements PacedTask {
   };
 
   /**
-   * Next 20 ms of queued audio. Frames run across clip boundaries so back-to-back clips
-   * play without gaps; only the tail before an empty queue or a rate change is padded with
-   * silence, to keep every frame 20 ms long.
+   * Next 20 ms of queued audio, copied straight from the clips into a new frame (one
+   * allocation per frame, 50 a second per call). Frames run across clip boundaries so
+   * back-to-back clips play without gaps; only the tail before an empty queue or a rate
+   * change is padded with silence, to keep every frame 20 ms long. Clips played to their
+   * end go to `finished`, resolved once the frame is written.
    */
-  private takeAudioFrame(): { frame: Buffer; finished: Clip[] } | undefined {
+  private takeAudioFrame(): Buffer | undefined {
     const first = this.clips[0];
     if (!first) return undefined;
     const kind = first.kind;
     const size = frameBytesFor(kind);
-    const finished: Clip[] = [];
-    let frame: Buffer;
-    let consumed = size;
-    if (first.pcm.length - first.offset > size) {
-      frame = encodeAudio(kind, first.pcm.subarray(first.offset, first.offset + size));
-      first.offset += size;
-    } else {
-      frame = Buffer.alloc(HEADER_BYTES + size);
-      frame[0] = kind;
-      frame.writeUInt16BE(size, 1);
-      let filled = 0;
-      for (let clip = this.clips[0]; clip && clip.kind === kind && filled < size; clip = this.clips[0]) {
-        const count = Math.min(size - filled, clip.pcm.length - clip.offset);
-        clip.pcm.copy(frame, HEADER_BYTES + filled, clip.offset, clip.offset + count);
-        filled += count;
-        clip.offset += count;
-        if (clip.offset === clip.pcm.length) finished.push(this.clips.shift() as Clip);
-      }
-      consumed = filled;
+    const frame = this.frameBuffer(HEADER_BYTES + size);
+    frame[0] = kind;
+    frame.writeUInt16BE(size, 1);
+    let filled = 0;
+    for (let clip = this.clips[0]; clip && clip.kind === kind && filled < size; clip = this.clips[0]) {
+      const count = Math.min(size - filled, clip.pcm.length - clip.offset);
+      clip.pcm.copy(frame, HEADER_BYTES + filled, clip.offset, clip.offset + count);
+      filled += count;
+      clip.offset += count;
+      if (clip.offset === clip.pcm.length) this.finished.push(this.clips.shift() as Clip);
     }
-    this.queuedMsTotal = this.clips.length === 0 ? 0 : Math.max(0, this.queuedMsTotal - consumed / bytesPerMs(kind));
-    return { frame, finished };
+    if (filled < size) frame.fill(0, HEADER_BYTES + filled);
+    this.queuedMsTotal = this.clips.length === 0 ? 0 : Math.max(0, this.queuedMsTotal - filled / bytesPerMs(kind));
+    return frame;
   }
 
   private clear(end: PlaybackEnd): number {

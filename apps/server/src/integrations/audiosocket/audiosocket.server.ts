@@ -48,6 +48,8 @@ export interface AudiosocketServerOptions {
   sendSilenceWhenIdle?: boolean;
 }
 
+const NOT_FOUND = Object.freeze({ status: 'not_found' as const });
+
 export type StopResult = { status: 'stopped'; droppedMs: number } | { status: 'not_found' };
 
 const DEFAULT_SETTINGS: ConnectionSettings = {
@@ -150,7 +152,7 @@ export class AudiosocketServer {
    */
   relayAudio(callId: string, role: AudiosocketRole, pcm: Buffer, options: { sampleRateHz?: number } = {}): RelayResult {
     const session = this.activeSession(callId, role);
-    if (!session) return { status: 'not_found' };
+    if (!session) return NOT_FOUND;
     return session.player.relay(pcm, options.sampleRateHz);
   }
 
