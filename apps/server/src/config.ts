@@ -56,6 +56,8 @@ const envSchema = z.object({
   ASTERISK_OUTBOUND_CONTEXT: z.string().min(1).max(79).default('from-agents'),
   ASTERISK_RECORDINGS_DIR: z.string().min(1).optional(),
   CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  RECORDING_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   AUDIOSOCKET_ENABLED: booleanFromString.default(true),
   AUDIOSOCKET_HOST: z.string().min(1).default('0.0.0.0'),
   AUDIOSOCKET_PORT: port.default(9092),
@@ -139,6 +141,9 @@ export interface Config {
     readonly agentEndpointTemplate: string;
     readonly outboundContext: string;
     readonly recordingsDir: string;
+    /** Recordings that ended longer ago are deleted; undefined keeps them forever. */
+    readonly recordingRetentionDays: number | undefined;
+    readonly recordingRetentionIntervalMs: number;
     readonly ringTimeoutSeconds: number;
   };
   readonly audiosocket: {
@@ -283,6 +288,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? resolve(process.cwd(), e.ASTERISK_RECORDINGS_DIR)
         : join(dataDir, 'recordings'),
       ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
+      recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
+      recordingRetentionIntervalMs: e.RECORDING_RETENTION_INTERVAL_MINUTES * 60_000,
     },
     audiosocket: {
       isEnabled: e.AUDIOSOCKET_ENABLED,

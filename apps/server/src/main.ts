@@ -24,6 +24,7 @@ import {
   registerCallsRoutes,
   type TelephonyEvent,
   type TelephonyPort,
+  RecordingRetention,
 } from './modules/calls/index.js';
 import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
 import { registerVoicebotRoutes } from './modules/voicebot/index.js';
@@ -43,6 +44,8 @@ export interface Server {
   readonly database: DatabaseHandle;
   readonly users: UsersService;
   readonly calls: CallsService;
+  /** Undefined without RECORDING_RETENTION_DAYS. */
+  readonly recordingRetention: RecordingRetention | undefined;
   readonly bus: EventBus;
   readonly realtime: RealtimeServer;
   /** Undefined when AUDIOSOCKET_ENABLED=false. */
@@ -159,6 +162,17 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       logger: logger.child({ module: 'calls' }),
       settings: callSettings,
     });
+    const recordingRetention =
+      config.asterisk.recordingRetentionDays === undefined
+        ? undefined
+        : new RecordingRetention({
+            db: database.db,
+            recordingsDir: config.asterisk.recordingsDir,
+            retentionDays: config.asterisk.recordingRetentionDays,
+            intervalMs: config.asterisk.recordingRetentionIntervalMs,
+            clock,
+            logger: logger.child({ module: 'recording-retention' }),
+          });
     const callFlow = telephony
       ? new CallFlow({
           repository: callsRepository,
@@ -256,12 +270,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     await audiosocket?.listen();
     ari?.start();
     for (const module of installed) await module.start?.();
+    recordingRetention?.start();
     let isClosed = false;
     return {
       app,
       database,
       users,
       calls,
+      recordingRetention,
       bus,
       realtime,
       audiosocket,
@@ -269,6 +285,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       async close() {
         if (isClosed) return;
         isClosed = true;
+        await recordingRetention?.stop();
         for (const module of installed) await module.stop?.();
         await ari?.stop();
         realtime.close();

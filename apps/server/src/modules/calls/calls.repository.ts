@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { callNotes, callRecordings, calls, callTransitions, users } from '../../db/schema/index.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
@@ -248,10 +248,13 @@ export class CallsRepository {
   }
 
   private selectCalls() {
-    return this.db
-      .select({ call: calls, recordingId: callRecordings.id })
-      .from(calls)
-      .leftJoin(callRecordings, eq(callRecordings.callId, calls.id));
+    return (
+      this.db
+        .select({ call: calls, recordingId: callRecordings.id })
+        .from(calls)
+        // A recording deleted by the retention policy no longer counts.
+        .leftJoin(callRecordings, and(eq(callRecordings.callId, calls.id), ne(callRecordings.status, 'deleted')))
+    );
   }
 
   private filterConditions(filter: CallFilter): SQL[] {

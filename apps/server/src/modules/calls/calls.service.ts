@@ -252,6 +252,9 @@ export class CallsService {
     await this.getCall(actor, callId);
     const recording = await this.deps.repository.findRecordingOfCall(actor.companyId, callId);
     if (!recording) throw new NotFoundError('recording.not_found', 'The call has no recording.');
+    if (recording.status === 'deleted') {
+      throw new NotFoundError('recording.deleted', 'The recording was deleted under the retention policy.');
+    }
     // The file name is our random recording name, never anything a client sent.
     const path = join(this.deps.settings.recordingsDir, `${recording.asteriskName}.${recording.format}`);
     const info = await stat(path).catch(() => undefined);

@@ -3,5 +3,6 @@ export { CallsRepository } from './calls.repository.js';
 export { CallLifecycle } from './calls.lifecycle.js';
 export { CallFlow } from './call-flow.js';
 export { registerCallsRoutes } from './calls.routes.js';
+export { RecordingRetention, type RetentionSweep } from './recording-retention.js';
 export type { TelephonyPort, TelephonyEvent, DeviceDirectory, AgentDevice, OriginateRequest } from './calls.ports.js';
 export type { Call, CallStatus } from './calls.js';
