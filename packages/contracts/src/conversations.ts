@@ -62,7 +62,11 @@ const conversationFields = {
 
 /** A conversation as an agent reads it: `favorite` is that agent's own star. */
 export const conversationSchema = z
-  .object({ ...conversationFields, favorite: z.boolean().describe('starred by the calling user') })
+  .object({
+    ...conversationFields,
+    favorite: z.boolean().describe('starred by the calling user'),
+    last_read_at: z.string().nullable().describe('when the calling user last marked it read; null if never'),
+  })
   .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;
 
@@ -153,6 +157,7 @@ export const closeConversationBodySchema = z
 export const snoozeConversationBodySchema = z.object({ until: isoDateTime }).strict();
 
 export const favoriteResponseSchema = z.object({ conversation_id: z.uuid(), favorite: z.boolean() });
+export const readResponseSchema = z.object({ conversation_id: z.uuid(), last_read_at: z.string() });
 
 export const videoCallResponseSchema = z
   .object({

@@ -75,6 +75,7 @@ describe('conversations', () => {
         priority: 'high',
         rating: null,
         favorite: false,
+        last_read_at: null,
         contact: { name: 'Beatriz', phone: '+5521998760001', email: 'bia@example.com', identities: [] },
       });
       await socket.waitFor((e) => e.some((x) => x.event === 'conversation_created'));
@@ -83,6 +84,7 @@ describe('conversations', () => {
         assignee_id: agentA.id,
       });
       expect(socket.received.find((e) => e.event === 'conversation_created')!.data).not.toHaveProperty('favorite');
+      expect(socket.received.find((e) => e.event === 'conversation_created')!.data).not.toHaveProperty('last_read_at');
       socket.socket.close();
     });
 
@@ -507,6 +509,40 @@ describe('conversations', () => {
       expect(listed.body.items.map((c: { id: string }) => c.id)).toContain(conversation.id);
       const reopened = await api.request('POST', `/api/conversations/${conversation.id}/reopen`, { token: admin });
       expect(reopened.body).toMatchObject({ status: 'open', snoozed_until: null });
+    });
+  });
+
+  describe('read marks', () => {
+    it('keeps each agent’s own read mark, moving only forward, and out of events', async () => {
+      const queue = await queued('Lida');
+      const before = await api.request('GET', `/api/conversations/${queue.id}`, { token: agentA.token });
+      expect(before.body.last_read_at).toBeNull();
+
+      const read = await api.request('POST', `/api/conversations/${queue.id}/read`, { token: agentA.token });
+      expect(read.status).toBe(200);
+      expect(read.body.conversation_id).toBe(queue.id);
+      const markedAt = Date.parse(read.body.last_read_at);
+      expect(Math.abs(markedAt - Date.now())).toBeLessThan(60_000);
+
+      const seenByA = await api.request('GET', `/api/conversations/${queue.id}`, { token: agentA.token });
+      const seenByB = await api.request('GET', `/api/conversations/${queue.id}`, { token: agentB.token });
+      expect(seenByA.body.last_read_at).toBe(read.body.last_read_at);
+      expect(seenByB.body.last_read_at).toBeNull();
+      const listOfA = await api.request('GET', '/api/conversations?limit=200', { token: agentA.token });
+      expect(listOfA.body.items.find((c: { id: string }) => c.id === queue.id).last_read_at).toBe(
+        read.body.last_read_at,
+      );
+
+      const again = await api.request('POST', `/api/conversations/${queue.id}/read`, { token: agentA.token });
+      expect(Date.parse(again.body.last_read_at)).toBeGreaterThanOrEqual(markedAt);
+    });
+
+    it('answers 404 for a conversation the agent cannot see, and writes nothing', async () => {
+      const theirs = await startConversation(api, agentB.token);
+      const response = await api.request('POST', `/api/conversations/${theirs.id}/read`, { token: agentA.token });
+      expect(response.status).toBe(404);
+      const seenByB = await api.request('GET', `/api/conversations/${theirs.id}`, { token: agentB.token });
+      expect(seenByB.body.last_read_at).toBeNull();
     });
   });
 

@@ -31,6 +31,7 @@ export function conversation(overrides: Partial<ConversationDto> = {}): Conversa
     created_at: '2026-11-23T10:00:00.000Z',
     updated_at: '2026-11-23T10:00:00.000Z',
     favorite: false,
+    last_read_at: null,
     ...overrides,
   };
 }

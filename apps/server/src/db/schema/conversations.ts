@@ -160,6 +160,24 @@ export const messages = pgTable(
 );
 
 /** Per-agent stars: each agent's own, never a colleague's. */
+/** Where each agent has read a conversation up to: the inbox's unread marks, across devices. */
+export const conversationReads = pgTable(
+  'conversation_reads',
+  {
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    lastReadAt: timestamp('last_read_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] })],
+);
+
 export const conversationFavorites = pgTable(
   'conversation_favorites',
   {

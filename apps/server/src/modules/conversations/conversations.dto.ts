@@ -42,7 +42,7 @@ export function toConversationEventDto(
 
 export function toConversationDto(conversation: Conversation): ConversationDto {
   const { previous_assignee_id: _previous, ...fields } = toConversationEventDto(conversation);
-  return { ...fields, favorite: conversation.isFavorite };
+  return { ...fields, favorite: conversation.isFavorite, last_read_at: iso(conversation.lastReadAt) };
 }
 
 export function toMessageDto(message: Message): MessageDto {

@@ -5,6 +5,7 @@ import {
   contactIdentities,
   contacts,
   conversationFavorites,
+  conversationReads,
   conversations,
   messages,
   users,
@@ -228,7 +229,12 @@ export class ConversationsRepository {
 
   private selectConversations(viewerId: string | null) {
     return this.db
-      .select({ conversation: conversations, contact: contacts, favoriteUserId: conversationFavorites.userId })
+      .select({
+        conversation: conversations,
+        contact: contacts,
+        favoriteUserId: conversationFavorites.userId,
+        lastReadAt: conversationReads.lastReadAt,
+      })
       .from(conversations)
       .innerJoin(contacts, eq(contacts.id, conversations.contactId))
       .leftJoin(
@@ -237,11 +243,23 @@ export class ConversationsRepository {
           eq(conversationFavorites.conversationId, conversations.id),
           viewerId === null ? sql`false` : eq(conversationFavorites.userId, viewerId),
         ),
+      )
+      .leftJoin(
+        conversationReads,
+        and(
+          eq(conversationReads.conversationId, conversations.id),
+          viewerId === null ? sql`false` : eq(conversationReads.userId, viewerId),
+        ),
       );
   }
 
   private async withIdentities(
-    rows: { conversation: ConversationRow; contact: ContactRow; favoriteUserId: string | null }[],
+    rows: {
+      conversation: ConversationRow;
+      contact: ContactRow;
+      favoriteUserId: string | null;
+      lastReadAt: Date | null;
+    }[],
   ): Promise<Conversation[]> {
     const contactIds = [...new Set(rows.map((r) => r.contact.id))];
     const identities = contactIds.length
@@ -258,8 +276,28 @@ export class ConversationsRepository {
       byContact.set(identity.contactId, list);
     }
     return rows.map((r) =>
-      toConversation(r.conversation, toContact(r.contact, byContact.get(r.contact.id) ?? []), r.favoriteUserId),
+      toConversation(
+        r.conversation,
+        toContact(r.contact, byContact.get(r.contact.id) ?? []),
+        r.favoriteUserId,
+        r.lastReadAt,
+      ),
     );
+  }
+
+  // ── read marks ────────────────────────────────────────────────────────────
+
+  /** Moves the user's read mark forward to `at` (never back); returns the mark. */
+  async markRead(row: typeof conversationReads.$inferInsert): Promise<Date> {
+    const [saved] = await this.db
+      .insert(conversationReads)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [conversationReads.conversationId, conversationReads.userId],
+        set: { lastReadAt: sql`greatest(${conversationReads.lastReadAt}, excluded.last_read_at)` },
+      })
+      .returning({ lastReadAt: conversationReads.lastReadAt });
+    return saved?.lastReadAt ?? row.lastReadAt;
   }
 
   // ── favourites ────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ import {
   conversationSchema,
   createConversationBodySchema,
   favoriteResponseSchema,
+  readResponseSchema,
   idParamsSchema,
   listConversationsQuerySchema,
   listMessagesQuerySchema,
@@ -259,6 +260,22 @@ export function registerConversationsRoutes(
       }),
     });
   }
+
+  app.post(
+    '/api/conversations/:id/read',
+    {
+      schema: {
+        tags,
+        summary: 'Mark read up to now, for yourself (the inbox’s unread marks follow you across devices)',
+        params: idParamsSchema,
+        response: { 200: readResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({
+      conversation_id: request.params.id,
+      last_read_at: (await conversations.markRead(actorOf(request), request.params.id)).toISOString(),
+    }),
+  );
 
   app.post(
     '/api/conversations/:id/video',

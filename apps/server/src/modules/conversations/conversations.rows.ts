@@ -30,7 +30,12 @@ export function toContact(row: ContactRow, identities: ContactIdentity[]): Conta
   };
 }
 
-export function toConversation(row: ConversationRow, contact: Contact, favoriteUserId: string | null): Conversation {
+export function toConversation(
+  row: ConversationRow,
+  contact: Contact,
+  favoriteUserId: string | null,
+  lastReadAt: Date | null = null,
+): Conversation {
   return {
     id: row.id,
     companyId: row.companyId,
@@ -50,6 +55,7 @@ export function toConversation(row: ConversationRow, contact: Contact, favoriteU
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     isFavorite: favoriteUserId !== null,
+    lastReadAt,
   };
 }
 

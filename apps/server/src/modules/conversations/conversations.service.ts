@@ -176,6 +176,17 @@ export class ConversationsService {
     return message;
   }
 
+  /** The caller has read the conversation up to now (their own mark; others are untouched). */
+  async markRead(actor: Actor, conversationId: string): Promise<Date> {
+    await this.get(actor, conversationId);
+    return this.deps.repository.markRead({
+      companyId: actor.companyId,
+      conversationId,
+      userId: actor.userId,
+      lastReadAt: this.deps.clock.now(),
+    });
+  }
+
   async setFavorite(actor: Actor, conversationId: string, isFavorite: boolean): Promise<boolean> {
     await this.get(actor, conversationId);
     if (isFavorite) {

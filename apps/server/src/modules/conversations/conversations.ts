@@ -51,6 +51,8 @@ export interface Conversation {
   updatedAt: Date;
   /** The reading user's own star. */
   isFavorite: boolean;
+  /** When the viewing user last read it (POST /api/conversations/:id/read); null if never. */
+  lastReadAt: Date | null;
 }
 
 export interface MessageMedia {

@@ -41,7 +41,11 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   const [error, setError] = useState<unknown>(null);
   const [isLoading, setIsLoading] = useState(true);
   const [generation, setGeneration] = useState(0);
-  const { lastRead, markRead } = useLastRead(user.id);
+  const persistRead = useCallback(
+    (conversationId: string) => void conversations.markRead(conversationId).catch(() => undefined),
+    [conversations],
+  );
+  const { lastRead, markRead } = useLastRead(user.id, persistRead);
   const filterRef = useRef(filter);
   filterRef.current = filter;
 

@@ -4,6 +4,7 @@ import {
   favoriteResponseSchema,
   messageSchema,
   pageSchema,
+  readResponseSchema,
   videoCallResponseSchema,
   voiceCallResponseSchema,
   type ConversationDto,
@@ -49,6 +50,7 @@ export function conversationsApi(api: ApiClient) {
       api.request('PATCH', path(id), { body: { priority }, schema: conversationSchema }),
     favorite: (id: string, favorite: boolean) =>
       api.request(favorite ? 'POST' : 'DELETE', path(id, '/favorite'), { schema: favoriteResponseSchema }),
+    markRead: (id: string) => api.request('POST', path(id, '/read'), { schema: readResponseSchema }),
     video: (id: string) => api.request('POST', path(id, '/video'), { schema: videoCallResponseSchema }),
     call: (id: string) => api.request('POST', path(id, '/call'), { schema: voiceCallResponseSchema }),
     typing: (id: string, isTyping: boolean) =>

@@ -49,6 +49,26 @@ describe('inboxReducer', () => {
     expect(state.nextCursor).toBe('next');
   });
 
+  it('takes the later of this browser’s read mark and the server’s (read on another device)', () => {
+    const readElsewhere = conversation({
+      last_message_at: '2026-11-23T11:00:00.000Z',
+      last_read_at: '2026-11-23T11:30:00.000Z',
+    });
+    const readHere = conversation({ last_message_at: '2026-11-23T11:00:00.000Z', last_read_at: null });
+    const unreadBoth = conversation({
+      last_message_at: '2026-11-23T11:00:00.000Z',
+      last_read_at: '2026-11-23T10:00:00.000Z',
+    });
+    const state = inboxReducer(emptyInbox, {
+      type: 'loaded',
+      items: [readElsewhere, readHere, unreadBoth],
+      nextCursor: null,
+      isNextPage: false,
+      lastRead: { [readHere.id]: '2026-11-23T11:10:00.000Z', [unreadBoth.id]: '2026-11-23T09:00:00.000Z' },
+    });
+    expect(state.unread).toEqual({ [unreadBoth.id]: 0 });
+  });
+
   it('adds a new conversation that matches the filter, newest activity first', () => {
     const old = conversation({ last_activity_at: '2026-11-23T09:00:00.000Z' });
     const created = conversation({ last_activity_at: '2026-11-23T12:00:00.000Z', awaiting_human: true });

@@ -79,14 +79,15 @@ function upsert(items: ConversationDto[], conversation: ConversationDto): Conver
   return [...rest, conversation].sort(byActivity);
 }
 
-/** A conversation event carries no per-user star: keep the one we know. */
+/** A conversation event carries no per-user star or read mark: keep the ones we know. */
 export function withFavorite(
   conversation: ConversationEventDto | ConversationDto,
   known: ConversationDto | undefined,
 ): ConversationDto {
   const favorite = 'favorite' in conversation ? conversation.favorite : (known?.favorite ?? false);
+  const lastReadAt = 'last_read_at' in conversation ? conversation.last_read_at : (known?.last_read_at ?? null);
   const { previous_assignee_id: _previous, ...fields } = conversation as ConversationEventDto;
-  return { ...fields, favorite };
+  return { ...fields, favorite, last_read_at: lastReadAt };
 }
 
 export function inboxReducer(state: InboxState, action: InboxAction): InboxState {
@@ -94,7 +95,14 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
     case 'loaded': {
       const unread = { ...state.unread };
       for (const item of action.items) {
-        const read = action.lastRead[item.id];
+        // This browser's mark or the server's (another tab or device), whichever is later.
+        const local = action.lastRead[item.id];
+        const read =
+          local && item.last_read_at
+            ? local > item.last_read_at
+              ? local
+              : item.last_read_at
+            : (local ?? item.last_read_at);
         if (unread[item.id] === undefined && item.last_message_at && (!read || item.last_message_at > read)) {
           unread[item.id] = 0;
         }

@@ -1,15 +1,28 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { LastRead } from './inbox-model';
 
+/** The server's read mark is moved at most this often per conversation. */
+const SERVER_MARK_EVERY_MS = 3000;
+
 /**
- * When this user last read each conversation, in this browser. The API has no read
- * receipts for agents yet, so unread counts are this browser's own.
+ * When this user last read each conversation: kept in this browser (for at once) and sent
+ * to the server through `persist` (POST /api/conversations/:id/read), whose mark comes back
+ * with the list on any device; the inbox takes the later of the two.
  */
-export function useLastRead(userId: string): { lastRead: LastRead; markRead: (conversationId: string) => void } {
+export function useLastRead(
+  userId: string,
+  persist: (conversationId: string) => void = () => undefined,
+): { lastRead: LastRead; markRead: (conversationId: string) => void } {
   const key = `switchboard.read.${userId}`;
   const [lastRead, setLastRead] = useState<LastRead>(() => load(key));
+  const sentAt = useRef(new Map<string, number>());
   const markRead = useCallback(
     (conversationId: string) => {
+      const now = Date.now();
+      if (now - (sentAt.current.get(conversationId) ?? 0) >= SERVER_MARK_EVERY_MS) {
+        sentAt.current.set(conversationId, now);
+        persist(conversationId);
+      }
       setLastRead((current) => {
         const next = { ...current, [conversationId]: new Date().toISOString() };
         const entries = Object.entries(next);
@@ -26,7 +39,7 @@ export function useLastRead(userId: string): { lastRead: LastRead; markRead: (co
         return kept;
       });
     },
-    [key],
+    [key, persist],
   );
   return { lastRead, markRead };
 }
