@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   agentWithDevice,
+  answeredOutboundCall as answeredCall,
   callStatus,
   originates,
   requestsTo,
@@ -27,24 +28,7 @@ describe('calls with a PBX', () => {
     await pbx.close();
   });
 
-  /** Click-to-call up to the point both legs are bridged. */
-  async function answeredOutboundCall(to = '+55 11 98765-4321') {
-    const { api, ari } = pbx;
-    const agent = await agentWithDevice(api);
-    const made = await api.request('POST', '/api/calls/make', { token: agent.token, body: { to } });
-    expect(made.status).toBe(201);
-    const callId: string = made.body.id;
-    const agentLeg = originates(ari).find((o) => o.appArgs[1] === callId && o.appArgs[0] === 'outbound')!;
-    ari.enterStasis(agentLeg.channelId, agentLeg.appArgs, { app: 'switchboard' });
-    await waitFor(
-      () => originates(ari).some((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId),
-      'customer dialled',
-    );
-    const customerLeg = originates(ari).find((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId)!;
-    ari.enterStasis(customerLeg.channelId, customerLeg.appArgs, { app: 'switchboard' });
-    await waitFor(async () => (await callStatus(api, agent.token, callId)) === 'in_progress', 'answered');
-    return { agent, callId, agentLeg, customerLeg };
-  }
+  const answeredOutboundCall = (to?: string) => answeredCall(pbx, to);
 
   it('click-to-call rings the agent first, then dials the destination, bridges and records', async () => {
     const { api, ari } = pbx;

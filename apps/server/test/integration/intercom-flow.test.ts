@@ -65,16 +65,22 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
     gate.statuses.length = 0;
   });
 
-  /** Visitor types 101#, says a name after the beep; the resident answers. */
-  async function reachResident(): Promise<{ visitor: VoicePeer; resident: VoicePeer; callId: string }> {
+  /** The visitor calls, types `<unit>#` and says a name after the beep. */
+  async function visitorAsksFor(unit: string, nameMs: number): Promise<{ visitor: VoicePeer; callId: string }> {
     const visitor = await h.connectVisitor(intercomUuid);
     const callId = await h.callIdOf(intercomUuid);
     await h.botSays(PROMPTS.askDestinationDtmf);
     await visitor.waitUntilBotQuiet();
-    visitor.dtmf('101#');
+    visitor.dtmf(`${unit}#`);
     await h.botSays('(sinal)');
     await visitor.waitUntilBotQuiet();
-    visitor.speak(600);
+    visitor.speak(nameMs);
+    return { visitor, callId };
+  }
+
+  /** Visitor asks for 101 and gives a name; the resident answers. */
+  async function reachResident(): Promise<{ visitor: VoicePeer; resident: VoicePeer; callId: string }> {
+    const { visitor, callId } = await visitorAsksFor('101', 600);
     const resident = await h.dialer.nextResident();
     await h.botSays(PROMPTS.askDecisionDtmf);
     await resident.waitUntilBotQuiet();
@@ -192,14 +198,7 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
 
   it('apologises and hangs up when the resident does not answer', async () => {
     h.dialer.mode = 'no_answer';
-    const visitor = await h.connectVisitor(intercomUuid);
-    const callId = await h.callIdOf(intercomUuid);
-    await h.botSays(PROMPTS.askDestinationDtmf);
-    await visitor.waitUntilBotQuiet();
-    visitor.dtmf('101#');
-    await h.botSays('(sinal)');
-    await visitor.waitUntilBotQuiet();
-    visitor.speak(500);
+    const { visitor, callId } = await visitorAsksFor('101', 500);
     await visitor.peer.closed;
     expect(visitor.endedWithHangupFrame).toBe(true);
     const call = await h.endedCall(callId);
@@ -212,14 +211,7 @@ describe('intercom flow over AudioSocket (DTMF, recorded name)', () => {
   it('rings the next resident of the unit, by priority, when the first does not answer', async () => {
     h.dialer.modeFor = (request) => (request.residentName === 'Ana Ribeiro' ? 'no_answer' : 'answer');
     const before = h.dialer.requests.length;
-    const visitor = await h.connectVisitor(intercomUuid);
-    const callId = await h.callIdOf(intercomUuid);
-    await h.botSays(PROMPTS.askDestinationDtmf);
-    await visitor.waitUntilBotQuiet();
-    visitor.dtmf('202#');
-    await h.botSays('(sinal)');
-    await visitor.waitUntilBotQuiet();
-    visitor.speak(500);
+    const { visitor, callId } = await visitorAsksFor('202', 500);
     const resident = await h.dialer.nextResident(10_000);
     await h.botSays(PROMPTS.askDecisionDtmf);
     await resident.waitUntilBotQuiet();

@@ -8,15 +8,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRecordings } from '../../src/db/schema/index.js';
-import {
-  agentWithDevice,
-  callStatus,
-  originates,
-  requestsTo,
-  startServerWithPbx,
-  waitFor,
-  type PbxTest,
-} from '../support/pbx.js';
+import { answeredOutboundCall, requestsTo, startServerWithPbx, type PbxTest } from '../support/pbx.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -33,19 +25,7 @@ describe('recording retention', () => {
   /** A click-to-call answered and recorded; the recording's file written where Asterisk would. */
   async function recordedCall(endedDaysAgo: number) {
     const { api, ari } = pbx;
-    const agent = await agentWithDevice(api);
-    const made = await api.request('POST', '/api/calls/make', { token: agent.token, body: { to: '+55 11 3333-0000' } });
-    expect(made.status).toBe(201);
-    const callId: string = made.body.id;
-    const agentLeg = originates(ari).find((o) => o.appArgs[1] === callId && o.appArgs[0] === 'outbound')!;
-    ari.enterStasis(agentLeg.channelId, agentLeg.appArgs, { app: 'switchboard' });
-    await waitFor(
-      () => originates(ari).some((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId),
-      'customer dialled',
-    );
-    const customerLeg = originates(ari).find((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId)!;
-    ari.enterStasis(customerLeg.channelId, customerLeg.appArgs, { app: 'switchboard' });
-    await waitFor(async () => (await callStatus(api, agent.token, callId)) === 'in_progress', 'answered');
+    const { agent, callId } = await answeredOutboundCall(pbx, '+55 11 3333-0000');
     const name = requestsTo(ari, 'POST', `/bridges/${callId}/record`)[0]!.query.name as string;
     const dir = api.config.asterisk.recordingsDir;
     mkdirSync(dir, { recursive: true });

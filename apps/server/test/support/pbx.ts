@@ -75,3 +75,22 @@ export async function agentWithDevice(api: TestServer) {
 export async function callStatus(api: TestServer, token: string, callId: string): Promise<string> {
   return (await api.request('GET', `/api/calls/${callId}`, { token })).body.status;
 }
+
+/** Click-to-call up to the point both legs are bridged (and the bridge recorded). */
+export async function answeredOutboundCall(pbx: PbxTest, to = '+55 11 98765-4321') {
+  const { api, ari } = pbx;
+  const agent = await agentWithDevice(api);
+  const made = await api.request('POST', '/api/calls/make', { token: agent.token, body: { to } });
+  if (made.status !== 201) throw new Error(`click-to-call answered ${made.status}`);
+  const callId: string = made.body.id;
+  const agentLeg = originates(ari).find((o) => o.appArgs[1] === callId && o.appArgs[0] === 'outbound')!;
+  ari.enterStasis(agentLeg.channelId, agentLeg.appArgs, { app: 'switchboard' });
+  await waitFor(
+    () => originates(ari).some((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId),
+    'customer dialled',
+  );
+  const customerLeg = originates(ari).find((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId)!;
+  ari.enterStasis(customerLeg.channelId, customerLeg.appArgs, { app: 'switchboard' });
+  await waitFor(async () => (await callStatus(api, agent.token, callId)) === 'in_progress', 'answered');
+  return { agent, callId, agentLeg, customerLeg };
+}
