@@ -100,6 +100,31 @@ describe('AudioSocket handshake', () => {
     expect(h.server.updateIntentData('no-such-call', 'resident', {})).toBe('not_found');
   });
 
+  it('reports the audio that came in while the resolver ran, each frame intact, once the session starts', async () => {
+    let answer: (call: { callId: string; role: 'visitor' }) => void = () => undefined;
+    const h = await start({ resolveCall: () => new Promise((resolve) => (answer = resolve)) });
+    const uuid = randomUUID();
+    const peer = await h.connectPeer();
+    peer.sendUuid(uuid);
+    // Separate reads: every later read lands in the same reused read buffer, so a frame held
+    // as a view of it would come out as the last read's bytes.
+    for (let seed = 1; seed <= 5; seed += 1) {
+      peer.sendAudio(WIRE_KIND.AUDIO_SLIN, patternPcm(320, seed));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.events.audioReceived).toHaveLength(0);
+    answer({ callId: 'call-early', role: 'visitor' });
+    await waitUntil(() => h.events.audioReceived.length === 5, 5000, 'the held frames');
+    expect(h.events.audioReceived.map((event, i) => event.pcm.equals(patternPcm(320, i + 1)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('closes the connection when the resolver rejects it, and keeps serving others', async () => {
     const known = randomUUID();
     const h = await start({

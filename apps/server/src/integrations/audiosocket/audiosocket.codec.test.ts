@@ -63,23 +63,36 @@ interface Decoded {
   error: AudiosocketProtocolError | undefined;
 }
 
-/** Feeds `bytes` in chunks of the sizes `nextSize` returns. */
+/**
+ * Feeds `bytes` in chunks of the sizes `nextSize` returns, the way the server reads: each
+ * chunk lands in one reused read buffer, which is scribbled over after every push, so a
+ * parser that kept a view of it past the push would hand out garbage.
+ */
 function decode(bytes: Buffer, nextSize: () => number = () => bytes.length, maxPayloadBytes?: number): Decoded {
   const parser = new AudiosocketParser(maxPayloadBytes === undefined ? {} : { maxPayloadBytes });
   const decoded: Decoded = { frames: [], wireBytes: 0, error: undefined };
+  const readBuffer = Buffer.alloc(Math.max(bytes.length, 1));
   for (let at = 0; at < bytes.length;) {
     const size = Math.max(1, Math.min(bytes.length - at, nextSize()));
+    bytes.copy(readBuffer, 0, at, at + size);
     try {
-      parser.push(bytes.subarray(at, at + size), (frame, wireBytes) => {
-        // Copy: a frame's payload may be a view of the chunk it came in.
-        decoded.frames.push(frame.type === 'audio' ? { ...frame, pcm: Buffer.from(frame.pcm) } : frame);
-        decoded.wireBytes += wireBytes;
-      });
+      parser.push(
+        readBuffer,
+        (frame, wireBytes) => {
+          // Copy: a payload is a view of the read buffer, valid during this call only.
+          if (frame.type === 'audio') decoded.frames.push({ ...frame, pcm: Buffer.from(frame.pcm) });
+          else if (frame.type === 'error') decoded.frames.push({ ...frame, payload: Buffer.from(frame.payload) });
+          else decoded.frames.push(frame);
+          decoded.wireBytes += wireBytes;
+        },
+        size,
+      );
     } catch (err) {
       if (!(err instanceof AudiosocketProtocolError)) throw err;
       decoded.error = err;
       break;
     }
+    readBuffer.fill(0xee);
     at += size;
   }
   return decoded;

@@ -146,10 +146,13 @@ function toFrame(kind: number, payload: Buffer): AudiosocketFrame {
 
 /**
  * Streaming parser: TCP delivers bytes, not frames (the reason `@fonoster/streams` was
- * ruled out). A frame that lies inside one chunk is handed out as a view of that chunk,
- * without a copy; only frames split across reads are reassembled. A header is checked as
- * soon as its 3 bytes are in, so a bad kind never makes us wait for (or buffer) a payload.
- * After an error the parser stays failed: the stream is out of step and cannot be resumed.
+ * ruled out). A frame that lies inside one read is handed out as a view of the read
+ * buffer, without a copy, and that view is good only during the `onFrame` call: the
+ * server reads every socket into one reused buffer (audiosocket.reads.ts). What the
+ * parser keeps between reads (the start of a split frame) it copies. A header is checked
+ * as soon as its 3 bytes are in, so a bad kind never makes us wait for (or buffer) a
+ * payload. After an error the parser stays failed: the stream is out of step and cannot be
+ * resumed.
  */
 export class AudiosocketParser {
   private readonly maxPayloadBytes: number;
@@ -169,44 +172,50 @@ export class AudiosocketParser {
   }
 
   /**
-   * Calls `onFrame` for every complete frame in order, then throws
-   * `AudiosocketProtocolError` if the stream holds an invalid header.
+   * Calls `onFrame` for every complete frame in the first `length` bytes of `chunk`, in
+   * order, then throws `AudiosocketProtocolError` if the stream holds an invalid header.
+   * `chunk` may be overwritten once this returns.
    */
-  push(chunk: Buffer, onFrame: (frame: AudiosocketFrame, wireBytes: number) => void): void {
+  push(
+    chunk: Buffer,
+    onFrame: (frame: AudiosocketFrame, wireBytes: number) => void,
+    length: number = chunk.length,
+  ): void {
     if (this.failure) throw this.failure;
     let data = chunk;
+    let dataEnd = length;
     if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      this.pending.push(Buffer.from(chunk.subarray(0, length)));
+      this.pendingBytes += length;
       if (this.pendingFrameBytes === undefined) {
         if (this.pendingBytes < HEADER_BYTES) return;
         const header = Buffer.concat(this.pending, HEADER_BYTES);
-        const length = header.readUInt16BE(1);
-        this.check(header[0] as number, length);
-        this.pendingFrameBytes = HEADER_BYTES + length;
+        this.check(header[0] as number, header.readUInt16BE(1));
+        this.pendingFrameBytes = HEADER_BYTES + header.readUInt16BE(1);
       }
       if (this.pendingBytes < this.pendingFrameBytes) return;
       data = Buffer.concat(this.pending, this.pendingBytes);
+      dataEnd = data.length;
       this.resetPending();
     }
     let at = 0;
     let tailFrameBytes: number | undefined;
-    while (data.length - at >= HEADER_BYTES) {
+    while (dataEnd - at >= HEADER_BYTES) {
       const kind = data[at] as number;
-      const length = data.readUInt16BE(at + 1);
-      this.check(kind, length);
-      const end = at + HEADER_BYTES + length;
-      if (end > data.length) {
-        tailFrameBytes = HEADER_BYTES + length;
+      const payloadBytes = data.readUInt16BE(at + 1);
+      this.check(kind, payloadBytes);
+      const end = at + HEADER_BYTES + payloadBytes;
+      if (end > dataEnd) {
+        tailFrameBytes = HEADER_BYTES + payloadBytes;
         break;
       }
-      onFrame(toFrame(kind, data.subarray(at + HEADER_BYTES, end)), HEADER_BYTES + length);
-      this.streamOffset += HEADER_BYTES + length;
+      onFrame(toFrame(kind, data.subarray(at + HEADER_BYTES, end)), HEADER_BYTES + payloadBytes);
+      this.streamOffset += HEADER_BYTES + payloadBytes;
       at = end;
     }
-    if (at < data.length) {
-      this.pending.push(data.subarray(at));
-      this.pendingBytes = data.length - at;
+    if (at < dataEnd) {
+      this.pending.push(Buffer.from(data.subarray(at, dataEnd)));
+      this.pendingBytes = dataEnd - at;
       this.pendingFrameBytes = tailFrameBytes;
     }
   }

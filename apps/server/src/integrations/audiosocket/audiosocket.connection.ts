@@ -22,6 +22,7 @@ import {
 import { isSessionEndReason, type AudiosocketEmitter, type ConnectionRejectReason } from './audiosocket.events.js';
 import type { FramePacer } from './audiosocket.pacer.js';
 import { OutboundAudioPlayer } from './audiosocket.player.js';
+import { startReading, type ReadMode } from './audiosocket.reads.js';
 import {
   isAudiosocketRole,
   type AudiosocketRole,
@@ -75,6 +76,8 @@ export class AudiosocketConnection implements SessionConnection {
   lastActivityMono: number;
   session: LiveSession | undefined;
   readonly closed: Promise<void>;
+  /** `shared`: reads land in the one reused buffer (audiosocket.reads.ts). */
+  readonly readMode: ReadMode;
   private readonly socket: Socket;
   private readonly ctx: ConnectionContext;
   private readonly parser: AudiosocketParser;
@@ -101,10 +104,10 @@ export class AudiosocketConnection implements SessionConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     this.handshakeTimer = setTimeout(() => this.reject('uuid_timeout'), ctx.settings.handshakeTimeoutMs);
-    socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
+    this.readMode = startReading(socket, this.onRead);
   }
 
   get isActive(): boolean {
@@ -156,7 +159,8 @@ export class AudiosocketConnection implements SessionConnection {
     this.graceTimer.unref();
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** `chunk` is valid only during this call: the next read overwrites it. */
+  private readonly onRead = (chunk: Buffer, length: number): void => {
     if (this.phase === 'closed') return;
     const now = this.ctx.pacer.now();
     this.lastActivityMono = now;
@@ -164,10 +168,10 @@ export class AudiosocketConnection implements SessionConnection {
     // what is written to this socket meanwhile (an echo, frames due now) leaves in one
     // writev, since one syscall per frame would put the process further behind. A read of
     // one frame, the usual case, skips the cork.
-    const isBatch = chunk.length > HEADER_BYTES && chunk.length > HEADER_BYTES + chunk.readUInt16BE(1);
+    const isBatch = length > HEADER_BYTES && length > HEADER_BYTES + chunk.readUInt16BE(1);
     if (isBatch) this.socket.cork();
     try {
-      this.parser.push(chunk, this.onFrame);
+      this.parser.push(chunk, this.onFrame, length);
       this.ctx.pacer.poll(now);
     } catch (err) {
       if (this.phase === 'closing') return;
@@ -235,8 +239,9 @@ export class AudiosocketConnection implements SessionConnection {
   private report(frame: MediaFrame): void {
     const session = this.session;
     if (!session) {
-      if (this.early.length < MAX_EARLY_FRAMES) this.early.push(frame);
-      else this.earlyFramesDropped += 1;
+      // Held past this read, so the audio is copied out of the shared read buffer.
+      if (this.early.length >= MAX_EARLY_FRAMES) this.earlyFramesDropped += 1;
+      else this.early.push(frame.type === 'audio' ? { ...frame, pcm: Buffer.from(frame.pcm) } : frame);
       return;
     }
     if (frame.type === 'dtmf') {
@@ -254,7 +259,7 @@ export class AudiosocketConnection implements SessionConnection {
     });
   }
 
-  /** `lastActivityMono` is set once per read, in onData. */
+  /** `lastActivityMono` is set once per read, in onRead. */
   private countInbound(wireBytes: number): void {
     this.inbound.frames += 1;
     this.inbound.bytes += wireBytes;

@@ -66,7 +66,10 @@ export interface SessionRef {
 
 export interface AudiosocketEvents {
   sessionStarted: AudiosocketSessionSnapshot;
-  /** `pcm` is s16le mono at `sampleRateHz`; it may be a view of the socket's read buffer. */
+  /**
+   * `pcm` is s16le mono at `sampleRateHz`. It is a view of the shared read buffer and valid
+   * only during the listener call: copy what you keep (audiosocket.reads.ts).
+   */
   audioReceived: SessionRef & { kind: AudioKind; sampleRateHz: SampleRateHz; pcm: Buffer };
   /** One per digit, when the digit ends (Asterisk does not forward DTMF_BEGIN). */
   dtmfReceived: SessionRef & { digit: string };

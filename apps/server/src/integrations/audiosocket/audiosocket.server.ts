@@ -100,7 +100,8 @@ export class AudiosocketServer {
       events: this.events,
       resolveCall: options.resolveCall ?? defaultResolveCall,
     };
-    this.server = createServer(this.onConnection);
+    // Paused: each connection picks how it reads before its first byte (audiosocket.reads.ts).
+    this.server = createServer({ pauseOnConnect: true }, this.onConnection);
   }
 
   async listen(): Promise<{ host: string; port: number }> {

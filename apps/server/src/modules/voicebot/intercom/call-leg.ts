@@ -170,7 +170,7 @@ export class CallLeg {
     return () => this.frameListeners.delete(listener);
   }
 
-  /** Every inbound audio frame (talk-through); `pcm` may be a view of a read buffer. */
+  /** Every inbound audio frame (talk-through); `pcm` is valid only during the call: copy to keep. */
   onAudioFrame(listener: (pcm: Buffer, sampleRateHz: number) => void): () => void {
     this.audioListeners.add(listener);
     return () => this.audioListeners.delete(listener);
