@@ -24,6 +24,14 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_CHANNEL: z
+    .string()
+    .regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : _ - only')
+    .default('switchboard:events'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SWITCHBOARD_ADMIN_EMAIL: z.email().optional(),
   SWITCHBOARD_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -116,6 +124,8 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** Several nodes: events reach every node's sockets over this Redis channel (ADR 13). */
+  readonly redis: { readonly url: string; readonly channel: string } | undefined;
   readonly jwtSecret: string;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
@@ -249,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, channel: e.REDIS_CHANNEL } : undefined,
     jwtSecret: e.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
     adminEmail: e.SWITCHBOARD_ADMIN_EMAIL?.toLowerCase(),
     adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,

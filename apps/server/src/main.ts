@@ -32,7 +32,8 @@ import { createAudiosocketServer, type AudiosocketServer } from './integrations/
 import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
 import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
 import { isVoicebotModule } from './modules/voicebot/index.js';
-import { EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
+import { RedisChannel } from './integrations/redis/index.js';
+import { channelTransport, EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { FEATURE_MODULES } from './feature-modules.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -64,6 +65,8 @@ export interface ServerOverrides {
   telephony?: TelephonyPort;
   /** Feature modules to install; by default FEATURE_MODULES. */
   modules?: readonly ModuleInstaller[];
+  /** With REDIS_URL: how long a gap in seqs is waited for, how often the log is polled (tests). */
+  eventDelivery?: { gapWaitMs?: number; pollIntervalMs?: number };
 }
 
 const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.json') as { version: string }).version;
@@ -76,6 +79,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     dataDir: config.dataDir,
     ...(overrides.pglite ? { pglite: overrides.pglite } : {}),
   });
+  // Closed if startup fails after the bus has connected to Redis.
+  let busToClose: EventBus | undefined;
   try {
     await database.migrate();
 
@@ -112,7 +117,18 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     });
 
     const eventLog = new EventLogRepository(database.db);
-    const bus = new EventBus(eventLog, clock, logger.child({ module: 'events' }));
+    const eventsLogger = logger.child({ module: 'events' });
+    const bus = new EventBus(eventLog, clock, eventsLogger, {
+      ...(config.redis
+        ? {
+            transport: channelTransport(
+              new RedisChannel({ url: config.redis.url, channel: config.redis.channel, logger: eventsLogger }),
+              eventsLogger,
+            ),
+          }
+        : {}),
+      ...overrides.eventDelivery,
+    });
     const ariConfig = config.asterisk.ari;
     const ariLogger = logger.child({ module: 'asterisk-ari' });
     const ariClient =
@@ -236,6 +252,16 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           check: () =>
             Promise.resolve(telephony ? (telephony.isAvailable() ? 'up' : 'disconnected') : 'not_configured'),
         },
+        ...(config.redis
+          ? [
+              {
+                name: 'redis',
+                // Degraded, not down: other nodes' events still arrive, from the event log,
+                // within the poll interval (ADR 13). A node is not taken out for it.
+                check: () => Promise.resolve(bus.transportState === 'up' ? ('up' as const) : ('degraded' as const)),
+              },
+            ]
+          : []),
       ],
       webRoot: config.webRoot,
       routes: (typed) => {
@@ -267,6 +293,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       for (const command of module.commands ?? []) realtime.registerCommand(command);
       if (module.connections) realtime.addConnectionObserver(module.connections);
     }
+    busToClose = bus;
+    await bus.start();
     await audiosocket?.listen();
     ari?.start();
     for (const module of installed) await module.start?.();
@@ -291,11 +319,12 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         realtime.close();
         await audiosocket?.close();
         await app.close();
-        await bus.drain();
+        await bus.close();
         await database.close();
       },
     };
   } catch (error) {
+    await busToClose?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

@@ -33,7 +33,7 @@ export type TypedApp = FastifyInstance<
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<'up' | 'down' | 'disconnected' | 'not_configured'>;
+  check(): Promise<'up' | 'down' | 'degraded' | 'disconnected' | 'not_configured'>;
 }
 
 export interface AppOptions {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { advisoryLockKey } from '../db/leader-lock.js';
 import { eventLog } from '../db/schema/index.js';
 import type { Actor } from '../shared/actor.js';
 import type { DomainEvent, PublishedEvent } from '../shared/events.js';
@@ -22,11 +23,26 @@ function toPublished(row: EventRow): PublishedEvent {
   };
 }
 
+/**
+ * Appends take this transaction-level advisory lock before the insert draws its seq, so seqs
+ * are handed out in commit order across every node sharing the database: once seq n is
+ * visible, every lower seq is visible too or never will be. Replay after a seq and the
+ * cross-node delivery (sequenced-delivery.ts) both rely on it.
+ */
+const APPEND_LOCK_KEY = advisoryLockKey('event-log-append').toString();
+
 export class EventLogRepository {
   constructor(private readonly db: Db) {}
 
   async append(event: DomainEvent, at: Date): Promise<PublishedEvent> {
-    const [row] = await this.db
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY}::bigint)`);
+      return this.insert(tx, event, at);
+    });
+  }
+
+  private async insert(db: Db, event: DomainEvent, at: Date): Promise<PublishedEvent> {
+    const [row] = await db
       .insert(eventLog)
       .values({
         companyId: event.companyId,
@@ -55,6 +71,20 @@ export class EventLogRepository {
       .select()
       .from(eventLog)
       .where(and(eq(eventLog.companyId, actor.companyId), gt(eventLog.seq, afterSeq), visible))
+      .orderBy(asc(eventLog.seq))
+      .limit(limit);
+    return rows.map(toPublished);
+  }
+
+  /**
+   * Every company's events after `afterSeq`, oldest first: for the node's own delivery to its
+   * sockets (sequenced-delivery.ts), which sends each event to its company's rooms only.
+   */
+  async listAfter(afterSeq: number, limit: number): Promise<PublishedEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(eventLog)
+      .where(gt(eventLog.seq, afterSeq))
       .orderBy(asc(eventLog.seq))
       .limit(limit);
     return rows.map(toPublished);

@@ -1,3 +1,4 @@
-export { EventBus } from './event-bus.js';
+export { EventBus, type EventBusOptions } from './event-bus.js';
 export { EventLogRepository } from './event-log.repository.js';
+export { channelTransport, type EventTransport, type MessageChannel } from './event-transport.js';
 export { RealtimeServer, toEnvelope, wireNameOf, rooms, type Envelope } from './socket.server.js';

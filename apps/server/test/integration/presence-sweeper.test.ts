@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import type { AgentPresenceDto } from '@switchboard/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +17,7 @@ import { createPresenceModule, type PresenceModule } from '../../src/modules/pre
 import type { Clock } from '../../src/shared/clock.js';
 import type { PublishedEvent } from '../../src/shared/events.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, sharedPglite } from '../support/database.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createUserAndLogin, fastHasher, startTestServer } from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
 
@@ -43,20 +42,6 @@ interface Node {
   baseUrl: string;
   events: PublishedEvent[];
   request<T = any>(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }>;
-}
-
-/**
- * Every node but the first gets the shared PGlite behind a proxy whose `close` does
- * nothing, so closing one node does not close the database under the others.
- */
-function sharedPglite(pglite: PGlite): PGlite {
-  return new Proxy(pglite, {
-    get(target, property) {
-      if (property === 'close') return async () => undefined;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 async function startCluster(size: number, clock: Clock) {

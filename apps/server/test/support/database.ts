@@ -42,3 +42,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
   return { pglite, dispose: async () => undefined };
 }
+
+/**
+ * Several server nodes over one embedded database: every node but the first gets the
+ * shared PGlite behind a proxy whose `close` does nothing, so closing one node does not
+ * close the database under the others.
+ */
+export function sharedPglite(pglite: PGlite): PGlite {
+  return new Proxy(pglite, {
+    get(target, property) {
+      if (property === 'close') return async () => undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

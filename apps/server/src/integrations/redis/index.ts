@@ -1,0 +1,6 @@
+export {
+  RedisChannel,
+  describeRedisUrl,
+  type RedisChannelHandlers,
+  type RedisChannelOptions,
+} from './redis.channel.js';

@@ -1,0 +1,152 @@
+/**
+ * SequencedDelivery over a real event log (PGlite, or PostgreSQL with DATABASE_URL): events
+ * that arrive out of order, twice, or never, and a seq that was drawn and rolled back.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { EventLogRepository } from '../../src/realtime/event-log.repository.js';
+import { SequencedDelivery } from '../../src/realtime/sequenced-delivery.js';
+import type { PublishedEvent } from '../../src/shared/events.js';
+import { createCapturingLogger } from '../support/audiosocket-peer.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const COMPANY = '0190a6f0-0000-7000-8000-000000000001';
+
+let database: TestDatabase;
+let handle: DatabaseHandle;
+let log: EventLogRepository;
+let delivery: SequencedDelivery | undefined;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  handle = await openDatabase({
+    ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
+    ...(database.pglite ? { pglite: database.pglite } : {}),
+  });
+  await handle.db.execute(
+    sql`insert into companies (id, name, sip_prefix) values (${COMPANY}, 'Acme', 'acme') on conflict do nothing`,
+  );
+  log = new EventLogRepository(handle.db);
+});
+
+afterAll(async () => {
+  await delivery?.close();
+  await handle.close();
+  await database.dispose();
+});
+
+beforeEach(async () => {
+  await delivery?.close();
+  delivery = undefined;
+});
+
+function append(i: number): Promise<PublishedEvent> {
+  return log.append({ name: 'test.event', companyId: COMPANY, audience: { company: true }, data: { i } }, new Date());
+}
+
+async function started(options: { gapWaitMs?: number; pollIntervalMs?: number } = {}) {
+  const delivered: PublishedEvent[] = [];
+  const { logger, lines } = createCapturingLogger('info');
+  delivery = new SequencedDelivery({
+    log,
+    logger,
+    deliver: (event) => delivered.push(event),
+    gapWaitMs: options.gapWaitMs ?? 50,
+    pollIntervalMs: options.pollIntervalMs ?? 60_000,
+  });
+  await delivery.start();
+  return { delivery, delivered, lines };
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not in time`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('SequencedDelivery', () => {
+  it('holds an event that arrives before the one ahead of it, then delivers both in order', async () => {
+    const { delivery, delivered } = await started({ gapWaitMs: 60_000 });
+    const first = await append(1);
+    const second = await append(2);
+    delivery.receive(second);
+    expect(delivered).toEqual([]);
+    delivery.receive(first);
+    expect(delivered.map((e) => e.seq)).toEqual([first.seq, second.seq]);
+  });
+
+  it('drops a duplicate and an event from before it started', async () => {
+    const before = await append(0);
+    const { delivery, delivered } = await started();
+    const event = await append(1);
+    delivery.receive(before);
+    delivery.receive(event);
+    delivery.receive(event);
+    expect(delivered.map((e) => e.seq)).toEqual([event.seq]);
+  });
+
+  it('reads a missing event from the log when the gap does not fill', async () => {
+    const { delivery, delivered } = await started();
+    const lost = await append(1);
+    const next = await append(2);
+    delivery.receive(next); // the message for `lost` never comes
+    await eventually(() => delivered.length === 2, 'the gap filled from the log');
+    expect(delivered.map((e) => e.seq)).toEqual([lost.seq, next.seq]);
+    expect(delivered[0]?.data).toEqual({ i: 1 });
+    delivery.receive(lost); // its message, late: a duplicate now
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('skips a seq that was drawn and rolled back, once a later one is committed', async () => {
+    const { delivery, delivered } = await started();
+    await handle.db
+      .transaction(async (tx) => {
+        await tx.execute(
+          sql`insert into event_log (company_id, name, data) values (${COMPANY}, 'test.rolled_back', '{}')`,
+        );
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const after = await append(3);
+    delivery.receive(after);
+    await eventually(() => delivered.length === 1, 'delivered past the hole');
+    expect(delivered.map((e) => e.name)).toEqual(['test.event']);
+    const next = await append(4);
+    delivery.receive(next);
+    expect(delivered.map((e) => e.seq)).toEqual([after.seq, next.seq]);
+  });
+
+  it('finds, on its poll, an event whose message never came and nothing came after', async () => {
+    const { delivered, lines } = await started({ pollIntervalMs: 50 });
+    const orphan = await append(5);
+    await eventually(() => delivered.length === 1, 'the poll');
+    expect(delivered[0]?.seq).toBe(orphan.seq);
+    expect(lines.some((line) => line.msg === 'events delivered from the event log' && line.reason === 'poll')).toBe(
+      true,
+    );
+  });
+
+  it('keeps delivering when a subscriber throws, and logs it', async () => {
+    const { logger, lines } = createCapturingLogger('info');
+    const seen: number[] = [];
+    delivery = new SequencedDelivery({
+      log,
+      logger,
+      deliver: (event) => {
+        seen.push(event.seq);
+        if (seen.length === 1) throw new Error('subscriber bug');
+      },
+      pollIntervalMs: 60_000,
+    });
+    await delivery.start();
+    const one = await append(6);
+    const two = await append(7);
+    delivery.receive(one);
+    delivery.receive(two);
+    expect(seen).toEqual([one.seq, two.seq]);
+    expect(lines.some((line) => line.msg === 'event subscriber failed')).toBe(true);
+  });
+});
