@@ -79,6 +79,13 @@ const envSchema = z.object({
   JITSI_APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JITSI_ROOM_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(120),
   WHATSAPP_GRAPH_URL: z.url().default('https://graph.facebook.com/v21.0'),
+  MEDIA_DIR: z.string().min(1).optional(),
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(200 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
   PRESENCE_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
   PRESENCE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   TYPING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -179,6 +186,8 @@ export interface Config {
     readonly roomTtlMinutes: number;
   };
   readonly whatsapp: { readonly graphUrl: string };
+  /** Files contacts send: where they are kept and the largest one fetched. */
+  readonly media: { readonly dir: string; readonly maxBytes: number };
   readonly presence: {
     readonly offlineAfterSeconds: number;
     readonly sweepIntervalSeconds: number;
@@ -321,6 +330,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       roomTtlMinutes: e.JITSI_ROOM_TTL_MINUTES,
     },
     whatsapp: { graphUrl: e.WHATSAPP_GRAPH_URL.replace(/\/+$/, '') },
+    media: {
+      dir: e.MEDIA_DIR ? resolve(process.cwd(), e.MEDIA_DIR) : join(dataDir, 'media'),
+      maxBytes: e.MEDIA_MAX_BYTES,
+    },
     presence: {
       offlineAfterSeconds: e.PRESENCE_OFFLINE_AFTER_SECONDS,
       sweepIntervalSeconds: e.PRESENCE_SWEEP_INTERVAL_SECONDS,

@@ -83,6 +83,12 @@ export const messageMediaSchema = z.object({
   caption: z.string().nullable(),
   filename: z.string().nullable(),
   sha256: z.string().nullable(),
+  status: z
+    .enum(['pending', 'stored', 'failed'])
+    .describe('pending: being fetched from the channel; stored: `url` serves it; failed: see failure_reason'),
+  size_bytes: z.number().int().nullable(),
+  url: z.string().nullable().describe('the file, once stored (GET with the bearer token)'),
+  failure_reason: z.string().nullable(),
 });
 
 export const messageSchema = z

@@ -5,8 +5,8 @@
  * error_data: {messaging_product, details}, fbtrace_id}}`. Tests queue the answers they
  * want (a 500 then a success …) and read what was sent.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signatureOf } from '../../src/integrations/whatsapp/index.js';
 import type { TestServer } from './server.js';
@@ -30,6 +30,22 @@ export type GraphAnswer =
   /** Closes the connection without an answer (a network error for the client). */
   | { kind: 'drop' };
 
+/** A file the stub serves as media a contact sent. */
+export interface StubMedia {
+  bytes: Buffer;
+  mimeType: string;
+  /** What the lookup says; by default the truth (hex SHA-256, the byte count). */
+  sha256?: string;
+  fileSize?: string;
+}
+
+export interface MediaRequest {
+  kind: 'lookup' | 'file';
+  mediaId: string;
+  phoneNumberId: string | null;
+  authorization: string | undefined;
+}
+
 export interface GraphStub {
   /** The base URL to set as WHATSAPP_GRAPH_URL, e.g. `http://127.0.0.1:41234/v21.0`. */
   url: string;
@@ -37,6 +53,11 @@ export interface GraphStub {
   /** Answers for the next requests, in order; after them every request succeeds. */
   enqueue(...answers: GraphAnswer[]): void;
   sentWamids: string[];
+  /** Media the stub knows, by media id: `GET /{media-id}` then the file's URL. */
+  media: Map<string, StubMedia>;
+  mediaRequests: MediaRequest[];
+  /** Answers for the next media lookups, in order; after them the lookup answers from `media`. */
+  enqueueMediaLookup(...answers: GraphAnswer[]): void;
   close(): Promise<void>;
 }
 
@@ -48,8 +69,53 @@ export async function startGraphStub(): Promise<GraphStub> {
   const requests: GraphRequest[] = [];
   const queue: GraphAnswer[] = [];
   const sentWamids: string[] = [];
+  const media = new Map<string, StubMedia>();
+  const mediaRequests: MediaRequest[] = [];
+  const mediaQueue: GraphAnswer[] = [];
+  let baseUrl = '';
   const server: Server = createServer((request, response) => {
     void readBody(request).then((raw) => {
+      const url = new URL(request.url ?? '/', 'http://stub');
+      const lookup = /^\/v21\.0\/(\d+)$/.exec(url.pathname);
+      const file = /^\/media-files\/(\d+)$/.exec(url.pathname);
+      if (request.method === 'GET' && (lookup?.[1] || file?.[1])) {
+        const mediaId = (lookup?.[1] ?? file?.[1]) as string;
+        mediaRequests.push({
+          kind: lookup ? 'lookup' : 'file',
+          mediaId,
+          phoneNumberId: url.searchParams.get('phone_number_id'),
+          authorization: request.headers.authorization,
+        });
+        const known = media.get(mediaId);
+        const queued = lookup ? mediaQueue.shift() : undefined;
+        if (queued) return answerWith(request, response, queued, () => undefined);
+        if (!known || !request.headers.authorization?.startsWith('Bearer ')) {
+          response.writeHead(known ? 401 : 400, { 'content-type': 'application/json' });
+          response.end(
+            JSON.stringify({
+              error: { message: 'Unsupported get request.', type: 'GraphMethodException', code: 100, fbtrace_id: 'Ab' },
+            }),
+          );
+          return;
+        }
+        if (file) {
+          response.writeHead(200, { 'content-type': known.mimeType, 'content-length': String(known.bytes.length) });
+          response.end(known.bytes);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            messaging_product: 'whatsapp',
+            url: `${baseUrl}/media-files/${mediaId}`,
+            mime_type: known.mimeType,
+            sha256: known.sha256 ?? createHash('sha256').update(known.bytes).digest('hex'),
+            file_size: known.fileSize ?? String(known.bytes.length),
+            id: mediaId,
+          }),
+        );
+        return;
+      }
       const match = /^\/v21\.0\/([^/]+)\/messages$/.exec(request.url ?? '');
       if (request.method !== 'POST' || !match?.[1]) {
         response.writeHead(404, { 'content-type': 'application/json' });
@@ -63,57 +129,70 @@ export async function startGraphStub(): Promise<GraphStub> {
         body,
       });
       const answer = queue.shift() ?? { kind: 'success' };
-      switch (answer.kind) {
-        case 'drop':
-          request.socket.destroy();
-          return;
-        case 'raw':
-          response.writeHead(answer.status, { 'content-type': 'application/json' });
-          response.end(answer.body);
-          return;
-        case 'error':
-          response.writeHead(answer.status, { 'content-type': 'application/json' });
-          response.end(
-            JSON.stringify({
-              error: {
-                message: `(#${answer.code}) ${answer.message}`,
-                type: 'OAuthException',
-                code: answer.code,
-                error_data: { messaging_product: 'whatsapp', details: answer.details },
-                fbtrace_id: 'AbCdEfGhIjKlMnOp',
-              },
-            }),
-          );
-          return;
-        case 'success': {
-          const wamid = newWamid();
-          sentWamids.push(wamid);
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(
-            JSON.stringify({
-              messaging_product: 'whatsapp',
-              contacts: [{ input: body.to, wa_id: answer.waId ?? body.to }],
-              messages: [{ id: wamid }],
-            }),
-          );
-          return;
-        }
-      }
+      answerWith(request, response, answer, () => {
+        const wamid = newWamid();
+        sentWamids.push(wamid);
+        return {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: body.to, wa_id: (answer.kind === 'success' && answer.waId) || body.to }],
+          messages: [{ id: wamid }],
+        };
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}/v21.0`,
+    url: `${baseUrl}/v21.0`,
     requests,
     sentWamids,
+    media,
+    mediaRequests,
     enqueue: (...answers) => queue.push(...answers),
+    enqueueMediaLookup: (...answers) => mediaQueue.push(...answers),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes a queued answer; `success` answers with `successBody()`. */
+function answerWith(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: GraphAnswer,
+  successBody: () => unknown,
+): void {
+  switch (answer.kind) {
+    case 'drop':
+      request.socket.destroy();
+      return;
+    case 'raw':
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(answer.body);
+      return;
+    case 'error':
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: {
+            message: `(#${answer.code}) ${answer.message}`,
+            type: 'OAuthException',
+            code: answer.code,
+            error_data: { messaging_product: 'whatsapp', details: answer.details },
+            fbtrace_id: 'AbCdEfGhIjKlMnOp',
+          },
+        }),
+      );
+      return;
+    case 'success':
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody()));
+      return;
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -180,6 +259,20 @@ export function imageMessagePayload(input: {
   caption?: string;
   wamid?: string;
 }) {
+  return mediaMessagePayload({ ...input, kind: 'image', mimeType: 'image/jpeg' });
+}
+
+/** A photo, voice note, video or document, as the Cloud API announces it (the file by id only). */
+export function mediaMessagePayload(input: {
+  phoneNumberId: string;
+  from: string;
+  mediaId: string;
+  kind: 'image' | 'audio' | 'video' | 'document' | 'sticker';
+  mimeType: string;
+  caption?: string;
+  filename?: string;
+  wamid?: string;
+}) {
   return envelope(input.phoneNumberId, {
     contacts: [{ profile: { name: 'Maria Souza' }, wa_id: input.from }],
     messages: [
@@ -187,10 +280,11 @@ export function imageMessagePayload(input: {
         from: input.from,
         id: input.wamid ?? newWamid(),
         timestamp: String(Math.floor(Date.now() / 1000)),
-        type: 'image',
-        image: {
+        type: input.kind,
+        [input.kind]: {
           ...(input.caption ? { caption: input.caption } : {}),
-          mime_type: 'image/jpeg',
+          ...(input.filename ? { filename: input.filename } : {}),
+          mime_type: input.mimeType,
           sha256: 'Kt0ZSbnGrUm6r0VXT5PfD2FVQR0Tvsb2o6fE1M8w2f8=',
           id: input.mediaId,
         },

@@ -197,3 +197,33 @@ export const conversationFavorites = pgTable(
     index('conversation_favorites_user_idx').on(t.companyId, t.userId),
   ],
 );
+
+/**
+ * Media a contact sent, to be fetched from the channel (WhatsApp keeps it 30 days) and
+ * stored under MEDIA_DIR. The queue only: the outcome (status, size) is written into the
+ * message's `media`, which is what clients read.
+ */
+export const mediaDownloads = pgTable(
+  'media_downloads',
+  {
+    messageId: uuid('message_id')
+      .primaryKey()
+      .references(() => messages.id),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id),
+    attempts: integer('attempts').notNull().default(0),
+    /** Null once stored or given up. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** Set while a node downloads it; a stale claim (crashed node) is taken over. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('media_downloads_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.nextAttemptAt} is not null`),
+  ],
+);

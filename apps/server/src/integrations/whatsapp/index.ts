@@ -2,7 +2,9 @@ export {
   WhatsAppCloudClient,
   backoffDelayMs,
   isRetryableStatus,
+  type DownloadMediaInput,
   type SendTextInput,
+  type WhatsAppMediaResult,
   type WhatsAppClientOptions,
   type WhatsAppSendResult,
 } from './whatsapp.client.js';

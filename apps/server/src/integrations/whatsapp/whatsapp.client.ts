@@ -6,6 +6,7 @@
  * messages: [{id}]}` on success, `{error: {message, type, code, error_data: {details},
  * fbtrace_id}}` on failure. The access token never reaches a log line.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
 import { describeError } from './whatsapp.webhook.js';
 
@@ -32,6 +33,26 @@ export interface SendTextInput {
   /** The recipient's wa_id or number, digits only. */
   to: string;
   text: string;
+}
+
+export interface DownloadMediaInput {
+  mediaId: string;
+  phoneNumberId: string;
+  accessToken: string;
+  /** A file larger than this is refused without being read whole. */
+  maxBytes: number;
+}
+
+export type WhatsAppMediaResult =
+  | { ok: true; bytes: Buffer; mimeType: string | null; sha256: string }
+  /** `retryable`: worth trying again later (network, 5xx, 429, a bad checksum). */
+  | { ok: false; reason: string; retryable: boolean };
+
+interface GraphMediaInfo {
+  url?: unknown;
+  mime_type?: unknown;
+  sha256?: unknown;
+  file_size?: unknown;
 }
 
 interface GraphSuccess {
@@ -118,4 +139,98 @@ export class WhatsAppCloudClient {
     }
     return { ok: false, reason: `${lastReason} (after ${this.maxAttempts} attempts)`, attempts: this.maxAttempts };
   }
+
+  /**
+   * Fetches a file a contact sent: `GET {graph}/{media-id}?phone_number_id=…` answers
+   * `{url, mime_type, sha256, file_size, id}` (the URL is good for 5 minutes), then the file
+   * from that URL, with the same bearer token. The file is read at most to `maxBytes` and
+   * checked against the SHA-256 and size Meta gave. One attempt; the caller schedules the
+   * next (WhatsApp keeps media 30 days).
+   */
+  async downloadMedia(input: DownloadMediaInput): Promise<WhatsAppMediaResult> {
+    const infoUrl =
+      `${this.options.graphUrl}/${encodeURIComponent(input.mediaId)}` +
+      `?phone_number_id=${encodeURIComponent(input.phoneNumberId)}`;
+    const headers = { authorization: `Bearer ${input.accessToken}` };
+    let info: GraphMediaInfo & GraphFailure;
+    try {
+      const response = await fetch(infoUrl, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      info = (await response.json().catch(() => ({}))) as GraphMediaInfo & GraphFailure;
+      if (!response.ok) {
+        const detail = info.error ? describeError({ ...info.error, title: info.error.message }) : 'no details';
+        return {
+          ok: false,
+          reason: `WhatsApp refused the media lookup (HTTP ${response.status}): ${detail}`,
+          retryable: isRetryableStatus(response.status),
+        };
+      }
+    } catch (error) {
+      return { ok: false, reason: `WhatsApp unreachable: ${messageOf(error)}`, retryable: true };
+    }
+    if (typeof info.url !== 'string' || !/^https?:\/\//.test(info.url)) {
+      return { ok: false, reason: 'WhatsApp answered the media lookup without a download URL', retryable: true };
+    }
+    const declaredSize = Number(info.file_size);
+    if (Number.isFinite(declaredSize) && declaredSize > input.maxBytes) {
+      return {
+        ok: false,
+        reason: `the file is ${declaredSize} bytes, over the ${input.maxBytes}-byte limit`,
+        retryable: false,
+      };
+    }
+    let bytes: Buffer;
+    try {
+      const response = await fetch(info.url, { headers, signal: AbortSignal.timeout(this.timeoutMs * 6) });
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        return {
+          ok: false,
+          reason: `WhatsApp answered HTTP ${response.status} for the file`,
+          retryable: isRetryableStatus(response.status) || response.status === 404,
+        };
+      }
+      const read = await readAtMost(response.body, input.maxBytes);
+      if (!read) {
+        return { ok: false, reason: `the file is over the ${input.maxBytes}-byte limit`, retryable: false };
+      }
+      bytes = read;
+    } catch (error) {
+      return { ok: false, reason: `the file download failed: ${messageOf(error)}`, retryable: true };
+    }
+    const digest = createHash('sha256').update(bytes).digest();
+    const sha256 = digest.toString('hex');
+    if (typeof info.sha256 === 'string' && info.sha256 !== '' && !matchesDigest(info.sha256, digest)) {
+      return { ok: false, reason: 'the file does not match the SHA-256 WhatsApp gave', retryable: true };
+    }
+    if (Number.isFinite(declaredSize) && declaredSize !== bytes.length) {
+      return { ok: false, reason: `the file is ${bytes.length} bytes, WhatsApp said ${declaredSize}`, retryable: true };
+    }
+    return { ok: true, bytes, mimeType: typeof info.mime_type === 'string' ? info.mime_type : null, sha256 };
+  }
+}
+
+/** A digest as Meta may write it: hex or base64. */
+function matchesDigest(expected: string, digest: Buffer): boolean {
+  return expected.toLowerCase() === digest.toString('hex') || expected === digest.toString('base64');
+}
+
+/** The whole body, or undefined as soon as it passes `maxBytes` (the rest is not read). */
+async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, total);
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -11,6 +11,11 @@ export interface ContactAddress {
   phone: string | null;
 }
 
+/** A file a contact sent, fetched from the provider. */
+export type MediaFetchOutcome =
+  | { kind: 'fetched'; bytes: Buffer; mimeType: string | null; sha256: string }
+  | { kind: 'failed'; reason: string; retryable: boolean };
+
 export type SendOutcome =
   { kind: 'sent'; channelMessageId: string | null; recipientId: string | null } | { kind: 'failed'; reason: string };
 
@@ -21,6 +26,8 @@ export type SendOutcome =
 export interface ChannelAdapter {
   readonly channel: ChannelName;
   sendText(input: { companyId: string; to: ContactAddress; text: string }): Promise<SendOutcome>;
+  /** Providers whose contacts send files (WhatsApp) fetch them by the provider's media id. */
+  fetchMedia?(input: { companyId: string; mediaId: string; maxBytes: number }): Promise<MediaFetchOutcome>;
 }
 
 export interface InboundMedia {

@@ -22,7 +22,13 @@ import {
   type ChannelSummary,
   type WhatsAppAccount,
 } from './channels.js';
-import type { ChannelAdapter, ContactAddress, ConversationInbox, SendOutcome } from './channels.ports.js';
+import type {
+  ChannelAdapter,
+  ContactAddress,
+  ConversationInbox,
+  MediaFetchOutcome,
+  SendOutcome,
+} from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
 
 export interface ChannelsServiceDeps {
@@ -110,6 +116,20 @@ export class ChannelsService {
     const adapter = this.adapters.get(input.channel);
     if (!adapter) return { kind: 'failed', reason: `No provider sends ${input.channel} messages.` };
     return adapter.sendText({ companyId: input.companyId, to: input.to, text: input.text });
+  }
+
+  /** The conversations module's media fetcher: the channel's adapter fetches, or why not. */
+  async fetchMedia(input: {
+    companyId: string;
+    channel: ChannelName;
+    mediaId: string;
+    maxBytes: number;
+  }): Promise<MediaFetchOutcome> {
+    const adapter = this.adapters.get(input.channel);
+    if (!adapter?.fetchMedia) {
+      return { kind: 'failed', reason: `No provider fetches ${input.channel} media.`, retryable: false };
+    }
+    return adapter.fetchMedia({ companyId: input.companyId, mediaId: input.mediaId, maxBytes: input.maxBytes });
   }
 
   /** Meta's subscription handshake: echo the challenge when the verify token is one of ours. */

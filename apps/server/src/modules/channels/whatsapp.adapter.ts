@@ -1,6 +1,6 @@
 /** The WhatsApp Cloud API behind the channel-adapter port. */
 import type { WhatsAppCloudClient } from '../../integrations/whatsapp/index.js';
-import type { ChannelAdapter, SendOutcome } from './channels.ports.js';
+import type { ChannelAdapter, MediaFetchOutcome, SendOutcome } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
 
 export function createWhatsAppAdapter(repository: ChannelsRepository, client: WhatsAppCloudClient): ChannelAdapter {
@@ -20,6 +20,19 @@ export function createWhatsAppAdapter(repository: ChannelsRepository, client: Wh
       return result.ok
         ? { kind: 'sent', channelMessageId: result.messageId, recipientId: result.waId }
         : { kind: 'failed', reason: result.reason };
+    },
+    async fetchMedia({ companyId, mediaId, maxBytes }): Promise<MediaFetchOutcome> {
+      const account = await repository.findWhatsAppOfCompany(companyId);
+      if (!account) return { kind: 'failed', reason: 'WhatsApp is not configured for this company.', retryable: false };
+      const result = await client.downloadMedia({
+        mediaId,
+        phoneNumberId: account.phoneNumberId,
+        accessToken: account.accessToken,
+        maxBytes,
+      });
+      return result.ok
+        ? { kind: 'fetched', bytes: result.bytes, mimeType: result.mimeType, sha256: result.sha256 }
+        : { kind: 'failed', reason: result.reason, retryable: result.retryable };
     },
   };
 }

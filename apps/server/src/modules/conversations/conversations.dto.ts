@@ -62,6 +62,16 @@ export function toMessageDto(message: Message): MessageDto {
       caption: message.media.caption,
       filename: message.media.filename,
       sha256: message.media.sha256,
+      status: message.media.status ?? 'failed',
+      size_bytes: message.media.sizeBytes ?? null,
+      url:
+        message.media.status === 'stored'
+          ? `/api/conversations/${message.conversationId}/messages/${message.id}/media`
+          : null,
+      failure_reason:
+        message.media.status === 'failed' || message.media.status === undefined
+          ? (message.media.failureReason ?? 'The file was not fetched.')
+          : null,
     },
     status: message.status,
     failure_reason: message.failureReason,

@@ -35,6 +35,16 @@ export class ConversationEvents {
     });
   }
 
+  /** Anything else about a message changed (the file a contact sent was fetched, or given up on). */
+  async messageUpdated(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
+    await this.publisher.publish({
+      name: 'message.updated',
+      companyId: message.companyId,
+      audience: audienceOf(conversation),
+      data: toMessageDto(message),
+    });
+  }
+
   async messageStatusChanged(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
     await this.publisher.publish({
       name: 'message.status_changed',

@@ -29,6 +29,8 @@ export class ConversationInbox {
       events: ConversationEvents;
       clock: Clock;
       logger: Logger;
+      /** Fetches the files contacts send, once their message has committed. */
+      media?: { schedule(companyId: string, messageId: string): void };
     },
   ) {}
 
@@ -41,6 +43,7 @@ export class ConversationInbox {
         continue;
       }
       result.stored += 1;
+      if (inbound.media) this.deps.media?.schedule(companyId, outcome.messageId);
       await this.announce(companyId, outcome);
     }
     return result;
@@ -100,7 +103,7 @@ export class ConversationInbox {
         authorType: 'contact',
         type: inbound.type,
         body: inbound.text,
-        media: inbound.media,
+        media: inbound.media && { ...inbound.media, status: 'pending' },
         channelMessageId: inbound.channelMessageId,
         channelSentAt: inbound.sentAt,
         createdAt: now,
@@ -108,6 +111,9 @@ export class ConversationInbox {
       });
       // Stored meanwhile by a concurrent delivery of the same webhook: undo this one whole.
       if (!isStored) throw new DuplicateMessage();
+      if (inbound.media) {
+        await repo.insertMediaDownload({ messageId, companyId, nextAttemptAt: now, createdAt: now, updatedAt: now });
+      }
       await repo.updateConversation(companyId, conversationId, {
         lastMessageAt: now,
         lastMessagePreview: previewOf(inbound.text, inbound.media),

@@ -16,11 +16,15 @@ import { ConversationsRepository } from './conversations.repository.js';
 import { registerConversationsRoutes, toTypingStateDto } from './conversations.routes.js';
 import { ConversationsService } from './conversations.service.js';
 import { createJitsiRooms } from './jitsi.js';
+import { MediaDownloads } from './media.downloads.js';
+import { MediaFiles } from './media.files.js';
+import { MediaRepository } from './media.repository.js';
 import { TypingIndicators } from './typing.js';
 
 const TYPING_SWEEP_MS = 1_000;
 const SNOOZE_WAKE_MS = 2_000;
 const STALLED_DELIVERY_MS = 60_000;
+const MEDIA_RETRY_MS = 15_000;
 /** A delivery claim older than this belongs to a node that stopped. */
 const DELIVERY_LEASE_MS = 5 * 60_000;
 
@@ -29,7 +33,17 @@ export const installConversations: ModuleInstaller = (context) => {
   const logger = context.logger.child({ module: 'conversations' });
   const repository = new ConversationsRepository(context.db);
   const events = new ConversationEvents(context.publisher);
-  const inbox = new ConversationInbox({ repository, events, clock, logger });
+  const mediaFiles = new MediaFiles(config.media.dir);
+  // The inbox hands new media to the downloader, which fetches through the channels
+  // module, which delivers to the inbox: the first link is made once all exist.
+  const media: { downloads?: MediaDownloads } = {};
+  const inbox = new ConversationInbox({
+    repository,
+    events,
+    clock,
+    logger,
+    media: { schedule: (companyId, messageId) => media.downloads?.schedule(companyId, messageId) },
+  });
   const channels = createChannels({
     db: context.db,
     clock,
@@ -45,6 +59,18 @@ export const installConversations: ModuleInstaller = (context) => {
     logger,
     leaseMs: DELIVERY_LEASE_MS,
   });
+  media.downloads = new MediaDownloads({
+    conversations: repository,
+    queue: new MediaRepository(context.db),
+    files: mediaFiles,
+    gateway: channels.service,
+    events,
+    clock,
+    logger: logger.child({ component: 'media' }),
+    maxBytes: config.media.maxBytes,
+    leaseMs: DELIVERY_LEASE_MS,
+  });
+  const downloads = media.downloads;
   const typing = new TypingIndicators({
     repository,
     publisher: context.publisher,
@@ -60,6 +86,8 @@ export const installConversations: ModuleInstaller = (context) => {
     typing,
     dialer: context.clickToCall,
     rooms: createJitsiRooms(config.jitsi),
+    mediaFiles,
+    mediaDownloads: downloads,
     clock,
     logger,
   });
@@ -67,6 +95,7 @@ export const installConversations: ModuleInstaller = (context) => {
     new PeriodicJob('typing expiry', TYPING_SWEEP_MS, () => typing.sweep(), logger),
     new PeriodicJob('snooze wake-up', SNOOZE_WAKE_MS, () => lifecycle.wakeSnoozed(), logger),
     new PeriodicJob('stalled deliveries', STALLED_DELIVERY_MS, () => delivery.resumeStale(), logger),
+    new PeriodicJob('media downloads', MEDIA_RETRY_MS, () => downloads.resumeDue(), logger),
   ];
 
   return {
@@ -95,10 +124,12 @@ export const installConversations: ModuleInstaller = (context) => {
       for (const job of jobs) job.start();
       // Messages a previous run left queued go out now, not a minute later.
       jobs[2]?.runNow();
+      jobs[3]?.runNow();
     },
     async stop() {
       for (const job of jobs) await job.stop();
       await delivery.drain();
+      await downloads.drain();
     },
   };
 };

@@ -21,7 +21,19 @@ export interface ChannelGateway {
     to: { externalId: string | null; phone: string | null };
     text: string;
   }): Promise<DeliveryOutcome>;
+  /** Fetches a file the contact sent (one attempt); never rejects for a provider's refusal. */
+  fetchMedia(input: {
+    companyId: string;
+    channel: ConversationChannel;
+    mediaId: string;
+    maxBytes: number;
+  }): Promise<MediaFetchOutcome>;
 }
+
+export type MediaFetchOutcome =
+  | { kind: 'fetched'; bytes: Buffer; mimeType: string | null; sha256: string }
+  /** `retryable`: try again later (network, the provider's 5xx, a bad checksum). */
+  | { kind: 'failed'; reason: string; retryable: boolean };
 
 export interface VoiceDialer {
   /** Click-to-call from the actor's SIP device; throws an UpstreamError without a PBX. */

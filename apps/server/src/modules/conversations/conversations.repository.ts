@@ -7,6 +7,7 @@ import {
   conversationFavorites,
   conversationReads,
   conversations,
+  mediaDownloads,
   messages,
   users,
 } from '../../db/schema/index.js';
@@ -324,6 +325,11 @@ export class ConversationsRepository {
   async insertMessage(row: typeof messages.$inferInsert): Promise<boolean> {
     const inserted = await this.db.insert(messages).values(row).onConflictDoNothing().returning({ id: messages.id });
     return inserted.length > 0;
+  }
+
+  /** Queues the fetch of a file a contact sent (in the transaction that stores the message). */
+  async insertMediaDownload(row: typeof mediaDownloads.$inferInsert): Promise<void> {
+    await this.db.insert(mediaDownloads).values(row).onConflictDoNothing();
   }
 
   async findMessage(companyId: string, messageId: string): Promise<Message | undefined> {

@@ -20,9 +20,12 @@ import {
   videoCallResponseSchema,
   voiceCallResponseSchema,
 } from '@switchboard/contracts';
+import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
+import { sendProblem } from '../../http/problem.js';
+import { parseRange } from '../../http/range.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Conversation } from './conversations.js';
 import { toConversationDto, toMessageDto } from './conversations.dto.js';
@@ -154,6 +157,72 @@ export function registerConversationsRoutes(
       const page = await conversations.listMessages(actorOf(request), request.params.id, { limit, before });
       return { items: page.items.map(toMessageDto), next_cursor: page.nextCursor };
     },
+  );
+
+  app.get(
+    '/api/conversations/:id/messages/:messageId/media',
+    {
+      schema: {
+        tags,
+        summary: 'The file a contact sent with a message (HTTP Range supported)',
+        description:
+          'Images, audio and video that browsers play safely are served inline; anything else as an ' +
+          'attachment. `media.pending` (409): still being fetched, `message_updated` announces it. ' +
+          '`media.unavailable` (409): it could not be fetched (the reason is in the detail).',
+        params: z.object({ id: z.uuid(), messageId: z.uuid() }),
+        response: {
+          200: z.unknown().describe('the file'),
+          206: z.unknown().describe('part of the file'),
+          ...actionErrors,
+          416: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await conversations.openMedia(actorOf(request), request.params.id, request.params.messageId);
+      const range = parseRange(request.headers.range, file.sizeBytes);
+      const contentType = servedContentType(file.mimeType);
+      reply
+        .header('accept-ranges', 'bytes')
+        .header('cache-control', 'private, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        // The file is the contact's: it never runs as a page of ours, whatever it holds.
+        .header('content-security-policy', "default-src 'none'; media-src 'self'; img-src 'self'; sandbox")
+        .header('content-disposition', contentDisposition(contentType, file.filename, file.kind))
+        .type(contentType);
+      if (range.kind === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${file.sizeBytes}`);
+        return sendProblem(request, reply, { status: 416, code: 'media.range_not_satisfiable' });
+      }
+      if (range.kind === 'partial') {
+        reply
+          .code(206)
+          .header('content-range', `bytes ${range.start}-${range.end}/${file.sizeBytes}`)
+          .header('content-length', String(range.end - range.start + 1));
+        return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
+      }
+      reply.header('content-length', String(file.sizeBytes));
+      return reply.send(createReadStream(file.path));
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/messages/:messageId/media/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Fetch the file a contact sent again, now (after a failure); `message_updated` follows',
+        description: '`media.stored` (409): nothing to do. `media.downloading` (409): a fetch is under way.',
+        params: z.object({ id: z.uuid(), messageId: z.uuid() }),
+        response: { 202: messageSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(
+          toMessageDto(await conversations.retryMedia(actorOf(request), request.params.id, request.params.messageId)),
+        ),
   );
 
   app.post(
@@ -343,4 +412,34 @@ export function registerConversationsRoutes(
       return reply.code(204).send(null);
     },
   );
+}
+
+/** Types a browser shows or plays without running anything; all else is a download. */
+const INLINE_TYPES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'audio/ogg',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/aac',
+  'audio/amr',
+  'audio/wav',
+  'video/mp4',
+  'video/3gpp',
+  'video/webm',
+]);
+
+/** The channel's MIME type when it looks like one, without parameters; else a byte stream. */
+function servedContentType(mimeType: string | null): string {
+  const type = mimeType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type) ? type : 'application/octet-stream';
+}
+
+function contentDisposition(contentType: string, filename: string | null, kind: string): string {
+  const disposition = INLINE_TYPES.has(contentType) ? 'inline' : 'attachment';
+  const name = (filename ?? kind).replace(/[\r\n"\\]/g, '_').slice(0, 200);
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_');
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

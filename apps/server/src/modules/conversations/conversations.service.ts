@@ -19,6 +19,7 @@ import {
   type Conversation,
   type ConversationPriority,
   type ConversationQuery,
+  type MediaKind,
   type Message,
 } from './conversations.js';
 import type { MessageDelivery } from './conversations.delivery.js';
@@ -26,6 +27,8 @@ import type { ConversationEvents } from './conversations.events.js';
 import { lockVisible } from './conversations.lifecycle.js';
 import type { VideoRooms, VoiceDialer } from './conversations.ports.js';
 import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
+import type { MediaDownloads } from './media.downloads.js';
+import type { MediaFiles } from './media.files.js';
 import type { TypingIndicators } from './typing.js';
 
 export interface ConversationsServiceDeps {
@@ -35,8 +38,20 @@ export interface ConversationsServiceDeps {
   typing: TypingIndicators;
   dialer: VoiceDialer;
   rooms: VideoRooms;
+  /** Where the files contacts sent are kept, and what fetches them. */
+  mediaFiles: MediaFiles;
+  mediaDownloads: Pick<MediaDownloads, 'retryNow'>;
   clock: Clock;
   logger: Logger;
+}
+
+/** A stored file a contact sent, ready to serve. */
+export interface StoredMedia {
+  path: string;
+  sizeBytes: number;
+  mimeType: string | null;
+  kind: MediaKind;
+  filename: string | null;
 }
 
 export interface CreateConversationInput {
@@ -217,6 +232,49 @@ export class ConversationsService {
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** The file a contact sent with a message of a conversation the actor can see. */
+  async openMedia(actor: Actor, conversationId: string, messageId: string): Promise<StoredMedia> {
+    await this.get(actor, conversationId);
+    const message = await this.deps.repository.findMessage(actor.companyId, messageId);
+    if (!message || message.conversationId !== conversationId || !message.media) {
+      throw new NotFoundError('media.not_found', 'This message has no file.');
+    }
+    const { media } = message;
+    if (media.status === 'pending') {
+      throw new ConflictError(
+        'media.pending',
+        'The file is still being fetched from the channel; message_updated announces it.',
+      );
+    }
+    const file = media.status === 'stored' ? await this.deps.mediaFiles.locate(actor.companyId, messageId) : undefined;
+    if (!file) {
+      throw new ConflictError(
+        'media.unavailable',
+        media.failureReason ?? 'The file could not be fetched from the channel.',
+      );
+    }
+    return {
+      ...file,
+      mimeType: media.storedMimeType ?? media.mimeType,
+      kind: media.kind,
+      filename: media.filename,
+    };
+  }
+
+  /** Fetches a file again now (after a failure, or a pending one that keeps failing). */
+  async retryMedia(actor: Actor, conversationId: string, messageId: string): Promise<Message> {
+    const conversation = await this.get(actor, conversationId);
+    const message = await this.deps.repository.findMessage(actor.companyId, messageId);
+    if (!message || message.conversationId !== conversationId || !message.media) {
+      throw new NotFoundError('media.not_found', 'This message has no file.');
+    }
+    if (message.media.status === 'stored') throw new ConflictError('media.stored', 'The file is already stored.');
+    if (!(await this.deps.mediaDownloads.retryNow(conversation, message))) {
+      throw new ConflictError('media.downloading', 'The file is being fetched right now.');
+    }
+    return (await this.deps.repository.findMessage(actor.companyId, messageId)) ?? message;
   }
 
   /**

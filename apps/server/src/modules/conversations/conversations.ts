@@ -62,7 +62,20 @@ export interface MessageMedia {
   caption: string | null;
   filename: string | null;
   sha256: string | null;
+  /**
+   * Where the file stands (media a contact sent is fetched from the channel and kept):
+   * `pending` until fetched, `stored` once it can be served, `failed` when given up on.
+   * Absent on what the channel hands over; the inbox sets it.
+   */
+  status?: MediaStatus;
+  /** Set once stored. */
+  sizeBytes?: number;
+  /** The MIME type of the stored file (the channel's word for it). */
+  storedMimeType?: string | null;
+  failureReason?: string | null;
 }
+
+export type MediaStatus = 'pending' | 'stored' | 'failed';
 
 export interface Message {
   id: string;

@@ -84,7 +84,7 @@ export function ConversationView({
     return () => clearInterval(timer);
   }, []);
 
-  useRealtimeEvent<MessageDto>(['message_created', 'message_status_changed'], ({ data }) =>
+  useRealtimeEvent<MessageDto>(['message_created', 'message_status_changed', 'message_updated'], ({ data }) =>
     dispatch({ type: 'message_upserted', message: data }),
   );
   useRealtimeEvent<ConversationEventDto>(
@@ -293,6 +293,8 @@ export function ConversationView({
         hasOlder={thread.olderCursor !== null}
         onLoadOlder={() => void loadOlder()}
         meId={user.id}
+        conversationId={conversationId}
+        conversations={conversations}
       />
       <p className="typing" aria-live="polite" data-testid="typing-indicator">
         {typingNames.length > 0 ? t('conversation.typing', { names: typingNames.join(', ') }) : ''}

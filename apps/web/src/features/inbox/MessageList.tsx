@@ -1,6 +1,8 @@
 import { useLayoutEffect, useRef } from 'react';
 import type { MessageDto } from '@switchboard/contracts';
 import { useI18n } from '../../shared/i18n/i18n';
+import type { ConversationsApi } from './conversations-api';
+import { MessageMedia } from './MessageMedia';
 import { tickOf } from './thread-model';
 
 const TICKS = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' } as const;
@@ -14,11 +16,15 @@ export function MessageList({
   hasOlder,
   onLoadOlder,
   meId,
+  conversationId,
+  conversations,
 }: {
   messages: MessageDto[];
   hasOlder: boolean;
   onLoadOlder: () => void;
   meId: string;
+  conversationId: string;
+  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'>;
 }) {
   const { t, dateTime } = useI18n();
   const ref = useRef<HTMLOListElement>(null);
@@ -71,9 +77,12 @@ export function MessageList({
             <div className="bubble">
               {message.text ? <p className="text">{message.text}</p> : null}
               {message.media ? (
-                <p className="media">
-                  [{t(`media.${message.media.kind}`)}] {message.media.caption ?? message.media.filename ?? ''}
-                </p>
+                <MessageMedia
+                  media={message.media}
+                  conversationId={conversationId}
+                  messageId={message.id}
+                  conversations={conversations}
+                />
               ) : null}
               <span className="meta">
                 <time dateTime={message.created_at}>{dateTime(message.created_at)}</time>

@@ -1,12 +1,33 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import type { MessageDto } from '@switchboard/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { I18nProvider } from '../../shared/i18n/i18n';
 import { message } from '../../test-support/fixtures';
 import { Composer } from './Composer';
 import { CloseDialog } from './conversation-dialogs';
 import { MessageList } from './MessageList';
+import { MessageMedia } from './MessageMedia';
 
 const CONVERSATION = '00000000-0000-4000-8000-00000000aaaa';
+
+const noMedia = {
+  media: () => Promise.reject(new Error('no media here')),
+  retryMedia: () => Promise.reject(new Error('no media here')),
+};
+
+const photo = (overrides: Partial<NonNullable<MessageDto['media']>> = {}): NonNullable<MessageDto['media']> => ({
+  kind: 'image',
+  media_id: '1013859600285441',
+  mime_type: 'image/jpeg',
+  caption: 'Comprovante',
+  filename: null,
+  sha256: null,
+  status: 'stored',
+  size_bytes: 4,
+  url: `/api/conversations/${CONVERSATION}/messages/m1/media`,
+  failure_reason: null,
+  ...overrides,
+});
 
 describe('Composer', () => {
   afterEach(() => cleanup());
@@ -99,6 +120,8 @@ describe('MessageList', () => {
       <I18nProvider locale="en">
         <MessageList
           meId="me"
+          conversationId={CONVERSATION}
+          conversations={noMedia}
           hasOlder
           onLoadOlder={() => undefined}
           messages={[
@@ -126,5 +149,86 @@ describe('MessageList', () => {
     expect(ticks).toEqual(['read', 'failed']);
     expect(screen.getByText('Recipient not on WhatsApp')).toBeTruthy();
     expect(screen.getByTestId('load-older')).toBeTruthy();
+  });
+});
+
+describe('MessageMedia', () => {
+  afterEach(() => {
+    cleanup();
+    vi.restoreAllMocks();
+  });
+
+  it('fetches a stored photo with the session and shows it from a blob URL, revoked on unmount', async () => {
+    const created = vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:photo');
+    const revoked = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    const media = vi.fn(async () => new Blob([new Uint8Array([1, 2, 3, 4])], { type: 'image/jpeg' }));
+    const view = render(
+      <I18nProvider locale="en">
+        <MessageMedia
+          media={photo()}
+          conversationId={CONVERSATION}
+          messageId="m1"
+          conversations={{ media, retryMedia: noMedia.retryMedia }}
+        />
+      </I18nProvider>,
+    );
+    const image = await screen.findByTestId<HTMLImageElement>('media-image');
+    expect(image.getAttribute('src')).toBe('blob:photo');
+    expect(image.getAttribute('alt')).toBe('Comprovante');
+    expect(media).toHaveBeenCalledWith(`/api/conversations/${CONVERSATION}/messages/m1/media`, expect.any(AbortSignal));
+    expect(created).toHaveBeenCalledTimes(1);
+    view.unmount();
+    expect(revoked).toHaveBeenCalledWith('blob:photo');
+  });
+
+  it('says a file is being fetched, and does not ask for it yet', () => {
+    const media = vi.fn();
+    render(
+      <I18nProvider locale="pt-BR">
+        <MessageMedia
+          media={photo({ status: 'pending', url: null, size_bytes: null })}
+          conversationId={CONVERSATION}
+          messageId="m1"
+          conversations={{ media, retryMedia: noMedia.retryMedia }}
+        />
+      </I18nProvider>,
+    );
+    expect(screen.getByTestId('media').textContent).toContain('buscando o arquivo');
+    expect(media).not.toHaveBeenCalled();
+  });
+
+  it('says why a file could not be fetched and asks the server to try again', async () => {
+    const retryMedia = vi.fn(async () => ({}) as MessageDto);
+    render(
+      <I18nProvider locale="en">
+        <MessageMedia
+          media={photo({ status: 'failed', url: null, failure_reason: 'WhatsApp refused the media lookup (HTTP 400)' })}
+          conversationId={CONVERSATION}
+          messageId="m1"
+          conversations={{ media: noMedia.media, retryMedia }}
+        />
+      </I18nProvider>,
+    );
+    expect(screen.getByTestId('media').textContent).toContain('WhatsApp refused the media lookup (HTTP 400)');
+    fireEvent.click(screen.getByTestId('media-retry'));
+    await waitFor(() => expect(retryMedia).toHaveBeenCalledWith(CONVERSATION, 'm1'));
+  });
+
+  it('offers a document for download under its own name', async () => {
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:doc');
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    render(
+      <I18nProvider locale="en">
+        <MessageMedia
+          media={photo({ kind: 'document', mime_type: 'application/pdf', filename: 'boleto.pdf', caption: null })}
+          conversationId={CONVERSATION}
+          messageId="m1"
+          conversations={{ media: async () => new Blob(['%PDF']), retryMedia: noMedia.retryMedia }}
+        />
+      </I18nProvider>,
+    );
+    const link = await screen.findByTestId<HTMLAnchorElement>('media-download');
+    expect(link.getAttribute('download')).toBe('boleto.pdf');
+    expect(link.getAttribute('href')).toBe('blob:doc');
   });
 });

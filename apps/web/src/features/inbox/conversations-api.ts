@@ -50,6 +50,12 @@ export function conversationsApi(api: ApiClient) {
       api.request('PATCH', path(id), { body: { priority }, schema: conversationSchema }),
     favorite: (id: string, favorite: boolean) =>
       api.request(favorite ? 'POST' : 'DELETE', path(id, '/favorite'), { schema: favoriteResponseSchema }),
+    /** The file a contact sent (`media.url`), as a Blob: the bearer token cannot ride on an <img>. */
+    media: (url: string, signal?: AbortSignal) => api.blob(url, signal),
+    retryMedia: (id: string, messageId: string): Promise<MessageDto> =>
+      api.request('POST', path(id, `/messages/${encodeURIComponent(messageId)}/media/retry`), {
+        schema: messageSchema,
+      }),
     markRead: (id: string) => api.request('POST', path(id, '/read'), { schema: readResponseSchema }),
     video: (id: string) => api.request('POST', path(id, '/video'), { schema: videoCallResponseSchema }),
     call: (id: string) => api.request('POST', path(id, '/call'), { schema: voiceCallResponseSchema }),

@@ -162,6 +162,10 @@ export const en = {
   'media.video': 'video',
   'media.document': 'document',
   'media.sticker': 'sticker',
+  'media.pending': 'fetching the file…',
+  'media.failed': 'the file could not be fetched',
+  'media.retry': 'Try again',
+  'media.download': 'download',
 
   'composer.label': 'Reply',
   'composer.placeholder': 'Write a reply… (Enter sends, Shift+Enter breaks the line)',

@@ -164,6 +164,10 @@ export const ptBR: Record<MessageKey, string> = {
   'media.video': 'vídeo',
   'media.document': 'documento',
   'media.sticker': 'figurinha',
+  'media.pending': 'buscando o arquivo…',
+  'media.failed': 'não foi possível buscar o arquivo',
+  'media.retry': 'Tentar de novo',
+  'media.download': 'baixar',
 
   'composer.label': 'Resposta',
   'composer.placeholder': 'Escreva uma resposta… (Enter envia, Shift+Enter quebra a linha)',

@@ -1,0 +1,38 @@
+/**
+ * Files contacts sent, on disk under MEDIA_DIR as `<company id>/<message id>`: both are ids
+ * we made, checked to be UUIDs, so no name from outside ever becomes a path. A file is
+ * written under a temporary name and renamed into place, so a reader never sees half of
+ * one.
+ */
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isUuid, randomString } from '../../shared/ids.js';
+
+export class MediaFiles {
+  constructor(private readonly dir: string) {}
+
+  async write(companyId: string, messageId: string, bytes: Buffer): Promise<void> {
+    const path = this.pathOf(companyId, messageId);
+    await mkdir(join(this.dir, companyId), { recursive: true, mode: 0o700 });
+    const temporary = `${path}.${randomString(8, 'abcdefghijklmnopqrstuvwxyz0123456789')}.tmp`;
+    try {
+      await writeFile(temporary, bytes, { mode: 0o600 });
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /** Where the stored file is and its size, or undefined when it is not there. */
+  async locate(companyId: string, messageId: string): Promise<{ path: string; sizeBytes: number } | undefined> {
+    const path = this.pathOf(companyId, messageId);
+    const info = await stat(path).catch(() => undefined);
+    return info?.isFile() ? { path, sizeBytes: info.size } : undefined;
+  }
+
+  private pathOf(companyId: string, messageId: string): string {
+    if (!isUuid(companyId) || !isUuid(messageId)) throw new Error('media files are named by UUIDs only');
+    return join(this.dir, companyId, messageId);
+  }
+}
