@@ -301,7 +301,10 @@ export class OutboundAudioPlayer implements PacedTask {
   private frameBuffer(bytes: number): Buffer {
     const spare = this.spare;
     this.spare = undefined;
-    return spare?.length === bytes ? spare : Buffer.allocUnsafeSlow(bytes);
+    // A fresh frame comes from Node's shared 8 KiB pool (one ArrayBuffer per ~25 frames),
+    // not an ArrayBuffer of its own: when the process is behind, reads hold several frames,
+    // the socket is corked, and no frame buffer is free for reuse until the writev.
+    return spare?.length === bytes ? spare : Buffer.allocUnsafe(bytes);
   }
 
   private write(frame: Buffer, isOwn: boolean): void {
