@@ -14,6 +14,7 @@ import {
   configureWhatsApp,
   deliverWebhook,
   deliveryStatus,
+  imageMessage,
   startGraphStub,
   textMessage,
   type GraphStub,
@@ -23,6 +24,7 @@ import {
 const AGENT = { name: 'Bia Agente', email: 'bia@acme.test', password: 'bia-password-0123' };
 const MARIA = { name: 'Maria Souza', waId: '5511987654321' };
 const JOAO = { name: 'João Pereira', waId: '5521999990000' };
+const ANA = { name: 'Ana Lima', waId: '5531988887777' };
 
 describe('the console against a real Switchboard', () => {
   let api: RunningServer;
@@ -228,6 +230,28 @@ describe('the console against a real Switchboard', () => {
     for (const text of ['meu pedido não chegou', 'Vou verificar', 'Voltei: chegou o pedido errado']) {
       expect(await thread.locator('[data-testid=message]', { hasText: text }).count()).toBe(1);
     }
+  });
+
+  it('shows a photo a contact sends, fetched from WhatsApp', async () => {
+    const { page } = agent;
+    // A 1×1 PNG: the browser must decode it, not only receive it.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    );
+    graph.media.set('7766554433221100', { bytes: png, mimeType: 'image/png' });
+    await deliver(
+      imageMessage(whatsapp, { from: ANA.waId, name: ANA.name, mediaId: '7766554433221100', caption: 'Foto da nota' }),
+    );
+    await page.goto('/#/inbox');
+    await rowOf(page, ANA.name).click();
+    const image = page.getByTestId('thread').getByTestId('media-image');
+    await image.waitFor();
+    expect(await image.getAttribute('alt')).toBe('Foto da nota');
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=media-image]') as HTMLImageElement | null)?.naturalWidth === 1,
+    );
+    expect(await image.getAttribute('src')).toMatch(/^blob:/);
   });
 
   it('works at phone width and in Portuguese', async () => {

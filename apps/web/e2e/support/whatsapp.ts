@@ -4,7 +4,7 @@
  * deliveries as Meta sends them, signed with `X-Hub-Signature-256` (HMAC-SHA256 of the
  * raw body with the app secret).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningServer } from './server';
@@ -13,15 +13,41 @@ export interface GraphStub {
   /** For WHATSAPP_GRAPH_URL. */
   url: string;
   sent: { to: string; text: string; wamid: string }[];
+  /** Files contacts "sent", by media id: `GET /{media-id}` then the file's URL, as Meta serves them. */
+  media: Map<string, { bytes: Buffer; mimeType: string }>;
   close(): Promise<void>;
 }
 
 export async function startGraphStub(): Promise<GraphStub> {
   const sent: GraphStub['sent'] = [];
+  const media: GraphStub['media'] = new Map();
+  let baseUrl = '';
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const path = new URL(request.url ?? '/', 'http://stub').pathname;
+      const lookup = /^\/v21\.0\/(\d+)$/.exec(path)?.[1];
+      const file = /^\/media-files\/(\d+)$/.exec(path)?.[1];
+      const known = media.get(lookup ?? file ?? '');
+      if (request.method === 'GET' && known && request.headers.authorization?.startsWith('Bearer ')) {
+        if (file) {
+          response.writeHead(200, { 'content-type': known.mimeType }).end(known.bytes);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            messaging_product: 'whatsapp',
+            url: `${baseUrl}/media-files/${lookup}`,
+            mime_type: known.mimeType,
+            sha256: createHash('sha256').update(known.bytes).digest('hex'),
+            file_size: String(known.bytes.length),
+            id: lookup,
+          }),
+        );
+        return;
+      }
       if (request.method !== 'POST' || !/\/messages$/.test(request.url ?? '')) {
         response.writeHead(404).end();
         return;
@@ -41,9 +67,11 @@ export async function startGraphStub(): Promise<GraphStub> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}/v21.0`,
+    url: `${baseUrl}/v21.0`,
     sent,
+    media,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -104,6 +132,25 @@ export function textMessage(channel: WhatsAppChannel, input: { from: string; nam
         timestamp: String(Math.floor(Date.now() / 1000)),
         text: { body: input.text },
         type: 'text',
+      },
+    ],
+  });
+}
+
+/** A photo a contact sends: the webhook names it by media id only. */
+export function imageMessage(
+  channel: WhatsAppChannel,
+  input: { from: string; name: string; mediaId: string; caption: string },
+) {
+  return envelope(channel.phoneNumberId, {
+    contacts: [{ profile: { name: input.name }, wa_id: input.from }],
+    messages: [
+      {
+        from: input.from,
+        id: `wamid.${randomBytes(24).toString('base64url')}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'image',
+        image: { caption: input.caption, mime_type: 'image/png', id: input.mediaId },
       },
     ],
   });
