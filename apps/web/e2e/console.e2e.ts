@@ -249,7 +249,7 @@ describe('the console against a real Switchboard', () => {
     await image.waitFor();
     expect(await image.getAttribute('alt')).toBe('Foto da nota');
     await page.waitForFunction(
-      () => (document.querySelector('[data-testid=media-image]') as HTMLImageElement | null)?.naturalWidth === 1,
+      () => document.querySelector<HTMLImageElement>('[data-testid=media-image]')?.naturalWidth === 1,
     );
     expect(await image.getAttribute('src')).toMatch(/^blob:/);
   });
