@@ -1,3 +1,7 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from './problem.js';
+
 /** RFC 9110 single byte ranges (`bytes=a-b`, `bytes=a-`, `bytes=-n`). Multiple ranges are not served. */
 export type RangeResult =
   { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
@@ -16,4 +20,31 @@ export function parseRange(header: string | undefined, size: number): RangeResul
   const end = rawEnd === '' ? size - 1 : Math.min(Number(rawEnd), size - 1);
   if (start >= size || end < start) return { kind: 'unsatisfiable' };
   return { kind: 'partial', start, end };
+}
+
+/**
+ * Sends a file honouring `Range` (200 whole, 206 a part, 416 with `unsatisfiableCode` as
+ * problem+json). The caller sets the content type and its other headers first.
+ */
+export function sendFileRange(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: { path: string; sizeBytes: number },
+  unsatisfiableCode: string,
+): FastifyReply {
+  const range = parseRange(request.headers.range, file.sizeBytes);
+  reply.header('accept-ranges', 'bytes');
+  if (range.kind === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${file.sizeBytes}`);
+    return sendProblem(request, reply, { status: 416, code: unsatisfiableCode });
+  }
+  if (range.kind === 'partial') {
+    reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${file.sizeBytes}`)
+      .header('content-length', String(range.end - range.start + 1));
+    return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
+  }
+  reply.header('content-length', String(file.sizeBytes));
+  return reply.send(createReadStream(file.path));
 }

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { AgentPresenceDto } from '@switchboard/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { runAsLeader } from '../../src/db/leader-lock.js';
 import { eventLog } from '../../src/db/schema/index.js';
 import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
@@ -18,7 +17,15 @@ import type { Clock } from '../../src/shared/clock.js';
 import type { PublishedEvent } from '../../src/shared/events.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, sharedPglite } from '../support/database.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createUserAndLogin, fastHasher, startTestServer } from '../support/server.js';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  clusterConfig,
+  createUserAndLogin,
+  fastHasher,
+  nodeRequester,
+  startTestServer,
+} from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
 
 const OFFLINE_AFTER = 120;
@@ -47,18 +54,9 @@ interface Node {
 async function startCluster(size: number, clock: Clock) {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-presence-'));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-    LOG_LEVEL: 'silent',
-    AUDIOSOCKET_ENABLED: 'false',
-    LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
-    SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
-    SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SWITCHBOARD_COMPANY_NAME: 'Acme',
+  const config = clusterConfig(dataDir, database, {
     PRESENCE_OFFLINE_AFTER_SECONDS: String(OFFLINE_AFTER),
     PRESENCE_SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL),
-    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
   });
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const nodes: Node[] = [];
@@ -80,17 +78,7 @@ async function startCluster(size: number, clock: Clock) {
       presence,
       baseUrl,
       events,
-      async request(method, path, token, body) {
-        const response = await fetch(`${baseUrl}${path}`, {
-          method,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: response.status, body: (await response.json()) as never };
-      },
+      request: nodeRequester(baseUrl),
     });
   }
   const first = nodes[0]!;

@@ -15,7 +15,7 @@ import type { PublishedEvent } from '../../src/shared/events.js';
 import { createCapturingLogger, type LogLine } from '../support/audiosocket-peer.js';
 import { createTestDatabase, sharedPglite, type TestDatabase } from '../support/database.js';
 import { startRedis, skipWithoutRedis, type TestRedis } from '../support/redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, fastHasher } from '../support/server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, clusterConfig, fastHasher, nodeRequester } from '../support/server.js';
 import { connectSocket, type Envelope } from '../support/socket.js';
 
 const POLL_INTERVAL_MS = 300;
@@ -37,19 +37,7 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string,
 }
 
 function configFor(dataDir: string, database: TestDatabase, redisUrl: string): Config {
-  return loadConfig({
-    DATA_DIR: dataDir,
-    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-    LOG_LEVEL: 'silent',
-    AUDIOSOCKET_ENABLED: 'false',
-    LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
-    SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
-    SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SWITCHBOARD_COMPANY_NAME: 'Acme',
-    REDIS_URL: redisUrl,
-    REDIS_CHANNEL: 'switchboard-test:events',
-    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
-  });
+  return clusterConfig(dataDir, database, { REDIS_URL: redisUrl, REDIS_CHANNEL: 'switchboard-test:events' });
 }
 
 describe.skipIf(skipWithoutRedis)('two API nodes sharing PostgreSQL and Redis', () => {
@@ -85,18 +73,7 @@ describe.skipIf(skipWithoutRedis)('two API nodes sharing PostgreSQL and Redis', 
         server,
         baseUrl,
         delivered,
-        async request(method, path, bearer, body) {
-          const response = await fetch(`${baseUrl}${path}`, {
-            method,
-            headers: {
-              ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          const text = await response.text();
-          return { status: response.status, body: (text ? JSON.parse(text) : undefined) as never };
-        },
+        request: nodeRequester(baseUrl),
       });
     }
     [a, b] = nodes as [Node, Node];

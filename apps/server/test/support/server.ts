@@ -152,3 +152,44 @@ export async function createUserAndLogin(
   const session = await api.login(email, password);
   return { id: created.body.id, email, password, token: session.accessToken, refreshToken: session.refreshToken };
 }
+
+/** `request(method, path, token?, body?)` against a node at `baseUrl`: JSON in, JSON out. */
+export function nodeRequester(baseUrl: string) {
+  return async <T = any>(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** The configuration of one of several nodes over one test database (no AudioSocket port). */
+export function clusterConfig(
+  dataDir: string,
+  database: { databaseUrl?: string },
+  env: Record<string, string> = {},
+): Config {
+  return loadConfig({
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    LOG_LEVEL: 'silent',
+    AUDIOSOCKET_ENABLED: 'false',
+    LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+    SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
+    SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SWITCHBOARD_COMPANY_NAME: 'Acme',
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    ...env,
+  });
+}

@@ -122,19 +122,27 @@ function envelope(phoneNumberId: string, value: Record<string, unknown>) {
   };
 }
 
-export function textMessage(channel: WhatsAppChannel, input: { from: string; name: string; text: string }) {
+/** A message a contact sends, as the webhook carries it: `content` is `{type, [type]: …}`. */
+function contactMessage(
+  channel: WhatsAppChannel,
+  contact: { from: string; name: string },
+  content: Record<string, unknown>,
+) {
   return envelope(channel.phoneNumberId, {
-    contacts: [{ profile: { name: input.name }, wa_id: input.from }],
+    contacts: [{ profile: { name: contact.name }, wa_id: contact.from }],
     messages: [
       {
-        from: input.from,
+        from: contact.from,
         id: `wamid.${randomBytes(24).toString('base64url')}`,
         timestamp: String(Math.floor(Date.now() / 1000)),
-        text: { body: input.text },
-        type: 'text',
+        ...content,
       },
     ],
   });
+}
+
+export function textMessage(channel: WhatsAppChannel, input: { from: string; name: string; text: string }) {
+  return contactMessage(channel, input, { type: 'text', text: { body: input.text } });
 }
 
 /** A photo a contact sends: the webhook names it by media id only. */
@@ -142,17 +150,9 @@ export function imageMessage(
   channel: WhatsAppChannel,
   input: { from: string; name: string; mediaId: string; caption: string },
 ) {
-  return envelope(channel.phoneNumberId, {
-    contacts: [{ profile: { name: input.name }, wa_id: input.from }],
-    messages: [
-      {
-        from: input.from,
-        id: `wamid.${randomBytes(24).toString('base64url')}`,
-        timestamp: String(Math.floor(Date.now() / 1000)),
-        type: 'image',
-        image: { caption: input.caption, mime_type: 'image/png', id: input.mediaId },
-      },
-    ],
+  return contactMessage(channel, input, {
+    type: 'image',
+    image: { caption: input.caption, mime_type: 'image/png', id: input.mediaId },
   });
 }
 

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import {
   callHistoryQuerySchema,
   callNoteBodySchema,
@@ -17,8 +16,7 @@ import {
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { sendProblem } from '../../http/problem.js';
-import { parseRange } from '../../http/range.js';
+import { sendFileRange } from '../../http/range.js';
 import type { CallStatus } from './calls.js';
 import { toCallDto, toCallNoteDto } from './calls.dto.js';
 import type { CallsService } from './calls.service.js';
@@ -222,21 +220,8 @@ export function registerCallsRoutes(app: TypedApp, calls: CallsService): void {
     },
     async (request, reply) => {
       const file = await calls.openRecording(actorOf(request), request.params.id);
-      const range = parseRange(request.headers.range, file.sizeBytes);
-      reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-store').type(file.contentType);
-      if (range.kind === 'unsatisfiable') {
-        reply.header('content-range', `bytes */${file.sizeBytes}`);
-        return sendProblem(request, reply, { status: 416, code: 'recording.range_not_satisfiable' });
-      }
-      if (range.kind === 'partial') {
-        reply
-          .code(206)
-          .header('content-range', `bytes ${range.start}-${range.end}/${file.sizeBytes}`)
-          .header('content-length', String(range.end - range.start + 1));
-        return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
-      }
-      reply.header('content-length', String(file.sizeBytes));
-      return reply.send(createReadStream(file.path));
+      reply.header('cache-control', 'private, no-store').type(file.contentType);
+      return sendFileRange(request, reply, file, 'recording.range_not_satisfiable');
     },
   );
 }

@@ -20,12 +20,10 @@ import {
   videoCallResponseSchema,
   voiceCallResponseSchema,
 } from '@switchboard/contracts';
-import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { sendProblem } from '../../http/problem.js';
-import { parseRange } from '../../http/range.js';
+import { sendFileRange } from '../../http/range.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Conversation } from './conversations.js';
 import { toConversationDto, toMessageDto } from './conversations.dto.js';
@@ -180,29 +178,15 @@ export function registerConversationsRoutes(
     },
     async (request, reply) => {
       const file = await conversations.openMedia(actorOf(request), request.params.id, request.params.messageId);
-      const range = parseRange(request.headers.range, file.sizeBytes);
       const contentType = servedContentType(file.mimeType);
       reply
-        .header('accept-ranges', 'bytes')
         .header('cache-control', 'private, max-age=3600')
         .header('x-content-type-options', 'nosniff')
         // The file is the contact's: it never runs as a page of ours, whatever it holds.
         .header('content-security-policy', "default-src 'none'; media-src 'self'; img-src 'self'; sandbox")
         .header('content-disposition', contentDisposition(contentType, file.filename, file.kind))
         .type(contentType);
-      if (range.kind === 'unsatisfiable') {
-        reply.header('content-range', `bytes */${file.sizeBytes}`);
-        return sendProblem(request, reply, { status: 416, code: 'media.range_not_satisfiable' });
-      }
-      if (range.kind === 'partial') {
-        reply
-          .code(206)
-          .header('content-range', `bytes ${range.start}-${range.end}/${file.sizeBytes}`)
-          .header('content-length', String(range.end - range.start + 1));
-        return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
-      }
-      reply.header('content-length', String(file.sizeBytes));
-      return reply.send(createReadStream(file.path));
+      return sendFileRange(request, reply, file, 'media.range_not_satisfiable');
     },
   );
 
