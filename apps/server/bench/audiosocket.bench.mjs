@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 
 const NS = (process.env.BENCH_N ?? '100,250,500,1000').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP_MS = 2000;
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 6000);
 // An echo that is not back within LOST_AFTER_MS of its send is lost; one that is back later

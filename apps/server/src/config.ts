@@ -80,6 +80,8 @@ const envSchema = z.object({
   JITSI_ROOM_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(120),
   WHATSAPP_GRAPH_URL: z.url().default('https://graph.facebook.com/v21.0'),
   MEDIA_DIR: z.string().min(1).optional(),
+  MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  MEDIA_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   MEDIA_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -187,7 +189,13 @@ export interface Config {
   };
   readonly whatsapp: { readonly graphUrl: string };
   /** Files contacts send: where they are kept and the largest one fetched. */
-  readonly media: { readonly dir: string; readonly maxBytes: number };
+  readonly media: {
+    readonly dir: string;
+    readonly maxBytes: number;
+    /** Files older than this are deleted (the messages stay); undefined keeps them. */
+    readonly retentionDays: number | undefined;
+    readonly retentionIntervalMs: number;
+  };
   readonly presence: {
     readonly offlineAfterSeconds: number;
     readonly sweepIntervalSeconds: number;
@@ -333,6 +341,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     media: {
       dir: e.MEDIA_DIR ? resolve(process.cwd(), e.MEDIA_DIR) : join(dataDir, 'media'),
       maxBytes: e.MEDIA_MAX_BYTES,
+      retentionDays: e.MEDIA_RETENTION_DAYS,
+      retentionIntervalMs: e.MEDIA_RETENTION_INTERVAL_MINUTES * 60_000,
     },
     presence: {
       offlineAfterSeconds: e.PRESENCE_OFFLINE_AFTER_SECONDS,

@@ -26,6 +26,7 @@ import {
   type TelephonyPort,
   RecordingRetention,
 } from './modules/calls/index.js';
+import { MediaFiles, MediaRetention } from './modules/conversations/index.js';
 import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
 import { registerVoicebotRoutes } from './modules/voicebot/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
@@ -47,6 +48,8 @@ export interface Server {
   readonly calls: CallsService;
   /** Undefined without RECORDING_RETENTION_DAYS. */
   readonly recordingRetention: RecordingRetention | undefined;
+  /** Undefined without MEDIA_RETENTION_DAYS. */
+  readonly mediaRetention: MediaRetention | undefined;
   readonly bus: EventBus;
   readonly realtime: RealtimeServer;
   /** Undefined when AUDIOSOCKET_ENABLED=false. */
@@ -189,6 +192,17 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
             clock,
             logger: logger.child({ module: 'recording-retention' }),
           });
+    const mediaRetention =
+      config.media.retentionDays === undefined
+        ? undefined
+        : new MediaRetention({
+            db: database.db,
+            files: new MediaFiles(config.media.dir),
+            retentionDays: config.media.retentionDays,
+            intervalMs: config.media.retentionIntervalMs,
+            clock,
+            logger: logger.child({ module: 'media-retention' }),
+          });
     const callFlow = telephony
       ? new CallFlow({
           repository: callsRepository,
@@ -299,6 +313,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     ari?.start();
     for (const module of installed) await module.start?.();
     recordingRetention?.start();
+    mediaRetention?.start();
     let isClosed = false;
     return {
       app,
@@ -306,6 +321,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       users,
       calls,
       recordingRetention,
+      mediaRetention,
       bus,
       realtime,
       audiosocket,
@@ -314,6 +330,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         if (isClosed) return;
         isClosed = true;
         await recordingRetention?.stop();
+        await mediaRetention?.stop();
         for (const module of installed) await module.stop?.();
         await ari?.stop();
         realtime.close();

@@ -84,8 +84,11 @@ export const messageMediaSchema = z.object({
   filename: z.string().nullable(),
   sha256: z.string().nullable(),
   status: z
-    .enum(['pending', 'stored', 'failed'])
-    .describe('pending: being fetched from the channel; stored: `url` serves it; failed: see failure_reason'),
+    .enum(['pending', 'stored', 'failed', 'deleted'])
+    .describe(
+      'pending: being fetched from the channel; stored: `url` serves it; failed: see failure_reason; ' +
+        'deleted: removed after MEDIA_RETENTION_DAYS',
+    ),
   size_bytes: z.number().int().nullable(),
   url: z.string().nullable().describe('the file, once stored (GET with the bearer token)'),
   failure_reason: z.string().nullable(),

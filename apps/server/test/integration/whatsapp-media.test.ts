@@ -5,9 +5,11 @@
  * the conversation.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaDownloads } from '../../src/db/schema/index.js';
+import { mediaDownloads, messages } from '../../src/db/schema/index.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
 import {
@@ -46,7 +48,12 @@ describe('media contacts send over WhatsApp', () => {
 
   beforeAll(async () => {
     graph = await startGraphStub();
-    api = await startTestServer({ WHATSAPP_GRAPH_URL: graph.url, MEDIA_MAX_BYTES: String(MAX_BYTES) });
+    api = await startTestServer({
+      WHATSAPP_GRAPH_URL: graph.url,
+      MEDIA_MAX_BYTES: String(MAX_BYTES),
+      MEDIA_RETENTION_DAYS: '30',
+      MEDIA_RETENTION_INTERVAL_MINUTES: '1440',
+    });
     admin = await api.adminToken();
     channel = await configureWhatsApp(api, admin);
   });
@@ -321,5 +328,59 @@ describe('media contacts send over WhatsApp', () => {
     );
     expect(crossed.status).toBe(404);
     expect(crossed.body.code).toBe('media.not_found');
+  });
+
+  it('deletes files past MEDIA_RETENTION_DAYS and keeps the messages', async () => {
+    const DAY_MS = 24 * 60 * 60 * 1000;
+    const oldId = nextMediaId();
+    graph.media.set(oldId, { bytes: randomBytes(200), mimeType: 'image/jpeg' });
+    const old = await contactSends({ kind: 'image', mimeType: 'image/jpeg', mediaId: oldId, caption: 'Antiga' });
+    const recentId = nextMediaId();
+    graph.media.set(recentId, { bytes: randomBytes(200), mimeType: 'image/jpeg' });
+    const recent = await contactSends({ kind: 'image', mimeType: 'image/jpeg', mediaId: recentId });
+    // Never fetched (WhatsApp does not know it) and as old: its download is dropped too.
+    const neverId = nextMediaId();
+    graph.enqueueMediaLookup({ kind: 'error', status: 503, code: 2, message: 'Service unavailable', details: '' });
+    const never = await contactSends({ kind: 'audio', mimeType: 'audio/ogg', mediaId: neverId });
+    for (const { conversationId, message } of [old, recent]) {
+      await eventually(
+        () => messageOf(conversationId, message.id),
+        (m) => m.media.status === 'stored',
+        'stored',
+      );
+    }
+    const db = api.server.database.db;
+    for (const { message } of [old, never]) {
+      await db
+        .update(messages)
+        .set({ createdAt: new Date(Date.now() - 31 * DAY_MS) })
+        .where(eq(messages.id, message.id));
+    }
+    const [row] = await db
+      .select({ companyId: messages.companyId })
+      .from(messages)
+      .where(eq(messages.id, old.message.id));
+    const companyId = row!.companyId;
+    const oldFile = join(api.config.media.dir, companyId, old.message.id);
+    expect(existsSync(oldFile)).toBe(true);
+
+    const retention = api.server.mediaRetention;
+    expect(retention).toBeDefined();
+    const sweep = await retention!.sweepOnce();
+    expect(sweep).toMatchObject({ isLeader: true, deleted: 2, failed: 0 });
+
+    expect(existsSync(oldFile)).toBe(false);
+    expect(existsSync(join(api.config.media.dir, companyId, recent.message.id))).toBe(true);
+    const kept = await messageOf(old.conversationId, old.message.id);
+    expect(kept).toMatchObject({ text: 'Antiga', media: { status: 'deleted', url: null, failure_reason: null } });
+    const url = `/api/conversations/${old.conversationId}/messages/${old.message.id}/media`;
+    const gone = await api.request('GET', url, { token: admin });
+    expect(gone.status).toBe(404);
+    expect(gone.body.code).toBe('media.deleted');
+    expect((await api.request('POST', `${url}/retry`, { token: admin })).body.code).toBe('media.deleted');
+    expect(await db.select().from(mediaDownloads).where(eq(mediaDownloads.messageId, never.message.id))).toEqual([]);
+    expect((await messageOf(recent.conversationId, recent.message.id)).media.status).toBe('stored');
+    // Nothing left to do: a second sweep deletes nothing.
+    expect(await retention!.sweepOnce()).toMatchObject({ deleted: 0 });
   });
 });

@@ -17,6 +17,7 @@ import { runAsLeader } from '../../db/leader-lock.js';
 import { callRecordings } from '../../db/schema/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import { RetentionSchedule } from '../../shared/retention-schedule.js';
 
 const BATCH = 200;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -37,11 +38,17 @@ export interface RetentionSweep {
 }
 
 export class RecordingRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private isStopped = true;
+  private readonly schedule: RetentionSchedule;
 
-  constructor(private readonly deps: RecordingRetentionDeps) {}
+  constructor(private readonly deps: RecordingRetentionDeps) {
+    this.schedule = new RetentionSchedule({
+      what: 'recording',
+      intervalMs: deps.intervalMs,
+      batch: BATCH,
+      sweep: () => this.sweepOnce(),
+      logger: deps.logger,
+    });
+  }
 
   /** One pass: deletes up to one batch of expired recordings. */
   async sweepOnce(): Promise<RetentionSweep> {
@@ -97,28 +104,10 @@ export class RecordingRetention {
   }
 
   start(): void {
-    this.isStopped = false;
-    this.schedule(0);
+    this.schedule.start();
   }
 
-  async stop(): Promise<void> {
-    this.isStopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** Sweeps again at once while whole batches come back (a backlog), else after the interval. */
-  private schedule(delayMs: number): void {
-    if (this.isStopped) return;
-    this.timer = setTimeout(() => {
-      let next = this.deps.intervalMs;
-      this.running = this.sweepOnce()
-        .then((sweep) => {
-          if (sweep.deleted + sweep.failed >= BATCH && sweep.failed < BATCH) next = 0;
-        })
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'recording retention sweep failed'))
-        .finally(() => this.schedule(next));
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 }

@@ -242,6 +242,9 @@ export class ConversationsService {
       throw new NotFoundError('media.not_found', 'This message has no file.');
     }
     const { media } = message;
+    if (media.status === 'deleted') {
+      throw new NotFoundError('media.deleted', 'The file was deleted after the retention period.');
+    }
     if (media.status === 'pending') {
       throw new ConflictError(
         'media.pending',
@@ -271,6 +274,9 @@ export class ConversationsService {
       throw new NotFoundError('media.not_found', 'This message has no file.');
     }
     if (message.media.status === 'stored') throw new ConflictError('media.stored', 'The file is already stored.');
+    if (message.media.status === 'deleted') {
+      throw new ConflictError('media.deleted', 'The file was deleted after the retention period.');
+    }
     if (!(await this.deps.mediaDownloads.retryNow(conversation, message))) {
       throw new ConflictError('media.downloading', 'The file is being fetched right now.');
     }

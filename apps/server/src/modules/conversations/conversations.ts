@@ -75,7 +75,8 @@ export interface MessageMedia {
   failureReason?: string | null;
 }
 
-export type MediaStatus = 'pending' | 'stored' | 'failed';
+/** `deleted`: past MEDIA_RETENTION_DAYS, the file is gone (the message stays). */
+export type MediaStatus = 'pending' | 'stored' | 'failed' | 'deleted';
 
 export interface Message {
   id: string;

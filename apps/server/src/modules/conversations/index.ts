@@ -1,4 +1,6 @@
 export { installConversations } from './conversations.module.js';
 export { ConversationsService } from './conversations.service.js';
 export { ConversationsRepository } from './conversations.repository.js';
+export { MediaFiles } from './media.files.js';
+export { MediaRetention } from './media-retention.js';
 export type { Conversation, Message, Contact, ConversationChannel, ConversationStatus } from './conversations.js';

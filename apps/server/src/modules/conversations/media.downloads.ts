@@ -112,7 +112,7 @@ export class MediaDownloads {
    * False while another node is downloading it.
    */
   async retryNow(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<boolean> {
-    if (!message.media || message.media.status === 'stored') return false;
+    if (!message.media || message.media.status === 'stored' || message.media.status === 'deleted') return false;
     const { queue, clock } = this.deps;
     const now = clock.now();
     const requeued = await queue.requeue(

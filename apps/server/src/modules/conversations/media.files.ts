@@ -4,7 +4,7 @@
  * written under a temporary name and renamed into place, so a reader never sees half of
  * one.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUuid, randomString } from '../../shared/ids.js';
 
@@ -29,6 +29,15 @@ export class MediaFiles {
     const path = this.pathOf(companyId, messageId);
     const info = await stat(path).catch(() => undefined);
     return info?.isFile() ? { path, sizeBytes: info.size } : undefined;
+  }
+
+  /** Removes the file; one already gone counts as removed. */
+  async remove(companyId: string, messageId: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(companyId, messageId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 
   private pathOf(companyId: string, messageId: string): string {

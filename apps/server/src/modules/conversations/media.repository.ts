@@ -84,10 +84,17 @@ export class MediaRepository {
       .limit(limit);
   }
 
+  /** Never over a `deleted` (media-retention.ts may have run while a download was out). */
   async setMessageMedia(companyId: string, messageId: string, media: MessageMedia, now: Date): Promise<void> {
     await this.db
       .update(messages)
       .set({ media, updatedAt: now })
-      .where(and(eq(messages.companyId, companyId), eq(messages.id, messageId)));
+      .where(
+        and(
+          eq(messages.companyId, companyId),
+          eq(messages.id, messageId),
+          sql`coalesce(${messages.media}->>'status', '') <> 'deleted'`,
+        ),
+      );
   }
 }

@@ -60,6 +60,13 @@ export function MessageMedia({
       </p>
     );
   }
+  if (media.status === 'deleted') {
+    return (
+      <p className="media media-pending" data-testid="media" data-status="deleted">
+        {label} {name} <span className="muted">{t('media.deleted')}</span>
+      </p>
+    );
+  }
   if (media.status === 'failed') {
     return (
       <div className="media media-failed" data-testid="media" data-status="failed">

@@ -166,6 +166,7 @@ export const en = {
   'media.failed': 'the file could not be fetched',
   'media.retry': 'Try again',
   'media.download': 'download',
+  'media.deleted': 'removed after the retention period',
 
   'composer.label': 'Reply',
   'composer.placeholder': 'Write a reply… (Enter sends, Shift+Enter breaks the line)',
