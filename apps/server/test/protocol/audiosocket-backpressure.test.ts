@@ -1,24 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AudiosocketServerOptions, PlayResult } from '../../src/integrations/audiosocket/index.js';
-import {
-  patternPcm,
-  sleep,
-  startAudiosocketHarness,
-  waitUntil,
-  type AudiosocketHarness,
-} from '../support/audiosocket-peer.js';
+import { describe, expect, it } from 'vitest';
+import type { PlayResult } from '../../src/integrations/audiosocket/index.js';
+import { harnessPerTest, patternPcm, sleep, waitUntil } from '../support/audiosocket-peer.js';
 
-let harness: AudiosocketHarness | undefined;
-
-async function start(options: Omit<AudiosocketServerOptions, 'logger' | 'host' | 'port'> = {}) {
-  harness = await startAudiosocketHarness(options);
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 /** 100 ms of 8 kHz audio. */
 const CLIP = patternPcm(1600, 5);

@@ -1,26 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AudiosocketServerOptions } from '../../src/integrations/audiosocket/index.js';
-import {
-  WIRE_KIND,
-  patternPcm,
-  startAudiosocketHarness,
-  uuidFrame,
-  waitUntil,
-  type AudiosocketHarness,
-} from '../support/audiosocket-peer.js';
+import { describe, expect, it } from 'vitest';
+import { WIRE_KIND, patternPcm, harnessPerTest, uuidFrame, waitUntil } from '../support/audiosocket-peer.js';
 
-let harness: AudiosocketHarness | undefined;
-
-async function start(options: Omit<AudiosocketServerOptions, 'logger' | 'host' | 'port'> = {}) {
-  harness = await startAudiosocketHarness(options);
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 describe('AudioSocket handshake', () => {
   it('starts a session on the UUID frame: by default the call id is the UUID and the role visitor', async () => {

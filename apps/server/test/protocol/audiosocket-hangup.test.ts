@@ -1,26 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AudiosocketServerOptions } from '../../src/integrations/audiosocket/index.js';
-import {
-  patternPcm,
-  readCapture,
-  startAudiosocketHarness,
-  waitUntil,
-  withUuid,
-  type AudiosocketHarness,
-} from '../support/audiosocket-peer.js';
+import { describe, expect, it } from 'vitest';
+import { patternPcm, readCapture, harnessPerTest, waitUntil, withUuid } from '../support/audiosocket-peer.js';
 
-let harness: AudiosocketHarness | undefined;
-
-async function start(options: Omit<AudiosocketServerOptions, 'logger' | 'host' | 'port'> = {}) {
-  harness = await startAudiosocketHarness(options);
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 describe('active hangup with KIND_HANGUP', () => {
   it('sends exactly 00 00 00 after whole frames, closes, and clears the session', async () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AudiosocketServerOptions } from '../../src/integrations/audiosocket/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   WIRE_KIND,
   patternPcm,
@@ -8,23 +7,12 @@ import {
   readSummary,
   seededRandom,
   sleep,
-  startAudiosocketHarness,
+  harnessPerTest,
   waitUntil,
   withUuid,
-  type AudiosocketHarness,
 } from '../support/audiosocket-peer.js';
 
-let harness: AudiosocketHarness | undefined;
-
-async function start(options: Omit<AudiosocketServerOptions, 'logger' | 'host' | 'port'> = {}) {
-  harness = await startAudiosocketHarness(options);
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 describe('AudioSocket media over TCP', () => {
   it('counts frames and bytes both ways and hands every inbound frame to listeners', async () => {

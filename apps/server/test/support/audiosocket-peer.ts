@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { afterEach } from 'vitest';
 import {
   createAudiosocketServer,
   type AudiosocketEvents,
@@ -383,5 +384,23 @@ export async function startAudiosocketHarness(
       for (const peer of peers) peer.destroy();
       await server.close();
     },
+  };
+}
+
+/**
+ * For a test file: `start(options)` starts a harness for the running test, and it is
+ * closed after each test.
+ */
+export function harnessPerTest(): (
+  options?: Omit<AudiosocketServerOptions, 'logger' | 'host' | 'port'>,
+) => Promise<AudiosocketHarness> {
+  let harness: AudiosocketHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (options = {}) => {
+    harness = await startAudiosocketHarness(options);
+    return harness;
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The conversation events, published after the change has committed (docs/adr/0003).
  * Domain names map to the wire names of the issue: `conversation.assigned` →
- * `conversation_assigned`, `message.status_changed` → `message_status_changed` …
+ * `conversation_assigned`, `message.status_changed` → `message_status_changed`,
+ * `message.updated` → `message_updated` …
  */
 import type { EventPublisher } from '../../shared/events.js';
 import { audienceOf, type Conversation, type Message } from './conversations.js';
@@ -26,28 +27,27 @@ export class ConversationEvents {
     });
   }
 
-  async messageCreated(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
-    await this.publisher.publish({
-      name: 'message.created',
-      companyId: message.companyId,
-      audience: audienceOf(conversation),
-      data: toMessageDto(message),
-    });
+  messageCreated(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
+    return this.message('message.created', conversation, message);
   }
 
   /** Anything else about a message changed (the file a contact sent was fetched, or given up on). */
-  async messageUpdated(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
-    await this.publisher.publish({
-      name: 'message.updated',
-      companyId: message.companyId,
-      audience: audienceOf(conversation),
-      data: toMessageDto(message),
-    });
+  messageUpdated(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
+    return this.message('message.updated', conversation, message);
   }
 
-  async messageStatusChanged(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
+  messageStatusChanged(conversation: Pick<Conversation, 'assigneeId'>, message: Message): Promise<void> {
+    return this.message('message.status_changed', conversation, message);
+  }
+
+  /** Message events carry the whole message, to those who see its conversation. */
+  private async message(
+    name: 'message.created' | 'message.updated' | 'message.status_changed',
+    conversation: Pick<Conversation, 'assigneeId'>,
+    message: Message,
+  ): Promise<void> {
     await this.publisher.publish({
-      name: 'message.status_changed',
+      name,
       companyId: message.companyId,
       audience: audienceOf(conversation),
       data: toMessageDto(message),
