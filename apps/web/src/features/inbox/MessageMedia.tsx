@@ -2,7 +2,9 @@
  * A file a contact sent, in the thread: a photo or sticker shown, a voice note or video
  * played, a document offered for download. The file is fetched with the session's token
  * (an <img src> could not carry it) and shown from a blob URL, revoked when the message
- * leaves the screen. While the server fetches it from the channel it says so; if that
+ * leaves the screen. Photos, stickers, voice notes and anything under 1 MB load with the
+ * thread; a larger video or document waits for a click, so opening a conversation does not
+ * pull megabytes nobody asked for. While the server fetches it from the channel it says so; if that
  * failed it says why and offers to try again.
  */
 import { useEffect, useState } from 'react';
@@ -28,12 +30,13 @@ export function MessageMedia({
   const [objectUrl, setObjectUrl] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [isRetrying, setIsRetrying] = useState(false);
+  const [isWanted, setIsWanted] = useState(() => loadsWithThread(media));
   const label = `[${t(`media.${media.kind}`)}]`;
   // The caption is the message's text, shown above.
   const name = media.filename ?? '';
 
   useEffect(() => {
-    if (media.status !== 'stored' || !media.url) return undefined;
+    if (media.status !== 'stored' || !media.url || !isWanted) return undefined;
     const controller = new AbortController();
     let created: string | null = null;
     conversations.media(media.url, controller.signal).then(
@@ -51,7 +54,7 @@ export function MessageMedia({
       if (created) URL.revokeObjectURL(created);
       setObjectUrl(null);
     };
-  }, [conversations, media.status, media.url]);
+  }, [conversations, media.status, media.url, isWanted]);
 
   if (media.status === 'pending') {
     return (
@@ -94,6 +97,15 @@ export function MessageMedia({
       </div>
     );
   }
+  if (!isWanted) {
+    return (
+      <div className="media" data-testid="media" data-status="stored" data-kind={media.kind}>
+        <button type="button" className="link" onClick={() => setIsWanted(true)} data-testid="media-load">
+          {label} {name} {t('media.load', { size: formatBytes(media.size_bytes ?? 0) })}
+        </button>
+      </div>
+    );
+  }
   if (!objectUrl) {
     return (
       <div className="media" data-testid="media" data-status="loading">
@@ -126,4 +138,16 @@ export function MessageMedia({
       )}
     </div>
   );
+}
+
+const EAGER_KINDS = new Set<Media['kind']>(['image', 'sticker', 'audio']);
+const EAGER_BYTES = 1024 * 1024;
+
+function loadsWithThread(media: Media): boolean {
+  return EAGER_KINDS.has(media.kind) || (media.size_bytes ?? 0) <= EAGER_BYTES;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }

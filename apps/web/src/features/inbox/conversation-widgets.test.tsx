@@ -231,4 +231,27 @@ describe('MessageMedia', () => {
     expect(link.getAttribute('download')).toBe('boleto.pdf');
     expect(link.getAttribute('href')).toBe('blob:doc');
   });
+
+  it('waits for a click before fetching a large video, and says how large it is', async () => {
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:video');
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    const media = vi.fn(async () => new Blob([new Uint8Array(8)], { type: 'video/mp4' }));
+    render(
+      <I18nProvider locale="en">
+        <MessageMedia
+          media={photo({ kind: 'video', mime_type: 'video/mp4', caption: null, size_bytes: 12_400_000 })}
+          conversationId={CONVERSATION}
+          messageId="m1"
+          conversations={{ media, retryMedia: noMedia.retryMedia }}
+        />
+      </I18nProvider>,
+    );
+    const load = screen.getByTestId('media-load');
+    expect(load.textContent).toContain('11.8 MB');
+    expect(media).not.toHaveBeenCalled();
+    fireEvent.click(load);
+    const video = await screen.findByTestId<HTMLVideoElement>('media-video');
+    expect(video.getAttribute('src')).toBe('blob:video');
+    expect(media).toHaveBeenCalledTimes(1);
+  });
 });

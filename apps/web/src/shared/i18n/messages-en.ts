@@ -166,6 +166,7 @@ export const en = {
   'media.failed': 'the file could not be fetched',
   'media.retry': 'Try again',
   'media.download': 'download',
+  'media.load': 'load ({size})',
   'media.deleted': 'removed after the retention period',
 
   'composer.label': 'Reply',

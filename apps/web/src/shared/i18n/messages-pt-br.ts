@@ -168,6 +168,7 @@ export const ptBR: Record<MessageKey, string> = {
   'media.failed': 'não foi possível buscar o arquivo',
   'media.retry': 'Tentar de novo',
   'media.download': 'baixar',
+  'media.load': 'carregar ({size})',
   'media.deleted': 'removido após o prazo de retenção',
 
   'composer.label': 'Resposta',
