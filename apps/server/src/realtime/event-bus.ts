@@ -75,9 +75,10 @@ export class EventBus implements EventPublisher {
         this.deliver(stored);
         return stored;
       }
-      // This node's sockets do not wait for the round trip through Redis.
+      // This node's sockets do not wait for the round trip through Redis, and neither does
+      // the next append: the other nodes put events in seq order themselves.
       this.delivery.receive(stored);
-      await this.transport.send(stored).catch((error: unknown) => {
+      this.transport.send(stored).catch((error: unknown) => {
         // The other nodes find it in the log on their next poll.
         this.logger.warn({ err: error, event: stored.name, seq: stored.seq }, 'event not sent to the other nodes');
       });
@@ -87,7 +88,7 @@ export class EventBus implements EventPublisher {
     return published;
   }
 
-  /** Resolves when every publish issued so far has been appended and handed on. */
+  /** Resolves when every publish issued so far has been appended and delivered here (sent on, with Redis). */
   async drain(): Promise<void> {
     await this.tail;
   }

@@ -182,42 +182,53 @@ export class AudiosocketParser {
     length: number = chunk.length,
   ): void {
     if (this.failure) throw this.failure;
-    let data = chunk;
-    let dataEnd = length;
-    if (this.pendingBytes > 0) {
-      this.pending.push(Buffer.from(chunk.subarray(0, length)));
-      this.pendingBytes += length;
-      if (this.pendingFrameBytes === undefined) {
-        if (this.pendingBytes < HEADER_BYTES) return;
-        const header = Buffer.concat(this.pending, HEADER_BYTES);
-        this.check(header[0] as number, header.readUInt16BE(1));
-        this.pendingFrameBytes = HEADER_BYTES + header.readUInt16BE(1);
-      }
-      if (this.pendingBytes < this.pendingFrameBytes) return;
-      data = Buffer.concat(this.pending, this.pendingBytes);
-      dataEnd = data.length;
-      this.resetPending();
-    }
     let at = 0;
+    if (this.pendingBytes > 0) {
+      // Finish the frame split across reads with only the bytes it still needs; the rest
+      // of this read is parsed in place below.
+      at = this.takePending(chunk, 0, length, HEADER_BYTES);
+      if (this.pendingBytes < HEADER_BYTES) return;
+      if (this.pendingFrameBytes === undefined) {
+        const header = Buffer.concat(this.pending, HEADER_BYTES);
+        const payloadBytes = header.readUInt16BE(1);
+        this.check(header[0] as number, payloadBytes);
+        this.pendingFrameBytes = HEADER_BYTES + payloadBytes;
+      }
+      at = this.takePending(chunk, at, length, this.pendingFrameBytes);
+      if (this.pendingBytes < this.pendingFrameBytes) return;
+      const frame = Buffer.concat(this.pending, this.pendingBytes);
+      this.resetPending();
+      onFrame(toFrame(frame[0] as number, frame.subarray(HEADER_BYTES)), frame.length);
+      this.streamOffset += frame.length;
+    }
     let tailFrameBytes: number | undefined;
-    while (dataEnd - at >= HEADER_BYTES) {
-      const kind = data[at] as number;
-      const payloadBytes = data.readUInt16BE(at + 1);
+    while (length - at >= HEADER_BYTES) {
+      const kind = chunk[at] as number;
+      const payloadBytes = chunk.readUInt16BE(at + 1);
       this.check(kind, payloadBytes);
       const end = at + HEADER_BYTES + payloadBytes;
-      if (end > dataEnd) {
+      if (end > length) {
         tailFrameBytes = HEADER_BYTES + payloadBytes;
         break;
       }
-      onFrame(toFrame(kind, data.subarray(at + HEADER_BYTES, end)), HEADER_BYTES + payloadBytes);
+      onFrame(toFrame(kind, chunk.subarray(at + HEADER_BYTES, end)), HEADER_BYTES + payloadBytes);
       this.streamOffset += HEADER_BYTES + payloadBytes;
       at = end;
     }
-    if (at < dataEnd) {
-      this.pending.push(Buffer.from(data.subarray(at, dataEnd)));
-      this.pendingBytes = dataEnd - at;
+    if (at < length) {
+      this.pending.push(Buffer.from(chunk.subarray(at, length)));
+      this.pendingBytes = length - at;
       this.pendingFrameBytes = tailFrameBytes;
     }
+  }
+
+  /** Copies from `chunk[at..end)` into the pending frame until it holds `upTo` bytes; returns the new `at`. */
+  private takePending(chunk: Buffer, at: number, end: number, upTo: number): number {
+    const take = Math.min(upTo - this.pendingBytes, end - at);
+    if (take <= 0) return at;
+    this.pending.push(Buffer.from(chunk.subarray(at, at + take)));
+    this.pendingBytes += take;
+    return at + take;
   }
 
   private resetPending(): void {
