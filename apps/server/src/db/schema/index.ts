@@ -7,3 +7,4 @@ export * from './presence.js';
 export * from './voicebot.js';
 export * from './conversations.js';
 export * from './channels.js';
+export * from './routing.js';

@@ -17,6 +17,9 @@ export const agentPresences = pgTable(
       .references(() => users.id),
     status: presenceStatus('status').notNull().default('offline'),
     message: varchar('message', { length: 200 }),
+    /** Why the agent is `away` (a company pause reason, or `missed_offers` set by routing); null otherwise. */
+    pauseReasonId: uuid('pause_reason_id'),
+    pauseReason: varchar('pause_reason', { length: 60 }),
     lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
     /** Whether any row of presence_connections is left for the user: kept here so reads and events need no join. */
     isConnected: boolean('websocket_connected').notNull().default(false),
