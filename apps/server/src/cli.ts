@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `switchboard serve` (default) and `switchboard migrate`. */
+import { createServer as createTcpServer } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { bootstrapFirstAdmin, createServer } from './main.js';
@@ -30,9 +31,46 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
+/**
+ * A port another process holds (a second Switchboard on the same machine, most often)
+ * stops the start with the variable to change, not a stack trace.
+ */
+function exitOnListenError(error: unknown, variable: 'PORT' | 'AUDIOSOCKET_PORT', host: string, port: number): void {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'is already in use (another Switchboard on this machine?)'
+      : 'needs privileges this process does not have';
+  process.stderr.write(`switchboard: ${variable} ${port} on ${host} ${reason}: set ${variable} to a free port.\n`);
+  process.exit(1);
+}
+
+/** Tries a port before the database opens (seconds on a first start), then lets it go. */
+async function probePort(variable: 'PORT' | 'AUDIOSOCKET_PORT', host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => {
+    probe.once('error', (error) => {
+      exitOnListenError(error, variable, host, port);
+      // Anything else (an unknown host…) is left to the real listen to report.
+      resolve();
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 async function serve(config: Config): Promise<void> {
+  await probePort('PORT', config.host, config.port);
+  if (config.audiosocket.isEnabled) {
+    await probePort('AUDIOSOCKET_PORT', config.audiosocket.host, config.audiosocket.port);
+  }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
-  const server = await createServer(config, logger);
+  // The AudioSocket server is the one listener createServer opens.
+  const server = await createServer(config, logger).catch((error: unknown) => {
+    exitOnListenError(error, 'AUDIOSOCKET_PORT', config.audiosocket.host, config.audiosocket.port);
+    throw error;
+  });
   try {
     const created = await bootstrapFirstAdmin(server, config);
     if (created) printFirstAdmin(created.email, created.generatedPassword);
@@ -40,7 +78,11 @@ async function serve(config: Config): Promise<void> {
     // Another node bootstrapped the same first admin at the same moment.
     if (!(error instanceof ConflictError)) throw error;
   }
-  const address = await server.app.listen({ port: config.port, host: config.host });
+  const address = await server.app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
+    await server.close().catch(() => undefined);
+    exitOnListenError(error, 'PORT', config.host, config.port);
+    throw error;
+  });
   logger.info({ address, database: server.database.kind }, 'switchboard listening');
 
   let isStopping = false;

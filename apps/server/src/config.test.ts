@@ -93,6 +93,22 @@ describe('loadConfig', () => {
     expect(statSync(join(dir, 'jwt-secret')).mode & 0o077).toBe(0);
   });
 
+  it('resolves relative paths from where npm was invoked (INIT_CWD), as `npm start` at the root puts data in ./data', () => {
+    const root = tempDir();
+    const config = loadConfig({ INIT_CWD: root, MEDIA_DIR: 'files/media', ASTERISK_RECORDINGS_DIR: 'rec' });
+    expect(config.dataDir).toBe(join(root, 'data'));
+    expect(readFileSync(join(root, 'data', 'jwt-secret'), 'utf8')).toBe(config.jwtSecret);
+    expect(config.media.dir).toBe(join(root, 'files', 'media'));
+    expect(config.asterisk.recordingsDir).toBe(join(root, 'rec'));
+    expect(loadConfig({ INIT_CWD: root, DATA_DIR: 'elsewhere' }).dataDir).toBe(join(root, 'elsewhere'));
+  });
+
+  it('resolves relative paths from the working directory outside npm', () => {
+    const dir = tempDir();
+    const config = loadConfig({ DATA_DIR: join(dir, 'data'), MEDIA_DIR: 'media-here' });
+    expect(config.media.dir).toBe(join(process.cwd(), 'media-here'));
+  });
+
   it('treats empty variables as unset', () => {
     const config = loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: '', PORT: '' });
     expect(config.databaseUrl).toBeUndefined();

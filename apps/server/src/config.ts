@@ -268,7 +268,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     missing.push('JITSI_APP_ID, JITSI_APP_SECRET: set both or neither');
   }
   if (missing.length > 0) throw new ConfigError(missing);
-  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(process.cwd(), e.DATA_DIR);
+  // Relative paths are relative to where the operator typed the command: npm runs a
+  // workspace's script in the workspace's folder and says where it was invoked in INIT_CWD.
+  const workingDir = env.INIT_CWD || process.cwd();
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(workingDir, e.DATA_DIR);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -287,7 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    webRoot: resolveWebRoot(e.WEB_ROOT),
+    webRoot: resolveWebRoot(e.WEB_ROOT, workingDir),
     login: {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       maxAttemptsPerAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
@@ -313,7 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       agentEndpointTemplate: e.ASTERISK_AGENT_ENDPOINT,
       outboundContext: e.ASTERISK_OUTBOUND_CONTEXT,
       recordingsDir: e.ASTERISK_RECORDINGS_DIR
-        ? resolve(process.cwd(), e.ASTERISK_RECORDINGS_DIR)
+        ? resolve(workingDir, e.ASTERISK_RECORDINGS_DIR)
         : join(dataDir, 'recordings'),
       ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
       recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
@@ -339,7 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     whatsapp: { graphUrl: e.WHATSAPP_GRAPH_URL.replace(/\/+$/, '') },
     media: {
-      dir: e.MEDIA_DIR ? resolve(process.cwd(), e.MEDIA_DIR) : join(dataDir, 'media'),
+      dir: e.MEDIA_DIR ? resolve(workingDir, e.MEDIA_DIR) : join(dataDir, 'media'),
       maxBytes: e.MEDIA_MAX_BYTES,
       retentionDays: e.MEDIA_RETENTION_DAYS,
       retentionIntervalMs: e.MEDIA_RETENTION_INTERVAL_MINUTES * 60_000,
@@ -382,8 +385,8 @@ function readOrCreateJwtSecret(dataDir: string): string {
   return secret;
 }
 
-function resolveWebRoot(configured: string | undefined): string | undefined {
-  if (configured) return resolve(process.cwd(), configured);
+function resolveWebRoot(configured: string | undefined, workingDir: string): string | undefined {
+  if (configured) return resolve(workingDir, configured);
   // apps/web/dist next to this package, from src/ (tests) or dist/src/ (the build).
   const candidates = ['../../web/dist', '../../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));

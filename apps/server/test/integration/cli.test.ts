@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +13,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
+const holders: TcpServer[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const holder of holders.splice(0)) await new Promise((resolve) => holder.close(resolve));
 });
+
+/** A port of 127.0.0.1 some other process holds, as a first Switchboard would. */
+async function takenPort(): Promise<number> {
+  const holder = createTcpServer();
+  holders.push(holder);
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  return (holder.address() as { port: number }).port;
+}
 
 function run(args: string[], env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
@@ -98,6 +109,26 @@ describe('switchboard serve', { timeout: 180_000 }, () => {
     const { stderr } = server.output();
     expect(stderr).toContain('PORT');
     expect(stderr).toContain('SIGNUP_ENABLED');
+  });
+
+  it('exits non-zero naming PORT when the HTTP port is taken', async () => {
+    const port = await takenPort();
+    const server = run(['serve'], { PORT: String(port) });
+    expect(await server.exited).toBe(1);
+    const { stderr } = server.output();
+    expect(stderr).toContain(`PORT ${port} on 127.0.0.1 is already in use`);
+    expect(stderr).toContain('set PORT to a free port');
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('exits non-zero naming AUDIOSOCKET_PORT when the AudioSocket port is taken', async () => {
+    const port = await takenPort();
+    const server = run(['serve'], { AUDIOSOCKET_PORT: String(port) });
+    expect(await server.exited).toBe(1);
+    const { stderr } = server.output();
+    expect(stderr).toContain(`AUDIOSOCKET_PORT ${port} on 127.0.0.1 is already in use`);
+    expect(stderr).toContain('set AUDIOSOCKET_PORT to a free port');
+    expect(stderr).not.toContain('    at ');
   });
 
   it('migrate applies the migrations and exits', async () => {
