@@ -48,6 +48,8 @@ const envSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(10),
+  SOCKET_EVENTS_BURST: z.coerce.number().int().min(1).max(100_000).default(30),
   WEB_ROOT: z.string().min(1).optional(),
   ASTERISK_ARI_URL: z.url().optional(),
   ASTERISK_ARI_USERNAME: z.string().min(1).optional(),
@@ -150,6 +152,8 @@ export interface Config {
     readonly maxAttemptsPerAccount: number;
     readonly windowSeconds: number;
   };
+  /** Per socket: client events refilled per second, and how many may come at once. */
+  readonly socketEvents: { readonly perSecond: number; readonly burst: number };
   readonly asterisk: {
     /** Undefined: no PBX; call actions answer 503. */
     readonly ari:
@@ -296,6 +300,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttemptsPerAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
+    socketEvents: { perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENTS_BURST },
     asterisk: {
       ari: e.ASTERISK_ARI_URL
         ? {

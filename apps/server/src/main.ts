@@ -34,7 +34,13 @@ import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './int
 import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
 import { isVoicebotModule } from './modules/voicebot/index.js';
 import { RedisChannel } from './integrations/redis/index.js';
-import { channelTransport, EventBus, EventLogRepository, RealtimeServer } from './realtime/index.js';
+import {
+  channelTransport,
+  DEFAULT_SOCKET_LIMITS,
+  EventBus,
+  EventLogRepository,
+  RealtimeServer,
+} from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { FEATURE_MODULES } from './feature-modules.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -87,12 +93,26 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   try {
     await database.migrate();
 
+    const eventLog = new EventLogRepository(database.db);
+    const eventsLogger = logger.child({ module: 'events' });
+    const bus = new EventBus(eventLog, clock, eventsLogger, {
+      ...(config.redis
+        ? {
+            transport: channelTransport(
+              new RedisChannel({ url: config.redis.url, channel: config.redis.channel, logger: eventsLogger }),
+              eventsLogger,
+            ),
+          }
+        : {}),
+      ...overrides.eventDelivery,
+    });
     const usersRepository = new UsersRepository(database.db);
     const users = new UsersService({
       repository: usersRepository,
       hasher,
       clock,
       logger: logger.child({ module: 'users' }),
+      events: bus,
       sip: config.sip,
     });
     const auth = new AuthService({
@@ -116,22 +136,10 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       ),
       clock,
       logger: logger.child({ module: 'auth' }),
+      events: bus,
       signupEnabled: config.signupEnabled,
     });
 
-    const eventLog = new EventLogRepository(database.db);
-    const eventsLogger = logger.child({ module: 'events' });
-    const bus = new EventBus(eventLog, clock, eventsLogger, {
-      ...(config.redis
-        ? {
-            transport: channelTransport(
-              new RedisChannel({ url: config.redis.url, channel: config.redis.channel, logger: eventsLogger }),
-              eventsLogger,
-            ),
-          }
-        : {}),
-      ...overrides.eventDelivery,
-    });
     const ariConfig = config.asterisk.ari;
     const ariLogger = logger.child({ module: 'asterisk-ari' });
     const ariClient =
@@ -298,9 +306,10 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       logger: logger.child({ module: 'realtime' }),
       bus,
       eventLog,
-      authenticate: (token) => auth.authenticate(token),
+      authenticate: (token) => auth.authenticateSession(token),
       canFollowCall: (actor, callId) => calls.canFollowCall(actor, callId),
       corsOrigins: config.corsOrigins,
+      limits: { ...DEFAULT_SOCKET_LIMITS, events: config.socketEvents },
     });
 
     for (const module of installed) {

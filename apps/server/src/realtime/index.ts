@@ -1,4 +1,12 @@
 export { EventBus, type EventBusOptions } from './event-bus.js';
 export { EventLogRepository } from './event-log.repository.js';
 export { channelTransport, type EventTransport, type MessageChannel } from './event-transport.js';
-export { RealtimeServer, toEnvelope, wireNameOf, rooms, type Envelope } from './socket.server.js';
+export {
+  DEFAULT_SOCKET_LIMITS,
+  RealtimeServer,
+  toEnvelope,
+  wireNameOf,
+  rooms,
+  type Envelope,
+  type SocketLimits,
+} from './socket.server.js';

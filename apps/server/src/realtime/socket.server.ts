@@ -4,6 +4,10 @@
  * supervisors) managers rooms, and receives domain events in the DESIGN.md envelope
  * `{event, data, version, seq, ts}`. With `last_seq` it first receives, in order, what it
  * missed; live events that arrive meanwhile are held and deduplicated by seq.
+ *
+ * Every client event costs a token of the socket's bucket; a socket that floods is
+ * disconnected. A `sessions.revoked` event (logout, deactivation …, from any node)
+ * disconnects the sockets of the ended sessions after telling them why.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
@@ -12,12 +16,31 @@ import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import type { ClientCommand, ConnectionObserver, PublishedEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
+import { isSessionsRevokedData, SESSIONS_REVOKED } from '../shared/sessions.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLogRepository } from './event-log.repository.js';
+import { TokenBucket, type EventRateLimits } from './token-bucket.js';
 
 export const EVENT_VERSION = 'v1';
 const REPLAY_BATCH = 500;
 const REPLAY_MAX = 10_000;
+/** Client events are small commands; Socket.IO's default of 1 MB is far more than any needs. */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** What one socket may ask of the server. */
+export interface SocketLimits {
+  events: EventRateLimits;
+  /** Call rooms a socket may be in at once (a supervisor follows a handful of calls). */
+  maxCallRooms: number;
+  /** Client events of one socket being handled at once: each may query the database. */
+  maxPendingEvents: number;
+}
+
+export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
+  events: { perSecond: 10, burst: 30 },
+  maxCallRooms: 20,
+  maxPendingEvents: 4,
+};
 
 /** Wire names fixed by the seeds; others are the domain name with `_` for `.`. */
 const WIRE_NAMES: Record<string, string> = {
@@ -51,14 +74,20 @@ export interface RealtimeDeps {
   logger: Logger;
   bus: EventBus;
   eventLog: EventLogRepository;
-  authenticate(token: string): Promise<Actor>;
+  /** The user and session (refresh-token family) of an access token; throws when refused. */
+  authenticate(token: string): Promise<{ actor: Actor; sessionId: string }>;
   /** Whether the actor may follow this call (its agent, or a manager of its company). */
   canFollowCall(actor: Actor, callId: string): Promise<boolean>;
   corsOrigins: readonly string[];
+  limits?: SocketLimits;
 }
 
 interface SocketState {
   actor: Actor;
+  sessionId: string;
+  bucket: TokenBucket;
+  /** Client events being handled now. */
+  pending: number;
   deliveredSeq: number;
   /** Non-null while replaying: live events wait here. */
   held: PublishedEvent[] | null;
@@ -82,14 +111,17 @@ export class RealtimeServer {
   private readonly unsubscribe: () => void;
   private readonly commands = new Map<string, ClientCommand<unknown>>();
   private readonly observers: ConnectionObserver[] = [];
+  private readonly limits: SocketLimits;
 
   constructor(
     httpServer: HttpServer,
     private readonly deps: RealtimeDeps,
   ) {
+    this.limits = deps.limits ?? DEFAULT_SOCKET_LIMITS;
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
+      maxHttpBufferSize: MAX_PAYLOAD_BYTES,
       cors: deps.corsOrigins.length > 0 ? { origin: [...deps.corsOrigins], credentials: true } : undefined,
     });
     this.io.use((socket, next) => {
@@ -136,8 +168,15 @@ export class RealtimeServer {
     const token =
       typeof auth.token === 'string' ? auth.token : header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     if (!token) throw new AppError('auth.required', 'A token is required.');
-    const actor = await this.deps.authenticate(token);
-    const state: SocketState = { actor, deliveredSeq: 0, held: null };
+    const { actor, sessionId } = await this.deps.authenticate(token);
+    const state: SocketState = {
+      actor,
+      sessionId,
+      bucket: new TokenBucket(this.limits.events),
+      pending: 0,
+      deliveredSeq: 0,
+      held: null,
+    };
     socket.data = state;
     // The socket lives no longer than its token: the client reconnects with a fresh one
     // and its last seq, and misses nothing.
@@ -157,6 +196,14 @@ export class RealtimeServer {
     void socket.join(rooms.user(actor.userId));
     if (actor.role !== 'agent') void socket.join(rooms.managers(actor.companyId));
 
+    // Runs before any listener, for every client event, known or not.
+    socket.use(([event], next) => {
+      if (!socket.connected) return;
+      if (state.bucket.take()) return next();
+      log.warn({ event: String(event), reason: 'rate limit' }, 'socket disconnected for flooding');
+      socket.disconnect(true);
+    });
+
     socket.on('join_call', (payload: unknown, ack?: Ack) => {
       const parsed = callPayload.safeParse(payload);
       if (!parsed.success) {
@@ -164,20 +211,28 @@ export class RealtimeServer {
         return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
       }
       const callId = parsed.data.call_id;
-      this.deps.canFollowCall(actor, callId).then(
-        (isAllowed) => {
-          if (!isAllowed) {
-            log.info({ callId, reason: 'not found or not allowed' }, 'join_call refused');
-            return reply(ack, 'call.not_found', 'No such call.');
-          }
-          void socket.join(rooms.call(callId));
-          ack?.({ ok: true });
-        },
-        (error: unknown) => {
-          log.error({ err: error, callId }, 'join_call failed');
-          reply(ack, 'internal', 'Could not join the call.');
-        },
-      );
+      if (socket.rooms.has(rooms.call(callId))) return ack?.({ ok: true });
+      if (countCallRooms(socket) >= this.limits.maxCallRooms) {
+        return reply(ack, 'realtime.too_many_calls', `A socket follows at most ${this.limits.maxCallRooms} calls.`);
+      }
+      if (!this.admitWork(state, ack)) return;
+      this.deps
+        .canFollowCall(actor, callId)
+        .finally(() => (state.pending -= 1))
+        .then(
+          (isAllowed) => {
+            if (!isAllowed) {
+              log.info({ callId, reason: 'not found or not allowed' }, 'join_call refused');
+              return reply(ack, 'call.not_found', 'No such call.');
+            }
+            if (socket.connected) void socket.join(rooms.call(callId));
+            ack?.({ ok: true });
+          },
+          (error: unknown) => {
+            log.error({ err: error, callId }, 'join_call failed');
+            reply(ack, 'internal', 'Could not join the call.');
+          },
+        );
     });
 
     socket.on('leave_call', (payload: unknown, ack?: Ack) => {
@@ -194,17 +249,21 @@ export class RealtimeServer {
           log.info({ event: command.event, reason: 'invalid payload' }, 'client event refused');
           return reply(ack, 'request.invalid', `The ${command.event} payload is not valid.`);
         }
-        command.handle(actor, parsed.data).then(
-          (data) => ack?.({ ok: true, ...(data === undefined ? {} : { data }) }),
-          (error: unknown) => {
-            if (error instanceof AppError) {
-              log.info({ event: command.event, code: error.code }, 'client event refused');
-              return reply(ack, error.code, error.message);
-            }
-            log.error({ err: error, event: command.event }, 'client event failed');
-            reply(ack, 'internal', 'The event could not be handled.');
-          },
-        );
+        if (!this.admitWork(state, ack)) return;
+        command
+          .handle(actor, parsed.data)
+          .finally(() => (state.pending -= 1))
+          .then(
+            (data) => ack?.({ ok: true, ...(data === undefined ? {} : { data }) }),
+            (error: unknown) => {
+              if (error instanceof AppError) {
+                log.info({ event: command.event, code: error.code }, 'client event refused');
+                return reply(ack, error.code, error.message);
+              }
+              log.error({ err: error, event: command.event }, 'client event failed');
+              reply(ack, 'internal', 'The event could not be handled.');
+            },
+          );
       });
     }
     this.notifyObservers('onConnected', actor, log);
@@ -221,6 +280,43 @@ export class RealtimeServer {
       this.deps.eventLog.latestSeq().then(
         (seq) => socket.emit('replay_complete', { last_seq: Math.max(seq, state.deliveredSeq) }),
         (error: unknown) => log.error({ err: error }, 'reading the latest seq failed'),
+      );
+    }
+  }
+
+  /** Counts a client event that will do work, or refuses it when the socket has too many running. */
+  private admitWork(state: SocketState, ack: Ack | undefined): boolean {
+    if (state.pending >= this.limits.maxPendingEvents) {
+      reply(ack, 'realtime.busy', 'Too many events in progress; wait for their answers.');
+      return false;
+    }
+    state.pending += 1;
+    return true;
+  }
+
+  /** Tells the sockets of ended sessions why, then disconnects them; this node's only. */
+  private endSessions(event: PublishedEvent): void {
+    const { data } = event;
+    if (!isSessionsRevokedData(data)) {
+      this.deps.logger.warn({ seq: event.seq }, 'sessions.revoked event without a user; ignored');
+      return;
+    }
+    const nsp = this.io.of('/');
+    let disconnected = 0;
+    for (const id of nsp.adapter.rooms.get(rooms.user(data.user_id)) ?? []) {
+      const socket = nsp.sockets.get(id);
+      const state = socket?.data as SocketState | undefined;
+      if (!socket || !state || state.actor.companyId !== event.companyId) continue;
+      if (data.session_id !== null && state.sessionId !== data.session_id) continue;
+      const envelope = toEnvelope(event);
+      socket.emit(envelope.event, envelope);
+      socket.disconnect(true);
+      disconnected += 1;
+    }
+    if (disconnected > 0) {
+      this.deps.logger.info(
+        { userId: data.user_id, sessionId: data.session_id, reason: data.reason, sockets: disconnected },
+        'sockets of ended sessions disconnected',
       );
     }
   }
@@ -257,6 +353,7 @@ export class RealtimeServer {
   }
 
   private fanOut(event: PublishedEvent): void {
+    if (event.name === SESSIONS_REVOKED) return this.endSessions(event);
     const nsp = this.io.of('/');
     const targetRooms: string[] = [];
     const { audience } = event;
@@ -286,6 +383,12 @@ export class RealtimeServer {
 
 function reply(ack: Ack | undefined, code: string, message: string): void {
   ack?.({ ok: false, error: { code, message } });
+}
+
+function countCallRooms(socket: Socket): number {
+  let count = 0;
+  for (const room of socket.rooms) if (room.startsWith('call:')) count += 1;
+  return count;
 }
 
 function parseLastSeq(value: unknown): number | undefined {

@@ -9,6 +9,8 @@ export interface AccessTokenClaims {
   userId: string;
   companyId: string;
   role: Role;
+  /** The refresh-token family this token was issued with (`sid`): refused once it is revoked. */
+  sessionId: string;
   /** Issue time in milliseconds: compared with the user's tokens_valid_after. */
   issuedAtMs: number;
 }
@@ -16,7 +18,7 @@ export interface AccessTokenClaims {
 export interface AccessTokens {
   readonly ttlSeconds: number;
   sign(claims: Omit<AccessTokenClaims, 'issuedAtMs'>): Promise<string>;
-  /** Throws UnauthorizedError when the token is malformed, tampered or expired. */
+  /** Throws UnauthorizedError when the token is malformed, tampered, expired or has no `exp`. */
   verify(token: string): Promise<AccessTokenClaims>;
 }
 

@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
+import type { EventPublisher } from '../../shared/events.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors.js';
 import { isUuid, newId, newSecret, sha256Hex } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
+import { sessionsRevoked, type RevocationReason } from '../../shared/sessions.js';
 import type { AuthRepository } from './auth.repository.js';
 import type { Account, AccessTokens, AccountDirectory, PasswordHasher } from './auth.ports.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -16,6 +18,12 @@ export interface Session {
   refreshToken: string;
   refreshExpiresIn: number;
   account: Account;
+}
+
+/** A verified access token: who acts, and through which session (refresh-token family). */
+export interface AuthenticatedSession {
+  actor: Actor;
+  sessionId: string;
 }
 
 export interface ClientInfo {
@@ -31,6 +39,8 @@ export interface AuthServiceDeps {
   throttle: LoginThrottle;
   clock: Clock;
   logger: Logger;
+  /** Where ended sessions are announced, so every node drops their sockets. */
+  events: EventPublisher;
   signupEnabled: boolean;
 }
 
@@ -112,10 +122,12 @@ export class AuthService {
       return { kind: 'rotated' as const, session };
     });
     if (outcome.kind === 'reused') {
+      const { row } = outcome;
       this.deps.logger.warn(
-        { userId: outcome.row.userId, familyId: outcome.row.familyId, ip: client.ip },
+        { userId: row.userId, familyId: row.familyId, ip: client.ip },
         'refresh token reused; family revoked',
       );
+      await this.announce(row.companyId, row.userId, row.familyId, 'refresh_token_reused');
       throw new UnauthorizedError('auth.refresh_token_reused', 'The refresh token was already used; sign in again.');
     }
     if (outcome.kind === 'invalid') throw new UnauthorizedError(INVALID_REFRESH, 'The refresh token is not valid.');
@@ -126,12 +138,13 @@ export class AuthService {
   async logout(presented: string): Promise<void> {
     const { tokenId, secret } = parseRefreshToken(presented);
     const now = this.deps.clock.now();
-    await this.deps.repository.transaction(async (repo) => {
+    const ended = await this.deps.repository.transaction(async (repo) => {
       const row = await repo.findRefreshTokenForUpdate(tokenId);
-      if (row && hashesEqual(row.tokenHash, sha256Hex(secret))) {
-        await repo.revokeFamily(row.companyId, row.familyId, now);
-      }
+      if (!row || !hashesEqual(row.tokenHash, sha256Hex(secret))) return undefined;
+      await repo.revokeFamily(row.companyId, row.familyId, now);
+      return row;
     });
+    if (ended) await this.announce(ended.companyId, ended.userId, ended.familyId, 'logout');
   }
 
   /** Ends every session of the user: refresh tokens revoked, access tokens refused. */
@@ -139,19 +152,50 @@ export class AuthService {
     const now = this.deps.clock.now();
     await this.deps.repository.revokeAllForUser(actor.companyId, actor.userId, now);
     await this.deps.accounts.invalidateTokensBefore(actor, now);
+    await this.announce(actor.companyId, actor.userId, null, 'logout_all');
   }
 
   /** Turns a bearer token into the acting user, checked against the database every time. */
   async authenticate(accessToken: string): Promise<Actor> {
+    return (await this.authenticateSession(accessToken)).actor;
+  }
+
+  /**
+   * The user and the session of a bearer token, in one query: the user must be active,
+   * the token issued after their last "log out everywhere" or password change, and its
+   * session (refresh-token family) not ended by logout or reuse detection.
+   */
+  async authenticateSession(accessToken: string): Promise<AuthenticatedSession> {
     const claims = await this.deps.tokens.verify(accessToken);
-    if (!isUuid(claims.userId) || !isUuid(claims.companyId)) {
+    if (!isUuid(claims.userId) || !isUuid(claims.companyId) || !isUuid(claims.sessionId)) {
       throw new UnauthorizedError('auth.invalid_token', 'The access token is not valid.');
     }
-    const account = await this.deps.accounts.findAccountById(claims.companyId, claims.userId);
-    if (!account || !account.isActive || claims.issuedAtMs < account.tokensValidAfter.getTime()) {
+    const state = await this.deps.repository.findSessionState(claims.companyId, claims.userId, claims.sessionId);
+    if (!state || !state.isActive || !state.isSessionLive || claims.issuedAtMs < state.tokensValidAfter.getTime()) {
       throw new UnauthorizedError('auth.session_revoked', 'The session has ended; sign in again.');
     }
-    return toActor(account);
+    return {
+      actor: { userId: state.userId, companyId: state.companyId, role: state.role },
+      sessionId: claims.sessionId,
+    };
+  }
+
+  /**
+   * Tells every node that sessions ended, so their sockets close. The sessions are already
+   * ended in the database: a failed announcement leaves sockets open until their token
+   * expires, which is logged and not worth failing the request for.
+   */
+  private async announce(
+    companyId: string,
+    userId: string,
+    sessionId: string | null,
+    reason: RevocationReason,
+  ): Promise<void> {
+    try {
+      await this.deps.events.publish(sessionsRevoked({ companyId, userId, sessionId, reason }));
+    } catch (error) {
+      this.deps.logger.error({ err: error, userId, reason }, 'session revocation not announced');
+    }
   }
 
   private async startSession(account: Account, familyId: string, client: ClientInfo): Promise<Session> {
@@ -182,6 +226,7 @@ export class AuthService {
       userId: account.id,
       companyId: account.companyId,
       role: account.role,
+      sessionId: familyId,
     });
     return {
       tokenId,

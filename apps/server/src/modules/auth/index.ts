@@ -1,5 +1,5 @@
 export type { Account, AccountDirectory, AccessTokens, PasswordHasher } from './auth.ports.js';
-export { AuthService, type Session, type ClientInfo } from './auth.service.js';
+export { AuthService, type AuthenticatedSession, type Session, type ClientInfo } from './auth.service.js';
 export { AuthRepository } from './auth.repository.js';
 export { LoginThrottle } from './login-throttle.js';
 export { argon2Hasher } from './argon2.hasher.js';

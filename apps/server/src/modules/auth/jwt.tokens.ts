@@ -18,7 +18,12 @@ export function createJwtAccessTokens(options: {
     ttlSeconds,
     async sign(claims) {
       const issuedAt = now();
-      return new SignJWT({ cid: claims.companyId, role: claims.role, iat_ms: issuedAt.getTime() })
+      return new SignJWT({
+        cid: claims.companyId,
+        role: claims.role,
+        sid: claims.sessionId,
+        iat_ms: issuedAt.getTime(),
+      })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(claims.userId)
         .setIssuer(ISSUER)
@@ -34,17 +39,20 @@ export function createJwtAccessTokens(options: {
           issuer: ISSUER,
           audience: AUDIENCE,
           currentDate: now(),
+          // jose checks `exp` only when present: a token that never expires is refused.
+          requiredClaims: ['exp', 'sub', 'sid'],
         });
-        const { sub, cid, role, iat_ms: issuedAtMs } = payload;
+        const { sub, cid, role, sid, iat_ms: issuedAtMs } = payload;
         if (
           typeof sub !== 'string' ||
           typeof cid !== 'string' ||
+          typeof sid !== 'string' ||
           typeof issuedAtMs !== 'number' ||
           !ROLES.includes(role as Role)
         ) {
           throw new UnauthorizedError('auth.invalid_token', 'The access token is not valid.');
         }
-        return { userId: sub, companyId: cid, role: role as Role, issuedAtMs };
+        return { userId: sub, companyId: cid, role: role as Role, sessionId: sid, issuedAtMs };
       } catch (error) {
         if (error instanceof UnauthorizedError) throw error;
         if (error instanceof errors.JWTExpired) {

@@ -1,10 +1,12 @@
 import { iceConfigurationFor, NO_ICE, type IceSettings } from './ice-servers.js';
 import type { Actor, Role } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
+import type { EventPublisher } from '../../shared/events.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, toPage, type Page } from '../../shared/pagination.js';
+import { sessionsRevoked, type RevocationReason } from '../../shared/sessions.js';
 import type { Account, PasswordHasher } from '../auth/index.js';
 import { isUniqueViolation, type CompanyRow, type UsersRepository } from './users.repository.js';
 import {
@@ -40,6 +42,8 @@ export interface UsersServiceDeps {
   hasher: PasswordHasher;
   clock: Clock;
   logger: Logger;
+  /** Where ended sessions are announced (deactivation, role or password change). */
+  events: EventPublisher;
   sip: SipSettings;
 }
 
@@ -160,6 +164,7 @@ export class UsersService {
     assertAdmin(actor);
     const passwordHash = input.password ? await this.deps.hasher.hash(input.password) : undefined;
     const now = this.deps.clock.now();
+    let endedBecause: RevocationReason | undefined;
     await this.translateConflicts(() =>
       this.deps.repository.transaction(async (repo) => {
         const company = await repo.lockCompany(actor.companyId);
@@ -177,6 +182,10 @@ export class UsersService {
         }
         const isDeactivating = input.isActive === false && current.isActive;
         const isReactivating = input.isActive === true && !current.isActive;
+        // Open sockets joined rooms for the old role, or belong to sessions that just ended.
+        if (isDeactivating) endedBecause = 'deactivated';
+        else if (passwordHash) endedBecause = 'password_changed';
+        else if (input.role !== undefined && input.role !== current.role) endedBecause = 'role_changed';
         await repo.updateUser(actor.companyId, userId, {
           ...(input.email !== undefined ? { email: input.email } : {}),
           ...(input.name !== undefined ? { name: input.name } : {}),
@@ -201,6 +210,7 @@ export class UsersService {
       }),
     );
     this.deps.logger.info({ companyId: actor.companyId, userId, byUserId: actor.userId }, 'user updated');
+    if (endedBecause) await this.announceEndedSessions(actor.companyId, userId, endedBecause);
     return this.getUserOrThrow(actor.companyId, userId);
   }
 
@@ -247,6 +257,7 @@ export class UsersService {
         await repo.setDeviceCallerId(device, callerIdFor(input.name, device.extension));
       }
     });
+    if (passwordHash) await this.announceEndedSessions(actor.companyId, actor.userId, 'password_changed');
     return this.getUserOrThrow(actor.companyId, actor.userId);
   }
 
@@ -300,6 +311,18 @@ export class UsersService {
     assertAdmin(actor);
     const rows = await this.deps.repository.listDevices(actor.companyId, filter, decodeCursor(page.cursor), page.limit);
     return toPage(rows, page.limit);
+  }
+
+  /**
+   * Tells every node to close the user's sockets. The change is committed already; if the
+   * announcement fails the sockets last until their token expires, which is logged.
+   */
+  private async announceEndedSessions(companyId: string, userId: string, reason: RevocationReason): Promise<void> {
+    try {
+      await this.deps.events.publish(sessionsRevoked({ companyId, userId, sessionId: null, reason }));
+    } catch (error) {
+      this.deps.logger.error({ err: error, userId, reason }, 'session revocation not announced');
+    }
   }
 
   private async getUserOrThrow(companyId: string, userId: string): Promise<User> {
