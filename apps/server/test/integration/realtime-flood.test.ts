@@ -1,0 +1,86 @@
+/**
+ * A socket that floods the server with client events is disconnected once its token
+ * bucket is empty, after a bounded number of them reached the database; the rest of the
+ * server — /health, another user's requests and sockets — keeps answering meanwhile.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
+import { connectSocket } from '../support/socket.js';
+
+const FLOOD = 5_000;
+const BURST = 30;
+
+function disconnection(socket: Socket): Promise<string> {
+  return new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+}
+
+describe('a socket that floods', () => {
+  let api: TestServer;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    api = await startTestServer({ SOCKET_EVENTS_PER_SECOND: '10', SOCKET_EVENTS_BURST: String(BURST) });
+    adminToken = await api.adminToken();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('is disconnected after its burst of join_call, while /health and a colleague are answered', async () => {
+    const flooder = await createUserAndLogin(api, adminToken);
+    const colleague = await createUserAndLogin(api, adminToken);
+    const { socket } = await connectSocket(api.baseUrl, { token: flooder.token });
+    const bystander = await connectSocket(api.baseUrl, { token: colleague.token });
+    const disconnected = disconnection(socket);
+    let answered = 0;
+
+    for (let i = 0; i < FLOOD; i += 1) socket.emit('join_call', { call_id: randomUUID() }, () => (answered += 1));
+    const [health, profile, bystanderAck] = await Promise.all([
+      api.request('GET', '/health'),
+      api.request('GET', '/api/users/profile', { token: colleague.token }),
+      bystander.socket.timeout(10_000).emitWithAck('join_call', { call_id: randomUUID() }),
+    ]);
+
+    expect(await disconnected).toBe('io server disconnect');
+    expect(health.status).toBe(200);
+    expect(profile.status).toBe(200);
+    expect(bystanderAck).toMatchObject({ ok: false, error: { code: 'call.not_found' } });
+    // Only the burst reached the database; the rest was dropped unread.
+    expect(answered).toBeLessThanOrEqual(BURST);
+    expect(bystander.socket.connected).toBe(true);
+    bystander.socket.close();
+
+    // The flooder's token is still good: a well-behaved reconnect works.
+    const again = await connectSocket(api.baseUrl, { token: flooder.token });
+    const ack = await again.socket.timeout(10_000).emitWithAck('join_call', { call_id: randomUUID() });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'call.not_found' } });
+    again.socket.close();
+  });
+
+  it('counts malformed payloads and unknown events too, and answers them without a query', async () => {
+    const flooder = await createUserAndLogin(api, adminToken);
+    const { socket } = await connectSocket(api.baseUrl, { token: flooder.token });
+    const disconnected = disconnection(socket);
+    const refusals: unknown[] = [];
+    for (let i = 0; i < FLOOD / 2; i += 1) {
+      socket.emit('join_call', { call_id: 'x'.repeat(100) }, (response: unknown) => refusals.push(response));
+      socket.emit('no_such_event', { i });
+    }
+    expect(await disconnected).toBe('io server disconnect');
+    expect(refusals.length).toBeLessThanOrEqual(BURST);
+    for (const refusal of refusals) expect(refusal).toMatchObject({ ok: false, error: { code: 'request.invalid' } });
+  });
+
+  it('lets a console that sends a few events a second go on', async () => {
+    const user = await createUserAndLogin(api, adminToken);
+    const { socket } = await connectSocket(api.baseUrl, { token: user.token });
+    for (let i = 0; i < BURST - 5; i += 1) {
+      const ack = await socket.timeout(10_000).emitWithAck('join_call', { call_id: randomUUID() });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'call.not_found' } });
+    }
+    expect(socket.connected).toBe(true);
+    socket.close();
+  });
+});
