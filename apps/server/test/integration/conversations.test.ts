@@ -340,7 +340,7 @@ describe('conversations', () => {
       }
     });
 
-    it('lets an agent take from the queue; a second taker gets 409', async () => {
+    it('lets an agent take from the queue; a second agent gets 404 (a colleague’s), a manager 409', async () => {
       const queue = await queued();
       const watcher = await connectSocket(api.baseUrl, { token: agentB.token });
       const taken = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentA.token });
@@ -350,8 +350,11 @@ describe('conversations', () => {
       await watcher.waitFor((e) => e.some((x) => x.event === 'conversation_assigned'));
       watcher.socket.close();
       const second = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentB.token });
-      expect(second.status).toBe(409);
-      expect(second.body.code).toBe('conversation.already_assigned');
+      expect(second.status).toBe(404);
+      expect(second.body.code).toBe('conversation.not_found');
+      const byManager = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: supervisor.token });
+      expect(byManager.status).toBe(409);
+      expect(byManager.body.code).toBe('conversation.already_assigned');
       const again = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentA.token });
       expect(again.status).toBe(200);
     });

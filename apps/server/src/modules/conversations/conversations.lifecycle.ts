@@ -52,17 +52,16 @@ export class ConversationLifecycle {
     });
   }
 
-  /** Any agent may take from the queue; one who comes second learns it is taken (409), not that it vanished. */
+  /**
+   * Any agent may take from the queue. An agent who comes second gets 404: the conversation
+   * is a colleague's now, which agents may not see (or learn exists); a manager, who sees
+   * it, learns it is taken (409).
+   */
   async take(actor: Actor, conversationId: string): Promise<Conversation> {
-    return this.change(
-      actor,
-      conversationId,
-      (current) => {
-        assertCanTake(actor, current);
-        return this.assignment(current, actor.userId);
-      },
-      { isCompanyWide: true },
-    );
+    return this.change(actor, conversationId, (current) => {
+      assertCanTake(actor, current);
+      return this.assignment(current, actor.userId);
+    });
   }
 
   async assign(actor: Actor, conversationId: string, agentId: string): Promise<Conversation> {
@@ -164,14 +163,10 @@ export class ConversationLifecycle {
     actor: Actor,
     conversationId: string,
     decide: (current: ConversationRow) => { patch: ConversationPatch; change: Change },
-    options: { isCompanyWide?: boolean } = {},
   ): Promise<Conversation> {
     const now = this.deps.clock.now();
     const change = await this.deps.repository.transaction(async (repo) => {
-      const current = options.isCompanyWide
-        ? await repo.lockConversation(actor.companyId, conversationId)
-        : await lockVisible(repo, actor, conversationId);
-      if (!current) throw new NotFoundError(CONVERSATION_NOT_FOUND, 'No such conversation.');
+      const current = await lockVisible(repo, actor, conversationId);
       const decision = decide(current);
       if (decision.change.event) {
         await repo.updateConversation(actor.companyId, conversationId, {
