@@ -210,6 +210,27 @@ export function registerConversationsRoutes(
   );
 
   app.post(
+    '/api/conversations/:id/messages/:messageId/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Send a failed outbound message again: back to `queued`, then `message_status_changed`',
+        description:
+          '`message.not_failed` (409): only a failed message is sent again. ' +
+          '`conversation.resolved` (409): reopen it first.',
+        params: z.object({ id: z.uuid(), messageId: z.uuid() }),
+        response: { 202: messageSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(
+          toMessageDto(await conversations.retryMessage(actorOf(request), request.params.id, request.params.messageId)),
+        ),
+  );
+
+  app.post(
     '/api/conversations/:id/messages',
     {
       schema: {

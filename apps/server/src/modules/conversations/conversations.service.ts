@@ -284,6 +284,33 @@ export class ConversationsService {
   }
 
   /**
+   * Sends a failed outbound message again: it goes back to `queued` (announced as
+   * `message_status_changed`) and through the channel once more, as the same message.
+   */
+  async retryMessage(actor: Actor, conversationId: string, messageId: string): Promise<Message> {
+    const conversation = await this.get(actor, conversationId);
+    assertOpenForWork(conversation);
+    const message = await this.deps.repository.findMessage(actor.companyId, messageId);
+    if (!message || message.conversationId !== conversationId || message.direction !== 'outbound') {
+      throw new NotFoundError('message.not_found', 'No such outbound message in this conversation.');
+    }
+    if (message.status !== 'failed') {
+      throw new ConflictError('message.not_failed', 'Only a message that failed to send can be sent again.');
+    }
+    await this.deps.repository.updateMessage(actor.companyId, messageId, {
+      status: 'queued',
+      failureReason: null,
+      deliveryClaimedAt: null,
+      updatedAt: this.deps.clock.now(),
+    });
+    const queued = await this.requireMessage(actor.companyId, messageId);
+    await this.deps.events.messageStatusChanged(conversation, queued);
+    this.deps.delivery.schedule(actor.companyId, messageId);
+    this.deps.logger.info({ conversationId, messageId, userId: actor.userId }, 'message sent again');
+    return queued;
+  }
+
+  /**
    * A Jitsi room for the conversation: the contact's link goes out through the channel as
    * a system message (a voice conversation only records it); the agent gets their own link.
    */
