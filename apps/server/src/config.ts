@@ -257,6 +257,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : []),
     ...(e.ASTERISK_ARI_URL && !e.ASTERISK_ARI_PASSWORD
       ? ['ASTERISK_ARI_PASSWORD: required with ASTERISK_ARI_URL']
+    /** SIP_WSS_URL was set: a PBX takes browser registrations even without ARI. */
+    readonly isWssUrlSet: boolean;
       : []),
     ...(e.ASTERISK_AMI_HOST && !e.ASTERISK_AMI_USERNAME
       ? ['ASTERISK_AMI_USERNAME: required with ASTERISK_AMI_HOST']
@@ -396,3 +398,4 @@ function resolveWebRoot(configured: string | undefined, workingDir: string): str
   const candidates = ['../../web/dist', '../../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
+      isWssUrlSet: e.SIP_WSS_URL !== undefined,

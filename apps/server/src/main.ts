@@ -288,7 +288,17 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       webRoot: config.webRoot,
       routes: (typed) => {
         registerAuthRoutes(typed, auth);
-        registerUsersRoutes(typed, users);
+        registerUsersRoutes(typed, users, {
+          // The softphone's view: a SIP-only PBX (SIP_WSS_URL, no ARI) takes registrations too.
+          pbxState: () =>
+            telephony
+              ? telephony.isAvailable()
+                ? 'up'
+                : 'disconnected'
+              : config.sip.isWssUrlSet
+                ? 'up'
+                : 'not_configured',
+        });
         registerCallsRoutes(typed, calls);
         registerVoicebotRoutes(typed, {
           sessions: {

@@ -92,6 +92,10 @@ export const deviceSchema = z
   .meta({ id: 'SipDevice' });
 export type Device = z.infer<typeof deviceSchema>;
 
+/** The server's view of the PBX, as /ready reports it. */
+export const pbxStates = ['not_configured', 'up', 'disconnected'] as const;
+export type PbxState = (typeof pbxStates)[number];
+
 /** What a softphone needs to register. */
 export const deviceCredentialsSchema = z
   .object({
@@ -115,6 +119,12 @@ export const deviceCredentialsSchema = z
       .string()
       .nullable()
       .describe('when the TURN credential stops working; fetch the device again before'),
+    pbx: z
+      .enum(pbxStates)
+      .describe(
+        'not_configured: no PBX (neither ASTERISK_ARI_URL nor SIP_WSS_URL), do not register; ' +
+          'disconnected: the server has lost the PBX (ARI); up: connected, or a SIP-only setup the server does not watch',
+      ),
   })
   .meta({ id: 'SipDeviceCredentials' });
 export type DeviceCredentials = z.infer<typeof deviceCredentialsSchema>;

@@ -12,6 +12,7 @@ import {
   userSchema,
   type Device as DeviceDto,
   type DeviceCredentials as DeviceCredentialsDto,
+  type PbxState,
   type User as UserDto,
 } from '@switchboard/contracts';
 import { z } from 'zod';
@@ -56,7 +57,7 @@ function toDeviceDto(device: Device): DeviceDto {
   };
 }
 
-function toCredentialsDto(credentials: DeviceCredentials): DeviceCredentialsDto {
+function toCredentialsDto(credentials: DeviceCredentials, pbx: PbxState): DeviceCredentialsDto {
   return {
     extension: credentials.extension,
     template: credentials.template,
@@ -67,12 +68,13 @@ function toCredentialsDto(credentials: DeviceCredentials): DeviceCredentialsDto 
     wss_url: credentials.wssUrl,
     ice_servers: credentials.iceServers,
     ice_expires_at: credentials.iceExpiresAt?.toISOString() ?? null,
+    pbx,
   };
 }
 
 const parseBoolean = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
 
-export function registerUsersRoutes(app: TypedApp, users: UsersService): void {
+export function registerUsersRoutes(app: TypedApp, users: UsersService, telephony: { pbxState: () => PbxState }): void {
   const tags = ['users'];
 
   app.get(
@@ -107,7 +109,7 @@ export function registerUsersRoutes(app: TypedApp, users: UsersService): void {
         response: { 200: deviceCredentialsSchema, ...errors },
       },
     },
-    async (request) => toCredentialsDto(await users.getMyDeviceCredentials(actorOf(request))),
+    async (request) => toCredentialsDto(await users.getMyDeviceCredentials(actorOf(request)), telephony.pbxState()),
   );
 
   app.get(
@@ -219,7 +221,8 @@ export function registerUsersRoutes(app: TypedApp, users: UsersService): void {
         response: { 200: deviceCredentialsSchema, ...errors },
       },
     },
-    async (request) => toCredentialsDto(await users.rotateDevicePassword(actorOf(request), request.params.id)),
+    async (request) =>
+      toCredentialsDto(await users.rotateDevicePassword(actorOf(request), request.params.id), telephony.pbxState()),
   );
 
   app.get(
