@@ -3,13 +3,18 @@
  * port, with no persistence, for one test file. It can be stopped and started again on the
  * same port to test an outage.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
+import { hasProgram, skipWithoutProgram } from './programs.js';
 
-export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+export const hasRedisServer = hasProgram('redis-server');
 /** In CI a missing redis-server fails the suite instead of skipping it. */
-export const skipWithoutRedis = !hasRedisServer && process.env.CI !== 'true';
+export const skipWithoutRedis = skipWithoutProgram({
+  suite: 'several API nodes',
+  program: 'redis-server',
+  debianPackage: 'redis-server',
+});
 
 async function freePort(): Promise<number> {
   const server = createServer();
