@@ -33,7 +33,7 @@ import { createAudiosocketServer, type AudiosocketServer } from './integrations/
 import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
 import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
 import { isVoicebotModule } from './modules/voicebot/index.js';
-import { RedisChannel } from './integrations/redis/index.js';
+import { RedisChannel, RedisCounters } from './integrations/redis/index.js';
 import {
   channelTransport,
   DEFAULT_SOCKET_LIMITS,
@@ -90,6 +90,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   });
   // Closed if startup fails after the bus has connected to Redis.
   let busToClose: EventBus | undefined;
+  let loginCounters: RedisCounters | undefined;
   try {
     await database.migrate();
 
@@ -106,6 +107,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         : {}),
       ...overrides.eventDelivery,
     });
+    // With several nodes, login failures are counted in Redis so every node sees them.
+    loginCounters = config.redis
+      ? new RedisCounters({
+          url: config.redis.url,
+          prefix: 'switchboard:login:',
+          logger: logger.child({ module: 'auth' }),
+        })
+      : undefined;
     const usersRepository = new UsersRepository(database.db);
     const users = new UsersService({
       repository: usersRepository,
@@ -128,11 +137,15 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       tokens: createJwtAccessTokens({ secret: config.jwtSecret, now: () => clock.now() }),
       throttle: new LoginThrottle(
         {
-          maxAttemptsPerIp: config.login.maxAttemptsPerIp,
+          maxFailuresPerIp: config.login.maxAttemptsPerIp,
           maxFailuresPerAccount: config.login.maxAttemptsPerAccount,
           windowMs: config.login.windowSeconds * 1000,
         },
-        () => clock.now().getTime(),
+        {
+          ...(loginCounters ? { counters: loginCounters } : {}),
+          nowMs: () => clock.now().getTime(),
+          logger: logger.child({ module: 'auth' }),
+        },
       ),
       clock,
       logger: logger.child({ module: 'auth' }),
@@ -328,6 +341,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     }
     busToClose = bus;
     await bus.start();
+    await loginCounters?.start();
     await audiosocket?.listen();
     ari?.start();
     for (const module of installed) await module.start?.();
@@ -356,11 +370,13 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         await audiosocket?.close();
         await app.close();
         await bus.close();
+        await loginCounters?.close();
         await database.close();
       },
     };
   } catch (error) {
     await busToClose?.close().catch(() => undefined);
+    await loginCounters?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

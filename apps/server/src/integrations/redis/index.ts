@@ -4,3 +4,4 @@ export {
   type RedisChannelHandlers,
   type RedisChannelOptions,
 } from './redis.channel.js';
+export { RedisCounters, type CounterWindow, type RedisCountersOptions } from './redis.counters.js';

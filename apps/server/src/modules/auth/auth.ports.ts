@@ -46,3 +46,17 @@ export interface AccountDirectory {
     password: string;
   }): Promise<Account>;
 }
+
+/** A fixed window of counted failures. */
+export interface ThrottleWindow {
+  count: number;
+  resetsAtMs: number;
+}
+
+/** Where login failures are counted: in process, or shared by every node (Redis). */
+export interface ThrottleCounters {
+  read(key: string): Promise<ThrottleWindow | undefined>;
+  /** Adds one; a key seen for the first time opens a window of `windowMs`. */
+  increment(key: string, windowMs: number): Promise<ThrottleWindow>;
+  reset(key: string): Promise<void>;
+}

@@ -56,7 +56,7 @@ export class AuthService {
   async login(email: string, password: string, client: ClientInfo): Promise<Session> {
     const { throttle, accounts, hasher, logger } = this.deps;
     const accountKey = email.trim().toLowerCase();
-    const waitSeconds = throttle.admit(client.ip, accountKey);
+    const waitSeconds = await throttle.waitSeconds(client.ip, accountKey);
     if (waitSeconds > 0) {
       logger.warn({ ip: client.ip }, 'login throttled');
       throw new TooManyRequestsError(
@@ -70,11 +70,11 @@ export class AuthService {
       ? await hasher.verify(account.passwordHash, password)
       : await hasher.verify(await this.getDummyHash(), password).then(() => false);
     if (!account || !isValid || !account.isActive) {
-      throttle.recordFailure(accountKey);
+      await throttle.recordFailure(client.ip, accountKey);
       logger.info({ ip: client.ip, userId: account?.id }, 'login failed');
       throw new UnauthorizedError(INVALID_CREDENTIALS, 'The email or password is incorrect.');
     }
-    throttle.recordSuccess(accountKey);
+    await throttle.recordSuccess(accountKey);
     await accounts.recordLogin(toActor(account), this.deps.clock.now());
     logger.info({ userId: account.id, companyId: account.companyId }, 'login succeeded');
     return this.startSession(account, newId(), client);

@@ -1,7 +1,7 @@
-export type { Account, AccountDirectory, AccessTokens, PasswordHasher } from './auth.ports.js';
+export type { Account, AccountDirectory, AccessTokens, PasswordHasher, ThrottleCounters } from './auth.ports.js';
 export { AuthService, type AuthenticatedSession, type Session, type ClientInfo } from './auth.service.js';
 export { AuthRepository } from './auth.repository.js';
-export { LoginThrottle } from './login-throttle.js';
+export { LoginThrottle, MemoryThrottleCounters } from './login-throttle.js';
 export { argon2Hasher } from './argon2.hasher.js';
 export { createJwtAccessTokens } from './jwt.tokens.js';
 export { registerAuthRoutes } from './auth.routes.js';
