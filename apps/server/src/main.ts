@@ -14,6 +14,7 @@ import {
   createJwtAccessTokens,
   LoginThrottle,
   registerAuthRoutes,
+  SessionPruner,
   type PasswordHasher,
 } from './modules/auth/index.js';
 import {
@@ -94,6 +95,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   try {
     await database.migrate();
 
+    const sessionPruner = new SessionPruner({ db: database.db, clock, logger: logger.child({ module: 'auth' }) });
     const eventLog = new EventLogRepository(database.db);
     const eventsLogger = logger.child({ module: 'events' });
     const bus = new EventBus(eventLog, clock, eventsLogger, {
@@ -345,6 +347,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     await audiosocket?.listen();
     ari?.start();
     for (const module of installed) await module.start?.();
+    sessionPruner.start();
     recordingRetention?.start();
     mediaRetention?.start();
     let isClosed = false;
@@ -362,6 +365,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       async close() {
         if (isClosed) return;
         isClosed = true;
+        await sessionPruner.stop();
         await recordingRetention?.stop();
         await mediaRetention?.stop();
         for (const module of installed) await module.stop?.();

@@ -5,3 +5,4 @@ export { LoginThrottle, MemoryThrottleCounters } from './login-throttle.js';
 export { argon2Hasher } from './argon2.hasher.js';
 export { createJwtAccessTokens } from './jwt.tokens.js';
 export { registerAuthRoutes } from './auth.routes.js';
+export { SessionPruner } from './session-pruner.js';
