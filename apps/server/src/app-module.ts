@@ -3,10 +3,12 @@
  * insides: it gets the shared collaborators and returns its routes, socket commands,
  * connection observers and background jobs.
  */
+import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
 import type { AudiosocketServer } from './integrations/audiosocket/index.js';
+import type { OutboundClient } from './integrations/outbound-http/index.js';
 import type { ResidentDialer } from './modules/voicebot/index.js';
 import type { Actor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
@@ -27,6 +29,10 @@ export interface ModuleContext {
   /** Every published event, in seq order, on this node (e.g. stop typing on message_created). */
   subscribe(listener: (event: PublishedEvent) => void): () => void;
   clickToCall: ClickToCall;
+  /** Every outbound HTTP request goes through this guard (docs/security.md). */
+  outbound: OutboundClient;
+  /** Served at /metrics: modules register their counters here. */
+  metrics: Registry;
   /** The AudioSocket server, when AUDIOSOCKET_ENABLED (the voice bot talks through it). */
   audiosocket?: AudiosocketServer;
   /** Rings intercom residents through the PBX; undefined without one. */

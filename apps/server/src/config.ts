@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -17,7 +18,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
@@ -69,7 +70,8 @@ const envSchema = z.object({
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   RECORDING_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   AUDIOSOCKET_ENABLED: booleanFromString.default(true),
-  AUDIOSOCKET_HOST: z.string().min(1).default('0.0.0.0'),
+  AUDIOSOCKET_HOST: z.string().min(1).default('127.0.0.1'),
+  AUDIOSOCKET_ALLOWED_PEERS: addressList({ isHostAllowed: false }).optional(),
   AUDIOSOCKET_PORT: port.default(9092),
   VOICEBOT_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   VOICEBOT_LISTEN_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(7),
@@ -81,6 +83,10 @@ const envSchema = z.object({
   JITSI_APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JITSI_ROOM_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(120),
   WHATSAPP_GRAPH_URL: z.url().default('https://graph.facebook.com/v21.0'),
+  OUTBOUND_ALLOWED_HOSTS: addressList({ isHostAllowed: true }).optional(),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  DOCS_ENABLED: booleanFromString.default(true),
+  EVENT_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   MEDIA_DIR: z.string().min(1).optional(),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   MEDIA_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -115,6 +121,31 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/** A comma-separated list of addresses and CIDR ranges (and, where allowed, host names). */
+function addressList(options: { isHostAllowed: boolean }) {
+  const isEntry = (entry: string): boolean => {
+    const [network = '', prefix, extra] = entry.split('/');
+    const family = isIP(network);
+    if (family === 0) return options.isHostAllowed && prefix === undefined && /^[a-z0-9.-]{1,253}$/i.test(entry);
+    const bits = prefix === undefined ? 0 : Number(prefix);
+    return extra === undefined && Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+  };
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .refine(
+      (entries) => entries.every(isEntry),
+      options.isHostAllowed
+        ? 'must be comma-separated host names, addresses or CIDR ranges'
+        : 'must be comma-separated addresses or CIDR ranges',
+    );
+}
+
 /** A comma-separated list of RTCIceServer URLs, each with the given scheme. */
 function iceUrlList(scheme: RegExp, what: string) {
   return z
@@ -145,6 +176,14 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** Host names and CIDR ranges outbound requests may reach although private (docs/security.md). */
+  readonly outboundAllowedHosts: readonly string[];
+  /** Bearer token for /metrics; undefined: /metrics is not served. */
+  readonly metricsToken: string | undefined;
+  /** /docs and /openapi.json. */
+  readonly isDocsEnabled: boolean;
+  /** Events older than this are pruned from event_log: the socket replay window. */
+  readonly eventLogRetentionDays: number;
   /** The built console; undefined when apps/web has not been built. */
   readonly webRoot: string | undefined;
   readonly login: {
@@ -173,6 +212,8 @@ export interface Config {
     readonly isEnabled: boolean;
     readonly host: string;
     readonly port: number;
+    /** Peers that may connect (CIDR ranges); others are closed at once. Empty: loopback only. */
+    readonly allowedPeers: readonly string[];
     /** For the intercom's own integrations on /api/status and /api/hangup. */
     readonly apiKey: string | undefined;
   };
@@ -296,6 +337,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    outboundAllowedHosts: e.OUTBOUND_ALLOWED_HOSTS ?? [],
+    metricsToken: e.METRICS_TOKEN,
+    isDocsEnabled: e.DOCS_ENABLED,
+    eventLogRetentionDays: e.EVENT_LOG_RETENTION_DAYS,
     webRoot: resolveWebRoot(e.WEB_ROOT, workingDir),
     login: {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
@@ -333,6 +378,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       isEnabled: e.AUDIOSOCKET_ENABLED,
       host: e.AUDIOSOCKET_HOST,
       port: e.AUDIOSOCKET_PORT,
+      allowedPeers: e.AUDIOSOCKET_ALLOWED_PEERS ?? [],
       apiKey: e.VOICEBOT_API_KEY,
     },
     voicebot: {

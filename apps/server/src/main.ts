@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { buildApp, type App } from './http/app.js';
+import { createMetricsRegistry } from './http/metrics.js';
 import {
   argon2Hasher,
   AuthRepository,
@@ -35,6 +36,7 @@ import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './int
 import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
 import { isVoicebotModule } from './modules/voicebot/index.js';
 import { RedisChannel, RedisCounters } from './integrations/redis/index.js';
+import { OutboundAllowList, OutboundHttp } from './integrations/outbound-http/index.js';
 import {
   channelTransport,
   DEFAULT_SOCKET_LIMITS,
@@ -249,6 +251,11 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         })
       : undefined;
 
+    const metrics = createMetricsRegistry();
+    const outbound = new OutboundHttp({
+      allowList: new OutboundAllowList(config.outboundAllowedHosts),
+      logger: logger.child({ module: 'outbound-http' }),
+    });
     const installed: InstalledModule[] = (overrides.modules ?? FEATURE_MODULES).map((install) =>
       install({
         config,
@@ -260,6 +267,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         ...(audiosocket ? { audiosocket } : {}),
         ...(residentDialer ? { residentDialer } : {}),
         clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
+        outbound,
+        metrics,
       }),
     );
 
@@ -301,6 +310,10 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           : []),
       ],
       webRoot: config.webRoot,
+      metricsToken: config.metricsToken,
+      metricsRegistry: metrics,
+      isDocsEnabled: config.isDocsEnabled,
+      connectOrigins: [new URL(config.sip.wssUrl).origin],
       routes: (typed) => {
         registerAuthRoutes(typed, auth);
         registerUsersRoutes(typed, users, {
@@ -373,6 +386,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         realtime.close();
         await audiosocket?.close();
         await app.close();
+        await outbound.close();
         await bus.close();
         await loginCounters?.close();
         await database.close();

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,11 +17,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../shared/logger.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
+import { registerTextInputCheck } from './input-text.js';
 import { registerMetrics } from './metrics.js';
-import { registerProblemHandlers, sendProblem } from './problem.js';
+import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 
 export type App = FastifyInstance;
 export type TypedApp = FastifyInstance<
@@ -47,6 +50,14 @@ export interface AppOptions {
   routes: (app: TypedApp) => Promise<void> | void;
   /** The built console (apps/web/dist), served at `/` when present. */
   webRoot?: string | undefined;
+  /** Bearer token for /metrics; undefined: /metrics is not served. */
+  metricsToken?: string | undefined;
+  /** Where the modules' metrics are; /metrics serves it with the HTTP ones. */
+  metricsRegistry?: Registry;
+  /** /docs and /openapi.json; on unless DOCS_ENABLED=false. */
+  isDocsEnabled?: boolean;
+  /** Origins besides our own the console connects to (the PBX's SIP WebSocket). */
+  connectOrigins?: readonly string[];
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -65,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,6 +85,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   registerProblemHandlers(app);
+  registerTextInputCheck(app);
+  await registerSecurityHeaders(app, options);
   // Only JSON bodies: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   // Everything with tenant data lives under /api and needs a token; the rest (docs, the
@@ -84,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (options.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...options.corsOrigins], credentials: true });
   }
+  const isDocsEnabled = options.isDocsEnabled ?? true;
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -100,12 +115,24 @@ export async function buildApp(options: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } });
+  if (isDocsEnabled) {
+    // Swagger UI's page carries inline code: it sends its own CSP with those hashes.
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: { persistAuthorization: false },
+      staticCSP: true,
+    });
+  }
   registerAuthentication(app, options.authenticator);
-  registerMetrics(app);
+  registerMetrics(app, {
+    token: options.metricsToken,
+    ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+  });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  typed.get('/openapi.json', { config: { isPublic: true }, schema: { hide: true } }, async () => app.swagger());
+  if (isDocsEnabled) {
+    typed.get('/openapi.json', { config: { isPublic: true }, schema: { hide: true } }, async () => app.swagger());
+  }
   typed.get(
     '/health',
     {
@@ -148,4 +175,50 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
   }
   return app;
+}
+
+/**
+ * Headers for every answer, the console's above all (ADR 14): a CSP the Vite build meets
+ * (scripts and styles from our origin only; photos and voice notes are blob: URLs; the
+ * softphone's SIP WebSocket is the one other origin), no framing, no MIME sniffing, no
+ * referrer to other sites, and HSTS only when a TLS-terminating proxy says the request
+ * came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first starts.
+ */
+async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions): Promise<void> {
+  const connectSrc = ["'self'", ...(options.connectOrigins ?? [])];
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'media-src': ["'self'", 'blob:'],
+        'font-src': ["'self'"],
+        // Socket.IO to our own host: 'self' covers ws(s) in CSP 3; older engines need it named.
+        'connect-src': [
+          ...connectSrc,
+          (request: IncomingMessage) => `ws://${request.headers.host ?? 'localhost'}`,
+          (request: IncomingMessage) => `wss://${request.headers.host ?? 'localhost'}`,
+        ],
+        'object-src': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // The console opens video rooms (Jitsi) in a window it then navigates.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    strictTransportSecurity: false,
+  });
+  if (options.trustProxy) {
+    app.addHook('onSend', async (request, reply) => {
+      if (request.protocol === 'https') {
+        reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      }
+    });
+  }
 }

@@ -1,8 +1,29 @@
+/**
+ * Prometheus text at /metrics, behind a bearer token (METRICS_TOKEN): without one the
+ * route is not served at all, since route names, rates and process figures tell an
+ * outsider about the installation. Compared in constant time.
+ */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { sendProblem } from './problem.js';
 
-export function registerMetrics(app: FastifyInstance): Registry {
-  const registry = new Registry();
+function isSameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The registry every metric of a server goes to: the HTTP ones here, the modules' own (ModuleContext). */
+export function createMetricsRegistry(): Registry {
+  return new Registry();
+}
+
+export function registerMetrics(
+  app: FastifyInstance,
+  options: { token: string | undefined; registry?: Registry },
+): Registry {
+  const registry = options.registry ?? createMetricsRegistry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   const duration = new Histogram({
     name: 'switchboard_http_request_duration_seconds',
@@ -17,7 +38,18 @@ export function registerMetrics(app: FastifyInstance): Registry {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { config: { isPublic: true }, schema: { hide: true } }, async (_request, reply) => {
+  const { token } = options;
+  if (token === undefined) return registry;
+  app.get('/metrics', { config: { isPublic: true }, schema: { hide: true } }, async (request, reply) => {
+    const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    if (!isSameSecret(given, token)) {
+      return sendProblem(request, reply, {
+        status: 401,
+        code: 'metrics.unauthorized',
+        detail: 'Send METRICS_TOKEN as a bearer token.',
+        headers: { 'www-authenticate': 'Bearer realm="metrics"' },
+      });
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -2,6 +2,7 @@
  * One place maps errors to RFC 9457 problem+json. Domain errors carry a stable `code`;
  * anything unknown is logged whole and answered with a bare 500.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import {
@@ -24,11 +25,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -144,5 +147,31 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       code: 'route.not_found',
       detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`,
     }),
+  );
+}
+
+/**
+ * Errors Node's HTTP parser meets before Fastify has a request (headers too large, a
+ * malformed request line, a request too slow): answered as problem+json on the raw socket,
+ * in place of Fastify's default JSON. The connection is closed after it.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request.headers_too_large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request.timeout']
+        : [400, 'request.malformed'];
+  const title = TITLES[status] ?? 'Error';
+  const body = JSON.stringify({
+    type: `https://switchboard.dev/problems/${code.replaceAll('.', '/')}`,
+    title,
+    status,
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -280,9 +280,10 @@ describe('request ids', () => {
 
 describe('operational endpoints', () => {
   let api: TestServer;
+  const metricsToken = 'metrics-token-metrics-token-0123456789';
 
   beforeAll(async () => {
-    api = await startTestServer();
+    api = await startTestServer({ METRICS_TOKEN: metricsToken });
   });
   afterAll(async () => {
     await api.close();
@@ -319,7 +320,7 @@ describe('operational endpoints', () => {
 
   it('serves Prometheus text with the HTTP request duration histogram', async () => {
     await api.request('GET', '/health');
-    const response = await api.request('GET', '/metrics');
+    const response = await api.request('GET', '/metrics', { token: metricsToken });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(response.text).toContain('# TYPE switchboard_http_request_duration_seconds histogram');

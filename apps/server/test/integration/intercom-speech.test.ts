@@ -9,6 +9,7 @@ import { decodeWav } from '../../src/integrations/audio/index.js';
 import { PROMPTS } from '../../src/modules/voicebot/intercom/prompts.js';
 import { startIntercomHarness, type IntercomHarness } from '../support/intercom-harness.js';
 import { startOpenAiStub, type OpenAiStub } from '../support/openai-stub.js';
+import { loopbackOutbound } from '../support/outbound.js';
 
 describe('intercom flow with speech recognition and a language model', () => {
   let h: IntercomHarness;
@@ -18,8 +19,8 @@ describe('intercom flow with speech recognition and a language model', () => {
   beforeAll(async () => {
     ai = await startOpenAiStub();
     h = await startIntercomHarness({
-      stt: new OpenAiStt({ url: ai.url, apiKey: 'sk-test', model: 'whisper-1' }),
-      chat: new OpenAiChat({ url: `${ai.url}/v1`, apiKey: 'sk-test', model: 'gpt-4o-mini' }),
+      stt: new OpenAiStt({ http: loopbackOutbound(), url: ai.url, apiKey: 'sk-test', model: 'whisper-1' }),
+      chat: new OpenAiChat({ http: loopbackOutbound(), url: `${ai.url}/v1`, apiKey: 'sk-test', model: 'gpt-4o-mini' }),
     });
     const token = h.adminToken;
     const u101 = await h.api.request('POST', '/api/voicebot/units', { token, body: { number: '101' } });

@@ -13,7 +13,10 @@ import { LlmUnderstanding } from '../../src/modules/voicebot/intercom/understand
 import { UpstreamError } from '../../src/shared/errors.js';
 import { createCapturingLogger } from '../support/audiosocket-peer.js';
 import { chatCompletion, startOpenAiStub, type OpenAiStub } from '../support/openai-stub.js';
+import { loopbackOutbound } from '../support/outbound.js';
 import { hasValidSignature, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const outbound = loopbackOutbound();
 
 const directory = {
   units: [
@@ -40,7 +43,7 @@ describe('OpenAiStt', () => {
 
   it('uploads the utterance as a WAV in a multipart form and reads {"text"}', async () => {
     ai.transcripts.push('  apartamento 101  ');
-    const stt = new OpenAiStt({ url: ai.url, apiKey: 'sk-1', model: 'whisper-1' });
+    const stt = new OpenAiStt({ http: outbound, url: ai.url, apiKey: 'sk-1', model: 'whisper-1' });
     const pcm = Buffer.alloc(16000, 3);
     const result = await stt.transcribe(pcm, 16000, { prompt: 'Moradores: Maria' });
     expect(result).toEqual({ text: 'apartamento 101' });
@@ -59,8 +62,11 @@ describe('OpenAiStt', () => {
 
   it('accepts a base URL ending in /v1 or the full endpoint', async () => {
     ai.transcripts.push('um', 'dois');
-    await new OpenAiStt({ url: `${ai.url}/v1/`, model: 'm' }).transcribe(Buffer.alloc(320), 8000);
-    await new OpenAiStt({ url: `${ai.url}/v1/audio/transcriptions`, model: 'm' }).transcribe(Buffer.alloc(320), 8000);
+    await new OpenAiStt({ http: outbound, url: `${ai.url}/v1/`, model: 'm' }).transcribe(Buffer.alloc(320), 8000);
+    await new OpenAiStt({ http: outbound, url: `${ai.url}/v1/audio/transcriptions`, model: 'm' }).transcribe(
+      Buffer.alloc(320),
+      8000,
+    );
     expect(ai.transcriptions.slice(-2).map((t) => t.authorization)).toEqual([undefined, undefined]);
   });
 
@@ -71,7 +77,9 @@ describe('OpenAiStt', () => {
         error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
       },
     });
-    const error = await new OpenAiStt({ url: ai.url, model: 'm' }).transcribe(Buffer.alloc(320), 8000).catch((e) => e);
+    const error = await new OpenAiStt({ http: outbound, url: ai.url, model: 'm' })
+      .transcribe(Buffer.alloc(320), 8000)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.code).toBe('stt.failed');
     expect(error.message).toContain('Incorrect API key provided');
@@ -79,7 +87,7 @@ describe('OpenAiStt', () => {
 
   it('gives up after its timeout', async () => {
     ai.nextAnswers.push({ delayMs: 500, status: 200, body: { text: 'late' } });
-    const stt = new OpenAiStt({ url: ai.url, model: 'm', timeoutMs: 100 });
+    const stt = new OpenAiStt({ http: outbound, url: ai.url, model: 'm', timeoutMs: 100 });
     const error = await stt.transcribe(Buffer.alloc(320), 8000).catch((e) => e);
     expect(error).toMatchObject({ code: 'stt.unreachable' });
   });
@@ -92,7 +100,7 @@ describe('OpenAiChat and the language-model understanding', () => {
 
   it('posts the messages and returns the first choice’s content', async () => {
     ai.chatContents.push('olá');
-    const chat = new OpenAiChat({ url: ai.url, apiKey: 'sk-2', model: 'llama3' });
+    const chat = new OpenAiChat({ http: outbound, url: ai.url, apiKey: 'sk-2', model: 'llama3' });
     expect(await chat.complete([{ role: 'user', content: 'oi' }], { isJson: true, maxTokens: 20 })).toBe('olá');
     expect(ai.chats.at(-1)).toMatchObject({
       authorization: 'Bearer sk-2',
@@ -108,7 +116,7 @@ describe('OpenAiChat and the language-model understanding', () => {
 
   it('rejects an answer without a message', async () => {
     ai.nextAnswers.push({ status: 200, body: { ...chatCompletion('x'), choices: [] } });
-    const error = await new OpenAiChat({ url: ai.url, model: 'm' }).complete([]).catch((e) => e);
+    const error = await new OpenAiChat({ http: outbound, url: ai.url, model: 'm' }).complete([]).catch((e) => e);
     expect(error).toMatchObject({ code: 'llm.bad_response' });
   });
 
@@ -117,7 +125,7 @@ describe('OpenAiChat and the language-model understanding', () => {
       '```json\n{"unit": "101", "resident_name": "Maria", "visitor_name": "Ana", "purpose": "visita", "reply": "Um momento, Ana."}\n```',
     );
     const understanding = new LlmUnderstanding(
-      new OpenAiChat({ url: ai.url, model: 'm' }),
+      new OpenAiChat({ http: outbound, url: ai.url, model: 'm' }),
       createCapturingLogger().logger,
     );
     const intent = await understanding.understandVisitor('a Maria do 101, sou a Ana', {
@@ -136,7 +144,7 @@ describe('OpenAiChat and the language-model understanding', () => {
 
   it('falls back to the rules when the model fails, and asks it only about unclear decisions', async () => {
     const { logger } = createCapturingLogger();
-    const understanding = new LlmUnderstanding(new OpenAiChat({ url: ai.url, model: 'm' }), logger);
+    const understanding = new LlmUnderstanding(new OpenAiChat({ http: outbound, url: ai.url, model: 'm' }), logger);
     ai.nextAnswers.push({ status: 503, body: { error: { message: 'busy', type: 'server_error', code: null } } });
     const intent = await understanding.understandVisitor('apartamento 202, meu nome é Bruno', {
       directory,
@@ -157,7 +165,12 @@ describe('GateWebhookClient', () => {
   let receiver: WebhookReceiver;
   beforeAll(async () => (receiver = await startWebhookReceiver()));
   afterAll(() => receiver.close());
-  const client = new GateWebhookClient({ baseDelayMs: 20, maxDelayMs: 50, attemptTimeoutMs: 300, maxAttempts: 3 });
+  const client = new GateWebhookClient(outbound, {
+    baseDelayMs: 20,
+    maxDelayMs: 50,
+    attemptTimeoutMs: 300,
+    maxAttempts: 3,
+  });
 
   it('signs the raw body with HMAC-SHA256 and retries 5xx with the same delivery id', async () => {
     receiver.received.length = 0;

@@ -6,6 +6,8 @@
  * over that server. Visitors and residents are AudiosocketPeers that behave like Asterisk
  * (UUID first, a 20 ms audio frame every 20 ms, DTMF frames, close on `00 00 00`).
  */
+import { Registry } from 'prom-client';
+import { loopbackOutbound } from './outbound.js';
 import { UnauthorizedError } from '../../src/shared/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { buildApp, type App } from '../../src/http/app.js';
@@ -276,6 +278,8 @@ export async function startIntercomHarness(
     publisher: api.server.bus,
     subscribe: (listener) => api.server.bus.subscribe(listener),
     clickToCall: { makeCall: () => Promise.reject(new Error('not in these tests')) },
+    outbound: loopbackOutbound(),
+    metrics: new Registry(),
     audiosocket,
   });
   const { port } = await audiosocket.listen();

@@ -12,6 +12,7 @@ import type { PasswordHasher } from '../../src/modules/auth/index.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase } from './database.js';
+import { LOOPBACK_ALLOWED } from './outbound.js';
 
 export const ADMIN_EMAIL = 'admin@acme.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -58,6 +59,9 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     AUDIOSOCKET_HOST: '127.0.0.1',
     AUDIOSOCKET_PORT: '0',
+    // The stubs (Graph API, webhook receivers, speech) listen on loopback, which the
+    // outbound guard refuses unless allowed, as an operator would allow an internal host.
+    OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED,
     SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
     SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SWITCHBOARD_COMPANY_NAME: 'Acme',
@@ -186,6 +190,7 @@ export function clusterConfig(
     LOG_LEVEL: 'silent',
     AUDIOSOCKET_ENABLED: 'false',
     LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+    OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED,
     SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
     SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SWITCHBOARD_COMPANY_NAME: 'Acme',

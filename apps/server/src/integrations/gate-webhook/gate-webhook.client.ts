@@ -10,9 +10,11 @@
  *
  * Retry policy: network errors, timeouts, 408, 429 and 5xx are retried; other answers are
  * final (a 401 will not turn into a 200 by asking again). Delays double from `baseDelayMs`
- * up to `maxDelayMs`, with jitter, for at most `maxAttempts` attempts.
+ * up to `maxDelayMs`, with jitter, for at most `maxAttempts` attempts. A URL the outbound
+ * guard refuses (a private or metadata address, docs/security.md) fails at once, unsent.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { OutboundRefusedError, type OutboundClient } from '../outbound-http/index.js';
 
 export const SIGNATURE_HEADER = 'x-switchboard-signature';
 
@@ -71,7 +73,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 export class GateWebhookClient {
   private readonly settings: Required<GateWebhookOptions>;
 
-  constructor(options: GateWebhookOptions = {}) {
+  constructor(
+    private readonly http: OutboundClient,
+    options: GateWebhookOptions = {},
+  ) {
     this.settings = {
       maxAttempts: 4,
       attemptTimeoutMs: 5000,
@@ -101,11 +106,16 @@ export class GateWebhookClient {
       if (delivery.signal?.aborted) break;
       const startedAt = performance.now();
       const outcome = await this.attempt(delivery.url, headers, body, delivery.signal);
-      attempts.push({ attempt, ...outcome, durationMs: Math.round(performance.now() - startedAt) });
+      attempts.push({
+        attempt,
+        httpStatus: outcome.httpStatus,
+        error: outcome.error,
+        durationMs: Math.round(performance.now() - startedAt),
+      });
       if (outcome.httpStatus !== null && outcome.httpStatus >= 200 && outcome.httpStatus < 300) {
         return { status: 'delivered', deliveryId, attempts, httpStatus: outcome.httpStatus, error: null };
       }
-      if (outcome.httpStatus !== null && !isRetryable(outcome.httpStatus)) break;
+      if (outcome.isRefused || (outcome.httpStatus !== null && !isRetryable(outcome.httpStatus))) break;
       if (attempt < this.settings.maxAttempts) {
         const delay = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** (attempt - 1));
         await sleep(delay * (0.8 + Math.random() * 0.4), delivery.signal);
@@ -126,23 +136,23 @@ export class GateWebhookClient {
     headers: Record<string, string>,
     body: string,
     signal: AbortSignal | undefined,
-  ): Promise<{ httpStatus: number | null; error: string | null }> {
-    const timeout = AbortSignal.timeout(this.settings.attemptTimeoutMs);
+  ): Promise<{ httpStatus: number | null; error: string | null; isRefused: boolean }> {
     try {
-      const response = await fetch(url, {
+      // The receiver's answer is not needed; a small cap keeps a chatty one from costing memory.
+      const response = await this.http.request(url, {
         method: 'POST',
         headers,
         body,
-        redirect: 'manual',
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        timeoutMs: this.settings.attemptTimeoutMs,
+        maxResponseBytes: 64 * 1024,
+        ...(signal ? { signal } : {}),
       });
-      // Drain so the connection can be reused; the body itself is not needed.
-      await response.arrayBuffer().catch(() => undefined);
-      return { httpStatus: response.status, error: response.ok ? null : `HTTP ${response.status}` };
+      return { httpStatus: response.status, error: response.ok ? null : `HTTP ${response.status}`, isRefused: false };
     } catch (err) {
       const error = err as Error;
-      const message = timeout.aborted ? `timed out after ${this.settings.attemptTimeoutMs} ms` : error.message;
-      return { httpStatus: null, error: message.slice(0, 200) };
+      const isTimeout = error.name === 'TimeoutError' && !signal?.aborted;
+      const message = isTimeout ? `timed out after ${this.settings.attemptTimeoutMs} ms` : error.message;
+      return { httpStatus: null, error: message.slice(0, 200), isRefused: err instanceof OutboundRefusedError };
     }
   }
 }

@@ -5,6 +5,7 @@
  * falls back to its rule-based parser when the model is slow or down.
  */
 import { UpstreamError } from '../../shared/errors.js';
+import type { OutboundClient, OutboundResponse } from '../outbound-http/index.js';
 import { endpointUrl, upstreamMessage } from '../stt/openai.stt.js';
 
 export interface OpenAiChatOptions {
@@ -13,6 +14,8 @@ export interface OpenAiChatOptions {
   apiKey?: string | undefined;
   model: string;
   timeoutMs?: number;
+  /** The outbound guard (integrations/outbound-http): LLM_URL is checked like any other URL. */
+  http: OutboundClient;
 }
 
 export interface ChatMessage {
@@ -49,18 +52,17 @@ export class OpenAiChat {
       max_tokens: options.maxTokens ?? 300,
       ...(options.isJson ? { response_format: { type: 'json_object' } } : {}),
     };
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(this.endpoint, {
+      response = await this.options.http.request(this.endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
         },
         body: JSON.stringify(body),
-        signal,
+        timeoutMs: this.options.timeoutMs ?? 10_000,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
@@ -71,10 +73,10 @@ export class OpenAiChat {
     if (!response.ok) {
       throw new UpstreamError(
         'llm.failed',
-        `The language model answered ${response.status}: ${await upstreamMessage(response)}`,
+        `The language model answered ${response.status}: ${upstreamMessage(response)}`,
       );
     }
-    const parsed = (await response.json().catch(() => undefined)) as ChatCompletionResponse | undefined;
+    const parsed = response.json() as ChatCompletionResponse | undefined;
     const content = parsed?.choices?.[0]?.message?.content;
     if (typeof content !== 'string') {
       throw new UpstreamError('llm.bad_response', 'The language model answered without a message.');

@@ -6,6 +6,7 @@
  */
 import { UpstreamError } from '../../shared/errors.js';
 import { encodeWav } from '../audio/wav.js';
+import type { OutboundClient, OutboundResponse } from '../outbound-http/index.js';
 
 export interface OpenAiSttOptions {
   /** Base URL (`https://api.openai.com`), a `/v1` URL, or the full endpoint. */
@@ -13,6 +14,8 @@ export interface OpenAiSttOptions {
   apiKey?: string | undefined;
   model: string;
   timeoutMs?: number;
+  /** The outbound guard (integrations/outbound-http): STT_URL is checked like any other URL. */
+  http: OutboundClient;
 }
 
 export interface TranscribeOptions {
@@ -31,8 +34,8 @@ export function endpointUrl(base: string, path: string): string {
 }
 
 /** The error body OpenAI-compatible servers send: `{"error": {"message", "type", "code"}}`. */
-export async function upstreamMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+export function upstreamMessage(response: OutboundResponse): string {
+  const text = response.text();
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } | string };
     if (typeof body.error === 'string') return body.error.slice(0, 300);
@@ -40,7 +43,7 @@ export async function upstreamMessage(response: Response): Promise<string> {
   } catch {
     // not JSON
   }
-  return text.slice(0, 300) || response.statusText;
+  return text.slice(0, 300) || `HTTP ${response.status}`;
 }
 
 export class OpenAiStt {
@@ -59,15 +62,14 @@ export class OpenAiStt {
     form.append('language', options.language ?? 'pt');
     form.append('response_format', 'json');
     if (options.prompt) form.append('prompt', options.prompt.slice(0, 800));
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(this.endpoint, {
+      response = await this.options.http.request(this.endpoint, {
         method: 'POST',
         headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
         body: form,
-        signal,
+        timeoutMs: this.options.timeoutMs ?? 15_000,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
@@ -78,10 +80,10 @@ export class OpenAiStt {
     if (!response.ok) {
       throw new UpstreamError(
         'stt.failed',
-        `The speech recognizer answered ${response.status}: ${await upstreamMessage(response)}`,
+        `The speech recognizer answered ${response.status}: ${upstreamMessage(response)}`,
       );
     }
-    const body = (await response.json().catch(() => undefined)) as { text?: unknown } | undefined;
+    const body = response.json() as { text?: unknown } | undefined;
     if (typeof body?.text !== 'string') {
       throw new UpstreamError('stt.bad_response', 'The speech recognizer answered without a text field.');
     }

@@ -2,6 +2,8 @@ export {
   WhatsAppCloudClient,
   backoffDelayMs,
   isRetryableStatus,
+  GRAPH_ID_PATTERN,
+  mediaUrlRefusal,
   type DownloadMediaInput,
   type SendTextInput,
   type WhatsAppMediaResult,
@@ -19,4 +21,6 @@ export {
   type WhatsAppInboundMessage,
   type WhatsAppMediaKind,
   type WhatsAppStatusUpdate,
+  type WebhookItemProblem,
+  WEBHOOK_BOUNDS,
 } from './whatsapp.webhook.js';

@@ -4,10 +4,18 @@
  * capped exponential backoff (a bounded number of attempts); any other refusal is final.
  * Answers are the Graph API's: `{messaging_product, contacts: [{input, wa_id}],
  * messages: [{id}]}` on success, `{error: {message, type, code, error_data: {details},
- * fbtrace_id}}` on failure. The access token never reaches a log line.
+ * fbtrace_id}}` on failure. The access token never reaches a log line, and is sent only
+ * to WHATSAPP_GRAPH_URL's origin and Meta's media hosts (isMediaUrlAllowed). Every request
+ * goes through the outbound guard (integrations/outbound-http).
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
+import {
+  OutboundRefusedError,
+  OutboundTooLargeError,
+  type OutboundClient,
+  type OutboundResponse,
+} from '../outbound-http/index.js';
 import { describeError } from './whatsapp.webhook.js';
 
 export type WhatsAppSendResult =
@@ -17,6 +25,8 @@ export type WhatsAppSendResult =
 export interface WhatsAppClientOptions {
   /** WHATSAPP_GRAPH_URL, e.g. `https://graph.facebook.com/v21.0`. */
   graphUrl: string;
+  /** The outbound guard every request goes through. */
+  http: OutboundClient;
   logger: Logger;
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -81,6 +91,25 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
+/** Graph ids (phone number ids, media ids) become URL path segments: nothing but these characters. */
+export const GRAPH_ID_PATTERN = /^[0-9A-Za-z_-]{1,128}$/;
+
+/** Where Meta serves media files from (the Graph API's `url` of a media id). */
+const META_MEDIA_HOST_SUFFIXES = ['.fbsbx.com', '.fbcdn.net', '.whatsapp.net'];
+
+/**
+ * A media URL may carry the channel's token only to Meta's media hosts over HTTPS, or to
+ * the origin of WHATSAPP_GRAPH_URL itself (which already receives the token; a plain-http
+ * one is a local stub or proxy the operator configured). Anything else: the reason why not.
+ */
+export function mediaUrlRefusal(url: URL, graphUrl: string): string | undefined {
+  if (url.origin === new URL(graphUrl).origin) return undefined;
+  if (url.protocol !== 'https:') return 'media URLs must be HTTPS';
+  const host = url.hostname.toLowerCase();
+  if (META_MEDIA_HOST_SUFFIXES.some((suffix) => host.endsWith(suffix))) return undefined;
+  return `${host} is not a Meta media host`;
+}
+
 export class WhatsAppCloudClient {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -99,6 +128,9 @@ export class WhatsAppCloudClient {
   }
 
   async sendText(input: SendTextInput): Promise<WhatsAppSendResult> {
+    if (!GRAPH_ID_PATTERN.test(input.phoneNumberId)) {
+      return { ok: false, reason: 'the phone number id is not a Graph id', attempts: 0 };
+    }
     const url = `${this.options.graphUrl}/${encodeURIComponent(input.phoneNumberId)}/messages`;
     const body = JSON.stringify({
       messaging_product: 'whatsapp',
@@ -111,20 +143,22 @@ export class WhatsAppCloudClient {
     let lastReason = 'not attempted';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
       if (attempt > 1) await this.sleep(backoffDelayMs(attempt - 1, this.baseDelayMs, this.maxDelayMs, this.random));
-      let response: Response;
+      let response: OutboundResponse;
       try {
-        response = await fetch(url, {
+        response = await this.options.http.request(url, {
           method: 'POST',
           headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json' },
           body,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          timeoutMs: this.timeoutMs,
+          checkUrl: (target) => this.graphUrlRefusal(target),
         });
       } catch (error) {
         lastReason = `WhatsApp unreachable: ${error instanceof Error ? error.message : String(error)}`;
+        if (error instanceof OutboundRefusedError) return { ok: false, reason: lastReason, attempts: attempt };
         log.warn({ attempt, reason: lastReason }, 'WhatsApp send failed, will retry');
         continue;
       }
-      const payload = (await response.json().catch(() => ({}))) as GraphSuccess & GraphFailure;
+      const payload = (response.json() ?? {}) as GraphSuccess & GraphFailure;
       if (response.ok) {
         const messageId = payload.messages?.[0]?.id;
         if (!messageId) return { ok: false, reason: 'WhatsApp answered without a message id', attempts: attempt };
@@ -148,14 +182,22 @@ export class WhatsAppCloudClient {
    * next (WhatsApp keeps media 30 days).
    */
   async downloadMedia(input: DownloadMediaInput): Promise<WhatsAppMediaResult> {
+    // `..` or `a/b` would leave the API's version prefix (graph/v21.0/../me).
+    if (!GRAPH_ID_PATTERN.test(input.mediaId) || !GRAPH_ID_PATTERN.test(input.phoneNumberId)) {
+      return { ok: false, reason: 'the media id is not a Graph id', retryable: false };
+    }
     const infoUrl =
       `${this.options.graphUrl}/${encodeURIComponent(input.mediaId)}` +
       `?phone_number_id=${encodeURIComponent(input.phoneNumberId)}`;
     const headers = { authorization: `Bearer ${input.accessToken}` };
     let info: GraphMediaInfo & GraphFailure;
     try {
-      const response = await fetch(infoUrl, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      info = (await response.json().catch(() => ({}))) as GraphMediaInfo & GraphFailure;
+      const response = await this.options.http.request(infoUrl, {
+        headers,
+        timeoutMs: this.timeoutMs,
+        checkUrl: (target) => this.graphUrlRefusal(target),
+      });
+      info = response.json() ?? {};
       if (!response.ok) {
         const detail = info.error ? describeError({ ...info.error, title: info.error.message }) : 'no details';
         return {
@@ -165,10 +207,16 @@ export class WhatsAppCloudClient {
         };
       }
     } catch (error) {
-      return { ok: false, reason: `WhatsApp unreachable: ${messageOf(error)}`, retryable: true };
+      const retryable = !(error instanceof OutboundRefusedError);
+      return { ok: false, reason: `WhatsApp unreachable: ${messageOf(error)}`, retryable };
     }
-    if (typeof info.url !== 'string' || !/^https?:\/\//.test(info.url)) {
+    if (typeof info.url !== 'string' || !URL.canParse(info.url)) {
       return { ok: false, reason: 'WhatsApp answered the media lookup without a download URL', retryable: true };
+    }
+    const refusal = mediaUrlRefusal(new URL(info.url), this.options.graphUrl);
+    if (refusal !== undefined) {
+      this.options.logger.warn({ mediaId: input.mediaId, reason: refusal }, 'WhatsApp media URL refused');
+      return { ok: false, reason: `the media URL was refused: ${refusal}`, retryable: false };
     }
     const declaredSize = Number(info.file_size);
     if (Number.isFinite(declaredSize) && declaredSize > input.maxBytes) {
@@ -180,21 +228,24 @@ export class WhatsAppCloudClient {
     }
     let bytes: Buffer;
     try {
-      const response = await fetch(info.url, { headers, signal: AbortSignal.timeout(this.timeoutMs * 6) });
-      if (!response.ok || !response.body) {
-        await response.body?.cancel();
+      const response = await this.options.http.request(info.url, {
+        headers,
+        timeoutMs: this.timeoutMs * 6,
+        maxResponseBytes: input.maxBytes,
+        checkUrl: (target) => mediaUrlRefusal(target, this.options.graphUrl),
+      });
+      if (!response.ok) {
         return {
           ok: false,
           reason: `WhatsApp answered HTTP ${response.status} for the file`,
           retryable: isRetryableStatus(response.status) || response.status === 404,
         };
       }
-      const read = await readAtMost(response.body, input.maxBytes);
-      if (!read) {
+      bytes = response.body;
+    } catch (error) {
+      if (error instanceof OutboundTooLargeError) {
         return { ok: false, reason: `the file is over the ${input.maxBytes}-byte limit`, retryable: false };
       }
-      bytes = read;
-    } catch (error) {
       return { ok: false, reason: `the file download failed: ${messageOf(error)}`, retryable: true };
     }
     const digest = createHash('sha256').update(bytes).digest();
@@ -207,28 +258,16 @@ export class WhatsAppCloudClient {
     }
     return { ok: true, bytes, mimeType: typeof info.mime_type === 'string' ? info.mime_type : null, sha256 };
   }
+
+  /** Graph calls (and their redirects) stay on WHATSAPP_GRAPH_URL's origin, where the token belongs. */
+  private graphUrlRefusal(url: URL): string | undefined {
+    return url.origin === new URL(this.options.graphUrl).origin ? undefined : 'not WHATSAPP_GRAPH_URL';
+  }
 }
 
 /** A digest as Meta may write it: hex or base64. */
 function matchesDigest(expected: string, digest: Buffer): boolean {
   return expected.toLowerCase() === digest.toString('hex') || expected === digest.toString('base64');
-}
-
-/** The whole body, or undefined as soon as it passes `maxBytes` (the rest is not read). */
-async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks, total);
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
 }
 
 function messageOf(error: unknown): string {

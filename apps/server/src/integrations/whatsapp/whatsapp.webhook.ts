@@ -3,9 +3,17 @@
  * payload (`object: whatsapp_business_account`, `entry[].changes[].value` with `metadata`,
  * `contacts`, `messages`, `statuses`), normalised. Fields we do not use are ignored, so a
  * payload with new fields still parses.
+ *
+ * A signed delivery is Meta's, but its contents are still bounded: each message and status
+ * is checked on its own. One whose identity cannot be stored (an id or sender that is not
+ * clean text or is longer than its column) is skipped; text that can be repaired (a NUL,
+ * a lone surrogate, a name or body over its bound, an impossible timestamp) is stored
+ * repaired. Either way the rest of the delivery goes on: a refused webhook would be
+ * redelivered by Meta for days. Every skip and repair is reported in `problems`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { cleanText, isCleanText } from '../../shared/text.js';
 
 export type WhatsAppMediaKind = 'image' | 'audio' | 'video' | 'document' | 'sticker';
 
@@ -47,7 +55,37 @@ export interface WhatsAppDelivery {
   statuses: WhatsAppStatusUpdate[];
   /** Message types we do not store (reactions, system notices …), for the log. */
   ignored: string[];
+  /** Items skipped or stored repaired, for the log and the metric. */
+  problems: WebhookItemProblem[];
 }
+
+export interface WebhookItemProblem {
+  outcome: 'skipped' | 'repaired';
+  /** Stable, for the metric's label: `message_id`, `from`, `text`, `timestamp` … */
+  reason: string;
+  phoneNumberId: string | null;
+  /** The first characters of the item's id, cleaned, for the log. */
+  itemId: string | null;
+}
+
+/** Bounds of what we store; the columns' sizes where a column holds the value. */
+export const WEBHOOK_BOUNDS = {
+  messageId: 255,
+  waId: 128,
+  profileName: 120,
+  text: 8192,
+  mimeType: 255,
+  sha256: 128,
+  filename: 255,
+  type: 64,
+  error: 1000,
+} as const;
+
+/** Seconds since the epoch up to 9999-12-31: what a Date and a timestamptz both hold. */
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
+
+/** Phone number ids and media ids: they become Graph URL path segments. */
+const GRAPH_ID = /^[0-9A-Za-z_-]{1,128}$/;
 
 const mediaSchema = z.object({
   id: z.string(),
@@ -93,6 +131,8 @@ const messageSchema = z.object({
     .optional(),
 });
 
+const contactSchema = z.object({ wa_id: z.string(), profile: z.object({ name: z.string() }).optional() });
+
 const statusSchema = z.object({
   id: z.string().min(1),
   status: z.string(),
@@ -111,11 +151,10 @@ const payloadSchema = z.object({
           field: z.string(),
           value: z.object({
             metadata: z.object({ phone_number_id: z.string().min(1) }).optional(),
-            contacts: z
-              .array(z.object({ wa_id: z.string(), profile: z.object({ name: z.string() }).optional() }))
-              .optional(),
-            messages: z.array(messageSchema).optional(),
-            statuses: z.array(statusSchema).optional(),
+            // Each item is checked on its own below, so one bad item spoils only itself.
+            contacts: z.array(z.unknown()).optional(),
+            messages: z.array(z.unknown()).optional(),
+            statuses: z.array(z.unknown()).optional(),
           }),
         }),
       ),
@@ -147,45 +186,117 @@ export function phoneOfWaId(waId: string): string | null {
 export function parseDelivery(body: unknown): WhatsAppDelivery | undefined {
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) return undefined;
-  const delivery: WhatsAppDelivery = { phoneNumberIds: [], messages: [], statuses: [], ignored: [] };
+  const delivery: WhatsAppDelivery = { phoneNumberIds: [], messages: [], statuses: [], ignored: [], problems: [] };
   for (const entry of parsed.data.entry) {
     for (const change of entry.changes) {
       if (change.field !== 'messages') continue;
       const { value } = change;
       const phoneNumberId = value.metadata?.phone_number_id;
       if (!phoneNumberId) continue;
-      if (!delivery.phoneNumberIds.includes(phoneNumberId)) delivery.phoneNumberIds.push(phoneNumberId);
-      const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name ?? null]));
-      for (const message of value.messages ?? []) {
-        const normalised = normaliseMessage(phoneNumberId, message, names.get(message.from) ?? null);
-        if (normalised) delivery.messages.push(normalised);
-        else delivery.ignored.push(message.type);
+      if (!GRAPH_ID.test(phoneNumberId)) {
+        const items = (value.messages?.length ?? 0) + (value.statuses?.length ?? 0);
+        for (let i = 0; i < items; i += 1) delivery.problems.push(problem('skipped', 'phone_number_id', null, null));
+        continue;
       }
-      for (const status of value.statuses ?? []) {
-        const normalised = normaliseStatus(phoneNumberId, status);
+      if (!delivery.phoneNumberIds.includes(phoneNumberId)) delivery.phoneNumberIds.push(phoneNumberId);
+      const report = (outcome: WebhookItemProblem['outcome'], reason: string, itemId: string | null) =>
+        delivery.problems.push(problem(outcome, reason, phoneNumberId, itemId));
+      const names = profileNamesOf(value.contacts ?? []);
+      for (const raw of value.messages ?? []) {
+        const message = messageSchema.safeParse(raw);
+        if (!message.success) {
+          report('skipped', 'malformed_message', idOf(raw));
+          continue;
+        }
+        const normalised = normaliseMessage(phoneNumberId, message.data, names, report);
+        if (normalised === 'skipped') continue;
+        if (normalised) delivery.messages.push(normalised);
+        else delivery.ignored.push(cleanText(message.data.type, WEBHOOK_BOUNDS.type).text);
+      }
+      for (const raw of value.statuses ?? []) {
+        const status = statusSchema.safeParse(raw);
+        if (!status.success) {
+          report('skipped', 'malformed_status', idOf(raw));
+          continue;
+        }
+        if (!isStorableId(status.data.id, WEBHOOK_BOUNDS.messageId)) {
+          report('skipped', 'status_id', status.data.id);
+          continue;
+        }
+        const normalised = normaliseStatus(phoneNumberId, status.data);
         if (normalised) delivery.statuses.push(normalised);
-        else delivery.ignored.push(`status:${status.status}`);
+        else delivery.ignored.push(`status:${cleanText(status.data.status, WEBHOOK_BOUNDS.type).text}`);
       }
     }
   }
   return delivery;
 }
 
+function problem(
+  outcome: WebhookItemProblem['outcome'],
+  reason: string,
+  phoneNumberId: string | null,
+  itemId: string | null,
+): WebhookItemProblem {
+  return { outcome, reason, phoneNumberId, itemId: itemId === null ? null : cleanText(itemId, 64).text };
+}
+
+function idOf(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
+}
+
+function isStorableId(id: string, maxLength: number): boolean {
+  return id.length > 0 && id.length <= maxLength && isCleanText(id);
+}
+
+/** wa_id → profile name; contacts that do not parse give no name (their messages still do). */
+function profileNamesOf(contacts: unknown[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const raw of contacts) {
+    const contact = contactSchema.safeParse(raw);
+    if (contact.success && contact.data.profile) names.set(contact.data.wa_id, contact.data.profile.name);
+  }
+  return names;
+}
+
+type Report = (outcome: WebhookItemProblem['outcome'], reason: string, itemId: string | null) => void;
+
 function normaliseMessage(
   phoneNumberId: string,
   message: z.infer<typeof messageSchema>,
-  profileName: string | null,
-): WhatsAppInboundMessage | undefined {
+  names: Map<string, string>,
+  report: Report,
+): WhatsAppInboundMessage | undefined | 'skipped' {
+  if (!isStorableId(message.id, WEBHOOK_BOUNDS.messageId)) {
+    report('skipped', 'message_id', message.id);
+    return 'skipped';
+  }
+  if (!isStorableId(message.from, WEBHOOK_BOUNDS.waId)) {
+    report('skipped', 'from', message.id);
+    return 'skipped';
+  }
+  const clean = (value: string | undefined, maxLength: number, field: string): string | undefined => {
+    if (value === undefined) return undefined;
+    const cleaned = cleanText(value, maxLength);
+    if (cleaned.isRepaired) report('repaired', field, message.id);
+    return cleaned.text;
+  };
+  const rawName = names.get(message.from);
+  const profileName =
+    rawName === undefined ? null : (clean(rawName, WEBHOOK_BOUNDS.profileName, 'profile_name') ?? null);
   const base = {
     phoneNumberId,
     messageId: message.id,
     from: message.from,
     phone: phoneOfWaId(message.from),
     profileName,
-    sentAt: message.timestamp && /^\d+$/.test(message.timestamp) ? new Date(Number(message.timestamp) * 1000) : null,
+    sentAt: sentAtOf(message.timestamp, () => report('repaired', 'timestamp', message.id)),
   };
-  const text = (body: string | undefined) =>
-    body === undefined ? undefined : { ...base, kind: 'text' as const, text: body, media: null };
+  const text = (body: string | undefined) => {
+    const cleaned = clean(body, WEBHOOK_BOUNDS.text, 'text');
+    return cleaned === undefined ? undefined : { ...base, kind: 'text' as const, text: cleaned, media: null };
+  };
   switch (message.type) {
     case 'text':
       return text(message.text?.body);
@@ -206,23 +317,39 @@ function normaliseMessage(
     case 'sticker': {
       const media = message[message.type];
       if (!media) return undefined;
+      if (!GRAPH_ID.test(media.id)) {
+        report('skipped', 'media_id', message.id);
+        return 'skipped';
+      }
+      const caption = clean(media.caption, WEBHOOK_BOUNDS.text, 'caption') ?? null;
       return {
         ...base,
         kind: 'media',
-        text: media.caption ?? null,
+        text: caption,
         media: {
           kind: message.type,
           mediaId: media.id,
-          mimeType: media.mime_type ?? null,
-          caption: media.caption ?? null,
-          filename: media.filename ?? null,
-          sha256: media.sha256 ?? null,
+          mimeType: clean(media.mime_type, WEBHOOK_BOUNDS.mimeType, 'mime_type') ?? null,
+          caption,
+          filename: clean(media.filename, WEBHOOK_BOUNDS.filename, 'filename') ?? null,
+          sha256: clean(media.sha256, WEBHOOK_BOUNDS.sha256, 'sha256') ?? null,
         },
       };
     }
     default:
       return undefined;
   }
+}
+
+/** Meta's `timestamp`: Unix seconds as a string. Anything a Date cannot hold is dropped, reported. */
+function sentAtOf(timestamp: string | undefined, onRepaired: () => void): Date | null {
+  if (timestamp === undefined) return null;
+  const seconds = /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+  if (!(seconds >= 0 && seconds <= MAX_TIMESTAMP_SECONDS)) {
+    onRepaired();
+    return null;
+  }
+  return new Date(seconds * 1000);
 }
 
 function normaliseStatus(
@@ -242,8 +369,11 @@ function normaliseStatus(
     phoneNumberId,
     messageId: status.id,
     status: status.status,
-    recipientId: status.recipient_id ?? null,
-    error: error ? describeError(error) : null,
+    recipientId:
+      status.recipient_id !== undefined && isStorableId(status.recipient_id, WEBHOOK_BOUNDS.waId)
+        ? status.recipient_id
+        : null,
+    error: error ? cleanText(describeError(error), WEBHOOK_BOUNDS.error).text : null,
   };
 }
 

@@ -51,6 +51,11 @@ export interface InboundMessage {
   media: InboundMedia | null;
 }
 
+/** Counts of webhook items skipped or stored repaired (the Prometheus counter behind it). */
+export interface WebhookItemCounter {
+  count(item: { channel: ChannelName; outcome: 'skipped' | 'repaired'; reason: string }): void;
+}
+
 export interface DeliveryReport {
   channelMessageId: string;
   status: 'sent' | 'delivered' | 'read' | 'failed';
@@ -58,6 +63,7 @@ export interface DeliveryReport {
 }
 
 export interface ConversationInbox {
-  receive(companyId: string, batch: InboundMessage[]): Promise<{ stored: number; duplicates: number }>;
+  /** `failed`: messages whose data the database refused (logged there); the rest are stored. */
+  receive(companyId: string, batch: InboundMessage[]): Promise<{ stored: number; duplicates: number; failed: number }>;
   applyDeliveryReports(companyId: string, reports: DeliveryReport[]): Promise<number>;
 }

@@ -28,6 +28,7 @@ import type {
   ConversationInbox,
   MediaFetchOutcome,
   SendOutcome,
+  WebhookItemCounter,
 } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
 
@@ -35,6 +36,8 @@ export interface ChannelsServiceDeps {
   repository: ChannelsRepository;
   adapters: ChannelAdapter[];
   inbox: ConversationInbox;
+  /** Webhook items skipped or repaired, for /metrics. */
+  itemCounter: WebhookItemCounter;
   clock: Clock;
   logger: Logger;
 }
@@ -43,6 +46,8 @@ export interface WebhookReceipt {
   messagesStored: number;
   duplicates: number;
   statusesApplied: number;
+  /** Messages and statuses not stored: their data was out of bounds (logged and counted). */
+  skipped: number;
 }
 
 const PG_UNIQUE_VIOLATION = '23505';
@@ -175,10 +180,23 @@ export class ChannelsService {
       this.deps.logger.warn({ phoneNumberIds: delivery.phoneNumberIds }, 'WhatsApp webhook with a bad signature');
       throw new UnauthorizedError('webhook.invalid_signature', 'X-Hub-Signature-256 does not match the body.');
     }
-    const receipt: WebhookReceipt = { messagesStored: 0, duplicates: 0, statusesApplied: 0 };
+    const receipt: WebhookReceipt = { messagesStored: 0, duplicates: 0, statusesApplied: 0, skipped: 0 };
+    this.reportProblems(delivery, receipt);
     for (const account of accounts) await this.ingest(account, delivery, receipt);
     if (delivery.ignored.length > 0) this.deps.logger.debug({ types: delivery.ignored }, 'WhatsApp items not stored');
     return receipt;
+  }
+
+  /** Each skipped or repaired item: a warning (no message text in it) and the counter. */
+  private reportProblems(delivery: WhatsAppDelivery, receipt: WebhookReceipt): void {
+    for (const item of delivery.problems) {
+      if (item.outcome === 'skipped') receipt.skipped += 1;
+      this.deps.itemCounter.count({ channel: 'whatsapp', outcome: item.outcome, reason: item.reason });
+      this.deps.logger.warn(
+        { phoneNumberId: item.phoneNumberId, whatsappMessageId: item.itemId, reason: item.reason },
+        item.outcome === 'skipped' ? 'WhatsApp webhook item skipped' : 'WhatsApp webhook item stored repaired',
+      );
+    }
   }
 
   private async ingest(account: WhatsAppAccount, delivery: WhatsAppDelivery, receipt: WebhookReceipt): Promise<void> {
@@ -202,6 +220,10 @@ export class ChannelsService {
       const result = await this.deps.inbox.receive(account.companyId, messages);
       receipt.messagesStored += result.stored;
       receipt.duplicates += result.duplicates;
+      receipt.skipped += result.failed;
+      for (let i = 0; i < result.failed; i += 1) {
+        this.deps.itemCounter.count({ channel: 'whatsapp', outcome: 'skipped', reason: 'refused_by_database' });
+      }
     }
     if (reports.length > 0) {
       receipt.statusesApplied += await this.deps.inbox.applyDeliveryReports(account.companyId, reports);

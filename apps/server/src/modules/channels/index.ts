@@ -2,11 +2,13 @@
  * The channels module: channel configuration, the channel-adapter port and its providers
  * (WhatsApp Cloud API, built-in web chat), and the providers' webhooks.
  */
+import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../../db/client.js';
+import type { OutboundClient } from '../../integrations/outbound-http/index.js';
 import { WhatsAppCloudClient } from '../../integrations/whatsapp/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ConversationInbox } from './channels.ports.js';
+import type { ConversationInbox, WebhookItemCounter } from './channels.ports.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { registerChannelsRoutes } from './channels.routes.js';
 import { ChannelsService } from './channels.service.js';
@@ -31,6 +33,10 @@ export interface ChannelsDeps {
   logger: Logger;
   /** WHATSAPP_GRAPH_URL. */
   graphUrl: string;
+  /** The outbound guard the WhatsApp client's requests go through. */
+  http: OutboundClient;
+  /** Where the webhook-item counter is registered (served at /metrics). */
+  metrics: Registry;
   inbox: ConversationInbox;
 }
 
@@ -39,12 +45,14 @@ export function createChannels(deps: ChannelsDeps) {
   const repository = new ChannelsRepository(deps.db);
   const whatsapp = new WhatsAppCloudClient({
     graphUrl: deps.graphUrl,
+    http: deps.http,
     logger: deps.logger.child({ channel: 'whatsapp' }),
   });
   const service = new ChannelsService({
     repository,
     adapters: [createWhatsAppAdapter(repository, whatsapp), webchatAdapter],
     inbox: deps.inbox,
+    itemCounter: webhookItemCounter(deps.metrics),
     clock: deps.clock,
     logger: deps.logger,
   });
@@ -52,4 +60,14 @@ export function createChannels(deps: ChannelsDeps) {
     service,
     routes: (app: Parameters<typeof registerChannelsRoutes>[0]) => registerChannelsRoutes(app, service),
   };
+}
+
+function webhookItemCounter(registry: Registry): WebhookItemCounter {
+  const counter = new Counter({
+    name: 'switchboard_webhook_items_rejected_total',
+    help: 'Webhook messages and statuses skipped or stored repaired, by channel, outcome and reason',
+    labelNames: ['channel', 'outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  return { count: (item) => counter.inc(item) };
 }

@@ -14,6 +14,8 @@ import { reopenPatch } from './conversations.lifecycle.js';
 export interface InboxResult {
   stored: number;
   duplicates: number;
+  /** Refused by the database for their data (a value no column holds): logged and skipped. */
+  failed: number;
 }
 
 type Outcome =
@@ -21,6 +23,20 @@ type Outcome =
   | { kind: 'stored'; conversationId: string; messageId: string; event: 'created' | 'reopened' | undefined };
 
 class DuplicateMessage extends Error {}
+
+/** PostgreSQL's class 22 (data exception: too long, bad encoding, out of range) or a bad Date. */
+function isDataError(error: unknown): boolean {
+  if (error instanceof RangeError) return true;
+  return /^22/.test(codeOf(error) ?? '');
+}
+
+function codeOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
 
 export class ConversationInbox {
   constructor(
@@ -35,9 +51,22 @@ export class ConversationInbox {
   ) {}
 
   async receive(companyId: string, batch: InboundMessage[]): Promise<InboxResult> {
-    const result: InboxResult = { stored: 0, duplicates: 0 };
+    const result: InboxResult = { stored: 0, duplicates: 0, failed: 0 };
     for (const inbound of batch) {
-      const outcome = await this.storeWithRetry(companyId, inbound);
+      let outcome: Outcome;
+      try {
+        outcome = await this.storeWithRetry(companyId, inbound);
+      } catch (error) {
+        // A message the database cannot hold must not cost the rest of the delivery (the
+        // provider would redeliver all of it for ever); an outage still fails the whole.
+        if (!isDataError(error)) throw error;
+        result.failed += 1;
+        this.deps.logger.warn(
+          { companyId, channel: inbound.channel, dbCode: codeOf(error) },
+          'inbound message refused by the database, skipped',
+        );
+        continue;
+      }
       if (outcome.kind === 'duplicate') {
         result.duplicates += 1;
         continue;

@@ -57,6 +57,8 @@ export const installConversations: ModuleInstaller = (context) => {
     events,
     clock,
     logger,
+    http: context.outbound,
+    metrics: context.metrics,
     leaseMs: DELIVERY_LEASE_MS,
   });
   media.downloads = new MediaDownloads({

@@ -89,14 +89,24 @@ export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
         ? undefined
         : (options.stt ??
           (speech.stt
-            ? new OpenAiStt({ url: speech.stt.url, apiKey: speech.stt.apiKey, model: speech.stt.model })
+            ? new OpenAiStt({
+                url: speech.stt.url,
+                apiKey: speech.stt.apiKey,
+                model: speech.stt.model,
+                http: context.outbound,
+              })
             : undefined));
     const chat =
       options.chat === null
         ? undefined
         : (options.chat ??
           (speech.llm
-            ? new OpenAiChat({ url: speech.llm.url, apiKey: speech.llm.apiKey, model: speech.llm.model })
+            ? new OpenAiChat({
+                url: speech.llm.url,
+                apiKey: speech.llm.apiKey,
+                model: speech.llm.model,
+                http: context.outbound,
+              })
             : undefined));
     const understanding: IntercomUnderstanding = chat ? new LlmUnderstanding(chat, logger) : ruleUnderstanding;
     const tts =
@@ -115,7 +125,7 @@ export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
           stt,
           understanding,
           dialer: options.residentDialer ?? context.residentDialer ?? unconfiguredResidentDialer,
-          gate: options.gate ?? gateOpenerOf(new GateWebhookClient()),
+          gate: options.gate ?? gateOpenerOf(new GateWebhookClient(context.outbound)),
           clock: context.clock,
           publisher: context.publisher,
           timings: { ...DEFAULT_TIMINGS, ...context.config.voicebot, ...options.timings },
