@@ -6,3 +6,4 @@ export * from './presence.js';
 export * from './conversations.js';
 export * from './channels.js';
 export * from './voicebot.js';
+export * from './routing.js';

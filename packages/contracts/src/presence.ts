@@ -21,6 +21,7 @@ export const agentPresenceSchema = z
     is_available: z.boolean().describe('online and connected: can take conversations and calls'),
     is_inactive: z.boolean().describe('no heartbeat for longer than PRESENCE_OFFLINE_AFTER_SECONDS'),
     time_in_status_seconds: z.number().int().nullable(),
+    pause_reason: z.string().nullable().describe('while away: the pause reason (`missed_offers` when routing set it)'),
   })
   .meta({ id: 'AgentPresence' });
 export type AgentPresenceDto = z.infer<typeof agentPresenceSchema>;
@@ -36,6 +37,11 @@ export const setPresenceStatusBodySchema = z
       .nullable()
       .optional()
       .describe('omitted, null or blank clears it: a message belongs to the status it was set with'),
+    pause_reason_id: z
+      .uuid()
+      .nullable()
+      .optional()
+      .describe('with `away`: one of GET /api/presence/pause-reasons; stored with the change and reported'),
   })
   .strict();
 export type SetPresenceStatusBody = z.infer<typeof setPresenceStatusBodySchema>;
@@ -63,6 +69,7 @@ export const agentPresenceChangedSchema = z.object({
   is_available: z.boolean(),
   status_changed_at: z.string().nullable(),
   reason: z.enum(presenceChangeReasons),
+  pause_reason: z.string().nullable(),
   timestamp: z.string(),
 });
 export type AgentPresenceChanged = z.infer<typeof agentPresenceChangedSchema>;

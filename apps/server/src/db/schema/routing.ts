@@ -330,3 +330,14 @@ export const routingOffers = pgTable(
     index('routing_offers_agent_idx').on(t.agentId, t.state),
   ],
 );
+
+/**
+ * The routing sweep's last run. A node takes the sweep under the advisory lock of
+ * db/leader-lock.ts and records it here; the sweep's work then runs outside that lock
+ * (each of its decisions locks its own rows), and the next node to look finds it done.
+ */
+export const routingSweeps = pgTable('routing_sweeps', {
+  name: varchar('name', { length: 40 }).primaryKey(),
+  nodeId: uuid('node_id').notNull(),
+  ranAt: timestamp('ran_at', { withTimezone: true }).notNull(),
+});

@@ -4,13 +4,14 @@
  * command, and the background work (typing expiry, snooze wake-up, stalled deliveries).
  */
 import { typingCommandSchema } from '@switchboard/contracts';
-import type { ModuleInstaller } from '../../app-module.js';
+import type { InstalledModule, ModuleContext, ModuleInstaller } from '../../app-module.js';
 import { defineCommand } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { createChannels } from '../channels/index.js';
 import { MessageDelivery } from './conversations.delivery.js';
 import { ConversationEvents } from './conversations.events.js';
 import { ConversationInbox } from './conversations.inbound.js';
+import { ConversationRouting } from './conversations.routing.js';
 import { ConversationLifecycle } from './conversations.lifecycle.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { registerConversationsRoutes, toTypingStateDto } from './conversations.routes.js';
@@ -28,7 +29,14 @@ const MEDIA_RETRY_MS = 15_000;
 /** A delivery claim older than this belongs to a node that stopped. */
 const DELIVERY_LEASE_MS = 5 * 60_000;
 
-export const installConversations: ModuleInstaller = (context) => {
+export interface ConversationsModule extends InstalledModule {
+  /** What the routing engine does to conversations (feature-modules.ts hands it over). */
+  readonly routing: ConversationRouting;
+}
+
+export const installConversations: ModuleInstaller = (context) => createConversationsModule(context);
+
+export function createConversationsModule(context: ModuleContext): ConversationsModule {
   const { config, clock } = context;
   const logger = context.logger.child({ module: 'conversations' });
   const repository = new ConversationsRepository(context.db);
@@ -57,8 +65,6 @@ export const installConversations: ModuleInstaller = (context) => {
     events,
     clock,
     logger,
-    http: context.outbound,
-    metrics: context.metrics,
     leaseMs: DELIVERY_LEASE_MS,
   });
   media.downloads = new MediaDownloads({
@@ -101,6 +107,13 @@ export const installConversations: ModuleInstaller = (context) => {
   ];
 
   return {
+    routing: new ConversationRouting({
+      repository,
+      events,
+      delivery,
+      clock,
+      logger: logger.child({ component: 'routing' }),
+    }),
     routes(app) {
       registerConversationsRoutes(app, { conversations, lifecycle, typing });
       channels.routes(app);
@@ -134,7 +147,7 @@ export const installConversations: ModuleInstaller = (context) => {
       await downloads.drain();
     },
   };
-};
+}
 
 /** Runs `task` every `intervalMs`, never two at once; `stop` waits for a run in progress. */
 class PeriodicJob {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import {
@@ -338,6 +338,24 @@ export class ConversationsRepository {
       .from(messages)
       .where(and(eq(messages.companyId, companyId), eq(messages.id, messageId)));
     return row && toMessage(row);
+  }
+
+  /** Whether an agent wrote to the customer at or after `since` (routing: an answered conversation). */
+  async hasAgentReplySince(companyId: string, conversationId: string, since: Date): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.companyId, companyId),
+          eq(messages.conversationId, conversationId),
+          eq(messages.authorType, 'agent'),
+          eq(messages.direction, 'outbound'),
+          gte(messages.createdAt, since),
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
   }
 
   async messageExists(companyId: string, channelMessageId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-export { installConversations } from './conversations.module.js';
+export { createConversationsModule, installConversations, type ConversationsModule } from './conversations.module.js';
+export { ConversationRouting } from './conversations.routing.js';
 export { ConversationsService } from './conversations.service.js';
 export { ConversationsRepository } from './conversations.repository.js';
 export { MediaFiles } from './media.files.js';

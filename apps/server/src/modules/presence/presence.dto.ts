@@ -16,6 +16,7 @@ export function toPresenceDto(presence: PresenceView): AgentPresenceDto {
     is_available: presence.isAvailable,
     is_inactive: presence.isInactive,
     time_in_status_seconds: presence.secondsInStatus,
+    pause_reason: presence.pause?.name ?? null,
   };
 }
 
@@ -30,6 +31,7 @@ export function toPresenceChangedData(change: PresenceChange): AgentPresenceChan
     is_available: isAvailable(change.after),
     status_changed_at: iso(change.after.statusChangedAt),
     reason: change.reason,
+    pause_reason: change.after.pause?.name ?? null,
     timestamp: change.at.toISOString(),
   };
 }

@@ -60,7 +60,8 @@ export function createPresenceModule(context: ModuleContext, options: PresenceMo
       defineCommand({
         event: 'update_status',
         schema: setPresenceStatusBodySchema,
-        handle: async (actor, payload) => toPresenceDto(await service.setStatus(actor, payload)),
+        handle: async (actor, { status, message, pause_reason_id: pauseReasonId }) =>
+          toPresenceDto(await service.setStatus(actor, { status, message, pauseReasonId })),
       }),
       defineCommand({
         event: 'heartbeat',

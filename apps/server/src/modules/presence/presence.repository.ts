@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, isNull, lt, ne, not, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { runAsLeader, type LeaderRun } from '../../db/leader-lock.js';
-import { agentPresences, presenceConnections, users } from '../../db/schema/index.js';
+import { agentPresences, agentStatusChanges, pauseReasons, presenceConnections, users } from '../../db/schema/index.js';
+import { newId } from '../../shared/ids.js';
 import { UNSEEN, type AgentKey, type AgentPresence, type PresenceFilter, type PresenceState } from './presence.js';
 
 type PresenceRow = typeof agentPresences.$inferSelect;
@@ -14,6 +15,7 @@ function toState(row: PresenceRow | null): PresenceState {
     lastHeartbeatAt: row.lastHeartbeatAt,
     isConnected: row.isConnected,
     statusChangedAt: row.statusChangedAt,
+    pause: row.pauseReason === null ? null : { id: row.pauseReasonId, name: row.pauseReason },
   };
 }
 
@@ -98,9 +100,34 @@ export class PresenceRepository {
         lastHeartbeatAt: state.lastHeartbeatAt,
         isConnected: state.isConnected,
         statusChangedAt: state.statusChangedAt,
+        pauseReasonId: state.pause?.id ?? null,
+        pauseReason: state.pause?.name ?? null,
         updatedAt: now,
       })
       .where(isAgent(key));
+  }
+
+  /** A status the agent chose or was put in, kept for reports (pause reasons included). */
+  async recordStatusChange(key: AgentKey, state: PresenceState, now: Date): Promise<void> {
+    await this.db.insert(agentStatusChanges).values({
+      id: newId(),
+      companyId: key.companyId,
+      userId: key.agentId,
+      status: state.status,
+      pauseReasonId: state.pause?.id ?? null,
+      pauseReason: state.pause?.name ?? null,
+      at: now,
+    });
+  }
+
+  async findPauseReason(companyId: string, pauseReasonId: string): Promise<{ id: string; name: string } | undefined> {
+    const [row] = await this.db
+      .select({ id: pauseReasons.id, name: pauseReasons.name })
+      .from(pauseReasons)
+      .where(
+        and(eq(pauseReasons.companyId, companyId), eq(pauseReasons.id, pauseReasonId), isNull(pauseReasons.deletedAt)),
+      );
+    return row;
   }
 
   /** A heartbeat never changes what colleagues see, so it needs no lock: one upsert. */

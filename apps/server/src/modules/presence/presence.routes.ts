@@ -33,7 +33,10 @@ export function registerPresenceRoutes(app: TypedApp, presence: PresenceService)
         response: { 200: agentPresenceSchema, ...errors },
       },
     },
-    async (request) => toPresenceDto(await presence.setStatus(actorOf(request), request.body)),
+    async (request) => {
+      const { status, message, pause_reason_id: pauseReasonId } = request.body;
+      return toPresenceDto(await presence.setStatus(actorOf(request), { status, message, pauseReasonId }));
+    },
   );
 
   app.post(

@@ -1,6 +1,6 @@
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { toPresenceChangedData } from './presence.dto.js';
@@ -13,6 +13,7 @@ import {
   viewOf,
   withStatus,
   type AgentKey,
+  type PauseReasonRef,
   type PresenceChange,
   type PresenceFilter,
   type PresenceState,
@@ -63,16 +64,29 @@ export class PresenceService {
     return agents.map((agent) => viewOf(agent, now, this.deps.settings.offlineAfterMs));
   }
 
+  /**
+   * `pauseReasonId`: one of the company's pause reasons, with `away`. `systemReason` is
+   * set by the server itself (routing's `missed_offers`), never from a request.
+   */
   async setStatus(
     actor: Actor,
-    input: { status: PresenceStatus; message?: string | null | undefined },
+    input: {
+      status: PresenceStatus;
+      message?: string | null | undefined;
+      pauseReasonId?: string | null | undefined;
+      systemReason?: string | undefined;
+    },
   ): Promise<PresenceView> {
     const key = keyOf(actor);
     const now = this.deps.clock.now();
+    const pause = await this.pauseOf(actor, input);
     const change = await this.deps.repository.transaction(async (repo) => {
       const before = await repo.lockPresence(key, now);
-      const after = withStatus(before, input.status, input.message, now);
+      const after = withStatus(before, input.status, input.message, now, pause);
       await repo.savePresence(key, after, now);
+      if (before.status !== after.status || before.pause?.name !== after.pause?.name) {
+        await repo.recordStatusChange(key, after, now);
+      }
       return { ...key, before, after, reason: 'status_updated' as const, at: now };
     });
     if (change.before.status !== change.after.status) {
@@ -80,6 +94,22 @@ export class PresenceService {
     }
     await this.publishIfVisible(change);
     return this.viewOrThrow(key);
+  }
+
+  private async pauseOf(
+    actor: Actor,
+    input: { status: PresenceStatus; pauseReasonId?: string | null | undefined; systemReason?: string | undefined },
+  ): Promise<PauseReasonRef | null> {
+    if (input.systemReason) return { id: null, name: input.systemReason };
+    if (!input.pauseReasonId) return null;
+    if (input.status !== 'away') {
+      throw new ValidationError('presence.pause_reason_needs_away', 'A pause reason goes with the status away.', [
+        { field: 'body.pause_reason_id', message: 'only with status away' },
+      ]);
+    }
+    const reason = await this.deps.repository.findPauseReason(actor.companyId, input.pauseReasonId);
+    if (!reason) throw new NotFoundError('pause_reason.not_found', 'No such pause reason.');
+    return reason;
   }
 
   async heartbeat(actor: Actor): Promise<PresenceView> {

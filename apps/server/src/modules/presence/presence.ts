@@ -25,6 +25,13 @@ export interface PresenceState {
   isConnected: boolean;
   /** Null until the status is first set. */
   statusChangedAt: Date | null;
+  /** Why the agent is away: a company pause reason (`id`) or a system one (`missed_offers`, no id). */
+  pause?: PauseReasonRef | null;
+}
+
+export interface PauseReasonRef {
+  id: string | null;
+  name: string;
 }
 
 export interface AgentPresence extends PresenceState {
@@ -91,7 +98,12 @@ export function viewOf(presence: AgentPresence, now: Date, timeoutMs: number): P
 
 /** Whether anything but the heartbeat differs: what the sweeper must store. */
 export function hasChanged(before: PresenceState, after: PresenceState): boolean {
-  return before.status !== after.status || before.message !== after.message || before.isConnected !== after.isConnected;
+  return (
+    before.status !== after.status ||
+    before.message !== after.message ||
+    before.isConnected !== after.isConnected ||
+    before.pause?.name !== after.pause?.name
+  );
 }
 
 /**
@@ -101,7 +113,10 @@ export function hasChanged(before: PresenceState, after: PresenceState): boolean
  */
 export function isVisibleChange(before: PresenceState, after: PresenceState): boolean {
   return (
-    before.status !== after.status || before.message !== after.message || isAvailable(before) !== isAvailable(after)
+    before.status !== after.status ||
+    before.message !== after.message ||
+    isAvailable(before) !== isAvailable(after) ||
+    before.pause?.name !== after.pause?.name
   );
 }
 
@@ -114,12 +129,15 @@ export function withStatus(
   status: PresenceStatus,
   message: string | null | undefined,
   now: Date,
+  pause: PauseReasonRef | null = null,
 ): PresenceState {
   const trimmed = message?.trim();
   return {
     ...state,
     status,
     message: trimmed ? trimmed : null,
+    // A pause reason belongs to `away`; any other status clears it.
+    pause: status === 'away' ? pause : null,
     lastHeartbeatAt: now,
     statusChangedAt: status === state.status && state.statusChangedAt ? state.statusChangedAt : now,
   };
@@ -132,7 +150,7 @@ export function withStatus(
  */
 export function timedOut(state: PresenceState, now: Date, timeoutMs: number): PresenceState | undefined {
   if (state.status === 'offline' || state.isConnected || !isInactive(state, now, timeoutMs)) return undefined;
-  return { ...state, status: 'offline', message: null, statusChangedAt: now };
+  return { ...state, status: 'offline', message: null, pause: null, statusChangedAt: now };
 }
 
 /**

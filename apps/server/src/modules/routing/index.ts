@@ -1,0 +1,9 @@
+/**
+ * Routing (ACD): queues, members, skills, capacity, the engine that offers and assigns
+ * calls and conversations exactly once, and its periodic sweep. The voice side implements
+ * `RoutingListener` and calls the engine (`enqueue`, `acceptOffer`, `endEntry`).
+ */
+export { createRoutingModule, type RoutingModule, type RoutingModuleOptions } from './routing.module.js';
+export { RoutingEngine, MISSED_OFFERS_REASON, type EnqueueInput } from './routing.engine.js';
+export type { ConversationsPort, PresencePort, RoutingListener, TransactionScope } from './routing.ports.js';
+export type { Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';

@@ -1,0 +1,199 @@
+/**
+ * Conversations meet the engine here: a conversation nobody owns enters its channel's
+ * queue (or the menu bot first), its entry follows what happens to it (closed, taken by
+ * hand, transferred), customers hear their place in line, and agents transfer to a queue.
+ * `reconcile` reads the conversation as it is now and fixes its entry, so it is safe to
+ * run for any event, twice, or on every node.
+ */
+import { isManager, type Actor } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { EngineRepository } from './routing.engine-repository.js';
+import type { RoutingEngine } from './routing.engine.js';
+import type { ConversationsPort, RoutableConversation } from './routing.ports.js';
+import type { RoutingRepository } from './routing.repository.js';
+import { estimateWaitSeconds, isOpenAt, shouldAnnouncePosition, type QueueEntry, type Queue } from './routing.js';
+import { chosenOption, closedText, languageOf, menuRetryText, menuText, positionText } from './routing.texts.js';
+
+/** Wrong answers to the menu before the customer goes to the default queue. */
+const MAX_MENU_ATTEMPTS = 3;
+/** Handle time assumed for an estimate before a queue has history. */
+const DEFAULT_HANDLE_SECONDS = 180;
+
+export interface ConversationRouterDeps {
+  engine: RoutingEngine;
+  entries: EngineRepository;
+  admin: RoutingRepository;
+  conversations: ConversationsPort;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class ConversationRouter {
+  constructor(private readonly deps: ConversationRouterDeps) {}
+
+  async reconcile(companyId: string, conversationId: string): Promise<void> {
+    const conversation = await this.deps.conversations.find(companyId, conversationId);
+    if (!conversation || conversation.channel === 'voice') return;
+    const live = await this.deps.entries.findLiveEntryOf(companyId, { conversationId });
+    const isWaiting = conversation.status === 'open' && conversation.assigneeId === null && conversation.awaitingHuman;
+    if (live) {
+      if (conversation.status === 'resolved' || conversation.status === 'snoozed') {
+        await this.deps.engine.endEntry(companyId, live.id, 'closed');
+      } else if (conversation.assigneeId !== null && conversation.assigneeId !== live.assignedTo) {
+        await this.deps.engine.endEntry(companyId, live.id, live.state === 'assigned' ? 'reassigned' : 'taken');
+      } else if (isWaiting && live.state === 'assigned') {
+        // Unassigned by hand: a new entry keeps the first enqueue time.
+        await this.deps.engine.endEntry(companyId, live.id, 'unassigned');
+        await this.enqueueInto(conversation, live.queueId, live);
+      }
+      return;
+    }
+    if (isWaiting) await this.enter(conversation);
+  }
+
+  /** A conversation nobody owns: the menu bot when the channel has one, else the default queue. */
+  private async enter(conversation: RoutableConversation): Promise<void> {
+    const entryPoint = await this.deps.admin.findEntryPoint(conversation.companyId, conversation.channel);
+    if (!entryPoint) return;
+    if (entryPoint.menu && entryPoint.menu.options.length > 0) {
+      const now = this.deps.clock.now();
+      if (!(await this.deps.entries.startMenu(conversation.companyId, conversation.id, conversation.channel, now)))
+        return;
+      const settings = await this.deps.admin.findSettings(conversation.companyId);
+      await this.deps.conversations.holdForBot(conversation.companyId, conversation.id);
+      const text = menuText(languageOf(settings.language), entryPoint.menu.prompt ?? null, entryPoint.menu.options);
+      await this.deps.conversations.sendBotMessage(conversation.companyId, conversation.id, text);
+      this.deps.logger.info({ companyId: conversation.companyId, conversationId: conversation.id }, 'menu sent');
+      return;
+    }
+    if (entryPoint.defaultQueueId) await this.enqueueInto(conversation, entryPoint.defaultQueueId);
+  }
+
+  /** The customer answered while the menu bot has the conversation. */
+  async onInboundMessage(companyId: string, conversationId: string, text: string | null): Promise<void> {
+    const entryPoint = await this.deps.entries.transaction(async (repo) => {
+      const session = await repo.lockMenu(companyId, conversationId);
+      if (!session) return undefined;
+      const point = await this.deps.admin.findEntryPoint(companyId, session.channel);
+      const options = point?.menu?.options ?? [];
+      const chosen = chosenOption(options, text);
+      const attempts = session.attempts + 1;
+      if (chosen || attempts >= MAX_MENU_ATTEMPTS || options.length === 0) {
+        await repo.endMenu(conversationId);
+        return { kind: 'chosen' as const, queueId: chosen?.queue_id ?? point?.defaultQueueId ?? null };
+      }
+      await repo.updateMenuAttempts(conversationId, attempts);
+      return { kind: 'retry' as const, prompt: point?.menu?.prompt ?? null, options };
+    });
+    if (!entryPoint) return;
+    if (entryPoint.kind === 'retry') {
+      const settings = await this.deps.admin.findSettings(companyId);
+      const retry = menuRetryText(languageOf(settings.language), entryPoint.prompt, entryPoint.options);
+      await this.deps.conversations.sendBotMessage(companyId, conversationId, retry);
+      return;
+    }
+    const conversation = await this.deps.conversations.find(companyId, conversationId);
+    if (!conversation) return;
+    if (entryPoint.queueId) await this.enqueueInto(conversation, entryPoint.queueId);
+    await this.deps.conversations.handOver(companyId, conversationId);
+    this.deps.logger.info({ companyId, conversationId, queueId: entryPoint.queueId }, 'menu answered');
+  }
+
+  /** An agent (who has it) or a manager sends the conversation to a queue; its first enqueue time is kept. */
+  async transfer(actor: Actor, conversationId: string, queueId: string): Promise<QueueEntry> {
+    const conversation = await this.deps.conversations.find(actor.companyId, conversationId);
+    const isAllowed = conversation && (isManager(actor) || conversation.assigneeId === actor.userId);
+    if (!conversation || !isAllowed) throw new NotFoundError('conversation.not_found', 'No such conversation.');
+    if (conversation.status === 'resolved') {
+      throw new ConflictError('conversation.resolved', 'The conversation is resolved; reopen it first.');
+    }
+    const queue = await this.deps.admin.findQueue(actor.companyId, queueId);
+    if (!queue) throw new NotFoundError('queue.not_found', 'No such queue.');
+    if (!queue.channels.includes(conversation.channel)) {
+      throw new ConflictError('queue.channel_not_served', `The queue does not take ${conversation.channel} items.`);
+    }
+    const previous = await this.deps.entries.latestEntryOfConversation(actor.companyId, conversationId);
+    const live = previous && ['waiting', 'offered', 'assigned'].includes(previous.state) ? previous : undefined;
+    if (live) await this.deps.engine.endEntry(actor.companyId, live.id, 'transferred');
+    const now = this.deps.clock.now();
+    const released = await this.deps.entries.transaction((repo) =>
+      this.deps.conversations.releaseInTransaction(repo.db, { companyId: actor.companyId, conversationId, now }),
+    );
+    if (released.kind === 'released' && released.previousAssigneeId !== null) {
+      await this.deps.conversations.announceAssignment(actor.companyId, conversationId, released.previousAssigneeId);
+    }
+    const entry = await this.enqueueInto(conversation, queueId, previous);
+    if (!entry) throw new ConflictError('entry.already_queued', 'The conversation is already in a queue.');
+    this.deps.logger.info(
+      { companyId: actor.companyId, conversationId, queueId, byUserId: actor.userId },
+      'conversation transferred to a queue',
+    );
+    return entry;
+  }
+
+  private async enqueueInto(
+    conversation: RoutableConversation,
+    queueId: string,
+    previous?: QueueEntry,
+  ): Promise<QueueEntry | undefined> {
+    const queue = await this.deps.admin.findQueue(conversation.companyId, queueId);
+    if (!queue) return undefined;
+    const settings = await this.deps.admin.findSettings(conversation.companyId);
+    const now = this.deps.clock.now();
+    const isOpen = isOpenAt(queue.businessHours, settings.timeZone, now);
+    const closedAction = queue.businessHours?.closedAction;
+    const entry = await this.deps.engine.enqueue({
+      companyId: conversation.companyId,
+      queueId,
+      channel: conversation.channel,
+      conversationId: conversation.id,
+      label: conversation.label,
+      priority: queue.priority,
+      originalEnqueuedAt: previous?.originalEnqueuedAt,
+      previousEntryId: previous?.id,
+      closedAction: isOpen || !closedAction ? undefined : { ...closedAction },
+    });
+    if (!entry) return undefined;
+    const language = languageOf(settings.language);
+    if (!isOpen && closedAction?.action === 'message') {
+      const text = closedAction.text ?? closedText(language);
+      await this.deps.conversations.sendBotMessage(conversation.companyId, conversation.id, text);
+    } else if (isOpen && queue.announcePosition) {
+      await this.announcePositions(queue);
+    }
+    return entry;
+  }
+
+  /** Tells waiting chat customers of the queue their place and estimated wait, when it is worth a message. */
+  async announcePositions(queue: Queue): Promise<number> {
+    const now = this.deps.clock.now();
+    const waiting = await this.deps.entries.listWaiting(queue.companyId, queue.id, 200);
+    if (waiting.length === 0) return 0;
+    const settings = await this.deps.admin.findSettings(queue.companyId);
+    const language = languageOf(settings.language);
+    const candidates = await this.deps.entries.candidates(queue.id);
+    const serving = candidates.filter((c) => c.status === 'online' && c.isConnected).length;
+    const handle =
+      (await this.deps.entries.averageHandleSeconds(queue.id, new Date(now.getTime() - 3600_000))) ??
+      DEFAULT_HANDLE_SECONDS;
+    let sent = 0;
+    for (const [index, entry] of waiting.entries()) {
+      const position = index + 1;
+      if (!entry.conversationId || entry.channel === 'voice') continue;
+      if (
+        !shouldAnnouncePosition({ at: entry.lastAnnouncedAt, position: entry.lastAnnouncedPosition }, position, now)
+      ) {
+        continue;
+      }
+      // Claimed first, so two nodes never write the same announcement twice.
+      const isClaimed = await this.deps.entries.claimAnnouncement(entry, position, now);
+      if (!isClaimed) continue;
+      const text = positionText(language, position, estimateWaitSeconds(position, handle, serving));
+      await this.deps.conversations.sendBotMessage(entry.companyId, entry.conversationId, text);
+      sent += 1;
+    }
+    return sent;
+  }
+}

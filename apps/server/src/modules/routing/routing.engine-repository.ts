@@ -1,0 +1,631 @@
+/**
+ * The engine's queries: entries, offers and agents, with the row locks that make a
+ * decision exactly-once across nodes. Lock order, everywhere: entry, then the agent's
+ * routing row, then the conversation (conversations module), then offers.
+ */
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import {
+  agentPresences,
+  conversations,
+  queueEntries,
+  queueMembers,
+  queues,
+  routingAgents,
+  routingMenuSessions,
+  routingOffers,
+  routingSweeps,
+} from '../../db/schema/index.js';
+import { toEntry, toOffer, toQueue } from './routing.rows.js';
+import type { Candidate, Load, Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';
+
+type EntryPatch = Partial<typeof queueEntries.$inferInsert>;
+
+const ACTIVE_STATES = ['waiting', 'offered', 'assigned'] as const;
+
+function rowsOf<T>(result: unknown): T[] {
+  // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
+  return (result as { rows: T[] }).rows;
+}
+
+interface CandidateRow {
+  agent_id: string;
+  member_priority: number;
+  status: Candidate['status'] | null;
+  is_connected: boolean | null;
+  wrap_up_until: Date | string | null;
+  last_item_ended_at: Date | string | null;
+  whatsapp_capacity: number | null;
+  webchat_capacity: number | null;
+  skills: Record<string, number> | string | null;
+  voice_load: number | string;
+  whatsapp_load: number | string;
+  webchat_load: number | string;
+}
+
+/** A time as a parameter of raw SQL (both drivers take the ISO text; a Date is not portable there). */
+const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/** Items an agent holds per channel: calls and live offers from entries, chats from their open conversations. */
+function loadColumns(agentColumn: ReturnType<typeof sql.raw>) {
+  return sql`
+    (select count(*) from ${queueEntries} e
+      where e.channel = 'voice' and e.state = 'assigned' and e.assigned_to = ${agentColumn})
+    + (select count(*) from ${routingOffers} o
+      where o.channel = 'voice' and o.state = 'offered' and o.agent_id = ${agentColumn}) as voice_load,
+    (select count(*) from ${conversations} c
+      where c.assignee_id = ${agentColumn} and c.channel = 'whatsapp' and c.status in ('open', 'pending'))
+    + (select count(*) from ${routingOffers} o
+      where o.channel = 'whatsapp' and o.state = 'offered' and o.agent_id = ${agentColumn}) as whatsapp_load,
+    (select count(*) from ${conversations} c
+      where c.assignee_id = ${agentColumn} and c.channel = 'webchat' and c.status in ('open', 'pending'))
+    + (select count(*) from ${routingOffers} o
+      where o.channel = 'webchat' and o.state = 'offered' and o.agent_id = ${agentColumn}) as webchat_load`;
+}
+
+function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webchat_load'>): Load {
+  return { voice: Number(row.voice_load), whatsapp: Number(row.whatsapp_load), webchat: Number(row.webchat_load) };
+}
+
+export class EngineRepository {
+  constructor(readonly db: Db) {}
+
+  transaction<T>(fn: (repo: EngineRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new EngineRepository(tx as unknown as Db)));
+  }
+
+  // ── queues ────────────────────────────────────────────────────────────────
+
+  async findQueue(companyId: string, queueId: string): Promise<Queue | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(queues)
+      .where(and(eq(queues.companyId, companyId), eq(queues.id, queueId), isNull(queues.deletedAt)));
+    return row && toQueue(row, []);
+  }
+
+  async setLastChosen(queueId: string, agentId: string): Promise<void> {
+    await this.db.update(queues).set({ lastChosenAgentId: agentId }).where(eq(queues.id, queueId));
+  }
+
+  /** Queues with items waiting, across companies (the sweep routes them all). */
+  async queuesWithWaiting(): Promise<{ companyId: string; queueId: string }[]> {
+    return this.db
+      .selectDistinct({ companyId: queueEntries.companyId, queueId: queueEntries.queueId })
+      .from(queueEntries)
+      .where(eq(queueEntries.state, 'waiting'));
+  }
+
+  // ── entries ───────────────────────────────────────────────────────────────
+
+  /** Inserts unless the item already has a live entry (the partial unique indexes); undefined then. */
+  async insertEntry(row: typeof queueEntries.$inferInsert): Promise<QueueEntry | undefined> {
+    const [inserted] = await this.db.insert(queueEntries).values(row).onConflictDoNothing().returning();
+    return inserted && toEntry(inserted);
+  }
+
+  async updateEntry(entryId: string, patch: EntryPatch): Promise<void> {
+    await this.db.update(queueEntries).set(patch).where(eq(queueEntries.id, entryId));
+  }
+
+  /** The next waiting entries of a queue in routing order, skipping those another decision holds. */
+  async lockWaiting(queueId: string, limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select()
+      .from(queueEntries)
+      .where(and(eq(queueEntries.queueId, queueId), eq(queueEntries.state, 'waiting')))
+      .orderBy(
+        desc(queueEntries.priority),
+        desc(queueEntries.isFront),
+        asc(queueEntries.enqueuedAt),
+        asc(queueEntries.id),
+      )
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return rows.map(toEntry);
+  }
+
+  async lockEntry(companyId: string, entryId: string): Promise<QueueEntry | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(queueEntries)
+      .where(and(eq(queueEntries.companyId, companyId), eq(queueEntries.id, entryId)))
+      .for('update');
+    return row && toEntry(row);
+  }
+
+  async findEntry(companyId: string, entryId: string): Promise<QueueEntry | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(queueEntries)
+      .where(and(eq(queueEntries.companyId, companyId), eq(queueEntries.id, entryId)));
+    return row && toEntry(row);
+  }
+
+  async findLiveEntryOf(
+    companyId: string,
+    item: { conversationId?: string; callId?: string },
+  ): Promise<QueueEntry | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(queueEntries)
+      .where(
+        and(
+          eq(queueEntries.companyId, companyId),
+          item.conversationId
+            ? eq(queueEntries.conversationId, item.conversationId)
+            : eq(queueEntries.callId, item.callId ?? ''),
+          inArray(queueEntries.state, [...ACTIVE_STATES]),
+        ),
+      );
+    return row && toEntry(row);
+  }
+
+  /** Records that the customer heard their position, unless another node just did. */
+  async claimAnnouncement(entry: QueueEntry, position: number, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .update(queueEntries)
+      .set({ lastAnnouncedAt: now, lastAnnouncedPosition: position })
+      .where(
+        and(
+          eq(queueEntries.id, entry.id),
+          eq(queueEntries.state, 'waiting'),
+          entry.lastAnnouncedAt === null
+            ? isNull(queueEntries.lastAnnouncedAt)
+            : eq(queueEntries.lastAnnouncedAt, entry.lastAnnouncedAt),
+        ),
+      )
+      .returning({ id: queueEntries.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims this run of a periodic job: inside the advisory-lock transaction of
+   * db/leader-lock.ts, true when no node ran it in the last `minIntervalMs`.
+   */
+  async claimSweep(name: string, nodeId: string, now: Date, minIntervalMs: number): Promise<boolean> {
+    const rows = await this.db
+      .insert(routingSweeps)
+      .values({ name, nodeId, ranAt: now })
+      .onConflictDoUpdate({
+        target: routingSweeps.name,
+        set: { nodeId, ranAt: now },
+        setWhere: sql`${routingSweeps.ranAt} <= ${ts(new Date(now.getTime() - minIntervalMs))}`,
+      })
+      .returning({ name: routingSweeps.name });
+    return rows.length > 0;
+  }
+
+  /** The latest entry of a conversation, live or ended (a transfer keeps its first enqueue time). */
+  async latestEntryOfConversation(companyId: string, conversationId: string): Promise<QueueEntry | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(queueEntries)
+      .where(and(eq(queueEntries.companyId, companyId), eq(queueEntries.conversationId, conversationId)))
+      .orderBy(desc(queueEntries.enqueuedAt))
+      .limit(1);
+    return row && toEntry(row);
+  }
+
+  /** Waiting entries of a queue in routing order (positions are their index + 1). */
+  async listWaiting(companyId: string, queueId: string, limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select()
+      .from(queueEntries)
+      .where(
+        and(
+          eq(queueEntries.companyId, companyId),
+          eq(queueEntries.queueId, queueId),
+          eq(queueEntries.state, 'waiting'),
+        ),
+      )
+      .orderBy(
+        desc(queueEntries.priority),
+        desc(queueEntries.isFront),
+        asc(queueEntries.enqueuedAt),
+        asc(queueEntries.id),
+      )
+      .limit(limit);
+    return rows.map(toEntry);
+  }
+
+  async listEntries(
+    companyId: string,
+    queueId: string,
+    state: QueueEntry['state'],
+    limit: number,
+  ): Promise<QueueEntry[]> {
+    if (state === 'waiting') return this.listWaiting(companyId, queueId, limit);
+    const rows = await this.db
+      .select()
+      .from(queueEntries)
+      .where(
+        and(eq(queueEntries.companyId, companyId), eq(queueEntries.queueId, queueId), eq(queueEntries.state, state)),
+      )
+      .orderBy(desc(queueEntries.updatedAt))
+      .limit(limit);
+    return rows.map(toEntry);
+  }
+
+  /** Waiting entries past their queue's max wait, locked (the sweep overflows them). */
+  async lockOverdue(now: Date, limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select({ entry: queueEntries })
+      .from(queueEntries)
+      .innerJoin(queues, eq(queues.id, queueEntries.queueId))
+      .where(
+        and(
+          eq(queueEntries.state, 'waiting'),
+          sql`${queues.maxWaitSeconds} is not null`,
+          sql`${queueEntries.enqueuedAt} + make_interval(secs => ${queues.maxWaitSeconds}) <= ${ts(now)}`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { of: queueEntries, skipLocked: true });
+    return rows.map((r) => toEntry(r.entry));
+  }
+
+  /** Live entries that just passed their queue's service level, marked so each is reported once. */
+  async markSlaBreaches(now: Date, limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select({ entry: queueEntries })
+      .from(queueEntries)
+      .innerJoin(queues, eq(queues.id, queueEntries.queueId))
+      .where(
+        and(
+          inArray(queueEntries.state, ['waiting', 'offered']),
+          eq(queueEntries.isSlaBreached, false),
+          sql`${queueEntries.originalEnqueuedAt} + make_interval(secs => ${queues.serviceLevelSeconds}) <= ${ts(now)}`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { of: queueEntries, skipLocked: true });
+    if (rows.length === 0) return [];
+    await this.db
+      .update(queueEntries)
+      .set({ isSlaBreached: true })
+      .where(
+        inArray(
+          queueEntries.id,
+          rows.map((r) => r.entry.id),
+        ),
+      );
+    return rows.map((r) => toEntry(r.entry));
+  }
+
+  /**
+   * Chat entries assigned to an agent who went offline or lost every socket longer than
+   * `timeoutMs` ago, locked: the sweep returns the unanswered ones to the front.
+   */
+  async lockDroppedAssignments(now: Date, timeoutMs: number, limit: number): Promise<QueueEntry[]> {
+    const before = new Date(now.getTime() - timeoutMs);
+    const rows = await this.db
+      .select({ entry: queueEntries })
+      .from(queueEntries)
+      .innerJoin(
+        agentPresences,
+        and(eq(agentPresences.companyId, queueEntries.companyId), eq(agentPresences.userId, queueEntries.assignedTo)),
+      )
+      .where(
+        and(
+          eq(queueEntries.state, 'assigned'),
+          sql`${queueEntries.channel} <> 'voice'`,
+          sql`(
+            (${agentPresences.status} = 'offline' and ${agentPresences.statusChangedAt} < ${ts(before)})
+            or (not ${agentPresences.isConnected} and coalesce(${agentPresences.lastHeartbeatAt}, ${agentPresences.updatedAt}) < ${ts(before)})
+          )`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { of: queueEntries, skipLocked: true });
+    return rows.map((r) => toEntry(r.entry));
+  }
+
+  /** Assigned chat entries whose conversation was closed or taken by someone else: they are over. */
+  async lockFinishedChatAssignments(limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select({ entry: queueEntries })
+      .from(queueEntries)
+      .innerJoin(conversations, eq(conversations.id, queueEntries.conversationId))
+      .where(
+        and(
+          eq(queueEntries.state, 'assigned'),
+          sql`(${conversations.status} in ('resolved', 'snoozed') or ${conversations.assigneeId} is distinct from ${queueEntries.assignedTo})`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { of: queueEntries, skipLocked: true });
+    return rows.map((r) => toEntry(r.entry));
+  }
+
+  /** Waiting chat entries whose conversation someone took by hand or closed. */
+  async lockTakenWaitingEntries(limit: number): Promise<QueueEntry[]> {
+    const rows = await this.db
+      .select({ entry: queueEntries })
+      .from(queueEntries)
+      .innerJoin(conversations, eq(conversations.id, queueEntries.conversationId))
+      .where(
+        and(
+          eq(queueEntries.state, 'waiting'),
+          sql`(${conversations.status} in ('resolved', 'snoozed') or ${conversations.assigneeId} is not null)`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { of: queueEntries, skipLocked: true });
+    return rows.map((r) => toEntry(r.entry));
+  }
+
+  /** Conversations waiting for a human that no entry holds and no menu has (an event lost in a crash). */
+  async orphanConversations(
+    limit: number,
+  ): Promise<{ companyId: string; conversationId: string; channel: RoutingChannel }[]> {
+    return this.db
+      .select({ companyId: conversations.companyId, conversationId: conversations.id, channel: conversations.channel })
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.status, 'open'),
+          eq(conversations.awaitingHuman, true),
+          isNull(conversations.assigneeId),
+          sql`not exists (select 1 from ${queueEntries} e where e.conversation_id = ${conversations.id}
+                            and e.state in ('waiting', 'offered', 'assigned'))`,
+          sql`not exists (select 1 from ${queueEntries} e where e.conversation_id = ${conversations.id}
+                            and e.state = 'overflowed' and e.end_reason = 'closed' and e.ended_at >= coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}))`,
+          sql`not exists (select 1 from ${routingMenuSessions} m where m.conversation_id = ${conversations.id})`,
+        ),
+      )
+      .limit(limit);
+  }
+
+  // ── agents ────────────────────────────────────────────────────────────────
+
+  /** The queue's members with what eligibility needs; presence read from the presence module's tables. */
+  async candidates(queueId: string): Promise<Candidate[]> {
+    const rows = rowsOf<CandidateRow>(
+      await this.db.execute(sql`
+        select m.user_id as agent_id, m.priority as member_priority,
+               p.status, p.websocket_connected as is_connected,
+               a.wrap_up_until, a.last_item_ended_at, a.whatsapp_capacity, a.webchat_capacity,
+               (select jsonb_object_agg(lower(s.name), s.level) from user_skills s where s.user_id = m.user_id) as skills,
+               ${loadColumns(sql.raw('m.user_id'))}
+          from queue_members m
+          join users u on u.id = m.user_id and u.is_active
+          left join agent_presences p on p.company_id = m.company_id and p.user_id = m.user_id
+          left join routing_agents a on a.user_id = m.user_id
+         where m.queue_id = ${queueId}`),
+    );
+    return rows.map((row) => ({
+      agentId: row.agent_id,
+      memberPriority: Number(row.member_priority),
+      status: row.status ?? 'offline',
+      isConnected: row.is_connected ?? false,
+      wrapUpUntil: asDate(row.wrap_up_until),
+      lastItemEndedAt: asDate(row.last_item_ended_at),
+      skills: typeof row.skills === 'string' ? (JSON.parse(row.skills) as Record<string, number>) : (row.skills ?? {}),
+      capacity: { whatsapp: row.whatsapp_capacity ?? 3, webchat: row.webchat_capacity ?? 3 },
+      load: toLoad(row),
+    }));
+  }
+
+  /**
+   * Locks the agent's routing row unless another decision holds it (then undefined: try
+   * the next agent), and reads their load again under the lock: anything committed by the
+   * decision that held it before is counted.
+   */
+  async lockAgent(
+    agentId: string,
+  ): Promise<{ capacity: { whatsapp: number; webchat: number }; load: Load; missedOffers: number } | undefined> {
+    const [agent] = await this.db
+      .select()
+      .from(routingAgents)
+      .where(eq(routingAgents.userId, agentId))
+      .for('update', { skipLocked: true });
+    if (!agent) return undefined;
+    const [load] = rowsOf<CandidateRow>(
+      await this.db.execute(sql`select ${loadColumns(sql.raw(`'${agentId}'::uuid`))}`),
+    );
+    return {
+      capacity: { whatsapp: agent.whatsappCapacity, webchat: agent.webchatCapacity },
+      load: load ? toLoad(load) : { voice: 0, whatsapp: 0, webchat: 0 },
+      missedOffers: agent.missedOffers,
+    };
+  }
+
+  /** Waits for the agent's row (an offer's answer, the end of an item: never skipped). */
+  async lockAgentWaiting(companyId: string, agentId: string, now: Date) {
+    await this.db.insert(routingAgents).values({ userId: agentId, companyId, updatedAt: now }).onConflictDoNothing();
+    const [agent] = await this.db.select().from(routingAgents).where(eq(routingAgents.userId, agentId)).for('update');
+    return agent;
+  }
+
+  async updateAgent(agentId: string, patch: Partial<typeof routingAgents.$inferInsert>): Promise<void> {
+    await this.db.update(routingAgents).set(patch).where(eq(routingAgents.userId, agentId));
+  }
+
+  /** Agents whose wrap-up ended since `since`: they can take work again. */
+  async agentsOutOfWrapUp(since: Date, now: Date): Promise<{ companyId: string; agentId: string }[]> {
+    return this.db
+      .select({ companyId: routingAgents.companyId, agentId: routingAgents.userId })
+      .from(routingAgents)
+      .where(sql`${routingAgents.wrapUpUntil} > ${ts(since)} and ${routingAgents.wrapUpUntil} <= ${ts(now)}`);
+  }
+
+  async queueIdsOfAgent(companyId: string, agentId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ queueId: queueMembers.queueId })
+      .from(queueMembers)
+      .innerJoin(queues, eq(queues.id, queueMembers.queueId))
+      .where(and(eq(queueMembers.companyId, companyId), eq(queueMembers.userId, agentId), isNull(queues.deletedAt)));
+    return rows.map((r) => r.queueId);
+  }
+
+  // ── offers ────────────────────────────────────────────────────────────────
+
+  async insertOffer(row: typeof routingOffers.$inferInsert): Promise<void> {
+    await this.db.insert(routingOffers).values(row);
+  }
+
+  async lockOffer(companyId: string, offerId: string): Promise<Offer | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(routingOffers)
+      .where(and(eq(routingOffers.companyId, companyId), eq(routingOffers.id, offerId)))
+      .for('update');
+    return row && toOffer(row);
+  }
+
+  async findOffer(companyId: string, offerId: string): Promise<Offer | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(routingOffers)
+      .where(and(eq(routingOffers.companyId, companyId), eq(routingOffers.id, offerId)));
+    return row && toOffer(row);
+  }
+
+  async updateOffer(offerId: string, patch: Partial<typeof routingOffers.$inferInsert>): Promise<void> {
+    await this.db.update(routingOffers).set(patch).where(eq(routingOffers.id, offerId));
+  }
+
+  /** Ends every live offer of an entry (another one was accepted, or the item went away). */
+  async closeLiveOffers(entryId: string, state: 'cancelled' | 'expired', now: Date): Promise<Offer[]> {
+    const rows = await this.db
+      .update(routingOffers)
+      .set({ state, respondedAt: now })
+      .where(and(eq(routingOffers.entryId, entryId), eq(routingOffers.state, 'offered')))
+      .returning();
+    return rows.map(toOffer);
+  }
+
+  /** Live offers past their time, locked; their entries are locked by the caller first. */
+  async expiredOfferEntryIds(now: Date, limit: number): Promise<{ companyId: string; entryId: string }[]> {
+    return this.db
+      .selectDistinct({ companyId: routingOffers.companyId, entryId: routingOffers.entryId })
+      .from(routingOffers)
+      .where(and(eq(routingOffers.state, 'offered'), lt(routingOffers.expiresAt, now)))
+      .limit(limit);
+  }
+
+  async liveOffersOfEntry(entryId: string): Promise<Offer[]> {
+    const rows = await this.db
+      .select()
+      .from(routingOffers)
+      .where(and(eq(routingOffers.entryId, entryId), eq(routingOffers.state, 'offered')))
+      .for('update');
+    return rows.map(toOffer);
+  }
+
+  /** Entries with a live offer to an agent who is no longer available (went away, offline, lost sockets). */
+  async entriesOfferedToUnavailable(limit: number): Promise<{ companyId: string; entryId: string }[]> {
+    return this.db
+      .selectDistinct({ companyId: routingOffers.companyId, entryId: routingOffers.entryId })
+      .from(routingOffers)
+      .leftJoin(
+        agentPresences,
+        and(eq(agentPresences.companyId, routingOffers.companyId), eq(agentPresences.userId, routingOffers.agentId)),
+      )
+      .where(
+        and(
+          eq(routingOffers.state, 'offered'),
+          sql`(${agentPresences.userId} is null or ${agentPresences.status} <> 'online' or not ${agentPresences.isConnected})`,
+        ),
+      )
+      .limit(limit);
+  }
+
+  async liveOffersOf(companyId: string, agentId: string) {
+    return this.db
+      .select({ offer: routingOffers, entry: queueEntries, queueName: queues.name })
+      .from(routingOffers)
+      .innerJoin(queueEntries, eq(queueEntries.id, routingOffers.entryId))
+      .innerJoin(queues, eq(queues.id, routingOffers.queueId))
+      .where(
+        and(
+          eq(routingOffers.companyId, companyId),
+          eq(routingOffers.agentId, agentId),
+          eq(routingOffers.state, 'offered'),
+        ),
+      )
+      .orderBy(asc(routingOffers.offeredAt));
+  }
+
+  // ── menu sessions ─────────────────────────────────────────────────────────
+
+  async startMenu(companyId: string, conversationId: string, channel: RoutingChannel, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .insert(routingMenuSessions)
+      .values({ companyId, conversationId, channel, startedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: routingMenuSessions.conversationId });
+    return rows.length > 0;
+  }
+
+  async lockMenu(companyId: string, conversationId: string) {
+    const [row] = await this.db
+      .select()
+      .from(routingMenuSessions)
+      .where(and(eq(routingMenuSessions.companyId, companyId), eq(routingMenuSessions.conversationId, conversationId)))
+      .for('update');
+    return row;
+  }
+
+  async updateMenuAttempts(conversationId: string, attempts: number): Promise<void> {
+    await this.db
+      .update(routingMenuSessions)
+      .set({ attempts })
+      .where(eq(routingMenuSessions.conversationId, conversationId));
+  }
+
+  async endMenu(conversationId: string): Promise<void> {
+    await this.db.delete(routingMenuSessions).where(eq(routingMenuSessions.conversationId, conversationId));
+  }
+
+  // ── stats ─────────────────────────────────────────────────────────────────
+
+  /** Claims the right to publish a queue's stats now: at most once a second per queue, cluster-wide. */
+  async claimStats(queueId: string, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .update(queues)
+      .set({ statsPublishedAt: now })
+      .where(
+        and(
+          eq(queues.id, queueId),
+          sql`(${queues.statsPublishedAt} is null or ${queues.statsPublishedAt} <= ${ts(new Date(now.getTime() - 1000))})`,
+        ),
+      )
+      .returning({ id: queues.id });
+    return rows.length > 0;
+  }
+
+  async endedSince(queueId: string, since: Date) {
+    return this.db
+      .select({ state: queueEntries.state, waitSeconds: queueEntries.waitSeconds })
+      .from(queueEntries)
+      .where(
+        and(
+          eq(queueEntries.queueId, queueId),
+          sql`coalesce(${queueEntries.assignedAt}, ${queueEntries.endedAt}) >= ${ts(since)}`,
+          inArray(queueEntries.state, ['assigned', 'completed', 'abandoned']),
+        ),
+      );
+  }
+
+  /** Average seconds from assignment to end over the queue's recent items (for estimated waits). */
+  async averageHandleSeconds(queueId: string, since: Date): Promise<number | null> {
+    const [row] = rowsOf<{ avg: number | string | null }>(
+      await this.db.execute(sql`
+        select avg(extract(epoch from (ended_at - assigned_at))) as avg from ${queueEntries}
+         where queue_id = ${queueId} and state = 'completed' and assigned_at is not null and ended_at >= ${ts(since)}`),
+    );
+    return row?.avg === null || row?.avg === undefined ? null : Number(row.avg);
+  }
+
+  /** Queues whose entries changed since `since` (their stats are due). */
+  async queuesChangedSince(since: Date): Promise<{ companyId: string; queueId: string }[]> {
+    return this.db
+      .selectDistinct({ companyId: queueEntries.companyId, queueId: queueEntries.queueId })
+      .from(queueEntries)
+      .where(sql`${queueEntries.updatedAt} >= ${ts(since)} or ${queueEntries.state} = 'waiting'`);
+  }
+}

@@ -1,0 +1,553 @@
+/**
+ * The routing engine: every decision that gives work to an agent. Each is one PostgreSQL
+ * transaction that locks the entry (`FOR UPDATE SKIP LOCKED`: another node deciding on it
+ * is skipped, not waited for), then the chosen agent's routing row (skipped the same way
+ * when another decision holds the agent), re-reads the agent's load under that lock, and
+ * then writes the entry, the offer or the conversation's assignee. Two nodes therefore
+ * never offer or assign the same item twice, nor overfill an agent; the partial unique
+ * indexes of db/schema/routing.ts hold the same line if code goes wrong. Events and the
+ * voice side's listeners run after commit (ADR 10, docs/adr/0014-routing-engine.md).
+ */
+import type { Clock } from '../../shared/clock.js';
+import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import type { EngineRepository } from './routing.engine-repository.js';
+import type { RoutingEvents } from './routing.events.js';
+import type { ConversationsPort, PresencePort, RoutingListener } from './routing.ports.js';
+import {
+  hasRoom,
+  MAX_MISSED_OFFERS,
+  orderCandidates,
+  secondsBetween,
+  type Offer,
+  type Queue,
+  type QueueEntry,
+  type RoutingChannel,
+} from './routing.js';
+
+/** Decisions one call of routeQueue makes at most before yielding (the next trigger or sweep goes on). */
+const MAX_DECISIONS_PER_RUN = 200;
+/** Waiting entries looked at per decision: the head may need a channel nobody has room for. */
+const ENTRIES_PER_DECISION = 10;
+export const MISSED_OFFERS_REASON = 'missed_offers';
+
+type Decision =
+  | { kind: 'assigned'; entry: QueueEntry; queue: Queue; previousAssigneeId: string | null }
+  | { kind: 'offered'; entry: QueueEntry; queue: Queue; offers: Offer[] }
+  | { kind: 'gone'; entry: QueueEntry };
+
+export interface EnqueueInput {
+  companyId: string;
+  queueId: string;
+  channel: RoutingChannel;
+  conversationId?: string | undefined;
+  callId?: string | undefined;
+  label?: string | null | undefined;
+  priority?: number | undefined;
+  originalEnqueuedAt?: Date | undefined;
+  previousEntryId?: string | undefined;
+  /** Closed hours: stored as already overflowed with this action, never routed. */
+  closedAction?: Record<string, unknown> | undefined;
+}
+
+export interface RoutingEngineDeps {
+  repository: EngineRepository;
+  conversations: ConversationsPort;
+  presence: PresencePort;
+  events: RoutingEvents;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class RoutingEngine {
+  private readonly listeners: RoutingListener[] = [];
+
+  constructor(private readonly deps: RoutingEngineDeps) {}
+
+  /** The voice side (and tests) hear each decision after it commits. */
+  addListener(listener: RoutingListener): void {
+    this.listeners.push(listener);
+  }
+
+  // ── arrival ───────────────────────────────────────────────────────────────
+
+  /** Puts an item in a queue and routes it; undefined when it already has a live entry. */
+  async enqueue(input: EnqueueInput): Promise<QueueEntry | undefined> {
+    const now = this.deps.clock.now();
+    const isClosed = input.closedAction !== undefined;
+    const entry = await this.deps.repository.insertEntry({
+      id: newId(),
+      companyId: input.companyId,
+      queueId: input.queueId,
+      channel: input.channel,
+      conversationId: input.conversationId ?? null,
+      callId: input.callId ?? null,
+      label: input.label?.slice(0, 120) ?? null,
+      priority: input.priority ?? 0,
+      enqueuedAt: now,
+      originalEnqueuedAt: input.originalEnqueuedAt ?? now,
+      previousEntryId: input.previousEntryId ?? null,
+      state: isClosed ? 'overflowed' : 'waiting',
+      ...(isClosed ? { endedAt: now, endReason: 'closed', waitSeconds: 0, overflowAction: input.closedAction } : {}),
+      updatedAt: now,
+    });
+    if (!entry) return undefined;
+    this.deps.logger.info(
+      { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id, channel: entry.channel, isClosed },
+      'item enqueued',
+    );
+    await this.deps.events.entry('queue_entry.created', entry, now);
+    if (isClosed) {
+      await this.deps.events.entry('entry.overflowed', entry, now, { reason: 'closed', action: input.closedAction });
+      await this.notify((l) => l.overflowed?.(entry, input.closedAction ?? {}));
+      return entry;
+    }
+    await this.routeQueue(entry.companyId, entry.queueId);
+    return entry;
+  }
+
+  // ── decisions ─────────────────────────────────────────────────────────────
+
+  /** Routes the queue's waiting items while an eligible agent is found; returns how many decisions. */
+  async routeQueue(companyId: string, queueId: string): Promise<number> {
+    let decisions = 0;
+    while (decisions < MAX_DECISIONS_PER_RUN) {
+      const decision = await this.decideOnce(companyId, queueId);
+      if (!decision) break;
+      decisions += 1;
+      await this.announce(decision);
+    }
+    return decisions;
+  }
+
+  private decideOnce(companyId: string, queueId: string): Promise<Decision | undefined> {
+    const now = this.deps.clock.now();
+    return this.deps.repository.transaction(async (repo) => {
+      const queue = await repo.findQueue(companyId, queueId);
+      if (!queue) return undefined;
+      const entries = await repo.lockWaiting(queueId, ENTRIES_PER_DECISION);
+      if (entries.length === 0) return undefined;
+      const candidates = await repo.candidates(queueId);
+      for (const entry of entries) {
+        const ordered = orderCandidates(queue, entry, candidates, now);
+        const isRingAll = queue.strategy === 'ring_all' && entry.channel === 'voice';
+        const chosen: string[] = [];
+        for (const candidate of ordered) {
+          const agent = await repo.lockAgent(candidate.agentId);
+          if (!agent || !hasRoom(entry.channel, agent.capacity, agent.load)) continue;
+          chosen.push(candidate.agentId);
+          if (!isRingAll) break;
+        }
+        const [first] = chosen;
+        if (first === undefined) continue;
+        if (queue.strategy === 'round_robin') await repo.setLastChosen(queueId, first);
+        if (queue.offerMode === 'auto' && !isRingAll) return this.assign(repo, queue, entry, first, now);
+        return this.offer(repo, queue, entry, chosen, isRingAll, now);
+      }
+      return undefined;
+    });
+  }
+
+  private async assign(
+    repo: EngineRepository,
+    queue: Queue,
+    entry: QueueEntry,
+    agentId: string,
+    now: Date,
+  ): Promise<Decision> {
+    let previousAssigneeId: string | null = null;
+    if (entry.conversationId) {
+      const result = await this.deps.conversations.assignInTransaction(repo.db, {
+        companyId: entry.companyId,
+        conversationId: entry.conversationId,
+        agentId,
+        now,
+      });
+      if (result.kind === 'gone') return this.endGone(repo, entry, now);
+      previousAssigneeId = result.previousAssigneeId;
+    }
+    const assigned: QueueEntry = {
+      ...entry,
+      state: 'assigned',
+      assignedTo: agentId,
+      assignedAt: now,
+      offeredTo: null,
+      waitSeconds: secondsBetween(entry.originalEnqueuedAt, now),
+    };
+    await repo.updateEntry(entry.id, {
+      state: 'assigned',
+      assignedTo: agentId,
+      assignedAt: now,
+      offeredTo: null,
+      waitSeconds: assigned.waitSeconds,
+      offeredAgents: [...new Set([...entry.offeredAgents, agentId])],
+      updatedAt: now,
+    });
+    return { kind: 'assigned', entry: assigned, queue, previousAssigneeId };
+  }
+
+  private async offer(
+    repo: EngineRepository,
+    queue: Queue,
+    entry: QueueEntry,
+    agentIds: string[],
+    isRingAll: boolean,
+    now: Date,
+  ): Promise<Decision> {
+    const expiresAt = new Date(now.getTime() + queue.offerTimeoutSeconds * 1000);
+    const offers: Offer[] = agentIds.map((agentId) => ({
+      id: newId(),
+      companyId: entry.companyId,
+      entryId: entry.id,
+      queueId: queue.id,
+      agentId,
+      channel: entry.channel,
+      state: 'offered',
+      isRingAll,
+      offeredAt: now,
+      expiresAt,
+    }));
+    for (const offer of offers) await repo.insertOffer(offer);
+    const offeredTo = isRingAll ? null : (agentIds[0] ?? null);
+    await repo.updateEntry(entry.id, {
+      state: 'offered',
+      offeredTo,
+      attempts: entry.attempts + 1,
+      offeredAgents: [...new Set([...entry.offeredAgents, ...agentIds])],
+      updatedAt: now,
+    });
+    return {
+      kind: 'offered',
+      entry: { ...entry, state: 'offered', offeredTo, attempts: entry.attempts + 1 },
+      queue,
+      offers,
+    };
+  }
+
+  /** The conversation stopped waiting (closed, or taken by hand) before routing reached it. */
+  private async endGone(repo: EngineRepository, entry: QueueEntry, now: Date): Promise<Decision> {
+    const ended: QueueEntry = { ...entry, state: 'completed', endedAt: now, endReason: 'gone' };
+    await repo.updateEntry(entry.id, { state: 'completed', endedAt: now, endReason: 'gone', updatedAt: now });
+    await repo.closeLiveOffers(entry.id, 'cancelled', now);
+    return { kind: 'gone', entry: ended };
+  }
+
+  private async announce(decision: Decision): Promise<void> {
+    const now = this.deps.clock.now();
+    const { entry } = decision;
+    const log = { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id };
+    switch (decision.kind) {
+      case 'assigned':
+        this.deps.logger.info({ ...log, agentId: entry.assignedTo, waitSeconds: entry.waitSeconds }, 'item assigned');
+        if (entry.conversationId) {
+          await this.deps.conversations.announceAssignment(
+            entry.companyId,
+            entry.conversationId,
+            decision.previousAssigneeId,
+          );
+        }
+        await this.deps.events.entry('entry.assigned', entry, now, {
+          agent_id: entry.assignedTo,
+          queue_name: decision.queue.name,
+        });
+        await this.notify((l) => l.assigned?.(entry));
+        return;
+      case 'offered':
+        for (const offer of decision.offers) {
+          this.deps.logger.info({ ...log, agentId: offer.agentId, offerId: offer.id }, 'item offered');
+          await this.deps.events.offer('offer.created', offer, entry, { queueName: decision.queue.name });
+          await this.notify((l) => l.offered?.(offer, entry));
+        }
+        return;
+      case 'gone':
+        this.deps.logger.info(log, 'entry ended: the item no longer waits');
+        await this.deps.events.entry('entry.completed', entry, now, { reason: 'gone' });
+        return;
+    }
+  }
+
+  // ── offers ────────────────────────────────────────────────────────────────
+
+  /** The agent takes the item: it is theirs, every other live offer of it ends. */
+  async acceptOffer(agent: { companyId: string; userId: string }, offerId: string): Promise<Offer> {
+    const now = this.deps.clock.now();
+    const found = await this.deps.repository.findOffer(agent.companyId, offerId);
+    if (!found || found.agentId !== agent.userId) throw new NotFoundError('offer.not_found', 'No such offer.');
+    const result = await this.deps.repository.transaction(async (repo) => {
+      const entry = await repo.lockEntry(agent.companyId, found.entryId);
+      const offer = await repo.lockOffer(agent.companyId, offerId);
+      if (!entry || !offer) throw new NotFoundError('offer.not_found', 'No such offer.');
+      assertLive(offer, now);
+      const queue = await repo.findQueue(entry.companyId, entry.queueId);
+      await repo.lockAgentWaiting(agent.companyId, agent.userId, now);
+      await repo.updateOffer(offer.id, { state: 'accepted', respondedAt: now });
+      const others = (await repo.closeLiveOffers(entry.id, 'cancelled', now)).filter((o) => o.id !== offer.id);
+      await repo.updateAgent(agent.userId, { missedOffers: 0, updatedAt: now });
+      const decision = queue
+        ? await this.assign(repo, queue, entry, agent.userId, now)
+        : await this.endGone(repo, entry, now);
+      return { offer: { ...offer, state: 'accepted' as const }, others, decision, queueName: queue?.name ?? '' };
+    });
+    await this.deps.events.offer('offer.accepted', result.offer, result.decision.entry, {
+      queueName: result.queueName,
+    });
+    for (const other of result.others)
+      await this.offerEnded('offer.cancelled', other, result.decision.entry, result.queueName);
+    await this.announce(result.decision);
+    if (result.decision.kind === 'gone') {
+      throw new ConflictError('offer.item_gone', 'The customer no longer waits: the conversation was closed or taken.');
+    }
+    return result.offer;
+  }
+
+  /** The agent declines: the item goes to the next agent (they are tried again only if nobody else can). */
+  async rejectOffer(agent: { companyId: string; userId: string }, offerId: string): Promise<Offer> {
+    const now = this.deps.clock.now();
+    const found = await this.deps.repository.findOffer(agent.companyId, offerId);
+    if (!found || found.agentId !== agent.userId) throw new NotFoundError('offer.not_found', 'No such offer.');
+    const result = await this.deps.repository.transaction(async (repo) => {
+      const entry = await repo.lockEntry(agent.companyId, found.entryId);
+      const offer = await repo.lockOffer(agent.companyId, offerId);
+      if (!entry || !offer) throw new NotFoundError('offer.not_found', 'No such offer.');
+      assertLive(offer, now);
+      await repo.updateOffer(offer.id, { state: 'rejected', respondedAt: now });
+      await repo.lockAgentWaiting(agent.companyId, agent.userId, now);
+      await repo.updateAgent(agent.userId, { missedOffers: 0, updatedAt: now });
+      const back = await this.backToWaitingIfUnoffered(repo, entry, [agent.userId], now);
+      const queue = await repo.findQueue(entry.companyId, entry.queueId);
+      return { offer: { ...offer, state: 'rejected' as const }, entry: back, queueName: queue?.name ?? '' };
+    });
+    this.deps.logger.info({ companyId: agent.companyId, offerId, agentId: agent.userId }, 'offer rejected');
+    await this.offerEnded('offer.rejected', result.offer, result.entry, result.queueName);
+    await this.routeQueue(result.entry.companyId, result.entry.queueId);
+    return result.offer;
+  }
+
+  /**
+   * Ends offers past their time: each counts as a miss for its agent, and an agent who
+   * lets MAX_MISSED_OFFERS in a row expire is set away (`missed_offers`). The entries go
+   * back to waiting and are routed again.
+   */
+  async expireOffers(limit: number): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.repository.expiredOfferEntryIds(now, limit);
+    for (const { companyId, entryId } of due) {
+      await this.endLiveOffers(companyId, entryId, 'expired', (offer) => offer.expiresAt.getTime() < now.getTime());
+    }
+    return due.length;
+  }
+
+  /** Offers to agents who went away, offline or lost every socket end at once (not counted as misses). */
+  async withdrawOffersFromUnavailable(limit: number): Promise<number> {
+    const due = await this.deps.repository.entriesOfferedToUnavailable(limit);
+    for (const { companyId, entryId } of due) await this.endLiveOffers(companyId, entryId, 'cancelled', () => true);
+    return due.length;
+  }
+
+  private async endLiveOffers(
+    companyId: string,
+    entryId: string,
+    state: 'expired' | 'cancelled',
+    isDue: (offer: Offer) => boolean,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.repository.transaction(async (repo) => {
+      const entry = await repo.lockEntry(companyId, entryId);
+      if (!entry || entry.state !== 'offered') return undefined;
+      const ended = (await repo.liveOffersOfEntry(entryId)).filter(isDue);
+      const misses: { agentId: string; missedInARow: number; isSetAway: boolean }[] = [];
+      for (const offer of ended) {
+        await repo.updateOffer(offer.id, { state, respondedAt: now });
+        if (state !== 'expired') continue;
+        const agent = await repo.lockAgentWaiting(companyId, offer.agentId, now);
+        const missedInARow = (agent?.missedOffers ?? 0) + 1;
+        const isSetAway = missedInARow >= MAX_MISSED_OFFERS;
+        await repo.updateAgent(offer.agentId, { missedOffers: isSetAway ? 0 : missedInARow, updatedAt: now });
+        misses.push({ agentId: offer.agentId, missedInARow, isSetAway });
+      }
+      const back = await this.backToWaitingIfUnoffered(
+        repo,
+        entry,
+        ended.map((o) => o.agentId),
+        now,
+      );
+      const queue = await repo.findQueue(companyId, entry.queueId);
+      return { ended: ended.map((o) => ({ ...o, state })), misses, entry: back, queueName: queue?.name ?? '' };
+    });
+    if (!result) return;
+    for (const offer of result.ended) {
+      const miss = result.misses.find((m) => m.agentId === offer.agentId);
+      this.deps.logger.info({ companyId, entryId, agentId: offer.agentId, offerId: offer.id, state }, 'offer ended');
+      await this.offerEnded(
+        state === 'expired' ? 'offer.expired' : 'offer.cancelled',
+        offer,
+        result.entry,
+        result.queueName,
+        miss,
+      );
+      if (miss?.isSetAway) {
+        this.deps.logger.info({ companyId, agentId: offer.agentId }, 'agent set away after missed offers');
+        await this.deps.presence.setAway(companyId, offer.agentId, MISSED_OFFERS_REASON).catch((error: unknown) => {
+          this.deps.logger.error({ err: error, companyId, agentId: offer.agentId }, 'agent not set away');
+        });
+      }
+    }
+    await this.routeQueue(companyId, result.entry.queueId);
+  }
+
+  private async backToWaitingIfUnoffered(
+    repo: EngineRepository,
+    entry: QueueEntry,
+    declinedBy: string[],
+    now: Date,
+  ): Promise<QueueEntry> {
+    const stillOffered = await repo.liveOffersOfEntry(entry.id);
+    if (stillOffered.length > 0 || entry.state !== 'offered') return entry;
+    const declined = [...new Set([...entry.declinedBy, ...declinedBy])];
+    await repo.updateEntry(entry.id, { state: 'waiting', offeredTo: null, declinedBy: declined, updatedAt: now });
+    return { ...entry, state: 'waiting', offeredTo: null, declinedBy: declined };
+  }
+
+  private async offerEnded(
+    name: 'offer.rejected' | 'offer.expired' | 'offer.cancelled',
+    offer: Offer,
+    entry: QueueEntry,
+    queueName: string,
+    miss?: { missedInARow: number; isSetAway: boolean },
+  ): Promise<void> {
+    await this.deps.events.offer(name, offer, entry, {
+      queueName,
+      ...(miss ? { missedInARow: miss.missedInARow, isAgentSetAway: miss.isSetAway } : {}),
+    });
+    await this.notify((l) => l.offerEnded?.(offer, entry));
+  }
+
+  // ── the end of an item ────────────────────────────────────────────────────
+
+  /**
+   * The item is over (conversation closed, call ended) or someone else has it now: the
+   * entry ends; an agent who had it starts wrap-up and counts as idle from now.
+   */
+  async endEntry(companyId: string, entryId: string, reason: string, state: 'completed' | 'abandoned' = 'completed') {
+    const now = this.deps.clock.now();
+    const result = await this.deps.repository.transaction(async (repo) => {
+      const entry = await repo.lockEntry(companyId, entryId);
+      if (!entry || !['waiting', 'offered', 'assigned'].includes(entry.state)) return undefined;
+      const queue = await repo.findQueue(companyId, entry.queueId);
+      const closedOffers = await repo.closeLiveOffers(entry.id, 'cancelled', now);
+      const waitSeconds = entry.waitSeconds ?? secondsBetween(entry.originalEnqueuedAt, now);
+      await repo.updateEntry(entry.id, { state, endedAt: now, endReason: reason, waitSeconds, updatedAt: now });
+      let wrapUpUntil: Date | null = null;
+      if (entry.state === 'assigned' && entry.assignedTo) {
+        await repo.lockAgentWaiting(companyId, entry.assignedTo, now);
+        wrapUpUntil = queue && queue.wrapUpSeconds > 0 ? new Date(now.getTime() + queue.wrapUpSeconds * 1000) : null;
+        await repo.updateAgent(entry.assignedTo, { lastItemEndedAt: now, wrapUpUntil, updatedAt: now });
+      }
+      const ended: QueueEntry = { ...entry, state, endedAt: now, endReason: reason, waitSeconds };
+      return {
+        entry: ended,
+        wasAssigned: entry.state === 'assigned',
+        wrapUpUntil,
+        closedOffers,
+        queueName: queue?.name ?? '',
+      };
+    });
+    if (!result) return undefined;
+    const { entry } = result;
+    this.deps.logger.info({ companyId, entryId, reason, state, agentId: entry.assignedTo }, 'entry ended');
+    for (const offer of result.closedOffers) await this.offerEnded('offer.cancelled', offer, entry, result.queueName);
+    await this.deps.events.entry(state === 'abandoned' ? 'entry.abandoned' : 'entry.completed', entry, now, {
+      reason,
+      wrap_up_until: result.wrapUpUntil?.toISOString() ?? null,
+    });
+    await this.notify((l) => l.ended?.(entry));
+    if (result.wasAssigned && entry.assignedTo && result.wrapUpUntil === null) {
+      await this.routeAgentQueues(companyId, entry.assignedTo);
+    }
+    return entry;
+  }
+
+  /**
+   * The agent dropped (offline or disconnected past the presence timeout) before answering:
+   * the conversation goes back to the front of its queue. Answered ones stay with them.
+   */
+  async requeueDropped(now: Date, timeoutMs: number, limit: number): Promise<number> {
+    const dropped = await this.deps.repository.lockDroppedAssignments(now, timeoutMs, limit);
+    let requeued = 0;
+    for (const candidate of dropped) {
+      if (!candidate.conversationId || !candidate.assignedAt || !candidate.assignedTo) continue;
+      const since = candidate.assignedAt;
+      if (await this.deps.conversations.hasAgentReplied(candidate.companyId, candidate.conversationId, since)) continue;
+      const result = await this.deps.repository.transaction(async (repo) => {
+        const entry = await repo.lockEntry(candidate.companyId, candidate.id);
+        if (!entry || entry.state !== 'assigned' || !entry.conversationId || !entry.assignedTo) return undefined;
+        const released = await this.deps.conversations.releaseInTransaction(repo.db, {
+          companyId: entry.companyId,
+          conversationId: entry.conversationId,
+          fromAgentId: entry.assignedTo,
+          now,
+        });
+        if (released.kind === 'gone') return undefined;
+        await repo.updateEntry(entry.id, {
+          state: 'waiting',
+          isFront: true,
+          assignedTo: null,
+          assignedAt: null,
+          waitSeconds: null,
+          declinedBy: [...new Set([...entry.declinedBy, entry.assignedTo])],
+          updatedAt: now,
+        });
+        return {
+          entry: { ...entry, state: 'waiting' as const, isFront: true, assignedTo: null },
+          agentId: entry.assignedTo,
+        };
+      });
+      if (!result) continue;
+      requeued += 1;
+      const { entry } = result;
+      this.deps.logger.info(
+        { companyId: entry.companyId, entryId: entry.id, agentId: result.agentId },
+        'item returned to the front',
+      );
+      if (entry.conversationId) {
+        await this.deps.conversations.announceAssignment(entry.companyId, entry.conversationId, result.agentId);
+      }
+      await this.deps.events.entry('entry.requeued', entry, now, { reason: 'agent_dropped', agent_id: result.agentId });
+      await this.routeQueue(entry.companyId, entry.queueId);
+    }
+    return requeued;
+  }
+
+  /** Routes every queue the agent serves (they became eligible: online, out of wrap-up, more capacity). */
+  async routeAgentQueues(companyId: string, agentId: string, queueIds?: readonly string[]): Promise<void> {
+    const ids = queueIds ?? (await this.queueIdsOf(companyId, agentId));
+    for (const queueId of ids) await this.routeQueue(companyId, queueId);
+  }
+
+  private queueIdsOf(companyId: string, agentId: string): Promise<string[]> {
+    return this.deps.repository.queueIdsOfAgent(companyId, agentId);
+  }
+
+  /** The sweep overflowed an entry: the voice side carries out voicemail and callback. */
+  notifyOverflowed(entry: QueueEntry, action: Record<string, unknown>): Promise<void> {
+    return this.notify((l) => l.overflowed?.(entry, action));
+  }
+
+  private async notify(call: (listener: RoutingListener) => void | Promise<void> | undefined): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await call(listener);
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'routing listener failed');
+      }
+    }
+  }
+}
+
+function assertLive(offer: Offer, now: Date): void {
+  if (offer.state !== 'offered') {
+    throw new ConflictError(`offer.${offer.state}`, `The offer is ${offer.state}.`);
+  }
+  if (offer.expiresAt.getTime() <= now.getTime()) throw new ConflictError('offer.expired', 'The offer has expired.');
+}

@@ -1,0 +1,84 @@
+/**
+ * Routing's events, published after the decision commits (docs/adr/0010): offers to the
+ * agent (and managers, for the board), entry changes to the company (every desk keeps its
+ * queue view), service level and stats to managers. Wire names: `offer.created` →
+ * `offer_created`, `queue_entry.created` → `queue_entry_created`, `queue.stats` → `queue_stats`.
+ */
+import type { EventPublisher } from '../../shared/events.js';
+import type { Logger } from '../../shared/logger.js';
+import { toEntryDto, toOfferDto } from './routing.dto.js';
+import type { Offer, QueueEntry } from './routing.js';
+
+export type OfferEventName =
+  'offer.created' | 'offer.accepted' | 'offer.rejected' | 'offer.expired' | 'offer.cancelled';
+export type EntryEventName =
+  | 'queue_entry.created'
+  | 'entry.assigned'
+  | 'entry.requeued'
+  | 'entry.completed'
+  | 'entry.abandoned'
+  | 'entry.overflowed';
+
+export class RoutingEvents {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  offer(
+    name: OfferEventName,
+    offer: Offer,
+    entry: QueueEntry,
+    extra: { queueName: string; missedInARow?: number; isAgentSetAway?: boolean },
+  ): Promise<void> {
+    return this.publish({
+      name,
+      companyId: offer.companyId,
+      audience: { userIds: [offer.agentId], managers: true },
+      data: {
+        ...toOfferDto(offer, entry, extra.queueName),
+        ...(extra.missedInARow !== undefined ? { missed_in_a_row: extra.missedInARow } : {}),
+        ...(extra.isAgentSetAway !== undefined ? { agent_set_away: extra.isAgentSetAway } : {}),
+      },
+    });
+  }
+
+  entry(name: EntryEventName, entry: QueueEntry, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.publish({
+      name,
+      companyId: entry.companyId,
+      audience: { company: true },
+      data: { ...toEntryDto(entry, null, now), ...extra },
+    });
+  }
+
+  serviceLevelBreached(entry: QueueEntry, serviceLevelSeconds: number): Promise<void> {
+    return this.publish({
+      name: 'service_level.breached',
+      companyId: entry.companyId,
+      audience: { managers: true },
+      data: {
+        entry_id: entry.id,
+        queue_id: entry.queueId,
+        channel: entry.channel,
+        conversation_id: entry.conversationId,
+        call_id: entry.callId,
+        service_level_seconds: serviceLevelSeconds,
+        original_enqueued_at: entry.originalEnqueuedAt.toISOString(),
+      },
+    });
+  }
+
+  stats(companyId: string, data: Record<string, unknown>): Promise<void> {
+    return this.publish({ name: 'queue.stats', companyId, audience: { managers: true }, data });
+  }
+
+  /** A lost event is logged, not thrown: the decision is stored and readable over HTTP. */
+  private async publish(event: Parameters<EventPublisher['publish']>[0]): Promise<void> {
+    try {
+      await this.publisher.publish(event);
+    } catch (error) {
+      this.logger.error({ err: error, event: event.name, companyId: event.companyId }, 'routing event not published');
+    }
+  }
+}
