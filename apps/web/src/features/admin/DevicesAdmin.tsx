@@ -3,6 +3,7 @@ import { deviceSchema, pageSchema, type Device } from '@switchboard/contracts';
 import { useApi } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
+import { DataTable } from '../../shared/ui/DataTable';
 import { useAsync } from '../../shared/ui/hooks';
 import { DeviceDialog } from './DeviceDialog';
 
@@ -41,38 +42,37 @@ export function DevicesAdmin() {
       {!devices.data && !devices.error ? <Loading /> : null}
       {devices.data && devices.data.items.length === 0 ? <Empty>{t('admin.no_devices')}</Empty> : null}
       {devices.data && devices.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.extension')}</th>
-                <th scope="col">{t('admin.user')}</th>
-                <th scope="col">{t('admin.sip_username')}</th>
-                <th scope="col">{t('admin.device_template')}</th>
-                <th scope="col">{t('admin.password_rotated_at')}</th>
-                <th scope="col">{t('admin.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {devices.data.items.map((device) => (
-                <tr key={device.user_id} className={device.is_active ? '' : 'is-inactive'}>
-                  <td>{device.extension}</td>
-                  <td>{device.user_name}</td>
-                  <td>
-                    <code>{device.sip_username}</code>
-                  </td>
-                  <td>{device.template}</td>
-                  <td>{dateTime(device.password_rotated_at)}</td>
-                  <td>
-                    <button type="button" onClick={() => setSelected(device)}>
-                      {t('admin.device')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="devices-table"
+          rows={devices.data.items}
+          rowKey={(device) => device.user_id}
+          rowProps={(device) => ({ className: device.is_active ? '' : 'is-inactive' })}
+          columns={[
+            { key: 'extension', header: t('admin.extension'), cell: (device) => device.extension },
+            { key: 'user', header: t('admin.user'), cell: (device) => device.user_name },
+            {
+              key: 'username',
+              header: t('admin.sip_username'),
+              cell: (device) => <code>{device.sip_username}</code>,
+            },
+            { key: 'template', header: t('admin.device_template'), cell: (device) => device.template },
+            {
+              key: 'rotated',
+              header: t('admin.password_rotated_at'),
+              cell: (device) => dateTime(device.password_rotated_at),
+            },
+            {
+              key: 'actions',
+              header: t('admin.actions'),
+              className: 'row-actions',
+              cell: (device) => (
+                <button type="button" onClick={() => setSelected(device)}>
+                  {t('admin.device')}
+                </button>
+              ),
+            },
+          ]}
+        />
       ) : null}
       <DeviceDialog
         user={selected ? { id: selected.user_id, name: selected.user_name } : null}

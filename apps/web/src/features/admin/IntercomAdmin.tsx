@@ -19,6 +19,7 @@ import { useApi, useCurrentUser } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Dialog, Empty, ErrorMessage, Loading } from '../../shared/ui/components';
+import { DataTable } from '../../shared/ui/DataTable';
 import { useAsync } from '../../shared/ui/hooks';
 
 const unitPage = pageSchema(unitSchema);
@@ -271,56 +272,59 @@ function Residents({ unit, isAdmin, onChanged }: { unit: UnitDto; isAdmin: boole
       <ErrorMessage error={error ?? residents.error} />
       {residents.data && residents.data.items.length === 0 ? <Empty>{t('intercom.no_residents')}</Empty> : null}
       {residents.data && residents.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('intercom.resident_priority')}</th>
-                <th scope="col">{t('intercom.resident_name')}</th>
-                <th scope="col">{t('intercom.resident_phone')}</th>
-                <th scope="col">{t('intercom.resident_sip_extension')}</th>
-                {isAdmin ? <th scope="col">{t('admin.actions')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {residents.data.items.map((resident) => (
-                <tr key={resident.id} className={resident.is_active ? '' : 'is-inactive'}>
-                  <td>{resident.priority}</td>
-                  <td>
-                    {resident.name}
-                    {!resident.is_active ? <span className="tag">{t('admin.inactive')}</span> : null}
-                  </td>
-                  <td>{resident.phone ?? '—'}</td>
-                  <td>{resident.sip_extension ?? '—'}</td>
-                  {isAdmin ? (
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        onClick={() => {
-                          setEditing(resident);
-                          setForm({
-                            name: resident.name,
-                            phone: resident.phone ?? '',
-                            sip_extension: resident.sip_extension ?? '',
-                            priority: String(resident.priority),
-                          });
-                        }}
-                      >
-                        {t('common.edit')}
-                      </button>
-                      <button type="button" onClick={() => void act(resident, 'toggle')}>
-                        {resident.is_active ? t('admin.deactivate') : t('intercom.activate')}
-                      </button>
-                      <button type="button" className="danger" onClick={() => void act(resident, 'remove')}>
-                        {t('intercom.remove')}
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={residents.data.items}
+          rowKey={(resident) => resident.id}
+          rowProps={(resident) => ({ className: resident.is_active ? '' : 'is-inactive' })}
+          columns={[
+            { key: 'priority', header: t('intercom.resident_priority'), cell: (resident) => resident.priority },
+            {
+              key: 'name',
+              header: t('intercom.resident_name'),
+              cell: (resident) => (
+                <>
+                  {resident.name}
+                  {!resident.is_active ? <span className="tag">{t('admin.inactive')}</span> : null}
+                </>
+              ),
+            },
+            { key: 'phone', header: t('intercom.resident_phone'), cell: (resident) => resident.phone ?? '—' },
+            {
+              key: 'extension',
+              header: t('intercom.resident_sip_extension'),
+              cell: (resident) => resident.sip_extension ?? '—',
+            },
+            isAdmin && {
+              key: 'actions',
+              header: t('admin.actions'),
+              className: 'row-actions',
+              cell: (resident) => (
+                <>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setEditing(resident);
+                      setForm({
+                        name: resident.name,
+                        phone: resident.phone ?? '',
+                        sip_extension: resident.sip_extension ?? '',
+                        priority: String(resident.priority),
+                      });
+                    }}
+                  >
+                    {t('common.edit')}
+                  </button>
+                  <button type="button" onClick={() => void act(resident, 'toggle')}>
+                    {resident.is_active ? t('admin.deactivate') : t('intercom.activate')}
+                  </button>
+                  <button type="button" className="danger" onClick={() => void act(resident, 'remove')}>
+                    {t('intercom.remove')}
+                  </button>
+                </>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {isAdmin ? (
         <form className="inline-form" onSubmit={(event) => void submit(event)}>
@@ -449,41 +453,40 @@ function IntercomCalls() {
       <ErrorMessage error={calls.error} />
       {calls.data && calls.data.items.length === 0 ? <Empty>{t('intercom.no_calls')}</Empty> : null}
       {calls.data && calls.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('calls.started')}</th>
-                <th scope="col">{t('intercom.unit')}</th>
-                <th scope="col">{t('intercom.visitor')}</th>
-                <th scope="col">{t('intercom.resident')}</th>
-                <th scope="col">{t('intercom.outcome')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('intercom.transcript')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {calls.data.items.map((call) => (
-                <tr key={call.id}>
-                  <td>{dateTime(call.started_at)}</td>
-                  <td>{call.unit_number ?? '—'}</td>
-                  <td>
-                    {call.visitor_name ?? '—'}
-                    {call.purpose ? <span className="muted small"> · {call.purpose}</span> : null}
-                  </td>
-                  <td>{call.resident_name ?? '—'}</td>
-                  <td>{call.outcome ? t(`intercom.outcome_${call.outcome}`) : t('call_status.in_progress')}</td>
-                  <td>
-                    <button type="button" className="link" onClick={() => setOpenId(call.id)}>
-                      {t('intercom.transcript')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={calls.data.items}
+          rowKey={(call) => call.id}
+          columns={[
+            { key: 'started', header: t('calls.started'), cell: (call) => dateTime(call.started_at) },
+            { key: 'unit', header: t('intercom.unit'), cell: (call) => call.unit_number ?? '—' },
+            {
+              key: 'visitor',
+              header: t('intercom.visitor'),
+              cell: (call) => (
+                <>
+                  {call.visitor_name ?? '—'}
+                  {call.purpose ? <span className="muted small"> · {call.purpose}</span> : null}
+                </>
+              ),
+            },
+            { key: 'resident', header: t('intercom.resident'), cell: (call) => call.resident_name ?? '—' },
+            {
+              key: 'outcome',
+              header: t('intercom.outcome'),
+              cell: (call) => (call.outcome ? t(`intercom.outcome_${call.outcome}`) : t('call_status.in_progress')),
+            },
+            {
+              key: 'transcript',
+              header: <span className="visually-hidden">{t('intercom.transcript')}</span>,
+              label: '',
+              cell: (call) => (
+                <button type="button" className="link" onClick={() => setOpenId(call.id)}>
+                  {t('intercom.transcript')}
+                </button>
+              ),
+            },
+          ]}
+        />
       ) : null}
       <Dialog title={t('intercom.transcript')} isOpen={openId !== null} onClose={() => setOpenId(null)}>
         {openId ? <Transcript callId={openId} /> : null}

@@ -13,6 +13,7 @@ import { useApi, useCurrentUser } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Dialog, Empty, ErrorMessage, Loading } from '../../shared/ui/components';
+import { DataTable } from '../../shared/ui/DataTable';
 import { useAsync } from '../../shared/ui/hooks';
 import { DeviceDialog } from './DeviceDialog';
 
@@ -86,61 +87,65 @@ export function UsersAdmin() {
       {users.isLoading && !users.data ? <Loading /> : null}
       {users.data && users.data.items.length === 0 ? <Empty>{t('admin.no_users')}</Empty> : null}
       {users.data && users.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="users-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.email')}</th>
-                <th scope="col">{t('admin.role')}</th>
-                <th scope="col">{t('admin.extension')}</th>
-                <th scope="col">{t('admin.last_login')}</th>
-                <th scope="col">{t('admin.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.items.map((user) => (
-                <tr
-                  key={user.id}
-                  data-testid="user-row"
-                  data-email={user.email}
-                  className={user.is_active ? '' : 'is-inactive'}
-                >
-                  <td>
-                    {user.name}
-                    {!user.is_active ? <span className="tag">{t('admin.inactive')}</span> : null}
-                  </td>
-                  <td>{user.email}</td>
-                  <td>{t(`role.${user.role}`)}</td>
-                  <td>{user.device ? `${user.device.extension} (${user.device.template})` : '—'}</td>
-                  <td>{dateTime(user.last_login_at)}</td>
-                  <td className="row-actions">
-                    {isAdmin ? (
-                      <button type="button" onClick={() => setEditing(user)} data-testid="user-edit">
-                        {t('common.edit')}
-                      </button>
-                    ) : null}
-                    {user.device && (isAdmin || user.id === me.id) ? (
-                      <button type="button" onClick={() => setDeviceOf(user)} data-testid="user-device">
-                        {t('admin.device')}
-                      </button>
-                    ) : null}
-                    {isAdmin && user.is_active && user.id !== me.id ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => void deactivate(user)}
-                        data-testid="user-deactivate"
-                      >
-                        {t('admin.deactivate')}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="users-table"
+          rows={users.data.items}
+          rowKey={(user) => user.id}
+          rowProps={(user) => ({
+            'data-testid': 'user-row',
+            'data-email': user.email,
+            className: user.is_active ? '' : 'is-inactive',
+          })}
+          columns={[
+            {
+              key: 'name',
+              header: t('admin.name'),
+              cell: (user) => (
+                <>
+                  {user.name}
+                  {!user.is_active ? <span className="tag">{t('admin.inactive')}</span> : null}
+                </>
+              ),
+            },
+            { key: 'email', header: t('admin.email'), className: 'wrap-anywhere', cell: (user) => user.email },
+            { key: 'role', header: t('admin.role'), cell: (user) => t(`role.${user.role}`) },
+            {
+              key: 'extension',
+              header: t('admin.extension'),
+              cell: (user) => (user.device ? `${user.device.extension} (${user.device.template})` : '—'),
+            },
+            { key: 'login', header: t('admin.last_login'), cell: (user) => dateTime(user.last_login_at) },
+            {
+              key: 'actions',
+              header: t('admin.actions'),
+              className: 'row-actions',
+              cell: (user) => (
+                <>
+                  {isAdmin ? (
+                    <button type="button" onClick={() => setEditing(user)} data-testid="user-edit">
+                      {t('common.edit')}
+                    </button>
+                  ) : null}
+                  {user.device && (isAdmin || user.id === me.id) ? (
+                    <button type="button" onClick={() => setDeviceOf(user)} data-testid="user-device">
+                      {t('admin.device')}
+                    </button>
+                  ) : null}
+                  {isAdmin && user.is_active && user.id !== me.id ? (
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => void deactivate(user)}
+                      data-testid="user-deactivate"
+                    >
+                      {t('admin.deactivate')}
+                    </button>
+                  ) : null}
+                </>
+              ),
+            },
+          ]}
+        />
       ) : null}
       <UserDialog
         user={editing}

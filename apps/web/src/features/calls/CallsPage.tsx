@@ -8,6 +8,7 @@ import { hrefOf } from '../../app/router';
 import { useApi, useCurrentUser, useRealtimeEvent, useResync } from '../../app/services';
 import { formatDuration, useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
+import { DataTable, LoadMore } from '../../shared/ui/DataTable';
 import { useAsync, useMediaQuery } from '../../shared/ui/hooks';
 import { CallDetail } from './CallDetail';
 import { CALL_EVENTS, callsApi, isActiveCall, localDayToIso, upsertCall, type CallFilter } from './calls-api';
@@ -202,52 +203,41 @@ export function CallsPage({ callId }: { callId: string | undefined }) {
         {isLoading && items.length === 0 ? <Loading /> : null}
         {!isLoading && items.length === 0 ? <Empty>{t('calls.empty')}</Empty> : null}
         {items.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table" data-testid="call-history">
-              <thead>
-                <tr>
-                  <th scope="col">{t('calls.started')}</th>
-                  <th scope="col">{t('calls.direction')}</th>
-                  <th scope="col">{t('calls.from_number')}</th>
-                  <th scope="col">{t('calls.to_number')}</th>
-                  {isManager ? <th scope="col">{t('calls.agent')}</th> : null}
-                  <th scope="col">{t('calls.status')}</th>
-                  <th scope="col">{t('calls.duration')}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('calls.details')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((call) => (
-                  <tr key={call.id} className={call.id === callId ? 'is-selected' : ''}>
-                    <td>{dateTime(call.started_at)}</td>
-                    <td>{t(`direction.${call.direction}`)}</td>
-                    <td>{call.from_number}</td>
-                    <td>{call.to_number}</td>
-                    {isManager ? <td>{agentName(call.agent_id)}</td> : null}
-                    <td>{t(`call_status.${call.status}`)}</td>
-                    <td>{call.duration_seconds === null ? '—' : formatDuration(call.duration_seconds)}</td>
-                    <td>
-                      <a
-                        href={hrefOf({ name: 'calls', callId: call.id })}
-                        aria-label={t('calls.open', { number: call.to_number })}
-                      >
-                        {t('calls.details')}
-                        {call.has_recording ? ' ▶' : ''}
-                      </a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="call-history"
+            rows={items}
+            rowKey={(call) => call.id}
+            rowProps={(call) => ({ className: call.id === callId ? 'is-selected' : '' })}
+            columns={[
+              { key: 'started', header: t('calls.started'), cell: (call) => dateTime(call.started_at) },
+              { key: 'direction', header: t('calls.direction'), cell: (call) => t(`direction.${call.direction}`) },
+              { key: 'from', header: t('calls.from_number'), cell: (call) => call.from_number },
+              { key: 'to', header: t('calls.to_number'), cell: (call) => call.to_number },
+              isManager && { key: 'agent', header: t('calls.agent'), cell: (call) => agentName(call.agent_id) },
+              { key: 'status', header: t('calls.status'), cell: (call) => t(`call_status.${call.status}`) },
+              {
+                key: 'duration',
+                header: t('calls.duration'),
+                cell: (call) => (call.duration_seconds === null ? '—' : formatDuration(call.duration_seconds)),
+              },
+              {
+                key: 'details',
+                header: <span className="visually-hidden">{t('calls.details')}</span>,
+                label: '',
+                cell: (call) => (
+                  <a
+                    href={hrefOf({ name: 'calls', callId: call.id })}
+                    aria-label={t('calls.open', { number: call.to_number })}
+                  >
+                    {t('calls.details')}
+                    {call.has_recording ? ' ▶' : ''}
+                  </a>
+                ),
+              },
+            ]}
+          />
         ) : null}
-        {cursor ? (
-          <button type="button" className="link load-more" onClick={() => void loadMore()}>
-            {t('common.load_more')}
-          </button>
-        ) : null}
+        <LoadMore hasMore={cursor !== null} onLoadMore={() => void loadMore()} />
       </section>
       {callId ? (
         <section className="calls-detail">

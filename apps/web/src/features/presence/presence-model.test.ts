@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentPresenceChanged, AgentPresenceDto } from '@switchboard/contracts';
-import { applyPresenceChange, boardOf, secondsInStatus, sortBoard } from './presence-model';
+import { agentsOf, applyPresenceChange, boardOf, secondsInStatus, sortBoard } from './presence-model';
 
 function presence(overrides: Partial<AgentPresenceDto>): AgentPresenceDto {
   return {
@@ -90,5 +90,17 @@ describe('presence board', () => {
       presence({ agent_id: 'd', agent_name: 'Caio', status: 'busy' }),
     ]);
     expect(sortBoard(board, 'pt-BR').map((p) => p.agent_name)).toEqual(['Bia', 'Ana', 'Caio', 'Zé']);
+  });
+});
+
+describe('agentsOf', () => {
+  it('lists only users with the agent role, not admins or supervisors', () => {
+    const people = [
+      presence({ agent_id: 'a', agent_name: 'Ana', role: 'agent' }),
+      presence({ agent_id: 'b', agent_name: 'Bia', role: 'admin' }),
+      presence({ agent_id: 'c', agent_name: 'Caio', role: 'supervisor' }),
+      presence({ agent_id: 'd', agent_name: 'Duda', role: 'agent' }),
+    ];
+    expect(agentsOf(people).map((person) => person.agent_name)).toEqual(['Ana', 'Duda']);
   });
 });

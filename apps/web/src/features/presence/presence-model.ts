@@ -56,3 +56,11 @@ export function sortBoard(board: PresenceBoard, locale: string): AgentPresenceDt
       a.agent_name.localeCompare(b.agent_name, locale),
   );
 }
+
+/**
+ * Who the supervisor board lists as agents: users with the agent role. Admins and
+ * supervisors take no work from a queue; queue members join them once routing has queues.
+ */
+export function agentsOf<T extends Pick<AgentPresenceDto, 'role'>>(people: readonly T[]): T[] {
+  return people.filter((person) => person.role === 'agent');
+}

@@ -8,11 +8,13 @@ import { hrefOf } from '../../app/router';
 import { useApi, useCurrentUser, useRealtimeEvent, useResync } from '../../app/services';
 import { formatDuration, useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading, StatusDot } from '../../shared/ui/components';
+import { DataTable } from '../../shared/ui/DataTable';
 import { useAsync, useNow } from '../../shared/ui/hooks';
 import { CALL_EVENTS, callsApi, isActiveCall, upsertCall } from '../calls/calls-api';
 import { conversationsApi } from '../inbox/conversations-api';
 import { emptyInbox, inboxReducer, type InboxFilter } from '../inbox/inbox-model';
-import { secondsInStatus, sortBoard } from '../presence/presence-model';
+import { sortWaiting } from '../inbox/waiting';
+import { agentsOf, secondsInStatus, sortBoard } from '../presence/presence-model';
 import { usePresenceBoard } from '../presence/use-presence-board';
 import { AgentBars, HourlyBars, RateGauge } from './charts';
 import { hourlyBars, periodRange, type Period } from './statistics-model';
@@ -71,46 +73,46 @@ function AgentsPanel({ presence, active }: { presence: Presence; active: ActiveC
       <ErrorMessage error={error} />
       {!board ? <Loading /> : null}
       {board ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="agents-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('board.agent')}</th>
-                <th scope="col">{t('presence.status')}</th>
-                <th scope="col">{t('board.time_in_status')}</th>
-                <th scope="col">{t('board.on_call')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sortBoard(board, locale).map((agent) => {
+        <DataTable
+          testId="agents-table"
+          rows={agentsOf(sortBoard(board, locale))}
+          rowKey={(agent) => agent.agent_id}
+          rowProps={(agent) => ({
+            'data-testid': 'agent-row',
+            'data-agent-name': agent.agent_name,
+            'data-status': agent.status,
+          })}
+          columns={[
+            { key: 'agent', header: t('board.agent'), cell: (agent) => agent.agent_name },
+            {
+              key: 'status',
+              header: t('presence.status'),
+              cell: (agent) => (
+                <>
+                  <StatusDot status={agent.status} />{' '}
+                  <span data-testid="agent-status">{t(`presence.${agent.status}`)}</span>
+                  {!agent.websocket_connected && agent.status !== 'offline' ? (
+                    <span className="muted small"> · {t('board.disconnected')}</span>
+                  ) : null}
+                  {agent.message ? <span className="muted small"> · {agent.message}</span> : null}
+                </>
+              ),
+            },
+            {
+              key: 'time',
+              header: t('board.time_in_status'),
+              cell: (agent) => {
                 const seconds = secondsInStatus(agent, now);
-                return (
-                  <tr
-                    key={agent.agent_id}
-                    data-testid="agent-row"
-                    data-agent-name={agent.agent_name}
-                    data-status={agent.status}
-                  >
-                    <td>
-                      {agent.agent_name}
-                      <span className="muted small"> · {t(`role.${agent.role}`)}</span>
-                    </td>
-                    <td>
-                      <StatusDot status={agent.status} />{' '}
-                      <span data-testid="agent-status">{t(`presence.${agent.status}`)}</span>
-                      {!agent.websocket_connected && agent.status !== 'offline' ? (
-                        <span className="muted small"> · {t('board.disconnected')}</span>
-                      ) : null}
-                      {agent.message ? <span className="muted small"> · {agent.message}</span> : null}
-                    </td>
-                    <td>{seconds === null ? '—' : formatDuration(seconds)}</td>
-                    <td>{onCall.has(agent.agent_id) ? t('board.yes_on_call') : t('board.no')}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                return seconds === null ? '—' : formatDuration(seconds);
+              },
+            },
+            {
+              key: 'call',
+              header: t('board.on_call'),
+              cell: (agent) => (onCall.has(agent.agent_id) ? t('board.yes_on_call') : t('board.no')),
+            },
+          ]}
+        />
       ) : null}
     </section>
   );
@@ -186,7 +188,7 @@ function WaitingPanel() {
       <ErrorMessage error={error} />
       {state.items.length === 0 ? <Empty>{t('board.nobody_waiting')}</Empty> : null}
       <ul className="plain-list" data-testid="waiting-list">
-        {state.items.map((conversation) => (
+        {sortWaiting(state.items).map((conversation) => (
           <li key={conversation.id}>
             <a href={hrefOf({ name: 'inbox', conversationId: conversation.id })}>
               {conversation.contact.name ?? conversation.contact.phone ?? '—'}
