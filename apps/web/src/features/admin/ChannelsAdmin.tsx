@@ -1,13 +1,32 @@
 import { useState, type FormEvent } from 'react';
 import { channelSchema, configureWhatsAppBodySchema } from '@switchboard/contracts';
 import { z } from 'zod';
-import { useApi } from '../../app/services';
+import { useApi, useSoftphoneState } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage, Loading } from '../../shared/ui/components';
 import { useAsync } from '../../shared/ui/hooks';
 
 const channelList = z.object({ items: z.array(channelSchema) });
+const readiness = z.object({ checks: z.record(z.string(), z.string()) });
+
+/** Voice is a channel only with a PBX: the softphone's view (device endpoint), else /ready's. */
+function usePbxState(): string | undefined {
+  const api = useApi();
+  const softphone = useSoftphoneState();
+  const ready = useAsync(
+    (signal) => api.request('GET', '/ready', { schema: readiness, signal }).catch(() => undefined),
+    'ready',
+  );
+  return softphone.pbx ?? ready.data?.checks.pbx;
+}
+
+function voiceStatusKey(pbx: string | undefined, isConfigured: boolean) {
+  if (pbx === 'not_configured') return 'channels.not_configured' as const;
+  if (pbx === 'disconnected') return 'channels.voice_down' as const;
+  if (pbx === 'up') return 'channels.voice_up' as const;
+  return isConfigured ? ('channels.configured' as const) : ('channels.not_configured' as const);
+}
 
 /** The company's channels; WhatsApp Cloud API credentials are write-only. */
 export function ChannelsAdmin() {
@@ -54,6 +73,7 @@ export function ChannelsAdmin() {
   };
 
   const whatsapp = channels.data?.items.find((channel) => channel.channel === 'whatsapp');
+  const pbx = usePbxState();
   const input = (name: keyof typeof form, type = 'text') => (
     <label>
       {t(`channels.${name}`)}
@@ -74,9 +94,13 @@ export function ChannelsAdmin() {
       {!channels.data && !channels.error ? <Loading /> : null}
       <ul className="plain-list">
         {(channels.data?.items ?? []).map((channel) => (
-          <li key={channel.channel}>
+          <li key={channel.channel} data-testid={`channel-${channel.channel}`}>
             <strong>{t(`channel.${channel.channel}`)}</strong> ·{' '}
-            {channel.is_configured ? t('channels.configured') : t('channels.not_configured')}
+            {channel.channel === 'voice'
+              ? t(voiceStatusKey(pbx, channel.is_configured))
+              : channel.is_configured
+                ? t('channels.configured')
+                : t('channels.not_configured')}
             {channel.phone_number_id ? ` · ${channel.phone_number_id}` : ''}
             {channel.updated_at ? ` · ${dateTime(channel.updated_at)}` : ''}
           </li>

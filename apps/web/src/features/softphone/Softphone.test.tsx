@@ -36,6 +36,7 @@ async function renderPhone() {
       wss_url: 'wss://pbx.test/ws',
       ice_servers: [],
       ice_expires_at: null,
+      pbx: 'up',
     }),
     makeCall: vi.fn(async () => undefined),
     transferCall: vi.fn(async () => undefined),

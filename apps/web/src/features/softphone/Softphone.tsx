@@ -44,9 +44,23 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
           <span aria-hidden="true">☎</span> {t('softphone.title')}
           {state.extension !== null ? <span className="muted"> · {state.extension}</span> : null}
         </button>
-        <RegistrationBadge registration={state.registration} />
+        <RegistrationBadge
+          registration={
+            state.registration === 'reconnecting' && state.pbx === 'disconnected' ? 'pbx_down' : state.registration
+          }
+        />
       </header>
       <div id="softphone-body" className="softphone-body" hidden={!(isOpen || call)}>
+        {state.registration === 'not_configured' ? (
+          <p className="muted small" data-testid="pbx-not-configured">
+            {t('softphone.not_configured_hint')}
+          </p>
+        ) : null}
+        {state.pbx === 'disconnected' ? (
+          <p className="warning small" role="status" data-testid="pbx-down">
+            {t('softphone.pbx_down_hint')}
+          </p>
+        ) : null}
         {state.registration === 'no_device' ? (
           <p className="muted small" data-testid="no-device">
             {t(state.error === 'not_webrtc' ? 'softphone.desk_phone_hint' : 'softphone.no_device_hint')}
@@ -55,7 +69,10 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
         {call ? (
           <CallPanel call={call} />
         ) : (
-          <DialPanel isReady={state.registration === 'registered' || state.registration === 'no_device'} />
+          <DialPanel
+            isReady={state.registration === 'registered' || state.registration === 'no_device'}
+            isDisabled={state.registration === 'not_configured'}
+          />
         )}
         {state.pendingDial && !call ? (
           <p className="muted" role="status" data-testid="pending-dial">
@@ -85,7 +102,7 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
   );
 }
 
-function RegistrationBadge({ registration }: { registration: RegistrationState }) {
+function RegistrationBadge({ registration }: { registration: RegistrationState | 'pbx_down' }) {
   const { t } = useI18n();
   return (
     <span
@@ -101,7 +118,7 @@ function RegistrationBadge({ registration }: { registration: RegistrationState }
   );
 }
 
-function DialPanel({ isReady }: { isReady: boolean }) {
+function DialPanel({ isReady, isDisabled }: { isReady: boolean; isDisabled: boolean }) {
   const controller = useSoftphone();
   const { t } = useI18n();
   const [number, setNumber] = useState('');
@@ -132,20 +149,34 @@ function DialPanel({ isReady }: { isReady: boolean }) {
           onChange={(event) => setNumber(event.target.value.replace(/[^0-9+*#() -]/g, ''))}
           placeholder={t('softphone.number')}
           aria-label={t('softphone.number')}
+          disabled={isDisabled}
           data-testid="dial-number"
         />
       </label>
       <div className="keypad" role="group" aria-label={t('softphone.keypad')}>
         {KEYS.map((key) => (
-          <button type="button" key={key} onClick={() => setNumber((n) => n + key)} tabIndex={-1}>
+          <button type="button" key={key} onClick={() => setNumber((n) => n + key)} tabIndex={-1} disabled={isDisabled}>
             {key}
           </button>
         ))}
       </div>
-      <button type="submit" className="primary call" disabled={isBusy || !number.trim()} data-testid="dial-call">
+      <button
+        type="submit"
+        className="primary call"
+        disabled={isDisabled || isBusy || !number.trim()}
+        title={isDisabled ? t('softphone.call_disabled') : undefined}
+        aria-describedby={isDisabled ? 'dial-disabled-reason' : undefined}
+        data-testid="dial-call"
+      >
         {t('softphone.call')}
       </button>
-      {!isReady ? <p className="muted small">{t('softphone.not_registered_hint')}</p> : null}
+      {isDisabled ? (
+        <p className="muted small" id="dial-disabled-reason" data-testid="call-disabled-reason">
+          {t('softphone.call_disabled')}
+        </p>
+      ) : !isReady ? (
+        <p className="muted small">{t('softphone.not_registered_hint')}</p>
+      ) : null}
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DeviceCredentials } from '@switchboard/contracts';
 import type { NewSessionEvent, SipSession, SipUserAgent, UserAgentConfig } from './sip-ports';
 import { SoftphoneController, type SoftphoneDeps } from './softphone-controller';
+import { canPlaceCalls } from './softphone-machine';
 
 type Listener = (payload?: unknown) => void;
 
@@ -109,6 +110,7 @@ const CREDENTIALS: DeviceCredentials = {
   wss_url: 'wss://pbx.acme.test:8089/ws',
   ice_servers: [],
   ice_expires_at: null,
+  pbx: 'up',
 };
 
 async function setup(overrides: Partial<SoftphoneDeps> = {}) {
@@ -403,4 +405,93 @@ describe('SoftphoneController', () => {
     agents[0]?.emit('disconnected');
     expect(controller.getState().registration).not.toBe('reconnecting');
   });
+
+  it('registers nothing and turns calls off when the server has no PBX', async () => {
+    const { controller, agents } = await setup({ loadDevice: async () => ({ ...CREDENTIALS, pbx: 'not_configured' }) });
+    expect(agents).toHaveLength(0);
+    expect(controller.getState()).toMatchObject({ registration: 'not_configured', pbx: 'not_configured' });
+    expect(canPlaceCalls(controller.getState())).toBe(false);
+  });
+
+  it('asks the server again, later each time, while the PBX is down, and registers at once when it is back', async () => {
+    vi.useFakeTimers();
+    try {
+      const loadDevice = vi.fn(async (): Promise<DeviceCredentials> => ({ ...CREDENTIALS, pbx: 'disconnected' }));
+      const { controller, agents, ua } = await setup({ loadDevice });
+      expect(controller.getState().pbx).toBe('disconnected');
+      expect(agents).toHaveLength(1); // the SIP side may still answer: JsSIP tries with its own back-off
+      ua().emit('disconnected');
+      expect(controller.getState().registration).toBe('reconnecting');
+
+      await vi.advanceTimersByTimeAsync(6_000); // first check within 4–5 s
+      expect(loadDevice).toHaveBeenCalledTimes(2);
+      await vi.advanceTimersByTimeAsync(6_000); // the second waits 8–10 s
+      expect(loadDevice).toHaveBeenCalledTimes(2);
+      loadDevice.mockImplementation(async () => ({ ...CREDENTIALS, pbx: 'up' }));
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(loadDevice).toHaveBeenCalledTimes(3);
+      expect(controller.getState().pbx).toBe('up');
+      expect(agents).toHaveLength(2); // recreated at once instead of waiting for JsSIP
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(loadDevice).toHaveBeenCalledTimes(3); // no more checks once it is up
+      controller.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ends the call on the server’s call_ended for the call this session carries', async () => {
+    const { controller, ua, register } = await setup();
+    register();
+    const session = ua().invite('call-1', '200', { callInfo: 'answer-after=0' });
+    session.emit('confirmed');
+    const call = { id: 'c0ffee00-0000-4000-8000-000000000002', agent_id: 'me' };
+    controller.trackServerCall({ ...call, status: 'in_progress' } as never, 'me');
+    controller.trackServerCall({ ...call, status: 'completed' } as never, 'me');
+    expect(session.terminated).toHaveLength(1);
+    expect(controller.getState()).toMatchObject({ call: null, lastCall: { cause: 'remote_hangup' } });
+    // JsSIP's own report, if it ever comes, changes nothing.
+    session.emit('ended', { originator: 'remote', cause: 'Terminated' });
+    expect(controller.getState().lastCall?.cause).toBe('remote_hangup');
+  });
+
+  it('leaves a newer call alone when an older call’s end arrives late', async () => {
+    const { controller, ua, register } = await setup();
+    register();
+    const older = { id: 'c0ffee00-0000-4000-8000-000000000003', agent_id: 'me' };
+    controller.trackServerCall({ ...older, status: 'in_progress' } as never, 'me');
+    const first = ua().invite('call-1', '200', { callInfo: 'answer-after=0' });
+    first.emit('ended', { originator: 'remote', cause: 'Terminated' });
+    const second = ua().invite('call-2', '300');
+    controller.trackServerCall({ ...older, status: 'completed' } as never, 'me');
+    expect(second.terminated).toHaveLength(0);
+    expect(controller.getState().call?.sessionId).toBe('call-2');
+    // Someone else's call never touches this phone.
+    controller.trackServerCall({ ...older, agent_id: 'other', status: 'completed' } as never, 'me');
+    expect(controller.getState().call?.sessionId).toBe('call-2');
+  });
+
+  it.each(['iceConnectionState', 'connectionState'] as const)(
+    'ends the call when the peer connection fails (%s)',
+    async (property) => {
+      const { controller, ua, register } = await setup();
+      register();
+      const session = ua().invite('call-1', '200', { callInfo: 'answer-after=0' });
+      const pc = Object.assign(new EventTarget(), {
+        iceConnectionState: 'connected',
+        connectionState: 'connected',
+        getSenders: () => [],
+      });
+      session.emit('peerconnection', { peerconnection: pc });
+      session.emit('confirmed');
+      pc.dispatchEvent(new Event('iceconnectionstatechange'));
+      expect(controller.getState().call?.phase).toBe('active');
+      pc[property] = 'failed';
+      pc.dispatchEvent(
+        new Event(property === 'iceConnectionState' ? 'iceconnectionstatechange' : 'connectionstatechange'),
+      );
+      expect(session.terminated).toHaveLength(1);
+      expect(controller.getState()).toMatchObject({ call: null, lastCall: { cause: 'media_error' } });
+    },
+  );
 });

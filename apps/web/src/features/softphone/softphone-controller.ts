@@ -2,9 +2,13 @@
  * Drives the JsSIP user agent and reduces what it reports into SoftphoneState (a small
  * external store for React). Registration uses the credentials of GET /api/users/me/device;
  * after a refused registration (the password was rotated) they are fetched again once.
- * JsSIP reconnects its WebSocket by itself and registers again; when the browser comes
- * back online without a call in progress, the agent is recreated at once instead of
- * waiting for JsSIP's back-off.
+ * Without a PBX on the server (`pbx: not_configured`) nothing registers. JsSIP reconnects
+ * its WebSocket by itself and registers again; while the server reports the PBX lost,
+ * the device is asked again with a growing delay, and when the PBX is back (or the
+ * browser comes back online) the agent is recreated at once instead of waiting.
+ *
+ * A call is never kept alive on the console's word alone: the server's `call_ended` for
+ * the call this session carries, or a failed peer connection, ends it here too.
  */
 import type { CallDto, DeviceCredentials } from '@switchboard/contracts';
 import type { CreateUserAgent, NewSessionEvent, SipSession, SipUserAgent } from './sip-ports';
@@ -12,6 +16,7 @@ import {
   decideIncoming,
   hasAutoAnswer,
   initialSoftphoneState,
+  pbxRecheckDelayMs,
   softphoneReducer,
   type SoftphoneEvent,
   type SoftphoneState,
@@ -49,7 +54,10 @@ export class SoftphoneController {
   private credentials: DeviceCredentials | null = null;
   private audio: HTMLAudioElement | null = null;
   private remoteStream: MediaStream | null = null;
-  private serverCall: Pick<CallDto, 'id' | 'status'> | null = null;
+  /** The server's record of this agent's call, and the SIP session it is carried on. */
+  private serverCall: (Pick<CallDto, 'id' | 'status'> & { sessionId: string | null }) | null = null;
+  private pbxRecheck: ReturnType<typeof setTimeout> | undefined;
+  private pbxRecheckAttempt = 0;
   private lastCredentialsRetry = Number.NEGATIVE_INFINITY;
   private isRunning = false;
   /** Bumped by start and stop: a credentials request of an earlier run is ignored. */
@@ -90,6 +98,7 @@ export class SoftphoneController {
     this.stopAgent();
     this.credentials = null;
     clearTimeout(this.iceRefresh);
+    clearTimeout(this.pbxRecheck);
     this.dispatch({ type: 'stopped' });
   }
 
@@ -103,8 +112,18 @@ export class SoftphoneController {
   trackServerCall(call: CallDto, myUserId: string): void {
     if (call.agent_id !== myUserId) return;
     const isActive = ['initiated', 'ringing', 'in_progress'].includes(call.status);
-    if (isActive) this.serverCall = { id: call.id, status: call.status };
-    else if (this.serverCall?.id === call.id) this.serverCall = null;
+    const known = this.serverCall?.id === call.id ? this.serverCall : null;
+    if (isActive) {
+      // The session that is up when the server reports the call is the one carrying it.
+      this.serverCall = { id: call.id, status: call.status, sessionId: known?.sessionId ?? this.session?.id ?? null };
+      return;
+    }
+    if (!known) return;
+    this.serverCall = null;
+    // The server saw the call end (the PBX died, the other side hung up where SIP could
+    // not tell us): a session still open here would be a dead call on screen.
+    const session = this.session;
+    if (session && known.sessionId === session.id) this.abandon(session, 'remote_hangup');
   }
 
   /** Click-to-call: the API rings this device, then dials `to`; that ring is answered by itself. */
@@ -215,7 +234,10 @@ export class SoftphoneController {
     }
     if (run !== this.run) return;
     if (!credentials) return this.dispatch({ type: 'no_device', reason: 'no_device' });
+    this.dispatch({ type: 'pbx_changed', pbx: credentials.pbx });
+    if (credentials.pbx === 'not_configured') return;
     if (!credentials.wss_url) return this.dispatch({ type: 'no_device', reason: 'not_webrtc' });
+    if (credentials.pbx === 'disconnected') this.schedulePbxRecheck();
     this.credentials = credentials;
     this.dispatch({ type: 'credentials_loaded', extension: credentials.extension });
     this.scheduleIceRefresh(credentials);
@@ -252,6 +274,28 @@ export class SoftphoneController {
         .catch(() => {
           // Tried again in a minute (the old expiry is past the margin by now).
           if (run === this.run && this.credentials) this.scheduleIceRefresh(this.credentials);
+        });
+    }, delay);
+  }
+
+  /** While the server reports the PBX lost: ask again, later each time; register at once when it is back. */
+  private schedulePbxRecheck(): void {
+    clearTimeout(this.pbxRecheck);
+    const run = this.run;
+    const delay = pbxRecheckDelayMs(this.pbxRecheckAttempt);
+    this.pbxRecheckAttempt += 1;
+    this.pbxRecheck = setTimeout(() => {
+      void this.deps
+        .loadDevice()
+        .then((fresh) => {
+          if (run !== this.run || !fresh) return;
+          this.dispatch({ type: 'pbx_changed', pbx: fresh.pbx });
+          if (fresh.pbx === 'disconnected') return this.schedulePbxRecheck();
+          this.pbxRecheckAttempt = 0;
+          if (fresh.pbx === 'up') this.recoverNow();
+        })
+        .catch(() => {
+          if (run === this.run) this.schedulePbxRecheck();
         });
     }, delay);
   }
@@ -340,6 +384,7 @@ export class SoftphoneController {
       return;
     }
     this.session = session;
+    if (this.serverCall && this.serverCall.sessionId === null) this.serverCall.sessionId = session.id;
     this.wireSession(session);
     this.dispatch({
       type: 'incoming',
@@ -355,7 +400,7 @@ export class SoftphoneController {
   private wireSession(session: SipSession): void {
     const id = session.id;
     session.on('peerconnection', (event: { peerconnection: RTCPeerConnection }) =>
-      this.wireMedia(id, event.peerconnection),
+      this.wireMedia(session, event.peerconnection),
     );
     session.on('confirmed', () => this.dispatch({ type: 'confirmed', sessionId: id, at: this.now() }));
     session.on('hold', (event: { originator: string }) => {
@@ -378,7 +423,14 @@ export class SoftphoneController {
     session.on('failed', end);
   }
 
-  private wireMedia(sessionId: string, pc: RTCPeerConnection): void {
+  private wireMedia(session: SipSession, pc: RTCPeerConnection): void {
+    const sessionId = session.id;
+    // ICE gave up (the PBX or the network is gone): no audio will flow again on this call.
+    const onStateChange = () => {
+      if (pc.iceConnectionState === 'failed' || pc.connectionState === 'failed') this.abandon(session, 'media_error');
+    };
+    pc.addEventListener('iceconnectionstatechange', onStateChange);
+    pc.addEventListener('connectionstatechange', onStateChange);
     pc.addEventListener('track', (event) => {
       const stream = event.streams[0] ?? new MediaStream([event.track]);
       this.remoteStream = stream;
@@ -394,6 +446,23 @@ export class SoftphoneController {
       }
     };
     pc.addEventListener('signalingstatechange', watchDtmf);
+  }
+
+  /**
+   * Ends a call that cannot go on: a BYE if the signalling still works, and the call ends
+   * here whether or not JsSIP reports it (its transport may be gone with the PBX).
+   */
+  private abandon(session: SipSession, cause: string): void {
+    if (this.session !== session) return;
+    this.session = null;
+    this.remoteStream = null;
+    if (this.audio) this.audio.srcObject = null;
+    try {
+      session.terminate();
+    } catch {
+      // Already terminated, or no transport to send the BYE on.
+    }
+    this.dispatch({ type: 'ended', sessionId: session.id, at: this.now(), cause });
   }
 
   private play(stream: MediaStream): void {

@@ -13,6 +13,8 @@ export type RegistrationState =
   | 'idle'
   | 'loading'
   | 'no_device'
+  /** The server has no PBX: nothing to register to, calls are off. */
+  | 'not_configured'
   | 'connecting'
   | 'registering'
   | 'registered'
@@ -54,6 +56,8 @@ export interface EndedCall {
 
 export interface SoftphoneState {
   registration: RegistrationState;
+  /** The server's link to the PBX, from the device endpoint (null until known). */
+  pbx: 'up' | 'disconnected' | 'not_configured' | null;
   /** Why the last registration or action failed (a code for the UI). */
   error: string | null;
   extension: number | null;
@@ -66,6 +70,7 @@ export type SoftphoneEvent =
   | { type: 'credentials_loading' }
   | { type: 'credentials_loaded'; extension: number }
   | { type: 'no_device'; reason: string }
+  | { type: 'pbx_changed'; pbx: 'up' | 'disconnected' | 'not_configured' }
   | { type: 'transport_connecting' }
   | { type: 'transport_connected' }
   | { type: 'transport_disconnected' }
@@ -88,6 +93,7 @@ export type SoftphoneEvent =
 
 export const initialSoftphoneState: SoftphoneState = {
   registration: 'idle',
+  pbx: null,
   error: null,
   extension: null,
   call: null,
@@ -140,12 +146,18 @@ export function softphoneReducer(state: SoftphoneState, event: SoftphoneEvent): 
       return { ...state, extension: event.extension };
     case 'no_device':
       return { ...state, registration: 'no_device', error: event.reason, extension: null };
+    case 'pbx_changed':
+      if (event.pbx === 'not_configured') {
+        return { ...state, pbx: event.pbx, registration: 'not_configured', error: null, extension: null };
+      }
+      return state.pbx === event.pbx ? state : { ...state, pbx: event.pbx };
     case 'transport_connecting':
       return state.registration === 'reconnecting' ? state : { ...state, registration: 'connecting' };
     case 'transport_connected':
       return { ...state, registration: 'registering' };
     case 'transport_disconnected':
       if (state.registration === 'idle' || state.registration === 'no_device') return state;
+      if (state.registration === 'not_configured') return state;
       return { ...state, registration: 'reconnecting' };
     case 'registered':
       return { ...state, registration: 'registered', error: null };
@@ -222,4 +234,18 @@ export function softphoneReducer(state: SoftphoneState, event: SoftphoneEvent): 
 /** Whether the registration is in a state where a call can come in. */
 export function isReachable(state: SoftphoneState): boolean {
   return state.registration === 'registered';
+}
+
+/** Whether the agent can place a call from here: a PBX exists (a desk phone rings first). */
+export function canPlaceCalls(state: SoftphoneState): boolean {
+  return state.registration !== 'not_configured';
+}
+
+/**
+ * How long before asking the server about a lost PBX again: doubling from 5 s to a
+ * minute, with up to a fifth of jitter so a room of consoles does not ask at once.
+ */
+export function pbxRecheckDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(60_000, 5_000 * 2 ** Math.max(0, attempt));
+  return Math.round(base * (0.8 + 0.2 * random()));
 }
