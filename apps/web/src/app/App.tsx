@@ -10,6 +10,11 @@ import { CALL_EVENTS } from '../features/calls/calls-api';
 import { LoginPage } from '../features/auth/LoginPage';
 import { ProfilePage } from '../features/auth/ProfilePage';
 import { InboxPage } from '../features/inbox/InboxPage';
+import {
+  DesktopNotificationsBanner,
+  useWork,
+  WorkNotificationsProvider,
+} from '../features/notifications/WorkNotifications';
 import { PresenceBar } from '../features/presence/PresenceBar';
 import { Softphone } from '../features/softphone/Softphone';
 import { SupervisorBoard } from '../features/supervisor/SupervisorBoard';
@@ -58,8 +63,20 @@ function SignedIn({ user }: { user: SessionUser }) {
   }, [services, softphone]);
   return (
     <SoftphoneProvider controller={softphone}>
-      <Shell user={user} />
+      <WorkArea user={user} />
     </SoftphoneProvider>
+  );
+}
+
+/** Work finds the agent on every screen: the notification centre wraps the whole shell. */
+function WorkArea({ user }: { user: SessionUser }) {
+  const route = useRoute();
+  const viewingId =
+    route.name === 'inbox' ? (route.conversationId ?? null) : route.name === 'calls' ? (route.callId ?? null) : null;
+  return (
+    <WorkNotificationsProvider meId={user.id} viewingId={viewingId}>
+      <Shell user={user} />
+    </WorkNotificationsProvider>
   );
 }
 
@@ -68,6 +85,7 @@ function Shell({ user }: { user: SessionUser }) {
   const api = useApi();
   const route = useRoute();
   const softphoneState = useSoftphoneState();
+  const work = useWork();
   const [isPhoneOpen, setIsPhoneOpen] = useState(false);
   const [isMenuOpen, setIsMenuOpen] = useState(false);
   const isManager = user.role !== 'agent';
@@ -104,6 +122,15 @@ function Shell({ user }: { user: SessionUser }) {
                 data-testid={`nav-${item.route.name}`}
               >
                 {item.label}
+                {item.route.name === 'inbox' && work.count > 0 ? (
+                  <span
+                    className="nav-count"
+                    data-testid="work-count"
+                    aria-label={t('work.pending', { count: work.count })}
+                  >
+                    {work.count}
+                  </span>
+                ) : null}
               </a>
             ))}
         </nav>
@@ -139,6 +166,7 @@ function Shell({ user }: { user: SessionUser }) {
           </div>
         </div>
       </header>
+      <DesktopNotificationsBanner />
       <div className="layout">
         <main id="main" tabIndex={-1}>
           {screen.name === 'inbox' ? <InboxPage conversationId={screen.conversationId} /> : null}

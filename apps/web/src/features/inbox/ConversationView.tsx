@@ -11,7 +11,15 @@ import {
   type MessageDto,
 } from '@switchboard/contracts';
 import { hrefOf } from '../../app/router';
-import { useApi, useCurrentUser, useRealtimeEvent, useServices, useSoftphone } from '../../app/services';
+import {
+  useApi,
+  useCurrentUser,
+  useRealtimeEvent,
+  useServices,
+  useSoftphone,
+  useSoftphoneState,
+} from '../../app/services';
+import { canPlaceCalls } from '../softphone/softphone-machine';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage, Loading } from '../../shared/ui/components';
 import { AssignDialog, CloseDialog } from './conversation-dialogs';
@@ -20,6 +28,7 @@ import { withFavorite } from './inbox-model';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { emptyThread, threadReducer } from './thread-model';
+import { useAgentNames } from './use-agent-names';
 
 interface TypingEventData {
   conversation_id: string;
@@ -51,6 +60,8 @@ export function ConversationView({
   const [dialog, setDialog] = useState<'close' | 'assign' | null>(null);
   const [isBusy, setIsBusy] = useState(false);
   const isLoadingOlder = useRef(false);
+  const agentNames = useAgentNames();
+  const canCall = canPlaceCalls(useSoftphoneState());
 
   useEffect(() => {
     const controller = new AbortController();
@@ -223,7 +234,8 @@ export function ConversationView({
           <button
             type="button"
             onClick={() => void startVoiceCall()}
-            disabled={isBusy || !contact.phone}
+            disabled={isBusy || !contact.phone || !canCall}
+            title={canCall ? undefined : t('softphone.call_disabled')}
             data-testid="voice-call"
           >
             <span aria-hidden="true">☎</span> {t('conversation.voice_call')}
@@ -293,8 +305,18 @@ export function ConversationView({
         hasOlder={thread.olderCursor !== null}
         onLoadOlder={() => void loadOlder()}
         meId={user.id}
+        contactName={contact.name ?? contact.phone ?? contact.email}
+        agentNames={agentNames}
         conversationId={conversationId}
         conversations={conversations}
+        onRetry={
+          isResolved
+            ? undefined
+            : async (messageId) => {
+                const message = await conversations.retryMessage(conversationId, messageId);
+                dispatch({ type: 'message_upserted', message });
+              }
+        }
       />
       <p className="typing" aria-live="polite" data-testid="typing-indicator">
         {typingNames.length > 0 ? t('conversation.typing', { names: typingNames.join(', ') }) : ''}

@@ -14,11 +14,20 @@ import { hrefOf } from '../../app/router';
 import { useApi, useCurrentUser, useRealtimeEvent, useResync } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
-import { useMediaQuery } from '../../shared/ui/hooks';
+import { LoadMore } from '../../shared/ui/DataTable';
+import { useMediaQuery, useNow } from '../../shared/ui/hooks';
 import { ConversationView } from './ConversationView';
 import { conversationsApi } from './conversations-api';
 import { emptyInbox, inboxReducer, type InboxFilter } from './inbox-model';
 import { useLastRead } from './last-read';
+import {
+  filterForSearch,
+  filterForTab,
+  formatWaiting,
+  sortWaiting,
+  waitingSince,
+  type RememberedStatus,
+} from './waiting';
 
 const CONVERSATION_EVENTS = [
   'conversation_created',
@@ -48,9 +57,14 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   const { lastRead, markRead } = useLastRead(user.id, persistRead);
   const filterRef = useRef(filter);
   filterRef.current = filter;
+  const remembered = useRef<RememberedStatus>(null);
 
   useEffect(() => {
-    const timer = setTimeout(() => setFilter((f) => ({ ...f, q: search.trim() || undefined })), 250);
+    const timer = setTimeout(() => {
+      const next = filterForSearch(filterRef.current, search.trim() || undefined, remembered.current);
+      remembered.current = next.remembered;
+      setFilter(next.filter);
+    }, 250);
     return () => clearTimeout(timer);
   }, [search]);
 
@@ -106,6 +120,8 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
     markRead(conversationId);
   }, [conversationId, markRead, state.unread]);
 
+  const isWaitingList = filter.filter === 'awaiting_human';
+  const items = isWaitingList ? sortWaiting(state.items) : state.items;
   const showList = !isPhone || !conversationId;
   const showConversation = !isPhone || conversationId !== undefined;
   return (
@@ -122,7 +138,7 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
                 type="button"
                 aria-pressed={filter.filter === tab}
                 className={filter.filter === tab ? 'tab is-active' : 'tab'}
-                onClick={() => setFilter((f) => ({ ...f, filter: tab }))}
+                onClick={() => setFilter((f) => filterForTab(f, tab))}
                 data-testid={`inbox-tab-${tab ?? 'all'}`}
               >
                 {t(`inbox.filter.${tab ?? 'all'}`)}
@@ -140,12 +156,14 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
             <select
               value={filter.status ?? ''}
               aria-label={t('inbox.status')}
-              onChange={(event) =>
+              onChange={(event) => {
+                // Picked while searching: it narrows this search and stays after it.
+                remembered.current = null;
                 setFilter((f) => ({
                   ...f,
                   status: (event.target.value || undefined) as InboxFilter['status'],
-                }))
-              }
+                }));
+              }}
               data-testid="inbox-status"
             >
               <option value="">{t('inbox.any_status')}</option>
@@ -173,11 +191,16 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
               ))}
             </select>
           </div>
+          {filter.q && !filter.status ? (
+            <p className="muted small search-scope" role="status" data-testid="search-all-statuses">
+              {t('inbox.searching_all')}
+            </p>
+          ) : null}
           <ErrorMessage error={error} />
           {isLoading && state.items.length === 0 ? <Loading /> : null}
           {!isLoading && state.items.length === 0 ? <Empty>{t('inbox.empty')}</Empty> : null}
           <ul className="conversation-list" data-testid="conversation-list">
-            {state.items.map((conversation) => (
+            {items.map((conversation) => (
               <ConversationRow
                 key={conversation.id}
                 conversation={conversation}
@@ -187,11 +210,7 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
               />
             ))}
           </ul>
-          {state.nextCursor ? (
-            <button type="button" className="link load-more" onClick={() => void loadMore()}>
-              {t('common.load_more')}
-            </button>
-          ) : null}
+          <LoadMore hasMore={state.nextCursor !== null} onLoadMore={() => void loadMore()} />
         </section>
       ) : null}
       {showConversation ? (
@@ -227,7 +246,10 @@ function ConversationRow({
   meId: string;
 }) {
   const { t, time } = useI18n();
+  const now = useNow(30_000);
   const contact = conversation.contact.name ?? conversation.contact.phone ?? conversation.contact.email ?? '—';
+  const isWaiting =
+    conversation.awaiting_human && conversation.assignee_id === null && conversation.status !== 'resolved';
   return (
     <li>
       <a
@@ -246,7 +268,18 @@ function ConversationRow({
             ) : null}
             {contact}
           </strong>
-          <time dateTime={conversation.last_activity_at}>{time(conversation.last_activity_at)}</time>
+          {isWaiting ? (
+            <time
+              className="waiting-time"
+              dateTime={waitingSince(conversation)}
+              data-testid="waiting-time"
+              title={t('inbox.waiting')}
+            >
+              {formatWaiting(t, waitingSince(conversation), now)}
+            </time>
+          ) : (
+            <time dateTime={conversation.last_activity_at}>{time(conversation.last_activity_at)}</time>
+          )}
         </span>
         <span className="row-bottom">
           <span className="preview">{conversation.last_message_preview ?? ''}</span>

@@ -1,6 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { MessageDto } from '@switchboard/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../shared/api/api-error';
 import { I18nProvider } from '../../shared/i18n/i18n';
 import { message } from '../../test-support/fixtures';
 import { Composer } from './Composer';
@@ -115,11 +116,13 @@ describe('CloseDialog', () => {
 describe('MessageList', () => {
   afterEach(() => cleanup());
 
-  it('shows delivery ticks on outbound messages only, and a failure reason', () => {
+  it('shows delivery ticks on outbound messages only, and a failure in the agent’s language', () => {
     render(
-      <I18nProvider locale="en">
+      <I18nProvider locale="pt-BR">
         <MessageList
           meId="me"
+          contactName="Maria Souza"
+          agentNames={{}}
           conversationId={CONVERSATION}
           conversations={noMedia}
           hasOlder
@@ -138,7 +141,7 @@ describe('MessageList', () => {
               direction: 'outbound',
               author_type: 'agent',
               status: 'failed',
-              failure_reason: 'Recipient not on WhatsApp',
+              failure_reason: 'WhatsApp unreachable: fetch failed (after 4 attempts)',
               text: 'Alô',
             }),
           ]}
@@ -147,8 +150,52 @@ describe('MessageList', () => {
     );
     const ticks = screen.getAllByTestId('tick').map((tick) => tick.getAttribute('data-status'));
     expect(ticks).toEqual(['read', 'failed']);
-    expect(screen.getByText('Recipient not on WhatsApp')).toBeTruthy();
+    expect(screen.getByTestId('failure-reason').textContent).toBe(
+      'Não enviada: Não foi possível falar com o WhatsApp.',
+    );
+    expect(screen.queryByText(/fetch failed/)).toBeNull();
     expect(screen.getByTestId('load-older')).toBeTruthy();
+    // One customer group, then one group of the agent's two replies, each named once.
+    expect(screen.getAllByTestId('message-author').map((author) => author.textContent)).toEqual([
+      'Maria Souza',
+      'Atendente',
+    ]);
+    expect(screen.getAllByTestId('day-separator')).toHaveLength(1);
+    expect(screen.queryByTestId('retry-message')).toBeNull();
+  });
+
+  it('sends a failed message again from its retry button, and shows why a retry was refused', async () => {
+    const onRetry = vi.fn(async () => {
+      throw new ApiError(409, 'message.not_failed', 'conflict');
+    });
+    const failed = message({
+      conversation_id: CONVERSATION,
+      direction: 'outbound',
+      author_type: 'agent',
+      author_id: 'me',
+      status: 'failed',
+      failure_reason: 'WhatsApp refused (HTTP 400): 131047 Re-engagement message',
+    });
+    render(
+      <I18nProvider locale="en">
+        <MessageList
+          meId="me"
+          contactName={null}
+          agentNames={{}}
+          conversationId={CONVERSATION}
+          conversations={noMedia}
+          hasOlder={false}
+          onLoadOlder={() => undefined}
+          messages={[failed]}
+          onRetry={onRetry}
+        />
+      </I18nProvider>,
+    );
+    expect(screen.getByTestId('message-author').textContent).toBe('You');
+    expect(screen.getByTestId('failure-reason').textContent).toMatch(/More than 24 hours/);
+    fireEvent.click(screen.getByTestId('retry-message'));
+    await waitFor(() => expect(onRetry).toHaveBeenCalledWith(failed.id));
+    await waitFor(() => expect(screen.getByText('Only a message that failed can be sent again.')).toBeTruthy());
   });
 });
 

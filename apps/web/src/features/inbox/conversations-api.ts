@@ -56,6 +56,8 @@ export function conversationsApi(api: ApiClient) {
       api.request('POST', path(id, `/messages/${encodeURIComponent(messageId)}/media/retry`), {
         schema: messageSchema,
       }),
+    retryMessage: (id: string, messageId: string): Promise<MessageDto> =>
+      api.request('POST', path(id, `/messages/${encodeURIComponent(messageId)}/retry`), { schema: messageSchema }),
     markRead: (id: string) => api.request('POST', path(id, '/read'), { schema: readResponseSchema }),
     video: (id: string) => api.request('POST', path(id, '/video'), { schema: videoCallResponseSchema }),
     call: (id: string) => api.request('POST', path(id, '/call'), { schema: voiceCallResponseSchema }),

@@ -1,0 +1,245 @@
+/**
+ * The notification centre on screen, on every page: toasts, the chime or ring, desktop
+ * notifications, and the count in the tab title. Conversation events feed it here; the
+ * routing engine's offers will come through `useWork().dispatch` (see work-centre.ts).
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ConversationEventDto } from '@switchboard/contracts';
+import { hrefOf, navigate, type Route } from '../../app/router';
+import { useRealtimeEvent } from '../../app/services';
+import { useI18n, type Translate } from '../../shared/i18n/i18n';
+import { useNow } from '../../shared/ui/hooks';
+import { formatWaiting } from '../inbox/waiting';
+import { CHIME, RING, samplesOf, wavDataUri } from './alert-sounds';
+import {
+  emptyWorkCentre,
+  pendingCount,
+  reduceWork,
+  secondsLeft,
+  titleWithCount,
+  workFromConversation,
+  type WorkAlert,
+  type WorkCentreState,
+  type WorkEvent,
+  type WorkItem,
+} from './work-centre';
+
+const CONVERSATION_EVENTS = [
+  'conversation_created',
+  'conversation_updated',
+  'conversation_assigned',
+  'conversation_closed',
+] as const;
+
+const APP_TITLE = 'Switchboard';
+
+export interface WorkCentre {
+  state: WorkCentreState;
+  count: number;
+  dispatch: (event: WorkEvent) => void;
+}
+
+const WorkContext = createContext<WorkCentre | null>(null);
+
+export function useWork(): WorkCentre {
+  const value = useContext(WorkContext);
+  if (!value) throw new Error('useWork outside WorkNotificationsProvider');
+  return value;
+}
+
+function routeOf(item: WorkItem): Route {
+  return item.target.screen === 'inbox'
+    ? { name: 'inbox', conversationId: item.target.conversationId }
+    : { name: 'calls', callId: item.target.callId };
+}
+
+function kindText(t: Translate, item: WorkItem): string {
+  return t(`work.${item.kind}`);
+}
+
+export function WorkNotificationsProvider({
+  meId,
+  viewingId,
+  children,
+}: {
+  meId: string;
+  /** The conversation or call on screen: its news is not announced. */
+  viewingId: string | null;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const [state, setState] = useState<WorkCentreState>(emptyWorkCentre);
+  const current = useRef(state);
+  const chime = useRef<HTMLAudioElement>(null);
+  const ring = useRef<HTMLAudioElement>(null);
+  const sounds = useMemo(() => ({ chime: wavDataUri(samplesOf(CHIME)), ring: wavDataUri(samplesOf(RING)) }), []);
+  const translate = useRef(t);
+  translate.current = t;
+
+  const alert = useCallback((event: WorkAlert) => {
+    const audio = event.sound === 'ring' ? ring.current : chime.current;
+    if (audio) {
+      audio.currentTime = 0;
+      // Refused until the agent has clicked on the page once: the toast and title still tell.
+      audio.play().catch(() => undefined);
+    }
+    showDesktopNotification(translate.current, event.desktop);
+  }, []);
+
+  const dispatch = useCallback(
+    (event: WorkEvent) => {
+      const result = reduceWork(current.current, event);
+      if (result.state === current.current && !result.alert) return;
+      current.current = result.state;
+      setState(result.state);
+      if (result.alert) alert(result.alert);
+    },
+    [alert],
+  );
+
+  useRealtimeEvent<ConversationEventDto>(CONVERSATION_EVENTS, ({ event, data }) => {
+    const work = workFromConversation(event, data, meId);
+    if (work) dispatch(work);
+  });
+  useEffect(() => dispatch({ type: 'viewing', id: viewingId }), [dispatch, viewingId]);
+
+  const count = pendingCount(state);
+  useEffect(() => {
+    document.title = titleWithCount(APP_TITLE, count);
+  }, [count]);
+  useEffect(() => () => void (document.title = APP_TITLE), []);
+
+  const value = useMemo(() => ({ state, count, dispatch }), [state, count, dispatch]);
+  return (
+    <WorkContext.Provider value={value}>
+      {children}
+      <WorkToasts />
+      <audio ref={chime} src={sounds.chime} preload="auto" data-testid="work-chime" />
+      <audio ref={ring} src={sounds.ring} preload="auto" data-testid="work-ring" />
+    </WorkContext.Provider>
+  );
+}
+
+function showDesktopNotification(t: Translate, item: WorkItem): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  try {
+    const notification = new Notification(item.customer, {
+      body: `${kindText(t, item)} · ${t(`channel.${item.channel}`)} · ${formatWaiting(t, item.since, Date.now())}`,
+      tag: item.id,
+    });
+    notification.onclick = () => {
+      window.focus();
+      navigate(routeOf(item));
+      notification.close();
+    };
+  } catch {
+    // Some browsers only allow notifications from a service worker: the toast still shows.
+  }
+}
+
+function WorkToasts() {
+  const { state, dispatch } = useWork();
+  const { t } = useI18n();
+  const now = useNow(1_000);
+  const shown = state.items.filter((item) => item.isToastShown).slice(-3);
+  return (
+    <section className="toasts" aria-label={t('work.region')} aria-live="polite" data-testid="work-toasts">
+      {shown.map((item) => {
+        const left = secondsLeft(item, now);
+        return (
+          <div key={item.id} className={`toast toast-${item.kind}`} data-testid="work-toast" data-work-id={item.id}>
+            <p className="toast-title">
+              <strong data-testid="work-customer">{item.customer}</strong>
+              <span className={`tag channel-${item.channel}`}>{t(`channel.${item.channel}`)}</span>
+            </p>
+            <p className="toast-body small">
+              {kindText(t, item)}
+              {item.queue ? ` · ${item.queue}` : ''} ·{' '}
+              <time dateTime={item.since} data-testid="work-waiting">
+                {formatWaiting(t, item.since, now)}
+              </time>
+              {left !== null ? <span className="countdown"> · {t('work.expires', { seconds: left })}</span> : null}
+            </p>
+            <div className="toast-actions">
+              <a
+                className="button primary"
+                href={hrefOf(routeOf(item))}
+                onClick={() => dispatch({ type: 'opened', id: item.id })}
+                data-testid="work-open"
+              >
+                {t('work.open')}
+              </a>
+              <button type="button" onClick={() => dispatch({ type: 'dismissed', id: item.id })}>
+                {t('common.dismiss')}
+              </button>
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
+const ASKED_KEY = 'switchboard.notifications.asked';
+
+type Permission = NotificationPermission | 'unsupported';
+
+function currentPermission(): Permission {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+}
+
+/**
+ * Desktop notifications need the agent's yes, asked once and from a click (browsers
+ * ignore a request made without one). Refused or unavailable: a line says how work will
+ * reach them instead.
+ */
+export function DesktopNotificationsBanner() {
+  const { t } = useI18n();
+  const [permission, setPermission] = useState<Permission>(currentPermission);
+  const [wasAsked, setWasAsked] = useState(() => readFlag(ASKED_KEY));
+  const [isHidden, setIsHidden] = useState(false);
+  if (permission === 'granted' || isHidden) return null;
+  if (permission === 'default' && !wasAsked) {
+    return (
+      <div className="banner" role="region" aria-label={t('work.enable')} data-testid="notifications-ask">
+        <span>{t('work.enable_hint')}</span>
+        <button
+          type="button"
+          className="primary"
+          data-testid="notifications-enable"
+          onClick={() => {
+            writeFlag(ASKED_KEY);
+            setWasAsked(true);
+            void Notification.requestPermission().then(setPermission, () => setPermission(currentPermission()));
+          }}
+        >
+          {t('work.enable')}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="banner is-warning" role="status" data-testid="notifications-denied">
+      <span>{t('work.denied')}</span>
+      <button type="button" className="link" onClick={() => setIsHidden(true)}>
+        {t('common.dismiss')}
+      </button>
+    </div>
+  );
+}
+
+function readFlag(key: string): boolean {
+  try {
+    return window.localStorage.getItem(key) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeFlag(key: string): void {
+  try {
+    window.localStorage.setItem(key, '1');
+  } catch {
+    // Not remembered: asked again next time, still only on a click.
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { conversation } from '../../test-support/fixtures';
+import {
+  emptyWorkCentre,
+  pendingCount,
+  reduceWork,
+  secondsLeft,
+  titleWithCount,
+  workFromConversation,
+  type WorkCentreState,
+  type WorkEvent,
+  type WorkItem,
+} from './work-centre';
+
+const ME = '00000000-0000-4000-8000-0000000000b1';
+const OTHER = '00000000-0000-4000-8000-0000000000b2';
+
+function item(id: string, overrides: Partial<WorkItem> = {}): WorkItem {
+  return {
+    id,
+    kind: 'awaiting',
+    channel: 'whatsapp',
+    customer: 'Maria Souza',
+    since: '2026-11-23T10:00:00.000Z',
+    target: { screen: 'inbox', conversationId: id },
+    ...overrides,
+  };
+}
+
+function run(events: WorkEvent[], state: WorkCentreState = emptyWorkCentre) {
+  const alerts = [];
+  for (const event of events) {
+    const result = reduceWork(state, event);
+    state = result.state;
+    if (result.alert) alerts.push(result.alert);
+  }
+  return { state, alerts };
+}
+
+describe('the notification centre', () => {
+  it('alerts once per item and counts what waits', () => {
+    const { state, alerts } = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'arrived', item: item('b') },
+      { type: 'arrived', item: item('a') },
+    ]);
+    expect(alerts.map((alert) => alert.desktop.id)).toEqual(['a', 'b']);
+    expect(alerts.every((alert) => alert.sound === 'chime')).toBe(true);
+    expect(pendingCount(state)).toBe(2);
+    expect(titleWithCount('Switchboard', pendingCount(state))).toBe('(2) Switchboard');
+    expect(titleWithCount('Switchboard', 0)).toBe('Switchboard');
+  });
+
+  it('stays quiet about the conversation the agent is looking at', () => {
+    const { state, alerts } = run([
+      { type: 'viewing', id: 'a' },
+      { type: 'arrived', item: item('a', { kind: 'assigned' }) },
+    ]);
+    expect(alerts).toEqual([]);
+    expect(pendingCount(state)).toBe(0);
+  });
+
+  it('clears an item when it is opened, and does not bring it back for the same news', () => {
+    const { state, alerts } = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'opened', id: 'a' },
+      { type: 'viewing', id: null },
+      { type: 'arrived', item: item('a') },
+    ]);
+    expect(alerts).toHaveLength(1);
+    expect(pendingCount(state)).toBe(0);
+  });
+
+  it('alerts again when waiting work is then assigned to the agent, keeping one entry', () => {
+    const { state, alerts } = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'arrived', item: item('a', { kind: 'assigned' }) },
+    ]);
+    expect(alerts).toHaveLength(2);
+    expect(state.items).toHaveLength(1);
+    expect(state.items[0]!.kind).toBe('assigned');
+  });
+
+  it('drops withdrawn work, and alerts again if it comes back', () => {
+    const { state, alerts } = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'withdrawn', id: 'a' },
+    ]);
+    expect(pendingCount(state)).toBe(0);
+    expect(run([{ type: 'arrived', item: item('a') }], state).alerts).toHaveLength(1);
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('hides a dismissed toast but keeps counting it until opened', () => {
+    const { state } = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'dismissed', id: 'a' },
+    ]);
+    expect(state.items[0]!.isToastShown).toBe(false);
+    expect(pendingCount(state)).toBe(1);
+  });
+
+  it('rings for a call offer and counts its seconds down', () => {
+    const offer = item('call-1', {
+      kind: 'offer',
+      channel: 'voice',
+      expiresAt: '2026-11-23T10:00:20.000Z',
+      target: { screen: 'calls', callId: 'call-1' },
+    });
+    const { alerts } = run([{ type: 'arrived', item: offer }]);
+    expect(alerts[0]!.sound).toBe('ring');
+    expect(secondsLeft(offer, Date.parse('2026-11-23T10:00:05.500Z'))).toBe(15);
+    expect(secondsLeft(offer, Date.parse('2026-11-23T10:01:00.000Z'))).toBe(0);
+    expect(secondsLeft(item('a'), 0)).toBeNull();
+  });
+});
+
+describe('workFromConversation', () => {
+  it('reads an assignment to me by someone else as work for me', () => {
+    const assigned = { ...conversation({ assignee_id: ME }), previous_assignee_id: null };
+    expect(workFromConversation('conversation_assigned', assigned, ME)).toMatchObject({
+      type: 'arrived',
+      item: { id: assigned.id, kind: 'assigned', customer: 'Maria Souza', channel: 'whatsapp' },
+    });
+  });
+
+  it('ignores other updates of a conversation that is already mine', () => {
+    const mine = conversation({ assignee_id: ME });
+    expect(workFromConversation('conversation_updated', mine, ME)).toBeNull();
+    expect(workFromConversation('conversation_assigned', { ...mine, previous_assignee_id: ME }, ME)).toBeNull();
+  });
+
+  it('announces a conversation waiting for a human and withdraws it once someone takes it', () => {
+    const waiting = conversation({ awaiting_human: true });
+    expect(workFromConversation('conversation_created', waiting, ME)).toMatchObject({
+      type: 'arrived',
+      item: { kind: 'awaiting' },
+    });
+    expect(workFromConversation('conversation_assigned', { ...waiting, assignee_id: OTHER }, ME)).toEqual({
+      type: 'withdrawn',
+      id: waiting.id,
+    });
+    expect(workFromConversation('conversation_closed', { ...waiting, status: 'resolved' }, ME)).toEqual({
+      type: 'withdrawn',
+      id: waiting.id,
+    });
+  });
+});

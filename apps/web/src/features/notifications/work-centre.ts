@@ -1,0 +1,178 @@
+/**
+ * The notification centre: work that finds the agent, on every page. A pure model; the
+ * hook (use-work-notifications.tsx) turns its effects into a toast, a chime or a ring,
+ * a desktop notification and the count in the tab title and on the menu.
+ *
+ * The API, for every source of work:
+ *   - `{ type: 'arrived', item }`: something wants this agent. Today: a conversation
+ *     assigned to them (`assigned`) or a new one waiting for a human (`awaiting`). The
+ *     routing engine's offers plug in here as `kind: 'offer'` with `expiresAt` (the
+ *     toast counts down) and, for calls, `channel: 'voice'` (a ring instead of a chime).
+ *   - `{ type: 'withdrawn', id }`: it no longer does (taken by someone else, closed, an
+ *     offer that expired or was answered elsewhere). The toast and the count go.
+ *   - `{ type: 'opened', id }`: the agent opened it. Cleared, and nothing more for it.
+ *   - `{ type: 'dismissed', id }`: the agent closed the toast; it still counts until opened.
+ *   - `{ type: 'viewing', id }`: what the agent has on screen; arrivals for it are quiet.
+ * Items are keyed by `id` (a conversation or call id): the same arrival twice (a replayed
+ * event, an assignment after the waiting notice) updates the item and alerts once.
+ */
+import type { ConversationDto } from '@switchboard/contracts';
+
+export type WorkKind = 'assigned' | 'awaiting' | 'offer';
+export type WorkChannel = ConversationDto['channel'];
+
+export interface WorkItem {
+  id: string;
+  kind: WorkKind;
+  channel: WorkChannel;
+  /** The customer as the agent knows them: a name, else a phone or an email. */
+  customer: string;
+  /** Since when the customer waits (ISO). */
+  since: string;
+  /** Where opening it leads. */
+  target: { screen: 'inbox'; conversationId: string } | { screen: 'calls'; callId: string };
+  /** Offers only: when the offer lapses (ISO). */
+  expiresAt?: string | undefined;
+  /** Offers only: the queue it comes from. */
+  queue?: string | undefined;
+}
+
+export interface PendingWork extends WorkItem {
+  /** The toast is on screen (not dismissed yet). */
+  isToastShown: boolean;
+}
+
+export interface WorkCentreState {
+  items: PendingWork[];
+  viewingId: string | null;
+  /** What the agent already saw of each item (opened, or on screen when it came): not again. */
+  seen: Readonly<Record<string, WorkKind>>;
+}
+
+export type WorkEvent =
+  | { type: 'arrived'; item: WorkItem }
+  | { type: 'withdrawn'; id: string }
+  | { type: 'opened'; id: string }
+  | { type: 'dismissed'; id: string }
+  | { type: 'viewing'; id: string | null };
+
+/** What the page should do now, beside showing the new state. */
+export type WorkAlert = { sound: 'chime' | 'ring'; desktop: WorkItem };
+
+export const emptyWorkCentre: WorkCentreState = { items: [], viewingId: null, seen: {} };
+
+export function reduceWork(
+  state: WorkCentreState,
+  event: WorkEvent,
+): { state: WorkCentreState; alert: WorkAlert | null } {
+  switch (event.type) {
+    case 'arrived': {
+      const { item } = event;
+      if (state.seen[item.id] === item.kind) return { state, alert: null };
+      if (item.id === state.viewingId) {
+        return { state: { ...state, seen: { ...state.seen, [item.id]: item.kind } }, alert: null };
+      }
+      const known = state.items.find((pending) => pending.id === item.id);
+      if (known) {
+        // An upgrade (waiting → assigned to me, or an offer) keeps one entry and alerts once.
+        const isUpgrade = known.kind !== item.kind && item.kind !== 'awaiting';
+        const updated: PendingWork = { ...known, ...item, isToastShown: known.isToastShown || isUpgrade };
+        return {
+          state: { ...state, items: state.items.map((pending) => (pending.id === item.id ? updated : pending)) },
+          alert: isUpgrade ? alertFor(item) : null,
+        };
+      }
+      return {
+        state: { ...state, items: [...state.items, { ...item, isToastShown: true }] },
+        alert: alertFor(item),
+      };
+    }
+    case 'withdrawn': {
+      const { [event.id]: _forgotten, ...seen } = state.seen;
+      // Work that comes back later (handed back to the queue) alerts again.
+      return { state: { ...withoutItem(state, event.id), seen }, alert: null };
+    }
+    case 'opened':
+      return { state: markSeen(state, event.id), alert: null };
+    case 'dismissed':
+      return {
+        state: {
+          ...state,
+          items: state.items.map((pending) =>
+            pending.id === event.id ? { ...pending, isToastShown: false } : pending,
+          ),
+        },
+        alert: null,
+      };
+    case 'viewing': {
+      const next = { ...state, viewingId: event.id };
+      return { state: event.id === null ? next : markSeen(next, event.id), alert: null };
+    }
+  }
+}
+
+/** Seen without a pending item (opened from the list): a later waiting notice is not news. */
+function markSeen(state: WorkCentreState, id: string): WorkCentreState {
+  const kind = state.items.find((item) => item.id === id)?.kind ?? state.seen[id] ?? 'awaiting';
+  if (state.seen[id] === kind && !state.items.some((item) => item.id === id)) return state;
+  return { ...withoutItem(state, id), seen: { ...state.seen, [id]: kind } };
+}
+
+function withoutItem(state: WorkCentreState, id: string): WorkCentreState {
+  if (!state.items.some((pending) => pending.id === id)) return state;
+  return { ...state, items: state.items.filter((pending) => pending.id !== id) };
+}
+
+function alertFor(item: WorkItem): WorkAlert {
+  return { sound: item.channel === 'voice' ? 'ring' : 'chime', desktop: item };
+}
+
+/** How many things wait for the agent: the number in the tab title and on the menu. */
+export function pendingCount(state: WorkCentreState): number {
+  return state.items.length;
+}
+
+/** `(2) Switchboard`, or the bare name when nothing waits. */
+export function titleWithCount(base: string, count: number): string {
+  return count > 0 ? `(${count}) ${base}` : base;
+}
+
+/** Seconds an offer has left (0 when lapsed); null for work that does not lapse. */
+export function secondsLeft(item: Pick<WorkItem, 'expiresAt'>, now: number): number | null {
+  if (!item.expiresAt) return null;
+  return Math.max(0, Math.ceil((Date.parse(item.expiresAt) - now) / 1000));
+}
+
+export function customerOf(contact: ConversationDto['contact']): string {
+  return contact.name ?? contact.phone ?? contact.email ?? '—';
+}
+
+/**
+ * What a conversation event means for this agent: assigned to them (only an assignment
+ * event says so: other updates of their conversation are not new work), waiting for a
+ * human, or gone from their work (taken by another, closed).
+ */
+export function workFromConversation(
+  eventName: string,
+  conversation: Pick<
+    ConversationDto,
+    'id' | 'channel' | 'status' | 'awaiting_human' | 'assignee_id' | 'contact' | 'created_at'
+  > & { previous_assignee_id?: string | null | undefined },
+  meId: string,
+): WorkEvent | null {
+  const base = {
+    id: conversation.id,
+    channel: conversation.channel,
+    customer: customerOf(conversation.contact),
+    since: conversation.created_at,
+    target: { screen: 'inbox' as const, conversationId: conversation.id },
+  };
+  if (conversation.status === 'resolved') return { type: 'withdrawn', id: conversation.id };
+  if (conversation.assignee_id === meId) {
+    if (eventName !== 'conversation_assigned' || conversation.previous_assignee_id === meId) return null;
+    return { type: 'arrived', item: { ...base, kind: 'assigned' } };
+  }
+  if (conversation.assignee_id !== null) return { type: 'withdrawn', id: conversation.id };
+  if (conversation.awaiting_human) return { type: 'arrived', item: { ...base, kind: 'awaiting' } };
+  return { type: 'withdrawn', id: conversation.id };
+}
