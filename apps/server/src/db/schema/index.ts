@@ -8,3 +8,4 @@ export * from './voicebot.js';
 export * from './conversations.js';
 export * from './channels.js';
 export * from './routing.js';
+export * from './reporting.js';
