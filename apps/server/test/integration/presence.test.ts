@@ -82,6 +82,7 @@ describe('presence over HTTP and Socket.IO', () => {
       is_available: false,
       is_inactive: true,
       time_in_status_seconds: null,
+      pause_reason: null,
     });
     expect((await api.request('GET', '/api/presence/me')).status).toBe(401);
     expect((await api.request('POST', '/api/presence/heartbeat')).status).toBe(401);
@@ -278,6 +279,7 @@ describe('presence over HTTP and Socket.IO', () => {
         is_available: false,
         status_changed_at: before,
         reason: 'status_updated',
+        pause_reason: null,
         timestamp: before,
       },
     });

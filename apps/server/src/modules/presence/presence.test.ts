@@ -79,6 +79,7 @@ describe('presence rules', () => {
       ...silent,
       status: 'offline',
       message: null,
+      pause: null,
       statusChangedAt: at(121),
     });
     expect(timedOut(online, at(500), TIMEOUT_MS)).toBeUndefined();
