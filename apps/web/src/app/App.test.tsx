@@ -23,6 +23,7 @@ const presence = {
   is_available: false,
   is_inactive: true,
   time_in_status_seconds: null,
+  pause_reason: null,
 };
 
 const api: Route = (method, path, body) => {

@@ -15,6 +15,7 @@ function presence(overrides: Partial<AgentPresenceDto>): AgentPresenceDto {
     is_available: false,
     is_inactive: true,
     time_in_status_seconds: null,
+    pause_reason: null,
     ...overrides,
   };
 }
@@ -29,6 +30,7 @@ function change(overrides: Partial<AgentPresenceChanged>): AgentPresenceChanged 
     is_available: true,
     status_changed_at: '2026-11-23T10:00:00.000Z',
     reason: 'status_updated',
+    pause_reason: null,
     timestamp: '2026-11-23T10:00:00.000Z',
     ...overrides,
   };
