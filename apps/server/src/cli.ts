@@ -130,7 +130,13 @@ if (!run) {
   process.exit(2);
 } else {
   run(config).catch((error: unknown) => {
-    process.stderr.write(`switchboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const text =
+      error instanceof ConfigError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`switchboard: ${text}\n`);
     process.exit(1);
   });
 }

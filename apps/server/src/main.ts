@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { buildApp, type App } from './http/app.js';
 import { createMetricsRegistry } from './http/metrics.js';
@@ -47,6 +47,7 @@ import {
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { FEATURE_MODULES } from './feature-modules.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import { AppError } from './shared/errors.js';
 import { newSecret } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
 
@@ -97,6 +98,19 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   try {
     await database.migrate();
 
+    const eventLog = new EventLogRepository(database.db);
+    const eventsLogger = logger.child({ module: 'events' });
+    const bus = new EventBus(eventLog, clock, eventsLogger, {
+      ...(config.redis
+        ? {
+            transport: channelTransport(
+              new RedisChannel({ url: config.redis.url, channel: config.redis.channel, logger: eventsLogger }),
+              eventsLogger,
+            ),
+          }
+        : {}),
+      ...overrides.eventDelivery,
+    });
     const sessionPruner = new SessionPruner({ db: database.db, clock, logger: logger.child({ module: 'auth' }) });
     const eventLog = new EventLogRepository(database.db);
     const eventsLogger = logger.child({ module: 'events' });
@@ -411,11 +425,21 @@ export async function bootstrapFirstAdmin(server: Server, config: Config): Promi
   if ((await server.users.countCompanies()) > 0) return undefined;
   const email = config.adminEmail ?? 'admin@switchboard.local';
   const generatedPassword = config.adminPassword ? undefined : newSecret(18);
-  await server.users.createCompanyWithAdmin({
-    companyName: config.companyName,
-    name: 'Administrator',
-    email,
-    password: config.adminPassword ?? generatedPassword ?? '',
-  });
+  try {
+    await server.users.createCompanyWithAdmin({
+      companyName: config.companyName,
+      name: 'Administrator',
+      email,
+      password: config.adminPassword ?? generatedPassword ?? '',
+    });
+  } catch (error) {
+    // A setting the operator must change, said as the configuration's other problems are.
+    if (error instanceof AppError && error.code === 'password.weak') {
+      throw new ConfigError([
+        `SWITCHBOARD_ADMIN_PASSWORD: too easy to guess (${error.message}); choose a longer passphrase of uncommon words, or unset it to have one generated`,
+      ]);
+    }
+    throw error;
+  }
   return { email, generatedPassword };
 }

@@ -103,6 +103,16 @@ describe('switchboard serve', { timeout: 180_000 }, () => {
     expect(login.status).toBe(200);
   });
 
+  it('refuses to create the first admin with a weak SWITCHBOARD_ADMIN_PASSWORD, saying why without the password', async () => {
+    const server = run(['serve'], { SWITCHBOARD_ADMIN_PASSWORD: 'password1234' });
+    expect(await server.exited).toBe(1);
+    const { stderr, stdout } = server.output();
+    expect(stderr).toContain('SWITCHBOARD_ADMIN_PASSWORD: too easy to guess');
+    expect(stderr).not.toContain('password1234');
+    expect(stdout).not.toContain('password1234');
+    expect(stderr).not.toContain('    at ');
+  });
+
   it('exits non-zero listing every bad variable', async () => {
     const server = run(['serve'], { PORT: 'x', SIGNUP_ENABLED: 'perhaps' });
     expect(await server.exited).toBe(1);

@@ -6,3 +6,4 @@ export { argon2Hasher } from './argon2.hasher.js';
 export { createJwtAccessTokens } from './jwt.tokens.js';
 export { registerAuthRoutes } from './auth.routes.js';
 export { SessionPruner } from './session-pruner.js';
+export { assertStrongPassword, assessPassword, type PasswordAssessment } from './password-strength.js';

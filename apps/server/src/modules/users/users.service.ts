@@ -7,7 +7,7 @@ import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, toPage, type Page } from '../../shared/pagination.js';
 import { sessionsRevoked, type RevocationReason } from '../../shared/sessions.js';
-import type { Account, PasswordHasher } from '../auth/index.js';
+import { assertStrongPassword, type Account, type PasswordHasher } from '../auth/index.js';
 import { isUniqueViolation, type CompanyRow, type UsersRepository } from './users.repository.js';
 import {
   buildPjsipRows,
@@ -84,6 +84,7 @@ export class UsersService {
     email: string;
     password: string;
   }): Promise<Account> {
+    assertStrongPassword(input.password, [input.email, input.name, input.companyName], 'body.password');
     const passwordHash = await this.deps.hasher.hash(input.password);
     const now = this.deps.clock.now();
     const userId = newId();
@@ -119,6 +120,7 @@ export class UsersService {
 
   async createUser(actor: Actor, input: CreateUserInput): Promise<User> {
     assertAdmin(actor);
+    assertStrongPassword(input.password, [input.email, input.name], 'body.password');
     const passwordHash = await this.deps.hasher.hash(input.password);
     const now = this.deps.clock.now();
     const userId = newId();
@@ -162,6 +164,9 @@ export class UsersService {
 
   async updateUser(actor: Actor, userId: string, input: UpdateUserInput): Promise<User> {
     assertAdmin(actor);
+    if (input.password) {
+      assertStrongPassword(input.password, [input.email ?? '', input.name ?? ''], 'body.password');
+    }
     const passwordHash = input.password ? await this.deps.hasher.hash(input.password) : undefined;
     const now = this.deps.clock.now();
     let endedBecause: RevocationReason | undefined;
@@ -241,6 +246,7 @@ export class UsersService {
           { field: 'body.current_password', message: 'incorrect' },
         ]);
       }
+      assertStrongPassword(input.newPassword, [current.email, current.name], 'body.new_password');
       passwordHash = await this.deps.hasher.hash(input.newPassword);
     }
     const now = this.deps.clock.now();
