@@ -42,6 +42,7 @@ import {
   DEFAULT_SOCKET_LIMITS,
   EventBus,
   EventLogRepository,
+  EventLogRetention,
   RealtimeServer,
 } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
@@ -61,6 +62,8 @@ export interface Server {
   /** Undefined without MEDIA_RETENTION_DAYS. */
   readonly mediaRetention: MediaRetention | undefined;
   readonly bus: EventBus;
+  /** Prunes event_log past EVENT_LOG_RETENTION_DAYS. */
+  readonly eventLogRetention: EventLogRetention;
   readonly realtime: RealtimeServer;
   /** Undefined when AUDIOSOCKET_ENABLED=false. */
   readonly audiosocket: AudiosocketServer | undefined;
@@ -82,6 +85,9 @@ export interface ServerOverrides {
   eventDelivery?: { gapWaitMs?: number; pollIntervalMs?: number };
 }
 
+/** How often old events are pruned; a backlog is worked through in back-to-back batches. */
+const EVENT_LOG_PRUNE_INTERVAL_MS = 60 * 60_000;
+
 const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.json') as { version: string }).version;
 
 export async function createServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<Server> {
@@ -100,6 +106,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
 
     const eventLog = new EventLogRepository(database.db);
     const eventsLogger = logger.child({ module: 'events' });
+    const eventLogRetention = new EventLogRetention({
+      db: database.db,
+      eventLog,
+      retentionDays: config.eventLogRetentionDays,
+      intervalMs: EVENT_LOG_PRUNE_INTERVAL_MS,
+      clock,
+      logger: logger.child({ module: 'event-log-retention' }),
+    });
     const bus = new EventBus(eventLog, clock, eventsLogger, {
       ...(config.redis
         ? {
@@ -248,6 +262,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           lifecycle,
           telephony,
           devices,
+          allowedPeers: config.audiosocket.allowedPeers,
           clock,
           logger: logger.child({ module: 'call-flow' }),
           settings: callSettings,
@@ -367,6 +382,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     for (const module of installed) {
       for (const command of module.commands ?? []) realtime.registerCommand(command);
       if (module.connections) realtime.addConnectionObserver(module.connections);
+    eventLogRetention.start();
     }
     busToClose = bus;
     await bus.start();
@@ -376,6 +392,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     for (const module of installed) await module.start?.();
     sessionPruner.start();
     recordingRetention?.start();
+      eventLogRetention,
     mediaRetention?.start();
     let isClosed = false;
     return {
@@ -385,6 +402,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       calls,
       recordingRetention,
       mediaRetention,
+        await eventLogRetention.stop();
       bus,
       realtime,
       audiosocket,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { advisoryLockKey } from '../db/leader-lock.js';
 import { eventLog } from '../db/schema/index.js';
@@ -97,5 +97,21 @@ export class EventLogRepository {
 
   async deleteOlderThan(before: Date): Promise<void> {
     await this.db.delete(eventLog).where(lt(eventLog.createdAt, before));
+  }
+
+  /**
+   * Up to `limit` of the oldest events created before `before`, deleted; returns how many.
+   * `db` is the leader's transaction (event-log-retention.ts). Oldest first by seq, so the
+   * primary key walks from the start and stops at the first `limit` matches.
+   */
+  async deleteBatchOlderThan(db: Db, before: Date, limit: number): Promise<number> {
+    const oldest = db
+      .select({ seq: eventLog.seq })
+      .from(eventLog)
+      .where(lt(eventLog.createdAt, before))
+      .orderBy(asc(eventLog.seq))
+      .limit(limit);
+    const deleted = await db.delete(eventLog).where(inArray(eventLog.seq, oldest)).returning({ seq: eventLog.seq });
+    return deleted.length;
   }
 }

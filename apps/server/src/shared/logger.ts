@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -54,12 +54,17 @@ export function serializeError(error: unknown, includeStack: boolean, depth = 0)
     if (typeof fields[key] === 'string' || typeof fields[key] === 'number') out[key] = fields[key];
   }
   if (query !== undefined) out.query = query;
-  if (includeStack && error.stack) out.stack = error.stack;
+  // The frames only: a stack's first line repeats the message, parameters and all.
+  if (includeStack && error.stack)
+    out.stack = error.stack
+      .split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .join('\n');
   if (error.cause !== undefined && depth < MAX_CAUSES) out.cause = serializeError(error.cause, includeStack, depth + 1);
   return out;
 }
 
-export function createLogger(options: { level: string; pretty?: boolean }): Logger {
+export function createLogger(options: { level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
   const includeStack = options.level === 'debug' || options.level === 'trace';
   const base: LoggerOptions = {
     level: options.level,
@@ -69,5 +74,5 @@ export function createLogger(options: { level: string; pretty?: boolean }): Logg
   if (options.pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { singleLine: true } } });
   }
-  return pino(base);
+  return options.destination ? pino(base, options.destination) : pino(base);
 }

@@ -153,7 +153,7 @@ describe('signed WhatsApp webhooks with bad values', () => {
       text: 'bom',
       wamid: good,
     });
-    const value = payload.entry[0]!.changes[0]!.value as { messages: Record<string, unknown>[] };
+    const value = payload.entry[0]!.changes[0]!.value as unknown as { messages: Record<string, unknown>[] };
     const first = value.messages[0]!;
     value.messages.push(
       { ...first, id: 'x'.repeat(300) },

@@ -56,7 +56,9 @@ export type ConnectionRejectReason =
   | 'peer_hangup'
   | 'peer_error'
   | 'socket_error'
-  | 'server_closing';
+  | 'server_closing'
+  /** From an address AUDIOSOCKET_ALLOWED_PEERS does not name. */
+  | 'peer_not_allowed';
 
 export interface SessionRef {
   callId: string;

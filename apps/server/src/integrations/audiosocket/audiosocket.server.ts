@@ -3,7 +3,7 @@
  * registry, reports through typed events, and takes commands (play, stop, hangup) by call
  * id and role. Nothing here knows about the voice bot.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { BlockList, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './audiosocket.codec.js';
@@ -19,12 +19,17 @@ import {
   type IntentData,
 } from './audiosocket.registry.js';
 
-export const DEFAULT_AUDIOSOCKET_HOST = '0.0.0.0';
+export const DEFAULT_AUDIOSOCKET_HOST = '127.0.0.1';
 export const DEFAULT_AUDIOSOCKET_PORT = 9092;
 
 export interface AudiosocketServerOptions {
   logger: Logger;
   host?: string;
+  /**
+   * AUDIOSOCKET_ALLOWED_PEERS: addresses and CIDR ranges that may connect, besides loopback.
+   * AudioSocket has no authentication of its own, so any other peer is closed at once.
+   */
+  allowedPeers?: readonly string[];
   /** 0 picks a free port (tests). */
   port?: number;
   /** Default: callId = the AudioSocket UUID, role `visitor`, empty intentData. */
@@ -76,6 +81,7 @@ export class AudiosocketServer {
   private readonly logger: Logger;
   private readonly host: string;
   private readonly port: number;
+  private readonly allowedPeers: BlockList;
   private readonly registry = new AudiosocketSessionRegistry<LiveSession>();
   private readonly events: AudiosocketEmitter;
   private readonly connections = new Set<AudiosocketConnection>();
@@ -86,6 +92,7 @@ export class AudiosocketServer {
     this.logger = options.logger.child({ component: 'audiosocket' });
     this.host = options.host ?? DEFAULT_AUDIOSOCKET_HOST;
     this.port = options.port ?? DEFAULT_AUDIOSOCKET_PORT;
+    this.allowedPeers = peerListOf(options.allowedPeers ?? []);
     this.events = new AudiosocketEmitter(this.logger);
     const settings: ConnectionSettings = { ...DEFAULT_SETTINGS };
     for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof ConnectionSettings)[]) {
@@ -210,15 +217,45 @@ export class AudiosocketServer {
     return session?.state === 'active' ? session : undefined;
   }
 
+  private isPeerAllowed(remoteAddress: string | undefined): boolean {
+    if (remoteAddress === undefined) return false;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress)?.[1];
+    const address = mapped ?? remoteAddress;
+    const family = isIP(address);
+    return family !== 0 && this.allowedPeers.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+
   private readonly onConnection = (socket: Socket): void => {
     if (this.closing) {
       socket.destroy();
+      return;
+    }
+    if (!this.isPeerAllowed(socket.remoteAddress)) {
+      const remoteAddress = socket.remoteAddress;
+      socket.destroy();
+      this.logger.warn({ remoteAddress, reason: 'peer_not_allowed' }, 'audiosocket connection refused');
+      this.events.emit('connectionRejected', { reason: 'peer_not_allowed', audiosocketUuid: undefined, remoteAddress });
       return;
     }
     const connection = new AudiosocketConnection(socket, this.context);
     this.connections.add(connection);
     void connection.closed.then(() => this.connections.delete(connection));
   };
+}
+
+/** Loopback always (Asterisk on the same host), plus the configured ranges. */
+function peerListOf(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  list.addSubnet('127.0.0.0', 8, 'ipv4');
+  list.addAddress('::1', 'ipv6');
+  for (const entry of entries) {
+    const [network = '', prefix] = entry.split('/');
+    const family = isIP(network);
+    if (family === 0) continue;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    list.addSubnet(network, prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix), type);
+  }
+  return list;
 }
 
 export function createAudiosocketServer(options: AudiosocketServerOptions): AudiosocketServer {

@@ -1,0 +1,253 @@
+/**
+ * Operations hardening, over real sockets and the real database: the console's security
+ * headers, /metrics behind METRICS_TOKEN, DOCS_ENABLED, first-start listen addresses,
+ * AudioSocket peers, event_log pruning, and error logs without users' data.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { companies, eventLog } from '../../src/db/schema/index.js';
+import { createAudiosocketServer } from '../../src/integrations/audiosocket/index.js';
+import { EventLogRepository } from '../../src/realtime/index.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { uuidFrame } from '../support/audiosocket-peer.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const METRICS_TOKEN = 'metrics-token-metrics-token-0123456789';
+
+describe('security headers on the console and the API', () => {
+  let api: TestServer;
+  let proxied: TestServer;
+  const webRoot = mkdtempSync(join(tmpdir(), 'switchboard-web-'));
+
+  beforeAll(async () => {
+    writeFileSync(
+      join(webRoot, 'index.html'),
+      '<!doctype html><html><head><script type="module" src="/assets/index.js"></script></head><body></body></html>',
+    );
+    api = await startTestServer({ WEB_ROOT: webRoot, SIP_WSS_URL: 'wss://pbx.example.com:8089/ws' });
+    proxied = await startTestServer({ TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => {
+    await api.close();
+    await proxied.close();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('serves / with a strict CSP, no framing, nosniff and no referrer', async () => {
+    const response = await api.request('GET', '/');
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    const directives = new Map(
+      csp.split(';').map((d) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('img-src')).toEqual(expect.arrayContaining(['blob:', 'data:']));
+    expect(directives.get('media-src')).toEqual(expect.arrayContaining(['blob:']));
+    expect(directives.get('connect-src')).toEqual(expect.arrayContaining(["'self'", 'wss://pbx.example.com:8089']));
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('sends the same headers on API answers', async () => {
+    const response = await api.request('GET', '/health');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('sends HSTS only behind a trusted proxy that says the request came over HTTPS', async () => {
+    const https = await proxied.request('GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(https.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    const http = await proxied.request('GET', '/health', { headers: { 'x-forwarded-proto': 'http' } });
+    expect(http.headers.get('strict-transport-security')).toBeNull();
+    const untrusted = await api.request('GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(untrusted.headers.get('strict-transport-security')).toBeNull();
+  });
+});
+
+describe('/metrics and /docs', () => {
+  let withToken: TestServer;
+  let plain: TestServer;
+
+  beforeAll(async () => {
+    withToken = await startTestServer({ METRICS_TOKEN, DOCS_ENABLED: 'false' });
+    plain = await startTestServer();
+  });
+  afterAll(async () => {
+    await withToken.close();
+    await plain.close();
+  });
+
+  it('serves /metrics only with METRICS_TOKEN as a bearer token', async () => {
+    const missing = await withToken.request('GET', '/metrics');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(missing.body.code).toBe('metrics.unauthorized');
+    expect((await withToken.request('GET', '/metrics', { token: `${METRICS_TOKEN}x` })).status).toBe(401);
+    const admin = await withToken.adminToken();
+    expect((await withToken.request('GET', '/metrics', { token: admin })).status).toBe(401);
+    const good = await withToken.request('GET', '/metrics', { token: METRICS_TOKEN });
+    expect(good.status).toBe(200);
+    expect(good.text).toContain('switchboard_http_request_duration_seconds');
+  });
+
+  it('does not serve /metrics at all without METRICS_TOKEN', async () => {
+    const response = await plain.request('GET', '/metrics');
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('route.not_found');
+  });
+
+  it('serves no /docs and no /openapi.json with DOCS_ENABLED=false, and both by default', async () => {
+    expect((await withToken.request('GET', '/docs')).status).toBe(404);
+    expect((await withToken.request('GET', '/openapi.json')).status).toBe(404);
+    expect((await plain.request('GET', '/docs')).status).toBe(200);
+    expect((await plain.request('GET', '/openapi.json')).status).toBe(200);
+  });
+});
+
+describe('listen addresses on a first start', () => {
+  it('listens on loopback for HTTP and AudioSocket unless told otherwise', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dataDir });
+      expect(config.host).toBe('127.0.0.1');
+      expect(config.audiosocket.host).toBe('127.0.0.1');
+      expect(config.audiosocket.allowedPeers).toEqual([]);
+      const deployed = loadConfig({
+        DATA_DIR: dataDir,
+        HOST: '0.0.0.0',
+        AUDIOSOCKET_ALLOWED_PEERS: '10.0.0.5,10.1.0.0/16',
+      });
+      expect(deployed.host).toBe('0.0.0.0');
+      expect(deployed.audiosocket.allowedPeers).toEqual(['10.0.0.5', '10.1.0.0/16']);
+      expect(() => loadConfig({ DATA_DIR: dataDir, AUDIOSOCKET_ALLOWED_PEERS: 'pbx.example.com' })).toThrow(
+        /AUDIOSOCKET_ALLOWED_PEERS/,
+      );
+      expect(() => loadConfig({ DATA_DIR: dataDir, OUTBOUND_ALLOWED_HOSTS: '10.0.0.0/40' })).toThrow(
+        /OUTBOUND_ALLOWED_HOSTS/,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A non-loopback address of this machine, to connect from something other than 127.0.0.1. */
+const externalAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+describe.skipIf(externalAddress === undefined)('AudioSocket peers (needs a non-loopback IPv4 address)', () => {
+  const address = externalAddress ?? '';
+
+  async function connectAndSendUuid(allowedPeers: string[]) {
+    const server = createAudiosocketServer({
+      logger: createLogger({ level: 'silent' }),
+      host: '0.0.0.0',
+      port: 0,
+      allowedPeers,
+    });
+    const { port } = await server.listen();
+    const outcome = new Promise<string>((resolve) => {
+      server.on('connectionRejected', (event) => resolve(`rejected:${event.reason}:${event.remoteAddress ?? ''}`));
+      server.on('sessionStarted', () => resolve('started'));
+    });
+    const socket = connect({ host: address, port });
+    socket.on('error', () => undefined);
+    socket.write(uuidFrame('0f2c8e3a-4b5d-4e6f-8a7b-9c0d1e2f3a4b'));
+    const result = await outcome;
+    socket.destroy();
+    await server.close();
+    return result;
+  }
+
+  it('closes a connection from an address AUDIOSOCKET_ALLOWED_PEERS does not name, with the reason', async () => {
+    expect(await connectAndSendUuid([])).toBe(`rejected:peer_not_allowed:${address}`);
+  });
+
+  it('accepts the named peers', async () => {
+    expect(await connectAndSendUuid([`${address}/32`])).toBe('started');
+  });
+});
+
+describe('event_log pruning', () => {
+  let api: TestServer;
+
+  beforeAll(async () => {
+    api = await startTestServer({ EVENT_LOG_RETENTION_DAYS: '3' });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('deletes events older than EVENT_LOG_RETENTION_DAYS and keeps the newer ones', async () => {
+    const { db } = api.server.database;
+    const repository = new EventLogRepository(db);
+    const now = Date.now();
+    const [company] = await db.select({ id: companies.id }).from(companies).limit(1);
+    const event = (name: string) => ({ name, companyId: company!.id, audience: { company: true }, data: {} });
+    const old = await repository.append(event('test.old'), new Date(now - 4 * 86_400_000));
+    const older = await repository.append(event('test.older'), new Date(now - 30 * 86_400_000));
+    const recent = await repository.append(event('test.recent'), new Date(now - 2 * 86_400_000));
+
+    const sweep = await api.server.eventLogRetention.sweepOnce();
+    expect(sweep.isLeader).toBe(true);
+    const remaining = await db
+      .select({ seq: eventLog.seq })
+      .from(eventLog)
+      .where(sql`${eventLog.seq} in (${old.seq}, ${older.seq}, ${recent.seq})`);
+    expect(remaining.map((r) => r.seq)).toEqual([recent.seq]);
+  });
+});
+
+describe('error logs', () => {
+  function capture(level: string) {
+    const lines: Record<string, any>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    return { logger: createLogger({ level, destination }), lines };
+  }
+
+  it('log a failed query with its code and statement, without its parameters or a stack', async () => {
+    const api = await startTestServer();
+    try {
+      const error = await api.server.database.db
+        .execute(sql`select ${'maria@secret.example'}::int as n`)
+        .then(() => undefined)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      const info = capture('info');
+      info.logger.error({ err: error }, 'unhandled error');
+      const logged = JSON.stringify(info.lines[0]);
+      expect(logged).not.toContain('maria@secret.example');
+      expect(logged).not.toContain('"stack"');
+      expect(info.lines[0]?.err).toMatchObject({ query: expect.stringContaining('$1') });
+      expect(logged).toContain('22P02');
+
+      const debug = capture('debug');
+      debug.logger.error({ err: error }, 'unhandled error');
+      expect(JSON.stringify(debug.lines[0])).toContain('"stack"');
+      expect(JSON.stringify(debug.lines[0])).not.toContain('maria@secret.example');
+    } finally {
+      await api.close();
+    }
+  });
+});
