@@ -5,6 +5,7 @@
  * processes (sipp.ts). Everything listens on 127.0.0.1; everything is stopped by PID.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -64,6 +65,8 @@ export interface PbxHarness {
   stopSwitchboard(): Promise<void>;
   /** Creates an agent with a `sip` device through the API and registers a SIPp phone for it. */
   phone(): Promise<Phone>;
+  /** Cuts Switchboard's open connections to ARI (REST and the events WebSocket), as a network fault would. */
+  dropAriConnections(): number;
   /** Waits for `/ready` to show the PBX in the given state. */
   waitForPbx(state: 'up' | 'disconnected', timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +89,52 @@ function roleScript(database: string, role: string, password: string): string {
     throw new Error('asterisk/postgres-asterisk-role.sql changed: the PBX suite cannot render it');
   }
   return replaced;
+}
+
+/**
+ * Switchboard reaches ARI through this TCP relay on loopback, so a test can cut the
+ * connection in the middle of a call without touching either side.
+ */
+async function startAriRelay(
+  targetPort: () => number,
+): Promise<{ port: number; drop(): number; close(): Promise<void> }> {
+  const pairs = new Set<[Socket, Socket]>();
+  const server: TcpServer = createTcpServer((client) => {
+    const upstream = connect(targetPort(), '127.0.0.1');
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    drop() {
+      const count = pairs.size;
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+      return count;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [client, upstream] of pairs) {
+          client.destroy();
+          upstream.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
 }
 
 interface StartOptions {
@@ -131,6 +180,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     outboundCallerId: OUTBOUND_CALLER_ID,
   });
 
+  const relay = await startAriRelay(() => http);
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-pbx-data-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -143,7 +193,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     SWITCHBOARD_COMPANY_NAME: 'Acme',
     AUDIOSOCKET_HOST: '127.0.0.1',
     AUDIOSOCKET_PORT: String(audiosocket),
-    ASTERISK_ARI_URL: asterisk.ariUrl,
+    ASTERISK_ARI_URL: `http://127.0.0.1:${relay.port}`,
     ASTERISK_ARI_USERNAME: 'switchboard',
     ASTERISK_ARI_PASSWORD: ARI_PASSWORD,
     ASTERISK_RECORDINGS_DIR: asterisk.recordingsDir,
@@ -248,6 +298,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
         port,
       };
     },
+    dropAriConnections: () => relay.drop(),
     async waitForPbx(state, timeoutMs = 30_000) {
       await waitUntil(
         async () => (await request('GET', '/ready')).body?.checks?.pbx === state,
@@ -258,6 +309,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     },
     async close() {
       await api.close();
+      await relay.close();
       await asterisk.dispose();
       await sql.end().catch(() => undefined);
       await database.dispose();
