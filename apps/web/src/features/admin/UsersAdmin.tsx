@@ -11,6 +11,7 @@ import {
 } from '@switchboard/contracts';
 import { useApi, useCurrentUser } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
+import { fieldErrorsOf } from '../auth/password-reason';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Dialog, Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { DataTable } from '../../shared/ui/DataTable';
@@ -249,7 +250,7 @@ function UserFormBody({ user, onSaved, onCancel }: { user: User | 'new'; onSaved
       else await api.request('PUT', `/api/users/${user.id}`, { body: parsed.data, schema: userSchema });
       onSaved();
     } catch (failure) {
-      if (failure instanceof ApiError) setFieldErrors(failure.fieldErrors);
+      if (failure instanceof ApiError) setFieldErrors(fieldErrorsOf(t, failure));
       setError(failure);
     } finally {
       setIsBusy(false);

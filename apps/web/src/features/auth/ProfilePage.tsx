@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { updateProfileBodySchema, userSchema } from '@switchboard/contracts';
 import { useApi } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
+import { fieldErrorsOf } from './password-reason';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage, Loading } from '../../shared/ui/components';
 import { useAsync } from '../../shared/ui/hooks';
@@ -47,7 +48,7 @@ export function ProfilePage() {
       setIsSaved(true);
       profile.reload();
     } catch (failure) {
-      if (failure instanceof ApiError) setFieldErrors(failure.fieldErrors);
+      if (failure instanceof ApiError) setFieldErrors(fieldErrorsOf(t, failure));
       setError(failure);
       profile.reload();
     }
