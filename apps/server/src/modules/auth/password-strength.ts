@@ -1,6 +1,6 @@
 /**
  * How guessable a new password is, scored by zxcvbn-ts with its common-password and
- * Brazilian Portuguese dictionaries, offline (ADR 14). A password is refused below score
+ * Brazilian Portuguese dictionaries, offline (ADR 15). A password is refused below score
  * 3 ("safely unguessable": about 10^8 guesses), on top of the 12-character minimum the API
  * schemas enforce. The user's own email, name and company count as guessable words.
  */
