@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({ DATA_DIR: tempDir() });
     expect(config.port).toBe(3000);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.1');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.signupEnabled).toBe(false);
     expect(config.sip.defaultTemplate).toBe('webrtc');
