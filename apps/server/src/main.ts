@@ -104,8 +104,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   try {
     await database.migrate();
 
+    const sessionPruner = new SessionPruner({ db: database.db, clock, logger: logger.child({ module: 'auth' }) });
     const eventLog = new EventLogRepository(database.db);
-    const eventsLogger = logger.child({ module: 'events' });
     const eventLogRetention = new EventLogRetention({
       db: database.db,
       eventLog,
@@ -114,19 +114,6 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       clock,
       logger: logger.child({ module: 'event-log-retention' }),
     });
-    const bus = new EventBus(eventLog, clock, eventsLogger, {
-      ...(config.redis
-        ? {
-            transport: channelTransport(
-              new RedisChannel({ url: config.redis.url, channel: config.redis.channel, logger: eventsLogger }),
-              eventsLogger,
-            ),
-          }
-        : {}),
-      ...overrides.eventDelivery,
-    });
-    const sessionPruner = new SessionPruner({ db: database.db, clock, logger: logger.child({ module: 'auth' }) });
-    const eventLog = new EventLogRepository(database.db);
     const eventsLogger = logger.child({ module: 'events' });
     const bus = new EventBus(eventLog, clock, eventsLogger, {
       ...(config.redis
@@ -262,7 +249,6 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           lifecycle,
           telephony,
           devices,
-          allowedPeers: config.audiosocket.allowedPeers,
           clock,
           logger: logger.child({ module: 'call-flow' }),
           settings: callSettings,
@@ -276,6 +262,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           logger: logger.child({ module: 'audiosocket' }),
           host: config.audiosocket.host,
           port: config.audiosocket.port,
+          allowedPeers: config.audiosocket.allowedPeers,
           resolveCall: (uuid) => voicebotCalls.resolve?.(uuid) ?? { callId: uuid, role: 'visitor', intentData: {} },
         })
       : undefined;
@@ -382,7 +369,6 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     for (const module of installed) {
       for (const command of module.commands ?? []) realtime.registerCommand(command);
       if (module.connections) realtime.addConnectionObserver(module.connections);
-    eventLogRetention.start();
     }
     busToClose = bus;
     await bus.start();
@@ -392,8 +378,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     for (const module of installed) await module.start?.();
     sessionPruner.start();
     recordingRetention?.start();
-      eventLogRetention,
     mediaRetention?.start();
+    eventLogRetention.start();
     let isClosed = false;
     return {
       app,
@@ -402,8 +388,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       calls,
       recordingRetention,
       mediaRetention,
-        await eventLogRetention.stop();
       bus,
+      eventLogRetention,
       realtime,
       audiosocket,
       handleTelephonyEvent: (event) => (callFlow ? callFlow.handle(event) : Promise.resolve()),
@@ -413,6 +399,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         await sessionPruner.stop();
         await recordingRetention?.stop();
         await mediaRetention?.stop();
+        await eventLogRetention.stop();
         for (const module of installed) await module.stop?.();
         await ari?.stop();
         realtime.close();
