@@ -103,6 +103,16 @@ export class VoiceActivityDetector {
     }
   }
 
+  /**
+   * Ends the speech in progress as if silence had come: the line sent no more audio (a
+   * phone with silence suppression sends no frames while its user is quiet). Reports the
+   * utterance, or its discarding when it was too short, as the hangover would.
+   */
+  endSpeech(onEvent: (event: VadEvent) => void): void {
+    this.filled = 0;
+    if (this.speaking) this.finish(onEvent);
+  }
+
   /** Forgets any speech in progress (a new question is being asked). */
   reset(): void {
     this.speaking = false;

@@ -34,6 +34,9 @@ export class CallLeg {
   private readonly bargeInListeners = new Set<(cause: 'speech' | 'dtmf') => void>();
   private readonly frameListeners = new Set<() => void>();
   private readonly audioListeners = new Set<(pcm: Buffer, sampleRateHz: number) => void>();
+  /** performance.now() of the last inbound audio frame. */
+  private lastAudioAt = 0;
+  private audioGapTimer: NodeJS.Timeout | undefined;
 
   constructor(role: MediaRole, callId: string, deps: { media: MediaGateway; timings: IntercomTimings; log: Logger }) {
     this.role = role;
@@ -75,7 +78,9 @@ export class CallLeg {
         maxUtteranceMs: this.timings.maxUtteranceMs,
       });
     }
+    this.lastAudioAt = performance.now();
     this.vad.push(pcm, this.onVad);
+    if (this.vad.isSpeaking && !this.audioGapTimer) this.watchAudioGap(this.timings.vadHangoverMs);
     for (const listener of this.frameListeners) listener();
     for (const listener of this.audioListeners) listener(pcm, sampleRateHz);
   }
@@ -90,6 +95,8 @@ export class CallLeg {
   onEnded(reason: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    clearTimeout(this.audioGapTimer);
+    this.audioGapTimer = undefined;
     this.endReason = reason;
     this.notify();
   }
@@ -113,6 +120,28 @@ export class CallLeg {
         return;
     }
   };
+
+  /**
+   * Listening is timed by the clock, not by frames: a phone or gateway with silence
+   * suppression stops sending audio when its user stops talking, even mid-word, and no
+   * silent frame ever comes to end the utterance. No audio for as long as the VAD's
+   * hangover ends it, as that much silence would. One timer per utterance, re-armed for
+   * what is left rather than on every frame.
+   */
+  private watchAudioGap(delayMs: number): void {
+    this.audioGapTimer = setTimeout(() => {
+      this.audioGapTimer = undefined;
+      if (this.state !== 'up' || !this.vad?.isSpeaking) return;
+      const quietMs = performance.now() - this.lastAudioAt;
+      if (quietMs < this.timings.vadHangoverMs) {
+        this.watchAudioGap(this.timings.vadHangoverMs - quietMs);
+        return;
+      }
+      this.log.debug({ quietMs: Math.round(quietMs) }, 'no audio mid-utterance; ending the utterance');
+      this.vad.endSpeech(this.onVad);
+    }, delayMs);
+    this.audioGapTimer.unref();
+  }
 
   private enqueue(input: LegInput): void {
     this.inputs.push(input);

@@ -42,6 +42,11 @@ export interface FlowEnd {
   /** Said to the visitor before the closing line. */
   visitorPreface?: string | undefined;
   isTestHangup?: boolean;
+  /**
+   * The conversation stopped because the call is ending (a task was killed, a leg went
+   * away): the session replaces this end with the stop's own, once it knows it.
+   */
+  isStopped?: boolean;
 }
 
 export interface ConversationDeps {
@@ -65,7 +70,7 @@ export interface ConversationDeps {
 type Decision = 'authorize' | 'deny' | 'undecided' | 'resident_hung_up' | 'stopped' | 'error';
 
 /** Ends the conversation where it stands: the session replaces it with the stop's own end. */
-const STOPPED: FlowEnd = { reason: 'error' };
+const STOPPED: FlowEnd = { reason: 'error', isStopped: true };
 const SILENT_VISITOR: FlowEnd = { reason: 'visitor_silent', visitorLine: 'apology', apology: PROMPTS.apologySilence };
 const ERROR: FlowEnd = { reason: 'error', visitorLine: 'apology', apology: PROMPTS.apologyError };
 

@@ -166,6 +166,7 @@ export class IntercomSession {
     } finally {
       clearTimeout(limit);
     }
+    if (end.isStopped && !this.stopReason) await this.waitForStop();
     this.isWrappingUp = true;
     if (this.stopReason) end = this.endForStop(this.stopReason, conversation.decision !== undefined);
     await this.wrapUp(end, conversation);
@@ -181,6 +182,21 @@ export class IntercomSession {
         data: { call_id: this.callId, outcome, end_reason: end.reason, ...conversation.summary() },
       })
       .catch((err: unknown) => this.log.warn({ err }, 'intercom_call.ended not published'));
+  }
+
+  /**
+   * A prompt cut because the media server is hanging the visitor up (POST /api/hangup)
+   * stops the conversation before the socket closes and says why: the leg's end follows
+   * within the media server's grace time. Waits for it (bounded) so that a hangup is
+   * recorded as one, whether the bot was speaking or listening.
+   */
+  private async waitForStop(): Promise<void> {
+    const deadline = performance.now() + this.deps.timings.hangupGraceMs;
+    for (let turn = 0; turn < 100 && !this.stopReason && !this.visitor.isEnded; turn += 1) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return;
+      if ((await this.visitor.waitForChange(this.controller.signal, remaining)) !== 'changed') return;
+    }
   }
 
   private endForStop(reason: IntercomEndReason, isDecided: boolean): FlowEnd {
