@@ -75,4 +75,264 @@ describe('routing WhatsApp conversations', () => {
     first.disconnect();
     second.disconnect();
   });
+
+  const assigneeOf = (conversationId: string) =>
+    eventually(async () => {
+      const c = await api.request('GET', `/api/conversations/${conversationId}`, { token: admin });
+      return (c.body.assignee_id as string | null) ?? undefined;
+    }, `assignment of ${conversationId}`);
+
+  const botTextsTo = (phone: string) =>
+    graph.requests.filter((r) => r.body.to === phone).map((r) => r.body.text?.body ?? '');
+
+  it('round_robin gives each member one in turn', async () => {
+    const queue = await createQueue(api, admin, { name: 'Rodízio', strategy: 'round_robin' });
+    const agents = [await agentOnline(api, admin), await agentOnline(api, admin), await agentOnline(api, admin)];
+    await setMembers(
+      api,
+      admin,
+      queue.id,
+      agents.map((a) => ({ user_id: a.id })),
+    );
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const got: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const phone = newCustomer();
+      await customerWrites(api, secrets, phone, `olá ${i}`);
+      got.push(await assigneeOf((await conversationOf(api, admin, phone)).id));
+    }
+    expect(new Set(got).size).toBe(3);
+    const order = [...agents.map((a) => a.id)].sort();
+    // Each next one is the member after the previous, in the queue's stable order.
+    for (let i = 1; i < got.length; i += 1) {
+      expect(order.indexOf(got[i]!)).toBe((order.indexOf(got[i - 1]!) + 1) % order.length);
+    }
+    for (const a of agents) a.disconnect();
+  });
+
+  it('least_busy prefers the agent with the lower share of capacity in use, and skills decide who may', async () => {
+    const queue = await createQueue(api, admin, {
+      name: 'Espanhol',
+      strategy: 'least_busy',
+      required_skills: [{ name: 'Espanhol', min_level: 5 }],
+    });
+    const novice = await agentOnline(api, admin);
+    const busy = await agentOnline(api, admin);
+    const free = await agentOnline(api, admin);
+    await setMembers(
+      api,
+      admin,
+      queue.id,
+      [novice, busy, free].map((a) => ({ user_id: a.id })),
+    );
+    for (const [agent, level] of [
+      [novice, 3],
+      [busy, 8],
+      [free, 6],
+    ] as const) {
+      const put = await api.request('PUT', `/api/users/${agent.id}/skills`, {
+        token: admin,
+        body: [{ name: 'espanhol', level }],
+      });
+      expect(put.status).toBe(200);
+    }
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const phones = [newCustomer(), newCustomer(), newCustomer()];
+    const got: string[] = [];
+    for (const phone of phones) {
+      await customerWrites(api, secrets, phone, 'hola');
+      got.push(await assigneeOf((await conversationOf(api, admin, phone)).id));
+    }
+    expect(got).not.toContain(novice.id);
+    // One each first (both at 0 of 3), then whoever is less busy: alternating.
+    expect(got.filter((id) => id === busy.id).length + got.filter((id) => id === free.id).length).toBe(3);
+    expect(Math.abs(got.filter((id) => id === busy.id).length - got.filter((id) => id === free.id).length)).toBe(1);
+    for (const a of [novice, busy, free]) a.disconnect();
+  });
+
+  it('keeps items waiting beyond an agent’s capacity, in order with positions, and routes them when capacity grows', async () => {
+    const queue = await createQueue(api, admin, { name: 'Capacidade' });
+    const agent = await agentOnline(api, admin);
+    const capped = await api.request('PATCH', `/api/users/${agent.id}`, {
+      token: admin,
+      body: { capacity: { whatsapp: 1 } },
+    });
+    expect(capped.status).toBe(200);
+    expect(capped.body.capacity).toEqual({ whatsapp: 1, webchat: 3, voice: 1 });
+    await setMembers(api, admin, queue.id, [{ user_id: agent.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const phones = [newCustomer(), newCustomer(), newCustomer()];
+    for (const phone of phones) await customerWrites(api, secrets, phone, 'oi');
+    const first = await conversationOf(api, admin, phones[0]!);
+    expect(await assigneeOf(first.id)).toBe(agent.id);
+    const waiting = await eventually(async () => {
+      const list = await api.request('GET', `/api/queues/${queue.id}/entries?state=waiting`, { token: admin });
+      return list.body.items.length === 2 ? list.body.items : undefined;
+    }, 'two waiting');
+    expect(waiting.map((e: any) => e.position)).toEqual([1, 2]);
+    expect(waiting[0].waiting_seconds).toBeGreaterThanOrEqual(0);
+    const second = await conversationOf(api, admin, phones[1]!);
+    expect(waiting[0].conversation_id).toBe(second.id);
+
+    await api.request('PATCH', `/api/users/${agent.id}`, { token: admin, body: { capacity: { whatsapp: 3 } } });
+    expect(await assigneeOf(second.id)).toBe(agent.id);
+    expect(await assigneeOf((await conversationOf(api, admin, phones[2]!)).id)).toBe(agent.id);
+    agent.disconnect();
+  });
+
+  it('starts wrap-up when a conversation closes and routes to the agent only after it', async () => {
+    const queue = await createQueue(api, admin, { name: 'Pós-atendimento', wrap_up_seconds: 2 });
+    const agent = await agentOnline(api, admin);
+    await api.request('PATCH', `/api/users/${agent.id}`, { token: admin, body: { capacity: { whatsapp: 1 } } });
+    await setMembers(api, admin, queue.id, [{ user_id: agent.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const [a, b] = [newCustomer(), newCustomer()];
+    await customerWrites(api, secrets, a, 'primeiro');
+    const first = await conversationOf(api, admin, a);
+    expect(await assigneeOf(first.id)).toBe(agent.id);
+    await customerWrites(api, secrets, b, 'segundo');
+    const second = await conversationOf(api, admin, b);
+
+    const closed = await api.request('POST', `/api/conversations/${first.id}/close`, { token: agent.token, body: {} });
+    expect(closed.status).toBe(200);
+    await agent.waitFor((r) => r.some((e) => e.event === 'entry_completed' && e.data.conversation_id === first.id));
+    const completed = agent.received.find((e) => e.event === 'entry_completed' && e.data.conversation_id === first.id)!;
+    const wrapUpUntil = new Date(completed.data.wrap_up_until as string);
+    expect(wrapUpUntil.getTime()).toBeGreaterThan(new Date(completed.ts).getTime());
+
+    await agent.waitFor((r) => r.some((e) => e.event === 'entry_assigned' && e.data.conversation_id === second.id));
+    const assigned = agent.received.find((e) => e.event === 'entry_assigned' && e.data.conversation_id === second.id)!;
+    expect(new Date(assigned.ts).getTime()).toBeGreaterThanOrEqual(wrapUpUntil.getTime());
+    agent.disconnect();
+  });
+
+  it('answers a customer outside business hours with the closed message and does not route them', async () => {
+    const queue = await createQueue(api, admin, {
+      name: 'Fechado',
+      business_hours: { ranges: [], closed_action: { action: 'message' } },
+    });
+    const agent = await agentOnline(api, admin);
+    await setMembers(api, admin, queue.id, [{ user_id: agent.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const phone = newCustomer();
+    await customerWrites(api, secrets, phone, 'alguém aí?');
+    const conversation = await conversationOf(api, admin, phone);
+    await eventually(
+      () => botTextsTo(phone).includes('Nosso atendimento está fechado agora. Responderemos assim que abrirmos.'),
+      'closed message',
+    );
+    const overflowed = await api.request('GET', `/api/queues/${queue.id}/entries?state=overflowed`, { token: admin });
+    expect(overflowed.body.items).toEqual([
+      expect.objectContaining({ conversation_id: conversation.id, end_reason: 'closed', state: 'overflowed' }),
+    ]);
+    const now = await api.request('GET', `/api/conversations/${conversation.id}`, { token: admin });
+    expect(now.body.assignee_id).toBeNull();
+    agent.disconnect();
+  });
+
+  it('asks the menu first (the conversation is the bot’s, pending), then routes to the chosen queue', async () => {
+    const sales = await createQueue(api, admin, { name: 'Vendas' });
+    const support = await createQueue(api, admin, { name: 'Suporte (menu)' });
+    const seller = await agentOnline(api, admin);
+    const helper = await agentOnline(api, admin);
+    await setMembers(api, admin, sales.id, [{ user_id: seller.id }]);
+    await setMembers(api, admin, support.id, [{ user_id: helper.id }]);
+    await routeWhatsAppTo(api, admin, {
+      default_queue_id: sales.id,
+      menu: {
+        options: [
+          { key: '1', label: 'Vendas', queue_id: sales.id },
+          { key: '2', label: 'Suporte', queue_id: support.id },
+        ],
+      },
+    });
+    const phone = newCustomer();
+    await customerWrites(api, secrets, phone, 'oi');
+    const conversation = await conversationOf(api, admin, phone);
+    await eventually(
+      () => botTextsTo(phone).includes('Olá! Responda com o número da opção desejada:\n1 - Vendas\n2 - Suporte'),
+      'menu',
+    );
+    const held = await api.request('GET', `/api/conversations/${conversation.id}`, { token: admin });
+    expect(held.body).toMatchObject({ status: 'pending', awaiting_human: false, assignee_id: null });
+
+    await customerWrites(api, secrets, phone, 'quero falar com alguém');
+    await eventually(() => botTextsTo(phone).some((t) => t.startsWith('Desculpe, não entendi.')), 'menu again');
+    await customerWrites(api, secrets, phone, '2');
+    expect(await assigneeOf(conversation.id)).toBe(helper.id);
+    const after = await api.request('GET', `/api/conversations/${conversation.id}`, { token: admin });
+    expect(after.body.status).toBe('open');
+    seller.disconnect();
+    helper.disconnect();
+    await routeWhatsAppTo(api, admin, { default_queue_id: null, menu: null });
+  });
+
+  it('tells waiting customers their position and estimated wait in Portuguese', async () => {
+    const queue = await createQueue(api, admin, { name: 'Com posição', announce_position: true });
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const [a, b] = [newCustomer(), newCustomer()];
+    await customerWrites(api, secrets, a, 'oi');
+    await eventually(() => botTextsTo(a).some((t) => t.startsWith('Você é o próximo da fila.')), 'first position');
+    await customerWrites(api, secrets, b, 'oi');
+    await eventually(() => botTextsTo(b).some((t) => t.startsWith('Você é o 2º da fila.')), 'second position');
+    expect(botTextsTo(b)[0]).toMatch(/^Você é o 2º da fila\. Tempo estimado de espera: cerca de \d+ min\.$/);
+    // Within a minute nothing is repeated.
+    expect(botTextsTo(a).filter((t) => t.startsWith('Você é'))).toHaveLength(1);
+  });
+
+  it('overflows an item past max_wait_seconds to another queue, keeping its first enqueue time', async () => {
+    const target = await createQueue(api, admin, { name: 'Transbordo' });
+    const source = await createQueue(api, admin, {
+      name: 'Sem agentes',
+      max_wait_seconds: 1,
+      overflow: { action: 'queue', queue_id: target.id },
+    });
+    const agent = await agentOnline(api, admin);
+    await setMembers(api, admin, target.id, [{ user_id: agent.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: source.id });
+    const phone = newCustomer();
+    await customerWrites(api, secrets, phone, 'oi');
+    const conversation = await conversationOf(api, admin, phone);
+    expect(await assigneeOf(conversation.id)).toBe(agent.id);
+    const moved = await api.request('GET', `/api/queues/${source.id}/entries?state=overflowed`, { token: admin });
+    const there = await api.request('GET', `/api/queues/${target.id}/entries?state=assigned`, { token: admin });
+    expect(moved.body.items[0]).toMatchObject({ conversation_id: conversation.id, end_reason: 'max_wait' });
+    expect(there.body.items[0]).toMatchObject({ conversation_id: conversation.id, assigned_to: agent.id });
+    expect(there.body.items[0].original_enqueued_at).toBe(moved.body.items[0].original_enqueued_at);
+    agent.disconnect();
+  });
+
+  it('lets the agent transfer a conversation to another queue, keeping its first enqueue time', async () => {
+    const first = await createQueue(api, admin, { name: 'Primeiro nível' });
+    const second = await createQueue(api, admin, { name: 'Segundo nível' });
+    const a = await agentOnline(api, admin);
+    const b = await agentOnline(api, admin);
+    await setMembers(api, admin, first.id, [{ user_id: a.id }]);
+    await setMembers(api, admin, second.id, [{ user_id: b.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: first.id });
+    const phone = newCustomer();
+    await customerWrites(api, secrets, phone, 'oi');
+    const conversation = await conversationOf(api, admin, phone);
+    expect(await assigneeOf(conversation.id)).toBe(a.id);
+    const before = await api.request('GET', `/api/queues/${first.id}/entries?state=assigned`, { token: admin });
+
+    const outsider = await agentOnline(api, admin);
+    const refused = await api.request('POST', `/api/conversations/${conversation.id}/queue`, {
+      token: outsider.token,
+      body: { queue_id: second.id },
+    });
+    expect(refused.status).toBe(404);
+    const moved = await api.request('POST', `/api/conversations/${conversation.id}/queue`, {
+      token: a.token,
+      body: { queue_id: second.id },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.original_enqueued_at).toBe(before.body.items[0].original_enqueued_at);
+    expect(await eventually(async () => ((await assigneeOf(conversation.id)) === b.id ? b.id : undefined), 'b')).toBe(
+      b.id,
+    );
+    const ended = await api.request('GET', `/api/queues/${first.id}/entries?state=completed`, { token: admin });
+    expect(ended.body.items[0]).toMatchObject({ conversation_id: conversation.id, end_reason: 'transferred' });
+    for (const agent of [a, b, outsider]) agent.disconnect();
+  });
 });

@@ -7,3 +7,6 @@ export { createRoutingModule, type RoutingModule, type RoutingModuleOptions } fr
 export { RoutingEngine, MISSED_OFFERS_REASON, type EnqueueInput } from './routing.engine.js';
 export type { ConversationsPort, PresencePort, RoutingListener, TransactionScope } from './routing.ports.js';
 export type { Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';
+export { estimateWaitSeconds, isOpenAt, SHORT_ABANDON_SECONDS } from './routing.js';
+export { assignWaitingEntry, type DirectAssignDeps } from './routing.direct-assign.js';
+export { toEntryDto } from './routing.dto.js';

@@ -73,10 +73,13 @@ export class ConversationRouter {
 
   /** The customer answered while the menu bot has the conversation. */
   async onInboundMessage(companyId: string, conversationId: string, text: string | null): Promise<void> {
+    const conversation = await this.deps.conversations.find(companyId, conversationId);
+    if (!conversation) return;
+    // Read before the transaction: on PGlite's single connection a query outside it would wait for it.
+    const point = await this.deps.admin.findEntryPoint(companyId, conversation.channel);
     const entryPoint = await this.deps.entries.transaction(async (repo) => {
       const session = await repo.lockMenu(companyId, conversationId);
       if (!session) return undefined;
-      const point = await this.deps.admin.findEntryPoint(companyId, session.channel);
       const options = point?.menu?.options ?? [];
       const chosen = chosenOption(options, text);
       const attempts = session.attempts + 1;
@@ -94,8 +97,6 @@ export class ConversationRouter {
       await this.deps.conversations.sendBotMessage(companyId, conversationId, retry);
       return;
     }
-    const conversation = await this.deps.conversations.find(companyId, conversationId);
-    if (!conversation) return;
     if (entryPoint.queueId) await this.enqueueInto(conversation, entryPoint.queueId);
     await this.deps.conversations.handOver(companyId, conversationId);
     this.deps.logger.info({ companyId, conversationId, queueId: entryPoint.queueId }, 'menu answered');

@@ -8,6 +8,7 @@ import type { Db } from '../../db/client.js';
 import {
   agentPresences,
   conversations,
+  messages,
   queueEntries,
   queueMembers,
   queues,
@@ -371,8 +372,12 @@ export class EngineRepository {
           isNull(conversations.assigneeId),
           sql`not exists (select 1 from ${queueEntries} e where e.conversation_id = ${conversations.id}
                             and e.state in ('waiting', 'offered', 'assigned'))`,
+          // Told "closed" since the customer last wrote: nothing to route until they write again.
           sql`not exists (select 1 from ${queueEntries} e where e.conversation_id = ${conversations.id}
-                            and e.state = 'overflowed' and e.end_reason = 'closed' and e.ended_at >= coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}))`,
+                            and e.state = 'overflowed' and e.end_reason = 'closed'
+                            and e.ended_at >= coalesce((select max(m.created_at) from ${messages} m
+                                                          where m.conversation_id = ${conversations.id}
+                                                            and m.direction = 'inbound'), ${conversations.createdAt}))`,
           sql`not exists (select 1 from ${routingMenuSessions} m where m.conversation_id = ${conversations.id})`,
         ),
       )
