@@ -20,6 +20,11 @@ export interface ClickToCall {
   makeCall(actor: Actor, input: { to: string }): Promise<{ id: string; status: string }>;
 }
 
+/** Ending a user's sessions from another module (a supervisor signs an agent out). */
+export interface SessionControl {
+  endAllSessions(companyId: string, userId: string): Promise<void>;
+}
+
 export interface ModuleContext {
   config: Config;
   db: Db;
@@ -29,6 +34,8 @@ export interface ModuleContext {
   /** Every published event, in seq order, on this node (e.g. stop typing on message_created). */
   subscribe(listener: (event: PublishedEvent) => void): () => void;
   clickToCall: ClickToCall;
+  /** Ends every session of a user (auth's log out everywhere). */
+  sessions?: SessionControl;
   /** Every outbound HTTP request goes through this guard (docs/security.md). */
   outbound: OutboundClient;
   /** Served at /metrics: modules register their counters here. */

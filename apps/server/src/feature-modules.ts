@@ -4,9 +4,11 @@
  * together because routing reaches the other two through ports, per server.
  */
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
+import { ConflictError } from './shared/errors.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
-import { createRoutingModule } from './modules/routing/index.js';
+import { createReportsModule } from './modules/reports/index.js';
+import { assignWaitingEntry, createRoutingModule } from './modules/routing/index.js';
 import { installVoicebot } from './modules/voicebot/index.js';
 
 /** Presence, conversations and the routing engine that joins them. */
@@ -24,8 +26,35 @@ export const installContactCenter: ModuleInstaller = (context) => {
       },
     },
   });
-  return Object.assign(combineModules([presence, conversations, routing]), { routing });
+  const reports = createReportsModule(context, {
+    async setStatus(companyId, agentId, input) {
+      await presence.service.setStatus({ companyId, userId: agentId, role: 'agent' }, input);
+    },
+    async moveToQueue(actor, entry, queueId) {
+      if (entry.conversationId === null) {
+        throw new ConflictError('entry.voice_not_movable', 'Waiting calls are moved by the voice side.');
+      }
+      await routing.router.transfer(actor, entry.conversationId, queueId);
+    },
+    async moveToAgent(companyId, entryId, agentId) {
+      await assignWaitingEntry(
+        { ...context, conversations: conversations.routing, logger: context.logger.child({ module: 'routing' }) },
+        { companyId, entryId, agentId },
+      );
+    },
+  });
+  return Object.assign(combineModules([presence, conversations, routing, reports]), { routing, reports, presence });
 };
+
+/** The contact center as installed, for what the composition root wires to it (voice queues). */
+export type ContactCenterModule = InstalledModule & {
+  routing: ReturnType<typeof createRoutingModule>;
+  presence: ReturnType<typeof createPresenceModule>;
+};
+
+export function isContactCenterModule(module: InstalledModule): module is ContactCenterModule {
+  return 'routing' in module && 'presence' in module;
+}
 
 export const FEATURE_MODULES: readonly ModuleInstaller[] = [installContactCenter, installVoicebot];
 

@@ -283,6 +283,9 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         ...(audiosocket ? { audiosocket } : {}),
         ...(residentDialer ? { residentDialer } : {}),
         clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
+        sessions: {
+          endAllSessions: (companyId, userId) => auth.logoutEverywhere({ companyId, userId, role: 'agent' }),
+        },
         outbound,
         metrics,
       }),

@@ -7,3 +7,4 @@ export * from './conversations.js';
 export * from './channels.js';
 export * from './voicebot.js';
 export * from './routing.js';
+export * from './reports.js';
