@@ -43,7 +43,8 @@ describe('the console against a real Switchboard', () => {
 
   beforeAll(async () => {
     graph = await startGraphStub();
-    api = await startServer({ WHATSAPP_GRAPH_URL: graph.url });
+    // The Graph stub listens on loopback, which the outbound guard refuses unless allowed.
+    api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     whatsapp = await configureWhatsApp(api);
     supervisorUser = await createUser(api, { role: 'supervisor', name: 'Sofia Supervisora', device_template: 'sip' });
     const { hostname, port } = new URL(api.baseUrl);

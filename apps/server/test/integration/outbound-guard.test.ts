@@ -92,6 +92,18 @@ describe('the gate webhook through the outbound guard', () => {
     expect(recorder.received).toHaveLength(1);
   });
 
+  it('refuses loopback written as a number, in IPv6 or IPv4-mapped form', async () => {
+    recorder.received.length = 0;
+    for (const host of ['2130706433', '0x7f.1', '[::1]', '[::ffff:127.0.0.1]', '0.0.0.0']) {
+      const result = await new GateWebhookClient(strict, gateOptions).deliver(
+        delivery(`http://${host}:${recorder.port}/gate`),
+      );
+      expect(result).toMatchObject({ status: 'failed', httpStatus: null });
+      expect(result.attempts).toHaveLength(1);
+    }
+    expect(recorder.received).toHaveLength(0);
+  });
+
   it('refuses a name that resolves to loopback (localhost)', async () => {
     recorder.received.length = 0;
     const result = await new GateWebhookClient(strict, gateOptions).deliver(
