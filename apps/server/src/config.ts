@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { sipCodecs, sipCodecSchema } from '@switchboard/contracts';
 import { z } from 'zod';
 
 const booleanFromString = z
@@ -59,10 +60,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('switchboard'),
-  ASTERISK_AMI_HOST: z.string().min(1).optional(),
-  ASTERISK_AMI_PORT: port.default(5038),
-  ASTERISK_AMI_USERNAME: z.string().min(1).optional(),
-  ASTERISK_AMI_PASSWORD: z.string().min(1).optional(),
   ASTERISK_AGENT_ENDPOINT: z.string().min(1).default('PJSIP/{sipUsername}'),
   ASTERISK_OUTBOUND_CONTEXT: z.string().min(1).max(79).default('from-agents'),
   ASTERISK_RECORDINGS_DIR: z.string().min(1).optional(),
@@ -113,6 +110,18 @@ const envSchema = z.object({
   SIP_ENDPOINT_CONTEXT: z.string().min(1).max(40).default('from-agents'),
   SIP_WEBRTC_TRANSPORT: z.string().min(1).max(40).default('transport-wss'),
   SIP_UDP_TRANSPORT: z.string().min(1).max(40).default('transport-udp'),
+  // Offered by new browser devices, in order. G.711 first: a source-built Asterisk has no
+  // codec_opus (binary-only) and cannot bridge an opus call with anything else.
+  SIP_WEBRTC_CODECS: z
+    .string()
+    .default('ulaw,alaw,opus')
+    .transform((value) => value.split(',').map((codec) => codec.trim().toLowerCase()))
+    .pipe(
+      z
+        .array(sipCodecSchema, { error: `each codec one of ${sipCodecs.join(', ')}` })
+        .min(1)
+        .refine((codecs) => new Set(codecs).size === codecs.length, 'each codec at most once'),
+    ),
   WEBRTC_STUN_URLS: iceUrlList(/^stuns?:/, 'stun: or stuns: URLs').optional(),
   WEBRTC_TURN_URLS: iceUrlList(/^turns?:/, 'turn: or turns: URLs').optional(),
   WEBRTC_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -197,9 +206,6 @@ export interface Config {
     /** Undefined: no PBX; call actions answer 503. */
     readonly ari:
       { readonly url: string; readonly username: string; readonly password: string; readonly app: string } | undefined;
-    readonly ami:
-      | { readonly host: string; readonly port: number; readonly username: string; readonly password: string }
-      | undefined;
     readonly agentEndpointTemplate: string;
     readonly outboundContext: string;
     readonly recordingsDir: string;
@@ -261,6 +267,8 @@ export interface Config {
     readonly context: string;
     readonly webrtcTransport: string;
     readonly udpTransport: string;
+    /** SIP_WEBRTC_CODECS: the `allow` of new browser devices. */
+    readonly webrtcCodecs: readonly string[];
     /** STUN and TURN for browser softphones (modules/users/ice-servers.ts). */
     readonly ice: {
       readonly stunUrls: readonly string[];
@@ -300,12 +308,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? ['ASTERISK_ARI_PASSWORD: required with ASTERISK_ARI_URL']
     /** SIP_WSS_URL was set: a PBX takes browser registrations even without ARI. */
     readonly isWssUrlSet: boolean;
-      : []),
-    ...(e.ASTERISK_AMI_HOST && !e.ASTERISK_AMI_USERNAME
-      ? ['ASTERISK_AMI_USERNAME: required with ASTERISK_AMI_HOST']
-      : []),
-    ...(e.ASTERISK_AMI_HOST && !e.ASTERISK_AMI_PASSWORD
-      ? ['ASTERISK_AMI_PASSWORD: required with ASTERISK_AMI_HOST']
       : []),
   ];
   if (e.WEBRTC_TURN_URLS && e.WEBRTC_TURN_URLS.length > 0 && !e.WEBRTC_TURN_SECRET) {
@@ -355,14 +357,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             username: e.ASTERISK_ARI_USERNAME ?? '',
             password: e.ASTERISK_ARI_PASSWORD ?? '',
             app: e.ASTERISK_ARI_APP,
-          }
-        : undefined,
-      ami: e.ASTERISK_AMI_HOST
-        ? {
-            host: e.ASTERISK_AMI_HOST,
-            port: e.ASTERISK_AMI_PORT,
-            username: e.ASTERISK_AMI_USERNAME ?? '',
-            password: e.ASTERISK_AMI_PASSWORD ?? '',
           }
         : undefined,
       agentEndpointTemplate: e.ASTERISK_AGENT_ENDPOINT,
@@ -418,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       context: e.SIP_ENDPOINT_CONTEXT,
       webrtcTransport: e.SIP_WEBRTC_TRANSPORT,
       udpTransport: e.SIP_UDP_TRANSPORT,
+      webrtcCodecs: e.SIP_WEBRTC_CODECS,
       ice: {
         stunUrls: e.WEBRTC_STUN_URLS ?? [],
         turnUrls: e.WEBRTC_TURN_URLS ?? [],

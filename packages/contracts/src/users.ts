@@ -92,6 +92,49 @@ export const deviceSchema = z
   .meta({ id: 'SipDevice' });
 export type Device = z.infer<typeof deviceSchema>;
 
+/**
+ * Asterisk's names of the audio codecs a device may be given (its endpoint's `allow`).
+ * opus needs codec_opus in Asterisk to be bridged with anything else (docs/asterisk.md).
+ */
+export const sipCodecs = [
+  'ulaw',
+  'alaw',
+  'g722',
+  'opus',
+  'g729',
+  'gsm',
+  'ilbc',
+  'speex',
+  'speex16',
+  'g726',
+  'slin',
+  'slin16',
+] as const;
+export const sipCodecSchema = z.enum(sipCodecs);
+export type SipCodec = z.infer<typeof sipCodecSchema>;
+
+export const updateDeviceBodySchema = z
+  .object({
+    codecs: z
+      .array(sipCodecSchema)
+      .min(1)
+      .max(sipCodecs.length)
+      .refine((codecs) => new Set(codecs).size === codecs.length, 'each codec at most once')
+      .describe('in order of preference, e.g. ["ulaw", "alaw", "opus"]'),
+  })
+  .strict();
+
+/** A device's codecs, as Asterisk offers and accepts them, in order of preference. */
+export const deviceCodecsSchema = z
+  .object({
+    user_id: z.uuid(),
+    sip_username: z.string(),
+    template: sipTemplateSchema,
+    codecs: z.array(z.string()),
+  })
+  .meta({ id: 'SipDeviceCodecs' });
+export type DeviceCodecs = z.infer<typeof deviceCodecsSchema>;
+
 /** The server's view of the PBX, as /ready reports it. */
 export const pbxStates = ['not_configured', 'up', 'disconnected'] as const;
 export type PbxState = (typeof pbxStates)[number];

@@ -63,6 +63,16 @@ describe.skipIf(inject('pbxSkipReason'))('the asterisk/ kit on Asterisk 22.10.1'
     expect(kitComplaints(pbx.asterisk.logLines())).toEqual([]);
   });
 
+  it("codecs an admin sets through the API are the device's at once", async () => {
+    const phone = await pbx.phone();
+    const changed = await pbx.api.request('PATCH', `/api/users/${phone.userId}/device`, {
+      token: await pbx.api.adminToken(),
+      body: { codecs: ['alaw'] },
+    });
+    expect(changed.status).toBe(200);
+    expect(pbx.asterisk.cli(`pjsip show endpoint ${phone.sipUsername}`)).toMatch(/allow\s+:\s+\(alaw\)/);
+  });
+
   it('a device password rotated through the API is the one the next REGISTER needs', async () => {
     const phone = await pbx.phone();
     const rotated = await pbx.api.request('POST', `/api/users/${phone.userId}/device/rotate-password`, {

@@ -3,7 +3,12 @@ import { ConflictError } from '../../shared/errors.js';
 import { buildPjsipRows, callerIdFor, endpointIdFor, generateSipPassword, generateSipPrefix } from './sip-device.js';
 import { pickFreeExtension } from './users.service.js';
 
-const settings = { context: 'from-agents', webrtcTransport: 'transport-wss', udpTransport: 'transport-udp' };
+const settings = {
+  context: 'from-agents',
+  webrtcTransport: 'transport-wss',
+  udpTransport: 'transport-udp',
+  webrtcCodecs: ['ulaw', 'alaw', 'opus'],
+};
 
 describe('SIP device rules', () => {
   it('allocates the lowest free extension of the range', () => {
@@ -47,7 +52,8 @@ describe('SIP device rules', () => {
       aors: 'abcdef_1000',
       auth: 'abcdef_1000',
       context: 'from-agents',
-      allow: 'opus,ulaw',
+      // SIP_WEBRTC_CODECS's default: G.711 first, as Asterisk without codec_opus needs.
+      allow: 'ulaw,alaw,opus',
       webrtc: 'yes',
       mediaEncryption: 'dtls',
       dtlsSetup: 'actpass',

@@ -30,6 +30,20 @@ export interface PjsipSettings {
   context: string;
   webrtcTransport: string;
   udpTransport: string;
+  /** SIP_WEBRTC_CODECS, in order of preference. */
+  webrtcCodecs: readonly string[];
+}
+
+/** Desk phones and UDP softphones: G.711 both ways, which every phone and carrier speaks. */
+export const UDP_DEVICE_CODECS = ['ulaw', 'alaw'] as const;
+
+/** `allow` of ps_endpoints as a list, and back. */
+export function codecsOf(allow: string | null | undefined): string[] {
+  return (allow ?? '').split(',').filter(Boolean);
+}
+
+export function allowOf(codecs: readonly string[]): string {
+  return codecs.join(',');
 }
 
 export interface PjsipRows {
@@ -76,7 +90,7 @@ export function buildPjsipRows(input: {
       ? {
           ...common,
           transport: settings.webrtcTransport,
-          allow: 'opus,ulaw',
+          allow: allowOf(settings.webrtcCodecs),
           webrtc: 'yes',
           useAvpf: 'yes',
           mediaEncryption: 'dtls',
@@ -88,7 +102,7 @@ export function buildPjsipRows(input: {
           bundle: 'yes',
           mediaUseReceivedTransport: 'yes',
         }
-      : { ...common, transport: settings.udpTransport, allow: 'ulaw,alaw' };
+      : { ...common, transport: settings.udpTransport, allow: allowOf(UDP_DEVICE_CODECS) };
   return {
     endpoint,
     auth: { id, authType: 'userpass', username: id, password: input.password },

@@ -258,6 +258,11 @@ export class UsersRepository {
     await this.db.update(psEndpoints).set({ callerid }).where(eq(psEndpoints.id, device.endpointId));
   }
 
+  /** `allow` of the device's endpoint: Asterisk reads it at the device's next call. */
+  async setDeviceCodecs(device: DeviceRow, allow: string): Promise<void> {
+    await this.db.update(psEndpoints).set({ allow }).where(eq(psEndpoints.id, device.endpointId));
+  }
+
   /** Keeps the sip_devices row (history names it) and removes what Asterisk reads. */
   async deactivateDevice(device: DeviceRow, at: Date): Promise<void> {
     await this.db

@@ -1,5 +1,6 @@
 import {
   createUserBodySchema,
+  deviceCodecsSchema,
   deviceCredentialsSchema,
   deviceSchema,
   idParamsSchema,
@@ -7,6 +8,7 @@ import {
   listUsersQuerySchema,
   pageSchema,
   problemSchema,
+  updateDeviceBodySchema,
   updateProfileBodySchema,
   updateUserBodySchema,
   userSchema,
@@ -223,6 +225,28 @@ export function registerUsersRoutes(app: TypedApp, users: UsersService, telephon
     },
     async (request) =>
       toCredentialsDto(await users.rotateDevicePassword(actorOf(request), request.params.id), telephony.pbxState()),
+  );
+
+  app.patch(
+    '/api/users/:id/device',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: "Change a SIP device's codecs; Asterisk uses them from the device's next call (admins)",
+        params: idParamsSchema,
+        body: updateDeviceBodySchema,
+        response: { 200: deviceCodecsSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const device = await users.setDeviceCodecs(actorOf(request), request.params.id, request.body.codecs);
+      return {
+        user_id: device.userId,
+        sip_username: device.endpointId,
+        template: device.template,
+        codecs: device.codecs,
+      };
+    },
   );
 
   app.get(

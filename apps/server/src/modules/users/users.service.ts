@@ -15,6 +15,7 @@ import {
   endpointIdFor,
   generateSipPassword,
   generateSipPrefix,
+  allowOf,
   type PjsipSettings,
 } from './sip-device.js';
 import {
@@ -307,6 +308,26 @@ export class UsersService {
       'SIP password rotated',
     );
     return this.credentialsOf(userId, device, password);
+  }
+
+  /** The codecs Asterisk offers and accepts on the user's device, from its next call (admins). */
+  async setDeviceCodecs(
+    actor: Actor,
+    userId: string,
+    codecs: readonly string[],
+  ): Promise<{ userId: string; endpointId: string; template: SipTemplate; codecs: string[] }> {
+    assertAdmin(actor);
+    const device = await this.deps.repository.transaction(async (repo) => {
+      const found = await repo.findActiveDevice(actor.companyId, userId);
+      if (!found) throw new NotFoundError('device.not_found', 'The user has no active SIP device.');
+      await repo.setDeviceCodecs(found, allowOf(codecs));
+      return found;
+    });
+    this.deps.logger.info(
+      { companyId: actor.companyId, userId, endpointId: device.endpointId, codecs, byUserId: actor.userId },
+      'SIP device codecs changed',
+    );
+    return { userId, endpointId: device.endpointId, template: device.template, codecs: [...codecs] };
   }
 
   async listDevices(
