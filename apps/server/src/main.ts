@@ -46,7 +46,9 @@ import {
   RealtimeServer,
 } from './realtime/index.js';
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
-import { FEATURE_MODULES } from './feature-modules.js';
+import { FEATURE_MODULES, isContactCenterModule } from './feature-modules.js';
+import { createVoicemailInbox } from './modules/conversations/index.js';
+import { createVoiceRouting, isQueueTelephony } from './modules/voice-routing/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { newSecret } from './shared/ids.js';
@@ -294,9 +296,37 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     const voicebot = installed.find(isVoicebotModule);
     if (voicebot) voicebotCalls.resolve = (uuid) => voicebot.resolveAudiosocketCall(uuid);
 
+    // Voice queues carry out the routing engine's decisions on the PBX (modules/voice-routing).
+    const contactCenter = installed.find(isContactCenterModule);
+    const voiceRouting = contactCenter
+      ? createVoiceRouting({
+          config,
+          db: database.db,
+          clock,
+          logger,
+          telephony: telephony && isQueueTelephony(telephony) ? telephony : undefined,
+          engine: contactCenter.routing.engine,
+          calls: callsRepository,
+          lifecycle,
+          devices,
+          presence: {
+            statusOf: async (companyId, agentId) =>
+              (await contactCenter.presence.service.getMine({ companyId, userId: agentId, role: 'agent' })).status,
+            setStatus: async (companyId, agentId, status) => {
+              await contactCenter.presence.service.setStatus({ companyId, userId: agentId, role: 'agent' }, { status });
+            },
+          },
+          voicemail: createVoicemailInbox({ db: database.db, publisher: bus, config, clock, logger }),
+          dialer: { makeCall: (actor, input) => calls.makeCall(actor, input) },
+        })
+      : undefined;
+
     if (ari && callFlow) {
-      ari.onEvent((event) => void callFlow.handle(event));
-      ari.onReconciled((present) => void callFlow.reconcile(present));
+      ari.onEvent((event) => {
+        void callFlow.handle(event);
+        void voiceRouting?.handleTelephonyEvent(event);
+      });
+      ari.onReconciled((present, linkLostAt) => void callFlow.reconcile(present, linkLostAt));
     }
 
     const app = await buildApp({
@@ -347,6 +377,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
                 : 'not_configured',
         });
         registerCallsRoutes(typed, calls);
+        voiceRouting?.routes(typed);
         registerVoicebotRoutes(typed, {
           sessions: {
             listSessions: () => audiosocket?.listSessions() ?? [],
@@ -379,6 +410,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     await audiosocket?.listen();
     ari?.start();
     for (const module of installed) await module.start?.();
+    voiceRouting?.start();
     sessionPruner.start();
     recordingRetention?.start();
     mediaRetention?.start();
@@ -395,7 +427,10 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       eventLogRetention,
       realtime,
       audiosocket,
-      handleTelephonyEvent: (event) => (callFlow ? callFlow.handle(event) : Promise.resolve()),
+      handleTelephonyEvent: async (event) => {
+        await callFlow?.handle(event);
+        await voiceRouting?.handleTelephonyEvent(event);
+      },
       async close() {
         if (isClosed) return;
         isClosed = true;
@@ -403,6 +438,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         await recordingRetention?.stop();
         await mediaRetention?.stop();
         await eventLogRetention.stop();
+        await voiceRouting?.stop();
         for (const module of installed) await module.stop?.();
         await ari?.stop();
         realtime.close();

@@ -20,4 +20,8 @@ export type TelephonyEvent =
   | { kind: 'channel_transferred'; channelId: string; destination: string; at: Date }
   | { kind: 'channel_ended'; channelId: string; cause: number | null; causeText: string | null; at: Date }
   | { kind: 'recording_finished'; recordingName: string; durationSeconds: number | null; at: Date }
-  | { kind: 'recording_failed'; recordingName: string; at: Date };
+  | { kind: 'recording_failed'; recordingName: string; at: Date }
+  /** One DTMF digit the caller pressed (at the end of the digit). */
+  | { kind: 'channel_dtmf'; channelId: string; digit: string; at: Date }
+  /** A sound played to a channel is over (`isFailed`: the media could not be played). */
+  | { kind: 'playback_finished'; playbackId: string; channelId: string | null; isFailed: boolean; at: Date };

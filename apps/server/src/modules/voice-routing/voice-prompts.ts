@@ -1,0 +1,70 @@
+/**
+ * Spoken prompts over HTTP. Asterisk plays `sound:<url>.wav` through res_http_media_cache,
+ * so the sentence travels in the URL itself (base64url: ARI splits a media list on commas)
+ * with an HMAC of it: any node can answer the fetch, nothing is stored between the call
+ * and the fetch, and nobody outside can make this server synthesize text of their choosing.
+ * The audio is espeak-ng's (pt-BR by default), 8 kHz 16-bit mono WAV, which format_wav
+ * plays as is; each sentence is synthesized once (CachedTts).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { encodeWav } from '../../integrations/audio/index.js';
+import type { TextToSpeechEngine } from '../../integrations/tts/index.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { PromptUrls } from './voice-routing.ports.js';
+
+const SAMPLE_RATE_HZ = 8000;
+const MAX_TEXT_CHARS = 600;
+export const PROMPT_LANGUAGES = ['pt-BR', 'en'] as const;
+export type PromptLanguage = (typeof PROMPT_LANGUAGES)[number];
+
+export class VoicePrompts implements PromptUrls {
+  constructor(
+    private readonly options: {
+      /** How Asterisk reaches this server (ASTERISK_MEDIA_BASE_URL). */
+      baseUrl: string;
+      secret: string;
+      engines: Record<PromptLanguage, TextToSpeechEngine>;
+    },
+  ) {}
+
+  /** The path under which a sentence is served (tests and Asterisk fetch the same). */
+  pathOf(text: string, language: string): string {
+    const lang = toLanguage(language);
+    const clean = text.slice(0, MAX_TEXT_CHARS);
+    const encoded = Buffer.from(clean, 'utf8').toString('base64url');
+    return `/api/voice/prompts/${lang}/${encoded}/${this.sign(lang, clean)}.wav`;
+  }
+
+  urlOf(text: string, language: string): string {
+    return `${this.options.baseUrl}${this.pathOf(text, language)}`;
+  }
+
+  /** The WAV of a signed sentence; a bad signature is a 404 (`prompt.not_found`), as an unknown file would be. */
+  async render(language: string, encoded: string, file: string): Promise<Buffer> {
+    const lang = PROMPT_LANGUAGES.find((l) => l === language);
+    const signature = /^([A-Za-z0-9_-]{22})\.wav$/.exec(file)?.[1];
+    const text = Buffer.from(encoded, 'base64url').toString('utf8');
+    if (!lang || !signature || !this.isSigned(lang, text, signature)) {
+      throw new NotFoundError('prompt.not_found', 'No such prompt.');
+    }
+    const speech = await this.options.engines[lang].synthesize(text, { sampleRateHz: SAMPLE_RATE_HZ });
+    return encodeWav(speech.pcm, SAMPLE_RATE_HZ);
+  }
+
+  private sign(language: PromptLanguage, text: string): string {
+    return createHmac('sha256', this.options.secret)
+      .update(`prompt\u0000${language}\u0000${text}`)
+      .digest('base64url')
+      .slice(0, 22);
+  }
+
+  private isSigned(language: PromptLanguage, text: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(language, text));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}
+
+function toLanguage(value: string): PromptLanguage {
+  return value === 'en' ? 'en' : 'pt-BR';
+}

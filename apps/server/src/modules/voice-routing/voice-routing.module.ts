@@ -1,0 +1,114 @@
+/**
+ * Voice routing assembled: DID entry points and a call's queue history over HTTP, the
+ * spoken prompts Asterisk fetches, and, where a PBX is connected, the queue calls that
+ * carry out the routing engine's decisions (registered as its listener).
+ */
+import { join } from 'node:path';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { TypedApp } from '../../http/app.js';
+import { CachedTts, EspeakTts, silentTts, type TextToSpeechEngine } from '../../integrations/tts/index.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { TelephonyEvent } from '../../shared/telephony.js';
+import type { AgentDevice, CallLifecycle, CallsRepository } from '../calls/index.js';
+import type { RoutingListener } from '../routing/index.js';
+import { QueueCalls, type QueueEngine } from './queue-calls.js';
+import { VoicePrompts } from './voice-prompts.js';
+import type { AgentPresencePort, CallbackDialer, QueueTelephony, VoicemailPort } from './voice-routing.ports.js';
+import { VoiceRoutingRepository } from './voice-routing.repository.js';
+import { registerVoiceRoutingRoutes } from './voice-routing.routes.js';
+import { VoiceRoutingService } from './voice-routing.service.js';
+
+const TICK_MS = 1000;
+
+export interface VoiceRoutingDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Undefined without a PBX: entry points and history still answer, calls cannot be routed. */
+  telephony: QueueTelephony | undefined;
+  engine: QueueEngine & { addListener(listener: RoutingListener): void };
+  calls: CallsRepository;
+  lifecycle: CallLifecycle;
+  devices: { findActiveDeviceOfUser(companyId: string, userId: string): Promise<AgentDevice | undefined> };
+  presence: AgentPresencePort;
+  voicemail: VoicemailPort;
+  dialer: CallbackDialer;
+  /** Tests give a silent engine; by default espeak-ng as TTS_ENGINE says. */
+  tts?: Partial<Record<'pt-BR' | 'en', TextToSpeechEngine>>;
+}
+
+export interface VoiceRouting {
+  readonly queueCalls: QueueCalls | undefined;
+  routes(app: TypedApp): void;
+  handleTelephonyEvent(event: TelephonyEvent): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
+  const logger = deps.logger.child({ module: 'voice-routing' });
+  const repository = new VoiceRoutingRepository(deps.db);
+  const { speech, asterisk } = deps.config;
+  const engineFor = (voice: string): TextToSpeechEngine =>
+    speech.ttsEngine === 'espeak-ng'
+      ? new CachedTts(new EspeakTts({ voice }), { directory: join(deps.config.dataDir, 'tts-cache'), logger })
+      : silentTts;
+  const prompts = new VoicePrompts({
+    baseUrl: asterisk.mediaBaseUrl,
+    secret: deps.config.jwtSecret,
+    engines: { 'pt-BR': deps.tts?.['pt-BR'] ?? engineFor(speech.ttsVoice), en: deps.tts?.en ?? engineFor('en') },
+  });
+  const queueCalls = deps.telephony
+    ? new QueueCalls({
+        telephony: deps.telephony,
+        engine: deps.engine,
+        repository,
+        calls: deps.calls,
+        lifecycle: deps.lifecycle,
+        devices: deps.devices,
+        presence: deps.presence,
+        voicemail: deps.voicemail,
+        dialer: deps.dialer,
+        prompts,
+        clock: deps.clock,
+        logger,
+        settings: {
+          agentEndpointTemplate: asterisk.agentEndpointTemplate,
+          ringTimeoutSeconds: asterisk.ringTimeoutSeconds,
+          recordingsDir: asterisk.recordingsDir,
+        },
+      })
+    : undefined;
+  if (queueCalls) deps.engine.addListener(queueCalls);
+  const service = new VoiceRoutingService({
+    repository,
+    calls: deps.calls,
+    queueCalls,
+    telephony: deps.telephony,
+    clock: deps.clock,
+    logger,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> = Promise.resolve();
+  return {
+    queueCalls,
+    routes: (app) => registerVoiceRoutingRoutes(app, service, prompts),
+    handleTelephonyEvent: (event) => queueCalls?.handle(event) ?? Promise.resolve(),
+    start() {
+      if (!queueCalls) return;
+      timer = setInterval(() => {
+        ticking = ticking
+          .then(() => queueCalls.tick())
+          .catch((error: unknown) => logger.error({ err: error }, 'voice routing tick failed'));
+      }, TICK_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await ticking;
+    },
+  };
+}
