@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { TelephonyEvent } from '../../shared/telephony.js';
 import type { AriClient } from './ari.client.js';
 import type { AriConnection } from './ari.connection.js';
-import type { AriEvent } from './ari.events.js';
+import { readChannelIdFromTargetUri, type AriEvent } from './ari.events.js';
 import type { AriReconciliation } from './ari.reconcile.js';
 
 export type AriTelephonyEvent = TelephonyEvent;
@@ -138,6 +138,44 @@ export class AriTelephony {
   }
 
   private translate(event: AriEvent): void {
+  startMusicOnHold(channelId: string): Promise<void> {
+    return this.client.startChannelMusicOnHold(channelId);
+  }
+
+  stopMusicOnHold(channelId: string): Promise<void> {
+    return this.client.stopChannelMusicOnHold(channelId);
+  }
+
+  /** Plays `media` (`sound:…`, a list plays in order); PlaybackFinished reports the end as `playback_finished`. */
+  async play(channelId: string, media: readonly string[], playbackId: string): Promise<void> {
+    await this.client.playOnChannel(channelId, { media, playbackId });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.client.stopPlayback(playbackId);
+  }
+
+  /** Records what the caller says (voicemail) into the recordings directory, always as wav. */
+  async recordChannel(
+    channelId: string,
+    recordingName: string,
+    limits: { maxDurationSeconds: number; maxSilenceSeconds: number },
+  ): Promise<void> {
+    await this.client.recordChannel(channelId, {
+      name: recordingName,
+      format: 'wav',
+      maxDurationSeconds: limits.maxDurationSeconds,
+      maxSilenceSeconds: limits.maxSilenceSeconds,
+      beep: true,
+      ifExists: 'fail',
+      terminateOn: '#',
+    });
+  }
+
+  async stopRecording(recordingName: string): Promise<void> {
+    await this.client.stopLiveRecording(recordingName);
+  }
+
     switch (event.type) {
       case 'StasisStart': {
         const { channel } = event;
@@ -196,6 +234,23 @@ export class AriTelephony {
           kind: 'recording_failed',
           recordingName: event.recording.name,
           at: parseAriTimestamp(event.timestamp),
+      case 'ChannelDtmfReceived':
+        this.emit({
+          kind: 'channel_dtmf',
+          channelId: event.channel.id,
+          digit: event.digit,
+          at: parseAriTimestamp(event.timestamp),
+        });
+        return;
+      case 'PlaybackFinished':
+        this.emit({
+          kind: 'playback_finished',
+          playbackId: event.playback.id,
+          channelId: readChannelIdFromTargetUri(event.playback.target_uri) ?? null,
+          isFailed: event.playback.state === 'failed',
+          at: parseAriTimestamp(event.timestamp),
+        });
+        return;
         });
         return;
       default:

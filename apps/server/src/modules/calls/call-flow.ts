@@ -96,8 +96,11 @@ export class CallFlow {
       case 'channel_answered':
       case 'channel_left':
         // Answers are taken from StasisStart of the legs we originate; leaving Stasis
-        // (a transfer) is followed by the channel's end, which decides.
+        // (a transfer) is followed by the channel's end, which decides. Digits and
+        // prompts belong to queue calls (modules/voice-routing).
         return;
+      case 'channel_dtmf':
+      case 'playback_finished':
     }
   }
 
