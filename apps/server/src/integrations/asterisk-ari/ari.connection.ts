@@ -40,6 +40,12 @@ export interface AriConnectionOptions {
   random?: () => number;
 }
 
+/** What the caller of `onReconciled` learns about the outage that preceded the report. */
+export interface AriLinkOutage {
+  /** Undefined on the first connection, and when no drop was seen. */
+  lostAt: Date | undefined;
+}
+
 const RECONCILE_ATTEMPTS = 3;
 
 /**
@@ -53,7 +59,7 @@ export class AriConnection {
   readonly #subscribeAll: boolean;
   readonly #eventListeners = new Set<(event: AriEvent) => void>();
   readonly #stateListeners = new Set<(change: AriStateChange) => void>();
-  readonly #reconciledListeners = new Set<(report: AriReconciliation) => void>();
+  readonly #reconciledListeners = new Set<(report: AriReconciliation, link: AriLinkOutage) => void>();
   readonly #channelListeners = new AriChannelListeners();
   /** Channels seen entering our application and not seen leaving it. */
   readonly #stasisChannelIds = new Set<string>();
@@ -67,6 +73,10 @@ export class AriConnection {
   #lastBridgeMediaFrame: string | undefined;
   #isAwaitingPong = false;
   #meanwhile: { destroyed: Set<string>; left: Set<string> } | undefined;
+  /** Date.now() of the last frame or pong from Asterisk: the link was alive then. */
+  #lastHeardAt = 0;
+  /** When the link was last known alive before it dropped; cleared once reconciled. */
+  #linkLostAt: Date | undefined;
 
   constructor(options: AriConnectionOptions) {
     this.#options = options;
@@ -88,7 +98,12 @@ export class AriConnection {
     return () => this.#stateListeners.delete(listener);
   }
 
-  onReconciled(listener: (report: AriReconciliation) => void): () => void {
+  /**
+   * After every (re)connect. `link.lostAt` (after a reconnect) is the last moment the
+   * previous connection was known alive: calls whose channels vanished meanwhile ended
+   * then, as far as anyone can tell, not when we found out.
+   */
+  onReconciled(listener: (report: AriReconciliation, link: AriLinkOutage) => void): () => void {
     this.#reconciledListeners.add(listener);
     return () => this.#reconciledListeners.delete(listener);
   }
@@ -131,10 +146,14 @@ export class AriConnection {
     });
     socket.on('open', () => this.#handleOpen(socket, epoch));
     socket.on('message', (data, isBinary) => {
-      if (!isBinary && epoch === this.#epoch) this.#handleFrame(decodeRawData(data));
+      if (epoch !== this.#epoch) return;
+      this.#lastHeardAt = Date.now();
+      if (!isBinary) this.#handleFrame(decodeRawData(data));
     });
     socket.on('pong', () => {
-      if (epoch === this.#epoch) this.#isAwaitingPong = false;
+      if (epoch !== this.#epoch) return;
+      this.#lastHeardAt = Date.now();
+      this.#isAwaitingPong = false;
     });
     socket.on('error', (error) => this.#logger.debug({ err: error }, 'ari websocket error'));
     socket.on('close', () => this.#handleClose(epoch, rejectedStatus));
@@ -146,6 +165,7 @@ export class AriConnection {
     this.#hasConnectedBefore = true;
     this.#attempt = 0;
     this.#lastBridgeMediaFrame = undefined;
+    this.#lastHeardAt = Date.now();
     this.#setState('connected');
     this.#logger.info({ isReconnect }, 'ari events connected');
     this.#startKeepAlive(socket);
@@ -170,6 +190,9 @@ export class AriConnection {
       this.#setState('failed', error);
       return;
     }
+    // A close is news from the peer (FIN, RST) or our own verdict on a missed pong, which
+    // dated the loss from the last pong already. Failed reconnects keep the first loss.
+    this.#linkLostAt ??= new Date();
     this.#setState('disconnected');
     const delayMs = computeReconnectDelayMs(
       this.#attempt++,
@@ -245,7 +268,9 @@ export class AriConnection {
           leftStasisMeanwhile: meanwhile.left,
         });
         this.#applyReconciliation(report);
-        for (const listener of this.#reconciledListeners) this.#call(listener, report);
+        const link: AriLinkOutage = { lostAt: this.#linkLostAt };
+        this.#linkLostAt = undefined;
+        for (const listener of this.#reconciledListeners) this.#call((value) => listener(value, link), report);
         return;
       } catch (error) {
         this.#meanwhile = undefined;
@@ -288,6 +313,7 @@ export class AriConnection {
       // A half-open TCP connection (Asterisk's host gone) reports nothing by itself.
       if (this.#isAwaitingPong) {
         this.#logger.warn({ intervalMs }, 'ari websocket missed a pong; dropping it');
+        this.#linkLostAt ??= new Date(this.#lastHeardAt);
         socket.terminate();
         return;
       }

@@ -33,7 +33,9 @@ export function parseAriTimestamp(value: string): Date {
 
 export class AriTelephony {
   private readonly listeners = new Set<(event: AriTelephonyEvent) => void>();
-  private readonly reconcileListeners = new Set<(presentChannelIds: ReadonlySet<string>) => void>();
+  private readonly reconcileListeners = new Set<
+    (presentChannelIds: ReadonlySet<string>, linkLostAt: Date | undefined) => void
+  >();
   private readonly dialStatus = new Map<string, string>();
   private readonly unsubscribe: (() => void)[];
 
@@ -45,7 +47,7 @@ export class AriTelephony {
   ) {
     this.unsubscribe = [
       connection.onEvent((event) => this.translate(event)),
-      connection.onReconciled((report) => this.handleReconciliation(report)),
+      connection.onReconciled((report, link) => this.handleReconciliation(report, link.lostAt)),
     ];
   }
 
@@ -54,8 +56,11 @@ export class AriTelephony {
     return () => this.listeners.delete(listener);
   }
 
-  /** After every (re)connect: the channel ids Asterisk still has that concern us. */
-  onReconciled(listener: (presentChannelIds: ReadonlySet<string>) => void): () => void {
+  /**
+   * After every (re)connect: the channel ids Asterisk still has that concern us, and when
+   * the link had been lost (the last moment media was known to flow), after a reconnect.
+   */
+  onReconciled(listener: (presentChannelIds: ReadonlySet<string>, linkLostAt: Date | undefined) => void): () => void {
     this.reconcileListeners.add(listener);
     return () => this.reconcileListeners.delete(listener);
   }
@@ -133,11 +138,6 @@ export class AriTelephony {
     return this.client.continueInDialplan(channelId, { context, extension, priority: 1 });
   }
 
-  private emit(event: AriTelephonyEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private translate(event: AriEvent): void {
   startMusicOnHold(channelId: string): Promise<void> {
     return this.client.startChannelMusicOnHold(channelId);
   }
@@ -176,6 +176,11 @@ export class AriTelephony {
     await this.client.stopLiveRecording(recordingName);
   }
 
+  private emit(event: AriTelephonyEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private translate(event: AriEvent): void {
     switch (event.type) {
       case 'StasisStart': {
         const { channel } = event;
@@ -229,11 +234,6 @@ export class AriTelephony {
           at: parseAriTimestamp(event.timestamp),
         });
         return;
-      case 'RecordingFailed':
-        this.emit({
-          kind: 'recording_failed',
-          recordingName: event.recording.name,
-          at: parseAriTimestamp(event.timestamp),
       case 'ChannelDtmfReceived':
         this.emit({
           kind: 'channel_dtmf',
@@ -251,6 +251,11 @@ export class AriTelephony {
           at: parseAriTimestamp(event.timestamp),
         });
         return;
+      case 'RecordingFailed':
+        this.emit({
+          kind: 'recording_failed',
+          recordingName: event.recording.name,
+          at: parseAriTimestamp(event.timestamp),
         });
         return;
       default:
@@ -258,11 +263,11 @@ export class AriTelephony {
     }
   }
 
-  private handleReconciliation(report: AriReconciliation): void {
+  private handleReconciliation(report: AriReconciliation, linkLostAt: Date | undefined): void {
     const present = new Set<string>();
     for (const channel of [...report.stillInStasis, ...report.leftStasis, ...report.unknownInStasis]) {
       present.add(channel.id);
     }
-    for (const listener of this.reconcileListeners) listener(present);
+    for (const listener of this.reconcileListeners) listener(present, linkLostAt);
   }
 }

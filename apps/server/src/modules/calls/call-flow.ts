@@ -46,31 +46,34 @@ export class CallFlow {
   /**
    * After a reconnect: calls whose channels vanished while we were away are ended;
    * the rest carry on (their channels are still in Stasis and their events resume).
+   * A vanished call ends when the link was lost (`linkLostAt`), the last moment its media
+   * was known to flow: the outage is not talk time.
    */
-  reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
-    const done = this.tail.then(() => this.endVanishedCalls(presentChannelIds));
+  reconcile(presentChannelIds: ReadonlySet<string>, linkLostAt?: Date): Promise<void> {
+    const done = this.tail.then(() => this.endVanishedCalls(presentChannelIds, linkLostAt));
     this.tail = done.catch((error: unknown) => {
       this.deps.logger.error({ err: error }, 'reconciliation failed');
     });
     return this.tail;
   }
 
-  private async endVanishedCalls(presentChannelIds: ReadonlySet<string>): Promise<void> {
+  private async endVanishedCalls(presentChannelIds: ReadonlySet<string>, linkLostAt?: Date): Promise<void> {
     const now = this.deps.clock.now();
     for (const call of await this.deps.repository.listActiveEverywhere()) {
       const missing = requiredLegs(call).filter((id) => !presentChannelIds.has(id));
       if (missing.length === 0) continue;
       const to = call.status === 'in_progress' ? 'completed' : 'failed';
+      const endedAt = vanishedAt(call, linkLostAt, now);
       await this.deps.lifecycle.move(
         call,
         to,
         'pbx:reconcile',
-        now,
+        endedAt,
         (current) => ({
-          ...endPatch(current, now, 'system'),
+          ...endPatch(current, endedAt, 'system'),
           hangupCauseText: 'channel gone while the PBX link was down',
         }),
-        { missingChannelIds: missing },
+        { missingChannelIds: missing, ...(linkLostAt ? { pbxLinkLostAt: linkLostAt.toISOString() } : {}) },
       );
       // Whatever leg survived has no one left to talk to.
       for (const id of [call.agentChannelId, call.customerChannelId]) {
@@ -95,12 +98,12 @@ export class CallFlow {
         return this.onRecordingDone(event.recordingName, 'failed', event.at, null);
       case 'channel_answered':
       case 'channel_left':
+      case 'channel_dtmf':
+      case 'playback_finished':
         // Answers are taken from StasisStart of the legs we originate; leaving Stasis
         // (a transfer) is followed by the channel's end, which decides. Digits and
         // prompts belong to queue calls (modules/voice-routing).
         return;
-      case 'channel_dtmf':
-      case 'playback_finished':
     }
   }
 
@@ -306,4 +309,15 @@ function requiredLegs(call: Call): string[] {
           ? [agent, customer]
           : [agent];
   return legs.filter((id): id is string => id !== null);
+}
+
+/**
+ * When a call whose channels vanished during an outage ended: when the link was lost, but
+ * never before the call began or was answered (it may have been placed, over REST, while
+ * the event stream was down) nor after we found out.
+ */
+function vanishedAt(call: Call, linkLostAt: Date | undefined, now: Date): Date {
+  if (!linkLostAt || linkLostAt > now) return now;
+  const floor = call.answeredAt ?? call.createdAt;
+  return linkLostAt < floor ? floor : linkLostAt;
 }
