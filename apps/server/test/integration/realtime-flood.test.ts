@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallsRepository } from '../../src/modules/calls/index.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
 
@@ -81,6 +82,31 @@ describe('a socket that floods', () => {
       expect(ack).toMatchObject({ ok: false, error: { code: 'call.not_found' } });
     }
     expect(socket.connected).toBe(true);
+    socket.close();
+  });
+
+  it('lets a socket follow at most 20 calls at once', async () => {
+    const [, payload] = adminToken.split('.');
+    const { cid: companyId } = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { cid: string };
+    const calls = new CallsRepository(api.server.database.db);
+    const callIds = Array.from({ length: 21 }, () => randomUUID());
+    const at = new Date();
+    for (const id of callIds) {
+      await calls.insertCall(
+        { id, companyId, direction: 'inbound', status: 'ringing', fromNumber: '1000', toNumber: '2000' },
+        { fromStatus: null, toStatus: 'ringing', source: 'test', occurredAt: at },
+      );
+    }
+    const { socket } = await connectSocket(api.baseUrl, { token: adminToken });
+    for (const id of callIds.slice(0, 20)) {
+      expect(await socket.timeout(10_000).emitWithAck('join_call', { call_id: id })).toEqual({ ok: true });
+    }
+    const refused = await socket.timeout(10_000).emitWithAck('join_call', { call_id: callIds[20] });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'realtime.too_many_calls' } });
+    // Joining one it already follows is no new work; leaving one makes room.
+    expect(await socket.timeout(10_000).emitWithAck('join_call', { call_id: callIds[0] })).toEqual({ ok: true });
+    await socket.timeout(10_000).emitWithAck('leave_call', { call_id: callIds[0] });
+    expect(await socket.timeout(10_000).emitWithAck('join_call', { call_id: callIds[20] })).toEqual({ ok: true });
     socket.close();
   });
 });
