@@ -75,7 +75,11 @@ export class QueueMetrics {
   observe(event: PublishedEvent): void {
     const data = event.data;
     if (typeof data.queue_id !== 'string') return;
-    const labels = { company_id: event.companyId, queue_id: data.queue_id, channel: typeof data.channel === 'string' ? data.channel : '' };
+    const labels = {
+      company_id: event.companyId,
+      queue_id: data.queue_id,
+      channel: typeof data.channel === 'string' ? data.channel : '',
+    };
     switch (event.name) {
       case 'queue_entry.created':
         if (data.state === 'waiting' || data.state === 'overflowed') this.offered.inc(labels);
