@@ -3,10 +3,11 @@
  * sockets: customers write through signed WhatsApp webhooks, agents are online over
  * Socket.IO, the routing engine queues and assigns.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportEntryFacts } from '../../src/db/schema/index.js';
 import {
   agentOnline,
-  conversationOf,
   createQueue,
   customerWrites,
   eventually,
@@ -102,12 +103,11 @@ describe('wallboard, supervisor actions and queue metrics', () => {
     expect(sample(text, 'switchboard_queue_agents', { queue_id: queue.id, state: 'paused' })).toBe(2);
     expect(sample(text, 'switchboard_queue_longest_wait_seconds', { queue_id: queue.id })).toBeGreaterThanOrEqual(0);
 
-    const facts = await api.server.database.db.execute(
-      `select service_level_seconds from report_entry_facts where queue_id = '${queue.id}'`,
-    );
-    expect((facts as unknown as { rows: { service_level_seconds: number }[] }).rows).toEqual([
-      { service_level_seconds: 30 },
-    ]);
+    const facts = await api.server.database.db
+      .select({ seconds: reportEntryFacts.serviceLevelSeconds })
+      .from(reportEntryFacts)
+      .where(eq(reportEntryFacts.queueId, queue.id));
+    expect(facts).toEqual([{ seconds: 30 }]);
   });
 
   it('moves a waiting chat to a chosen agent, who gets it, and logs the move', async () => {
