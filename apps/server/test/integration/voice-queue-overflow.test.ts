@@ -13,6 +13,7 @@ import { originates, requestsTo, waitFor } from '../support/pbx.js';
 import { connectSocket } from '../support/socket.js';
 import {
   callOfChannel,
+  hangupsOf,
   newDid,
   phoneAgentOnline,
   routeDid,
@@ -102,7 +103,7 @@ describe('voice queue: overflow', () => {
     await waitFor(() => playsOn(caller.id).length === 2, 'thanks');
     expect(spokenText(playsOn(caller.id)[1]!.query.media!)).toContain('Sua mensagem foi gravada');
     ari.finishPlayback(playbacksOn(ari, caller.id).at(-1)!.id);
-    await waitFor(() => requestsTo(ari, 'DELETE', `/channels/${caller.id}`).length === 1, 'caller hung up');
+    await waitFor(() => hangupsOf(ari, caller.id).length === 1, 'caller hung up');
     const routing = (await api.request('GET', `/api/calls/${call.id}/routing`, { token: admin })).body;
     expect(routing.entries[0]).toMatchObject({ state: 'overflowed', end_reason: 'max_wait' });
     manager.socket.close();
@@ -118,13 +119,35 @@ describe('voice queue: overflow', () => {
     );
     const did = newDid();
     await routeDid(api, admin, did, { default_queue_id: queue.id });
+    // The voicemail's conversation is routed like any other: here, to a WhatsApp queue.
+    const writer = await phoneAgentOnline(api, admin);
+    const chats = await api.request('POST', '/api/queues', {
+      token: admin,
+      body: { name: `Recados ${did}`, channels: ['whatsapp'] },
+    });
+    await api.request('PUT', `/api/queues/${chats.body.id}/members`, {
+      token: admin,
+      body: [{ user_id: writer.id, priority: 0 }],
+    });
+    const routed = await api.request('PUT', '/api/channels/whatsapp/routing', {
+      token: admin,
+      body: { default_queue_id: chats.body.id },
+    });
+    expect(routed.status).toBe(200);
     const phone = '+5511987650202';
     const caller = callerDials(ari, { channelId: `closed-${did}`, did, callerNumber: phone });
     const call = await callOfChannel(api, admin, caller.id);
     await leaveVoicemail(caller.id, encodeWav(Buffer.alloc(8000, 3), 8000));
     expect(requestsTo(ari, 'POST', `/channels/${caller.id}/moh`)).toHaveLength(0);
-    const { message } = await voiceMessageOf(phone);
+    const { conversation, message } = await voiceMessageOf(phone);
     expect(message.media.kind).toBe('audio');
+    await writer.waitFor((r) =>
+      r.some(
+        (e) => e.event === 'conversation_assigned' && e.data.id === conversation.id && e.data.assignee_id === writer.id,
+      ),
+    );
+    await api.request('PUT', '/api/channels/whatsapp/routing', { token: admin, body: { default_queue_id: null } });
+    writer.disconnect();
     const routing = (await api.request('GET', `/api/calls/${call.id}/routing`, { token: admin })).body;
     expect(routing.entries[0]).toMatchObject({ state: 'overflowed', end_reason: 'closed' });
   });
@@ -151,7 +174,7 @@ describe('voice queue: overflow', () => {
     await waitFor(() => playsOn(caller.id).length === 2, 'callback confirmed');
     expect(spokenText(playsOn(caller.id)[1]!.query.media!)).toContain('Ligaremos de volta');
     for (const playback of playbacksOn(ari, caller.id)) ari.finishPlayback(playback.id);
-    await waitFor(() => requestsTo(ari, 'DELETE', `/channels/${caller.id}`).length === 1, 'caller hung up');
+    await waitFor(() => hangupsOf(ari, caller.id).length === 1, 'caller hung up');
 
     const waiting = await api.request('GET', `/api/queues/${queue.id}/entries?state=waiting`, { token: admin });
     expect(waiting.body.items).toHaveLength(1);

@@ -148,3 +148,8 @@ export function spokenText(mediaUri: string): string {
   if (!match?.[1]) throw new Error(`not a prompt: ${mediaUri}`);
   return Buffer.from(match[1], 'base64url').toString('utf8');
 }
+
+/** `DELETE /ari/channels/<id>` requests: the channel hung up by Switchboard (not its music or ringing). */
+export function hangupsOf(ari: AriEmulator, channelId: string) {
+  return ari.requests.filter((r) => r.method === 'DELETE' && r.path === `/ari/channels/${channelId}`);
+}
