@@ -17,7 +17,9 @@ import {
 } from '../features/notifications/WorkNotifications';
 import { PresenceBar } from '../features/presence/PresenceBar';
 import { Softphone } from '../features/softphone/Softphone';
+import { ReportsPage } from '../features/reports/ReportsPage';
 import { SupervisorBoard } from '../features/supervisor/SupervisorBoard';
+import { WallboardPage } from '../features/wallboard/WallboardPage';
 import type { SessionUser } from '../shared/api/session-store';
 import { I18nProvider, useI18n } from '../shared/i18n/i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -98,6 +100,8 @@ function Shell({ user }: { user: SessionUser }) {
     { route: { name: 'inbox' }, label: t('nav.inbox'), isShown: true },
     { route: { name: 'calls' }, label: t('nav.calls'), isShown: true },
     { route: { name: 'supervisor' }, label: t('nav.supervisor'), isShown: isManager },
+    { route: { name: 'wallboard' }, label: t('nav.wallboard'), isShown: isManager },
+    { route: { name: 'reports' }, label: t('nav.reports'), isShown: isManager },
     { route: { name: 'admin', tab: 'users' }, label: t('nav.admin'), isShown: user.role === 'admin' },
   ];
 
@@ -106,72 +110,76 @@ function Shell({ user }: { user: SessionUser }) {
       <a className="skip-link" href="#main">
         {t('nav.skip')}
       </a>
-      <header className="topbar">
-        <a className="brand" href={hrefOf({ name: 'inbox' })}>
-          Switchboard
-        </a>
-        <nav className="main-nav" aria-label={t('nav.main')}>
-          {nav
-            .filter((item) => item.isShown)
-            .map((item) => (
-              <a
-                key={item.route.name}
-                href={hrefOf(item.route)}
-                className={screen.name === item.route.name ? 'is-active' : ''}
-                aria-current={screen.name === item.route.name ? 'page' : undefined}
-                data-testid={`nav-${item.route.name}`}
-              >
-                {item.label}
-                {item.route.name === 'inbox' && work.count > 0 ? (
-                  <span
-                    className="nav-count"
-                    data-testid="work-count"
-                    aria-label={t('work.pending', { count: work.count })}
-                  >
-                    {work.count}
-                  </span>
-                ) : null}
-              </a>
-            ))}
-        </nav>
-        <PresenceBar />
-        <div
-          className="user-menu"
-          onKeyDown={(event) => {
-            if (event.key === 'Escape' && isMenuOpen) {
-              setIsMenuOpen(false);
-              event.currentTarget.querySelector('button')?.focus();
-            }
-          }}
-        >
-          <button
-            type="button"
-            className="user-button"
-            aria-expanded={isMenuOpen}
-            aria-controls="user-menu"
-            onClick={() => setIsMenuOpen((open) => !open)}
-            data-testid="user-menu"
+      <div className="app-head">
+        <header className="topbar">
+          <a className="brand" href={hrefOf({ name: 'inbox' })}>
+            Switchboard
+          </a>
+          <nav className="main-nav" aria-label={t('nav.main')}>
+            {nav
+              .filter((item) => item.isShown)
+              .map((item) => (
+                <a
+                  key={item.route.name}
+                  href={hrefOf(item.route)}
+                  className={screen.name === item.route.name ? 'is-active' : ''}
+                  aria-current={screen.name === item.route.name ? 'page' : undefined}
+                  data-testid={`nav-${item.route.name}`}
+                >
+                  {item.label}
+                  {item.route.name === 'inbox' && work.count > 0 ? (
+                    <span
+                      className="nav-count"
+                      data-testid="work-count"
+                      aria-label={t('work.pending', { count: work.count })}
+                    >
+                      {work.count}
+                    </span>
+                  ) : null}
+                </a>
+              ))}
+          </nav>
+          <PresenceBar />
+          <div
+            className="user-menu"
+            onKeyDown={(event) => {
+              if (event.key === 'Escape' && isMenuOpen) {
+                setIsMenuOpen(false);
+                event.currentTarget.querySelector('button')?.focus();
+              }
+            }}
           >
-            {user.name}
-          </button>
-          <div id="user-menu" className="menu" hidden={!isMenuOpen}>
-            <p className="muted small">
-              {user.email} · {t(`role.${user.role}`)}
-            </p>
-            <a href={hrefOf({ name: 'profile' })}>{t('nav.profile')}</a>
-            <LanguageSwitch />
-            <button type="button" onClick={() => void api.logout()} data-testid="sign-out">
-              {t('nav.sign_out')}
+            <button
+              type="button"
+              className="user-button"
+              aria-expanded={isMenuOpen}
+              aria-controls="user-menu"
+              onClick={() => setIsMenuOpen((open) => !open)}
+              data-testid="user-menu"
+            >
+              {user.name}
             </button>
+            <div id="user-menu" className="menu" hidden={!isMenuOpen}>
+              <p className="muted small">
+                {user.email} · {t(`role.${user.role}`)}
+              </p>
+              <a href={hrefOf({ name: 'profile' })}>{t('nav.profile')}</a>
+              <LanguageSwitch />
+              <button type="button" onClick={() => void api.logout()} data-testid="sign-out">
+                {t('nav.sign_out')}
+              </button>
+            </div>
           </div>
-        </div>
-      </header>
-      <DesktopNotificationsBanner />
+        </header>
+        <DesktopNotificationsBanner />
+      </div>
       <div className="layout">
         <main id="main" tabIndex={-1}>
           {screen.name === 'inbox' ? <InboxPage conversationId={screen.conversationId} /> : null}
           {screen.name === 'calls' ? <CallsPage callId={screen.callId} /> : null}
           {screen.name === 'supervisor' ? <SupervisorBoard /> : null}
+          {screen.name === 'wallboard' ? <WallboardPage /> : null}
+          {screen.name === 'reports' ? <ReportsPage /> : null}
           {screen.name === 'admin' ? <AdminPage tab={screen.tab} /> : null}
           {screen.name === 'profile' ? <ProfilePage /> : null}
         </main>
@@ -185,7 +193,9 @@ function Shell({ user }: { user: SessionUser }) {
 }
 
 function allowed(route: Route, user: SessionUser): boolean {
-  if (route.name === 'supervisor') return user.role !== 'agent';
+  if (route.name === 'supervisor' || route.name === 'wallboard' || route.name === 'reports') {
+    return user.role !== 'agent';
+  }
   if (route.name === 'admin') return user.role === 'admin';
   return true;
 }

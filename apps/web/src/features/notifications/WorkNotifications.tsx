@@ -10,7 +10,7 @@ import { useRealtimeEvent } from '../../app/services';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import { useNow } from '../../shared/ui/hooks';
 import { formatWaiting } from '../inbox/waiting';
-import { CHIME, RING, samplesOf, wavDataUri } from './alert-sounds';
+import { CHIME, RING, soundUrl } from './alert-sounds';
 import {
   emptyWorkCentre,
   pendingCount,
@@ -72,7 +72,14 @@ export function WorkNotificationsProvider({
   const current = useRef(state);
   const chime = useRef<HTMLAudioElement>(null);
   const ring = useRef<HTMLAudioElement>(null);
-  const sounds = useMemo(() => ({ chime: wavDataUri(samplesOf(CHIME)), ring: wavDataUri(samplesOf(RING)) }), []);
+  const [sounds] = useState(() => ({ chime: soundUrl(CHIME), ring: soundUrl(RING) }));
+  useEffect(
+    () => () => {
+      URL.revokeObjectURL(sounds.chime);
+      URL.revokeObjectURL(sounds.ring);
+    },
+    [sounds],
+  );
   const translate = useRef(t);
   translate.current = t;
 

@@ -40,8 +40,8 @@ export function samplesOf(notes: readonly Note[]): Int16Array {
   return samples;
 }
 
-/** A RIFF/WAVE file of the samples, as a data: URI for an <audio> element. */
-export function wavDataUri(samples: Int16Array): string {
+/** A RIFF/WAVE file of the samples (16-bit mono PCM). */
+export function wavBytes(samples: Int16Array): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(44 + samples.length * 2);
   const view = new DataView(bytes.buffer);
   const text = (at: number, value: string) => {
@@ -61,7 +61,10 @@ export function wavDataUri(samples: Int16Array): string {
   text(36, 'data');
   view.setUint32(40, samples.length * 2, true);
   samples.forEach((sample, i) => view.setInt16(44 + i * 2, sample, true));
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `data:audio/wav;base64,${btoa(binary)}`;
+  return bytes;
+}
+
+/** An object URL for an <audio> element (the console's CSP allows `blob:` media, not `data:`). */
+export function soundUrl(notes: readonly Note[]): string {
+  return URL.createObjectURL(new Blob([wavBytes(samplesOf(notes))], { type: 'audio/wav' }));
 }

@@ -54,7 +54,7 @@ export function DataTable<T>({
                   className={column.className}
                   data-label={column.label ?? (typeof column.header === 'string' ? column.header : undefined)}
                 >
-                  {column.cell(row)}
+                  <div className="cell">{column.cell(row)}</div>
                 </td>
               ))}
             </tr>
