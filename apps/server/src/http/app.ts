@@ -184,6 +184,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
  * referrer to other sites, and HSTS only when a TLS-terminating proxy says the request
  * came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first starts.
  */
+/** The Host header when it is a plain host[:port]: nothing of it may reach the CSP otherwise. */
+function hostOf(request: IncomingMessage): string {
+  const host = request.headers.host ?? '';
+  return /^[A-Za-z0-9.[\]:-]{1,260}$/.test(host) ? host : 'localhost';
+}
+
 async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions): Promise<void> {
   const connectSrc = ["'self'", ...(options.connectOrigins ?? [])];
   await app.register(helmet, {
@@ -199,8 +205,8 @@ async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions
         // Socket.IO to our own host: 'self' covers ws(s) in CSP 3; older engines need it named.
         'connect-src': [
           ...connectSrc,
-          (request: IncomingMessage) => `ws://${request.headers.host ?? 'localhost'}`,
-          (request: IncomingMessage) => `wss://${request.headers.host ?? 'localhost'}`,
+          (request: IncomingMessage) => `ws://${hostOf(request)}`,
+          (request: IncomingMessage) => `wss://${hostOf(request)}`,
         ],
         'object-src': ["'none'"],
         'base-uri': ["'none'"],
