@@ -58,7 +58,7 @@ describe('voice queue: waiting', () => {
     ).toBe('RIFF');
     const forged = await fetch(`${api.baseUrl}${path.replace(/\/[^/]+\.wav$/, '/AAAAAAAAAAAAAAAAAAAAAA.wav')}`);
     expect(forged.status).toBe(404);
-    expect((await forged.json()).code).toBe('prompt.not_found');
+    expect(((await forged.json()) as { code: string }).code).toBe('prompt.not_found');
 
     const [playback] = playbacksOn(ari, first.id);
     ari.finishPlayback(playback!.id);
