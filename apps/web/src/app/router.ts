@@ -10,6 +10,8 @@ export type Route =
   | { name: 'inbox'; conversationId?: string }
   | { name: 'calls'; callId?: string }
   | { name: 'supervisor' }
+  | { name: 'wallboard' }
+  | { name: 'reports' }
   | { name: 'admin'; tab: AdminTab }
   | { name: 'profile' };
 
@@ -23,6 +25,10 @@ export function parseRoute(hash: string): Route {
       return second && UUID.test(second) ? { name: 'calls', callId: second } : { name: 'calls' };
     case 'supervisor':
       return { name: 'supervisor' };
+    case 'wallboard':
+      return { name: 'wallboard' };
+    case 'reports':
+      return { name: 'reports' };
     case 'admin':
       return {
         name: 'admin',
@@ -43,6 +49,10 @@ export function hrefOf(route: Route): string {
       return route.callId ? `#/calls/${route.callId}` : '#/calls';
     case 'supervisor':
       return '#/supervisor';
+    case 'wallboard':
+      return '#/wallboard';
+    case 'reports':
+      return '#/reports';
     case 'admin':
       return `#/admin/${route.tab}`;
     case 'profile':
