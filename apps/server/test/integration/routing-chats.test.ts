@@ -50,7 +50,7 @@ describe('routing WhatsApp conversations', () => {
     const one = await conversationOf(api, admin, customers[0]!);
     const assignee = await eventually(async () => {
       const c = await api.request('GET', `/api/conversations/${one.id}`, { token: admin });
-      return c.body.assignee_id as string | null;
+      return (c.body.assignee_id as string | null) ?? undefined;
     }, 'first assignment');
     expect([first.id, second.id]).toContain(assignee);
     const chosen = assignee === first.id ? first : second;
@@ -64,7 +64,7 @@ describe('routing WhatsApp conversations', () => {
     const two = await conversationOf(api, admin, customers[1]!);
     const other = await eventually(async () => {
       const c = await api.request('GET', `/api/conversations/${two.id}`, { token: admin });
-      return c.body.assignee_id as string | null;
+      return (c.body.assignee_id as string | null) ?? undefined;
     }, 'second assignment');
     expect(other).not.toBe(assignee);
 

@@ -71,15 +71,18 @@ export class ConversationRouter {
     if (entryPoint.defaultQueueId) await this.enqueueInto(conversation, entryPoint.defaultQueueId);
   }
 
-  /** The customer answered while the menu bot has the conversation. */
-  async onInboundMessage(companyId: string, conversationId: string, text: string | null): Promise<void> {
+  /**
+   * The customer answered while the menu bot has the conversation. The message that
+   * opened the conversation (stored before the menu was sent) is no answer to it.
+   */
+  async onInboundMessage(companyId: string, conversationId: string, text: string | null, sentAt: Date): Promise<void> {
     const conversation = await this.deps.conversations.find(companyId, conversationId);
     if (!conversation) return;
     // Read before the transaction: on PGlite's single connection a query outside it would wait for it.
     const point = await this.deps.admin.findEntryPoint(companyId, conversation.channel);
     const entryPoint = await this.deps.entries.transaction(async (repo) => {
       const session = await repo.lockMenu(companyId, conversationId);
-      if (!session) return undefined;
+      if (!session || sentAt.getTime() <= session.startedAt.getTime()) return undefined;
       const options = point?.menu?.options ?? [];
       const chosen = chosenOption(options, text);
       const attempts = session.attempts + 1;

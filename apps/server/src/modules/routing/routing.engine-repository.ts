@@ -49,21 +49,28 @@ const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
 const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
 
-/** Items an agent holds per channel: calls and live offers from entries, chats from their open conversations. */
+/**
+ * Items an agent holds per channel: their assigned entries and live offers, plus open
+ * conversations they took by hand (no entry). An entry counts until the engine ends it,
+ * so a closed conversation keeps its agent busy until wrap-up is set in the same step.
+ */
 function loadColumns(agentColumn: ReturnType<typeof sql.raw>) {
+  const chats = (channel: 'whatsapp' | 'webchat') => sql`
+    (select count(*) from ${queueEntries} e
+      where e.assigned_to = ${agentColumn} and e.state = 'assigned' and e.channel = ${channel})
+    + (select count(*) from ${conversations} c
+      where c.assignee_id = ${agentColumn} and c.channel = ${channel} and c.status in ('open', 'pending')
+        and not exists (select 1 from ${queueEntries} e
+                         where e.conversation_id = c.id and e.state = 'assigned' and e.assigned_to = ${agentColumn}))
+    + (select count(*) from ${routingOffers} o
+      where o.channel = ${channel} and o.state = 'offered' and o.agent_id = ${agentColumn})`;
   return sql`
     (select count(*) from ${queueEntries} e
       where e.channel = 'voice' and e.state = 'assigned' and e.assigned_to = ${agentColumn})
     + (select count(*) from ${routingOffers} o
       where o.channel = 'voice' and o.state = 'offered' and o.agent_id = ${agentColumn}) as voice_load,
-    (select count(*) from ${conversations} c
-      where c.assignee_id = ${agentColumn} and c.channel = 'whatsapp' and c.status in ('open', 'pending'))
-    + (select count(*) from ${routingOffers} o
-      where o.channel = 'whatsapp' and o.state = 'offered' and o.agent_id = ${agentColumn}) as whatsapp_load,
-    (select count(*) from ${conversations} c
-      where c.assignee_id = ${agentColumn} and c.channel = 'webchat' and c.status in ('open', 'pending'))
-    + (select count(*) from ${routingOffers} o
-      where o.channel = 'webchat' and o.state = 'offered' and o.agent_id = ${agentColumn}) as webchat_load`;
+    ${chats('whatsapp')} as whatsapp_load,
+    ${chats('webchat')} as webchat_load`;
 }
 
 function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webchat_load'>): Load {

@@ -90,8 +90,9 @@ export function createRoutingModule(context: ModuleContext, options: RoutingModu
       typeof data.conversation_id === 'string'
     ) {
       const text = typeof data.text === 'string' ? data.text : null;
+      const sentAt = typeof data.created_at === 'string' ? new Date(data.created_at) : event.at;
       triggers.run(`c:${data.conversation_id}`, () =>
-        router.onInboundMessage(event.companyId, data.conversation_id as string, text),
+        router.onInboundMessage(event.companyId, data.conversation_id as string, text, sentAt),
       );
     } else if (event.name === 'agent.presence_changed' && typeof data.agent_id === 'string') {
       const agentId = data.agent_id;
