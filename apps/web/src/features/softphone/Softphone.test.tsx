@@ -21,7 +21,7 @@ function emitter() {
   };
 }
 
-async function renderPhone() {
+async function renderPhone(pbx: 'up' | 'disconnected' | 'not_configured' = 'up') {
   const ua = { ...emitter(), start: vi.fn(), stop: vi.fn(), isConnected: () => true, isRegistered: () => true };
   const controller = new SoftphoneController({
     createUserAgent: () => ua as unknown as SipUserAgent,
@@ -36,7 +36,7 @@ async function renderPhone() {
       wss_url: 'wss://pbx.test/ws',
       ice_servers: [],
       ice_expires_at: null,
-      pbx: 'up',
+      pbx,
     }),
     makeCall: vi.fn(async () => undefined),
     transferCall: vi.fn(async () => undefined),
@@ -135,5 +135,22 @@ describe('Softphone', () => {
     const session = invite('200');
     fireEvent.click(screen.getByTestId('reject'));
     expect(session.terminate).toHaveBeenCalledWith({ status_code: 486, reason_phrase: 'Busy Here' });
+  });
+
+  it('says there is no PBX, in full, and turns the call button off with the reason', async () => {
+    await renderPhone('not_configured');
+    const badge = screen.getByTestId('sip-status');
+    expect(badge.getAttribute('data-state')).toBe('not_configured');
+    expect(badge.textContent).toBe('Telephony not configured');
+    fireEvent.change(screen.getByTestId('dial-number'), { target: { value: '1002' } });
+    const call = screen.getByTestId<HTMLButtonElement>('dial-call');
+    expect(call.disabled).toBe(true);
+    expect(call.getAttribute('aria-describedby')).toBe('dial-disabled-reason');
+    expect(screen.getByTestId('call-disabled-reason').textContent).toBe('Calls are off: telephony not configured.');
+  });
+
+  it('says the PBX is down while the server has lost it', async () => {
+    await renderPhone('disconnected');
+    expect(screen.getByTestId('pbx-down').textContent).toMatch(/lost the phone system/);
   });
 });
