@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateWebhookClient } from '../../src/integrations/gate-webhook/index.js';
 import {
+  OutboundAllowList,
+  OutboundHttp,
   OutboundRefusedError,
   OutboundTooLargeError,
-  type OutboundHttp,
 } from '../../src/integrations/outbound-http/index.js';
 import { WhatsAppCloudClient } from '../../src/integrations/whatsapp/index.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -128,6 +129,56 @@ describe('the gate webhook through the outbound guard', () => {
     expect(toOther.error).toMatch(/127\.0\.0\.2 is a loopback address/);
     // Only the first hops reached the recorder; nothing reached a refused address.
     expect(recorder.received.map((r) => r.path)).toEqual(['/to-metadata', '/to-other-loopback']);
+  });
+});
+
+describe('one resolution per connection (DNS rebinding)', () => {
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  beforeAll(async () => {
+    recorder = await startRecorder(() => ({ status: 200, body: 'ok' }));
+  });
+  afterAll(() => recorder.close());
+
+  /** A DNS that answers from a script, one answer per question, and counts the questions. */
+  function scriptedDns(answers: string[]) {
+    const asked: string[] = [];
+    return {
+      asked,
+      resolve: (hostname: string) => {
+        asked.push(hostname);
+        const address = answers[Math.min(asked.length - 1, answers.length - 1)] ?? '';
+        return Promise.resolve([{ address, family: address.includes(':') ? 6 : 4 }]);
+      },
+    };
+  }
+
+  it('connects to the address the check saw: a name only our resolver knows reaches the allowed address', async () => {
+    const dns = scriptedDns(['127.0.0.1']);
+    const http = new OutboundHttp({
+      allowList: OutboundAllowList.parse('127.0.0.1'),
+      logger: createLogger({ level: 'silent' }),
+      resolve: dns.resolve,
+    });
+    recorder.received.length = 0;
+    // pinned.invalid does not exist in real DNS: the connection can only have used our answer.
+    const response = await http.request(`http://pinned.invalid:${recorder.port}/x`);
+    expect(response.status).toBe(200);
+    expect(dns.asked).toEqual(['pinned.invalid']);
+    expect(recorder.received[0]?.headers.host).toBe(`pinned.invalid:${recorder.port}`);
+    await http.close();
+  });
+
+  it('refuses a name whose answer is the metadata address, without connecting', async () => {
+    const dns = scriptedDns(['169.254.169.254']);
+    const http = new OutboundHttp({
+      allowList: OutboundAllowList.parse('127.0.0.1'),
+      logger: createLogger({ level: 'silent' }),
+      resolve: dns.resolve,
+    });
+    await expect(http.request('http://rebind.invalid/latest/meta-data/')).rejects.toThrow(
+      /169\.254\.169\.254 is a link-local address/,
+    );
+    await http.close();
   });
 });
 

@@ -11,7 +11,8 @@
  *   cookies are dropped when a hop leaves the first URL's origin.
  * - Every request has a deadline and a response-size limit; the body is read at most to it.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, fetch, type Response } from 'undici';
 import type { Logger } from '../../shared/logger.js';
@@ -50,9 +51,14 @@ export interface OutboundResponse {
   json(): unknown;
 }
 
+/** Every address of a host name (`dns.lookup` with `all: true` by default). */
+export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
+
 export interface OutboundHttpOptions {
   allowList: OutboundAllowList;
   logger: Logger;
+  /** Tests stand in for DNS here; the check and the connection use what it answers. */
+  resolve?: ResolveHost;
   defaultTimeoutMs?: number;
   defaultMaxResponseBytes?: number;
   defaultMaxRedirects?: number;
@@ -68,11 +74,13 @@ export class OutboundHttp {
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly maxRedirects: number;
+  private readonly resolve: ResolveHost;
 
   constructor(private readonly options: OutboundHttpOptions) {
     this.timeoutMs = options.defaultTimeoutMs ?? 10_000;
     this.maxResponseBytes = options.defaultMaxResponseBytes ?? 1024 * 1024;
     this.maxRedirects = options.defaultMaxRedirects ?? 3;
+    this.resolve = options.resolve ?? ((hostname) => dnsLookup(hostname, { all: true }));
     this.agent = new Agent({ connect: { lookup: this.lookup } });
   }
 
@@ -170,18 +178,20 @@ export class OutboundHttp {
 
   /** `net.connect`'s lookup: the addresses of `hostname` that pass the policy, or a refusal. */
   private readonly lookup = (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const permitted = addresses.filter((a) => refusalOf(this.options.allowList, hostname, a.address) === undefined);
-      const first = permitted[0];
-      if (!first) {
-        const reason = refusalOf(this.options.allowList, hostname, addresses[0]?.address ?? '') ?? 'no address';
-        this.options.logger.warn({ host: hostname, reason }, 'outbound request refused');
-        return callback(new OutboundRefusedError(`outbound request to ${hostname} refused: ${reason}`), []);
-      }
-      if (options.all) return callback(null, permitted);
-      return callback(null, first.address, first.family);
-    });
+    this.resolve(hostname).then(
+      (addresses) => {
+        const permitted = addresses.filter((a) => refusalOf(this.options.allowList, hostname, a.address) === undefined);
+        const first = permitted[0];
+        if (!first) {
+          const reason = refusalOf(this.options.allowList, hostname, addresses[0]?.address ?? '') ?? 'no address';
+          this.options.logger.warn({ host: hostname, reason }, 'outbound request refused');
+          return callback(new OutboundRefusedError(`outbound request to ${hostname} refused: ${reason}`), []);
+        }
+        if (options.all) return callback(null, permitted);
+        return callback(null, first.address, first.family);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), []),
+    );
   };
 }
 
