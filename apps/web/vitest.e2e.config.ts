@@ -21,6 +21,8 @@ if (!isChromiumThere) {
 export default defineConfig({
   test: {
     include: isChromiumThere ? ['e2e/**/*.e2e.ts', 'e2e/**/*.test.ts'] : ['e2e/**/*.test.ts'],
+    // Builds the server and one migrated database for all the browser suites.
+    globalSetup: isChromiumThere ? ['e2e/support/global-setup.ts'] : [],
     passWithNoTests: true,
     environment: 'node',
     pool: 'forks',

@@ -1,18 +1,41 @@
 /**
- * A real Switchboard for the e2e run: the server's CLI (`switchboard serve`, run from its
- * sources with tsx) in a child process on 127.0.0.1:0, on a fresh embedded database in a
+ * A real Switchboard for the e2e run: the server's CLI (`switchboard serve`, compiled by
+ * the run's global setup, or from its sources with tsx when it does not compile) in a
+ * child process on 127.0.0.1:0, on its own copy of a migrated embedded database in a
  * temporary DATA_DIR, serving the built console (WEB_ROOT). The test talks to it only
  * over HTTP, as the browser does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../dist', import.meta.url));
-const SERVER_DIR = fileURLToPath(new URL('../../../server', import.meta.url));
+export const SERVER_DIR = fileURLToPath(new URL('../../../server', import.meta.url));
+
+/** How servers start: what the run's global setup prepared (e2e/support/global-setup.ts). */
+export interface ServerLaunch {
+  /** A DATA_DIR with a migrated embedded database to copy; '' runs initdb and migrations. */
+  dataTemplate: string;
+  /** Start apps/server/dist (true) or the sources through tsx (false). */
+  isBuilt: boolean;
+  /** Fetch the console's files once before handing the server to the test. */
+  isWarmedUp: boolean;
+}
+
+async function preparedLaunch(): Promise<ServerLaunch> {
+  try {
+    // Loaded here, not at the top: the global setup and measurement scripts import this file
+    // outside a test worker, where vitest's runtime cannot load.
+    const { inject } = await import('vitest');
+    return { dataTemplate: inject('e2eDataTemplate'), isBuilt: inject('e2eServerBuilt'), isWarmedUp: true };
+  } catch {
+    // Outside a vitest run (a measurement script): the slow, always-correct way.
+    return { dataTemplate: '', isBuilt: false, isWarmedUp: false };
+  }
+}
 
 export const ADMIN_EMAIL = 'admin@acme.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -37,16 +60,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  launchOptions?: ServerLaunch,
+): Promise<RunningServer> {
+  const launch = launchOptions ?? (await preparedLaunch());
   if (!existsSync(join(WEB_ROOT, 'index.html'))) {
     throw new Error('Build the console first: npm run build --workspace apps/web');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+  if (launch.dataTemplate) cpSync(launch.dataTemplate, dataDir, { recursive: true });
   const inherited = { ...process.env };
   // Never reach a shared database or Redis from the test environment.
   delete inherited.DATABASE_URL;
   delete inherited.REDIS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const cli = launch.isBuilt ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  const child = spawn(process.execPath, [...cli, 'serve'], {
     cwd: SERVER_DIR,
     env: {
       ...inherited,
@@ -107,6 +136,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     return { status: response.status, body: (isJson ? JSON.parse(text) : text) as never, text };
   };
 
+  if (launch.isWarmedUp) await warmUp(baseUrl);
+
   const login: RunningServer['login'] = async (email, password) => {
     const response = await request<{ access_token: string; refresh_token: string; user: { id: string } }>(
       'POST',
@@ -136,6 +167,22 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The console's page and bundles once, before any browser asks: the first request of
+ * each file reads it from disk, and on a busy machine that first page load is what made
+ * the first sign-in wait.
+ */
+async function warmUp(baseUrl: string): Promise<void> {
+  const html = readFileSync(join(WEB_ROOT, 'index.html'), 'utf8');
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1] as string);
+  await Promise.all(
+    ['/', ...assets].map(async (path) => {
+      const response = await fetch(`${baseUrl}${path}`);
+      await response.arrayBuffer();
+    }),
+  );
 }
 
 /** SIGTERM (the server drains and closes its database), SIGKILL if it hangs. */
