@@ -12,9 +12,6 @@
  * handled one at a time in arrival order; the engine's notifications come from the flow
  * that made the decision and are not queued behind them (they would wait on themselves).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
@@ -29,14 +26,13 @@ import {
   type RoutingEngine,
   type RoutingListener,
 } from '../routing/index.js';
+import { BusyAgents } from './busy-agents.js';
+import { QueueOverflow } from './queue-overflow.js';
 import {
   abandonReason,
   ARG_DID,
   ARG_QUEUE_AGENT,
   ARG_QUEUE_ASSIGNED,
-  callbackConfirmedSpeech,
-  callbackOfferSpeech,
-  closedSpeech,
   DEFAULT_HANDLE_SECONDS,
   isAnnouncementDue,
   languageOf,
@@ -46,12 +42,6 @@ import {
   menuRetryText,
   normalizeDid,
   positionSpeech,
-  thanksSpeech,
-  voicemailGreeting,
-  VOICEMAIL_MAX_SECONDS,
-  VOICEMAIL_MAX_SILENCE_SECONDS,
-  type Language,
-  type VoiceMenu,
 } from './voice-routing.js';
 import type {
   AgentPresencePort,
@@ -61,31 +51,12 @@ import type {
   VoicemailPort,
 } from './voice-routing.ports.js';
 import type { VoiceRoutingRepository } from './voice-routing.repository.js';
+import { WaitingCalls, type AfterPlayback, type WaitingCall } from './waiting-calls.js';
 
 type Entered = Extract<TelephonyEvent, { kind: 'channel_entered' }>;
 
 /** The routing engine as voice queues use it (routing's RoutingEngine, structurally). */
 export type QueueEngine = Pick<RoutingEngine, 'enqueue' | 'acceptOffer' | 'rejectOffer' | 'endEntry'>;
-type AfterPlayback = 'moh' | 'menu_wait' | 'record' | 'hangup';
-
-/** A caller in Stasis who is not (yet) talking to an agent. */
-interface WaitingCall {
-  callId: string;
-  companyId: string;
-  channelId: string;
-  callerNumber: string;
-  language: Language;
-  phase: 'menu' | 'waiting' | 'voicemail' | 'recording' | 'leaving';
-  isMohOn: boolean;
-  playback: { id: string; after: AfterPlayback } | undefined;
-  menu: VoiceMenu | undefined;
-  defaultQueueId: string | null;
-  menuAttempts: number;
-  menuTimer: NodeJS.Timeout | undefined;
-  lastAnnouncedAt: Date | null;
-  isCallbackOffered: boolean;
-}
-
 /** An agent's device rung for a call: by an offer, or for an assignment (offer_mode auto). */
 interface AgentLeg {
   channelId: string;
@@ -130,18 +101,30 @@ const BUSY_OR_REJECTED = new Set([17, 21]);
 
 export class QueueCalls implements RoutingListener {
   private tail: Promise<void> = Promise.resolve();
-  private readonly waiting = new Map<string, WaitingCall>();
-  private readonly channelOfCall = new Map<string, string>();
+  private readonly waiting: WaitingCalls;
+  private readonly overflow: QueueOverflow;
+  private readonly busy: BusyAgents;
   private readonly legs = new Map<string, AgentLeg>();
   private readonly bridged = new Map<string, BridgedCall>();
-  private readonly recordings = new Map<
-    string,
-    { companyId: string; callerNumber: string; channelId: string; queueName: string }
-  >();
-  /** Calls whose caller asked to be called back: their entry is a callback item, not a ringing call. */
-  private readonly callbacks = new Map<string, string>();
 
-  constructor(private readonly deps: QueueCallsDeps) {}
+  constructor(private readonly deps: QueueCallsDeps) {
+    this.waiting = new WaitingCalls(deps);
+    this.busy = new BusyAgents(deps);
+    this.overflow = new QueueOverflow({
+      ...deps,
+      waiting: this.waiting,
+      recordingsDir: deps.settings.recordingsDir,
+      say: (call, text, after) => this.say(call, text, after),
+      requeue: async (call, entry) => {
+        await this.enqueueCall(
+          call,
+          entry.queueId,
+          { originalEnqueuedAt: entry.originalEnqueuedAt, previousEntryId: entry.id },
+          { isAnnounced: false },
+        );
+      },
+    });
+  }
 
   /** Queues the event behind the ones before it (as CallFlow does). */
   handle(event: TelephonyEvent): Promise<void> {
@@ -151,16 +134,16 @@ export class QueueCalls implements RoutingListener {
   /** Every second: announcements that are due, and agents whose call and wrap-up are over. */
   async tick(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const call of this.waiting.values()) {
+    for (const call of this.waiting.all()) {
       if (call.phase !== 'waiting' || call.playback || !isAnnouncementDue(call.lastAnnouncedAt, now)) continue;
       await this.enqueueTask(() => this.announce(call), 'announce');
     }
-    await this.restoreStatuses();
+    await this.busy.restore();
   }
 
   /** Callers still waiting on this node (their entries are in the database; this is the media side). */
   get waitingCount(): number {
-    return this.waiting.size;
+    return this.waiting.all().length;
   }
 
   private enqueueTask(task: () => Promise<void>, what: string): Promise<void> {
@@ -185,9 +168,9 @@ export class QueueCalls implements RoutingListener {
       case 'playback_finished':
         return this.onPlaybackFinished(event.playbackId);
       case 'recording_finished':
-        return this.onRecordingDone(event.recordingName, event.durationSeconds);
+        return this.overflow.onRecordingDone(event.recordingName, event.durationSeconds, false);
       case 'recording_failed':
-        return this.onRecordingDone(event.recordingName, null, true);
+        return this.overflow.onRecordingDone(event.recordingName, null, true);
       case 'channel_ringing':
       case 'channel_answered':
       case 'channel_left':
@@ -226,7 +209,7 @@ export class QueueCalls implements RoutingListener {
       },
       'pbx:queue',
     );
-    const call = this.track({
+    const call = this.waiting.track({
       callId,
       companyId: point.companyId,
       channelId: event.channelId,
@@ -241,50 +224,18 @@ export class QueueCalls implements RoutingListener {
       await telephony.answer(event.channelId);
     } catch (error) {
       logger.warn({ err: error, callId }, 'answering the caller failed');
-      await this.leave(call);
+      await this.waiting.leave(call);
       return;
     }
     if (call.menu) {
       call.phase = 'menu';
-      await this.play(call, menuPromptText(call.language, call.menu), 'menu_wait');
+      await this.say(call, menuPromptText(call.language, call.menu), 'menu_wait');
     } else if (call.defaultQueueId) {
       await this.enqueueCall(call, call.defaultQueueId);
     } else {
       logger.warn({ callId, did }, 'the DID names no queue; hanging up');
-      await this.leave(call);
+      await this.waiting.leave(call);
     }
-  }
-
-  private track(
-    input: Pick<
-      WaitingCall,
-      'callId' | 'companyId' | 'channelId' | 'callerNumber' | 'language' | 'menu' | 'defaultQueueId'
-    >,
-  ): WaitingCall {
-    const call: WaitingCall = {
-      ...input,
-      phase: 'waiting',
-      isMohOn: false,
-      playback: undefined,
-      menuAttempts: 0,
-      menuTimer: undefined,
-      lastAnnouncedAt: null,
-      isCallbackOffered: false,
-    };
-    this.waiting.set(call.channelId, call);
-    this.channelOfCall.set(call.callId, call.channelId);
-    return call;
-  }
-
-  private untrack(call: WaitingCall): void {
-    clearTimeout(call.menuTimer);
-    this.waiting.delete(call.channelId);
-    if (this.channelOfCall.get(call.callId) === call.channelId) this.channelOfCall.delete(call.callId);
-  }
-
-  private waitingByCallId(callId: string | null): WaitingCall | undefined {
-    const channelId = callId ? this.channelOfCall.get(callId) : undefined;
-    return channelId ? this.waiting.get(channelId) : undefined;
   }
 
   /** Into the queue: closed hours apply the queue's closed action, otherwise music and routing. */
@@ -298,14 +249,14 @@ export class QueueCalls implements RoutingListener {
     const queue = await repository.findQueue(call.companyId, queueId);
     if (!queue) {
       logger.warn({ callId: call.callId, queueId }, 'the queue is gone; hanging up');
-      await this.leave(call);
+      await this.waiting.leave(call);
       return undefined;
     }
     const settings = await repository.settingsOf(call.companyId);
     const isOpen = isOpenAt(queue.businessHours, settings.timeZone, clock.now());
     const closedAction = !isOpen && queue.businessHours ? { ...queue.businessHours.closedAction } : undefined;
     call.phase = 'waiting';
-    if (!closedAction) await this.startMusic(call);
+    if (!closedAction) await this.waiting.startMusic(call);
     const entry = await engine.enqueue({
       companyId: call.companyId,
       queueId,
@@ -324,7 +275,7 @@ export class QueueCalls implements RoutingListener {
 
   /** Position and estimated wait, over the music, when the queue announces them. */
   private async announce(call: WaitingCall): Promise<void> {
-    if (this.waiting.get(call.channelId) !== call || call.phase !== 'waiting' || call.playback) return;
+    if (!this.waiting.isTracked(call) || call.phase !== 'waiting' || call.playback) return;
     const { repository, clock } = this.deps;
     const now = clock.now();
     call.lastAnnouncedAt = now;
@@ -336,15 +287,15 @@ export class QueueCalls implements RoutingListener {
     if (position === undefined) return;
     const figures = await repository.waitFigures(entry.queueId, new Date(now.getTime() - 3600_000));
     const wait = estimateWaitSeconds(position, figures.handleSeconds ?? DEFAULT_HANDLE_SECONDS, figures.servingAgents);
-    await this.play(call, positionSpeech(call.language, position, wait), 'moh');
+    await this.say(call, positionSpeech(call.language, position, wait), 'moh');
   }
 
   private async onDigit(channelId: string, digit: string): Promise<void> {
-    const call = this.waiting.get(channelId);
+    const call = this.waiting.ofChannel(channelId);
     if (!call) return;
     if (call.phase === 'menu' && call.menu) {
       clearTimeout(call.menuTimer);
-      await this.stopPlayback(call);
+      await this.waiting.stopPlayback(call);
       const option = call.menu.options.find((o) => o.key === digit);
       if (option) {
         this.deps.logger.info({ callId: call.callId, key: digit, queueId: option.queue_id }, 'menu answered');
@@ -354,49 +305,56 @@ export class QueueCalls implements RoutingListener {
       await this.onMenuMiss(call);
       return;
     }
-    if (call.phase === 'waiting' && call.isCallbackOffered && digit === '1') await this.requestCallback(call);
+    if (call.phase === 'waiting' && call.isCallbackOffered && digit === '1') await this.overflow.requestCallback(call);
   }
 
   private async onMenuMiss(call: WaitingCall): Promise<void> {
     call.menuAttempts += 1;
     if (call.menuAttempts < MAX_MENU_ATTEMPTS && call.menu) {
-      await this.play(call, menuRetryText(call.language, call.menu), 'menu_wait');
+      await this.say(call, menuRetryText(call.language, call.menu), 'menu_wait');
     } else if (call.defaultQueueId) {
       await this.enqueueCall(call, call.defaultQueueId);
     } else {
-      await this.leave(call);
+      await this.waiting.leave(call);
     }
   }
 
   private async onPlaybackFinished(playbackId: string): Promise<void> {
-    const call = [...this.waiting.values()].find((c) => c.playback?.id === playbackId);
+    const call = this.waiting.ofPlayback(playbackId);
     if (!call?.playback) return;
     const { after } = call.playback;
     call.playback = undefined;
+    await this.afterPlayback(call, after);
+  }
+
+  /** Plays a sentence, then what follows it; a prompt Asterisk refused counts as played. */
+  private async say(call: WaitingCall, text: string, after: AfterPlayback): Promise<void> {
+    if (!(await this.waiting.play(call, text, after))) await this.afterPlayback(call, after);
+  }
+
+  private async afterPlayback(call: WaitingCall, after: AfterPlayback): Promise<void> {
     switch (after) {
       case 'moh':
-        if (call.phase === 'waiting') await this.startMusic(call);
+        if (call.phase === 'waiting') await this.waiting.startMusic(call);
         return;
       case 'menu_wait':
         if (call.phase !== 'menu') return;
         call.menuTimer = setTimeout(() => {
           void this.enqueueTask(async () => {
-            if (this.waiting.get(call.channelId) === call && call.phase === 'menu' && !call.playback) {
-              await this.onMenuMiss(call);
-            }
+            if (this.waiting.isTracked(call) && call.phase === 'menu' && !call.playback) await this.onMenuMiss(call);
           }, 'menu timeout');
         }, MENU_ANSWER_SECONDS * 1000);
         call.menuTimer.unref();
         return;
       case 'record':
-        return this.startRecording(call);
+        return this.overflow.startRecording(call);
       case 'hangup':
-        return this.leave(call);
+        return this.waiting.leave(call);
     }
   }
 
   private async onEnded(channelId: string, cause: number | null): Promise<void> {
-    const call = this.waiting.get(channelId);
+    const call = this.waiting.ofChannel(channelId);
     if (call) return this.onCallerGone(call);
     const leg = this.legs.get(channelId);
     if (leg) return this.onLegEnded(leg, cause);
@@ -409,9 +367,9 @@ export class QueueCalls implements RoutingListener {
 
   /** The caller hung up before an agent took the call: the entry is abandoned (its wait kept). */
   private async onCallerGone(call: WaitingCall): Promise<void> {
-    this.untrack(call);
+    this.waiting.untrack(call);
     // Hanging up is what a caller who asked to be called back does: their item stays.
-    if (this.callbacks.has(call.callId)) return;
+    if (this.overflow.hasCallback(call.callId)) return;
     const entry = await this.deps.repository.liveEntryOfCall(call.companyId, call.callId);
     for (const leg of [...this.legs.values()].filter((l) => l.callId === call.callId)) {
       this.legs.delete(leg.channelId);
@@ -428,8 +386,8 @@ export class QueueCalls implements RoutingListener {
 
   async offered(offer: Offer, entry: QueueEntry): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId) return;
-    const call = this.waitingByCallId(entry.callId);
-    if (!call || (await this.isCallback(entry))) return;
+    const call = this.waiting.ofCall(entry.callId);
+    if (!call || (await this.overflow.isCallback(entry))) return;
     const timeoutSeconds = Math.max(1, Math.round((offer.expiresAt.getTime() - offer.offeredAt.getTime()) / 1000));
     await this.ringAgent(call, entry, offer.agentId, offer.id, timeoutSeconds);
   }
@@ -447,14 +405,16 @@ export class QueueCalls implements RoutingListener {
    */
   async assigned(entry: QueueEntry): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId || !entry.assignedTo) return;
-    if (await this.isCallback(entry)) return this.dialCallback(entry);
-    const call = this.waitingByCallId(entry.callId);
+    if (await this.overflow.isCallback(entry)) return this.overflow.dialCallback(entry);
+    const call = this.waiting.ofCall(entry.callId);
     if (!call || this.legs.has(legIdOf(entry.id, entry.assignedTo))) return;
     await this.ringAgent(call, entry, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds);
   }
 
   async ended(entry: QueueEntry): Promise<void> {
-    if (entry.channel === 'voice' && entry.assignedTo) await this.restoreStatuses(entry.companyId, entry.assignedTo);
+    if (entry.channel === 'voice' && entry.assignedTo) {
+      await this.busy.restore({ companyId: entry.companyId, agentId: entry.assignedTo });
+    }
   }
 
   private async ringAgent(
@@ -523,7 +483,7 @@ export class QueueCalls implements RoutingListener {
         }
       }
     }
-    const call = this.waiting.get(this.channelOfCall.get(leg.callId) ?? '');
+    const call = this.waiting.ofCall(leg.callId);
     if (!call) {
       this.legs.delete(channelId);
       await this.deps.telephony.hangup(channelId).catch(() => undefined);
@@ -534,10 +494,10 @@ export class QueueCalls implements RoutingListener {
 
   private async connect(call: WaitingCall, leg: AgentLeg): Promise<void> {
     const { telephony, calls, lifecycle, clock, logger } = this.deps;
-    this.untrack(call);
+    this.waiting.untrack(call);
     this.legs.delete(leg.channelId);
-    await this.stopPlayback(call);
-    if (call.isMohOn) await telephony.stopMusicOnHold(call.channelId).catch(() => undefined);
+    await this.waiting.stopPlayback(call);
+    await this.waiting.stopMusic(call);
     const bridgeId = `${call.callId}-${leg.entryId.slice(0, 8)}`;
     const recordingName = newId();
     const now = clock.now();
@@ -579,7 +539,7 @@ export class QueueCalls implements RoutingListener {
     // A call transferred back into a queue is already in progress: only its agent changes.
     if (!moved) await lifecycle.patch(ref, fields);
     logger.info({ callId: call.callId, agentId: leg.agentId, entryId: leg.entryId }, 'queue call answered');
-    await this.markBusy(call.companyId, leg.agentId);
+    await this.busy.markBusy(call.companyId, leg.agentId);
   }
 
   private async onLegEnded(leg: AgentLeg, cause: number | null): Promise<void> {
@@ -594,7 +554,7 @@ export class QueueCalls implements RoutingListener {
       }
       return;
     }
-    const call = this.waitingByCallId(leg.callId);
+    const call = this.waiting.ofCall(leg.callId);
     if (!call) return;
     const entry = await this.deps.repository.liveEntryOfCall(leg.companyId, leg.callId);
     if (entry?.id !== leg.entryId) return;
@@ -605,156 +565,8 @@ export class QueueCalls implements RoutingListener {
     });
   }
 
-  // ── overflow: voicemail, callback, closed ─────────────────────────────────
-
-  async overflowed(entry: QueueEntry, action: Record<string, unknown>): Promise<void> {
-    if (entry.channel !== 'voice' || !entry.callId) return;
-    const call = this.waitingByCallId(entry.callId);
-    if (await this.isCallback(entry)) {
-      // A callback item past max wait stays in line: it already waited its turn once.
-      if (action.action !== 'queue') await this.enqueueCallback(entry, this.callbacks.get(entry.callId) ?? '');
-      return;
-    }
-    if (!call) return;
-    switch (action.action) {
-      case 'voicemail':
-        call.phase = 'voicemail';
-        this.deps.logger.info({ callId: call.callId, entryId: entry.id }, 'caller sent to voicemail');
-        await this.play(call, voicemailGreeting(call.language), 'record');
-        return;
-      case 'callback':
-        call.isCallbackOffered = true;
-        await this.enqueueCall(
-          call,
-          entry.queueId,
-          { originalEnqueuedAt: entry.originalEnqueuedAt, previousEntryId: entry.id },
-          { isAnnounced: false },
-        );
-        await this.play(call, callbackOfferSpeech(call.language), 'moh');
-        return;
-      case 'message':
-        call.phase = 'leaving';
-        await this.play(
-          call,
-          closedSpeech(call.language, typeof action.text === 'string' ? action.text : null),
-          'hangup',
-        );
-        return;
-      default:
-        return;
-    }
-  }
-
-  private async startRecording(call: WaitingCall): Promise<void> {
-    const entries = await this.deps.repository.entriesOfCall(call.companyId, call.callId);
-    const recordingName = newId();
-    this.recordings.set(recordingName, {
-      companyId: call.companyId,
-      callerNumber: call.callerNumber,
-      channelId: call.channelId,
-      queueName: entries.at(-1)?.queueName ?? '',
-    });
-    call.phase = 'recording';
-    try {
-      await this.deps.telephony.recordChannel(call.channelId, recordingName, {
-        maxDurationSeconds: VOICEMAIL_MAX_SECONDS,
-        maxSilenceSeconds: VOICEMAIL_MAX_SILENCE_SECONDS,
-      });
-    } catch (error) {
-      this.recordings.delete(recordingName);
-      this.deps.logger.warn({ err: error, callId: call.callId }, 'voicemail recording did not start');
-      await this.leave(call);
-    }
-  }
-
-  private async onRecordingDone(recordingName: string, durationSeconds: number | null, isFailed = false) {
-    const recording = this.recordings.get(recordingName);
-    if (!recording) return;
-    this.recordings.delete(recordingName);
-    const call = this.waiting.get(recording.channelId);
-    const path = join(this.deps.settings.recordingsDir, `${recordingName}.wav`);
-    const audio = isFailed ? undefined : await readFile(path).catch(() => undefined);
-    if (!audio) {
-      this.deps.logger.warn({ recordingName, isFailed }, 'voicemail recording not available');
-    } else {
-      const stored = await this.deps.voicemail.receive({
-        companyId: recording.companyId,
-        callerNumber: recording.callerNumber,
-        recordingName,
-        audio,
-        durationSeconds,
-        caption: `Recado de voz (fila ${recording.queueName})`,
-      });
-      this.deps.logger.info(
-        { recordingName, conversationId: stored?.conversationId },
-        'voicemail delivered to the inbox',
-      );
-    }
-    if (call?.phase === 'recording') {
-      call.phase = 'leaving';
-      await this.play(call, thanksSpeech(call.language), 'hangup');
-    }
-  }
-
-  /** The caller pressed 1: they hang up and keep their turn as a callback item. */
-  private async requestCallback(call: WaitingCall): Promise<void> {
-    const entry = await this.deps.repository.liveEntryOfCall(call.companyId, call.callId);
-    call.phase = 'leaving';
-    call.isCallbackOffered = false;
-    await this.play(call, callbackConfirmedSpeech(call.language), 'hangup');
-    if (!entry) return;
-    this.callbacks.set(call.callId, call.callerNumber);
-    await this.deps.engine.endEntry(call.companyId, entry.id, 'callback_requested');
-    await this.enqueueCallback(
-      { ...entry, companyId: call.companyId, callId: call.callId, originalEnqueuedAt: entry.originalEnqueuedAt },
-      call.callerNumber,
-    );
-    this.deps.logger.info({ callId: call.callId, queueId: entry.queueId }, 'callback requested');
-  }
-
-  private async enqueueCallback(
-    entry: { id: string; companyId: string; queueId: string; callId: string | null; originalEnqueuedAt: Date },
-    number: string,
-  ): Promise<void> {
-    const queue = await this.deps.repository.findQueue(entry.companyId, entry.queueId);
-    if (!queue || !entry.callId) return;
-    await this.deps.engine.enqueue({
-      companyId: entry.companyId,
-      queueId: entry.queueId,
-      channel: 'voice',
-      callId: entry.callId,
-      label: `Retorno: ${number}`,
-      // Ahead of callers who arrive later: this one already waited its turn once.
-      priority: queue.priority + 1,
-      originalEnqueuedAt: entry.originalEnqueuedAt,
-      previousEntryId: entry.id,
-    });
-  }
-
-  /** The agent took a callback item: their device rings, then the customer is dialled (click-to-call). */
-  private async dialCallback(entry: QueueEntry): Promise<void> {
-    if (!entry.callId || !entry.assignedTo) return;
-    const number =
-      this.callbacks.get(entry.callId) ?? (await this.deps.calls.findCall(entry.companyId, entry.callId))?.fromNumber;
-    this.callbacks.delete(entry.callId);
-    const actor: Actor = { companyId: entry.companyId, userId: entry.assignedTo, role: 'agent' };
-    try {
-      if (!number) throw new Error('no number to call back');
-      const made = await this.deps.dialer.makeCall(actor, { to: number });
-      this.deps.logger.info({ entryId: entry.id, callId: made.id, agentId: entry.assignedTo }, 'callback dialled');
-      await this.deps.engine.endEntry(entry.companyId, entry.id, 'callback_dialled');
-    } catch (error) {
-      this.deps.logger.warn({ err: error, entryId: entry.id }, 'callback could not be dialled');
-      await this.deps.engine.endEntry(entry.companyId, entry.id, 'callback_failed');
-    }
-  }
-
-  /** A callback item: an entry of a call whose caller asked to be called back (stored: it survives a restart). */
-  private async isCallback(entry: QueueEntry): Promise<boolean> {
-    if (!entry.callId) return false;
-    if (this.callbacks.has(entry.callId)) return true;
-    const entries = await this.deps.repository.entriesOfCall(entry.companyId, entry.callId);
-    return entries.some((e) => e.endReason === 'callback_requested');
+  overflowed(entry: QueueEntry, action: Record<string, unknown>): Promise<void> {
+    return this.overflow.overflowed(entry, action);
   }
 
   // ── transfer into a queue ─────────────────────────────────────────────────
@@ -784,7 +596,7 @@ export class QueueCalls implements RoutingListener {
     if (call.agentChannelId) await telephony.hangup(call.agentChannelId).catch(() => undefined);
     if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
     const settings = await repository.settingsOf(call.companyId);
-    const waiting = this.track({
+    const waiting = this.waiting.track({
       callId: call.id,
       companyId: call.companyId,
       channelId: call.customerChannelId,
@@ -798,76 +610,6 @@ export class QueueCalls implements RoutingListener {
       originalEnqueuedAt: first?.originalEnqueuedAt ?? clock.now(),
       previousEntryId: entries.at(-1)?.id,
     });
-  }
-
-  // ── busy while on a call ──────────────────────────────────────────────────
-
-  private async markBusy(companyId: string, agentId: string): Promise<void> {
-    try {
-      const status = await this.deps.presence.statusOf(companyId, agentId);
-      await this.deps.repository.rememberStatusBeforeBusy(companyId, agentId, status, this.deps.clock.now());
-      if (status !== 'busy') await this.deps.presence.setStatus(companyId, agentId, 'busy');
-    } catch (error) {
-      this.deps.logger.warn({ err: error, agentId }, 'agent not set busy');
-    }
-  }
-
-  /** Agents whose call and wrap-up are over go back to the status they had, unless they changed it meanwhile. */
-  private async restoreStatuses(companyId?: string, agentId?: string): Promise<void> {
-    const agent = companyId && agentId ? { companyId, agentId } : undefined;
-    const due = await this.deps.repository.claimStatusesToRestore(this.deps.clock.now(), agent);
-    for (const item of due) {
-      try {
-        if ((await this.deps.presence.statusOf(item.companyId, item.agentId)) !== 'busy') continue;
-        const status = item.status === 'busy' ? 'online' : (item.status as 'online' | 'away' | 'offline');
-        await this.deps.presence.setStatus(item.companyId, item.agentId, status);
-      } catch (error) {
-        this.deps.logger.warn({ err: error, agentId: item.agentId }, 'agent status not restored');
-      }
-    }
-  }
-
-  // ── media ─────────────────────────────────────────────────────────────────
-
-  private async play(call: WaitingCall, text: string, after: AfterPlayback): Promise<void> {
-    const { telephony, prompts, logger } = this.deps;
-    await this.stopPlayback(call);
-    if (call.isMohOn) {
-      call.isMohOn = false;
-      await telephony.stopMusicOnHold(call.channelId).catch(() => undefined);
-    }
-    const playbackId = newId();
-    call.playback = { id: playbackId, after };
-    try {
-      await telephony.play(call.channelId, [`sound:${prompts.urlOf(text, call.language)}`], playbackId);
-    } catch (error) {
-      logger.warn({ err: error, callId: call.callId }, 'prompt not played');
-      call.playback = undefined;
-      if (after === 'hangup') await this.leave(call);
-      else if (after === 'record') await this.startRecording(call);
-      else if (call.phase === 'waiting') await this.startMusic(call);
-    }
-  }
-
-  private async stopPlayback(call: WaitingCall): Promise<void> {
-    const playback = call.playback;
-    call.playback = undefined;
-    if (playback) await this.deps.telephony.stopPlayback(playback.id).catch(() => undefined);
-  }
-
-  private async startMusic(call: WaitingCall): Promise<void> {
-    if (call.isMohOn) return;
-    call.isMohOn = true;
-    await this.deps.telephony.startMusicOnHold(call.channelId).catch((error: unknown) => {
-      call.isMohOn = false;
-      this.deps.logger.warn({ err: error, callId: call.callId }, 'music on hold did not start');
-    });
-  }
-
-  /** Hangs the caller up; the channel's end then ends the call and its entry. */
-  private async leave(call: WaitingCall): Promise<void> {
-    call.phase = 'leaving';
-    await this.deps.telephony.hangup(call.channelId).catch(() => undefined);
   }
 }
 
