@@ -6,7 +6,7 @@
  * then writes the entry, the offer or the conversation's assignee. Two nodes therefore
  * never offer or assign the same item twice, nor overfill an agent; the partial unique
  * indexes of db/schema/routing.ts hold the same line if code goes wrong. Events and the
- * voice side's listeners run after commit (ADR 10, docs/adr/0014-routing-engine.md).
+ * voice side's listeners run after commit (ADR 10, docs/adr/0019-routing-engine.md).
  */
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
