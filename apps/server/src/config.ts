@@ -266,6 +266,8 @@ export interface Config {
   readonly sip: {
     readonly domain: string;
     readonly wssUrl: string;
+    /** SIP_WSS_URL was set: a PBX takes browser registrations even without ARI. */
+    readonly isWssUrlSet: boolean;
     readonly defaultTemplate: 'webrtc' | 'sip';
     readonly context: string;
     readonly webrtcTransport: string;
@@ -309,8 +311,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : []),
     ...(e.ASTERISK_ARI_URL && !e.ASTERISK_ARI_PASSWORD
       ? ['ASTERISK_ARI_PASSWORD: required with ASTERISK_ARI_URL']
-    /** SIP_WSS_URL was set: a PBX takes browser registrations even without ARI. */
-    readonly isWssUrlSet: boolean;
       : []),
   ];
   if (e.WEBRTC_TURN_URLS && e.WEBRTC_TURN_URLS.length > 0 && !e.WEBRTC_TURN_SECRET) {
@@ -412,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sip: {
       domain: e.SIP_DOMAIN,
       wssUrl: e.SIP_WSS_URL ?? `wss://${e.SIP_DOMAIN}:8089/ws`,
+      isWssUrlSet: e.SIP_WSS_URL !== undefined,
       defaultTemplate: e.SIP_DEFAULT_TEMPLATE,
       context: e.SIP_ENDPOINT_CONTEXT,
       webrtcTransport: e.SIP_WEBRTC_TRANSPORT,
@@ -443,4 +444,3 @@ function resolveWebRoot(configured: string | undefined, workingDir: string): str
   const candidates = ['../../web/dist', '../../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
-      isWssUrlSet: e.SIP_WSS_URL !== undefined,
