@@ -275,6 +275,12 @@ export class Asterisk {
     if (!/Dialplan reloaded/i.test(output)) throw new Error(`dialplan reload failed: ${output}`);
   }
 
+  /** Writes a configuration file the kit does not have (test-only) and runs `reload`. */
+  addConfig(file: string, text: string, reload: string): void {
+    writeFileSync(join(this.dir, 'etc', file), text);
+    this.cli(reload);
+  }
+
   /** Lines of messages.log (notice, warning, error). */
   logLines(): string[] {
     const path = join(this.dir, 'log', 'messages.log');
