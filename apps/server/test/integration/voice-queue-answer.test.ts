@@ -90,10 +90,7 @@ describe('voice queue: offering and answering', () => {
     const { api, ari, admin } = t;
     const first = await phoneAgentOnline(api, admin);
     const second = await phoneAgentOnline(api, admin);
-    const queue = await voiceQueue(api, admin, { name: `Suporte ${newDid()}`, offer_timeout_seconds: 1 }, [
-      first,
-      second,
-    ]);
+    const queue = await voiceQueue(api, admin, { name: `Suporte ${newDid()}` }, [first, second]);
     const did = newDid();
     await routeDid(api, admin, did, { default_queue_id: queue.id });
 
@@ -104,6 +101,8 @@ describe('voice queue: offering and answering', () => {
     expect(firstLeg!.endpoint).toBe(`PJSIP/${first.sipUsername}`);
     // Asterisk gives up at the originate timeout (the offer's): no answer.
     ari.hangupChannel(firstLeg!.channelId, 19, 'No user responding');
+    // The offer's 20 s pass (Asterisk's originate timeout is the same): it expires.
+    t.clock.advance(21_000);
     await waitFor(() => agentLegsOf(ari, call.id).length === 2, 'second agent rung');
     const secondLeg = agentLegsOf(ari, call.id)[1]!;
     expect(secondLeg.endpoint).toBe(`PJSIP/${second.sipUsername}`);
@@ -148,5 +147,27 @@ describe('voice queue: offering and answering', () => {
     expect([...routing.offered_agents].sort()).toEqual(agents.map((a) => a.id).sort());
     ari.hangupChannel(caller.id);
     for (const agent of agents) agent.disconnect();
+  });
+
+  it('keeps the agent busy through the queue wrap-up, then gives them back the status they had', async () => {
+    const { api, ari, admin, clock } = t;
+    const agent = await phoneAgentOnline(api, admin);
+    const queue = await voiceQueue(api, admin, { name: `Pós ${newDid()}`, wrap_up_seconds: 60 }, [agent]);
+    const did = newDid();
+    await routeDid(api, admin, did, { default_queue_id: queue.id });
+    const caller = callerDials(ari, { channelId: `caller-${did}`, did, callerNumber: '+5511987650004' });
+    const call = await callOfChannel(api, admin, caller.id);
+    await waitFor(() => agentLegsOf(ari, call.id).length === 1, 'agent rung');
+    const [leg] = agentLegsOf(ari, call.id);
+    ari.enterStasis(leg!.channelId, leg!.appArgs, { app: 'switchboard' });
+    const statusOf = async () => (await api.request('GET', '/api/presence/me', { token: agent.token })).body.status;
+    await waitFor(async () => (await statusOf()) === 'busy', 'busy on the call');
+
+    ari.hangupChannel(caller.id);
+    await agent.waitFor((r) => r.some((e) => e.event === 'entry_completed' && e.data.call_id === call.id));
+    expect(await statusOf()).toBe('busy');
+    clock.advance(61_000);
+    await waitFor(async () => (await statusOf()) === 'online', 'online after wrap-up');
+    agent.disconnect();
   });
 });
