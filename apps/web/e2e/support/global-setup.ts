@@ -42,6 +42,14 @@ function run(
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  // A run started by another e2e run (the Kamailio file re-runs itself in a network
+  // namespace) takes what its parent prepared.
+  const inherited = process.env.SWITCHBOARD_E2E_DATA_TEMPLATE;
+  if (inherited && existsSync(inherited)) {
+    project.provide('e2eDataTemplate', inherited);
+    project.provide('e2eServerBuilt', process.env.SWITCHBOARD_E2E_SERVER_BUILT === 'true');
+    return () => undefined;
+  }
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const build = await run(process.execPath, [tsc, '-b', 'tsconfig.json']);
   const isBuilt = build.code === 0 && existsSync(join(SERVER_DIR, 'dist/src/cli.js'));
@@ -61,5 +69,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     console.warn(`e2e: no database template; each server runs initdb:\n${migrated.output.slice(-2000)}`);
   project.provide('e2eDataTemplate', hasTemplate ? template : '');
   project.provide('e2eServerBuilt', isBuilt);
+  if (hasTemplate) process.env.SWITCHBOARD_E2E_DATA_TEMPLATE = template;
+  process.env.SWITCHBOARD_E2E_SERVER_BUILT = String(isBuilt);
   return () => rmSync(template, { recursive: true, force: true });
 }
