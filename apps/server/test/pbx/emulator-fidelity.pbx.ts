@@ -196,7 +196,9 @@ describe.skipIf(inject('pbxSkipReason'))('the captured ARI event scenarios, repl
       }
       const wait = start + action.t_ms - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
+      const search = new URLSearchParams(
+        Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
+      );
       const response = await fetch(`${pbx.asterisk.ariUrl}${path}?${search.toString()}`, {
         method,
         headers: { authorization },
