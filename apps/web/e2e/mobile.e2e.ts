@@ -99,9 +99,11 @@ describe('the console on a phone, in Portuguese', () => {
     ['admin-channels', '/#/admin/channels', 'channel-voice'],
     ['admin-intercom', '/#/admin/intercom', 'intercom-admin'],
     ['profile', '/#/profile', 'profile'],
+    ['wallboard', '/#/wallboard', 'heading'],
+    ['reports', '/#/reports', 'heading'],
   ])('fits the %s screen', async (name, path, testId) => {
     await page.goto(path);
-    if (testId === 'call-history-or-empty') await page.locator('main h1').first().waitFor();
+    if (testId === 'call-history-or-empty' || testId === 'heading') await page.locator('main h1').first().waitFor();
     else if (testId === 'profile') await page.locator('main form').first().waitFor();
     else await page.getByTestId(testId).waitFor();
     // Lists load after the frame: wait until nothing is loading.
