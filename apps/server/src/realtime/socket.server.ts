@@ -200,7 +200,8 @@ export class RealtimeServer {
     socket.use(([event], next) => {
       if (!socket.connected) return;
       if (state.bucket.take()) return next();
-      log.warn({ event: String(event), reason: 'rate limit' }, 'socket disconnected for flooding');
+      // The event name is the client's: logged cut short.
+      log.warn({ event: String(event).slice(0, 64), reason: 'rate limit' }, 'socket disconnected for flooding');
       socket.disconnect(true);
     });
 
