@@ -32,6 +32,7 @@ export const REDACTED_PATHS = [
   'config.jwtSecret',
   'config.databaseUrl',
   'config.adminPassword',
+  'config.metricsToken',
 ];
 
 const MAX_CAUSES = 4;
