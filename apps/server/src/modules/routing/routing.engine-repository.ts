@@ -3,7 +3,7 @@
  * decision exactly-once across nodes. Lock order, everywhere: entry, then the agent's
  * routing row, then the conversation (conversations module), then offers.
  */
-import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   agentPresences,
@@ -54,12 +54,13 @@ const asDate = (value: Date | string | null) => (value === null ? null : new Dat
  * conversations they took by hand (no entry). An entry counts until the engine ends it,
  * so a closed conversation keeps its agent busy until wrap-up is set in the same step.
  */
-function loadColumns(agentColumn: ReturnType<typeof sql.raw>) {
+function loadColumns(agentColumn: SQL, companyColumn: SQL) {
   const chats = (channel: 'whatsapp' | 'webchat') => sql`
     (select count(*) from ${queueEntries} e
       where e.assigned_to = ${agentColumn} and e.state = 'assigned' and e.channel = ${channel})
     + (select count(*) from ${conversations} c
-      where c.assignee_id = ${agentColumn} and c.channel = ${channel} and c.status in ('open', 'pending')
+      where c.company_id = ${companyColumn} and c.assignee_id = ${agentColumn}
+        and c.channel = ${channel} and c.status in ('open', 'pending')
         and not exists (select 1 from ${queueEntries} e
                          where e.conversation_id = c.id and e.state = 'assigned' and e.assigned_to = ${agentColumn}))
     + (select count(*) from ${routingOffers} o
@@ -401,7 +402,7 @@ export class EngineRepository {
                p.status, p.websocket_connected as is_connected,
                a.wrap_up_until, a.last_item_ended_at, a.whatsapp_capacity, a.webchat_capacity,
                (select jsonb_object_agg(lower(s.name), s.level) from user_skills s where s.user_id = m.user_id) as skills,
-               ${loadColumns(sql.raw('m.user_id'))}
+               ${loadColumns(sql.raw('m.user_id'), sql.raw('m.company_id'))}
           from queue_members m
           join users u on u.id = m.user_id and u.is_active
           left join agent_presences p on p.company_id = m.company_id and p.user_id = m.user_id
@@ -436,7 +437,7 @@ export class EngineRepository {
       .for('update', { skipLocked: true });
     if (!agent) return undefined;
     const [load] = rowsOf<CandidateRow>(
-      await this.db.execute(sql`select ${loadColumns(sql.raw(`'${agentId}'::uuid`))}`),
+      await this.db.execute(sql`select ${loadColumns(sql`${agentId}::uuid`, sql`${agent.companyId}::uuid`)}`),
     );
     return {
       capacity: { whatsapp: agent.whatsappCapacity, webchat: agent.webchatCapacity },

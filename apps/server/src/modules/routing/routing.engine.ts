@@ -62,6 +62,7 @@ export interface RoutingEngineDeps {
 
 export class RoutingEngine {
   private readonly listeners: RoutingListener[] = [];
+  private readonly runs = new Map<string, { isRerunAsked: boolean; done: Promise<number> }>();
 
   constructor(private readonly deps: RoutingEngineDeps) {}
 
@@ -109,8 +110,36 @@ export class RoutingEngine {
 
   // ── decisions ─────────────────────────────────────────────────────────────
 
-  /** Routes the queue's waiting items while an eligible agent is found; returns how many decisions. */
-  async routeQueue(companyId: string, queueId: string): Promise<number> {
+  /**
+   * Routes the queue's waiting items while an eligible agent is found; returns how many
+   * decisions. One run per queue at a time on this node: a trigger that arrives during a
+   * run asks for one more pass instead of racing it (a burst of arrivals is one loop, not
+   * a herd of transactions skipping each other's rows).
+   */
+  routeQueue(companyId: string, queueId: string): Promise<number> {
+    const current = this.runs.get(queueId);
+    if (current) {
+      current.isRerunAsked = true;
+      return current.done;
+    }
+    const run = { isRerunAsked: false, done: Promise.resolve(0) };
+    run.done = (async () => {
+      let decisions = 0;
+      try {
+        do {
+          run.isRerunAsked = false;
+          decisions += await this.routeOnce(companyId, queueId);
+        } while (run.isRerunAsked);
+      } finally {
+        this.runs.delete(queueId);
+      }
+      return decisions;
+    })();
+    this.runs.set(queueId, run);
+    return run.done;
+  }
+
+  private async routeOnce(companyId: string, queueId: string): Promise<number> {
     let decisions = 0;
     while (decisions < MAX_DECISIONS_PER_RUN) {
       const decision = await this.decideOnce(companyId, queueId);
