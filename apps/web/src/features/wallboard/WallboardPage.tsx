@@ -12,6 +12,7 @@ import { Dialog, Empty, ErrorMessage, Loading, errorText } from '../../shared/ui
 import { useAsync, useNow } from '../../shared/ui/hooks';
 import { wallboardApi } from './wallboard-api';
 import {
+  applyEvent,
   formatPercent,
   formatSeconds,
   pausedByReason,
@@ -49,13 +50,17 @@ export function WallboardPage() {
       reload();
     }, COALESCE_MS);
   };
+  const onEvent = ({ event, data }: { event: string; data: Record<string, unknown> }) => {
+    snapshot.setData((current) => (current ? applyEvent(current, event, data) : current));
+    scheduleReload();
+  };
   useEffect(
     () => () => {
       if (timer.current !== null) clearTimeout(timer.current);
     },
     [],
   );
-  useRealtimeEvent(WALLBOARD_EVENTS, scheduleReload);
+  useRealtimeEvent<Record<string, unknown>>(WALLBOARD_EVENTS, onEvent);
   useResync(scheduleReload);
 
   const data = snapshot.data;

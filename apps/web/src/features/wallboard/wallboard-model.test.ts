@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyEvent,
   formatPercent,
   formatSeconds,
   pausedByReason,
@@ -71,5 +72,60 @@ describe('queue order', () => {
   it('puts breached queues first, then near, then by waiting', () => {
     const sorted = sortQueues([queue('a', 0.9, 1), queue('b', 0.5, 0), queue('c', 0.77, 0), queue('d', 0.9, 5)]);
     expect(sorted.map((q) => q.name)).toEqual(['b', 'c', 'd', 'a']);
+  });
+});
+
+describe('live events on the snapshot', () => {
+  const board = {
+    at: '2026-03-10T12:00:00Z',
+    tz: 'America/Sao_Paulo',
+    queues: [
+      {
+        queue_id: 'q1',
+        name: 'Suporte',
+        waiting: 0,
+        oldest_enqueued_at: null,
+        waiting_items: [],
+      },
+    ],
+    agents: [
+      { agent_id: 'a1', name: 'Ana', status: 'online', state: 'available', pause_reason: null, state_since: null },
+    ],
+  } as unknown as Parameters<typeof applyEvent>[0];
+
+  it('adds a customer who joins a queue, once, and removes them when assigned', () => {
+    const data = {
+      id: 'e1',
+      queue_id: 'q1',
+      state: 'waiting',
+      channel: 'whatsapp',
+      label: 'Carla',
+      original_enqueued_at: '2026-03-10T11:59:00Z',
+    };
+    const joined = applyEvent(applyEvent(board, 'queue_entry_created', data), 'queue_entry_created', data);
+    expect(joined.queues[0]).toMatchObject({ waiting: 1, oldest_enqueued_at: '2026-03-10T11:59:00Z' });
+    const assigned = applyEvent(joined, 'entry_assigned', { id: 'e1', queue_id: 'q1' });
+    expect(assigned.queues[0]).toMatchObject({ waiting: 0, oldest_enqueued_at: null, waiting_items: [] });
+  });
+
+  it('shows an agent paused with the reason they chose', () => {
+    const paused = applyEvent(board, 'agent_presence_changed', {
+      agent_id: 'a1',
+      status: 'away',
+      websocket_connected: true,
+      pause_reason: 'almoço',
+      status_changed_at: '2026-03-10T12:00:05Z',
+    });
+    expect(paused.agents[0]).toMatchObject({
+      state: 'paused',
+      pause_reason: 'almoço',
+      state_since: '2026-03-10T12:00:05Z',
+    });
+    const back = applyEvent(paused, 'agent_presence_changed', {
+      agent_id: 'a1',
+      status: 'online',
+      websocket_connected: true,
+    });
+    expect(back.agents[0]).toMatchObject({ state: 'available', pause_reason: null });
   });
 });

@@ -46,7 +46,11 @@ export function secondsSince(since: string | null, now: number): number | null {
   return Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
 }
 
-/** Events after which the snapshot is read again (once, however many arrive together). */
+/**
+ * Events after which the snapshot is read again (once, however many arrive together).
+ * Not `queue_stats`: routing sends it every second while anyone waits, which would make
+ * the board re-read as often as a poll; the entry events already say what changed.
+ */
 export const WALLBOARD_EVENTS = [
   'queue_entry_created',
   'entry_assigned',
@@ -58,7 +62,6 @@ export const WALLBOARD_EVENTS = [
   'offer_accepted',
   'offer_rejected',
   'offer_expired',
-  'queue_stats',
   'agent_presence_changed',
   'conversation_assigned',
   'conversation_closed',
@@ -82,4 +85,78 @@ export function pausedByReason(counts: Record<string, number>, unnamed: string):
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .map(([reason, count]) => `${reason || unnamed} ${count}`)
     .join(' · ');
+}
+
+/**
+ * What an event already tells, applied at once while the snapshot is read again: a new
+ * waiting item, an item that stopped waiting, an agent's new status and pause reason.
+ * Figures that need the day's facts (service level, AHT) wait for the snapshot.
+ */
+export function applyEvent(board: WallboardDto, event: string, data: Record<string, unknown>): WallboardDto {
+  if (event === 'queue_entry_created' && data.state === 'waiting' && typeof data.queue_id === 'string') {
+    const entryId = String(data.id);
+    return {
+      ...board,
+      queues: board.queues.map((q) => {
+        if (q.queue_id !== data.queue_id || q.waiting_items.some((i) => i.entry_id === entryId)) return q;
+        const enqueuedAt = String(data.original_enqueued_at ?? data.enqueued_at);
+        const channel = data.channel as WallboardDto['queues'][number]['waiting_items'][number]['channel'];
+        return {
+          ...q,
+          waiting: q.waiting + 1,
+          oldest_enqueued_at:
+            q.oldest_enqueued_at === null || enqueuedAt < q.oldest_enqueued_at ? enqueuedAt : q.oldest_enqueued_at,
+          waiting_items: [
+            ...q.waiting_items,
+            {
+              entry_id: entryId,
+              channel,
+              label: typeof data.label === 'string' ? data.label : null,
+              enqueued_at: enqueuedAt,
+            },
+          ],
+        };
+      }),
+    };
+  }
+  if (event.startsWith('entry_') && event !== 'entry_requeued' && typeof data.id === 'string') {
+    return {
+      ...board,
+      queues: board.queues.map((q) => {
+        const items = q.waiting_items.filter((i) => i.entry_id !== data.id);
+        if (items.length === q.waiting_items.length) return q;
+        const oldest = items.reduce<string | null>(
+          (min, i) => (min === null || i.enqueued_at < min ? i.enqueued_at : min),
+          null,
+        );
+        return { ...q, waiting: Math.max(0, q.waiting - 1), waiting_items: items, oldest_enqueued_at: oldest };
+      }),
+    };
+  }
+  if (event === 'agent_presence_changed' && typeof data.agent_id === 'string') {
+    const status = data.status as WallboardDto['agents'][number]['status'];
+    const isConnected = data.websocket_connected !== false;
+    return {
+      ...board,
+      agents: board.agents.map((a) => {
+        if (a.agent_id !== data.agent_id) return a;
+        const state =
+          status === 'offline' || !isConnected
+            ? 'offline'
+            : status === 'away'
+              ? 'paused'
+              : a.state === 'paused' || a.state === 'offline'
+                ? 'available'
+                : a.state;
+        return {
+          ...a,
+          status,
+          state,
+          pause_reason: state === 'paused' && typeof data.pause_reason === 'string' ? data.pause_reason : null,
+          state_since: typeof data.status_changed_at === 'string' ? data.status_changed_at : a.state_since,
+        };
+      }),
+    };
+  }
+  return board;
 }

@@ -1,0 +1,203 @@
+/**
+ * The supervisor's wallboard and reports in Chromium against a real Switchboard: the
+ * board changes within a second when a customer joins a queue (a signed WhatsApp
+ * webhook) and when an agent pauses with a reason, with no polling; the reports page
+ * downloads a CSV whose totals are the API's; both pages fit a phone in Portuguese.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { scrollsSideways, signInPtBr } from './desk-helpers';
+import { openSession, type Session } from './support/browser';
+import { signIn } from './support/console';
+import { createUser, startServer, type RunningServer } from './support/server';
+import {
+  configureWhatsApp,
+  deliverWebhook,
+  startGraphStub,
+  textMessage,
+  type GraphStub,
+  type WhatsAppChannel,
+} from './support/whatsapp';
+
+/** How soon the board must show a change, per the issue. */
+const LIVE_MS = 1_000;
+
+describe('the wallboard and reports', () => {
+  let api: RunningServer;
+  let graph: GraphStub;
+  let whatsapp: WhatsAppChannel;
+  let supervisor: Session;
+  let agentSession: Session;
+  let page: Page;
+  let queueId = '';
+  let pauseReasonId = '';
+  let agentUser: Awaited<ReturnType<typeof createUser>>;
+  let supervisorUser: Awaited<ReturnType<typeof createUser>>;
+  const requests: string[] = [];
+
+  const card = () => page.getByTestId(`wb-queue-${queueId}`);
+
+  beforeAll(async () => {
+    graph = await startGraphStub();
+    api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
+    whatsapp = await configureWhatsApp(api);
+    const admin = await api.adminToken();
+    const queue = await api.request<{ id: string }>('POST', '/api/queues', {
+      token: admin,
+      body: { name: 'Suporte', channels: ['whatsapp'], service_level_seconds: 20 },
+    });
+    expect(queue.status).toBe(201);
+    queueId = queue.body.id;
+    agentUser = await createUser(api, { role: 'agent', name: 'Bia Agente' });
+    supervisorUser = await createUser(api, { role: 'supervisor', name: 'Sueli Supervisora' });
+    expect(
+      (await api.request('PUT', `/api/queues/${queueId}/members`, { token: admin, body: [{ user_id: agentUser.id }] }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await api.request('PUT', '/api/channels/whatsapp/routing', {
+          token: admin,
+          body: { default_queue_id: queueId },
+        })
+      ).status,
+    ).toBe(200);
+    const reason = await api.request<{ id: string }>('POST', '/api/presence/pause-reasons', {
+      token: admin,
+      body: { name: 'almoço' },
+    });
+    pauseReasonId = reason.body.id;
+
+    // The agent is signed in (connected) but paused, so a customer waits.
+    agentSession = await openSession({ baseUrl: api.baseUrl });
+    await signIn(agentSession.page, agentUser.email, agentUser.password);
+    await setAgentStatus({ status: 'away' });
+
+    supervisor = await openSession({ baseUrl: api.baseUrl });
+    page = supervisor.page;
+    page.on('request', (request) => requests.push(request.url()));
+    await signIn(page, supervisorUser.email, supervisorUser.password);
+  });
+
+  afterAll(async () => {
+    await supervisor?.close();
+    await agentSession?.close();
+    await api?.close();
+    await graph?.close();
+  });
+
+  const setAgentStatus = async (body: { status: string; pause_reason_id?: string }) => {
+    const response = await api.request('POST', '/api/presence/status', { token: agentUser.token, body });
+    expect(response.status).toBe(200);
+  };
+
+  it('shows a customer joining the queue within a second, with the wait ticking', async () => {
+    await page.getByTestId('nav-wallboard').click();
+    await card().waitFor();
+    expect(await card().getByTestId('wb-waiting').textContent()).toBe('0');
+    const reread = page.waitForResponse((response) => response.url().endsWith('/api/wallboard'), { timeout: 5_000 });
+
+    const status = await deliverWebhook(
+      api,
+      whatsapp,
+      textMessage(whatsapp, { from: '5511955556666', name: 'Carla Dias', text: 'Oi, preciso de ajuda' }),
+    );
+    expect(status).toBe(200);
+    await card().getByTestId('wb-waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: LIVE_MS });
+    await card().getByText('Carla Dias').waitFor({ timeout: LIVE_MS });
+
+    // The event showed the customer; the snapshot is read once more for the day's figures,
+    // and then the longest wait ticks on the page without another read.
+    await reread;
+    const first = await card().getByTestId('wb-longest').textContent();
+    const reads = requests.filter((url) => url.endsWith('/api/wallboard')).length;
+    await page.waitForFunction(
+      ({ id, before }) =>
+        document.querySelector(`[data-testid="wb-queue-${id}"] [data-testid="wb-longest"]`)?.textContent !== before,
+      { id: queueId, before: first },
+      { timeout: 3_000 },
+    );
+    expect(requests.filter((url) => url.endsWith('/api/wallboard')).length).toBe(reads);
+  });
+
+  it('shows the agent going to pause with a reason within a second', async () => {
+    await setAgentStatus({ status: 'online' });
+    const agentCard = page.getByTestId(`wb-agent-${agentUser.id}`);
+    // Online, the agent takes the waiting customer; the board follows.
+    await card().getByTestId('wb-waiting').filter({ hasText: /^0$/ }).waitFor({ timeout: 5_000 });
+    await agentCard.locator('[data-state=busy], [data-state=available]').first().waitFor({ timeout: 5_000 });
+
+    await setAgentStatus({ status: 'away', pause_reason_id: pauseReasonId });
+    await agentCard.locator('[data-testid=wb-agent-state][data-state=paused]').waitFor({ timeout: LIVE_MS });
+    expect(await agentCard.getByTestId('wb-agent-state').textContent()).toContain('almoço');
+    await card().getByTestId('wb-paused-reasons').filter({ hasText: 'almoço 1' }).waitFor({ timeout: LIVE_MS });
+  });
+
+  it('lets the supervisor put the agent back online with a logged reason', async () => {
+    await page.getByTestId(`wb-agent-${agentUser.id}`).getByTestId('wb-force-status').click();
+    const dialog = page.getByTestId('wallboard-action');
+    await dialog.locator('select').first().selectOption('online');
+    await dialog.getByTestId('wb-reason').fill('fila cheia');
+    await dialog.getByTestId('wb-confirm').click();
+    await page
+      .getByTestId(`wb-agent-${agentUser.id}`)
+      .locator('[data-testid=wb-agent-state]:not([data-state=paused])')
+      .waitFor({ timeout: 5_000 });
+    const actions = await api.request<{ items: { action: string; reason: string }[] }>(
+      'GET',
+      '/api/wallboard/actions',
+      {
+        token: supervisorUser.token,
+      },
+    );
+    expect(actions.body.items[0]).toMatchObject({ action: 'force_status', reason: 'fila cheia' });
+  });
+
+  it('downloads a CSV from the reports page whose totals match the API', async () => {
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('reports-totals').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('reports-csv').click()]);
+    const path = await download.path();
+    const csv = readFileSync(path, 'utf8');
+    const [header, ...lines] = csv.trim().split('\r\n');
+    const columns = header!.split(',');
+    const cell = (line: string[], name: string) => line[columns.indexOf(name)] ?? '';
+    const parsed = lines.map((line) => line.split(','));
+
+    const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const report = await api.request<{ totals: { channel: string; offered: number; answered: number }[] }>(
+      'GET',
+      `/api/reports/queues?from=${from}&to=${to}`,
+      { token: supervisorUser.token },
+    );
+    const total = report.body.totals.find((row) => row.channel === 'all')!;
+    const sum = (name: string) =>
+      parsed.filter((line) => cell(line, 'channel') === 'all').reduce((acc, line) => acc + Number(cell(line, name)), 0);
+    expect(total.offered).toBe(1);
+    expect(sum('offered')).toBe(total.offered);
+    expect(sum('answered')).toBe(total.answered);
+    const shown = await page.getByTestId(`reports-total-${queueId}`).locator('[data-figure=offered] dd').textContent();
+    expect(Number(shown)).toBe(total.offered);
+  });
+
+  it('fits a phone in Portuguese without sideways scrolling', async () => {
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
+    try {
+      await signInPtBr(phone.page, supervisorUser.email, supervisorUser.password);
+      for (const [route, testId] of [
+        ['#/wallboard', 'wallboard'],
+        ['#/reports', 'reports-totals'],
+      ] as const) {
+        await phone.page.evaluate((hash) => (window.location.hash = hash), route);
+        await phone.page.getByTestId(testId).waitFor();
+        const { scrollWidth, clientWidth } = await scrollsSideways(phone.page);
+        expect(scrollWidth, `${route} is ${scrollWidth}px wide`).toBeLessThanOrEqual(clientWidth);
+      }
+      expect(await phone.page.locator('h1').first().textContent()).toBe('Relatórios');
+    } finally {
+      await phone.close();
+    }
+  });
+});
