@@ -95,6 +95,12 @@ export class EventLogRepository {
     return row?.seq ?? 0;
   }
 
+  /** The oldest seq still kept, or undefined when the log is empty (retention prunes from the start). */
+  async oldestSeq(): Promise<number | undefined> {
+    const [row] = await this.db.select({ seq: eventLog.seq }).from(eventLog).orderBy(asc(eventLog.seq)).limit(1);
+    return row?.seq;
+  }
+
   async deleteOlderThan(before: Date): Promise<void> {
     await this.db.delete(eventLog).where(lt(eventLog.createdAt, before));
   }

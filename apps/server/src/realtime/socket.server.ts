@@ -334,23 +334,33 @@ export class RealtimeServer {
   private async replay(socket: Socket, state: SocketState, lastSeq: number): Promise<void> {
     state.held = [];
     state.deliveredSeq = lastSeq;
+    const oldest = await this.deps.eventLog.oldestSeq();
+    // Events after last_seq were pruned (EVENT_LOG_RETENTION_DAYS): a replay would skip them
+    // silently, so the client reloads its state over HTTP instead.
+    if (oldest !== undefined && lastSeq + 1 < oldest) await this.requireResync(socket, state);
+    else await this.replayFromLog(socket, state);
+    const held = state.held;
+    state.held = null;
+    for (const event of held) this.emitOnce(socket, state, event);
+    socket.emit('replay_complete', { last_seq: state.deliveredSeq });
+  }
+
+  private async replayFromLog(socket: Socket, state: SocketState): Promise<void> {
     let replayed = 0;
     for (;;) {
       const batch = await this.deps.eventLog.listVisibleAfter(state.actor, state.deliveredSeq, REPLAY_BATCH);
       for (const event of batch) this.emitOnce(socket, state, event);
       replayed += batch.length;
-      if (batch.length < REPLAY_BATCH) break;
-      if (replayed >= REPLAY_MAX) {
-        // Too far behind: the client reloads its state over HTTP instead.
-        socket.emit('resync_required', { latest_seq: await this.deps.eventLog.latestSeq() });
-        state.deliveredSeq = await this.deps.eventLog.latestSeq();
-        break;
-      }
+      if (batch.length < REPLAY_BATCH) return;
+      // Too far behind: the client reloads its state over HTTP instead.
+      if (replayed >= REPLAY_MAX) return this.requireResync(socket, state);
     }
-    const held = state.held;
-    state.held = null;
-    for (const event of held) this.emitOnce(socket, state, event);
-    socket.emit('replay_complete', { last_seq: state.deliveredSeq });
+  }
+
+  private async requireResync(socket: Socket, state: SocketState): Promise<void> {
+    const latest = await this.deps.eventLog.latestSeq();
+    socket.emit('resync_required', { latest_seq: latest });
+    state.deliveredSeq = Math.max(state.deliveredSeq, latest);
   }
 
   private fanOut(event: PublishedEvent): void {

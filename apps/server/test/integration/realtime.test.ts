@@ -1,5 +1,7 @@
+import { lte } from 'drizzle-orm';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventLog } from '../../src/db/schema/index.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
 
@@ -114,5 +116,27 @@ describe('Socket.IO events', () => {
     const event = await publishToAgent(agent.id, 99);
     await client.waitFor((e) => e.some((x) => x.seq === event.seq));
     client.socket.close();
+  });
+
+  it('asks a client to resync when what it missed was pruned, instead of skipping it silently', async () => {
+    const seen = await publishToAgent(agent.id, 30);
+    const pruned = await publishToAgent(agent.id, 31);
+    const kept = await publishToAgent(agent.id, 32);
+    // What EVENT_LOG_RETENTION_DAYS does to old events (event-log-retention.ts).
+    await api.server.database.db.delete(eventLog).where(lte(eventLog.seq, pruned.seq));
+
+    const socket = io(api.baseUrl, {
+      auth: { token: agent.token, last_seq: seen.seq },
+      transports: ['websocket'],
+      forceNew: true,
+    });
+    const replayed: number[] = [];
+    socket.on('call_ringing', (envelope: { seq: number }) => replayed.push(envelope.seq));
+    const resync = new Promise<{ latest_seq: number }>((resolve) => socket.once('resync_required', resolve));
+    const ready = await new Promise<{ last_seq: number }>((resolve) => socket.once('replay_complete', resolve));
+    expect((await resync).latest_seq).toBeGreaterThanOrEqual(kept.seq);
+    expect(ready.last_seq).toBeGreaterThanOrEqual(kept.seq);
+    expect(replayed).toEqual([]);
+    socket.close();
   });
 });
