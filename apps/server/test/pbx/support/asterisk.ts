@@ -123,6 +123,8 @@ const LOGGER_CONF = [
   'dateformat=%F %T.%3q',
   '[logfiles]',
   'messages.log => notice,warning,error',
+  // What the dialplan executed, for tests that follow a call through it.
+  'full.log => notice,warning,error,verbose',
   '',
 ].join('\n');
 
