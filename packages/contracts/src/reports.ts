@@ -1,6 +1,6 @@
 /**
  * Dispositions, reports, the wallboard and supervisor actions (issue 12). Definitions of
- * every figure: docs/adr/0016-report-definitions.md.
+ * every figure: docs/adr/0020-report-definitions.md.
  */
 import { z } from 'zod';
 import { isoDateTime } from './common.js';

@@ -1,6 +1,6 @@
 /**
  * Queue and agent reports over HTTP on seeded facts whose answers are worked out by hand
- * (docs/adr/0016-report-definitions.md): a day of one WhatsApp queue in São Paulo, with
+ * (docs/adr/0020-report-definitions.md): a day of one WhatsApp queue in São Paulo, with
  * an abandon at 23:30 local that UTC puts on the next day.
  */
 import { randomUUID } from 'node:crypto';

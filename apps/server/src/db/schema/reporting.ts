@@ -3,7 +3,7 @@
  * the facts a report needs frozen when they happened (a queue's service-level threshold
  * and wrap-up of each routed item), and the supervisors' actions on the wallboard.
  * Queue entries, offers, messages and status changes are read from their own modules'
- * tables; only what those do not keep is stored here (docs/adr/0016-report-definitions.md).
+ * tables; only what those do not keep is stored here (docs/adr/0020-report-definitions.md).
  */
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';

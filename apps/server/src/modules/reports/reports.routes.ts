@@ -171,7 +171,7 @@ export function registerReportsRoutes(app: TypedApp, reports: ReportsService): v
           summary: `Figures per ${subject}, channel and hour or day of a time zone (supervisors and admins)`,
           description:
             'JSON, or CSV with `Accept: text/csv` or `format=csv` (one line per bucket, subject and channel). ' +
-            'Definitions: docs/adr/0016-report-definitions.md. `report.invalid_range`, `report.invalid_time_zone` (400).',
+            'Definitions: docs/adr/0020-report-definitions.md. `report.invalid_range`, `report.invalid_time_zone` (400).',
           querystring: reportQuerySchema,
           produces: ['application/json', 'text/csv'],
           response: { 200: kind === 'queues' ? queueReportSchema : agentReportSchema, ...errors },

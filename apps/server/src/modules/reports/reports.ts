@@ -1,5 +1,5 @@
 /**
- * Report figures from stored facts (docs/adr/0016-report-definitions.md). Pure: the
+ * Report figures from stored facts (docs/adr/0020-report-definitions.md). Pure: the
  * repository reads the facts, this folds them into buckets of a time zone.
  *
  * Each fact counts in the bucket of the moment that defines it: offered at enqueue,
