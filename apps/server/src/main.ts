@@ -306,6 +306,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           logger,
           telephony: telephony && isQueueTelephony(telephony) ? telephony : undefined,
           engine: contactCenter.routing.engine,
+          subscribe: (listener) => bus.subscribe(listener),
           calls: callsRepository,
           lifecycle,
           devices,

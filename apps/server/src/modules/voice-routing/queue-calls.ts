@@ -3,7 +3,7 @@
  * DID that names a queue (or a DTMF menu of queues): the call is answered into Stasis,
  * enqueued through the routing engine, and hears music on hold and, with
  * `announce_position`, their place and estimated wait. The engine decides; this carries it
- * out (its RoutingListener): an offer rings the agent's device (`queue-agent` leg), the
+ * out (routing-notices.ts): an offer rings the agent's device (`queue-agent` leg), the
  * answer accepts the offer and bridges, an offer that ends hangs its leg up, a caller who
  * hangs up abandons, an overflow plays voicemail or offers a callback.
  *
@@ -21,11 +21,10 @@ import {
   estimateWaitSeconds,
   isOpenAt,
   SHORT_ABANDON_SECONDS,
-  type Offer,
   type QueueEntry,
   type RoutingEngine,
-  type RoutingListener,
 } from '../routing/index.js';
+import type { EntryNotice, OfferNotice, RoutingNotice } from './routing-notices.js';
 import { BusyAgents } from './busy-agents.js';
 import { QueueOverflow } from './queue-overflow.js';
 import {
@@ -99,7 +98,7 @@ export interface QueueCallsDeps {
 
 const BUSY_OR_REJECTED = new Set([17, 21]);
 
-export class QueueCalls implements RoutingListener {
+export class QueueCalls {
   private tail: Promise<void> = Promise.resolve();
   private readonly waiting: WaitingCalls;
   private readonly overflow: QueueOverflow;
@@ -129,6 +128,24 @@ export class QueueCalls implements RoutingListener {
   /** Queues the event behind the ones before it (as CallFlow does). */
   handle(event: TelephonyEvent): Promise<void> {
     return this.enqueueTask(() => this.dispatch(event), event.kind);
+  }
+
+  /** A decision of the routing engine about a voice item, queued behind the PBX's events. */
+  notify(notice: RoutingNotice): Promise<void> {
+    return this.enqueueTask(() => {
+      switch (notice.kind) {
+        case 'offered':
+          return this.offered(notice.offer, notice.entry);
+        case 'offer_ended':
+          return this.offerEnded(notice.offer);
+        case 'assigned':
+          return this.assigned(notice.entry);
+        case 'ended':
+          return this.ended(notice.entry);
+        case 'overflowed':
+          return this.overflowed(notice.entry, notice.action);
+      }
+    }, notice.kind);
   }
 
   /** Every second: announcements that are due, and agents whose call and wrap-up are over. */
@@ -384,7 +401,7 @@ export class QueueCalls implements RoutingListener {
 
   // ── agents ────────────────────────────────────────────────────────────────
 
-  async offered(offer: Offer, entry: QueueEntry): Promise<void> {
+  async offered(offer: OfferNotice, entry: EntryNotice): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId) return;
     const call = this.waiting.ofCall(entry.callId);
     if (!call || (await this.overflow.isCallback(entry))) return;
@@ -392,7 +409,7 @@ export class QueueCalls implements RoutingListener {
     await this.ringAgent(call, entry, offer.agentId, offer.id, timeoutSeconds);
   }
 
-  async offerEnded(offer: Offer): Promise<void> {
+  async offerEnded(offer: OfferNotice): Promise<void> {
     const leg = this.legs.get(legIdOf(offer.entryId, offer.agentId));
     if (!leg || leg.isAnswered || leg.offerId !== offer.id) return;
     this.legs.delete(leg.channelId);
@@ -403,7 +420,7 @@ export class QueueCalls implements RoutingListener {
    * An assignment without a ringing leg: offer_mode `auto` (ring the agent now), an offer
    * accepted in the console (its leg already rings) or a callback item (dial the customer).
    */
-  async assigned(entry: QueueEntry): Promise<void> {
+  async assigned(entry: EntryNotice): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId || !entry.assignedTo) return;
     if (await this.overflow.isCallback(entry)) return this.overflow.dialCallback(entry);
     const call = this.waiting.ofCall(entry.callId);
@@ -411,7 +428,7 @@ export class QueueCalls implements RoutingListener {
     await this.ringAgent(call, entry, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds);
   }
 
-  async ended(entry: QueueEntry): Promise<void> {
+  async ended(entry: EntryNotice): Promise<void> {
     if (entry.channel === 'voice' && entry.assignedTo) {
       await this.busy.restore({ companyId: entry.companyId, agentId: entry.assignedTo });
     }
@@ -419,7 +436,7 @@ export class QueueCalls implements RoutingListener {
 
   private async ringAgent(
     call: WaitingCall,
-    entry: QueueEntry,
+    entry: EntryNotice,
     agentId: string,
     offerId: string | null,
     timeoutSeconds: number,
@@ -565,7 +582,7 @@ export class QueueCalls implements RoutingListener {
     });
   }
 
-  overflowed(entry: QueueEntry, action: Record<string, unknown>): Promise<void> {
+  overflowed(entry: EntryNotice, action: Record<string, unknown>): Promise<void> {
     return this.overflow.overflowed(entry, action);
   }
 

@@ -10,7 +10,8 @@ import type { Actor } from '../../shared/actor.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CallsRepository } from '../calls/index.js';
-import type { QueueEntry, RoutingEngine } from '../routing/index.js';
+import type { RoutingEngine } from '../routing/index.js';
+import type { EntryNotice } from './routing-notices.js';
 import {
   callbackConfirmedSpeech,
   callbackOfferSpeech,
@@ -37,7 +38,7 @@ export interface QueueOverflowDeps {
   /** Plays a sentence, then does `after` (also when it could not be played). */
   say(call: WaitingCall, text: string, after: AfterPlayback): Promise<void>;
   /** Puts the call back in line, keeping its first enqueue time. */
-  requeue(call: WaitingCall, entry: QueueEntry): Promise<void>;
+  requeue(call: WaitingCall, entry: EntryNotice): Promise<void>;
 }
 
 export class QueueOverflow {
@@ -50,7 +51,7 @@ export class QueueOverflow {
 
   constructor(private readonly deps: QueueOverflowDeps) {}
 
-  async overflowed(entry: QueueEntry, action: Record<string, unknown>): Promise<void> {
+  async overflowed(entry: EntryNotice, action: Record<string, unknown>): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId) return;
     if (await this.isCallback(entry)) {
       // A callback item past max wait stays in line: it already waited its turn once.
@@ -163,7 +164,7 @@ export class QueueOverflow {
   }
 
   /** A callback item: an entry of a call whose caller asked to be called back (stored: it survives a restart). */
-  async isCallback(entry: QueueEntry): Promise<boolean> {
+  async isCallback(entry: EntryNotice): Promise<boolean> {
     if (!entry.callId) return false;
     if (this.callbacks.has(entry.callId)) return true;
     const entries = await this.deps.repository.entriesOfCall(entry.companyId, entry.callId);
@@ -171,7 +172,7 @@ export class QueueOverflow {
   }
 
   /** The agent took a callback item: their device rings, then the customer is dialled (click-to-call). */
-  async dialCallback(entry: QueueEntry): Promise<void> {
+  async dialCallback(entry: EntryNotice): Promise<void> {
     if (!entry.callId || !entry.assignedTo) return;
     const number =
       this.callbacks.get(entry.callId) ?? (await this.deps.calls.findCall(entry.companyId, entry.callId))?.fromNumber;

@@ -1,7 +1,7 @@
 /**
  * Voice routing assembled: DID entry points and a call's queue history over HTTP, the
  * spoken prompts Asterisk fetches, and, where a PBX is connected, the queue calls that
- * carry out the routing engine's decisions (registered as its listener).
+ * carry out the routing engine's decisions, heard from the event bus of every node.
  */
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
@@ -10,10 +10,11 @@ import type { TypedApp } from '../../http/app.js';
 import { CachedTts, EspeakTts, silentTts, type TextToSpeechEngine } from '../../integrations/tts/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import type { PublishedEvent } from '../../shared/events.js';
 import type { TelephonyEvent } from '../../shared/telephony.js';
 import type { AgentDevice, CallLifecycle, CallsRepository } from '../calls/index.js';
-import type { RoutingListener } from '../routing/index.js';
 import { QueueCalls, type QueueEngine } from './queue-calls.js';
+import { toRoutingNotice } from './routing-notices.js';
 import { VoicePrompts } from './voice-prompts.js';
 import type { AgentPresencePort, CallbackDialer, QueueTelephony, VoicemailPort } from './voice-routing.ports.js';
 import { VoiceRoutingRepository } from './voice-routing.repository.js';
@@ -29,7 +30,9 @@ export interface VoiceRoutingDeps {
   logger: Logger;
   /** Undefined without a PBX: entry points and history still answer, calls cannot be routed. */
   telephony: QueueTelephony | undefined;
-  engine: QueueEngine & { addListener(listener: RoutingListener): void };
+  engine: QueueEngine;
+  /** Every published event of every node (the engine's decisions come through here). */
+  subscribe(listener: (event: PublishedEvent) => void): () => void;
   calls: CallsRepository;
   lifecycle: CallLifecycle;
   devices: { findActiveDeviceOfUser(companyId: string, userId: string): Promise<AgentDevice | undefined> };
@@ -82,7 +85,6 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
         },
       })
     : undefined;
-  if (queueCalls) deps.engine.addListener(queueCalls);
   const service = new VoiceRoutingService({
     repository,
     calls: deps.calls,
@@ -92,6 +94,7 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
     logger,
   });
   let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
   let ticking: Promise<void> = Promise.resolve();
   return {
     queueCalls,
@@ -99,6 +102,10 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
     handleTelephonyEvent: (event) => queueCalls?.handle(event) ?? Promise.resolve(),
     start() {
       if (!queueCalls) return;
+      unsubscribe = deps.subscribe((event) => {
+        const notice = toRoutingNotice(event);
+        if (notice) void queueCalls.notify(notice);
+      });
       timer = setInterval(() => {
         ticking = ticking
           .then(() => queueCalls.tick())
@@ -107,6 +114,7 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
       timer.unref();
     },
     async stop() {
+      unsubscribe?.();
       clearInterval(timer);
       await ticking;
     },

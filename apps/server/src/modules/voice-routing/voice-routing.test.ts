@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentTts } from '../../integrations/tts/index.js';
+import { toRoutingNotice } from './routing-notices.js';
 import { VoicePrompts } from './voice-prompts.js';
 import { abandonReason, isAnnouncementDue, menuPromptText, normalizeDid, positionSpeech } from './voice-routing.js';
 
@@ -67,5 +68,51 @@ describe('voice prompts', () => {
     const other = Buffer.from('Diga o que quiser').toString('base64url');
     await expect(prompts.render(language!, other, file!)).rejects.toMatchObject({ code: 'prompt.not_found' });
     await expect(prompts.render('fr', other, file!)).rejects.toMatchObject({ code: 'prompt.not_found' });
+  });
+});
+
+describe('routing notices', () => {
+  const base = { companyId: 'c1', audience: {}, seq: 1, at: new Date() };
+  const offer = {
+    id: 'o1',
+    entry_id: 'e1',
+    queue_id: 'q1',
+    agent_id: 'a1',
+    channel: 'voice',
+    call_id: 'call1',
+    offered_at: '2026-12-03T12:00:00.000Z',
+    expires_at: '2026-12-03T12:00:20.000Z',
+    enqueued_at: '2026-12-03T11:59:00.000Z',
+  };
+
+  it('reads the engine’s voice decisions from their published events', () => {
+    expect(toRoutingNotice({ ...base, name: 'offer.created', data: offer })).toMatchObject({
+      kind: 'offered',
+      offer: { id: 'o1', entryId: 'e1', agentId: 'a1', expiresAt: new Date('2026-12-03T12:00:20.000Z') },
+      entry: { id: 'e1', companyId: 'c1', queueId: 'q1', callId: 'call1' },
+    });
+    expect(toRoutingNotice({ ...base, name: 'offer.expired', data: offer })).toMatchObject({ kind: 'offer_ended' });
+    const entry = {
+      id: 'e1',
+      queue_id: 'q1',
+      channel: 'voice',
+      call_id: 'call1',
+      assigned_to: null,
+      original_enqueued_at: '2026-12-03T11:59:00.000Z',
+    };
+    expect(
+      toRoutingNotice({ ...base, name: 'entry.overflowed', data: { ...entry, action: { action: 'voicemail' } } }),
+    ).toMatchObject({ kind: 'overflowed', action: { action: 'voicemail' } });
+    expect(toRoutingNotice({ ...base, name: 'entry.abandoned', data: entry })).toMatchObject({ kind: 'ended' });
+  });
+
+  it('leaves chats, other events and malformed ones alone', () => {
+    expect(
+      toRoutingNotice({ ...base, name: 'offer.created', data: { ...offer, channel: 'whatsapp' } }),
+    ).toBeUndefined();
+    expect(
+      toRoutingNotice({ ...base, name: 'call.answered', data: { channel: 'voice', call_id: 'x' } }),
+    ).toBeUndefined();
+    expect(toRoutingNotice({ ...base, name: 'offer.created', data: { ...offer, expires_at: 'soon' } })).toBeUndefined();
   });
 });
