@@ -13,7 +13,9 @@ import { startServer, type ServerLaunch } from '../support/server';
 const rounds = Number(process.argv[2] ?? 3);
 const ms = (from: number) => Math.round(performance.now() - from);
 const provided: Record<string, unknown> = {};
+const setupAt = performance.now();
 const teardown = await setup({ provide: (key: string, value: unknown) => (provided[key] = value) } as never);
+console.log(JSON.stringify({ globalSetupMs: ms(setupAt), built: provided.e2eServerBuilt }));
 const prepared: ServerLaunch = {
   dataTemplate: provided.e2eDataTemplate as string,
   isBuilt: provided.e2eServerBuilt as boolean,
