@@ -1,13 +1,15 @@
 /**
  * The notification centre on screen, on every page: toasts, the chime or ring, desktop
- * notifications, and the count in the tab title. Conversation events feed it here; the
- * routing engine's offers will come through `useWork().dispatch` (see work-centre.ts).
+ * notifications, and the count in the tab title. Conversation events and the routing
+ * engine's offers feed it here (see work-centre.ts); an offer's toast accepts or rejects it.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ConversationEventDto } from '@switchboard/contracts';
+import { z } from 'zod';
+import { routingOfferSchema, type ConversationEventDto, type RoutingOfferDto } from '@switchboard/contracts';
 import { hrefOf, navigate, type Route } from '../../app/router';
-import { useRealtimeEvent } from '../../app/services';
+import { useApi, useConnectionStatus, useRealtimeEvent } from '../../app/services';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
+import { errorText } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
 import { formatWaiting } from '../inbox/waiting';
 import { CHIME, RING, soundUrl } from './alert-sounds';
@@ -17,7 +19,9 @@ import {
   reduceWork,
   secondsLeft,
   titleWithCount,
+  OFFER_EVENTS,
   workFromConversation,
+  workFromOffer,
   type WorkAlert,
   type WorkCentreState,
   type WorkEvent,
@@ -108,6 +112,11 @@ export function WorkNotificationsProvider({
     const work = workFromConversation(event, data, meId);
     if (work) dispatch(work);
   });
+  useRealtimeEvent<RoutingOfferDto>(OFFER_EVENTS, ({ event, data }) => {
+    const work = workFromOffer(event, data, meId);
+    if (work) dispatch(work);
+  });
+  useLiveOffers(meId, dispatch);
   useEffect(() => dispatch({ type: 'viewing', id: viewingId }), [dispatch, viewingId]);
 
   const count = pendingCount(state);
@@ -125,6 +134,32 @@ export function WorkNotificationsProvider({
       <audio ref={ring} src={sounds.ring} preload="auto" data-testid="work-ring" />
     </WorkContext.Provider>
   );
+}
+
+const offersSchema = z.object({ items: z.array(routingOfferSchema) });
+
+/** Offers made while the console was closed or the socket down: read once per (re)connection. */
+function useLiveOffers(meId: string, dispatch: (event: WorkEvent) => void): void {
+  const api = useApi();
+  const connection = useConnectionStatus();
+  useEffect(() => {
+    if (connection !== 'connected') return;
+    let isCurrent = true;
+    api.request('GET', '/api/routing/offers', { schema: offersSchema }).then(
+      ({ items }) => {
+        if (!isCurrent) return;
+        for (const offer of items) {
+          const work = workFromOffer('offer_created', offer, meId);
+          if (work) dispatch(work);
+        }
+      },
+      // The offer events still arrive; a failed read only misses offers made while away.
+      () => undefined,
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, connection, dispatch, meId]);
 }
 
 function showDesktopNotification(t: Translate, item: WorkItem): void {
@@ -167,23 +202,83 @@ function WorkToasts() {
               </time>
               {left !== null ? <span className="countdown"> · {t('work.expires', { seconds: left })}</span> : null}
             </p>
-            <div className="toast-actions">
-              <a
-                className="button primary"
-                href={hrefOf(routeOf(item))}
-                onClick={() => dispatch({ type: 'opened', id: item.id })}
-                data-testid="work-open"
-              >
-                {t('work.open')}
-              </a>
-              <button type="button" onClick={() => dispatch({ type: 'dismissed', id: item.id })}>
-                {t('common.dismiss')}
-              </button>
-            </div>
+            {item.offerId ? (
+              <OfferActions item={item} offerId={item.offerId} />
+            ) : (
+              <div className="toast-actions">
+                <a
+                  className="button primary"
+                  href={hrefOf(routeOf(item))}
+                  onClick={() => dispatch({ type: 'opened', id: item.id })}
+                  data-testid="work-open"
+                >
+                  {t('work.open')}
+                </a>
+                <button type="button" onClick={() => dispatch({ type: 'dismissed', id: item.id })}>
+                  {t('common.dismiss')}
+                </button>
+              </div>
+            )}
           </div>
         );
       })}
     </section>
+  );
+}
+
+/**
+ * Accept opens the conversation (or call) once the server has assigned it; reject hands it
+ * to the next agent. A 409 (expired, taken, customer gone) withdraws the toast and says why.
+ */
+function OfferActions({ item, offerId }: { item: WorkItem; offerId: string }) {
+  const api = useApi();
+  const { dispatch } = useWork();
+  const { t } = useI18n();
+  const [isBusy, setIsBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const answer = async (action: 'accept' | 'reject') => {
+    setIsBusy(true);
+    setError(null);
+    try {
+      await api.request('POST', `/api/routing/offers/${offerId}/${action}`);
+      if (action === 'accept') {
+        dispatch({ type: 'opened', id: item.id });
+        navigate(routeOf(item));
+      } else {
+        dispatch({ type: 'withdrawn', id: item.id, offerId });
+      }
+    } catch (failure) {
+      setError(failure);
+      setIsBusy(false);
+    }
+  };
+  return (
+    <>
+      {error ? (
+        <p className="error small" role="alert" data-testid="offer-error">
+          {errorText(t, error)}
+        </p>
+      ) : null}
+      <div className="toast-actions">
+        <button
+          type="button"
+          className="primary"
+          disabled={isBusy}
+          onClick={() => void answer('accept')}
+          data-testid="offer-accept"
+        >
+          {t('work.accept')}
+        </button>
+        <button type="button" disabled={isBusy} onClick={() => void answer('reject')} data-testid="offer-reject">
+          {t('work.reject')}
+        </button>
+        {error ? (
+          <button type="button" className="link" onClick={() => dispatch({ type: 'withdrawn', id: item.id, offerId })}>
+            {t('common.dismiss')}
+          </button>
+        ) : null}
+      </div>
+    </>
   );
 }
 

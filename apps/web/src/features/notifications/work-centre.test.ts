@@ -7,6 +7,7 @@ import {
   secondsLeft,
   titleWithCount,
   workFromConversation,
+  workFromOffer,
   type WorkCentreState,
   type WorkEvent,
   type WorkItem,
@@ -144,5 +145,85 @@ describe('workFromConversation', () => {
       type: 'withdrawn',
       id: waiting.id,
     });
+  });
+});
+
+describe('routing offers in the notification centre', () => {
+  const CONVERSATION = '00000000-0000-4000-8000-0000000000c1';
+  function offer(overrides: Partial<Parameters<typeof workFromOffer>[1]> = {}) {
+    return {
+      id: '00000000-0000-4000-8000-0000000000f1',
+      agent_id: ME,
+      channel: 'whatsapp' as const,
+      conversation_id: CONVERSATION,
+      call_id: null,
+      label: 'Maria Souza',
+      queue_name: 'Vendas',
+      expires_at: '2026-11-23T10:00:20.000Z',
+      enqueued_at: '2026-11-23T09:59:00.000Z',
+      ...overrides,
+    };
+  }
+
+  it('turns an offer to me into an offer item with its countdown, queue and the conversation to open', () => {
+    const event = workFromOffer('offer_created', offer(), ME);
+    expect(event).toEqual({
+      type: 'arrived',
+      item: {
+        id: CONVERSATION,
+        kind: 'offer',
+        channel: 'whatsapp',
+        customer: 'Maria Souza',
+        since: '2026-11-23T09:59:00.000Z',
+        target: { screen: 'inbox', conversationId: CONVERSATION },
+        expiresAt: '2026-11-23T10:00:20.000Z',
+        queue: 'Vendas',
+        offerId: '00000000-0000-4000-8000-0000000000f1',
+      },
+    });
+    const { state, alerts } = run([event!]);
+    expect(pendingCount(state)).toBe(1);
+    expect(alerts).toEqual([{ sound: 'chime', desktop: expect.objectContaining({ kind: 'offer' }) }]);
+    expect(secondsLeft(state.items[0]!, Date.parse('2026-11-23T10:00:05.000Z'))).toBe(15);
+  });
+
+  it('rings for a call offer and leads to the call', () => {
+    const event = workFromOffer(
+      'offer_created',
+      offer({ channel: 'voice', conversation_id: null, call_id: OTHER }),
+      ME,
+    );
+    expect(event).toMatchObject({ type: 'arrived', item: { id: OTHER, target: { screen: 'calls', callId: OTHER } } });
+    expect(run([event!]).alerts[0]?.sound).toBe('ring');
+  });
+
+  it('ignores offers made to another agent (a manager receives them for the board)', () => {
+    expect(workFromOffer('offer_created', offer({ agent_id: OTHER }), ME)).toBeNull();
+    expect(workFromOffer('offer_expired', offer({ agent_id: OTHER }), ME)).toBeNull();
+  });
+
+  it.each(['offer_expired', 'offer_rejected', 'offer_accepted', 'offer_cancelled'])(
+    'withdraws the offer on %s',
+    (name) => {
+      const { state } = run([workFromOffer('offer_created', offer(), ME)!, workFromOffer(name, offer(), ME)!]);
+      expect(pendingCount(state)).toBe(0);
+    },
+  );
+
+  it('keeps a newer offer of the same conversation when an older one ends late', () => {
+    const newer = offer({ id: '00000000-0000-4000-8000-0000000000f2' });
+    const { state } = run([workFromOffer('offer_created', newer, ME)!, workFromOffer('offer_expired', offer(), ME)!]);
+    expect(state.items.map((pending) => pending.offerId)).toEqual([newer.id]);
+  });
+
+  it('upgrades the waiting notice of the same conversation into one offer, alerting again', () => {
+    const { state, alerts } = run([
+      { type: 'arrived', item: item(CONVERSATION) },
+      { type: 'dismissed', id: CONVERSATION },
+      workFromOffer('offer_created', offer(), ME)!,
+    ]);
+    expect(state.items).toHaveLength(1);
+    expect(state.items[0]).toMatchObject({ kind: 'offer', isToastShown: true });
+    expect(alerts).toHaveLength(2);
   });
 });

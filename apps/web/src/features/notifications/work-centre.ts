@@ -16,7 +16,7 @@
  * Items are keyed by `id` (a conversation or call id): the same arrival twice (a replayed
  * event, an assignment after the waiting notice) updates the item and alerts once.
  */
-import type { ConversationDto } from '@switchboard/contracts';
+import type { ConversationDto, RoutingOfferDto } from '@switchboard/contracts';
 
 export type WorkKind = 'assigned' | 'awaiting' | 'offer';
 export type WorkChannel = ConversationDto['channel'];
@@ -35,6 +35,8 @@ export interface WorkItem {
   expiresAt?: string | undefined;
   /** Offers only: the queue it comes from. */
   queue?: string | undefined;
+  /** Offers only: the routing offer to accept or reject. */
+  offerId?: string | undefined;
 }
 
 export interface PendingWork extends WorkItem {
@@ -51,7 +53,8 @@ export interface WorkCentreState {
 
 export type WorkEvent =
   | { type: 'arrived'; item: WorkItem }
-  | { type: 'withdrawn'; id: string }
+  /** With `offerId`: only if that offer is still the one shown (a late end of an old offer is not news). */
+  | { type: 'withdrawn'; id: string; offerId?: string | undefined }
   | { type: 'opened'; id: string }
   | { type: 'dismissed'; id: string }
   | { type: 'viewing'; id: string | null };
@@ -88,6 +91,10 @@ export function reduceWork(
       };
     }
     case 'withdrawn': {
+      if (event.offerId !== undefined) {
+        const known = state.items.find((pending) => pending.id === event.id);
+        if (known?.offerId !== event.offerId) return { state, alert: null };
+      }
       const { [event.id]: _forgotten, ...seen } = state.seen;
       // Work that comes back later (handed back to the queue) alerts again.
       return { state: { ...withoutItem(state, event.id), seen }, alert: null };
@@ -175,4 +182,46 @@ export function workFromConversation(
   if (conversation.assignee_id !== null) return { type: 'withdrawn', id: conversation.id };
   if (conversation.awaiting_human) return { type: 'arrived', item: { ...base, kind: 'awaiting' } };
   return { type: 'withdrawn', id: conversation.id };
+}
+
+export const OFFER_EVENTS = [
+  'offer_created',
+  'offer_accepted',
+  'offer_rejected',
+  'offer_expired',
+  'offer_cancelled',
+] as const;
+
+type OfferFields = Pick<
+  RoutingOfferDto,
+  'id' | 'agent_id' | 'channel' | 'conversation_id' | 'call_id' | 'label' | 'queue_name' | 'expires_at' | 'enqueued_at'
+>;
+
+/**
+ * What a routing offer event means for this agent. Offers are keyed by the conversation
+ * or call they offer, so an offer upgrades the "waiting" notice of the same item; its end
+ * (accepted, rejected, expired, cancelled) withdraws it only while it is the offer shown.
+ * Managers receive every offer for the board: someone else's is none of this centre's.
+ */
+export function workFromOffer(eventName: string, offer: OfferFields, meId: string): WorkEvent | null {
+  if (offer.agent_id !== meId) return null;
+  const itemId = offer.conversation_id ?? offer.call_id;
+  if (!itemId) return null;
+  if (eventName !== 'offer_created') return { type: 'withdrawn', id: itemId, offerId: offer.id };
+  return {
+    type: 'arrived',
+    item: {
+      id: itemId,
+      kind: 'offer',
+      channel: offer.channel,
+      customer: offer.label ?? '—',
+      since: offer.enqueued_at,
+      target: offer.conversation_id
+        ? { screen: 'inbox', conversationId: offer.conversation_id }
+        : { screen: 'calls', callId: itemId },
+      expiresAt: offer.expires_at,
+      queue: offer.queue_name,
+      offerId: offer.id,
+    },
+  };
 }

@@ -465,6 +465,8 @@ export const en = {
   'work.assigned': 'Assigned to you',
   'work.awaiting': 'Waiting for an agent',
   'work.offer': 'Offered to you',
+  'work.accept': 'Accept',
+  'work.reject': 'Reject',
   'work.open': 'Open',
   'work.expires': '{seconds} s left',
   'work.pending': '{count} waiting for you',

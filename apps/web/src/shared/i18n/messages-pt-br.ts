@@ -468,6 +468,8 @@ export const ptBR: Record<MessageKey, string> = {
   'work.assigned': 'Atribuída a você',
   'work.awaiting': 'Aguardando atendente',
   'work.offer': 'Oferecida a você',
+  'work.accept': 'Aceitar',
+  'work.reject': 'Recusar',
   'work.open': 'Abrir',
   'work.expires': 'restam {seconds} s',
   'work.pending': '{count} aguardando você',
