@@ -331,5 +331,23 @@ describe('reports', () => {
     expect(other.status).toBe(200);
     expect(other.body.rows).toEqual([]);
     expect(other.body.totals).toEqual([]);
+    const token = registered.body.access_token as string;
+    const board = await api.request('GET', '/api/wallboard', { token });
+    expect(board.status).toBe(200);
+    expect(board.body.agents.map((a: any) => a.agent_id)).not.toContain(x.id);
+    expect(board.body.queues).toEqual([]);
+    const force = await api.request('POST', `/api/wallboard/agents/${x.id}/status`, {
+      token,
+      body: { status: 'offline', reason: 'not theirs' },
+    });
+    expect(force.status).toBe(404);
+    const code = await api.request('POST', '/api/dispositions', { token, body: { code: 'venda', label: 'Venda' } });
+    expect(code.status).toBe(201);
+    const disposition = await api.request('PUT', `/api/conversations/${conversationIds[0]}/disposition`, {
+      token,
+      body: { disposition_id: code.body.id },
+    });
+    expect(disposition.status).toBe(404);
+    expect(disposition.body.code).toBe('conversation.not_found');
   });
 });
