@@ -1,10 +1,13 @@
 /**
- * Your presence: status and message, a heartbeat every 30 s while the tab is open, and
- * the truth when the connection drops (nothing reaches you then, whatever you chose).
+ * Your presence: status (away with a pause reason) and message, a heartbeat every 30 s
+ * while the tab is open, and the truth when the connection drops (nothing reaches you
+ * then, whatever you chose) or when routing set you away for missed offers.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { z } from 'zod';
 import {
   agentPresenceSchema,
+  pauseReasonSchema,
   PRESENCE_MESSAGE_MAX_LENGTH,
   presenceStatuses,
   type AgentPresenceChanged,
@@ -14,6 +17,10 @@ import {
 import { useApi, useConnectionStatus, useCurrentUser, useRealtimeEvent, useServices } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { errorText, StatusDot } from '../../shared/ui/components';
+import { pauseOf, pauseReasonIdOf } from './presence-model';
+
+const pauseReasonsSchema = z.object({ items: z.array(pauseReasonSchema) });
+type PauseReason = z.infer<typeof pauseReasonSchema>;
 
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 
@@ -27,6 +34,9 @@ export function PresenceBar() {
   const [message, setMessage] = useState('');
   const [error, setError] = useState<unknown>(null);
   const isEditingMessage = useRef(false);
+  const [reasons, setReasons] = useState<PauseReason[]>([]);
+  /** "Away" chosen, its reason not yet: nothing is sent until the agent picks one. */
+  const [isPickingReason, setIsPickingReason] = useState(false);
 
   const adopt = useCallback((presence: AgentPresenceDto) => {
     setMe(presence);
@@ -40,6 +50,15 @@ export function PresenceBar() {
   useEffect(() => {
     if (connection === 'connected') load();
   }, [connection, load]);
+
+  useEffect(() => {
+    if (connection !== 'connected') return;
+    // Without the list the agent can still go away, only without a reason.
+    api.request('GET', '/api/presence/pause-reasons', { schema: pauseReasonsSchema }).then(
+      ({ items }) => setReasons(items),
+      () => setReasons([]),
+    );
+  }, [api, connection]);
 
   // The heartbeat keeps the sweeper from marking this agent offline while the console is open.
   useEffect(() => {
@@ -65,15 +84,21 @@ export function PresenceBar() {
             websocket_connected: data.websocket_connected,
             is_available: data.is_available,
             status_changed_at: data.status_changed_at,
+            pause_reason: data.pause_reason,
           }
         : current,
     );
     if (!isEditingMessage.current) setMessage(data.message ?? '');
   });
 
-  const setStatus = async (status: PresenceStatus, text: string) => {
+  const setStatus = async (status: PresenceStatus, text: string, pauseReasonId: string | null = null) => {
     setError(null);
-    const body = { status, message: text.trim() === '' ? null : text.trim() };
+    setIsPickingReason(false);
+    const body = {
+      status,
+      message: text.trim() === '' ? null : text.trim(),
+      ...(status === 'away' && pauseReasonId ? { pause_reason_id: pauseReasonId } : {}),
+    };
     try {
       if (realtime.status === 'connected') {
         const ack = await realtime.emitWithAck<unknown>('update_status', body);
@@ -87,16 +112,27 @@ export function PresenceBar() {
 
   const isConnected = connection === 'connected';
   const shownStatus = me?.status ?? 'offline';
+  const pause = me ? pauseOf(me) : ({ kind: 'none' } as const);
+  const isReasonShown = reasons.length > 0 && (isPickingReason || shownStatus === 'away');
+  const chooseStatus = (status: PresenceStatus) => {
+    if (status === 'away' && reasons.length > 0) {
+      setIsPickingReason(true);
+      return;
+    }
+    void setStatus(status, message);
+  };
+  // A message typed while away keeps the reason: only the agent changes it.
+  const keptReasonId = shownStatus === 'away' ? pauseReasonIdOf(reasons, me?.pause_reason ?? null) || null : null;
   return (
     <section className="presence-bar" aria-label={t('presence.title')} data-testid="presence-bar">
       <StatusDot status={isConnected ? shownStatus : 'unknown'} />
       <label className="presence-status">
         <span className="visually-hidden">{t('presence.status')}</span>
         <select
-          value={shownStatus}
+          value={isPickingReason ? 'away' : shownStatus}
           aria-label={t('presence.status')}
           data-testid="presence-status"
-          onChange={(event) => void setStatus(event.target.value as PresenceStatus, message)}
+          onChange={(event) => chooseStatus(event.target.value as PresenceStatus)}
         >
           {presenceStatuses.map((status) => (
             <option key={status} value={status}>
@@ -105,6 +141,39 @@ export function PresenceBar() {
           ))}
         </select>
       </label>
+      {isReasonShown ? (
+        <label className="presence-reason">
+          <span className="visually-hidden">{t('presence.pause_reason')}</span>
+          <select
+            value={isPickingReason ? '' : pauseReasonIdOf(reasons, me?.pause_reason ?? null)}
+            aria-label={t('presence.pause_reason')}
+            data-testid="presence-pause-reason"
+            autoFocus={isPickingReason}
+            onChange={(event) => {
+              if (event.target.value) void setStatus('away', message, event.target.value);
+            }}
+          >
+            <option value="" disabled>
+              {t('presence.pause_reason_pick')}
+            </option>
+            {reasons.map((reason) => (
+              <option key={reason.id} value={reason.id}>
+                {reason.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      {isPickingReason ? (
+        <button type="button" className="link" onClick={() => setIsPickingReason(false)}>
+          {t('common.cancel')}
+        </button>
+      ) : null}
+      {pause.kind === 'reason' && !isReasonShown ? (
+        <span className="tag" data-testid="presence-pause-shown">
+          {t('presence.paused_for', { reason: pause.name })}
+        </span>
+      ) : null}
       <input
         className="presence-message"
         type="text"
@@ -119,7 +188,7 @@ export function PresenceBar() {
         onChange={(event) => setMessage(event.target.value)}
         onBlur={() => {
           isEditingMessage.current = false;
-          if ((me?.message ?? '') !== message.trim()) void setStatus(shownStatus, message);
+          if ((me?.message ?? '') !== message.trim()) void setStatus(shownStatus, message, keptReasonId);
         }}
         onKeyDown={(event) => {
           if (event.key === 'Enter') event.currentTarget.blur();
@@ -140,6 +209,11 @@ export function PresenceBar() {
             ? t('connection.connecting')
             : t('connection.lost')}
       </span>
+      {pause.kind === 'missed_offers' && !isPickingReason ? (
+        <p className="presence-notice" role="status" data-testid="presence-missed-offers">
+          {t('presence.missed_offers')}
+        </p>
+      ) : null}
       {error ? (
         <span className="error" role="alert">
           {errorText(t, error)}

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentPresenceChanged, AgentPresenceDto } from '@switchboard/contracts';
-import { agentsOf, applyPresenceChange, boardOf, secondsInStatus, sortBoard } from './presence-model';
+import {
+  agentsOf,
+  applyPresenceChange,
+  boardOf,
+  pauseOf,
+  pauseReasonIdOf,
+  secondsInStatus,
+  sortBoard,
+} from './presence-model';
 
 function presence(overrides: Partial<AgentPresenceDto>): AgentPresenceDto {
   return {
@@ -104,5 +112,27 @@ describe('agentsOf', () => {
       presence({ agent_id: 'd', agent_name: 'Duda', role: 'agent' }),
     ];
     expect(agentsOf(people).map((person) => person.agent_name)).toEqual(['Ana', 'Duda']);
+  });
+});
+
+describe('pause reasons', () => {
+  it('explains an away set by routing for missed offers apart from a chosen reason', () => {
+    expect(pauseOf(presence({ status: 'away', pause_reason: 'missed_offers' }))).toEqual({ kind: 'missed_offers' });
+    expect(pauseOf(presence({ status: 'away', pause_reason: 'Almoço' }))).toEqual({ kind: 'reason', name: 'Almoço' });
+    expect(pauseOf(presence({ status: 'away', pause_reason: null }))).toEqual({ kind: 'none' });
+  });
+
+  it('says nothing of a reason once the agent is back', () => {
+    expect(pauseOf(presence({ status: 'online', pause_reason: 'Almoço' }))).toEqual({ kind: 'none' });
+  });
+
+  it('finds the menu choice by the reason name, or none for a reason no longer offered', () => {
+    const reasons = [
+      { id: 'r1', name: 'Almoço' },
+      { id: 'r2', name: 'Treinamento' },
+    ];
+    expect(pauseReasonIdOf(reasons, 'Treinamento')).toBe('r2');
+    expect(pauseReasonIdOf(reasons, 'Pausa NR-17')).toBe('');
+    expect(pauseReasonIdOf(reasons, null)).toBe('');
   });
 });

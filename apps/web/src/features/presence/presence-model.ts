@@ -64,3 +64,23 @@ export function sortBoard(board: PresenceBoard, locale: string): AgentPresenceDt
 export function agentsOf<T extends Pick<AgentPresenceDto, 'role'>>(people: readonly T[]): T[] {
   return people.filter((person) => person.role === 'agent');
 }
+
+/** The pause reason routing sets when an agent lets offers lapse in a row. */
+export const MISSED_OFFERS_REASON = 'missed_offers';
+
+export type PauseExplanation = { kind: 'none' } | { kind: 'missed_offers' } | { kind: 'reason'; name: string };
+
+/** Why an agent is away: a reason they chose, routing's missed offers, or nothing said. */
+export function pauseOf(presence: Pick<AgentPresenceDto, 'status' | 'pause_reason'>): PauseExplanation {
+  if (presence.status !== 'away' || !presence.pause_reason) return { kind: 'none' };
+  if (presence.pause_reason === MISSED_OFFERS_REASON) return { kind: 'missed_offers' };
+  return { kind: 'reason', name: presence.pause_reason };
+}
+
+/**
+ * The menu's choice for the agent's reason: presence carries the reason's name (kept in
+ * history when the reason is removed), the menu lists ids. '' when it is not offered.
+ */
+export function pauseReasonIdOf(reasons: readonly { id: string; name: string }[], name: string | null): string {
+  return reasons.find((reason) => reason.name === name)?.id ?? '';
+}

@@ -42,6 +42,11 @@ export const en = {
   'presence.busy': 'Busy',
   'presence.away': 'Away',
   'presence.offline': 'Offline',
+  'presence.pause_reason': 'Pause reason',
+  'presence.pause_reason_pick': 'Why are you away?',
+  'presence.paused_for': 'Pause: {reason}',
+  'presence.missed_offers':
+    'You were set to Away because offers to you went unanswered. Choose Online to receive work again.',
   'presence.available': 'available',
   'presence.not_available': 'Online, not yet reachable',
 

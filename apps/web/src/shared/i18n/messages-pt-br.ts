@@ -44,6 +44,11 @@ export const ptBR: Record<MessageKey, string> = {
   'presence.busy': 'Ocupado',
   'presence.away': 'Ausente',
   'presence.offline': 'Offline',
+  'presence.pause_reason': 'Motivo da pausa',
+  'presence.pause_reason_pick': 'Qual o motivo da pausa?',
+  'presence.paused_for': 'Pausa: {reason}',
+  'presence.missed_offers':
+    'Você foi colocado como Ausente porque ofertas para você ficaram sem resposta. Escolha Online para voltar a receber atendimentos.',
   'presence.available': 'disponível',
   'presence.not_available': 'Online, ainda não alcançável',
 
