@@ -222,11 +222,12 @@ describe('routing offers, pauses and dropped agents', () => {
     offsetMs += (api.config.presence.offlineAfterSeconds + 5) * 1000;
     await eventually(async () => (await assigneeOf(conversation.id)) === staying.id, 'routed again', 15_000);
     await staying.waitFor((r) =>
-      r.some(
-        (e) =>
-          e.event === 'entry_requeued' && e.data.conversation_id === conversation.id && e.data.agent_id === leaving.id,
-      ),
+      r.some((e) => e.event === 'entry_assigned' && e.data.conversation_id === conversation.id),
     );
+    const requeued = await api.request('GET', `/api/queues/${queue.id}/entries?state=assigned`, { token: admin });
+    expect(requeued.body.items).toEqual([
+      expect.objectContaining({ conversation_id: conversation.id, assigned_to: staying.id, attempts: 0 }),
+    ]);
     staying.disconnect();
   });
 });

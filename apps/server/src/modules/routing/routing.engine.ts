@@ -98,13 +98,15 @@ export class RoutingEngine {
       { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id, channel: entry.channel, isClosed },
       'item enqueued',
     );
-    await this.deps.events.entry('queue_entry.created', entry, now);
+    // Routing starts without waiting for the event: the bus appends it before the decision's.
+    const created = this.deps.events.entry('queue_entry.created', entry, now);
     if (isClosed) {
+      await created;
       await this.deps.events.entry('entry.overflowed', entry, now, { reason: 'closed', action: input.closedAction });
       await this.notify((l) => l.overflowed?.(entry, input.closedAction ?? {}));
       return entry;
     }
-    await this.routeQueue(entry.companyId, entry.queueId);
+    await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId)]);
     return entry;
   }
 
@@ -140,14 +142,15 @@ export class RoutingEngine {
   }
 
   private async routeOnce(companyId: string, queueId: string): Promise<number> {
-    let decisions = 0;
-    while (decisions < MAX_DECISIONS_PER_RUN) {
+    // The next decision does not wait for the last one's events: the bus keeps their order.
+    const announced: Promise<void>[] = [];
+    while (announced.length < MAX_DECISIONS_PER_RUN) {
       const decision = await this.decideOnce(companyId, queueId);
       if (!decision) break;
-      decisions += 1;
-      await this.announce(decision);
+      announced.push(this.announce(decision));
     }
-    return decisions;
+    await Promise.all(announced);
+    return announced.length;
   }
 
   private decideOnce(companyId: string, queueId: string): Promise<Decision | undefined> {

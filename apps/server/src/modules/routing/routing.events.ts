@@ -1,7 +1,7 @@
 /**
  * Routing's events, published after the decision commits (docs/adr/0010): offers to the
- * agent (and managers, for the board), entry changes to the company (every desk keeps its
- * queue view), service level and stats to managers. Wire names: `offer.created` →
+ * agent (and managers, for the board), entry changes to managers and the agent concerned,
+ * service level and stats to managers. Wire names: `offer.created` →
  * `offer_created`, `queue_entry.created` → `queue_entry_created`, `queue.stats` → `queue_stats`.
  */
 import type { EventPublisher } from '../../shared/events.js';
@@ -18,6 +18,8 @@ export type EntryEventName =
   | 'entry.completed'
   | 'entry.abandoned'
   | 'entry.overflowed';
+
+const isUserId = (value: unknown): value is string => typeof value === 'string';
 
 export class RoutingEvents {
   constructor(
@@ -47,7 +49,10 @@ export class RoutingEvents {
     return this.publish({
       name,
       companyId: entry.companyId,
-      audience: { company: true },
+      // Managers (the board) and the agent it concerns: an agent's desk learns of its own
+      // items here and of the queue through conversation events; a company-wide audience
+      // would send every entry to every socket, O(agents) work per item.
+      audience: { managers: true, userIds: [entry.assignedTo ?? entry.offeredTo, extra.agent_id].filter(isUserId) },
       data: { ...toEntryDto(entry, null, now), ...extra },
     });
   }
