@@ -15,6 +15,7 @@ import {
   useWork,
   WorkNotificationsProvider,
 } from '../features/notifications/WorkNotifications';
+import { WrapUpBanners } from '../features/desk/WrapUpBanner';
 import { PresenceBar } from '../features/presence/PresenceBar';
 import { Softphone } from '../features/softphone/Softphone';
 import { ReportsPage } from '../features/reports/ReportsPage';
@@ -172,6 +173,7 @@ function Shell({ user }: { user: SessionUser }) {
           </div>
         </header>
         <DesktopNotificationsBanner />
+        <WrapUpBanners meId={user.id} />
       </div>
       <div className="layout">
         <main id="main" tabIndex={-1}>
