@@ -57,6 +57,8 @@ export function createConversationsModule(context: ModuleContext): Conversations
     clock,
     logger: context.logger.child({ module: 'channels' }),
     graphUrl: config.whatsapp.graphUrl,
+    http: context.outbound,
+    metrics: context.metrics,
     inbox,
   });
   const delivery = new MessageDelivery({
