@@ -2,12 +2,16 @@
  * The AudioSocket path on a real Asterisk: a call from the carrier to a number mapped to
  * `sb-to-voicebot` reaches Switchboard's AudioSocket server; `/api/status` shows the live
  * session with the caller's audio arriving, and `/api/hangup` sends KIND_HANGUP, after
- * which AudioSocket() returns and the kit's dialplan goes on to hang the call up.
+ * which AudioSocket() returns and the kit's dialplan goes on to hang the call up. With the
+ * company's intercom UUID the bot answers, and its speech reaches the caller (recorded on
+ * the caller's channel with MixMonitor and measured).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PROMPTS } from '../../src/modules/voicebot/intercom/prompts.js';
+import { audioStats } from './support/calls.js';
 import { startPbxHarness, type PbxHarness } from './support/harness.js';
 import { waitUntil } from './support/processes.js';
 import { Sipp } from './support/sipp.js';
@@ -67,5 +71,56 @@ describe.skipIf(inject('pbxSkipReason'))('AudioSocket sessions on a real Asteris
     expect(dialplan).toMatch(new RegExp(`Executing \\[s@sb-to-voicebot:\\d+\\][^\\n]*Return\\(`));
     expect(dialplan).toMatch(new RegExp(`Executing \\[${DID}@switchboard-dids:2\\][^\\n]*Hangup\\(`));
     expect(pbx.asterisk.logLines().filter((line) => /audiosocket/i.test(line))).toEqual([]);
+  });
+
+  it('the intercom bot answers with speech the caller hears', async () => {
+    const admin = await pbx.api.adminToken();
+    const settings = await pbx.api.request('GET', '/api/voicebot/settings', { token: admin });
+    expect(settings.status).toBe(200);
+    const intercomUuid: string = settings.body.intercom_uuid;
+    // Test-only: what Asterisk sends the caller (MixMonitor's t() feed), recorded from
+    // before the channel joins the bot. The caller itself sends silence.
+    pbx.asterisk.addDialplan(
+      [
+        '[test-visitor]',
+        'exten => s,1,MixMonitor(visitor-${UNIQUEID}.wav,t(visitor-heard-${UNIQUEID}.wav))',
+        ` same => n,Gosub(sb-to-voicebot,s,1(${intercomUuid},))`,
+        ' same => n,Return()',
+      ].join('\n'),
+    );
+    pbx.asterisk.mapDid('551130003000', 'test-visitor,s,1');
+    const visitor = await Sipp.start({
+      scenario: 'call',
+      port: pbx.carrierUacPort,
+      remote: pbx.sipAddress,
+      service: '551130003000',
+      keys: { caller: '11987654321' },
+      toneHz: 0,
+      pauseMs: 6_000,
+    });
+    await waitUntil(async () => (await status()).count === 1, 15_000, 'the intercom session');
+    const callId = (await status()).sessions[0]!.call_id;
+    await visitor.succeeded();
+
+    let call: any;
+    await waitUntil(
+      async () => {
+        call = (await pbx.api.request('GET', `/api/voicebot/calls/${callId}`, { token: admin })).body;
+        return Boolean(call?.ended_at);
+      },
+      15_000,
+      'the intercom call to end',
+    );
+    expect(call.transcript).toContainEqual(expect.objectContaining({ who: 'bot', text: PROMPTS.greeting }));
+    const monitor = join(pbx.asterisk.dir, 'spool', 'monitor');
+    await waitUntil(
+      () => readdirSync(monitor).some((file) => file.startsWith('visitor-heard-')),
+      10_000,
+      'the MixMonitor recording',
+    );
+    const heard = readdirSync(monitor).find((file) => file.startsWith('visitor-heard-'))!;
+    const stats = audioStats(readFileSync(join(monitor, heard)));
+    expect(stats.seconds).toBeGreaterThan(3);
+    expect(stats.rms).toBeGreaterThan(0.05);
   });
 });

@@ -16,6 +16,8 @@ function missingProgram(): string | undefined {
     ['sipp', 'sip-tester'],
     ['sox', 'sox'],
     ['openssl', 'openssl'],
+    // The voice bot's speech (the intercom scenario).
+    ['espeak-ng', 'espeak-ng'],
   ] as const) {
     if (spawnSync('sh', ['-c', `command -v ${program}`]).status !== 0) {
       return `\`${program}\` is not installed (apt-get install ${pkg})`;

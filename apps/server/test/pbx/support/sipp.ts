@@ -29,7 +29,7 @@ export interface SippOptions {
   pauseMs?: number;
   /** Scenario keywords (`-key name value`). */
   keys?: Record<string, string>;
-  /** Frequency of the tone sent over RTP. */
+  /** Frequency of the tone sent over RTP; 0 sends silence. */
   toneHz?: number;
   timeoutSeconds?: number;
 }
@@ -69,12 +69,7 @@ export class Sipp {
         '-e',
         'u-law',
         join(dir, 'tone.wav'),
-        'synth',
-        '5',
-        'sine',
-        String(options.toneHz ?? 440),
-        'vol',
-        '0.5',
+        ...['synth', '5', 'sine', String(options.toneHz || 440), 'vol', options.toneHz === 0 ? '0' : '0.5'],
       ],
       { encoding: 'utf8' },
     );
