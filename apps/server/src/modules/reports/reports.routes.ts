@@ -20,7 +20,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { toCsv, type ReportKind, type ReportRow } from './reports.js';
+import { type ReportKind, type ReportRow } from './reports.js';
+import { toCsv } from './reports.csv.js';
 import type { Disposition, ItemDisposition } from './reports.repository.js';
 import type { ReportsService } from './reports.service.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeIntervals, toCsv, type ReportRow } from './reports.js';
+import { toCsv } from './reports.csv.js';
+import { mergeIntervals, type ReportRow } from './reports.js';
 import { bucketStartOf, bucketsBetween } from './reports.time.js';
 
 describe('report buckets', () => {
