@@ -48,7 +48,9 @@ export class VoicePrompts implements PromptUrls {
       throw new NotFoundError('prompt.not_found', 'No such prompt.');
     }
     const speech = await this.options.engines[lang].synthesize(text, { sampleRateHz: SAMPLE_RATE_HZ });
-    return encodeWav(speech.pcm, SAMPLE_RATE_HZ);
+    // No speech engine (TTS_ENGINE=none): a short silence, which Asterisk plays and ends.
+    const pcm = speech.pcm.length > 0 ? speech.pcm : Buffer.alloc((SAMPLE_RATE_HZ / 5) * 2);
+    return encodeWav(pcm, SAMPLE_RATE_HZ);
   }
 
   private sign(language: PromptLanguage, text: string): string {
