@@ -5,4 +5,9 @@ export { ConversationsRepository } from './conversations.repository.js';
 export { MediaFiles } from './media.files.js';
 export { MediaRetention } from './media-retention.js';
 export type { Conversation, Message, Contact, ConversationChannel, ConversationStatus } from './conversations.js';
-export { createVoicemailInbox, VoicemailInbox, type Voicemail, type StoredVoicemail } from './conversations.voicemail.js';
+export {
+  createVoicemailInbox,
+  VoicemailInbox,
+  type Voicemail,
+  type StoredVoicemail,
+} from './conversations.voicemail.js';
