@@ -65,6 +65,7 @@ const envSchema = z.object({
   ASTERISK_RECORDINGS_DIR: z.string().min(1).optional(),
   CALL_RING_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   ASTERISK_MEDIA_BASE_URL: z.url().optional(),
+  ASTERISK_PROMPTS_DIR: z.string().min(1).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   RECORDING_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   AUDIOSOCKET_ENABLED: booleanFromString.default(true),
@@ -216,6 +217,8 @@ export interface Config {
     readonly ringTimeoutSeconds: number;
     /** How Asterisk reaches this server's HTTP port to fetch spoken prompts (queue menus, announcements). */
     readonly mediaBaseUrl: string;
+    /** Set: prompts are written here as WAV files Asterisk plays, instead of fetched over HTTP. */
+    readonly promptsDir: string | undefined;
   };
   readonly audiosocket: {
     readonly isEnabled: boolean;
@@ -369,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : join(dataDir, 'recordings'),
       ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
       mediaBaseUrl: (e.ASTERISK_MEDIA_BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+      promptsDir: e.ASTERISK_PROMPTS_DIR ? resolve(workingDir, e.ASTERISK_PROMPTS_DIR) : undefined,
       recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
       recordingRetentionIntervalMs: e.RECORDING_RETENTION_INTERVAL_MINUTES * 60_000,
     },

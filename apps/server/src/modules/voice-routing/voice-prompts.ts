@@ -6,7 +6,9 @@
  * The audio is espeak-ng's (pt-BR by default), 8 kHz 16-bit mono WAV, which format_wav
  * plays as is; each sentence is synthesized once (CachedTts).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeWav } from '../../integrations/audio/index.js';
 import type { TextToSpeechEngine } from '../../integrations/tts/index.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -24,6 +26,8 @@ export class VoicePrompts implements PromptUrls {
       baseUrl: string;
       secret: string;
       engines: Record<PromptLanguage, TextToSpeechEngine>;
+      /** ASTERISK_PROMPTS_DIR: prompts as files Asterisk reads, instead of over HTTP. */
+      directory?: string | undefined;
     },
   ) {}
 
@@ -39,6 +43,28 @@ export class VoicePrompts implements PromptUrls {
     return `${this.options.baseUrl}${this.pathOf(text, language)}`;
   }
 
+  /**
+   * With a directory Asterisk reads (ASTERISK_PROMPTS_DIR), the WAV is written there once
+   * and played as a file; otherwise Asterisk fetches the signed URL.
+   */
+  async mediaOf(text: string, language: string): Promise<string> {
+    const directory = this.options.directory;
+    if (!directory) return `sound:${this.urlOf(text, language)}`;
+    const lang = toLanguage(language);
+    const clean = text.slice(0, MAX_TEXT_CHARS);
+    const name = createHash('sha256').update(`${lang}\u0000${clean}`).digest('hex').slice(0, 32);
+    const path = join(directory, `${name}.wav`);
+    if (!(await stat(path).catch(() => undefined))) {
+      await mkdir(directory, { recursive: true });
+      // Written then renamed: Asterisk never opens half a prompt.
+      const temporary = `${path}.${process.pid}.tmp`;
+      await writeFile(temporary, await this.synthesize(lang, clean));
+      await rename(temporary, path);
+    }
+    // Asterisk adds the extension of a format it can play.
+    return `sound:${join(directory, name)}`;
+  }
+
   /** The WAV of a signed sentence; a bad signature is a 404 (`prompt.not_found`), as an unknown file would be. */
   async render(language: string, encoded: string, file: string): Promise<Buffer> {
     const lang = PROMPT_LANGUAGES.find((l) => l === language);
@@ -47,6 +73,10 @@ export class VoicePrompts implements PromptUrls {
     if (!lang || !signature || !this.isSigned(lang, text, signature)) {
       throw new NotFoundError('prompt.not_found', 'No such prompt.');
     }
+    return this.synthesize(lang, text);
+  }
+
+  private async synthesize(lang: PromptLanguage, text: string): Promise<Buffer> {
     const speech = await this.options.engines[lang].synthesize(text, { sampleRateHz: SAMPLE_RATE_HZ });
     // No speech engine (TTS_ENGINE=none): a short silence, which Asterisk plays and ends.
     const pcm = speech.pcm.length > 0 ? speech.pcm : Buffer.alloc((SAMPLE_RATE_HZ / 5) * 2);

@@ -62,6 +62,7 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
   const prompts = new VoicePrompts({
     baseUrl: asterisk.mediaBaseUrl,
     secret: deps.config.jwtSecret,
+    directory: asterisk.promptsDir,
     engines: { 'pt-BR': deps.tts?.['pt-BR'] ?? engineFor(speech.ttsVoice), en: deps.tts?.en ?? engineFor('en') },
   });
   const queueCalls = deps.telephony

@@ -60,7 +60,7 @@ export interface CallbackDialer {
   makeCall(actor: Actor, input: { to: string }): Promise<{ id: string; status: string }>;
 }
 
-/** Renders a sentence as a URL Asterisk plays (`sound:http…`). */
+/** Renders a sentence as media Asterisk plays (`sound:http…` or `sound:/a/file`). */
 export interface PromptUrls {
-  urlOf(text: string, language: string): string;
+  mediaOf(text: string, language: string): Promise<string>;
 }

@@ -91,7 +91,7 @@ export class WaitingCalls {
     const playbackId = newId();
     call.playback = { id: playbackId, after };
     try {
-      await telephony.play(call.channelId, [`sound:${prompts.urlOf(text, call.language)}`], playbackId);
+      await telephony.play(call.channelId, [await prompts.mediaOf(text, call.language)], playbackId);
       return true;
     } catch (error) {
       logger.warn({ err: error, callId: call.callId }, 'prompt not played');
