@@ -159,7 +159,7 @@ const badRequests: BadRequest[] = [
   {
     name: 'an unknown method on a known path gets 404 route.not_found',
     method: 'PATCH',
-    path: '/api/users/profile',
+    path: '/api/presence/me',
     options: { body: { name: 'Patched' } },
     status: 404,
     code: 'route.not_found',
@@ -306,7 +306,7 @@ describe('operational endpoints', () => {
     expect(response.status).toBe(200);
     expect(response.body.openapi).toMatch(/^3\.1\./);
     expect(response.body.paths['/api/users/login']).toHaveProperty('post');
-    expect(Object.keys(response.body.paths['/api/users/{id}']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(response.body.paths['/api/users/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     expect(response.body.paths['/api/users'].post.responses).toHaveProperty('201');
     expect(response.body.paths['/api/users'].post.responses).toHaveProperty('409');
   });
