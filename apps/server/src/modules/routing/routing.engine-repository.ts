@@ -1,7 +1,9 @@
 /**
  * The engine's queries: entries, offers and agents, with the row locks that make a
  * decision exactly-once across nodes. Lock order, everywhere: entry, then the agent's
- * routing row, then the conversation (conversations module), then offers.
+ * routing row, then the conversation (conversations module), then offers. One file past
+ * the usual length on purpose: every locking query side by side, so that order is checked
+ * in one reading.
  */
 import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';

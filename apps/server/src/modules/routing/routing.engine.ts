@@ -7,6 +7,8 @@
  * never offer or assign the same item twice, nor overfill an agent; the partial unique
  * indexes of db/schema/routing.ts hold the same line if code goes wrong. Events and the
  * voice side's listeners run after commit (ADR 10, docs/adr/0019-routing-engine.md).
+ * Every transaction that gives or takes work is here, past the usual file length, so the
+ * exactly-once argument is reviewed in one place.
  */
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
