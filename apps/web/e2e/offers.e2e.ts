@@ -195,13 +195,17 @@ describe('routing offers in the console', () => {
     expect(disposition.status).toBe(201);
     const carla = (await conversationOf(CARLA.waId))!;
 
+    // On a phone, where the toasts (Diego's offer is still up) stack at the bottom.
+    await anaPage.setViewportSize({ width: 390, height: 844 });
     const closed = await api.request('POST', `/api/conversations/${carla}/close`, { token: ana.token, body: {} });
     expect(closed.status).toBe(200);
     const banner = anaPage.getByTestId('wrap-up');
     await banner.waitFor({ timeout: 10_000 });
     expect(await banner.getByTestId('wrap-up-countdown').textContent()).toMatch(/^\d+ s before new work$/);
     await banner.getByTestId('wrap-up-disposition').selectOption({ label: 'Venda feita' });
-    await anaPage.screenshot({ path: screenshotPath('offers-wrap-up') });
+    const width = await scrollsSideways(anaPage);
+    expect(width.scrollWidth).toBeLessThanOrEqual(width.clientWidth);
+    await anaPage.screenshot({ path: screenshotPath('offers-wrap-up-phone') });
     await banner.getByTestId('wrap-up-save').click({ timeout: 5_000 });
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
 
