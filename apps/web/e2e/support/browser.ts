@@ -39,6 +39,8 @@ export async function openSession(options: {
   baseUrl: string;
   viewport?: { width: number; height: number };
   locale?: string;
+  /** Only for a bare test page that injects its own script (never the console, whose CSP is under test). */
+  bypassCsp?: boolean;
 }): Promise<Session> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH.`);
@@ -52,6 +54,7 @@ export async function openSession(options: {
     locale: options.locale ?? 'en-US',
     baseURL: options.baseUrl,
     permissions: ['microphone'],
+    bypassCSP: options.bypassCsp ?? false,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
