@@ -1,7 +1,9 @@
 /**
  * Routing (ACD): queues, members, skills, capacity, the engine that offers and assigns
- * calls and conversations exactly once, and its periodic sweep. The voice side implements
- * `RoutingListener` and calls the engine (`enqueue`, `acceptOffer`, `endEntry`).
+ * calls and conversations exactly once, and its periodic sweep. The voice side
+ * (modules/voice-routing) acts on the engine's published events, which reach whichever node
+ * holds the ARI connection (ADR 18), and calls the engine (`enqueue`, `acceptOffer`,
+ * `endEntry`); `RoutingListener` is told only on the node that made a decision.
  */
 export { createRoutingModule, type RoutingModule, type RoutingModuleOptions } from './routing.module.js';
 export { RoutingEngine, MISSED_OFFERS_REASON, type EnqueueInput } from './routing.engine.js';
