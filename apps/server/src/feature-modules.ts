@@ -5,6 +5,7 @@
  */
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { ConflictError } from './shared/errors.js';
+import { installAudit } from './modules/audit/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
 import { createReportsModule } from './modules/reports/index.js';
@@ -56,7 +57,7 @@ export function isContactCenterModule(module: InstalledModule): module is Contac
   return 'routing' in module && 'presence' in module;
 }
 
-export const FEATURE_MODULES: readonly ModuleInstaller[] = [installContactCenter, installVoicebot];
+export const FEATURE_MODULES: readonly ModuleInstaller[] = [installContactCenter, installVoicebot, installAudit];
 
 /** Several modules as one: routes and commands of all, observers in order, started in order, stopped in reverse. */
 function combineModules(modules: readonly InstalledModule[]): InstalledModule {

@@ -8,3 +8,4 @@ export * from './channels.js';
 export * from './voicebot.js';
 export * from './routing.js';
 export * from './reports.js';
+export * from './audit.js';

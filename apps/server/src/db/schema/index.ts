@@ -9,3 +9,4 @@ export * from './conversations.js';
 export * from './channels.js';
 export * from './routing.js';
 export * from './reporting.js';
+export * from './audit.js';
