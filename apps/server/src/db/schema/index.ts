@@ -10,3 +10,4 @@ export * from './channels.js';
 export * from './routing.js';
 export * from './reporting.js';
 export * from './audit.js';
+export * from './productivity.js';

@@ -24,6 +24,14 @@ export const agentPresences = pgTable(
     /** Whether any row of presence_connections is left for the user: kept here so reads and events need no join. */
     isConnected: boolean('websocket_connected').notNull().default(false),
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
+    /**
+     * The status the agent last chose themselves (not a timeout, a supervisor or routing),
+     * with its message and pause reason: what a fresh sign-in restores.
+     */
+    chosenStatus: presenceStatus('chosen_status'),
+    chosenMessage: varchar('chosen_message', { length: 200 }),
+    chosenPauseReasonId: uuid('chosen_pause_reason_id'),
+    chosenPauseReason: varchar('chosen_pause_reason', { length: 60 }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
