@@ -18,6 +18,9 @@ export const whatsappChannels = pgTable(
     accessToken: text('access_token').notNull(),
     appSecret: text('app_secret').notNull(),
     verifyTokenHash: varchar('verify_token_hash', { length: 64 }).notNull(),
+    /** The WhatsApp Business Account id: templates live there, template webhooks name it. */
+    businessAccountId: varchar('business_account_id', { length: 32 }),
+    templatesSyncedAt: timestamp('templates_synced_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },

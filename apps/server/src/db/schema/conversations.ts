@@ -88,6 +88,13 @@ export const conversations = pgTable(
     feedback: text('feedback'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     resolvedBy: uuid('resolved_by').references(() => users.id),
+    /** Who gave `rating`: `agent` or `customer` (CSAT counts the customer's). */
+    ratedBy: varchar('rated_by', { length: 10 }),
+    ratedAt: timestamp('rated_at', { withTimezone: true }),
+    /** When the customer was asked to rate (on close); an answer within 7 days counts. */
+    ratingRequestedAt: timestamp('rating_requested_at', { withTimezone: true }),
+    /** WhatsApp's customer-service window: 24 h after the contact's last message (its timestamp). */
+    windowExpiresAt: timestamp('window_expires_at', { withTimezone: true }),
     lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
     lastMessagePreview: varchar('last_message_preview', { length: 200 }),
     /** What the list is ordered by: the last message, or a status change. */
@@ -141,6 +148,10 @@ export const messages = pgTable(
     /** When the channel says it was sent (WhatsApp's timestamp of an inbound message). */
     channelSentAt: timestamp('channel_sent_at', { withTimezone: true }),
     metadata: jsonb('metadata'),
+    /** What else the message is (location, contacts, reaction, interactive, template …), see conversations.ts. */
+    content: jsonb('content'),
+    /** The message this one replies to (WhatsApp's `context`), when we have it. */
+    replyToMessageId: uuid('reply_to_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },

@@ -11,3 +11,4 @@ export * from './routing.js';
 export * from './reporting.js';
 export * from './audit.js';
 export * from './productivity.js';
+export * from './messaging.js';
