@@ -12,3 +12,4 @@ export * from './reporting.js';
 export * from './audit.js';
 export * from './productivity.js';
 export * from './messaging.js';
+export * from './integrations.js';
