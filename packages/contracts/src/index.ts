@@ -9,3 +9,4 @@ export * from './voicebot.js';
 export * from './routing.js';
 export * from './reports.js';
 export * from './audit.js';
+export * from './webhooks.js';
