@@ -57,7 +57,8 @@ export const listPresenceQuerySchema = z
   })
   .strict();
 
-export const presenceChangeReasons = ['status_updated', 'connected', 'disconnected', 'timeout'] as const;
+/** `restored`: a fresh sign-in brought back the status the agent last chose. */
+export const presenceChangeReasons = ['status_updated', 'connected', 'disconnected', 'timeout', 'restored'] as const;
 
 /** `data` of the `agent_presence_changed` event (agent-presence.md, plus what a board needs). */
 export const agentPresenceChangedSchema = z.object({

@@ -61,7 +61,7 @@ export function createPresenceModule(context: ModuleContext, options: PresenceMo
         event: 'update_status',
         schema: setPresenceStatusBodySchema,
         handle: async (actor, { status, message, pause_reason_id: pauseReasonId }) =>
-          toPresenceDto(await service.setStatus(actor, { status, message, pauseReasonId })),
+          toPresenceDto(await service.setStatus(actor, { status, message, pauseReasonId, isChosenByAgent: true })),
       }),
       defineCommand({
         event: 'heartbeat',

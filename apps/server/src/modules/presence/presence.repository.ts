@@ -3,7 +3,14 @@ import type { Db } from '../../db/client.js';
 import { runAsLeader, type LeaderRun } from '../../db/leader-lock.js';
 import { agentPresences, agentStatusChanges, pauseReasons, presenceConnections, users } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
-import { UNSEEN, type AgentKey, type AgentPresence, type PresenceFilter, type PresenceState } from './presence.js';
+import {
+  UNSEEN,
+  type AgentKey,
+  type AgentPresence,
+  type ChosenStatus,
+  type PresenceFilter,
+  type PresenceState,
+} from './presence.js';
 
 type PresenceRow = typeof agentPresences.$inferSelect;
 
@@ -105,6 +112,52 @@ export class PresenceRepository {
         updatedAt: now,
       })
       .where(isAgent(key));
+  }
+
+  /** Remembers a status the agent chose themselves (a fresh sign-in restores it). */
+  async saveChosen(key: AgentKey, chosen: ChosenStatus): Promise<void> {
+    await this.db
+      .update(agentPresences)
+      .set({
+        chosenStatus: chosen.status,
+        chosenMessage: chosen.message,
+        chosenPauseReasonId: chosen.pause?.id ?? null,
+        chosenPauseReason: chosen.pause?.name ?? null,
+      })
+      .where(isAgent(key));
+  }
+
+  /**
+   * The agent's last chosen status and when they last signed in with their password. A
+   * chosen pause reason deleted since is left out (the agent is restored `away` without it).
+   */
+  async findChosen(key: AgentKey): Promise<{ chosen: ChosenStatus | null; lastLoginAt: Date | null }> {
+    const [row] = await this.db
+      .select({
+        status: agentPresences.chosenStatus,
+        message: agentPresences.chosenMessage,
+        pauseReasonId: agentPresences.chosenPauseReasonId,
+        pauseReason: agentPresences.chosenPauseReason,
+        liveReasonId: pauseReasons.id,
+        lastLoginAt: users.lastLoginAt,
+      })
+      .from(agentPresences)
+      .innerJoin(users, and(eq(users.companyId, agentPresences.companyId), eq(users.id, agentPresences.userId)))
+      .leftJoin(
+        pauseReasons,
+        and(
+          eq(pauseReasons.companyId, agentPresences.companyId),
+          eq(pauseReasons.id, agentPresences.chosenPauseReasonId),
+          isNull(pauseReasons.deletedAt),
+        ),
+      )
+      .where(isAgent(key));
+    if (!row?.status) return { chosen: null, lastLoginAt: row?.lastLoginAt ?? null };
+    const pause =
+      row.pauseReasonId && row.liveReasonId && row.pauseReason
+        ? { id: row.pauseReasonId, name: row.pauseReason }
+        : null;
+    return { chosen: { status: row.status, message: row.message, pause }, lastLoginAt: row.lastLoginAt };
   }
 
   /** A status the agent chose or was put in, kept for reports (pause reasons included). */

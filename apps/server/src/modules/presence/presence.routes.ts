@@ -35,7 +35,9 @@ export function registerPresenceRoutes(app: TypedApp, presence: PresenceService)
     },
     async (request) => {
       const { status, message, pause_reason_id: pauseReasonId } = request.body;
-      return toPresenceDto(await presence.setStatus(actorOf(request), { status, message, pauseReasonId }));
+      return toPresenceDto(
+        await presence.setStatus(actorOf(request), { status, message, pauseReasonId, isChosenByAgent: true }),
+      );
     },
   );
 

@@ -8,6 +8,7 @@ import { keyString, type PresenceRepository } from './presence.repository.js';
 import {
   hasChanged,
   isVisibleChange,
+  statusToRestore,
   staleConnectionAfterMs,
   timedOut,
   viewOf,
@@ -67,6 +68,8 @@ export class PresenceService {
   /**
    * `pauseReasonId`: one of the company's pause reasons, with `away`. `systemReason` is
    * set by the server itself (routing's `missed_offers`), never from a request.
+   * `isChosenByAgent`: the agent set it themselves (HTTP or socket), so a fresh sign-in
+   * restores it; a supervisor forcing it, routing or a call is not the agent's choice.
    */
   async setStatus(
     actor: Actor,
@@ -75,6 +78,7 @@ export class PresenceService {
       message?: string | null | undefined;
       pauseReasonId?: string | null | undefined;
       systemReason?: string | undefined;
+      isChosenByAgent?: boolean;
     },
   ): Promise<PresenceView> {
     const key = keyOf(actor);
@@ -86,6 +90,9 @@ export class PresenceService {
       await repo.savePresence(key, after, now);
       if (before.status !== after.status || before.pause?.name !== after.pause?.name) {
         await repo.recordStatusChange(key, after, now);
+      }
+      if (input.isChosenByAgent === true && !input.systemReason) {
+        await repo.saveChosen(key, { status: after.status, message: after.message, pause: after.pause ?? null });
       }
       return { ...key, before, after, reason: 'status_updated' as const, at: now };
     });
@@ -127,17 +134,24 @@ export class PresenceService {
     const change = await this.deps.repository.transaction(async (repo) => {
       const before = await repo.lockPresence(key, now);
       await repo.saveConnections(key, this.deps.nodeId, openSockets, now);
-      const after: PresenceState = { ...before, isConnected: await repo.hasConnections(key), lastHeartbeatAt: now };
+      const connected: PresenceState = { ...before, isConnected: await repo.hasConnections(key), lastHeartbeatAt: now };
+      const restore =
+        connected.isConnected && !before.isConnected ? await this.restorable(repo, key, before) : undefined;
+      const after = restore ? withStatus(connected, restore.status, restore.message, now, restore.pause) : connected;
       await repo.savePresence(key, after, now);
-      return {
-        ...key,
-        before,
-        after,
-        reason: after.isConnected ? ('connected' as const) : ('disconnected' as const),
-        at: now,
-      };
+      if (restore) await repo.recordStatusChange(key, after, now);
+      const reason = restore ? 'restored' : after.isConnected ? 'connected' : 'disconnected';
+      return { ...key, before, after, reason: reason as PresenceChange['reason'], at: now };
     });
+    if (change.reason === 'restored') {
+      this.deps.logger.info({ ...key, status: change.after.status }, 'presence status restored on sign-in');
+    }
     await this.publishIfVisible(change);
+  }
+
+  private async restorable(repo: PresenceRepository, key: AgentKey, state: PresenceState) {
+    const { chosen, lastLoginAt } = await repo.findChosen(key);
+    return statusToRestore(state, chosen, lastLoginAt);
   }
 
   /** Keeps this node's rows fresh; returns the agents it holds rows for. */

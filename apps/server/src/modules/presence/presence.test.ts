@@ -8,6 +8,7 @@ import {
   isInactive,
   isVisibleChange,
   secondsInStatus,
+  statusToRestore,
   timedOut,
   UNSEEN,
   withStatus,
@@ -151,5 +152,31 @@ describe('NodeConnections', () => {
     connections.update(key, 2);
     await connections.close();
     expect(writes).toEqual([2]);
+  });
+});
+
+describe('statusToRestore', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 3, 12, 0, s));
+  const offline = { ...UNSEEN, statusChangedAt: at(10) };
+  const chosen = { status: 'busy' as const, message: 'foco', pause: null };
+
+  it('restores the chosen status when the agent signed in after going offline', () => {
+    expect(statusToRestore(offline, chosen, at(11))).toEqual(chosen);
+  });
+
+  it('restores nothing for a reconnect on a session older than the offline', () => {
+    expect(statusToRestore(offline, chosen, at(10))).toBeUndefined();
+    expect(statusToRestore(offline, chosen, at(5))).toBeUndefined();
+  });
+
+  it('restores nothing when not offline, never chosen, chosen offline or never signed in', () => {
+    expect(statusToRestore({ ...offline, status: 'online' }, chosen, at(11))).toBeUndefined();
+    expect(statusToRestore(offline, null, at(11))).toBeUndefined();
+    expect(statusToRestore(offline, { ...chosen, status: 'offline' }, at(11))).toBeUndefined();
+    expect(statusToRestore(offline, chosen, null)).toBeUndefined();
+  });
+
+  it('restores a never-set presence (no status change yet) after a sign-in', () => {
+    expect(statusToRestore(UNSEEN, chosen, at(1))).toEqual(chosen);
   });
 });

@@ -9,7 +9,7 @@ export const PRESENCE_STATUSES = ['online', 'offline', 'busy', 'away'] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 
 /** Why a presence changed, as the `agent_presence_changed` event tells it. */
-export type PresenceChangeReason = 'status_updated' | 'connected' | 'disconnected' | 'timeout';
+export type PresenceChangeReason = 'status_updated' | 'connected' | 'disconnected' | 'timeout' | 'restored';
 
 /** An agent of a company: how both presence tables are keyed. */
 export interface AgentKey {
@@ -151,6 +151,30 @@ export function withStatus(
 export function timedOut(state: PresenceState, now: Date, timeoutMs: number): PresenceState | undefined {
   if (state.status === 'offline' || state.isConnected || !isInactive(state, now, timeoutMs)) return undefined;
   return { ...state, status: 'offline', message: null, pause: null, statusChangedAt: now };
+}
+
+/** The status an agent last chose themselves: what a fresh sign-in gives back. */
+export interface ChosenStatus {
+  status: PresenceStatus;
+  message: string | null;
+  pause: PauseReasonRef | null;
+}
+
+/**
+ * Whether a socket connecting brings the agent's chosen status back: they are offline (a
+ * timeout, a supervisor signing them out, or never set), chose another status before,
+ * and signed in with their password after they went offline. A console reconnecting on
+ * the same session (a laptop waking up) is not a sign-in: it stays offline, so work does
+ * not go to someone who may not be at the desk.
+ */
+export function statusToRestore(
+  state: PresenceState,
+  chosen: ChosenStatus | null,
+  lastLoginAt: Date | null,
+): ChosenStatus | undefined {
+  if (state.status !== 'offline' || !chosen || chosen.status === 'offline' || !lastLoginAt) return undefined;
+  if (state.statusChangedAt && lastLoginAt.getTime() <= state.statusChangedAt.getTime()) return undefined;
+  return chosen;
 }
 
 /**
