@@ -11,6 +11,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { companies } from './auth.js';
 import { users } from './users.js';
 
@@ -53,6 +54,8 @@ export const calls = pgTable(
     hangupCauseText: varchar('hangup_cause_text', { length: 120 }),
     endedBy: varchar('ended_by', { length: 16 }),
     transferredTo: varchar('transferred_to', { length: 64 }),
+    /** Set while the customer is on hold (music on hold in the call's bridge). */
+    heldAt: timestamp('held_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -125,4 +128,80 @@ export const callRecordings = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('call_recordings_call_key').on(t.callId), index('call_recordings_company_idx').on(t.companyId)],
+);
+
+/**
+ * A supervisor listening to, whispering to or barging into a call. `modes` is the story:
+ * each mode with when it began and ended. One open session per supervisor and call.
+ */
+export const callMonitors = pgTable(
+  'call_monitors',
+  {
+    id: uuid('id').primaryKey(),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    supervisorId: uuid('supervisor_id')
+      .notNull()
+      .references(() => users.id),
+    mode: varchar('mode', { length: 16 }).notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    modes: jsonb('modes').$type<{ mode: string; from: string; to: string | null }[]>().notNull(),
+    supervisorChannelId: varchar('supervisor_channel_id', { length: 150 }).notNull(),
+    snoopChannelId: varchar('snoop_channel_id', { length: 150 }),
+    bridgeId: varchar('bridge_id', { length: 150 }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endReason: varchar('end_reason', { length: 40 }),
+  },
+  (t) => [
+    index('call_monitors_call_idx').on(t.companyId, t.callId, t.startedAt),
+    index('call_monitors_supervisor_idx').on(t.companyId, t.supervisorId, t.startedAt),
+    uniqueIndex('call_monitors_supervisor_channel_key').on(t.supervisorChannelId),
+    uniqueIndex('call_monitors_open_key')
+      .on(t.callId, t.supervisorId)
+      .where(sql`${t.endedAt} is null`),
+  ],
+);
+
+/**
+ * An attended transfer: the agent's second leg to a target while the customer is held.
+ * `timeline` says whom the agent talked to from when; one open consult per call.
+ */
+export const callConsults = pgTable(
+  'call_consults',
+  {
+    id: uuid('id').primaryKey(),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    agentId: uuid('agent_id').references(() => users.id),
+    target: varchar('target', { length: 64 }).notNull(),
+    targetKind: varchar('target_kind', { length: 16 }).notNull(),
+    targetUserId: uuid('target_user_id').references(() => users.id),
+    channelId: varchar('channel_id', { length: 150 }).notNull(),
+    bridgeId: varchar('bridge_id', { length: 150 }).notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    endReason: varchar('end_reason', { length: 40 }),
+    timeline: jsonb('timeline')
+      .$type<{ at: string; step: string; agent_with: 'customer' | 'target' | null }[]>()
+      .notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('call_consults_call_idx').on(t.companyId, t.callId, t.startedAt),
+    uniqueIndex('call_consults_channel_key').on(t.channelId),
+    uniqueIndex('call_consults_open_key')
+      .on(t.callId)
+      .where(sql`${t.endedAt} is null`),
+  ],
 );
