@@ -4,12 +4,11 @@
  * together because routing reaches the other two through ports, per server.
  */
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
-import { ConflictError } from './shared/errors.js';
 import { installAudit } from './modules/audit/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
 import { createReportsModule } from './modules/reports/index.js';
-import { assignWaitingEntry, createRoutingModule } from './modules/routing/index.js';
+import { assignWaitingEntry, createRoutingModule, moveWaitingCall } from './modules/routing/index.js';
 import { installVoicebot } from './modules/voicebot/index.js';
 
 /** Presence, conversations and the routing engine that joins them. */
@@ -33,7 +32,16 @@ export const installContactCenter: ModuleInstaller = (context) => {
     },
     async moveToQueue(actor, entry, queueId) {
       if (entry.conversationId === null) {
-        throw new ConflictError('entry.voice_not_movable', 'Waiting calls are moved by the voice side.');
+        // A waiting call: decided here, carried out by the node holding ARI (routing.move-call.ts).
+        await moveWaitingCall(
+          {
+            ...context,
+            logger: context.logger.child({ module: 'routing' }),
+            routeQueue: routing.engine.routeQueue.bind(routing.engine),
+          },
+          { companyId: actor.companyId, entryId: entry.entryId, queueId },
+        );
+        return;
       }
       await routing.router.transfer(actor, entry.conversationId, queueId);
     },

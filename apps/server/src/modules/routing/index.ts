@@ -11,4 +11,5 @@ export type { ConversationsPort, PresencePort, RoutingListener, TransactionScope
 export type { Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';
 export { estimateWaitSeconds, isOpenAt, SHORT_ABANDON_SECONDS } from './routing.js';
 export { assignWaitingEntry, type DirectAssignDeps } from './routing.direct-assign.js';
+export { moveWaitingCall, type MoveCallDeps } from './routing.move-call.js';
 export { toEntryDto } from './routing.dto.js';

@@ -2,7 +2,7 @@
  * A supervisor hands a waiting chat to a chosen agent (the wallboard's "move to agent").
  * The same assignment the engine makes, for one entry and one agent, skipping the
  * strategy but not exactly-once: the entry and the agent's routing row are locked as a
- * decision locks them. Calls are left to the voice side, which must ring and bridge.
+ * decision locks them. A waiting call is given by routing.move-call.ts (the voice side rings).
  */
 import type { Db } from '../../db/client.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
@@ -11,6 +11,7 @@ import type { EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { EngineRepository } from './routing.engine-repository.js';
 import { RoutingEvents } from './routing.events.js';
+import { assignWaitingCall } from './routing.move-call.js';
 import type { ConversationsPort } from './routing.ports.js';
 import { secondsBetween, type QueueEntry } from './routing.js';
 
@@ -27,14 +28,14 @@ export async function assignWaitingEntry(
   input: { companyId: string; entryId: string; agentId: string },
 ): Promise<QueueEntry> {
   const repository = new EngineRepository(deps.db);
+  const found = await repository.findEntry(input.companyId, input.entryId);
+  if (found?.callId) return assignWaitingCall(deps, input);
   const now = deps.clock.now();
   const result = await repository.transaction(async (repo) => {
     const entry = await repo.lockEntry(input.companyId, input.entryId);
     if (!entry) throw new NotFoundError('entry.not_found', 'No such queue entry.');
     if (entry.state !== 'waiting') throw new ConflictError('entry.not_waiting', 'The item is no longer waiting.');
-    if (!entry.conversationId) {
-      throw new ConflictError('entry.voice_not_movable', 'A waiting call is moved to a queue, not to an agent.');
-    }
+    if (!entry.conversationId) throw new ConflictError('entry.not_waiting', 'The item is no longer waiting.');
     await repo.lockAgentWaiting(input.companyId, input.agentId, now);
     const assigned = await deps.conversations.assignInTransaction(repo.db, {
       companyId: input.companyId,

@@ -139,7 +139,7 @@ export class QueueCalls {
         case 'offer_ended':
           return this.offerEnded(notice.offer);
         case 'assigned':
-          return this.assigned(notice.entry);
+          return this.assigned(notice.entry, notice.isDirect);
         case 'ended':
           return this.ended(notice.entry);
         case 'overflowed':
@@ -420,12 +420,26 @@ export class QueueCalls {
    * An assignment without a ringing leg: offer_mode `auto` (ring the agent now), an offer
    * accepted in the console (its leg already rings) or a callback item (dial the customer).
    */
-  async assigned(entry: EntryNotice): Promise<void> {
+  async assigned(entry: EntryNotice, isDirect = false): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId || !entry.assignedTo) return;
     if (await this.overflow.isCallback(entry)) return this.overflow.dialCallback(entry);
     const call = this.waiting.ofCall(entry.callId);
     if (!call || this.legs.has(legIdOf(entry.id, entry.assignedTo))) return;
-    await this.ringAgent(call, entry, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds);
+    const isRinging = await this.ringAgent(call, entry, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds);
+    // Given by a supervisor to an agent who cannot be rung (no device): back in line, wait kept.
+    // Not for the engine's own assignments: it would choose the same agent again at once.
+    if (!isRinging && isDirect) await this.backToQueue(call, entry.companyId, entry.id, 'no_device');
+  }
+
+  /** An assignment that will not be answered: the entry ends and the caller waits again in its queue. */
+  private async backToQueue(call: WaitingCall, companyId: string, entryId: string, reason: string): Promise<void> {
+    const entry = await this.deps.repository.liveEntryOfCall(companyId, call.callId);
+    if (entry?.id !== entryId) return;
+    await this.deps.engine.endEntry(companyId, entry.id, reason);
+    await this.enqueueCall(call, entry.queueId, {
+      originalEnqueuedAt: entry.originalEnqueuedAt,
+      previousEntryId: entry.id,
+    });
   }
 
   async ended(entry: EntryNotice): Promise<void> {
@@ -440,13 +454,13 @@ export class QueueCalls {
     agentId: string,
     offerId: string | null,
     timeoutSeconds: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { devices, telephony, settings, logger, lifecycle, clock } = this.deps;
     const device = await devices.findActiveDeviceOfUser(call.companyId, agentId);
     if (!device) {
       // The offer expires and goes to the next agent; rejecting here could loop on a lone member.
       logger.warn({ callId: call.callId, agentId }, 'the agent has no device to ring');
-      return;
+      return false;
     }
     const leg: AgentLeg = {
       channelId: legIdOf(entry.id, agentId),
@@ -471,12 +485,13 @@ export class QueueCalls {
     } catch (error) {
       this.legs.delete(leg.channelId);
       logger.warn({ err: error, callId: call.callId, agentId }, 'ringing the agent failed');
-      return;
+      return false;
     }
     const now = clock.now();
     await lifecycle.move({ companyId: call.companyId, id: call.callId }, 'ringing', 'pbx:queue_offer', now, (c) => ({
       ringingAt: c.ringingAt ?? now,
     }));
+    return true;
   }
 
   /** The agent picked up: the offer is accepted (unless another agent or the caller got there first) and bridged. */
@@ -572,14 +587,7 @@ export class QueueCalls {
       return;
     }
     const call = this.waiting.ofCall(leg.callId);
-    if (!call) return;
-    const entry = await this.deps.repository.liveEntryOfCall(leg.companyId, leg.callId);
-    if (entry?.id !== leg.entryId) return;
-    await this.deps.engine.endEntry(leg.companyId, entry.id, 'no_answer');
-    await this.enqueueCall(call, entry.queueId, {
-      originalEnqueuedAt: entry.originalEnqueuedAt,
-      previousEntryId: entry.id,
-    });
+    if (call) await this.backToQueue(call, leg.companyId, leg.entryId, 'no_answer');
   }
 
   overflowed(entry: EntryNotice, action: Record<string, unknown>): Promise<void> {

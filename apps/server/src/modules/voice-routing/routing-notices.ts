@@ -17,7 +17,8 @@ export type EntryNotice = Pick<
 export type RoutingNotice =
   | { kind: 'offered'; offer: OfferNotice; entry: EntryNotice }
   | { kind: 'offer_ended'; offer: OfferNotice }
-  | { kind: 'assigned'; entry: EntryNotice }
+  /** `isDirect`: a supervisor gave the call to this agent (the wallboard's move), not the engine. */
+  | { kind: 'assigned'; entry: EntryNotice; isDirect: boolean }
   | { kind: 'ended'; entry: EntryNotice }
   | { kind: 'overflowed'; entry: EntryNotice; action: Record<string, unknown> };
 
@@ -69,7 +70,7 @@ export function toRoutingNotice(event: PublishedEvent): RoutingNotice | undefine
     assignedTo: text(data.assigned_to),
     originalEnqueuedAt,
   };
-  if (event.name === 'entry.assigned') return { kind: 'assigned', entry };
+  if (event.name === 'entry.assigned') return { kind: 'assigned', entry, isDirect: data.is_direct === true };
   if (ENTRY_ENDED.has(event.name)) return { kind: 'ended', entry };
   if (event.name === 'entry.overflowed' && typeof data.action === 'object' && data.action !== null) {
     return { kind: 'overflowed', entry, action: data.action as Record<string, unknown> };
