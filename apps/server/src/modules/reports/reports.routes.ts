@@ -257,8 +257,9 @@ export function registerReportsRoutes(app: TypedApp, reports: ReportsService): v
     {
       schema: {
         tags,
-        summary: 'Move a waiting item to another queue (its first enqueue time kept) or to an agent (chats)',
-        description: '`entry.not_waiting`, `entry.voice_not_movable`, `queue.channel_not_served` (409).',
+        summary: 'Move a waiting chat or call to another queue (its first enqueue time kept) or to an agent',
+        description:
+          '`entry.not_waiting`, `entry.same_queue`, `agent.on_call` (a call to an agent on a call), `queue.channel_not_served` (409). A waiting call moved keeps its place by its first enqueue time; given to an agent, their device rings.',
         params: idParamsSchema,
         body: moveEntryBodySchema,
         response: { 204: z.null(), ...withConflict },
