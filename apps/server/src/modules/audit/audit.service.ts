@@ -11,6 +11,7 @@ import {
   type AuditFilter,
   type AuditRecordInput,
 } from './audit.js';
+import { currentClientIp } from './audit.http.js';
 import { AuditRepository } from './audit.repository.js';
 
 /**
@@ -24,7 +25,8 @@ export interface AuditLog {
 export function createAuditLog(clock: Clock): AuditLog {
   return {
     async record(db, input) {
-      await AuditRepository.insert(db, toAuditRow(input, newId(), clock.now()));
+      const ip = input.ip === undefined ? currentClientIp() : input.ip;
+      await AuditRepository.insert(db, toAuditRow({ ...input, ip }, newId(), clock.now()));
     },
   };
 }

@@ -44,6 +44,7 @@ export interface AuditFilter {
   to?: Date | undefined;
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const ACTION_PATTERN = /^[a-z_]{1,30}\.[a-z_]{1,30}$/;
 const MAX_DETAILS_BYTES = 4096;
 
@@ -84,6 +85,9 @@ export function assertTimeRange(from: Date | undefined, to: Date | undefined): v
 /** An authenticated actor as the audit log names it: an API key when one authenticated the request. */
 export function auditActorOf(actor: Actor): AuditActor {
   const apiKeyId = (actor as Actor & { apiKeyId?: unknown }).apiKeyId;
-  if (typeof apiKeyId === 'string') return { type: 'api_key', apiKeyId, userId: actor.userId };
+  if (typeof apiKeyId === 'string') {
+    // A key made for no particular user carries the nil uuid as its user.
+    return { type: 'api_key', apiKeyId, userId: actor.userId === NIL_UUID ? undefined : actor.userId };
+  }
   return { type: 'user', userId: actor.userId };
 }

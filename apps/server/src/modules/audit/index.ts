@@ -5,6 +5,7 @@
  */
 import type { ModuleInstaller } from '../../app-module.js';
 import { systemClock } from '../../shared/clock.js';
+import { registerAuditHooks } from './audit.http.js';
 import { AuditRepository } from './audit.repository.js';
 import { registerAuditRoutes } from './audit.routes.js';
 import { AuditService, createAuditLog, type AuditLog } from './audit.service.js';
@@ -17,5 +18,12 @@ export const auditLog: AuditLog = createAuditLog(systemClock);
 
 export const installAudit: ModuleInstaller = (context) => {
   const service = new AuditService(new AuditRepository(context.db));
-  return { routes: (app) => registerAuditRoutes(app, service) };
+  const writer = createAuditLog(context.clock);
+  const logger = context.logger.child({ module: 'audit' });
+  return {
+    routes(app) {
+      registerAuditHooks(app, { db: context.db, record: (db, input) => writer.record(db, input), logger });
+      registerAuditRoutes(app, service);
+    },
+  };
 };

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { refreshTokens, users } from '../../db/schema/index.js';
 import type { Role } from '../../shared/actor.js';
+import { auditLog, type AuditRecordInput } from '../audit/index.js';
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
@@ -18,6 +19,11 @@ export interface SessionState {
 
 export class AuthRepository {
   constructor(private readonly db: Db) {}
+
+  /** Sign-ins and failed attempts, in the audit log (GET /api/audit-log). */
+  async recordAudit(input: AuditRecordInput): Promise<void> {
+    await auditLog.record(this.db, input);
+  }
 
   transaction<T>(fn: (repo: AuthRepository) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(new AuthRepository(tx as unknown as Db)));

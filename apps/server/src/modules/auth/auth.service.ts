@@ -72,10 +72,13 @@ export class AuthService {
     if (!account || !isValid || !account.isActive) {
       await throttle.recordFailure(client.ip, accountKey);
       logger.info({ ip: client.ip, userId: account?.id }, 'login failed');
+      // An unknown address belongs to no company, whose administrators could read it.
+      if (account) await this.recordSignIn(account, client, 'auth.sign_in_failed');
       throw new UnauthorizedError(INVALID_CREDENTIALS, 'The email or password is incorrect.');
     }
     await throttle.recordSuccess(accountKey);
     await accounts.recordLogin(toActor(account), this.deps.clock.now());
+    await this.recordSignIn(account, client, 'auth.signed_in');
     logger.info({ userId: account.id, companyId: account.companyId }, 'login succeeded');
     return this.startSession(account, newId(), client);
   }
@@ -196,6 +199,17 @@ export class AuthService {
     } catch (error) {
       this.deps.logger.error({ err: error, userId, reason }, 'session revocation not announced');
     }
+  }
+
+  private async recordSignIn(account: Account, client: ClientInfo, action: string): Promise<void> {
+    await this.deps.repository.recordAudit({
+      companyId: account.companyId,
+      actor: { type: 'user', userId: account.id },
+      action,
+      target: { type: 'user', id: account.id },
+      ip: client.ip,
+      details: action === 'auth.sign_in_failed' ? { reason: account.isActive ? 'bad_password' : 'inactive' } : {},
+    });
   }
 
   private async startSession(account: Account, familyId: string, client: ClientInfo): Promise<Session> {

@@ -3,6 +3,7 @@
  * status changes: other modules' tables, read only) and keeps this module's own rows
  * (dispositions, frozen entry facts, supervisor actions). Every query is filtered by company.
  */
+import { auditLog, type AuditRecordInput } from '../audit/index.js';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { dispositions, itemDispositions, reportEntryFacts, supervisorActions } from '../../db/schema/index.js';
@@ -454,8 +455,12 @@ export class ReportsRepository {
     }));
   }
 
-  async recordAction(row: typeof supervisorActions.$inferInsert): Promise<void> {
-    await this.db.insert(supervisorActions).values(row);
+  /** The wallboard's action log and, for the sensitive ones, the audit log, in one transaction. */
+  async recordAction(row: typeof supervisorActions.$inferInsert, audit?: AuditRecordInput): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.insert(supervisorActions).values(row);
+      if (audit) await auditLog.record(tx, audit);
+    });
   }
 
   listActions(companyId: string, limit: number) {

@@ -3,6 +3,7 @@
  * facts only (reports.ts folds them); actions go to the module that owns the change
  * (presence, auth, routing) through the ports the composition hands in.
  */
+import { auditActorOf } from '../audit/index.js';
 import type { ReportQuery } from '@switchboard/contracts';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
@@ -42,6 +43,12 @@ function requireManager(actor: Actor): void {
 function requireAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new ForbiddenError('auth.forbidden', 'Only admins manage dispositions.');
 }
+
+/** Supervisor actions that also go to the audit log. */
+const AUDITED_ACTIONS: Partial<Record<string, string>> = {
+  force_status: 'presence.status_forced',
+  sign_out: 'auth.signed_out_by_supervisor',
+};
 
 export class ReportsService {
   constructor(private readonly deps: ReportsServiceDeps) {}
@@ -294,17 +301,30 @@ export class ReportsService {
       details?: Record<string, unknown>;
     },
   ): Promise<void> {
-    await this.deps.repository.recordAction({
-      id: newId(),
-      companyId: actor.companyId,
-      actorId: actor.userId,
-      action,
-      targetUserId: input.targetUserId ?? null,
-      entryId: input.entryId ?? null,
-      reason: input.reason ?? null,
-      details: input.details ?? {},
-      at: this.deps.clock.now(),
-    });
+    const audited = AUDITED_ACTIONS[action];
+    const audit = audited
+      ? {
+          companyId: actor.companyId,
+          actor: auditActorOf(actor),
+          action: audited,
+          target: { type: 'user', id: input.targetUserId ?? actor.userId },
+          details: { ...input.details },
+        }
+      : undefined;
+    await this.deps.repository.recordAction(
+      {
+        id: newId(),
+        companyId: actor.companyId,
+        actorId: actor.userId,
+        action,
+        targetUserId: input.targetUserId ?? null,
+        entryId: input.entryId ?? null,
+        reason: input.reason ?? null,
+        details: input.details ?? {},
+        at: this.deps.clock.now(),
+      },
+      audit,
+    );
     this.deps.logger.info(
       {
         companyId: actor.companyId,

@@ -7,6 +7,7 @@ import type { KeysetCursor } from '../../shared/pagination.js';
 import type { Account } from '../auth/index.js';
 import type { PjsipRows } from './sip-device.js';
 import type { Device, DeviceSummary, User, UserFilter } from './users.js';
+import { auditLog, type AuditRecordInput } from '../audit/index.js';
 
 export type CompanyRow = typeof companies.$inferSelect;
 type UserRow = typeof users.$inferSelect;
@@ -36,6 +37,11 @@ function afterCursor(createdAt: PgColumn, id: PgColumn, cursor: KeysetCursor | u
 
 export class UsersRepository {
   constructor(private readonly db: Db) {}
+
+  /** Role changes, in the audit log, in the transaction of the change. */
+  async recordAudit(input: AuditRecordInput): Promise<void> {
+    await auditLog.record(this.db, input);
+  }
 
   transaction<T>(fn: (repo: UsersRepository) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(new UsersRepository(tx as unknown as Db)));

@@ -1,3 +1,4 @@
+import { auditActorOf } from '../audit/index.js';
 import { iceConfigurationFor, NO_ICE, type IceSettings } from './ice-servers.js';
 import type { Actor, Role } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
@@ -202,6 +203,15 @@ export class UsersService {
           ...(isReactivating ? { isActive: true, deactivatedAt: null } : {}),
           updatedAt: now,
         });
+        if (input.role !== undefined && input.role !== current.role) {
+          await repo.recordAudit({
+            companyId: actor.companyId,
+            actor: auditActorOf(actor),
+            action: 'user.role_changed',
+            target: { type: 'user', id: userId },
+            details: { from: current.role, to: input.role },
+          });
+        }
         const device = await repo.findActiveDevice(actor.companyId, userId);
         if (isDeactivating && device) await repo.deactivateDevice(device, now);
         if (isReactivating) {
