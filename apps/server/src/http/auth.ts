@@ -11,6 +11,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyInstance {
+    /** Other kinds of bearer token (API keys), told apart by their prefix. */
+    bearerSchemes: BearerScheme[];
+  }
   interface FastifyContextConfig {
     isPublic?: boolean;
   }
@@ -18,6 +22,29 @@ declare module 'fastify' {
 
 export interface Authenticator {
   authenticate(accessToken: string): Promise<Actor>;
+}
+
+/**
+ * A kind of bearer token besides the access token (API keys: `sbk_…`), added by the module
+ * that owns it. It authenticates and authorizes the token for the route being called.
+ */
+export interface BearerScheme {
+  prefix: string;
+  authenticate(token: string, request: FastifyRequest): Promise<Actor>;
+}
+
+export function registerBearerScheme(app: FastifyInstance, scheme: BearerScheme): void {
+  app.bearerSchemes.push(scheme);
+}
+
+/** The actor of a bearer token: a scheme's when its prefix matches, the access token's otherwise. */
+export async function authenticateBearer(
+  request: FastifyRequest,
+  token: string,
+  authenticator: Authenticator,
+): Promise<Actor> {
+  const scheme = request.server.bearerSchemes.find((s) => token.startsWith(s.prefix));
+  return scheme ? scheme.authenticate(token, request) : authenticator.authenticate(token);
 }
 
 export function bearerTokenOf(request: FastifyRequest): string | undefined {
@@ -31,12 +58,17 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
 
 export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
   app.decorateRequest('actor', null);
+  app.decorate('bearerSchemes', [] as BearerScheme[]);
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.config.isPublic || !request.routeOptions.url) return;
     const token = bearerTokenOf(request);
     if (!token) throw new UnauthorizedError('auth.required', 'Sign in first: send "Authorization: Bearer <token>".');
-    request.actor = await authenticator.authenticate(token);
-    request.log = request.log.child({ userId: request.actor.userId, companyId: request.actor.companyId });
+    request.actor = await authenticateBearer(request, token, authenticator);
+    const apiKeyId = (request.actor as Actor & { apiKeyId?: string }).apiKeyId;
+    request.log = request.log.child({
+      ...(apiKeyId ? { apiKeyId } : { userId: request.actor.userId }),
+      companyId: request.actor.companyId,
+    });
   });
 }
 

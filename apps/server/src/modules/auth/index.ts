@@ -7,3 +7,14 @@ export { createJwtAccessTokens } from './jwt.tokens.js';
 export { registerAuthRoutes } from './auth.routes.js';
 export { SessionPruner } from './session-pruner.js';
 export { assertStrongPassword, assessPassword, type PasswordAssessment } from './password-strength.js';
+export { ApiKeysService } from './api-keys.service.js';
+export { ApiKeysRepository } from './api-keys.repository.js';
+export { registerApiKeyRoutes } from './api-keys.routes.js';
+export {
+  API_KEY_PREFIX,
+  API_KEY_SCOPES,
+  isApiKeyActor,
+  NO_USER_ID,
+  type ApiKeyActor,
+  type ApiKeyScope,
+} from './api-keys.js';

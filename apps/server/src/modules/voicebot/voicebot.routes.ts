@@ -1,7 +1,8 @@
 /**
  * The seed's operations endpoints for AudioSocket sessions: `GET /api/status` and
  * `POST /api/hangup {call_id, role}` (sends KIND_HANGUP). Reached with an admin or
- * supervisor token, or with `X-API-Key: <VOICEBOT_API_KEY>` for the intercom's integrations.
+ * supervisor token, with `X-API-Key: <VOICEBOT_API_KEY>` (the voice bot's bootstrap key, from
+ * the environment), or with `Authorization: Bearer <API key>` of a key with the `voicebot` scope.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { problemSchema } from '@switchboard/contracts';
@@ -9,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import type { Authenticator } from '../../http/auth.js';
-import { bearerTokenOf } from '../../http/auth.js';
+import { authenticateBearer, bearerTokenOf } from '../../http/auth.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { canSeeSession, type MediaCaller } from './voicebot.js';
@@ -66,7 +67,9 @@ export function registerVoicebotRoutes(app: TypedApp, deps: VoicebotRoutesDeps):
     }
     const token = bearerTokenOf(request);
     if (!token) throw new UnauthorizedError('auth.required', 'Send a bearer token or X-API-Key.');
-    const actor = await deps.authenticator.authenticate(token);
+    // An API key with the voicebot scope (its scope is checked for this route) is a key caller.
+    const actor = await authenticateBearer(request, token, deps.authenticator);
+    if ('apiKeyId' in actor) return { kind: 'api_key' };
     if (actor.role === 'agent') throw new ForbiddenError('auth.forbidden', 'Only admins and supervisors may do this.');
     return { kind: 'user', actor };
   };

@@ -1,0 +1,91 @@
+import {
+  apiKeySchema,
+  createApiKeyBodySchema,
+  createdApiKeySchema,
+  idParamsSchema,
+  problemSchema,
+  type ApiKeyDto,
+} from '@switchboard/contracts';
+import { z } from 'zod';
+import type { TypedApp } from '../../http/app.js';
+import { actorOf, registerBearerScheme } from '../../http/auth.js';
+import type { ApiKeyRow } from './api-keys.repository.js';
+import type { ApiKeysService } from './api-keys.service.js';
+import { API_KEY_PREFIX, type ApiKeyScope } from './api-keys.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+
+function toApiKeyDto(row: ApiKeyRow): ApiKeyDto {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes as ApiKeyScope[],
+    prefix: row.prefix,
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+/** The API-key routes, and `Bearer sbk_…` accepted on every authenticated route its scopes open. */
+export function registerApiKeyRoutes(app: TypedApp, keys: ApiKeysService): void {
+  const tags = ['api-keys'];
+  registerBearerScheme(app, {
+    prefix: API_KEY_PREFIX,
+    authenticate: (token, request) =>
+      keys.authenticate(token, { method: request.method, url: request.routeOptions.url ?? request.url }),
+  });
+
+  app.get(
+    '/api/api-keys',
+    {
+      schema: {
+        tags,
+        summary: 'Your company’s API keys (admins): prefix, scopes, last use; never the key',
+        response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: (await keys.list(actorOf(request))).map(toApiKeyDto) }),
+  );
+
+  app.post(
+    '/api/api-keys',
+    {
+      schema: {
+        tags,
+        summary: 'Create an API key (admins); the key is in this answer only',
+        description:
+          'Send it as `Authorization: Bearer <key>`. It acts for the company with no user, on the routes ' +
+          'its scopes open (403 `auth.scope_missing` elsewhere; 401 `auth.invalid_api_key` once revoked or expired).',
+        body: createApiKeyBodySchema,
+        response: { 201: createdApiKeySchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { row, key } = await keys.create(
+        actorOf(request),
+        { name: body.name, scopes: body.scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : undefined },
+        request.ip,
+      );
+      return reply.status(201).send({ ...toApiKeyDto(row), key });
+    },
+  );
+
+  app.delete(
+    '/api/api-keys/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an API key (admins); it answers 401 at once',
+        params: idParamsSchema,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await keys.revoke(actorOf(request), request.params.id, request.ip);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,80 @@
+/** The RD Station connector's settings, and the contact an event's phone number names. */
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { calls, contacts, rdstationIntegrations } from '../../db/schema/index.js';
+import type { RdConversionSetting, RdMappableField, RdSettings } from './rdstation.js';
+
+type Row = typeof rdstationIntegrations.$inferSelect;
+
+function toSettings(row: Row): RdSettings {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    apiToken: row.apiToken,
+    isActive: row.isActive,
+    conversions: row.conversions as RdConversionSetting[],
+    fieldMapping: row.fieldMapping as Partial<Record<RdMappableField, string>>,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export class RdStationRepository {
+  constructor(private readonly db: Db) {}
+
+  async find(companyId: string, db: Db = this.db): Promise<RdSettings | undefined> {
+    const [row] = await db.select().from(rdstationIntegrations).where(eq(rdstationIntegrations.companyId, companyId));
+    return row ? toSettings(row) : undefined;
+  }
+
+  async findById(companyId: string, id: string): Promise<RdSettings | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(rdstationIntegrations)
+      .where(and(eq(rdstationIntegrations.companyId, companyId), eq(rdstationIntegrations.id, id)));
+    return row ? toSettings(row) : undefined;
+  }
+
+  /** One row per company: inserted the first time, changed after (the token kept when not sent). */
+  async upsert(row: typeof rdstationIntegrations.$inferInsert): Promise<RdSettings> {
+    const [saved] = await this.db
+      .insert(rdstationIntegrations)
+      .values(row)
+      .onConflictDoUpdate({
+        target: rdstationIntegrations.companyId,
+        set: {
+          apiToken: row.apiToken,
+          isActive: row.isActive,
+          conversions: row.conversions,
+          fieldMapping: row.fieldMapping,
+          updatedAt: row.updatedAt,
+        },
+      })
+      .returning();
+    if (!saved) throw new Error('rdstation settings not saved');
+    return toSettings(saved);
+  }
+
+  async contactByPhone(
+    db: Db,
+    companyId: string,
+    phone: string,
+  ): Promise<{ name: string | null; email: string | null; phone: string | null } | undefined> {
+    const [row] = await db
+      .select({ name: contacts.name, email: contacts.email, phone: contacts.phone })
+      .from(contacts)
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.phone, phone)));
+    return row;
+  }
+
+  async callNumbers(
+    db: Db,
+    companyId: string,
+    callId: string,
+  ): Promise<{ direction: string; fromNumber: string; toNumber: string } | undefined> {
+    const [row] = await db
+      .select({ direction: calls.direction, fromNumber: calls.fromNumber, toNumber: calls.toNumber })
+      .from(calls)
+      .where(and(eq(calls.companyId, companyId), eq(calls.id, callId)));
+    return row;
+  }
+}

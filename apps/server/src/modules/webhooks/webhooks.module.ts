@@ -1,0 +1,82 @@
+/**
+ * Event webhooks as a feature module: routes, the delivery outbox (started with the server,
+ * nudged by every event this node sees) and the targets it delivers to.
+ */
+import type { InstalledModule, ModuleContext } from '../../app-module.js';
+import { OutboundAllowList } from '../../integrations/outbound-http/index.js';
+import type { Page } from '../../shared/pagination.js';
+import { DEFAULT_OUTBOX_SETTINGS, DeliveryOutbox, type OutboxSettings } from './delivery.outbox.js';
+import type { DeliveryTarget } from './delivery-target.js';
+import { WebhooksRepository, type DeliveryWithAttempts } from './webhooks.repository.js';
+import { registerWebhooksRoutes } from './webhooks.routes.js';
+import { WebhooksService } from './webhooks.service.js';
+
+export interface WebhooksModuleOptions {
+  /** Retry base, poll interval, lease (tests shorten them). */
+  settings?: Partial<OutboxSettings>;
+}
+
+/** The delivery log and queue as other integrations (RD Station) use them. */
+export interface DeliveryLog {
+  list(
+    companyId: string,
+    targetId: string,
+    filter: { status?: string | undefined; eventType?: string | undefined; cursor?: string | undefined; limit: number },
+  ): Promise<Page<DeliveryWithAttempts>>;
+  nudge(): void;
+}
+
+export interface WebhooksModule extends InstalledModule {
+  readonly service: WebhooksService;
+  readonly outbox: DeliveryOutbox;
+  readonly log: DeliveryLog;
+  /** Another kind of target (before start). */
+  addTarget(target: DeliveryTarget): void;
+}
+
+export function createWebhooksModule(context: ModuleContext, options: WebhooksModuleOptions = {}): WebhooksModule {
+  const logger = context.logger.child({ module: 'webhooks' });
+  const repository = new WebhooksRepository(context.db);
+  const targets: DeliveryTarget[] = [];
+  const settings: OutboxSettings = {
+    ...DEFAULT_OUTBOX_SETTINGS,
+    ...options.settings,
+    retry: { ...DEFAULT_OUTBOX_SETTINGS.retry, ...options.settings?.retry },
+  };
+  const outbox = new DeliveryOutbox({
+    db: context.db,
+    clock: context.clock,
+    logger,
+    outbound: context.outbound,
+    targets,
+    settings,
+  });
+  const service = new WebhooksService({
+    repository,
+    clock: context.clock,
+    logger,
+    publisher: context.publisher,
+    allowList: new OutboundAllowList(context.config.outboundAllowedHosts),
+    nudge: () => outbox.nudge(),
+  });
+  targets.push(service.target());
+  let unsubscribe: (() => void) | undefined;
+  return {
+    service,
+    outbox,
+    log: {
+      list: (companyId, targetId, filter) => repository.deliveries(companyId, targetId, filter),
+      nudge: () => outbox.nudge(),
+    },
+    addTarget: (target) => targets.push(target),
+    routes: (app) => registerWebhooksRoutes(app, service),
+    async start() {
+      await outbox.start();
+      unsubscribe = context.subscribe(() => outbox.nudge());
+    },
+    async stop() {
+      unsubscribe?.();
+      await outbox.stop();
+    },
+  };
+}
