@@ -36,10 +36,18 @@ export const contacts = pgTable(
     /** E.164. */
     phone: varchar('phone', { length: 20 }),
     email: varchar('email', { length: 254 }),
+    /** Free attributes a company keeps about the contact (a JSON object, size-limited by the API). */
+    customAttributes: jsonb('custom_attributes').$type<Record<string, unknown>>().notNull().default({}),
+    /** Set when merged into another contact: this id answers 404 pointing at the survivor. */
+    mergedIntoId: uuid('merged_into_id'),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /** LGPD erasure: personal data gone, the row kept so anonymous counts still add up. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
+    index('contacts_company_created_idx').on(t.companyId, t.createdAt.desc(), t.id.desc()),
     uniqueIndex('contacts_company_phone_key')
       .on(t.companyId, t.phone)
       .where(sql`${t.phone} is not null`),
@@ -47,6 +55,11 @@ export const contacts = pgTable(
   ],
 );
 
+/**
+ * How a contact is known: `phone` (E.164), `whatsapp` (the wa_id), `email` (lower case),
+ * `webchat` (the visitor id); `voice` is the legacy name of a phone identity.
+ */
+export type ContactIdentityKind = 'phone' | 'whatsapp' | 'email' | 'webchat' | 'voice';
 /** How a contact is known on a channel (WhatsApp: the wa_id). */
 export const contactIdentities = pgTable(
   'contact_identities',
@@ -58,7 +71,7 @@ export const contactIdentities = pgTable(
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contacts.id),
-    channel: conversationChannel('channel').notNull(),
+    channel: varchar('channel', { length: 16 }).$type<ContactIdentityKind>().notNull(),
     externalId: varchar('external_id', { length: 128 }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },

@@ -13,3 +13,4 @@ export * from './audit.js';
 export * from './productivity.js';
 export * from './messaging.js';
 export * from './integrations.js';
+export * from './contacts.js';
