@@ -7,6 +7,7 @@ import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { installAudit } from './modules/audit/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
+import { installProductivity } from './modules/productivity/index.js';
 import { createReportsModule } from './modules/reports/index.js';
 import { assignWaitingEntry, createRoutingModule, moveWaitingCall } from './modules/routing/index.js';
 import { installVoicebot } from './modules/voicebot/index.js';
@@ -65,7 +66,12 @@ export function isContactCenterModule(module: InstalledModule): module is Contac
   return 'routing' in module && 'presence' in module;
 }
 
-export const FEATURE_MODULES: readonly ModuleInstaller[] = [installContactCenter, installVoicebot, installAudit];
+export const FEATURE_MODULES: readonly ModuleInstaller[] = [
+  installContactCenter,
+  installVoicebot,
+  installAudit,
+  installProductivity,
+];
 
 /** Several modules as one: routes and commands of all, observers in order, started in order, stopped in reverse. */
 function combineModules(modules: readonly InstalledModule[]): InstalledModule {

@@ -10,3 +10,4 @@ export * from './routing.js';
 export * from './reports.js';
 export * from './audit.js';
 export * from './webhooks.js';
+export * from './productivity.js';
