@@ -9,6 +9,7 @@ import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
 import type { AudiosocketServer } from './integrations/audiosocket/index.js';
 import type { OutboundClient } from './integrations/outbound-http/index.js';
+import type { WhatsAppPorts } from './modules/channels/index.js';
 import type { ResidentDialer } from './modules/voicebot/index.js';
 import type { Actor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
@@ -38,6 +39,8 @@ export interface ModuleContext {
   sessions?: SessionControl;
   /** Every outbound HTTP request goes through this guard (docs/security.md). */
   outbound: OutboundClient;
+  /** The WhatsApp Cloud API and webhook reader behind the channels module's ports (adapters.ts). */
+  whatsapp: WhatsAppPorts;
   /** Served at /metrics: modules register their counters here. */
   metrics: Registry;
   /** The AudioSocket server, when AUDIOSOCKET_ENABLED (the voice bot talks through it). */

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { loopbackOutbound } from './outbound.js';
 import { UnauthorizedError } from '../../src/shared/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
+import { createWhatsAppPorts } from '../../src/adapters.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createAudiosocketServer, type AudiosocketServer } from '../../src/integrations/audiosocket/index.js';
 import {
@@ -279,6 +280,7 @@ export async function startIntercomHarness(
     subscribe: (listener) => api.server.bus.subscribe(listener),
     clickToCall: { makeCall: () => Promise.reject(new Error('not in these tests')) },
     outbound: loopbackOutbound(),
+    whatsapp: createWhatsAppPorts(api.config, loopbackOutbound(), logger),
     metrics: new Registry(),
     audiosocket,
   });

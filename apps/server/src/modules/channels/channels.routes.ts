@@ -10,7 +10,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { WHATSAPP_SIGNATURE_HEADER } from '../../integrations/whatsapp/index.js';
 import { WHATSAPP_WEBHOOK_PATH, type ChannelSummary } from './channels.js';
 import type { ChannelsService } from './channels.service.js';
 
@@ -131,7 +130,7 @@ export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService)
       },
       async (request) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const signature = request.headers[WHATSAPP_SIGNATURE_HEADER];
+        const signature = request.headers[channels.whatsAppSignatureHeader];
         const receipt = await channels.receiveWhatsApp(raw, typeof signature === 'string' ? signature : undefined);
         return {
           status: 'ok' as const,

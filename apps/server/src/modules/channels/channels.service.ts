@@ -3,7 +3,6 @@
  * Meta's verification handshake and deliveries, each checked against the signature of
  * the app secret of the company that owns the phone number before anything is stored.
  */
-import { isValidSignature, parseDelivery, type WhatsAppDelivery } from '../../integrations/whatsapp/index.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import {
@@ -29,6 +28,8 @@ import type {
   MediaFetchOutcome,
   SendOutcome,
   WebhookItemCounter,
+  WhatsAppDelivery,
+  WhatsAppWebhookReader,
 } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
 
@@ -36,6 +37,8 @@ export interface ChannelsServiceDeps {
   repository: ChannelsRepository;
   adapters: ChannelAdapter[];
   inbox: ConversationInbox;
+  /** Meta's webhook signature and body (integrations/whatsapp). */
+  webhooks: WhatsAppWebhookReader;
   /** Webhook items skipped or repaired, for /metrics. */
   itemCounter: WebhookItemCounter;
   clock: Clock;
@@ -57,6 +60,11 @@ export class ChannelsService {
 
   constructor(private readonly deps: ChannelsServiceDeps) {
     this.adapters = new Map(deps.adapters.map((a) => [a.channel, a]));
+  }
+
+  /** The request header the WhatsApp webhook's signature comes in. */
+  get whatsAppSignatureHeader(): string {
+    return this.deps.webhooks.signatureHeader;
   }
 
   async configureWhatsApp(
@@ -163,7 +171,7 @@ export class ChannelsService {
     if (!signature) {
       throw new UnauthorizedError('webhook.signature_missing', 'X-Hub-Signature-256 is required.');
     }
-    const delivery = parseDelivery(parseJson(rawBody));
+    const delivery = this.deps.webhooks.parseDelivery(parseJson(rawBody));
     if (!delivery || delivery.phoneNumberIds.length === 0) {
       throw new ValidationError('webhook.invalid_payload', 'Not a WhatsApp Business Account messages delivery.');
     }
@@ -176,7 +184,7 @@ export class ChannelsService {
         `No company has WhatsApp phone number id ${unknown.join(', ')}.`,
       );
     }
-    if (!accounts.every((account) => isValidSignature(rawBody, signature, account.appSecret))) {
+    if (!accounts.every((account) => this.deps.webhooks.isValidSignature(rawBody, signature, account.appSecret))) {
       this.deps.logger.warn({ phoneNumberIds: delivery.phoneNumberIds }, 'WhatsApp webhook with a bad signature');
       throw new UnauthorizedError('webhook.invalid_signature', 'X-Hub-Signature-256 does not match the body.');
     }

@@ -4,11 +4,9 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../../db/client.js';
-import type { OutboundClient } from '../../integrations/outbound-http/index.js';
-import { WhatsAppCloudClient } from '../../integrations/whatsapp/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ConversationInbox, WebhookItemCounter } from './channels.ports.js';
+import type { ConversationInbox, WebhookItemCounter, WhatsAppPorts } from './channels.ports.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { registerChannelsRoutes } from './channels.routes.js';
 import { ChannelsService } from './channels.service.js';
@@ -24,6 +22,10 @@ export type {
   DeliveryReport,
   InboundMessage,
   SendOutcome,
+  WhatsAppCloud,
+  WhatsAppDelivery,
+  WhatsAppPorts,
+  WhatsAppWebhookReader,
 } from './channels.ports.js';
 export type { ChannelName, ChannelSummary } from './channels.js';
 
@@ -31,10 +33,8 @@ export interface ChannelsDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  /** WHATSAPP_GRAPH_URL. */
-  graphUrl: string;
-  /** The outbound guard the WhatsApp client's requests go through. */
-  http: OutboundClient;
+  /** The WhatsApp Cloud API and its webhook reader (integrations/whatsapp, passed in by the composition root). */
+  whatsapp: WhatsAppPorts;
   /** Where the webhook-item counter is registered (served at /metrics). */
   metrics: Registry;
   inbox: ConversationInbox;
@@ -43,14 +43,10 @@ export interface ChannelsDeps {
 /** Builds the module with its providers; `routes` registers its HTTP surface. */
 export function createChannels(deps: ChannelsDeps) {
   const repository = new ChannelsRepository(deps.db);
-  const whatsapp = new WhatsAppCloudClient({
-    graphUrl: deps.graphUrl,
-    http: deps.http,
-    logger: deps.logger.child({ channel: 'whatsapp' }),
-  });
   const service = new ChannelsService({
     repository,
-    adapters: [createWhatsAppAdapter(repository, whatsapp), webchatAdapter],
+    adapters: [createWhatsAppAdapter(repository, deps.whatsapp.cloud), webchatAdapter],
+    webhooks: deps.whatsapp.webhooks,
     inbox: deps.inbox,
     itemCounter: webhookItemCounter(deps.metrics),
     clock: deps.clock,

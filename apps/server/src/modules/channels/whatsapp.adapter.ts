@@ -1,9 +1,8 @@
 /** The WhatsApp Cloud API behind the channel-adapter port. */
-import type { WhatsAppCloudClient } from '../../integrations/whatsapp/index.js';
-import type { ChannelAdapter, MediaFetchOutcome, SendOutcome } from './channels.ports.js';
+import type { ChannelAdapter, MediaFetchOutcome, SendOutcome, WhatsAppCloud } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
 
-export function createWhatsAppAdapter(repository: ChannelsRepository, client: WhatsAppCloudClient): ChannelAdapter {
+export function createWhatsAppAdapter(repository: ChannelsRepository, client: WhatsAppCloud): ChannelAdapter {
   return {
     channel: 'whatsapp',
     async sendText({ companyId, to, text }): Promise<SendOutcome> {

@@ -56,8 +56,7 @@ export function createConversationsModule(context: ModuleContext): Conversations
     db: context.db,
     clock,
     logger: context.logger.child({ module: 'channels' }),
-    graphUrl: config.whatsapp.graphUrl,
-    http: context.outbound,
+    whatsapp: context.whatsapp,
     metrics: context.metrics,
     inbox,
   });
