@@ -6,6 +6,7 @@
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { installAudit } from './modules/audit/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
+import { installIntegrations } from './modules/integrations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
 import { installProductivity } from './modules/productivity/index.js';
 import { createReportsModule } from './modules/reports/index.js';
@@ -71,6 +72,7 @@ export const FEATURE_MODULES: readonly ModuleInstaller[] = [
   installVoicebot,
   installAudit,
   installProductivity,
+  installIntegrations,
 ];
 
 /** Several modules as one: routes and commands of all, observers in order, started in order, stopped in reverse. */
