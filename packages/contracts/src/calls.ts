@@ -42,6 +42,7 @@ export const callSchema = z
     ended_by: z.enum(['agent', 'customer', 'system']).nullable(),
     transferred_to: z.string().nullable(),
     has_recording: z.boolean(),
+    held_at: z.string().nullable().describe('since when the customer hears music on hold; null when not held'),
   })
   .meta({ id: 'Call' });
 export type CallDto = z.infer<typeof callSchema>;
@@ -109,3 +110,59 @@ export const callNoteSchema = z
   })
   .meta({ id: 'CallNote' });
 export type CallNoteDto = z.infer<typeof callNoteSchema>;
+
+/** Listen: hear both sides. Whisper: also speak to the agent only. Barge: join the call. */
+export const monitorModes = ['listen', 'whisper', 'barge'] as const;
+export const monitorModeSchema = z.enum(monitorModes);
+export type MonitorMode = z.infer<typeof monitorModeSchema>;
+export const monitorBodySchema = z.object({ mode: monitorModeSchema }).strict();
+
+export const callMonitorSchema = z
+  .object({
+    id: z.uuid(),
+    call_id: z.uuid(),
+    supervisor_id: z.uuid(),
+    mode: monitorModeSchema,
+    status: z.enum(['ringing', 'active', 'ended']).describe("ringing: the supervisor's device is being called"),
+    modes: z.array(z.object({ mode: monitorModeSchema, from: z.string(), to: z.string().nullable() })),
+    started_at: z.string(),
+    answered_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    end_reason: z.string().nullable(),
+  })
+  .meta({ id: 'CallMonitor' });
+export type CallMonitorDto = z.infer<typeof callMonitorSchema>;
+
+/** Whom to consult: an extension or number, or a user's id. */
+export const consultBodySchema = z
+  .object({
+    to: z.union([z.uuid(), dialStringSchema]).describe('an extension, an external number or a user id'),
+  })
+  .strict();
+
+export const consultStatuses = ['ringing', 'talking', 'customer', 'completed', 'canceled', 'failed'] as const;
+export const callConsultSchema = z
+  .object({
+    id: z.uuid(),
+    call_id: z.uuid(),
+    agent_id: z.uuid().nullable().describe('who consulted'),
+    target: z.string(),
+    target_kind: z.enum(['extension', 'number', 'user']),
+    target_user_id: z.uuid().nullable(),
+    status: z
+      .enum(consultStatuses)
+      .describe('talking: the agent speaks with the target; customer: back with the customer, the target on hold'),
+    end_reason: z.string().nullable(),
+    timeline: z.array(
+      z.object({
+        at: z.string(),
+        step: z.string(),
+        agent_with: z.enum(['customer', 'target']).nullable().describe('whom the agent talks to from then on'),
+      }),
+    ),
+    started_at: z.string(),
+    answered_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+  })
+  .meta({ id: 'CallConsult' });
+export type CallConsultDto = z.infer<typeof callConsultSchema>;

@@ -134,7 +134,13 @@ export function destroyChannel(
   for (const bridge of state.bridges.values()) bridge.channels = bridge.channels.filter((id) => id !== channel.id);
   state.channels.delete(channel.id);
   state.variables.delete(channel.id);
+  state.snoops.delete(channel.id);
   effects.emit({ type: 'ChannelDestroyed', timestamp, cause, cause_txt: causeText, channel, ...tail });
+  // A Snoop channel hangs up once the channel it spies on is gone (its audiohook detaches).
+  for (const [snoopId, snoop] of state.snoops) {
+    const spying = state.channels.get(snoopId);
+    if (snoop.spiedChannelId === channel.id && spying) destroyChannel(state, effects, spying, 16, 'Normal Clearing');
+  }
 }
 
 export function answer(context: Context, channel: AriChannel): void {
@@ -279,13 +285,19 @@ export const recordChannel = (context: Context, channel: AriChannel) => record(c
 
 const SPY_DIRECTIONS = ['none', 'both', 'out', 'in'];
 
-/** 097, 098: a Snoop channel that enters the app at once, with no dialplan step. */
+/**
+ * 097, 098: a Snoop channel that is in the app at once, with no dialplan step; the events
+ * that follow (ChannelCreated, ChannelDialplan, ChannelVarset, StasisStart with the
+ * appArgs) are those of events-during-rest-session.jsonl lines 114–117.
+ */
 export function snoop(context: Context, channel: AriChannel): void {
   const { res, query, state } = context;
-  if (!SPY_DIRECTIONS.includes(query.get('spy') ?? 'none')) {
+  const spyDirection = query.get('spy') ?? 'none';
+  const whisperDirection = query.get('whisper') ?? 'none';
+  if (!SPY_DIRECTIONS.includes(spyDirection)) {
     return sendError(res, 400, 'Invalid direction specified for spy');
   }
-  if (!SPY_DIRECTIONS.includes(query.get('whisper') ?? 'none')) {
+  if (!SPY_DIRECTIONS.includes(whisperDirection)) {
     return sendError(res, 400, 'Invalid direction specified for whisper');
   }
   const id = query.get('snoopId') ?? `${Math.floor(Date.now() / 1000)}.${state.nextSequence()}`;
@@ -298,7 +310,33 @@ export function snoop(context: Context, channel: AriChannel): void {
   });
   state.channels.set(id, spy);
   state.stasisChannelIds.add(id);
+  state.snoops.set(id, { spiedChannelId: channel.id, spy: spyDirection, whisper: whisperDirection });
   sendOk(res, spy);
+  const app = query.get('app') ?? '';
+  const appArgs = query.get('appArgs') ?? '';
+  const timestamp = asteriskTimestamp();
+  const tail = { asterisk_id: ASTERISK_ID };
+  const inStasis = { ...spy, dialplan: { ...spy.dialplan, app_name: 'Stasis', app_data: [app, appArgs].join(',') } };
+  state.channels.set(id, inStasis);
+  context.effects.emit({ type: 'ChannelCreated', timestamp, channel: spy, ...tail });
+  context.effects.emit({
+    type: 'ChannelDialplan',
+    timestamp,
+    dialplan_app: 'Stasis',
+    dialplan_app_data: inStasis.dialplan.app_data,
+    channel: inStasis,
+    ...tail,
+  });
+  context.effects.emit({
+    variable: 'STASISSTATUS',
+    value: '',
+    type: 'ChannelVarset',
+    timestamp,
+    channel: inStasis,
+    ...tail,
+  });
+  const args = appArgs === '' ? [] : appArgs.split(',');
+  context.effects.emit({ type: 'StasisStart', timestamp, args, channel: inStasis, ...tail });
 }
 
 /** 103–110: the checks in the order the captures show, then an AudioSocket or UnicastRTP channel. */

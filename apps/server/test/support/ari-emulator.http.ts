@@ -23,6 +23,10 @@ export interface AriEmulatorState {
   playbacks: Map<string, AriPlayback>;
   liveRecordings: Map<string, AriLiveRecording>;
   storedRecordings: Map<string, { name: string; format: string }>;
+  /** Snoop channel id → the channel it spies on: it goes when that channel goes. */
+  snoops: Map<string, { spiedChannelId: string; spy: string; whisper: string }>;
+  /** Bridges playing music on hold (an announcer channel in Asterisk). */
+  mohBridgeIds: Set<string>;
   activeApps: () => string[];
   nextSequence: () => number;
 }

@@ -88,6 +88,17 @@ function removeChannel(context: Context, bridge: AriBridge): void {
   });
 }
 
+/** Music on hold into a bridge: an announcer channel Asterisk keeps out of the channel list. */
+function startBridgeMoh({ res, state }: Context, bridge: AriBridge): void {
+  state.mohBridgeIds.add(bridge.id);
+  sendNoContent(res);
+}
+
+function stopBridgeMoh({ res, state }: Context, bridge: AriBridge): void {
+  state.mohBridgeIds.delete(bridge.id);
+  sendNoContent(res);
+}
+
 function createBridge(context: Context): void {
   const { res, query, state } = context;
   const type = query.get('type') ?? 'mixing';
@@ -181,6 +192,7 @@ function getApplication({ res, params, state }: Context): void {
 
 function destroyBridge({ res, state, effects }: Context, bridge: AriBridge): void {
   state.bridges.delete(bridge.id);
+  state.mohBridgeIds.delete(bridge.id);
   sendNoContent(res);
   effects.emit({ type: 'BridgeDestroyed', timestamp: asteriskTimestamp(), bridge, asterisk_id: ASTERISK_ID });
 }
@@ -257,6 +269,8 @@ const ROUTES: [string, string, Handler][] = [
   ['POST', 'bridges/:id/addChannel', withBridge(addChannels)],
   ['POST', 'bridges/:id/removeChannel', withBridge(removeChannel)],
   ['POST', 'bridges/:id/play', withBridge(playOnBridge)],
+  ['POST', 'bridges/:id/moh', withBridge(startBridgeMoh)],
+  ['DELETE', 'bridges/:id/moh', withBridge(stopBridgeMoh)],
   ['POST', 'bridges/:id/record', withBridge(recordBridge)],
   ['GET', 'playbacks/:id', withPlayback(({ res }, playback) => sendOk(res, playback))],
   ['DELETE', 'playbacks/:id', withPlayback(stopPlayback)],

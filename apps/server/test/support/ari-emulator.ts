@@ -83,6 +83,8 @@ export class AriEmulator {
       playbacks: new Map(),
       liveRecordings: new Map(),
       storedRecordings: new Map(),
+      snoops: new Map(),
+      mohBridgeIds: new Set(),
       activeApps: () => [...this.#eventSockets].flatMap((entry) => [...entry.apps]),
       nextSequence: () => this.#sequence++,
     };
@@ -248,6 +250,8 @@ export class AriEmulator {
     this.state.bridges.clear();
     this.state.playbacks.clear();
     this.state.liveRecordings.clear();
+    this.state.snoops.clear();
+    this.state.mohBridgeIds.clear();
   }
 
   async close(): Promise<void> {

@@ -293,6 +293,15 @@ export class AriClient {
     await this.#http.request('POST', `/bridges/${encodeSegment(bridgeId)}/removeChannel`, { query });
   }
 
+  /** MOH into the bridge through an announcer channel: everyone in the bridge hears it. */
+  async startBridgeMusicOnHold(bridgeId: string, mohClass?: string): Promise<void> {
+    await this.#http.request('POST', `/bridges/${encodeSegment(bridgeId)}/moh`, { query: { mohClass } });
+  }
+
+  async stopBridgeMusicOnHold(bridgeId: string): Promise<void> {
+    await this.#http.request('DELETE', `/bridges/${encodeSegment(bridgeId)}/moh`);
+  }
+
   /** With subscribeAll, the bridge's PlaybackStarted/Finished arrive twice (the connection drops the copy). */
   async playOnBridge(bridgeId: string, params: AriPlayParams): Promise<AriPlayback> {
     return this.#http.request('POST', `/bridges/${encodeSegment(bridgeId)}/play`, { query: toPlayQuery(params) });

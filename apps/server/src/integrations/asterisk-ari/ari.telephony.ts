@@ -138,6 +138,44 @@ export class AriTelephony {
     return this.client.continueInDialplan(channelId, { context, extension, priority: 1 });
   }
 
+  stopRinging(channelId: string): Promise<void> {
+    return this.client.stopRingingChannel(channelId);
+  }
+
+  async createBridge(bridgeId: string): Promise<void> {
+    await this.client.createBridge({ bridgeId, type: 'mixing' });
+  }
+
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.client.addChannelsToBridge(bridgeId, channelIds);
+  }
+
+  removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
+    return this.client.removeChannelFromBridge(bridgeId, channelId);
+  }
+
+  startBridgeMusicOnHold(bridgeId: string): Promise<void> {
+    return this.client.startBridgeMusicOnHold(bridgeId);
+  }
+
+  stopBridgeMusicOnHold(bridgeId: string): Promise<void> {
+    return this.client.stopBridgeMusicOnHold(bridgeId);
+  }
+
+  async snoop(request: {
+    channelId: string;
+    snoopChannelId: string;
+    spy: 'none' | 'both' | 'in' | 'out';
+    whisper: 'none' | 'both' | 'in' | 'out';
+    appArgs: string[];
+  }): Promise<void> {
+    await this.client.snoopChannel(
+      request.channelId,
+      { app: this.app, spy: request.spy, whisper: request.whisper },
+      { snoopAsteriskChannelId: request.snoopChannelId, appArgs: request.appArgs },
+    );
+  }
+
   startMusicOnHold(channelId: string): Promise<void> {
     return this.client.startChannelMusicOnHold(channelId);
   }

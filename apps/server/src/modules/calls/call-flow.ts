@@ -12,6 +12,8 @@ import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { isTerminal, unansweredOutcome, type Call } from './calls.js';
 import type { CallLifecycle } from './calls.lifecycle.js';
+import { CallConsults } from './call-consults.service.js';
+import { CallMonitors } from './call-monitors.service.js';
 import type { DeviceDirectory, TelephonyEvent, TelephonyPort } from './calls.ports.js';
 import type { CallsRepository } from './calls.repository.js';
 import { agentEndpoint, endPatch, type CallSettings } from './calls.service.js';
@@ -31,8 +33,14 @@ export interface CallFlowDeps {
 
 export class CallFlow {
   private tail: Promise<void> = Promise.resolve();
+  private readonly monitors: CallMonitors;
+  private readonly consults: CallConsults;
 
-  constructor(private readonly deps: CallFlowDeps) {}
+  constructor(private readonly deps: CallFlowDeps) {
+    const shared = { ...deps, telephony: () => deps.telephony };
+    this.monitors = new CallMonitors(shared);
+    this.consults = new CallConsults(shared);
+  }
 
   /** Queues the event behind the ones before it; resolves when it has been handled. */
   handle(event: TelephonyEvent): Promise<void> {
@@ -79,6 +87,7 @@ export class CallFlow {
       for (const id of [call.agentChannelId, call.customerChannelId]) {
         if (id && presentChannelIds.has(id)) await this.deps.telephony.hangup(id).catch(() => undefined);
       }
+      await this.endSessions(call, 'call_ended', endedAt);
     }
   }
 
@@ -110,6 +119,9 @@ export class CallFlow {
   private async onEntered(event: Entered): Promise<void> {
     const [intent, value] = event.args;
     if (intent === 'inbound' && value) return this.startInbound(event, value);
+    if (intent === 'monitor' && value) return this.monitors.onSupervisorAnswered(value, event.channelId, event.at);
+    if (intent === 'monitor-snoop' && value) return this.monitors.onSnoopEntered(value, event.channelId);
+    if (intent === 'consult' && value) return this.consults.onTargetAnswered(value, event.channelId, event.at);
     const call = value ? await this.deps.repository.findCallByChannel(event.channelId) : undefined;
     if (!call || call.id !== value || isTerminal(call.status)) {
       this.deps.logger.info(
@@ -239,8 +251,18 @@ export class CallFlow {
 
   private async onEnded(event: Ended): Promise<void> {
     const call = await this.deps.repository.findCallByChannel(event.channelId);
-    if (!call || isTerminal(call.status)) return;
+    if (!call) {
+      if (await this.monitors.onChannelEnded(event.channelId, event.at)) return;
+      await this.consults.onChannelEnded(event.channelId, event.cause, event.at);
+      return;
+    }
+    if (isTerminal(call.status)) return;
     const side = event.channelId === call.agentChannelId ? 'agent' : 'customer';
+    // An agent who hangs up during an answered consult hands the call to the target.
+    if (side === 'agent' && call.status === 'in_progress' && (await this.consults.onAgentLeft(call, event.at))) {
+      await this.monitors.endAll(call, 'agent_left', event.at);
+      return;
+    }
     const other = side === 'agent' ? call.customerChannelId : call.agentChannelId;
     const cause = { hangupCause: event.cause, hangupCauseText: event.causeText };
     const isAnswered = call.status === 'in_progress';
@@ -260,6 +282,12 @@ export class CallFlow {
     // The other leg has nothing left to talk to.
     if (other) await this.deps.telephony.hangup(other).catch(() => undefined);
     if (call.asteriskBridgeId) await this.deps.telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
+    await this.endSessions(call, 'call_ended', event.at);
+  }
+
+  private async endSessions(call: Call, reason: string, at: Date): Promise<void> {
+    await this.consults.endAll(call, reason, at);
+    await this.monitors.endAll(call, reason, at);
   }
 
   private async onTransferred(channelId: string, destination: string, at: Date): Promise<void> {

@@ -5,7 +5,7 @@
  * time it happened and what reported it.
  */
 import type { Clock } from '../../shared/clock.js';
-import type { EventPublisher } from '../../shared/events.js';
+import type { Audience, EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import type { calls } from '../../db/schema/index.js';
 import { nextStatus, type Call, type CallStatus } from './calls.js';
@@ -83,6 +83,26 @@ export class CallLifecycle {
   /** Changes fields that are not a status move (channel ids, the agent). */
   async patch(call: Pick<Call, 'companyId' | 'id'>, patch: CallPatch): Promise<void> {
     await this.repository.updateCall(call.companyId, call.id, { ...patch, updatedAt: this.clock.now() });
+  }
+
+  /** A call event other than a status move (hold, consult steps), after its change committed. */
+  async announce(name: string, call: Call, data: Record<string, unknown>, audience: Audience = {}): Promise<void> {
+    await this.publisher.publish({
+      name,
+      companyId: call.companyId,
+      audience: {
+        managers: true,
+        callId: call.id,
+        ...audience,
+        userIds: [...(call.agentId ? [call.agentId] : []), ...(audience.userIds ?? [])],
+      },
+      data,
+    });
+  }
+
+  /** An event for exactly this audience (monitor sessions: never the agent's call room). */
+  async announceTo(name: string, companyId: string, audience: Audience, data: Record<string, unknown>): Promise<void> {
+    await this.publisher.publish({ name, companyId, audience, data });
   }
 
   private async publish(call: Call): Promise<void> {

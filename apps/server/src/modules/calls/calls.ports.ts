@@ -29,6 +29,29 @@ export interface TelephonyPort {
   setVariable(channelId: string, name: string, value: string): Promise<void>;
   /** Sends a channel out of Stasis into the dialplan (blind transfer). */
   continueInDialplan(channelId: string, context: string, extension: string): Promise<void>;
+  /** Stops the ringing `ring` started (a channel that leaves for a bridge). */
+  stopRinging(channelId: string): Promise<void>;
+  /** An empty mixing bridge (consult, monitor). */
+  createBridge(bridgeId: string): Promise<void>;
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  removeFromBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Music on hold to everyone in the bridge (the held customer, a waiting consult target). */
+  startBridgeMusicOnHold(bridgeId: string): Promise<void>;
+  stopBridgeMusicOnHold(bridgeId: string): Promise<void>;
+  /**
+   * A Snoop channel on `channelId` that enters our Stasis application with `appArgs`:
+   * `spy` is what it hears of the channel, `whisper` where what it says goes (`out`: to
+   * the channel's own phone only).
+   */
+  snoop(request: SnoopRequest): Promise<void>;
+}
+
+export interface SnoopRequest {
+  channelId: string;
+  snoopChannelId: string;
+  spy: 'none' | 'both' | 'in' | 'out';
+  whisper: 'none' | 'both' | 'in' | 'out';
+  appArgs: string[];
 }
 
 export type { TelephonyEvent } from '../../shared/telephony.js';

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, ilike, inArray, lt, ne, or, sql, type SQL } fr
 import type { Db } from '../../db/client.js';
 import { callNotes, callRecordings, calls, callTransitions, users } from '../../db/schema/index.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
+import { CallSessionsRepository } from './call-sessions.repository.js';
 import { ACTIVE_STATUSES, type Call, type CallDirection, type CallNote, type CallStatus } from './calls.js';
 
 type CallRow = typeof calls.$inferSelect;
@@ -47,6 +48,11 @@ function toCall(row: CallRow, hasRecording: boolean): Call {
 
 export class CallsRepository {
   constructor(private readonly db: Db) {}
+
+  /** Monitor sessions and consults, on the same database handle (and transaction). */
+  sessions(): CallSessionsRepository {
+    return new CallSessionsRepository(this.db);
+  }
 
   transaction<T>(fn: (repo: CallsRepository) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(new CallsRepository(tx as unknown as Db)));

@@ -1,4 +1,8 @@
 import {
+  callConsultSchema,
+  callMonitorSchema,
+  consultBodySchema,
+  monitorBodySchema,
   callHistoryQuerySchema,
   callNoteBodySchema,
   callNoteSchema,
@@ -18,7 +22,7 @@ import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
 import { sendFileRange } from '../../http/range.js';
 import type { CallStatus } from './calls.js';
-import { toCallDto, toCallNoteDto } from './calls.dto.js';
+import { toCallConsultDto, toCallDto, toCallMonitorDto, toCallNoteDto } from './calls.dto.js';
 import type { CallsService } from './calls.service.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
@@ -84,6 +88,9 @@ export function registerCallsRoutes(app: TypedApp, calls: CallsService): void {
     },
     async (request) => toCallDto(await calls.transferCall(actorOf(request), request.params.id, request.body)),
   );
+
+  registerHoldAndConsultRoutes(app, calls);
+  registerMonitorRoutes(app, calls);
 
   app.get(
     '/api/calls/history',
@@ -223,5 +230,133 @@ export function registerCallsRoutes(app: TypedApp, calls: CallsService): void {
       reply.header('cache-control', 'private, no-store').type(file.contentType);
       return sendFileRange(request, reply, file, 'recording.range_not_satisfiable');
     },
+  );
+}
+
+function registerHoldAndConsultRoutes(app: TypedApp, calls: CallsService): void {
+  const tags = ['calls'];
+  for (const [action, summary] of [
+    ['hold', 'Put the customer on hold: music on hold for them, the agent hears nothing of them'],
+    ['unhold', 'Take the customer off hold'],
+  ] as const) {
+    app.post(
+      `/api/calls/:id/${action}`,
+      { schema: { tags, summary, params: idParamsSchema, response: { 200: callSchema, ...actionErrors } } },
+      async (request) => {
+        const actor = actorOf(request);
+        const call =
+          action === 'hold'
+            ? await calls.consults.hold(actor, request.params.id)
+            : await calls.consults.unhold(actor, request.params.id);
+        return toCallDto(call);
+      },
+    );
+  }
+
+  app.post(
+    '/api/calls/:id/consult',
+    {
+      schema: {
+        tags,
+        summary: 'Consult (attended transfer): hold the customer and call `to` from the agent',
+        params: idParamsSchema,
+        body: consultBodySchema,
+        response: { 201: callConsultSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(toCallConsultDto(await calls.consults.consult(actorOf(request), request.params.id, request.body.to))),
+  );
+
+  for (const [step, summary] of [
+    ['complete', 'Complete the consult: the target takes the customer, the agent is released'],
+    ['cancel', 'Cancel the consult: the target is released, the agent is back with the customer'],
+    ['swap', 'Swap: talk to the other party while the one you leave hears music'],
+  ] as const) {
+    app.post(
+      `/api/calls/:id/consult/${step}`,
+      { schema: { tags, summary, params: idParamsSchema, response: { 200: callConsultSchema, ...actionErrors } } },
+      async (request) => toCallConsultDto(await calls.consults[step](actorOf(request), request.params.id)),
+    );
+  }
+
+  app.get(
+    '/api/calls/:id/consults',
+    {
+      schema: {
+        tags,
+        summary: "The call's consults, oldest first, each with whom the agent talked to when",
+        params: idParamsSchema,
+        response: { 200: z.object({ items: z.array(callConsultSchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await calls.consults.list(actorOf(request), request.params.id)).map(toCallConsultDto),
+    }),
+  );
+}
+
+function registerMonitorRoutes(app: TypedApp, calls: CallsService): void {
+  const tags = ['calls'];
+  app.post(
+    '/api/calls/:id/monitor',
+    {
+      schema: {
+        tags,
+        summary: 'Listen, whisper to the agent or barge in (supervisors, admins): your device is rung',
+        params: idParamsSchema,
+        body: monitorBodySchema,
+        response: { 201: callMonitorSchema, ...actionErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(toCallMonitorDto(await calls.monitors.start(actorOf(request), request.params.id, request.body.mode))),
+  );
+
+  app.patch(
+    '/api/calls/:id/monitor',
+    {
+      schema: {
+        tags,
+        summary: 'Switch your monitor of the call to another mode, on the same device call',
+        params: idParamsSchema,
+        body: monitorBodySchema,
+        response: { 200: callMonitorSchema, ...actionErrors },
+      },
+    },
+    async (request) =>
+      toCallMonitorDto(await calls.monitors.switchMode(actorOf(request), request.params.id, request.body.mode)),
+  );
+
+  app.delete(
+    '/api/calls/:id/monitor',
+    {
+      schema: {
+        tags,
+        summary: 'Stop monitoring the call (your device is hung up)',
+        params: idParamsSchema,
+        response: { 200: callMonitorSchema, ...actionErrors },
+      },
+    },
+    async (request) => toCallMonitorDto(await calls.monitors.stop(actorOf(request), request.params.id)),
+  );
+
+  app.get(
+    '/api/calls/:id/monitors',
+    {
+      schema: {
+        tags,
+        summary: "The call's monitor sessions: who, which modes and when (supervisors, admins)",
+        params: idParamsSchema,
+        response: { 200: z.object({ items: z.array(callMonitorSchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await calls.monitors.list(actorOf(request), request.params.id)).map(toCallMonitorDto),
+    }),
   );
 }

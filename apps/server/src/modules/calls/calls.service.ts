@@ -9,6 +9,8 @@ import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, toPage, type Page } from '../../shared/pagination.js';
 import { canActOnCall, isActive, normalizeNumber, secondsBetween, type Call, type CallNote } from './calls.js';
 import type { CallLifecycle } from './calls.lifecycle.js';
+import { CallConsults } from './call-consults.service.js';
+import { CallMonitors } from './call-monitors.service.js';
 import type { DeviceDirectory, TelephonyPort } from './calls.ports.js';
 import type { CallFilter, CallStatisticsRows, CallsRepository } from './calls.repository.js';
 
@@ -47,7 +49,16 @@ export function agentEndpoint(template: string, device: { endpointId: string; ex
 }
 
 export class CallsService {
-  constructor(private readonly deps: CallsServiceDeps) {}
+  /** Listen, whisper, barge (call-monitors.service.ts). */
+  readonly monitors: CallMonitors;
+  /** Hold and consult transfer (call-consults.service.ts). */
+  readonly consults: CallConsults;
+
+  constructor(private readonly deps: CallsServiceDeps) {
+    const shared = { ...deps, telephony: () => this.requireTelephony() };
+    this.monitors = new CallMonitors(shared);
+    this.consults = new CallConsults(shared);
+  }
 
   /** Click-to-call: ring the agent's own device; when they answer, dial the destination. */
   async makeCall(actor: Actor, input: { to: string }): Promise<Call> {
@@ -140,6 +151,7 @@ export class CallsService {
     await this.deps.lifecycle.move(call, to, 'api:hangup', now, (current) => endPatch(current, now, 'agent'), {
       byUserId: actor.userId,
     });
+    await this.endSessions(call, 'call_ended', now);
     return this.getCall(actor, callId);
   }
 
@@ -176,7 +188,13 @@ export class CallsService {
     );
     if (call.agentChannelId) await telephony.hangup(call.agentChannelId).catch(ignoreGone);
     if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(ignoreGone);
+    await this.endSessions(call, 'call_transferred', now);
     return this.getCall(actor, callId);
+  }
+
+  private async endSessions(call: Call, reason: string, at: Date): Promise<void> {
+    await this.consults.endAll(call, reason, at);
+    await this.monitors.endAll(call, reason, at);
   }
 
   async getCall(actor: Actor, callId: string): Promise<Call> {

@@ -76,6 +76,8 @@ export interface Call {
   hangupCauseText: string | null;
   endedBy: EndedBy | null;
   transferredTo: string | null;
+  /** Set while the customer is on hold. */
+  heldAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   hasRecording: boolean;
