@@ -1,4 +1,7 @@
 import {
+  callConsultSchema,
+  callMonitorSchema,
+  type MonitorMode,
   callNoteSchema,
   callSchema,
   callStatisticsSchema,
@@ -22,6 +25,7 @@ export interface CallFilter {
 const callPage = pageSchema(callSchema);
 const callList = z.object({ items: z.array(callSchema) });
 const noteList = z.object({ items: z.array(callNoteSchema) });
+const monitorList = z.object({ items: z.array(callMonitorSchema) });
 
 export function callsApi(api: ApiClient) {
   const path = (id: string, rest = '') => `/api/calls/${encodeURIComponent(id)}${rest}`;
@@ -43,6 +47,19 @@ export function callsApi(api: ApiClient) {
     recording: (id: string, signal?: AbortSignal) => api.blob(path(id, '/recording'), signal),
     answer: (id: string) => api.request('POST', path(id, '/answer'), { schema: callSchema }),
     hangup: (id: string) => api.request('POST', path(id, '/hangup'), { schema: callSchema }),
+    hold: (id: string) => api.request('POST', path(id, '/hold'), { schema: callSchema }),
+    unhold: (id: string) => api.request('POST', path(id, '/unhold'), { schema: callSchema }),
+    monitors: (id: string, signal?: AbortSignal) =>
+      api.request('GET', path(id, '/monitors'), { schema: monitorList, ...(signal ? { signal } : {}) }),
+    startMonitor: (id: string, mode: MonitorMode) =>
+      api.request('POST', path(id, '/monitor'), { body: { mode }, schema: callMonitorSchema }),
+    switchMonitor: (id: string, mode: MonitorMode) =>
+      api.request('PATCH', path(id, '/monitor'), { body: { mode }, schema: callMonitorSchema }),
+    stopMonitor: (id: string) => api.request('DELETE', path(id, '/monitor'), { schema: callMonitorSchema }),
+    consult: (id: string, to: string) =>
+      api.request('POST', path(id, '/consult'), { body: { to }, schema: callConsultSchema }),
+    consultStep: (id: string, step: 'complete' | 'cancel' | 'swap') =>
+      api.request('POST', path(id, `/consult/${step}`), { schema: callConsultSchema }),
     statistics: (query: { from?: string; to?: string; agent_id?: string; timezone: string }, signal?: AbortSignal) =>
       api.request('GET', '/api/calls/statistics', {
         query,
@@ -58,7 +75,22 @@ export const CALL_EVENTS = [
   'call_answered',
   'call_ended',
   'call_transferred',
+  'call_held',
+  'call_unheld',
 ] as const;
+
+/** A consult's steps; each carries the consult and, as `call`, the call after the step. */
+export const CONSULT_EVENTS = [
+  'call_consult_started',
+  'call_consult_answered',
+  'call_consult_swapped',
+  'call_consult_completed',
+  'call_consult_canceled',
+  'call_consult_failed',
+] as const;
+
+/** A supervisor's monitor sessions (managers only). */
+export const MONITOR_EVENTS = ['call_monitor_started', 'call_monitor_changed', 'call_monitor_ended'] as const;
 
 export function isActiveCall(call: Pick<CallDto, 'status'>): boolean {
   return call.status === 'initiated' || call.status === 'ringing' || call.status === 'in_progress';

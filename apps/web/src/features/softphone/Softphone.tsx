@@ -11,6 +11,7 @@ import { errorText } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
 import type { RegistrationState, SoftphoneCall } from './softphone-machine';
 import { useRingtone } from './ringtone';
+import { CoachingMarker, ConsultPanel } from './ConsultPanel';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
 
@@ -219,6 +220,7 @@ function CallPanel({ call }: { call: SoftphoneCall }) {
           {formatDuration((now - call.answeredAt) / 1000)}
           {call.isOnHold ? <span className="badge">{t('softphone.on_hold')}</span> : null}
           {call.isMuted ? <span className="badge">{t('softphone.muted')}</span> : null}
+          <CoachingMarker />
         </p>
       ) : null}
       {call.phase === 'answering' ? <p className="muted">{t('softphone.connecting')}</p> : null}
@@ -299,6 +301,8 @@ function CallPanel({ call }: { call: SoftphoneCall }) {
           </output>
         </div>
       ) : null}
+
+      {call.phase === 'active' ? <ConsultPanel /> : null}
 
       {isTransferOpen && call.phase === 'active' ? (
         <form

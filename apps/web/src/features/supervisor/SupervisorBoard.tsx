@@ -17,6 +17,7 @@ import { sortWaiting } from '../inbox/waiting';
 import { agentsOf, secondsInStatus, sortBoard } from '../presence/presence-model';
 import { usePresenceBoard } from '../presence/use-presence-board';
 import { AgentBars, HourlyBars, RateGauge } from './charts';
+import { MonitorControls } from './MonitorControls';
 import { hourlyBars, periodRange, type Period } from './statistics-model';
 
 const WAITING: InboxFilter = { filter: 'awaiting_human', status: 'open' };
@@ -120,6 +121,7 @@ function AgentsPanel({ presence, active }: { presence: Presence; active: ActiveC
 
 function ActiveCallsPanel({ presence, active }: { presence: Presence; active: ActiveCalls }) {
   const { t } = useI18n();
+  const user = useCurrentUser();
   const now = useNow(1_000);
   const { board } = presence;
   return (
@@ -129,7 +131,7 @@ function ActiveCallsPanel({ presence, active }: { presence: Presence; active: Ac
       {active.data && active.data.length === 0 ? <Empty>{t('board.no_active_calls')}</Empty> : null}
       <ul className="plain-list" data-testid="board-active-calls">
         {(active.data ?? []).map((call) => (
-          <li key={call.id}>
+          <li key={call.id} data-testid="board-call" data-call-id={call.id}>
             <a href={hrefOf({ name: 'calls', callId: call.id })}>
               {t(`direction.${call.direction}`)} · {call.from_number} → {call.to_number}
             </a>
@@ -138,7 +140,9 @@ function ActiveCallsPanel({ presence, active }: { presence: Presence; active: Ac
               · {call.agent_id ? (board?.[call.agent_id]?.agent_name ?? '—') : t('board.unassigned')} ·{' '}
               {t(`call_status.${call.status}`)} ·{' '}
               {formatDuration((now - Date.parse(call.answered_at ?? call.started_at)) / 1000)}
+              {call.held_at ? <> · {t('softphone.on_hold')}</> : null}
             </span>
+            {call.status === 'in_progress' && call.agent_id !== user.id ? <MonitorControls callId={call.id} /> : null}
           </li>
         ))}
       </ul>
