@@ -8,6 +8,7 @@ import { ConfigError, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createWhatsAppPorts } from './adapters.js';
 import { buildApp, type App } from './http/app.js';
+import { SessionCache } from './http/session-cache.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import {
   argon2Hasher,
@@ -86,6 +87,8 @@ export interface ServerOverrides {
   modules?: readonly ModuleInstaller[];
   /** With REDIS_URL: how long a gap in seqs is waited for, how often the log is polled (tests). */
   eventDelivery?: { gapWaitMs?: number; pollIntervalMs?: number };
+  /** How long a verified access token is trusted without a database read (ADR 16); 0: never. */
+  sessionCacheTtlMs?: number;
 }
 
 /** How often old events are pruned; a backlog is worked through in back-to-back batches. */
@@ -174,6 +177,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       events: bus,
       signupEnabled: config.signupEnabled,
     });
+
+    // Access tokens checked within the last few seconds skip the database; every node drops
+    // a user's entries when it hears sessions.revoked (ADR 16).
+    const sessionCache = new SessionCache(auth, {
+      nowMs: () => clock.now().getTime(),
+      ...(overrides.sessionCacheTtlMs !== undefined ? { ttlMs: overrides.sessionCacheTtlMs } : {}),
+    });
+    bus.subscribe((event) => sessionCache.onEvent(event));
 
     const ariConfig = config.asterisk.ari;
     const ariLogger = logger.child({ module: 'asterisk-ari' });
@@ -335,7 +346,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
 
     const app = await buildApp({
       logger,
-      authenticator: auth,
+      authenticator: sessionCache,
       bodyLimitBytes: config.bodyLimitBytes,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,

@@ -1,0 +1,192 @@
+// The process under load for bench:http, one of:
+// - `server`: the real Switchboard (compiled dist/, every feature module, the production
+//   logger at LOG_LEVEL=info writing to stdout), on PGlite in a temp directory or on
+//   DATABASE_URL. It seeds a company (30 users, 200 conversations with their contacts),
+//   signs the admin in, and records the SQL each measured route issues on a warm request
+//   (the statements and their parameters, as the driver receives them). On PGlite it also
+//   serves the bare reference on a second port, in this process, since one PGlite
+//   directory opens in one process only: a bare Fastify handler replaying the recorded
+//   statements on the same PGlite instance.
+// - `bare`: a bare Fastify (no logger, no hooks, no schemas) with GET /health and, given
+//   DATABASE_URL, the list routes as node-postgres handlers (a pool of 10, the server's
+//   default) replaying the recorded statements.
+// Talks to bench/http.bench.mjs over IPC: `ready` with ports, token and the recorded SQL.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import pg from 'pg';
+
+const mode = process.argv[2];
+const runId = randomUUID().slice(0, 8);
+const databaseUrl = process.env.DATABASE_URL || undefined;
+export const ROUTES = {
+  health: '/health',
+  users: '/api/users?limit=20',
+  conversations: '/api/conversations?limit=30',
+};
+
+// Replays recorded statements in order, as the real handler issued them, and answers
+// the last one's rows as a page.
+function bareListHandler(statements, run) {
+  return async () => {
+    let rows = [];
+    for (const { text, values } of statements) rows = await run(text, values);
+    return { items: rows, next_cursor: null };
+  };
+}
+
+async function startBare(recorded, run) {
+  const app = Fastify({ logger: false });
+  app.get('/health', async () => ({ status: 'ok' }));
+  if (recorded && run) {
+    app.get('/api/users', bareListHandler(recorded.users, run));
+    app.get('/api/conversations', bareListHandler(recorded.conversations, run));
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, port: app.server.address().port };
+}
+
+async function serveReal() {
+  const { loadConfig } = await import('../dist/src/config.js');
+  const { bootstrapFirstAdmin, createServer } = await import('../dist/src/main.js');
+  const { createLogger } = await import('../dist/src/shared/logger.js');
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { sql } = await import('drizzle-orm');
+
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-http-bench-'));
+  const config = loadConfig({
+    DATA_DIR: dir,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    AUDIOSOCKET_ENABLED: 'false',
+    SWITCHBOARD_ADMIN_EMAIL: 'admin@bench.test',
+    SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+
+  // The SQL the routes issue, as the driver receives it.
+  let recording;
+  const record = (text, values) => recording?.push({ text, values: values ?? [] });
+  let pglite;
+  if (databaseUrl) {
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function recordedQuery(config, values, ...rest) {
+      if (typeof config === 'string') record(config, Array.isArray(values) ? values : []);
+      else if (config && typeof config.text === 'string') record(config.text, config.values);
+      return query.call(this, config, values, ...rest);
+    };
+  } else {
+    pglite = await PGlite.create(join(dir, 'pglite'));
+    const query = pglite.query.bind(pglite);
+    pglite.query = (text, values, options) => {
+      record(text, values);
+      return query(text, values, options);
+    };
+  }
+
+  const logger = createLogger({ level: config.logLevel, pretty: false });
+  // Passwords are not what is measured: a hasher that accepts them keeps setup short.
+  const hasher = { hash: async () => 'bench', verify: async () => true };
+  const server = await createServer(config, logger, { hasher, ...(pglite ? { pglite } : {}) });
+  await bootstrapFirstAdmin(server, config);
+  const inject = async (method, url, token, payload) => {
+    const response = await server.app.inject({
+      method,
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(payload ? { payload } : {}),
+    });
+    if (response.statusCode >= 400) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
+    return response.json();
+  };
+  const login = await inject('POST', '/api/users/login', undefined, { email: 'admin@bench.test', password: 'x' });
+  const token = login.access_token;
+  const companyId = login.user.company_id;
+  for (let i = 0; i < 30; i += 1) {
+    await inject('POST', '/api/users', token, {
+      email: `agent${i}.${runId}@bench.test`,
+      name: `Agente ${i}`,
+      role: 'agent',
+      password: 'bench-agent-password-0',
+    });
+  }
+  const { db } = server.database;
+  for (let i = 0; i < 200; i += 1) {
+    const contactId = randomUUID();
+    await db.execute(sql`insert into contacts (id, company_id, name, phone, created_at, updated_at)
+      values (${contactId}, ${companyId}, ${`Cliente ${i}`}, ${`+55119${String(i).padStart(8, '0')}`}, now(), now())`);
+    await db.execute(sql`insert into conversations
+      (id, company_id, contact_id, channel, status, last_activity_at, created_at, updated_at)
+      values (${randomUUID()}, ${companyId}, ${contactId}, 'whatsapp', 'open',
+        now() - make_interval(secs => ${i}), now(), now())`);
+  }
+  await db.execute(sql`analyze`);
+
+  const port = (await server.app.listen({ port: 0, host: '127.0.0.1' })) && server.app.server.address().port;
+  const recorded = {};
+  for (const [name, url] of Object.entries(ROUTES)) {
+    if (name === 'health') continue;
+    const get = () =>
+      fetch(`http://127.0.0.1:${port}${url}`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
+        if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+        return r.json();
+      });
+    await get(); // cold: caches and prepared plans warm up
+    recording = [];
+    await get();
+    recorded[name] = recording;
+    recording = undefined;
+  }
+
+  let barePort;
+  let bare;
+  if (pglite) {
+    // The same PGlite instance, the driver's own query (not the recording wrapper).
+    const run = async (text, values) => (await PGlite.prototype.query.call(pglite, text, values)).rows;
+    bare = await startBare(recorded, run);
+    barePort = bare.port;
+  }
+  process.send({ type: 'ready', port, barePort, token, recorded, database: server.database.kind });
+  // With BENCH_PROF, the measured windows (monotonic microseconds, the clock of a CPU
+  // profile's samples) go next to the profile, for reading the profile over them alone.
+  const windows = [];
+  process.on('message', async (message) => {
+    if (message?.type === 'window') {
+      const now = Number(process.hrtime.bigint() / 1000n);
+      if (message.isOpen) windows.push({ label: message.label, from: now, to: now });
+      else if (windows.length) windows[windows.length - 1].to = now;
+      return;
+    }
+    if (message?.type !== 'stop') return;
+    if (process.env.BENCH_PROF) {
+      mkdirSync('/tmp/httpprof', { recursive: true });
+      writeFileSync(`/tmp/httpprof/windows-${process.pid}.json`, JSON.stringify(windows));
+    }
+    await bare?.app.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+async function serveBare() {
+  const recorded = await new Promise((resolve) =>
+    process.on('message', (message) => message?.type === 'sql' && resolve(message.recorded)),
+  );
+  const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: 10 }) : undefined;
+  const run = pool ? async (text, values) => (await pool.query(text, values)).rows : undefined;
+  const bare = await startBare(recorded, run);
+  process.send({ type: 'ready', port: bare.port });
+  process.on('message', async (message) => {
+    if (message?.type !== 'stop') return;
+    await bare.app.close();
+    await pool?.end();
+    process.exit(0);
+  });
+}
+
+if (mode === 'server') await serveReal();
+else if (mode === 'bare') await serveBare();
+else throw new Error(`unknown mode ${mode}`);
