@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash, verify } from '@node-rs/argon2';
 import { loadConfig, type Config } from '../../src/config.js';
-import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
+import { bootstrapFirstAdmin, createServer, type Server, type ServerOverrides } from '../../src/main.js';
 import type { PasswordHasher } from '../../src/modules/auth/index.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -49,7 +49,7 @@ export interface TestServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  overrides: { clock?: Clock } = {},
+  overrides: { clock?: Clock; modules?: ServerOverrides['modules'] } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-data-'));
   const database = await createTestDatabase();
