@@ -122,6 +122,7 @@ export const listConversationsQuerySchema = paginationQuerySchema
     assignee: z.uuid().optional().describe('conversations assigned to this user'),
     filter: z.enum(conversationFilters).optional(),
     q: z.string().trim().min(1).max(120).optional().describe('matches the contact’s name, phone or email'),
+    label: z.uuid().optional().describe('only conversations carrying this label'),
   })
   .strict();
 

@@ -87,6 +87,11 @@ describe('agent productivity', () => {
     await watcher.waitFor((events) =>
       events.some((e) => e.event === 'conversation_labels_changed' && e.data.conversation_id === conversation.id),
     );
+    const other = await conversationOf(agent.token);
+    const filtered = await api.request('GET', `/api/conversations?label=${vip.body.id}`, { token: agent.token });
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.items.map((c: any) => c.id)).toEqual([conversation.id]);
+    expect(filtered.body.items.map((c: any) => c.id)).not.toContain(other.id);
     const listed = await api.request('GET', `/api/labels/conversations?ids=${conversation.id}`, { token: agent.token });
     expect(listed.body.items[0].label_ids.sort()).toEqual([vip.body.id, late.body.id].sort());
 

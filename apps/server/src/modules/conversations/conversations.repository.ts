@@ -206,6 +206,11 @@ export class ConversationsRepository {
       const match = or(ilike(contacts.name, pattern), ilike(contacts.phone, pattern), ilike(contacts.email, pattern));
       if (match) conditions.push(match);
     }
+    if (query.labelId) {
+      conditions.push(
+        sql`exists (select 1 from conversation_labels cl where cl.conversation_id = ${conversations.id} and cl.company_id = ${companyId} and cl.label_id = ${query.labelId})`,
+      );
+    }
     if (cursor) conditions.push(beforeCursor(conversations.lastActivityAt, conversations.id, cursor));
     const rows = await this.selectConversations(viewer.userId)
       .where(and(...conditions))

@@ -79,10 +79,10 @@ export function registerConversationsRoutes(
       },
     },
     async (request) => {
-      const { limit, cursor, status, channel, assignee, filter, q } = request.query;
+      const { limit, cursor, status, channel, assignee, filter, q, label } = request.query;
       const page = await conversations.list(
         actorOf(request),
-        { status, channel, assigneeId: assignee, filter, search: q },
+        { status, channel, assigneeId: assignee, filter, search: q, labelId: label },
         { limit, cursor },
       );
       return { items: page.items.map(toConversationDto), next_cursor: page.nextCursor };

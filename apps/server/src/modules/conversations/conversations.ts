@@ -102,6 +102,8 @@ export interface ConversationQuery {
   assigneeId?: string | undefined;
   filter?: ConversationFilter | undefined;
   search?: string | undefined;
+  /** Only conversations carrying this label (the productivity module's `conversation_labels`). */
+  labelId?: string | undefined;
 }
 
 /** What a channel adapter hands over for each message a contact sent. */
