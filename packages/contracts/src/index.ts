@@ -11,3 +11,4 @@ export * from './reports.js';
 export * from './audit.js';
 export * from './webhooks.js';
 export * from './productivity.js';
+export * from './contacts.js';
