@@ -67,7 +67,14 @@ export function ConsultPanel() {
     }
   };
 
-  if (!call) return null;
+  if (!call) {
+    // A transfer just completed: say so, though the call is no longer this agent's.
+    return notice ? (
+      <p className="muted small" role="status" data-testid="consult-notice">
+        {notice}
+      </p>
+    ) : null;
+  }
   const open = consult && consult.call_id === call.id && ['ringing', 'talking', 'customer'].includes(consult.status);
   const isAnswered = consult?.status === 'talking' || consult?.status === 'customer';
 

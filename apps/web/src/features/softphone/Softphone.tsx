@@ -1,7 +1,8 @@
 /**
  * The softphone panel, present on every screen: registration state, dial (click-to-call),
  * ringing with answer and reject, and in a call: timer, mute, hold, keypad, transfer,
- * hang up. Remote audio plays in the <audio> element below.
+ * hang up; consult transfer and the coaching marker follow the call the server tracks
+ * (ConsultPanel.tsx), so they work for desk phones too. Remote audio plays below.
  */
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useSoftphone, useSoftphoneState } from '../../app/services';
@@ -45,6 +46,7 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
           <span aria-hidden="true">☎</span> {t('softphone.title')}
           {state.extension !== null ? <span className="muted"> · {state.extension}</span> : null}
         </button>
+        <CoachingMarker />
         <RegistrationBadge
           registration={
             state.registration === 'reconnecting' && state.pbx === 'disconnected' ? 'pbx_down' : state.registration
@@ -75,6 +77,8 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
             isDisabled={state.registration === 'not_configured'}
           />
         )}
+        {/* On the call the server tracks: a softphone call or a desk phone's. */}
+        <ConsultPanel />
         {state.pendingDial && !call ? (
           <p className="muted" role="status" data-testid="pending-dial">
             {t('softphone.dialing', { number: state.pendingDial.number })}
@@ -220,7 +224,6 @@ function CallPanel({ call }: { call: SoftphoneCall }) {
           {formatDuration((now - call.answeredAt) / 1000)}
           {call.isOnHold ? <span className="badge">{t('softphone.on_hold')}</span> : null}
           {call.isMuted ? <span className="badge">{t('softphone.muted')}</span> : null}
-          <CoachingMarker />
         </p>
       ) : null}
       {call.phase === 'answering' ? <p className="muted">{t('softphone.connecting')}</p> : null}
@@ -301,8 +304,6 @@ function CallPanel({ call }: { call: SoftphoneCall }) {
           </output>
         </div>
       ) : null}
-
-      {call.phase === 'active' ? <ConsultPanel /> : null}
 
       {isTransferOpen && call.phase === 'active' ? (
         <form
