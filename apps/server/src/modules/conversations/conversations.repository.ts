@@ -277,8 +277,11 @@ export class ConversationsRepository {
       : [];
     const byContact = new Map<string, ContactIdentity[]>();
     for (const identity of identities) {
+      // Phone and e-mail identities (the contacts module's) are not conversation channels.
+      const channel = identity.channel;
+      if (channel !== 'whatsapp' && channel !== 'webchat' && channel !== 'voice') continue;
       const list = byContact.get(identity.contactId) ?? [];
-      list.push({ channel: identity.channel, externalId: identity.externalId });
+      list.push({ channel, externalId: identity.externalId });
       byContact.set(identity.contactId, list);
     }
     return rows.map((r) =>
