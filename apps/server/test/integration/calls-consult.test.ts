@@ -228,6 +228,19 @@ describe('hold and consult transfer', () => {
     expect((await pbx.api.request('GET', `/api/calls/${callId}`, { token: agent.token })).status).toBe(404);
   });
 
+  it('gives the customer back when the target left while the ARI WebSocket was down', async () => {
+    const { ari } = pbx;
+    const { agent, callId, leg } = await answeredConsult();
+    ari.setAcceptingWebSockets(false);
+    ari.dropWebSockets();
+    ari.hangupChannel(leg.channelId);
+    ari.setAcceptingWebSockets(true);
+    await waitFor(async () => (await consultOf(agent.token, callId))?.status === 'canceled', 'reconciled', 15_000);
+    expect((await consultOf(agent.token, callId)).end_reason).toBe('pbx_lost');
+    await waitFor(() => bridgeOf(callId).length === 2, 'agent back with the customer');
+    expect(await callStatus(pbx.api, agent.token, callId)).toBe('in_progress');
+  });
+
   it('ends the consult with the call when the customer hangs up', async () => {
     const { agent, callId, leg } = await answeredConsult();
     pbx.ari.hangupChannel(`${callId}-customer`);

@@ -194,6 +194,31 @@ describe('monitoring calls: listen, whisper, barge', () => {
     expect(again.status).toBe(201);
   });
 
+  it('ends a session whose supervisor leg vanished while the ARI WebSocket was down', async () => {
+    const { api, ari } = pbx;
+    const boss = await supervisor();
+    const { agent, callId } = await answeredOutboundCall(pbx);
+    const { monitorId, leg } = await startMonitor(boss.token, callId, 'listen');
+    ari.setAcceptingWebSockets(false);
+    ari.dropWebSockets();
+    // The supervisor hangs up while nobody listens: the event is lost.
+    ari.hangupChannel(leg.channelId);
+    ari.setAcceptingWebSockets(true);
+    await waitFor(
+      async () => (await monitorOf(boss.token, callId, monitorId))?.status === 'ended',
+      'reconciled',
+      15_000,
+    );
+    expect(await monitorOf(boss.token, callId, monitorId)).toMatchObject({ end_reason: 'pbx_lost' });
+    expect((await api.request('GET', `/api/calls/${callId}`, { token: agent.token })).body.status).toBe('in_progress');
+    // The supervisor can listen again.
+    const again = await api.request('POST', `/api/calls/${callId}/monitor`, {
+      token: boss.token,
+      body: { mode: 'listen' },
+    });
+    expect(again.status).toBe(201);
+  });
+
   it('refuses agents, other companies, bad modes, unanswered calls and a second session', async () => {
     const { api } = pbx;
     const { agent, callId } = await answeredOutboundCall(pbx);

@@ -246,6 +246,19 @@ export class CallConsults {
     return false;
   }
 
+  /**
+   * After the PBX link came back: a consult whose target leg is gone ended while we were
+   * away; the agent goes back to the customer (if the call itself survived).
+   */
+  async reconcile(presentChannelIds: ReadonlySet<string>, linkLostAt: Date | undefined, at: Date): Promise<void> {
+    for (const consult of await this.sessions.listOpenConsultsEverywhere()) {
+      if (linkLostAt && consult.startedAt > linkLostAt) continue;
+      if (!presentChannelIds.has(consult.channelId)) {
+        await this.finish(consult, 'canceled', 'pbx_lost', linkLostAt ?? at);
+      }
+    }
+  }
+
   /** The call ended: an open consult ends with it, its target released. */
   async endAll(call: Pick<Call, 'companyId' | 'id'>, reason: string, at: Date): Promise<void> {
     const consult = await this.sessions.findOpenConsult(call.companyId, call.id);

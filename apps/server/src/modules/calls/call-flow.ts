@@ -58,7 +58,13 @@ export class CallFlow {
    * was known to flow: the outage is not talk time.
    */
   reconcile(presentChannelIds: ReadonlySet<string>, linkLostAt?: Date): Promise<void> {
-    const done = this.tail.then(() => this.endVanishedCalls(presentChannelIds, linkLostAt));
+    const done = this.tail.then(async () => {
+      await this.endVanishedCalls(presentChannelIds, linkLostAt);
+      // Monitors and consults of calls that survived, whose own legs did not.
+      const now = this.deps.clock.now();
+      await this.consults.reconcile(presentChannelIds, linkLostAt, now);
+      await this.monitors.reconcile(presentChannelIds, linkLostAt, now);
+    });
     this.tail = done.catch((error: unknown) => {
       this.deps.logger.error({ err: error }, 'reconciliation failed');
     });

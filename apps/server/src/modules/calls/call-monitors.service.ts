@@ -188,6 +188,18 @@ export class CallMonitors {
     return true;
   }
 
+  /**
+   * After the PBX link came back: a session whose supervisor leg is gone ended while we
+   * were away (its ChannelDestroyed was lost). Sessions begun since the link was lost are
+   * left alone: their channels may be younger than the list.
+   */
+  async reconcile(presentChannelIds: ReadonlySet<string>, linkLostAt: Date | undefined, at: Date): Promise<void> {
+    for (const monitor of await this.sessions.listOpenMonitorsEverywhere()) {
+      if (linkLostAt && monitor.startedAt > linkLostAt) continue;
+      if (!presentChannelIds.has(monitor.supervisorChannelId)) await this.end(monitor, 'pbx_lost', linkLostAt ?? at);
+    }
+  }
+
   /** The call is over (or its agent changed): every open session of it ends. */
   async endAll(call: Pick<Call, 'companyId' | 'id'>, reason: string, at: Date): Promise<void> {
     for (const monitor of await this.sessions.listMonitors(call.companyId, call.id, true)) {

@@ -125,6 +125,17 @@ export class CallSessionsRepository {
     });
   }
 
+  /** Open sessions of every company: reconciliation after the PBX link comes back. */
+  async listOpenMonitorsEverywhere(): Promise<CallMonitor[]> {
+    const rows = await this.db.select().from(callMonitors).where(isNull(callMonitors.endedAt));
+    return rows.map(toMonitor);
+  }
+
+  async listOpenConsultsEverywhere(): Promise<CallConsult[]> {
+    const rows = await this.db.select().from(callConsults).where(isNull(callConsults.endedAt));
+    return rows.map(toConsult);
+  }
+
   async insertConsult(row: typeof callConsults.$inferInsert): Promise<CallConsult> {
     const [inserted] = await this.db.insert(callConsults).values(row).returning();
     if (!inserted) throw new Error('consult insert returned nothing');
