@@ -372,16 +372,28 @@ export class RealtimeServer {
     if (audience.managers) targetRooms.push(rooms.managers(event.companyId));
     for (const userId of audience.userIds ?? []) targetRooms.push(rooms.user(userId));
     if (audience.callId) targetRooms.push(rooms.call(audience.callId));
+    if (targetRooms.length === 0) return;
+    // One broadcast, so the packet is encoded once for every socket (bench:realtime), to the
+    // rooms less the sockets that must not have it now: another tenant's (rooms are per
+    // company, but check anyway), those replaying (the event waits in `held`) and those
+    // that had it already.
+    const skipped: string[] = [];
     const socketIds = new Set<string>();
     for (const room of targetRooms) for (const id of nsp.adapter.rooms.get(room) ?? []) socketIds.add(id);
     for (const id of socketIds) {
-      const socket = nsp.sockets.get(id);
-      const state = socket?.data as SocketState | undefined;
-      // Rooms are per company, but check anyway: a socket never sees another tenant.
-      if (!socket || !state || state.actor.companyId !== event.companyId) continue;
-      if (state.held) state.held.push(event);
-      else this.emitOnce(socket, state, event);
+      const state = nsp.sockets.get(id)?.data as SocketState | undefined;
+      if (!state || state.actor.companyId !== event.companyId || event.seq <= state.deliveredSeq) {
+        skipped.push(id);
+      } else if (state.held) {
+        state.held.push(event);
+        skipped.push(id);
+      } else {
+        state.deliveredSeq = event.seq;
+      }
     }
+    if (skipped.length === socketIds.size) return;
+    const envelope = toEnvelope(event);
+    nsp.to(targetRooms).except(skipped).emit(envelope.event, envelope);
   }
 
   private emitOnce(socket: Socket, state: SocketState, event: PublishedEvent): void {
