@@ -9,6 +9,7 @@ import {
   type ConversationDto,
   type ConversationEventDto,
   type MessageDto,
+  type NoteDto,
 } from '@switchboard/contracts';
 import { hrefOf } from '../../app/router';
 import {
@@ -25,7 +26,10 @@ import { ErrorMessage, Loading } from '../../shared/ui/components';
 import { AssignDialog, CloseDialog } from './conversation-dialogs';
 import { conversationsApi, type ConversationCommand } from './conversations-api';
 import { withFavorite } from './inbox-model';
+import { withNotes } from './canned';
 import { Composer } from './Composer';
+import { LabelPicker } from './LabelPicker';
+import { productivityApi } from './productivity-api';
 import { MessageList } from './MessageList';
 import { emptyThread, threadReducer } from './thread-model';
 import { useAgentNames } from './use-agent-names';
@@ -62,6 +66,28 @@ export function ConversationView({
   const isLoadingOlder = useRef(false);
   const agentNames = useAgentNames();
   const canCall = canPlaceCalls(useSoftphoneState());
+  const productivity = useMemo(() => productivityApi(api), [api]);
+  const [notes, setNotes] = useState<NoteDto[]>([]);
+  const messages = useMemo(
+    () => withNotes(thread.messages, notes, thread.olderCursor !== null),
+    [thread.messages, notes, thread.olderCursor],
+  );
+
+  useEffect(() => {
+    let isCurrent = true;
+    setNotes([]);
+    productivity.notes(conversationId).then(
+      (items) => isCurrent && setNotes(items),
+      () => undefined,
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [productivity, conversationId]);
+  useRealtimeEvent<NoteDto>('note_created', ({ data }) => {
+    if (data.conversation_id !== conversationId) return;
+    setNotes((current) => (current.some((note) => note.id === data.id) ? current : [...current, data]));
+  });
 
   useEffect(() => {
     const controller = new AbortController();
@@ -219,6 +245,7 @@ export function ConversationView({
             {conversation.rating !== null ? ` · ${t('conversation.rated', { rating: conversation.rating })}` : ''}
           </p>
         </div>
+        <LabelPicker conversationId={conversationId} />
         <div className="toolbar" role="toolbar" aria-label={t('conversation.actions')}>
           <button
             type="button"
@@ -301,7 +328,7 @@ export function ConversationView({
       </header>
       <ErrorMessage error={error} />
       <MessageList
-        messages={thread.messages}
+        messages={messages}
         hasOlder={thread.olderCursor !== null}
         onLoadOlder={() => void loadOlder()}
         meId={user.id}
@@ -331,6 +358,15 @@ export function ConversationView({
             const message = await conversations.send(conversationId, text);
             dispatch({ type: 'message_upserted', message });
           }}
+          onNote={async (text) => {
+            const note = await productivity.addNote(conversationId, text);
+            setNotes((current) => (current.some((known) => known.id === note.id) ? current : [...current, note]));
+          }}
+          onSnooze={async (until) => {
+            await run(() => conversations.snooze(conversationId, until.toISOString()));
+          }}
+          variables={{ contactName: contact.name, contactPhone: contact.phone, agentName: user.name }}
+          loadCanned={productivity.canned}
           sendTyping={(isTyping) => {
             if (realtime.status === 'connected') {
               void realtime.emitWithAck('typing', { conversation_id: conversationId, is_typing: isTyping });

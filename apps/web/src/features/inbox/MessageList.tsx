@@ -2,6 +2,7 @@ import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MessageDto } from '@switchboard/contracts';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import { errorText } from '../../shared/ui/components';
+import { isNote } from './canned';
 import type { ConversationsApi } from './conversations-api';
 import { MessageMedia } from './MessageMedia';
 import { tickOf } from './thread-model';
@@ -185,8 +186,10 @@ function MessageBubble({
       data-testid="message"
       data-direction={message.direction}
       data-status={message.status ?? undefined}
+      data-note={isNote(message) ? 'true' : undefined}
     >
       <div className="bubble">
+        {isNote(message) ? <span className="note-marker">🔒 {t('note.marker')}</span> : null}
         {message.text ? <p className="text">{message.text}</p> : null}
         {message.media ? (
           <MessageMedia
