@@ -41,26 +41,6 @@ export default tseslint.config(
     },
   },
   {
-    // Modules reach integrations only through the ports they declare (*.ports.ts); the
-    // composition root (main.ts, adapters.ts, feature-modules.ts) passes the adapters in (ADR 2, ADR 11).
-    files: ['apps/server/src/modules/channels/**/*.ts'],
-    ignores: ['apps/server/src/modules/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/integrations/*', '**/integrations/**'],
-              message:
-                'Modules do not import integrations/: declare a port in the module and have the composition root pass the adapter in.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
     // The console runs in the browser; its e2e tests and build configs run in Node.
     files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

@@ -7,10 +7,9 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
-import type { AudiosocketServer } from './integrations/audiosocket/index.js';
 import type { OutboundClient } from './integrations/outbound-http/index.js';
 import type { WhatsAppPorts } from './modules/channels/index.js';
-import type { ResidentDialer } from './modules/voicebot/index.js';
+import type { VoicebotAdapters } from './modules/voicebot/index.js';
 import type { Actor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
 import type { ClientCommand, ConnectionObserver, EventPublisher, PublishedEvent } from './shared/events.js';
@@ -43,10 +42,8 @@ export interface ModuleContext {
   whatsapp: WhatsAppPorts;
   /** Served at /metrics: modules register their counters here. */
   metrics: Registry;
-  /** The AudioSocket server, when AUDIOSOCKET_ENABLED (the voice bot talks through it). */
-  audiosocket?: AudiosocketServer;
-  /** Rings intercom residents through the PBX; undefined without one. */
-  residentDialer?: ResidentDialer;
+  /** The voice bot's media (the AudioSocket server), speech, gate and resident dialer (adapters.ts). */
+  voicebot: VoicebotAdapters;
 }
 
 export interface InstalledModule {

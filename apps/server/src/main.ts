@@ -6,7 +6,13 @@ import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
-import { createWhatsAppPorts } from './adapters.js';
+import {
+  audiosocketSessions,
+  createPromptSpeech,
+  createTtsVoices,
+  createVoicebotAdapters,
+  createWhatsAppPorts,
+} from './adapters.js';
 import { buildApp, type App } from './http/app.js';
 import { SessionCache } from './http/session-cache.js';
 import { createMetricsRegistry } from './http/metrics.js';
@@ -287,6 +293,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       logger: logger.child({ module: 'outbound-http' }),
     });
     const whatsapp = createWhatsAppPorts(config, outbound, logger);
+    const voices = createTtsVoices(config, logger);
     const installed: InstalledModule[] = (overrides.modules ?? FEATURE_MODULES).map((install) =>
       install({
         config,
@@ -295,8 +302,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         logger,
         publisher: bus,
         subscribe: (listener) => bus.subscribe(listener),
-        ...(audiosocket ? { audiosocket } : {}),
-        ...(residentDialer ? { residentDialer } : {}),
+        voicebot: createVoicebotAdapters({ config, outbound, voices, audiosocket, residentDialer }),
         clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
         sessions: {
           endAllSessions: (companyId, userId) => auth.logoutEverywhere({ companyId, userId, role: 'agent' }),
@@ -333,6 +339,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           },
           voicemail: createVoicemailInbox({ db: database.db, publisher: bus, config, clock, logger }),
           dialer: { makeCall: (actor, input) => calls.makeCall(actor, input) },
+          speech: createPromptSpeech(voices),
         })
       : undefined;
 
@@ -394,10 +401,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         registerCallsRoutes(typed, calls);
         voiceRouting?.routes(typed);
         registerVoicebotRoutes(typed, {
-          sessions: {
-            listSessions: () => audiosocket?.listSessions() ?? [],
-            hangup: (callId, role) => audiosocket?.hangup(callId, role) ?? 'not_found',
-          },
+          sessions: audiosocketSessions(audiosocket),
           authenticator: auth,
           apiKey: config.audiosocket.apiKey,
           logger: logger.child({ module: 'voicebot' }),

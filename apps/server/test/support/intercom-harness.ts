@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { loopbackOutbound } from './outbound.js';
 import { UnauthorizedError } from '../../src/shared/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { createWhatsAppPorts } from '../../src/adapters.js';
+import { createTtsVoices, createVoicebotAdapters, createWhatsAppPorts } from '../../src/adapters.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createAudiosocketServer, type AudiosocketServer } from '../../src/integrations/audiosocket/index.js';
 import {
@@ -282,7 +282,13 @@ export async function startIntercomHarness(
     outbound: loopbackOutbound(),
     whatsapp: createWhatsAppPorts(api.config, loopbackOutbound(), logger),
     metrics: new Registry(),
-    audiosocket,
+    voicebot: createVoicebotAdapters({
+      config: api.config,
+      outbound: loopbackOutbound(),
+      voices: createTtsVoices(api.config, logger),
+      audiosocket,
+      residentDialer: undefined,
+    }),
   });
   const { port } = await audiosocket.listen();
   dialer.port = port;

@@ -4,4 +4,4 @@
  * and callback overflows, transfers into a queue.
  */
 export { createVoiceRouting, type VoiceRouting, type VoiceRoutingDeps } from './voice-routing.module.js';
-export { isQueueTelephony, type QueueTelephony } from './voice-routing.ports.js';
+export { isQueueTelephony, type PromptSpeech, type PromptVoice, type QueueTelephony } from './voice-routing.ports.js';

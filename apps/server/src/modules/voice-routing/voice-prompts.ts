@@ -9,10 +9,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeWav } from '../../integrations/audio/index.js';
-import type { TextToSpeechEngine } from '../../integrations/tts/index.js';
 import { NotFoundError } from '../../shared/errors.js';
-import type { PromptUrls } from './voice-routing.ports.js';
+import type { PromptUrls, PromptVoice } from './voice-routing.ports.js';
 
 const SAMPLE_RATE_HZ = 8000;
 const MAX_TEXT_CHARS = 600;
@@ -25,7 +23,8 @@ export class VoicePrompts implements PromptUrls {
       /** How Asterisk reaches this server (ASTERISK_MEDIA_BASE_URL). */
       baseUrl: string;
       secret: string;
-      engines: Record<PromptLanguage, TextToSpeechEngine>;
+      engines: Record<PromptLanguage, PromptVoice>;
+      encodeWav(pcm: Buffer, sampleRateHz: number): Buffer;
       /** ASTERISK_PROMPTS_DIR: prompts as files Asterisk reads, instead of over HTTP. */
       directory?: string | undefined;
     },
@@ -80,7 +79,7 @@ export class VoicePrompts implements PromptUrls {
     const speech = await this.options.engines[lang].synthesize(text, { sampleRateHz: SAMPLE_RATE_HZ });
     // No speech engine (TTS_ENGINE=none): a short silence, which Asterisk plays and ends.
     const pcm = speech.pcm.length > 0 ? speech.pcm : Buffer.alloc((SAMPLE_RATE_HZ / 5) * 2);
-    return encodeWav(pcm, SAMPLE_RATE_HZ);
+    return this.options.encodeWav(pcm, SAMPLE_RATE_HZ);
   }
 
   private sign(language: PromptLanguage, text: string): string {

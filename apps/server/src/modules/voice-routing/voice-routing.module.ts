@@ -3,11 +3,9 @@
  * spoken prompts Asterisk fetches, and, where a PBX is connected, the queue calls that
  * carry out the routing engine's decisions, heard from the event bus of every node.
  */
-import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { TypedApp } from '../../http/app.js';
-import { CachedTts, EspeakTts, silentTts, type TextToSpeechEngine } from '../../integrations/tts/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { PublishedEvent } from '../../shared/events.js';
@@ -16,7 +14,14 @@ import type { AgentDevice, CallLifecycle, CallsRepository } from '../calls/index
 import { QueueCalls, type QueueEngine } from './queue-calls.js';
 import { toRoutingNotice } from './routing-notices.js';
 import { VoicePrompts } from './voice-prompts.js';
-import type { AgentPresencePort, CallbackDialer, QueueTelephony, VoicemailPort } from './voice-routing.ports.js';
+import type {
+  AgentPresencePort,
+  CallbackDialer,
+  PromptSpeech,
+  PromptVoice,
+  QueueTelephony,
+  VoicemailPort,
+} from './voice-routing.ports.js';
 import { VoiceRoutingRepository } from './voice-routing.repository.js';
 import { registerVoiceRoutingRoutes } from './voice-routing.routes.js';
 import { VoiceRoutingService } from './voice-routing.service.js';
@@ -39,8 +44,10 @@ export interface VoiceRoutingDeps {
   presence: AgentPresencePort;
   voicemail: VoicemailPort;
   dialer: CallbackDialer;
-  /** Tests give a silent engine; by default espeak-ng as TTS_ENGINE says. */
-  tts?: Partial<Record<'pt-BR' | 'en', TextToSpeechEngine>>;
+  /** Voices and WAV encoding (adapters.ts: espeak-ng as TTS_ENGINE says, or silence). */
+  speech: PromptSpeech;
+  /** Tests give a silent engine per language; by default `speech`'s voices. */
+  tts?: Partial<Record<'pt-BR' | 'en', PromptVoice>>;
 }
 
 export interface VoiceRouting {
@@ -55,15 +62,15 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
   const logger = deps.logger.child({ module: 'voice-routing' });
   const repository = new VoiceRoutingRepository(deps.db);
   const { speech, asterisk } = deps.config;
-  const engineFor = (voice: string): TextToSpeechEngine =>
-    speech.ttsEngine === 'espeak-ng'
-      ? new CachedTts(new EspeakTts({ voice }), { directory: join(deps.config.dataDir, 'tts-cache'), logger })
-      : silentTts;
   const prompts = new VoicePrompts({
     baseUrl: asterisk.mediaBaseUrl,
     secret: deps.config.jwtSecret,
     directory: asterisk.promptsDir,
-    engines: { 'pt-BR': deps.tts?.['pt-BR'] ?? engineFor(speech.ttsVoice), en: deps.tts?.en ?? engineFor('en') },
+    engines: {
+      'pt-BR': deps.tts?.['pt-BR'] ?? deps.speech.voice(speech.ttsVoice),
+      en: deps.tts?.en ?? deps.speech.voice('en'),
+    },
+    encodeWav: (pcm, sampleRateHz) => deps.speech.encodeWav(pcm, sampleRateHz),
   });
   const queueCalls = deps.telephony
     ? new QueueCalls({

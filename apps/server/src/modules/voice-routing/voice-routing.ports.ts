@@ -1,8 +1,9 @@
 /**
  * What voice queues need from outside: a PBX that can also play, hold and record
- * (integrations/asterisk-ari's AriTelephony, matched structurally), presence (busy on a
- * call), the inbox (voicemails) and click-to-call (callbacks). The routing engine is
- * reached through routing's index (QueueEngine, in queue-calls.ts).
+ * (integrations/asterisk-ari's AriTelephony, matched structurally), speech for prompts
+ * (integrations/tts and audio, through the composition root's adapters.ts), presence
+ * (busy on a call), the inbox (voicemails) and click-to-call (callbacks). The routing
+ * engine is reached through routing's index (QueueEngine, in queue-calls.ts).
  */
 import type { Actor } from '../../shared/actor.js';
 
@@ -63,4 +64,17 @@ export interface CallbackDialer {
 /** Renders a sentence as media Asterisk plays (`sound:http…` or `sound:/a/file`). */
 export interface PromptUrls {
   mediaOf(text: string, language: string): Promise<string>;
+}
+
+/** A text-to-speech engine: s16le mono, empty when it produces no audio. */
+export interface PromptVoice {
+  /** Identifies voice and settings (cache keys). */
+  readonly name: string;
+  synthesize(text: string, options: { sampleRateHz: number }): Promise<{ pcm: Buffer; sampleRateHz: number }>;
+}
+
+/** Spoken prompts: a voice by its espeak-ng name, and WAV encoding for Asterisk. */
+export interface PromptSpeech {
+  voice(name: string): PromptVoice;
+  encodeWav(pcm: Buffer, sampleRateHz: number): Buffer;
 }

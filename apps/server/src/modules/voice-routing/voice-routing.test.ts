@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeWav } from '../../integrations/audio/index.js';
 import { silentTts } from '../../integrations/tts/index.js';
 import { toRoutingNotice } from './routing-notices.js';
 import { VoicePrompts } from './voice-prompts.js';
@@ -49,6 +50,7 @@ describe('voice prompts', () => {
     baseUrl: 'http://pbx-facing:3000',
     secret: 'secret-secret-secret-secret',
     engines: { 'pt-BR': silentTts, en: silentTts },
+    encodeWav,
   });
 
   it('carries the sentence in a signed URL without commas (ARI splits media lists on them)', async () => {

@@ -22,5 +22,13 @@ export type {
   SpeechToText,
   ChatModel,
   GateOpener,
+  GateOpenRequest,
+  GateOpenResult,
+  MediaEvent,
+  MediaPlayResult,
+  SpeechDetector,
+  SpeechDetectorEvent,
+  SpeechDetectorFactory,
+  VoicebotAdapters,
 } from './voicebot.ports.js';
 export type { ResidentTarget, IntercomOutcome, IntercomEndReason } from './voicebot.js';

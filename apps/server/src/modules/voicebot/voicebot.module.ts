@@ -1,21 +1,15 @@
 /**
  * The voice bot as a feature module: the intercom's CRUD routes always; the intercom
- * conversation when the composition root hands it the AudioSocket server
- * (`context.audiosocket`). Speech comes from configuration: espeak-ng (cached) for TTS,
- * an OpenAI-compatible recognizer and language model when their URLs are set, the
- * rule-based parser otherwise.
+ * conversation when the composition root hands it a media gateway (the AudioSocket
+ * server, `context.voicebot.media`). Speech, the language model, the gate and the
+ * resident dialer are adapters built from configuration outside the module (adapters.ts);
+ * with no language model the rule-based parser understands the visitor.
  *
  * Wiring the resolver (main.ts): the AudioSocket server's `resolveCall` is fixed when it
  * is built, before modules are installed, so main.ts passes a late-bound function that
  * calls the installed module's `resolveAudiosocketCall` (see `isVoicebotModule`).
  */
-import { join } from 'node:path';
 import type { InstalledModule, ModuleContext } from '../../app-module.js';
-import { GateWebhookClient } from '../../integrations/gate-webhook/index.js';
-import { OpenAiChat } from '../../integrations/llm/index.js';
-import { OpenAiStt } from '../../integrations/stt/index.js';
-import { CachedTts, EspeakTts, silentTts } from '../../integrations/tts/index.js';
-import { createAudiosocketMedia } from './audiosocket.media.js';
 import { registerIntercomRoutes } from './intercom.routes.js';
 import { IntercomManager } from './intercom/intercom-manager.js';
 import { DEFAULT_TIMINGS, type IntercomTimings } from './intercom/timings.js';
@@ -35,7 +29,7 @@ import type {
 export interface VoicebotModuleOptions {
   /** How residents are rung; without one the bot apologises that it cannot call. */
   residentDialer?: ResidentDialer;
-  /** Overrides of what configuration would build (tests, other engines). */
+  /** Overrides of the adapters the composition root built (tests, other engines). */
   media?: MediaGateway;
   tts?: TextToSpeech;
   /** `null`: no recognizer even if STT_URL is set. */
@@ -63,69 +57,28 @@ export const unconfiguredResidentDialer: ResidentDialer = {
   cancel: () => Promise.resolve(),
 };
 
-export function gateOpenerOf(client: GateWebhookClient): GateOpener {
-  return {
-    open: async (request) => {
-      const result = await client.deliver(request);
-      return {
-        status: result.status,
-        attempts: result.attempts.length,
-        httpStatus: result.httpStatus,
-        error: result.error,
-      };
-    },
-  };
-}
-
 export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
   return (context: ModuleContext): VoicebotModule => {
     const logger = context.logger.child({ module: 'voicebot' });
     const repository = new VoicebotRepository(context.db);
     const service = new VoicebotService({ repository, clock: context.clock, logger });
-    const media = options.media ?? (context.audiosocket ? createAudiosocketMedia(context.audiosocket) : undefined);
-    const { speech } = context.config;
-    const stt =
-      options.stt === null
-        ? undefined
-        : (options.stt ??
-          (speech.stt
-            ? new OpenAiStt({
-                url: speech.stt.url,
-                apiKey: speech.stt.apiKey,
-                model: speech.stt.model,
-                http: context.outbound,
-              })
-            : undefined));
-    const chat =
-      options.chat === null
-        ? undefined
-        : (options.chat ??
-          (speech.llm
-            ? new OpenAiChat({
-                url: speech.llm.url,
-                apiKey: speech.llm.apiKey,
-                model: speech.llm.model,
-                http: context.outbound,
-              })
-            : undefined));
+    const adapters = context.voicebot;
+    const media = options.media ?? adapters.media;
+    const stt = options.stt === null ? undefined : (options.stt ?? adapters.stt);
+    const chat = options.chat === null ? undefined : (options.chat ?? adapters.chat);
     const understanding: IntercomUnderstanding = chat ? new LlmUnderstanding(chat, logger) : ruleUnderstanding;
-    const tts =
-      options.tts ??
-      (speech.ttsEngine === 'espeak-ng'
-        ? new CachedTts(new EspeakTts({ voice: speech.ttsVoice }), {
-            directory: join(context.config.dataDir, 'tts-cache'),
-            logger,
-          })
-        : silentTts);
+    const tts = options.tts ?? adapters.tts;
+    const residentDialer = options.residentDialer ?? adapters.residentDialer;
     const intercom = media
       ? new IntercomManager({
           media,
+          detectSpeech: adapters.detectSpeech,
           repository,
           tts,
           stt,
           understanding,
-          dialer: options.residentDialer ?? context.residentDialer ?? unconfiguredResidentDialer,
-          gate: options.gate ?? gateOpenerOf(new GateWebhookClient(context.outbound)),
+          dialer: residentDialer ?? unconfiguredResidentDialer,
+          gate: options.gate ?? adapters.gate,
           clock: context.clock,
           publisher: context.publisher,
           timings: { ...DEFAULT_TIMINGS, ...context.config.voicebot, ...options.timings },
@@ -135,10 +88,10 @@ export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
     logger.info(
       {
         isIntercomEnabled: intercom !== undefined,
-        tts: speech.ttsEngine,
+        tts: context.config.speech.ttsEngine,
         hasRecognizer: stt !== undefined,
         understanding: understanding.name,
-        hasResidentDialer: (options.residentDialer ?? context.residentDialer) !== undefined,
+        hasResidentDialer: residentDialer !== undefined,
       },
       intercom ? 'voice bot ready' : 'voice bot without an AudioSocket server: intercom calls are off',
     );

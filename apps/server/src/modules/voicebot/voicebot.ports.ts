@@ -1,6 +1,8 @@
 /**
  * What the voice bot needs from outside: media sessions (the AudioSocket server), a way
- * to ring a resident (the PBX), speech engines, a language model and the gate.
+ * to ring a resident (the PBX), speech engines, a voice-activity detector, a language
+ * model and the gate. integrations/ implements them; the composition root builds them
+ * from configuration (adapters.ts) and hands them over as `VoicebotAdapters`.
  */
 import type { ResidentTarget } from './voicebot.js';
 
@@ -140,4 +142,41 @@ export interface GateOpenResult {
 /** Opens the gate (the company's signed webhook). Never rejects: failures are results. */
 export interface GateOpener {
   open(request: GateOpenRequest): Promise<GateOpenResult>;
+}
+
+export type SpeechDetectorEvent =
+  | { type: 'speech_started'; atMs: number }
+  | { type: 'utterance'; pcm: Buffer; sampleRateHz: number; startedAtMs: number; durationMs: number }
+  | { type: 'speech_discarded'; durationMs: number };
+
+/** Cuts one leg's audio into utterances (a voice-activity detector). */
+export interface SpeechDetector {
+  readonly sampleRateHz: number;
+  readonly isSpeaking: boolean;
+  push(pcm: Buffer, onEvent: (event: SpeechDetectorEvent) => void): void;
+  /** The audio stopped coming: what was being said is an utterance now. */
+  endSpeech(onEvent: (event: SpeechDetectorEvent) => void): void;
+  reset(): void;
+}
+
+export type SpeechDetectorFactory = (options: {
+  sampleRateHz: number;
+  hangoverMs: number;
+  minUtteranceMs: number;
+  maxUtteranceMs: number;
+}) => SpeechDetector;
+
+/** Everything the bot reaches outside, as the composition root built it from configuration. */
+export interface VoicebotAdapters {
+  /** Undefined when AUDIOSOCKET_ENABLED=false: the intercom takes no calls. */
+  media?: MediaGateway;
+  tts: TextToSpeech;
+  /** Undefined without STT_URL: DTMF and the rule-based parser only. */
+  stt?: SpeechToText;
+  /** Undefined without LLM_URL: the rule-based parser. */
+  chat?: ChatModel;
+  gate: GateOpener;
+  detectSpeech: SpeechDetectorFactory;
+  /** Undefined without a PBX: the bot apologises that it cannot call. */
+  residentDialer?: ResidentDialer;
 }

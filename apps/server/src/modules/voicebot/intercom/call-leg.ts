@@ -4,9 +4,15 @@
  * and a queue of what it said or typed. Media events come in through `onMedia*`; tasks
  * consume input and wait for changes, never touching the media server directly.
  */
-import { VoiceActivityDetector, type VadEvent } from '../../../integrations/stt/index.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { MediaGateway, MediaPlayResult, MediaRole } from '../voicebot.ports.js';
+import type {
+  MediaGateway,
+  MediaPlayResult,
+  MediaRole,
+  SpeechDetector,
+  SpeechDetectorEvent,
+  SpeechDetectorFactory,
+} from '../voicebot.ports.js';
 import type { IntercomTimings } from './timings.js';
 
 export type LegInput =
@@ -28,7 +34,8 @@ export class CallLeg {
   private readonly media: MediaGateway;
   private readonly timings: IntercomTimings;
   private readonly log: Logger;
-  private vad: VoiceActivityDetector | undefined;
+  private readonly detectSpeech: SpeechDetectorFactory;
+  private vad: SpeechDetector | undefined;
   private inputs: LegInput[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly bargeInListeners = new Set<(cause: 'speech' | 'dtmf') => void>();
@@ -38,10 +45,15 @@ export class CallLeg {
   private lastAudioAt = 0;
   private audioGapTimer: NodeJS.Timeout | undefined;
 
-  constructor(role: MediaRole, callId: string, deps: { media: MediaGateway; timings: IntercomTimings; log: Logger }) {
+  constructor(
+    role: MediaRole,
+    callId: string,
+    deps: { media: MediaGateway; detectSpeech: SpeechDetectorFactory; timings: IntercomTimings; log: Logger },
+  ) {
     this.role = role;
     this.callId = callId;
     this.media = deps.media;
+    this.detectSpeech = deps.detectSpeech;
     this.timings = deps.timings;
     this.log = deps.log.child({ role });
   }
@@ -71,7 +83,7 @@ export class CallLeg {
     if (this.state !== 'up') return;
     if (!this.vad || this.vad.sampleRateHz !== sampleRateHz) {
       this.sampleRateHz = sampleRateHz;
-      this.vad = new VoiceActivityDetector({
+      this.vad = this.detectSpeech({
         sampleRateHz,
         hangoverMs: this.timings.vadHangoverMs,
         minUtteranceMs: this.timings.vadMinUtteranceMs,
@@ -101,7 +113,7 @@ export class CallLeg {
     this.notify();
   }
 
-  private readonly onVad = (event: VadEvent): void => {
+  private readonly onVad = (event: SpeechDetectorEvent): void => {
     switch (event.type) {
       case 'speech_started':
         for (const listener of this.bargeInListeners) listener('speech');

@@ -24,6 +24,7 @@ import type {
   ResolvedMediaCall,
   SpeechToText,
   TextToSpeech,
+  SpeechDetectorFactory,
 } from '../voicebot.ports.js';
 import { IntercomSession } from './intercom-session.js';
 import type { IntercomTimings } from './timings.js';
@@ -31,6 +32,7 @@ import type { IntercomUnderstanding } from './understanding.js';
 
 export interface IntercomManagerDeps {
   media: MediaGateway;
+  detectSpeech: SpeechDetectorFactory;
   repository: VoicebotRepository;
   tts: TextToSpeech;
   stt: SpeechToText | undefined;

@@ -26,6 +26,7 @@ import type {
   ResidentDialer,
   SpeechToText,
   TextToSpeech,
+  SpeechDetectorFactory,
 } from '../voicebot.ports.js';
 import { CallLeg } from './call-leg.js';
 import { IntercomConversation, type FlowEnd } from './intercom-conversation.js';
@@ -37,6 +38,7 @@ import type { IntercomUnderstanding } from './understanding.js';
 
 export interface IntercomSessionDeps {
   media: MediaGateway;
+  detectSpeech: SpeechDetectorFactory;
   repository: VoicebotRepository;
   tts: TextToSpeech;
   stt: SpeechToText | undefined;
@@ -82,7 +84,7 @@ export class IntercomSession {
     this.companyId = init.companyId;
     this.visitorAudiosocketUuid = init.visitorAudiosocketUuid;
     this.log = logger.child({ callId: init.callId, companyId: init.companyId });
-    const legDeps = { media: deps.media, timings: deps.timings, log: this.log };
+    const legDeps = { media: deps.media, detectSpeech: deps.detectSpeech, timings: deps.timings, log: this.log };
     this.visitor = new CallLeg('visitor', init.callId, legDeps);
     this.resident = new CallLeg('resident', init.callId, legDeps);
     this.recorder = new IntercomRecorder(deps.repository, init, deps.clock, this.log);
