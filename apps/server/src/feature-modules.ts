@@ -6,6 +6,7 @@
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { installAudit } from './modules/audit/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
+import { createCustomerMessagesModule } from './modules/customer-messages/index.js';
 import { installIntegrations } from './modules/integrations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
 import { installProductivity } from './modules/productivity/index.js';
@@ -16,9 +17,11 @@ import { installVoicebot } from './modules/voicebot/index.js';
 /** Presence, conversations and the routing engine that joins them. */
 export const installContactCenter: ModuleInstaller = (context) => {
   const presence = createPresenceModule(context);
-  const conversations = createConversationsModule(context);
+  const customerMessages = createCustomerMessagesModule(context);
+  const conversations = createConversationsModule(context, { texts: customerMessages.service });
   const routing = createRoutingModule(context, {
     conversations: conversations.routing,
+    texts: customerMessages.service,
     presence: {
       async setAway(companyId, agentId, reason) {
         await presence.service.setStatus(
@@ -54,7 +57,11 @@ export const installContactCenter: ModuleInstaller = (context) => {
       );
     },
   });
-  return Object.assign(combineModules([presence, conversations, routing, reports]), { routing, reports, presence });
+  return Object.assign(combineModules([presence, customerMessages, conversations, routing, reports]), {
+    routing,
+    reports,
+    presence,
+  });
 };
 
 /** The contact center as installed, for what the composition root wires to it (voice queues). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageContentSchema, messageReplyToSchema, templateSendSchema } from './messaging.js';
 import { emailSchema } from './auth.js';
 import { isoDateTime, paginationQuerySchema } from './common.js';
 
@@ -50,7 +51,15 @@ const conversationFields = {
   assignee_id: z.uuid().nullable(),
   priority: conversationPrioritySchema,
   rating: z.number().int().min(1).max(5).nullable(),
+  rated_by: z.enum(['agent', 'customer']).nullable().describe('who gave `rating`; CSAT counts the customer’s'),
   feedback: z.string().nullable(),
+  window_expires_at: z
+    .string()
+    .nullable()
+    .describe(
+      'WhatsApp: free text and files may be sent until then (24 h after the contact’s last message); ' +
+        'after it, templates only. Null: no window (never written by the contact, or not WhatsApp)',
+    ),
   contact: contactSchema,
   last_message_at: z.string().nullable(),
   last_message_preview: z.string().nullable(),
@@ -109,6 +118,8 @@ export const messageSchema = z
     failure_reason: z.string().nullable(),
     channel_message_id: z.string().nullable().describe('e.g. the WhatsApp message id (wamid)'),
     metadata: z.record(z.string(), z.unknown()).nullable(),
+    content: messageContentSchema.nullable().describe('what the message is besides text (location, template …)'),
+    reply_to: messageReplyToSchema.nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -153,7 +164,21 @@ export const createConversationBodySchema = z
 
 export const updateConversationBodySchema = z.object({ priority: conversationPrioritySchema }).strict();
 
-export const sendMessageBodySchema = z.object({ text: z.string().trim().min(1).max(4096) }).strict();
+/**
+ * A reply: text; a file uploaded before (`attachment`, with an optional caption); or a
+ * WhatsApp template (the only thing sent after the 24-hour window). A file may also come
+ * as multipart/form-data (`file`, `caption`) to the same endpoint.
+ */
+export const sendMessageBodySchema = z.union([
+  z.object({ text: z.string().trim().min(1).max(4096) }).strict(),
+  z
+    .object({
+      attachment: z.object({ upload_id: z.uuid() }).strict(),
+      caption: z.string().trim().min(1).max(1024).optional(),
+    })
+    .strict(),
+  z.object({ template: templateSendSchema }).strict(),
+]);
 
 export const assignConversationBodySchema = z.object({ agent_id: z.uuid() }).strict();
 

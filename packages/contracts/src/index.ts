@@ -11,4 +11,5 @@ export * from './reports.js';
 export * from './audit.js';
 export * from './webhooks.js';
 export * from './productivity.js';
+export * from './messaging.js';
 export * from './contacts.js';

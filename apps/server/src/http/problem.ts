@@ -13,6 +13,7 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
   UpstreamError,
+  UnprocessableError,
   ValidationError,
   type FieldIssue,
 } from '../shared/errors.js';
@@ -64,6 +65,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 
 function statusOf(error: AppError): number {
   if (error instanceof ValidationError) return 400;
+  if (error instanceof UnprocessableError) return 422;
   if (error instanceof UnauthorizedError) return 401;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
@@ -79,7 +81,10 @@ function problemFromAppError(error: AppError): ProblemInit {
     status,
     code: error.code,
     detail: error.message,
-    errors: error instanceof ValidationError && error.issues.length > 0 ? error.issues : undefined,
+    errors:
+      (error instanceof ValidationError || error instanceof UnprocessableError) && error.issues.length > 0
+        ? error.issues
+        : undefined,
     headers: error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {},
   };
 }

@@ -34,6 +34,16 @@ export class ValidationError extends AppError {
   }
 }
 
+/** Well-formed, but not something that can be done with it (a file over the channel's limit, a template's variables missing). */
+export class UnprocessableError extends AppError {
+  readonly issues: FieldIssue[];
+
+  constructor(code: string, message: string, issues: FieldIssue[] = []) {
+    super(code, message);
+    this.issues = issues;
+  }
+}
+
 export class TooManyRequestsError extends AppError {
   readonly retryAfterSeconds: number;
 

@@ -68,7 +68,7 @@ describe('video calls from a conversation (public Jitsi)', () => {
       direction: 'outbound',
       author_type: 'system',
       type: 'system',
-      text: `Join the video call: ${videoUrl}`,
+      text: `Entre na chamada de vídeo: ${videoUrl}`,
       status: 'queued',
       metadata: { event: 'video_call', room_name: roomName, expires_at: expiresAt },
     });

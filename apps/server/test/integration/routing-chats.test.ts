@@ -16,6 +16,8 @@ import {
 import { startTestServer, type TestServer } from '../support/server.js';
 import {
   configureWhatsApp,
+  deliverWebhook,
+  messagePayload,
   startGraphStub,
   type GraphStub,
   type WhatsAppChannelSecrets,
@@ -83,7 +85,9 @@ describe('routing WhatsApp conversations', () => {
     }, `assignment of ${conversationId}`);
 
   const botTextsTo = (phone: string) =>
-    graph.requests.filter((r) => r.body.to === phone).map((r) => r.body.text?.body ?? '');
+    graph.requests
+      .filter((r) => r.body.to === phone)
+      .map((r) => r.body.text?.body ?? r.body.interactive?.body?.text ?? '');
 
   it('round_robin gives each member one in turn', async () => {
     const queue = await createQueue(api, admin, { name: 'Rodízio', strategy: 'round_robin' });
@@ -249,16 +253,42 @@ describe('routing WhatsApp conversations', () => {
     const phone = newCustomer();
     await customerWrites(api, secrets, phone, 'oi');
     const conversation = await conversationOf(api, admin, phone);
-    await eventually(
-      () => botTextsTo(phone).includes('Olá! Responda com o número da opção desejada:\n1 - Vendas\n2 - Suporte'),
-      'menu',
+    // On WhatsApp the menu is reply buttons (two short options); the stored message lists them as text.
+    await eventually(() => botTextsTo(phone).includes('Olá! Responda com o número da opção desejada:'), 'menu');
+    const menu = graph.requests.find((r) => r.body.to === phone && r.body.type === 'interactive');
+    expect(menu?.body.interactive).toEqual({
+      type: 'button',
+      body: { text: 'Olá! Responda com o número da opção desejada:' },
+      action: {
+        buttons: [
+          { type: 'reply', reply: { id: 'menu:1', title: 'Vendas' } },
+          { type: 'reply', reply: { id: 'menu:2', title: 'Suporte' } },
+        ],
+      },
+    });
+    const thread = await api.request('GET', `/api/conversations/${conversation.id}/messages`, { token: admin });
+    expect(thread.body.items.map((m: { text: string }) => m.text)).toContain(
+      'Olá! Responda com o número da opção desejada:\n1 - Vendas\n2 - Suporte',
     );
     const held = await api.request('GET', `/api/conversations/${conversation.id}`, { token: admin });
     expect(held.body).toMatchObject({ status: 'pending', awaiting_human: false, assignee_id: null });
 
     await customerWrites(api, secrets, phone, 'quero falar com alguém');
     await eventually(() => botTextsTo(phone).some((t) => t.startsWith('Desculpe, não entendi.')), 'menu again');
-    await customerWrites(api, secrets, phone, '2');
+    // A tap on the "Suporte" button answers the menu.
+    const tap = await deliverWebhook(
+      api,
+      messagePayload({
+        phoneNumberId: secrets.phoneNumberId,
+        from: phone,
+        message: {
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'menu:2', title: 'Suporte' } },
+        },
+      }),
+      secrets.appSecret,
+    );
+    expect(tap.status).toBe(200);
     expect(await assigneeOf(conversation.id)).toBe(helper.id);
     const after = await api.request('GET', `/api/conversations/${conversation.id}`, { token: admin });
     expect(after.body.status).toBe('open');

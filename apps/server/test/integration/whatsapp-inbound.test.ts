@@ -37,6 +37,7 @@ describe('WhatsApp channel configuration', () => {
         is_configured: false,
         provider: 'whatsapp_cloud_api',
         phone_number_id: null,
+        business_account_id: null,
         webhook_path: '/webhooks/whatsapp',
         updated_at: null,
       },
@@ -207,7 +208,13 @@ describe('WhatsApp webhook', () => {
         channel.appSecret,
       );
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ status: 'ok', messages_stored: 1, duplicates: 0, statuses_applied: 0 });
+      expect(response.body).toEqual({
+        status: 'ok',
+        messages_stored: 1,
+        duplicates: 0,
+        statuses_applied: 0,
+        templates_updated: 0,
+      });
     });
   });
 

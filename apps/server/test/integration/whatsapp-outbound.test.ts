@@ -48,9 +48,19 @@ describe('sending through WhatsApp', () => {
 
   beforeAll(async () => {
     graph = await startGraphStub();
+    graph.templates.set('104996485721299', [
+      {
+        id: '806312974732590',
+        name: 'ola',
+        language: 'pt_BR',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: [{ type: 'BODY', text: 'Olá! Podemos conversar por aqui?' }],
+      },
+    ]);
     api = await startTestServer({ WHATSAPP_GRAPH_URL: graph.url });
     admin = await api.adminToken();
-    channel = await configureWhatsApp(api, admin);
+    channel = await configureWhatsApp(api, admin, { businessAccountId: '104996485721299' });
   });
   beforeEach(() => {
     graph.requests.length = 0;
@@ -177,7 +187,12 @@ describe('sending through WhatsApp', () => {
     });
     expect(started.status).toBe(201);
     graph.enqueue({ kind: 'success', waId: '551187654321' });
-    const response = await send(started.body.id, 'Olá Carlos');
+    // Nobody wrote yet, so WhatsApp's window is closed: the first message is a template.
+    const response = await api.request('POST', `/api/conversations/${started.body.id}/messages`, {
+      token: admin,
+      body: { template: { name: 'ola', language: 'pt_BR' } },
+    });
+    expect(response.status).toBe(201);
     expect((await waitForDelivery(started.body.id, response.body.id)).status).toBe('sent');
     expect(graph.requests[0]!.body.to).toBe('5511987654321');
     const conversation = await api.request('GET', `/api/conversations/${started.body.id}`, { token: admin });

@@ -20,7 +20,38 @@ export interface GraphRequest {
     to: string;
     type: string;
     text?: { body: string; preview_url?: boolean };
+    [part: string]: any;
   };
+}
+
+/** A file uploaded to `POST /{phone-number-id}/media` (multipart, as Meta takes it). */
+export interface MediaUpload {
+  phoneNumberId: string;
+  authorization: string | undefined;
+  messagingProduct: string | null;
+  type: string | null;
+  filename: string | null;
+  fileType: string | null;
+  bytes: Buffer;
+  /** The media id the stub answered. */
+  mediaId: string;
+}
+
+/** `{status: 'read', message_id}` posts to `/messages`. */
+export interface ReadReceipt {
+  phoneNumberId: string;
+  messageId: string;
+}
+
+/** A template as `GET /{waba-id}/message_templates` lists it. */
+export interface StubTemplate {
+  id: string;
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  parameter_format?: 'POSITIONAL' | 'NAMED';
+  components: Record<string, unknown>[];
 }
 
 export type GraphAnswer =
@@ -58,6 +89,13 @@ export interface GraphStub {
   mediaRequests: MediaRequest[];
   /** Answers for the next media lookups, in order; after them the lookup answers from `media`. */
   enqueueMediaLookup(...answers: GraphAnswer[]): void;
+  uploads: MediaUpload[];
+  /** Answers for the next uploads, in order; after them every upload succeeds. */
+  enqueueUpload(...answers: GraphAnswer[]): void;
+  readReceipts: ReadReceipt[];
+  /** Templates by business account id; listed 2 a page so paging is exercised. */
+  templates: Map<string, StubTemplate[]>;
+  templateRequests: { businessAccountId: string; authorization: string | undefined; after: string | null }[];
   close(): Promise<void>;
 }
 
@@ -72,10 +110,67 @@ export async function startGraphStub(): Promise<GraphStub> {
   const media = new Map<string, StubMedia>();
   const mediaRequests: MediaRequest[] = [];
   const mediaQueue: GraphAnswer[] = [];
+  const uploads: MediaUpload[] = [];
+  const uploadQueue: GraphAnswer[] = [];
+  const readReceipts: ReadReceipt[] = [];
+  const templates = new Map<string, StubTemplate[]>();
+  const templateRequests: GraphStub['templateRequests'] = [];
+  let uploadCounter = 0;
   let baseUrl = '';
   const server: Server = createServer((request, response) => {
-    void readBody(request).then((raw) => {
+    void readBody(request).then(async (rawBytes) => {
+      const raw = rawBytes.toString('utf8');
       const url = new URL(request.url ?? '/', 'http://stub');
+      const listing = /^\/v21\.0\/(\d+)\/message_templates$/.exec(url.pathname);
+      if (request.method === 'GET' && listing?.[1]) {
+        const after = url.searchParams.get('after');
+        templateRequests.push({ businessAccountId: listing[1], authorization: request.headers.authorization, after });
+        const all = templates.get(listing[1]) ?? [];
+        const start = after ? Number(after) : 0;
+        const page = all.slice(start, start + 2);
+        const next = start + 2 < all.length ? String(start + 2) : null;
+        const nextUrl = new URL(`${baseUrl}${url.pathname}`);
+        nextUrl.search = url.search;
+        if (next) nextUrl.searchParams.set('after', next);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            data: page,
+            paging: {
+              cursors: { before: String(start), after: next ?? String(start) },
+              ...(next ? { next: nextUrl.href } : {}),
+            },
+          }),
+        );
+        return;
+      }
+      const upload = /^\/v21\.0\/(\d+)\/media$/.exec(url.pathname);
+      if (request.method === 'POST' && upload?.[1]) {
+        const queued = uploadQueue.shift();
+        if (queued && queued.kind !== 'success') return answerWith(request, response, queued, () => undefined);
+        const form = await new Request('http://stub/', {
+          method: 'POST',
+          headers: { 'content-type': request.headers['content-type'] ?? '' },
+          body: rawBytes,
+        }).formData();
+        const file = form.get('file');
+        uploadCounter += 1;
+        const mediaId = `${9000000000000000 + uploadCounter}`;
+        uploads.push({
+          phoneNumberId: upload[1],
+          authorization: request.headers.authorization,
+          messagingProduct:
+            typeof form.get('messaging_product') === 'string' ? (form.get('messaging_product') as string) : null,
+          type: typeof form.get('type') === 'string' ? (form.get('type') as string) : null,
+          filename: file instanceof File ? file.name : null,
+          fileType: file instanceof File ? file.type : null,
+          bytes: file instanceof File ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0),
+          mediaId,
+        });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: mediaId }));
+        return;
+      }
       const lookup = /^\/v21\.0\/(\d+)$/.exec(url.pathname);
       const file = /^\/media-files\/(\d+)$/.exec(url.pathname);
       if (request.method === 'GET' && (lookup?.[1] || file?.[1])) {
@@ -123,6 +218,12 @@ export async function startGraphStub(): Promise<GraphStub> {
         return;
       }
       const body = JSON.parse(raw) as GraphRequest['body'];
+      if (body.status === 'read' && typeof body.message_id === 'string') {
+        readReceipts.push({ phoneNumberId: decodeURIComponent(match[1]), messageId: body.message_id });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ success: true }));
+        return;
+      }
       requests.push({
         phoneNumberId: decodeURIComponent(match[1]),
         authorization: request.headers.authorization,
@@ -151,6 +252,11 @@ export async function startGraphStub(): Promise<GraphStub> {
     mediaRequests,
     enqueue: (...answers) => queue.push(...answers),
     enqueueMediaLookup: (...answers) => mediaQueue.push(...answers),
+    uploads,
+    enqueueUpload: (...answers) => uploadQueue.push(...answers),
+    readReceipts,
+    templates,
+    templateRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -195,11 +301,11 @@ function answerWith(
   }
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
@@ -293,6 +399,61 @@ export function mediaMessagePayload(input: {
   });
 }
 
+/** Any message the Cloud API delivers: `message` is its type-specific part (`{type: 'reaction', reaction: {…}}` …). */
+export function messagePayload(input: {
+  phoneNumberId: string;
+  from: string;
+  message: Record<string, unknown>;
+  wamid?: string;
+  timestamp?: number;
+  context?: { from: string; id: string };
+}) {
+  return envelope(input.phoneNumberId, {
+    contacts: [{ profile: { name: 'Maria Souza' }, wa_id: input.from }],
+    messages: [
+      {
+        from: input.from,
+        id: input.wamid ?? newWamid(),
+        timestamp: String(input.timestamp ?? Math.floor(Date.now() / 1000)),
+        ...(input.context ? { context: input.context } : {}),
+        ...input.message,
+      },
+    ],
+  });
+}
+
+/** `message_template_status_update`, as Meta sends it for the business account. */
+export function templateStatusPayload(input: {
+  businessAccountId: string;
+  templateId: string;
+  name: string;
+  language: string;
+  event: string;
+  reason?: string;
+}) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: input.businessAccountId,
+        time: Math.floor(Date.now() / 1000),
+        changes: [
+          {
+            value: {
+              event: input.event,
+              message_template_id: Number(input.templateId),
+              message_template_name: input.name,
+              message_template_language: input.language,
+              reason: input.reason ?? 'NONE',
+            },
+            field: 'message_template_status_update',
+          },
+        ],
+      },
+    ],
+  };
+}
+
 export function statusPayload(input: {
   phoneNumberId: string;
   wamid: string;
@@ -349,6 +510,7 @@ export interface WhatsAppChannelSecrets {
   accessToken: string;
   appSecret: string;
   verifyToken: string;
+  businessAccountId?: string;
 }
 
 let channelCounter = 0;
@@ -373,8 +535,10 @@ export async function configureWhatsApp(
       access_token: secrets.accessToken,
       app_secret: secrets.appSecret,
       verify_token: secrets.verifyToken,
+      ...(overrides.businessAccountId ? { business_account_id: overrides.businessAccountId } : {}),
     },
   });
+  if (overrides.businessAccountId) secrets.businessAccountId = overrides.businessAccountId;
   if (response.status !== 200) throw new Error(`configure WhatsApp failed: ${response.status} ${response.text}`);
   return secrets;
 }

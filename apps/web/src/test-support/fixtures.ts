@@ -15,7 +15,9 @@ export function conversation(overrides: Partial<ConversationDto> = {}): Conversa
     assignee_id: null,
     priority: 'normal',
     rating: null,
+    rated_by: null,
     feedback: null,
+    window_expires_at: null,
     contact: {
       id: '00000000-0000-4000-8000-00000000c0c0',
       name: 'Maria Souza',
@@ -52,6 +54,8 @@ export function message(overrides: Partial<MessageDto> & Pick<MessageDto, 'conve
     failure_reason: null,
     channel_message_id: null,
     metadata: null,
+    content: null,
+    reply_to: null,
     created_at: '2026-11-23T10:05:00.000Z',
     updated_at: '2026-11-23T10:05:00.000Z',
     ...overrides,

@@ -45,6 +45,37 @@ export interface SendTextInput {
   text: string;
 }
 
+export interface SendMessageInput {
+  phoneNumberId: string;
+  accessToken: string;
+  to: string;
+  /** The type-specific part: `{type: 'image', image: {id, caption}}` … */
+  message: Record<string, unknown>;
+}
+
+export interface UploadMediaInput {
+  phoneNumberId: string;
+  accessToken: string;
+  bytes: Buffer;
+  mimeType: string;
+  filename: string | null;
+}
+
+export type WhatsAppUploadResult =
+  { ok: true; mediaId: string; attempts: number } | { ok: false; reason: string; attempts: number };
+
+/** A template as `GET /{waba-id}/message_templates` describes it. */
+export interface GraphTemplate {
+  [field: string]: unknown;
+  id?: unknown;
+  name?: unknown;
+  language?: unknown;
+  status?: unknown;
+  category?: unknown;
+  parameter_format?: unknown;
+  components?: unknown;
+}
+
 export interface DownloadMediaInput {
   mediaId: string;
   phoneNumberId: string;
@@ -128,6 +159,20 @@ export class WhatsAppCloudClient {
   }
 
   async sendText(input: SendTextInput): Promise<WhatsAppSendResult> {
+    return this.sendMessage({
+      phoneNumberId: input.phoneNumberId,
+      accessToken: input.accessToken,
+      to: input.to,
+      message: { type: 'text', text: { preview_url: true, body: input.text } },
+    });
+  }
+
+  /**
+   * Any message: `message` is the type-specific part of Meta's send request (`{type:
+   * 'image', image: {id, caption}}`, `{type: 'template', template: {…}}`, `{type:
+   * 'interactive', interactive: {…}}` …), sent to `to` with retries.
+   */
+  async sendMessage(input: SendMessageInput): Promise<WhatsAppSendResult> {
     if (!GRAPH_ID_PATTERN.test(input.phoneNumberId)) {
       return { ok: false, reason: 'the phone number id is not a Graph id', attempts: 0 };
     }
@@ -136,40 +181,141 @@ export class WhatsAppCloudClient {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       to: input.to,
-      type: 'text',
-      text: { preview_url: true, body: input.text },
+      ...input.message,
     });
-    const log = this.options.logger.child({ phoneNumberId: input.phoneNumberId });
-    let lastReason = 'not attempted';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      if (attempt > 1) await this.sleep(backoffDelayMs(attempt - 1, this.baseDelayMs, this.maxDelayMs, this.random));
+    const result = await this.postWithRetries(url, input.accessToken, () => ({
+      body,
+      contentType: 'application/json',
+    }));
+    if (!result.ok) return result;
+    const payload = result.payload as GraphSuccess;
+    const messageId = payload.messages?.[0]?.id;
+    if (!messageId) return { ok: false, reason: 'WhatsApp answered without a message id', attempts: result.attempts };
+    return { ok: true, messageId, waId: payload.contacts?.[0]?.wa_id ?? null, attempts: result.attempts };
+  }
+
+  /**
+   * Uploads a file to send: `POST {graph}/{phone-number-id}/media`, multipart with
+   * `messaging_product=whatsapp`, `type` and `file`; Meta answers `{id}` (kept 30 days).
+   */
+  async uploadMedia(input: UploadMediaInput): Promise<WhatsAppUploadResult> {
+    if (!GRAPH_ID_PATTERN.test(input.phoneNumberId)) {
+      return { ok: false, reason: 'the phone number id is not a Graph id', attempts: 0 };
+    }
+    const url = `${this.options.graphUrl}/${encodeURIComponent(input.phoneNumberId)}/media`;
+    const result = await this.postWithRetries(url, input.accessToken, () => {
+      const form = new FormData();
+      form.set('messaging_product', 'whatsapp');
+      form.set('type', input.mimeType);
+      form.set('file', new Blob([input.bytes], { type: input.mimeType }), input.filename ?? 'file');
+      return { body: form };
+    });
+    if (!result.ok) return result;
+    const id = (result.payload as { id?: unknown }).id;
+    if (typeof id !== 'string' || !GRAPH_ID_PATTERN.test(id)) {
+      return { ok: false, reason: 'WhatsApp answered the upload without a media id', attempts: result.attempts };
+    }
+    return { ok: true, mediaId: id, attempts: result.attempts };
+  }
+
+  /** Marks a contact's message read (blue ticks): `{status: 'read', message_id}`. One attempt. */
+  async markRead(input: { phoneNumberId: string; accessToken: string; messageId: string }): Promise<boolean> {
+    if (!GRAPH_ID_PATTERN.test(input.phoneNumberId)) return false;
+    const url = `${this.options.graphUrl}/${encodeURIComponent(input.phoneNumberId)}/messages`;
+    try {
+      const response = await this.options.http.request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: input.messageId }),
+        timeoutMs: this.timeoutMs,
+        checkUrl: (target) => this.graphUrlRefusal(target),
+      });
+      return response.ok && (response.json() as { success?: unknown } | undefined)?.success === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The business account's templates: `GET {graph}/{waba-id}/message_templates`, every
+   * page (Meta's `paging.next`, on the Graph origin only), at most `maxPages`.
+   */
+  async listTemplates(input: {
+    businessAccountId: string;
+    accessToken: string;
+    maxPages?: number;
+  }): Promise<{ ok: true; templates: GraphTemplate[] } | { ok: false; reason: string }> {
+    if (!GRAPH_ID_PATTERN.test(input.businessAccountId)) {
+      return { ok: false, reason: 'the business account id is not a Graph id' };
+    }
+    const fields = 'id,name,language,status,category,components,parameter_format';
+    let url: string | undefined =
+      `${this.options.graphUrl}/${encodeURIComponent(input.businessAccountId)}/message_templates` +
+      `?fields=${fields}&limit=100`;
+    const templates: GraphTemplate[] = [];
+    for (let page = 0; url && page < (input.maxPages ?? 20); page += 1) {
       let response: OutboundResponse;
       try {
         response = await this.options.http.request(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json' },
-          body,
+          headers: { authorization: `Bearer ${input.accessToken}` },
           timeoutMs: this.timeoutMs,
           checkUrl: (target) => this.graphUrlRefusal(target),
         });
       } catch (error) {
-        lastReason = `WhatsApp unreachable: ${error instanceof Error ? error.message : String(error)}`;
+        return { ok: false, reason: `WhatsApp unreachable: ${messageOf(error)}` };
+      }
+      const payload = (response.json() ?? {}) as GraphFailure & {
+        data?: unknown;
+        paging?: { next?: unknown };
+      };
+      if (!response.ok) {
+        const detail = payload.error ? describeError({ ...payload.error, title: payload.error.message }) : 'no details';
+        return { ok: false, reason: `WhatsApp refused the template list (HTTP ${response.status}): ${detail}` };
+      }
+      if (Array.isArray(payload.data)) templates.push(...(payload.data as GraphTemplate[]));
+      const next = payload.paging?.next;
+      url = typeof next === 'string' && URL.canParse(next) && !this.graphUrlRefusal(new URL(next)) ? next : undefined;
+    }
+    return { ok: true, templates };
+  }
+
+  /** POST with the bearer token; network errors, 5xx and 429 retried with backoff. */
+  private async postWithRetries(
+    url: string,
+    accessToken: string,
+    makeBody: () => { body: string | FormData; contentType?: string },
+  ): Promise<{ ok: true; payload: unknown; attempts: number } | { ok: false; reason: string; attempts: number }> {
+    const log = this.options.logger.child({ graphPath: new URL(url).pathname });
+    let lastReason = 'not attempted';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      if (attempt > 1) await this.sleep(backoffDelayMs(attempt - 1, this.baseDelayMs, this.maxDelayMs, this.random));
+      const { body, contentType } = makeBody();
+      let response: OutboundResponse;
+      try {
+        response = await this.options.http.request(url, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            ...(contentType ? { 'content-type': contentType } : {}),
+          },
+          body,
+          timeoutMs: this.timeoutMs * (typeof body === 'string' ? 1 : 6),
+          checkUrl: (target) => this.graphUrlRefusal(target),
+        });
+      } catch (error) {
+        lastReason = `WhatsApp unreachable: ${messageOf(error)}`;
         if (error instanceof OutboundRefusedError) return { ok: false, reason: lastReason, attempts: attempt };
-        log.warn({ attempt, reason: lastReason }, 'WhatsApp send failed, will retry');
+        log.warn({ attempt, reason: lastReason }, 'WhatsApp request failed, will retry');
         continue;
       }
-      const payload = (response.json() ?? {}) as GraphSuccess & GraphFailure;
-      if (response.ok) {
-        const messageId = payload.messages?.[0]?.id;
-        if (!messageId) return { ok: false, reason: 'WhatsApp answered without a message id', attempts: attempt };
-        return { ok: true, messageId, waId: payload.contacts?.[0]?.wa_id ?? null, attempts: attempt };
-      }
+      const payload = (response.json() ?? {}) as GraphFailure;
+      if (response.ok) return { ok: true, payload, attempts: attempt };
       const graphError = payload.error;
       lastReason = graphError
         ? `WhatsApp refused (HTTP ${response.status}): ${describeError({ ...graphError, title: graphError.message })}`
         : `WhatsApp answered HTTP ${response.status}`;
       if (!isRetryableStatus(response.status)) return { ok: false, reason: lastReason, attempts: attempt };
-      log.warn({ attempt, status: response.status }, 'WhatsApp send failed, will retry');
+      log.warn({ attempt, status: response.status }, 'WhatsApp request failed, will retry');
     }
     return { ok: false, reason: `${lastReason} (after ${this.maxAttempts} attempts)`, attempts: this.maxAttempts };
   }

@@ -79,7 +79,28 @@ describe('webhook payloads', () => {
       ['wamid.3', 'text', 'Suporte'],
       ['wamid.4', 'text', 'Location: -23.5, -46.6 (Loja)'],
       ['wamid.5', 'media', null],
+      ['wamid.6', 'text', '👍'],
     ]);
+    expect(delivery?.messages[1]?.content).toEqual({
+      kind: 'interactive_reply',
+      reply_type: 'button',
+      reply_id: 'YES',
+      title: 'Sim',
+    });
+    expect(delivery?.messages[2]?.content).toEqual({
+      kind: 'interactive_reply',
+      reply_type: 'list',
+      reply_id: 'x',
+      title: 'Suporte',
+    });
+    expect(delivery?.messages[3]?.content).toEqual({
+      kind: 'location',
+      latitude: -23.5,
+      longitude: -46.6,
+      name: 'Loja',
+      address: null,
+    });
+    expect(delivery?.messages[5]?.content).toEqual({ kind: 'reaction', emoji: '👍', target_channel_message_id: 'x' });
     expect(delivery?.messages[0]).toMatchObject({
       from: '5511987654321',
       phone: '+5511987654321',
@@ -94,7 +115,94 @@ describe('webhook payloads', () => {
       filename: 'boleto.pdf',
       sha256: 'h',
     });
-    expect(delivery?.ignored).toEqual(['reaction']);
+    expect(delivery?.ignored).toEqual([]);
+  });
+
+  it('keeps the quoted message, shared contacts and unsupported types', () => {
+    const delivery = parseDelivery(
+      envelope({
+        messages: [
+          {
+            from: '5511987654321',
+            id: 'wamid.7',
+            type: 'text',
+            text: { body: 'esse aqui' },
+            context: { from: '15550783881', id: 'wamid.quoted' },
+          },
+          {
+            from: '5511987654321',
+            id: 'wamid.8',
+            type: 'contacts',
+            contacts: [
+              {
+                name: { formatted_name: 'João Lima', first_name: 'João' },
+                phones: [{ phone: '+55 11 91234-5678', wa_id: '5511912345678', type: 'CELL' }],
+                emails: [{ email: 'joao@example.com', type: 'WORK' }],
+              },
+            ],
+          },
+          {
+            from: '5511987654321',
+            id: 'wamid.9',
+            type: 'unsupported',
+            errors: [{ code: 131051, title: 'Message type unknown' }],
+          },
+        ],
+      }),
+    );
+    expect(delivery?.messages[0]).toMatchObject({ text: 'esse aqui', replyTo: 'wamid.quoted', content: null });
+    expect(delivery?.messages[1]).toMatchObject({
+      text: 'Contact: João Lima +55 11 91234-5678',
+      content: {
+        kind: 'contacts',
+        contacts: [
+          {
+            name: 'João Lima',
+            phones: [{ phone: '+55 11 91234-5678', wa_id: '5511912345678', type: 'CELL' }],
+            emails: ['joao@example.com'],
+          },
+        ],
+      },
+    });
+    expect(delivery?.messages[2]).toMatchObject({
+      text: null,
+      content: { kind: 'unsupported', whatsapp_type: 'unsupported' },
+    });
+  });
+
+  it('reads template status changes by business account', () => {
+    const delivery = parseDelivery({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          time: 1750857384,
+          changes: [
+            {
+              field: 'message_template_status_update',
+              value: {
+                event: 'REJECTED',
+                message_template_id: 806312974732579,
+                message_template_name: 'pedido_atualizado',
+                message_template_language: 'pt_BR',
+                reason: 'INCORRECT_CATEGORY',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(delivery?.phoneNumberIds).toEqual([]);
+    expect(delivery?.templateStatuses).toEqual([
+      {
+        businessAccountId: '102290129340398',
+        templateId: '806312974732579',
+        name: 'pedido_atualizado',
+        language: 'pt_BR',
+        status: 'REJECTED',
+        reason: 'INCORRECT_CATEGORY',
+      },
+    ]);
   });
 
   it('normalises statuses, with the first error of a failure', () => {

@@ -29,6 +29,10 @@ export interface WhatsAppInboundMessage {
   sentAt: Date | null;
   kind: 'text' | 'media';
   text: string | null;
+  /** What else it is (location, contacts, reaction, interactive reply, unsupported), wire-shaped. */
+  content: WhatsAppInboundContent | null;
+  /** The wamid it replies to (`context.id`). */
+  replyTo: string | null;
   media: {
     kind: WhatsAppMediaKind;
     mediaId: string;
@@ -37,6 +41,32 @@ export interface WhatsAppInboundMessage {
     filename: string | null;
     sha256: string | null;
   } | null;
+}
+
+export type WhatsAppInboundContent =
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null }
+  | {
+      kind: 'contacts';
+      contacts: {
+        name: string;
+        phones: { phone: string; wa_id: string | null; type: string | null }[];
+        emails: string[];
+      }[];
+    }
+  | { kind: 'reaction'; emoji: string; target_channel_message_id: string }
+  | { kind: 'interactive_reply'; reply_type: 'button' | 'list'; reply_id: string | null; title: string }
+  | { kind: 'unsupported'; whatsapp_type: string };
+
+/** `message_template_status_update`: a template was approved, rejected, paused, disabled … */
+export interface WhatsAppTemplateStatus {
+  /** The WhatsApp Business Account (the entry's id). */
+  businessAccountId: string;
+  templateId: string;
+  name: string;
+  language: string;
+  /** Meta's `event`: APPROVED, REJECTED, PAUSED, DISABLED, PENDING_DELETION … */
+  status: string;
+  reason: string | null;
 }
 
 export interface WhatsAppStatusUpdate {
@@ -53,6 +83,8 @@ export interface WhatsAppDelivery {
   phoneNumberIds: string[];
   messages: WhatsAppInboundMessage[];
   statuses: WhatsAppStatusUpdate[];
+  /** Template status changes; their tenant is the business account, not a phone number. */
+  templateStatuses: WhatsAppTemplateStatus[];
   /** Message types we do not store (reactions, system notices …), for the log. */
   ignored: string[];
   /** Items skipped or stored repaired, for the log and the metric. */
@@ -113,6 +145,19 @@ const messageSchema = z.object({
   video: mediaSchema.optional(),
   document: mediaSchema.optional(),
   sticker: mediaSchema.optional(),
+  context: z.object({ id: z.string().optional(), from: z.string().optional() }).optional(),
+  reaction: z.object({ message_id: z.string(), emoji: z.string().optional() }).optional(),
+  contacts: z
+    .array(
+      z.object({
+        name: z.object({ formatted_name: z.string().optional(), first_name: z.string().optional() }).optional(),
+        phones: z
+          .array(z.object({ phone: z.string().optional(), wa_id: z.string().optional(), type: z.string().optional() }))
+          .optional(),
+        emails: z.array(z.object({ email: z.string().optional() })).optional(),
+      }),
+    )
+    .optional(),
   button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
   interactive: z
     .object({
@@ -151,6 +196,12 @@ const payloadSchema = z.object({
           field: z.string(),
           value: z.object({
             metadata: z.object({ phone_number_id: z.string().min(1) }).optional(),
+            // message_template_status_update
+            event: z.string().optional(),
+            message_template_id: z.union([z.number(), z.string()]).optional(),
+            message_template_name: z.string().optional(),
+            message_template_language: z.string().optional(),
+            reason: z.string().nullable().optional(),
             // Each item is checked on its own below, so one bad item spoils only itself.
             contacts: z.array(z.unknown()).optional(),
             messages: z.array(z.unknown()).optional(),
@@ -186,9 +237,22 @@ export function phoneOfWaId(waId: string): string | null {
 export function parseDelivery(body: unknown): WhatsAppDelivery | undefined {
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) return undefined;
-  const delivery: WhatsAppDelivery = { phoneNumberIds: [], messages: [], statuses: [], ignored: [], problems: [] };
+  const delivery: WhatsAppDelivery = {
+    phoneNumberIds: [],
+    messages: [],
+    statuses: [],
+    templateStatuses: [],
+    ignored: [],
+    problems: [],
+  };
   for (const entry of parsed.data.entry) {
     for (const change of entry.changes) {
+      if (change.field === 'message_template_status_update') {
+        const status = templateStatusOf(entry.id, change.value);
+        if (status) delivery.templateStatuses.push(status);
+        else delivery.problems.push(problem('skipped', 'template_status', null, null));
+        continue;
+      }
       if (change.field !== 'messages') continue;
       const { value } = change;
       const phoneNumberId = value.metadata?.phone_number_id;
@@ -293,22 +357,76 @@ function normaliseMessage(
     profileName,
     sentAt: sentAtOf(message.timestamp, () => report('repaired', 'timestamp', message.id)),
   };
-  const text = (body: string | undefined) => {
-    const cleaned = clean(body, WEBHOOK_BOUNDS.text, 'text');
-    return cleaned === undefined ? undefined : { ...base, kind: 'text' as const, text: cleaned, media: null };
+  const contextId = message.context?.id;
+  const replyTo = contextId !== undefined && isStorableId(contextId, WEBHOOK_BOUNDS.messageId) ? contextId : null;
+  const withContent = (body: string | undefined | null, content: WhatsAppInboundContent | null) => {
+    const cleaned = body === null ? null : clean(body, WEBHOOK_BOUNDS.text, 'text');
+    if (cleaned === undefined) return undefined;
+    return { ...base, kind: 'text' as const, text: cleaned, content, replyTo, media: null };
   };
+  const text = (body: string | undefined) => withContent(body, null);
+  const short = (value: string | undefined, max: number, field: string) => clean(value, max, field) ?? null;
   switch (message.type) {
     case 'text':
       return text(message.text?.body);
-    case 'button':
-      return text(message.button?.text ?? message.button?.payload);
-    case 'interactive':
-      return text(message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title);
+    case 'button': {
+      const title = message.button?.text ?? message.button?.payload;
+      if (title === undefined) return undefined;
+      return withContent(title, {
+        kind: 'interactive_reply',
+        reply_type: 'button',
+        reply_id: short(message.button?.payload, 256, 'button_payload'),
+        title: short(title, 256, 'button_text') ?? '',
+      });
+    }
+    case 'interactive': {
+      const reply = message.interactive?.button_reply ?? message.interactive?.list_reply;
+      if (!reply) return withContent(null, { kind: 'unsupported', whatsapp_type: 'interactive' });
+      return withContent(reply.title, {
+        kind: 'interactive_reply',
+        reply_type: message.interactive?.button_reply ? 'button' : 'list',
+        reply_id: short(reply.id, 256, 'reply_id'),
+        title: short(reply.title, 256, 'reply_title') ?? '',
+      });
+    }
     case 'location': {
       const location = message.location;
       if (!location) return undefined;
       const label = [location.name, location.address].filter(Boolean).join(', ');
-      return text(`Location: ${location.latitude}, ${location.longitude}${label ? ` (${label})` : ''}`);
+      return withContent(`Location: ${location.latitude}, ${location.longitude}${label ? ` (${label})` : ''}`, {
+        kind: 'location',
+        latitude: location.latitude,
+        longitude: location.longitude,
+        name: short(location.name, 256, 'location_name'),
+        address: short(location.address, 512, 'location_address'),
+      });
+    }
+    case 'reaction': {
+      const reaction = message.reaction;
+      if (!reaction || !isStorableId(reaction.message_id, WEBHOOK_BOUNDS.messageId)) return undefined;
+      const emoji = short(reaction.emoji ?? '', 32, 'emoji') ?? '';
+      return withContent(emoji, { kind: 'reaction', emoji, target_channel_message_id: reaction.message_id });
+    }
+    case 'contacts': {
+      const shared = (message.contacts ?? []).slice(0, 20).map((c) => ({
+        name: short(c.name?.formatted_name ?? c.name?.first_name ?? '', 256, 'contact_name') ?? '',
+        phones: (c.phones ?? []).slice(0, 10).flatMap((p) =>
+          p.phone === undefined
+            ? []
+            : [
+                {
+                  phone: short(p.phone, 64, 'contact_phone') ?? '',
+                  wa_id: p.wa_id !== undefined && isStorableId(p.wa_id, WEBHOOK_BOUNDS.waId) ? p.wa_id : null,
+                  type: short(p.type, 32, 'contact_phone_type'),
+                },
+              ],
+        ),
+        emails: (c.emails ?? [])
+          .slice(0, 10)
+          .flatMap((e) => (e.email ? [short(e.email, 254, 'contact_email') ?? ''] : [])),
+      }));
+      const summary = shared.map((c) => [c.name, ...c.phones.map((p) => p.phone)].filter(Boolean).join(' ')).join('; ');
+      return withContent(`Contact: ${summary}`, { kind: 'contacts', contacts: shared });
     }
     case 'image':
     case 'audio':
@@ -326,6 +444,8 @@ function normaliseMessage(
         ...base,
         kind: 'media',
         text: caption,
+        content: null,
+        replyTo,
         media: {
           kind: message.type,
           mediaId: media.id,
@@ -337,8 +457,44 @@ function normaliseMessage(
       };
     }
     default:
-      return undefined;
+      // Shown as such (an order, a poll, a type newer than this code …) rather than dropped.
+      return withContent(null, {
+        kind: 'unsupported',
+        whatsapp_type: cleanText(message.type, WEBHOOK_BOUNDS.type).text,
+      });
   }
+}
+
+/** A template status change, when the entry names its business account and the template. */
+function templateStatusOf(
+  businessAccountId: string | undefined,
+  value: {
+    event?: string | undefined;
+    message_template_id?: number | string | undefined;
+    message_template_name?: string | undefined;
+    message_template_language?: string | undefined;
+    reason?: string | null | undefined;
+  },
+): WhatsAppTemplateStatus | undefined {
+  const templateId = value.message_template_id === undefined ? '' : String(value.message_template_id);
+  if (
+    businessAccountId === undefined ||
+    !GRAPH_ID.test(businessAccountId) ||
+    !/^[0-9]{1,64}$/.test(templateId) ||
+    !value.event ||
+    !value.message_template_name ||
+    !value.message_template_language
+  ) {
+    return undefined;
+  }
+  return {
+    businessAccountId,
+    templateId,
+    name: cleanText(value.message_template_name, 512).text,
+    language: cleanText(value.message_template_language, 15).text,
+    status: cleanText(value.event, 32).text.toUpperCase(),
+    reason: value.reason && value.reason !== 'NONE' ? cleanText(value.reason, 500).text : null,
+  };
 }
 
 /** Meta's `timestamp`: Unix seconds as a string. Anything a Date cannot hold is dropped, reported. */

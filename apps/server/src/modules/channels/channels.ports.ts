@@ -19,7 +19,35 @@ export type MediaFetchOutcome =
   | { kind: 'failed'; reason: string; retryable: boolean };
 
 export type SendOutcome =
-  { kind: 'sent'; channelMessageId: string | null; recipientId: string | null } | { kind: 'failed'; reason: string };
+  /** `mediaId`: the provider's id of a file it was given to send. */
+  | { kind: 'sent'; channelMessageId: string | null; recipientId: string | null; mediaId?: string | null }
+  | { kind: 'failed'; reason: string };
+
+export interface InteractiveOption {
+  id: string;
+  title: string;
+  description: string | null;
+}
+
+/** What goes out: text, a file, a WhatsApp template, or interactive buttons or a list. */
+export type OutboundContent =
+  | { kind: 'text'; text: string }
+  | {
+      kind: 'media';
+      mediaKind: 'image' | 'document' | 'audio' | 'video';
+      bytes: Buffer;
+      mimeType: string;
+      filename: string | null;
+      caption: string | null;
+    }
+  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'interactive';
+      style: 'button' | 'list';
+      body: string;
+      buttonLabel: string | null;
+      options: InteractiveOption[];
+    };
 
 /**
  * One messaging provider. Adding a provider (Telegram, SMS …) means implementing this for
@@ -27,7 +55,9 @@ export type SendOutcome =
  */
 export interface ChannelAdapter {
   readonly channel: ChannelName;
-  sendText(input: { companyId: string; to: ContactAddress; text: string }): Promise<SendOutcome>;
+  send(input: { companyId: string; to: ContactAddress; content: OutboundContent }): Promise<SendOutcome>;
+  /** Providers with read receipts (WhatsApp) mark a contact's message read. */
+  markRead?(input: { companyId: string; channelMessageId: string }): Promise<boolean>;
   /** Providers whose contacts send files (WhatsApp) fetch them by the provider's media id. */
   fetchMedia?(input: { companyId: string; mediaId: string; maxBytes: number }): Promise<MediaFetchOutcome>;
 }
@@ -51,7 +81,25 @@ export interface InboundMessage {
   type: 'text' | 'media';
   text: string | null;
   media: InboundMedia | null;
+  content: InboundContent | null;
+  /** The provider's id of the message it replies to. */
+  replyToChannelMessageId: string | null;
 }
+
+/** What an inbound message is besides text, in the wire shape conversations keep. */
+export type InboundContent =
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null }
+  | {
+      kind: 'contacts';
+      contacts: {
+        name: string;
+        phones: { phone: string; wa_id: string | null; type: string | null }[];
+        emails: string[];
+      }[];
+    }
+  | { kind: 'reaction'; emoji: string; target_channel_message_id: string }
+  | { kind: 'interactive_reply'; reply_type: 'button' | 'list'; reply_id: string | null; title: string }
+  | { kind: 'unsupported'; whatsapp_type: string };
 
 /** Counts of webhook items skipped or stored repaired (the Prometheus counter behind it). */
 export interface WebhookItemCounter {
@@ -91,6 +139,26 @@ export interface WhatsAppCloud {
     accessToken: string;
     maxBytes: number;
   }): Promise<WhatsAppMediaResult>;
+  /** Any message: `message` is the type-specific part of Meta's send request. */
+  sendMessage(input: {
+    phoneNumberId: string;
+    accessToken: string;
+    to: string;
+    message: Record<string, unknown>;
+  }): Promise<WhatsAppSendResult>;
+  /** `POST /{phone-number-id}/media`: the file's Graph media id, or why not. */
+  uploadMedia(input: {
+    phoneNumberId: string;
+    accessToken: string;
+    bytes: Buffer;
+    mimeType: string;
+    filename: string | null;
+  }): Promise<{ ok: true; mediaId: string } | { ok: false; reason: string }>;
+  markRead(input: { phoneNumberId: string; accessToken: string; messageId: string }): Promise<boolean>;
+  listTemplates(input: {
+    businessAccountId: string;
+    accessToken: string;
+  }): Promise<{ ok: true; templates: Record<string, unknown>[] } | { ok: false; reason: string }>;
 }
 
 export interface WhatsAppInboundMessage {
@@ -105,6 +173,19 @@ export interface WhatsAppInboundMessage {
   kind: 'text' | 'media';
   text: string | null;
   media: InboundMedia | null;
+  content: InboundContent | null;
+  /** The wamid it replies to (`context.id`). */
+  replyTo: string | null;
+}
+
+/** `message_template_status_update`, named by the business account. */
+export interface WhatsAppTemplateStatus {
+  businessAccountId: string;
+  templateId: string;
+  name: string;
+  language: string;
+  status: string;
+  reason: string | null;
 }
 
 export interface WhatsAppStatusUpdate {
@@ -120,6 +201,7 @@ export interface WhatsAppDelivery {
   phoneNumberIds: string[];
   messages: WhatsAppInboundMessage[];
   statuses: WhatsAppStatusUpdate[];
+  templateStatuses: WhatsAppTemplateStatus[];
   /** Message types not stored (reactions, system notices …), for the log. */
   ignored: string[];
   /** Items skipped or stored repaired, for the log and the metric. */

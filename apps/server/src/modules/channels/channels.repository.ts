@@ -12,6 +12,8 @@ function toAccount(row: WhatsAppRow): WhatsAppAccount {
     phoneNumberId: row.phoneNumberId,
     accessToken: row.accessToken,
     appSecret: row.appSecret,
+    businessAccountId: row.businessAccountId,
+    templatesSyncedAt: row.templatesSyncedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -32,6 +34,7 @@ export class ChannelsRepository {
           accessToken: row.accessToken,
           appSecret: row.appSecret,
           verifyTokenHash: row.verifyTokenHash,
+          businessAccountId: row.businessAccountId ?? null,
           updatedAt: row.updatedAt,
         },
       });
@@ -57,6 +60,16 @@ export class ChannelsRepository {
       .select()
       .from(whatsappChannels)
       .where(inArray(whatsappChannels.phoneNumberId, phoneNumberIds));
+    return rows.map(toAccount);
+  }
+
+  /** Business account ids are one company's each: a template webhook names its tenant by it. */
+  async findWhatsAppByBusinessAccountIds(businessAccountIds: string[]): Promise<WhatsAppAccount[]> {
+    if (businessAccountIds.length === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(whatsappChannels)
+      .where(inArray(whatsappChannels.businessAccountId, businessAccountIds));
     return rows.map(toAccount);
   }
 

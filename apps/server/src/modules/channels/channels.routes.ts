@@ -12,6 +12,8 @@ import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
 import { WHATSAPP_WEBHOOK_PATH, type ChannelSummary } from './channels.js';
 import type { ChannelsService } from './channels.service.js';
+import type { WhatsAppTemplates } from './whatsapp-templates.service.js';
+import { registerTemplateRoutes } from './whatsapp-templates.routes.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 
@@ -21,12 +23,13 @@ function toChannelDto(summary: ChannelSummary): ChannelDto {
     is_configured: summary.isConfigured,
     provider: summary.provider,
     phone_number_id: summary.phoneNumberId,
+    business_account_id: summary.businessAccountId,
     webhook_path: summary.webhookPath,
     updated_at: summary.updatedAt?.toISOString() ?? null,
   };
 }
 
-export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService): void {
+export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService, templates: WhatsAppTemplates): void {
   const tags = ['channels'];
 
   app.get(
@@ -62,6 +65,7 @@ export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService)
           accessToken: body.access_token,
           appSecret: body.app_secret,
           verifyToken: body.verify_token,
+          businessAccountId: body.business_account_id,
         }),
       );
     },
@@ -81,6 +85,8 @@ export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService)
       return reply.code(204).send(null);
     },
   );
+
+  registerTemplateRoutes(app, templates);
 
   // Meta signs the exact bytes it sends, so this scope keeps the raw body: its JSON
   // parser hands the handler a Buffer, which is parsed only after the signature is known.
@@ -137,6 +143,7 @@ export function registerChannelsRoutes(app: TypedApp, channels: ChannelsService)
           messages_stored: receipt.messagesStored,
           duplicates: receipt.duplicates,
           statuses_applied: receipt.statusesApplied,
+          templates_updated: receipt.templatesUpdated,
         };
       },
     );

@@ -26,12 +26,14 @@ import type {
   ContactAddress,
   ConversationInbox,
   MediaFetchOutcome,
+  OutboundContent,
   SendOutcome,
   WebhookItemCounter,
   WhatsAppDelivery,
   WhatsAppWebhookReader,
 } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
+import type { WhatsAppTemplates } from './whatsapp-templates.service.js';
 
 export interface ChannelsServiceDeps {
   repository: ChannelsRepository;
@@ -39,6 +41,8 @@ export interface ChannelsServiceDeps {
   inbox: ConversationInbox;
   /** Meta's webhook signature and body (integrations/whatsapp). */
   webhooks: WhatsAppWebhookReader;
+  /** The company's WhatsApp templates (cache, sync, status webhooks, sending checks). */
+  templates: WhatsAppTemplates;
   /** Webhook items skipped or repaired, for /metrics. */
   itemCounter: WebhookItemCounter;
   clock: Clock;
@@ -49,6 +53,8 @@ export interface WebhookReceipt {
   messagesStored: number;
   duplicates: number;
   statusesApplied: number;
+  /** Cached templates whose status Meta changed. */
+  templatesUpdated: number;
   /** Messages and statuses not stored: their data was out of bounds (logged and counted). */
   skipped: number;
 }
@@ -69,7 +75,13 @@ export class ChannelsService {
 
   async configureWhatsApp(
     actor: Actor,
-    input: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string },
+    input: {
+      phoneNumberId: string;
+      accessToken: string;
+      appSecret: string;
+      verifyToken: string;
+      businessAccountId?: string | undefined;
+    },
   ): Promise<ChannelSummary> {
     assertCanConfigure(actor);
     const now = this.deps.clock.now();
@@ -81,6 +93,7 @@ export class ChannelsService {
         accessToken: input.accessToken,
         appSecret: input.appSecret,
         verifyTokenHash: sha256Hex(input.verifyToken),
+        businessAccountId: input.businessAccountId ?? null,
         createdAt: now,
         updatedAt: now,
       });
@@ -113,6 +126,7 @@ export class ChannelsService {
       isConfigured: true,
       provider: 'builtin',
       phoneNumberId: null,
+      businessAccountId: null,
       webhookPath: null,
       updatedAt: null,
     });
@@ -120,15 +134,31 @@ export class ChannelsService {
   }
 
   /** The conversations module's gateway: the adapter of the channel sends, or the message fails with why. */
-  async sendText(input: {
+  async send(input: {
     companyId: string;
     channel: ChannelName;
     to: ContactAddress;
-    text: string;
+    content: OutboundContent;
   }): Promise<SendOutcome> {
     const adapter = this.adapters.get(input.channel);
     if (!adapter) return { kind: 'failed', reason: `No provider sends ${input.channel} messages.` };
-    return adapter.sendText({ companyId: input.companyId, to: input.to, text: input.text });
+    return adapter.send({ companyId: input.companyId, to: input.to, content: input.content });
+  }
+
+  /** Read receipts: the channel's adapter marks the contact's message read, when it can. */
+  async markRead(input: { companyId: string; channel: ChannelName; channelMessageId: string }): Promise<boolean> {
+    const adapter = this.adapters.get(input.channel);
+    if (!adapter?.markRead) return false;
+    return adapter.markRead({ companyId: input.companyId, channelMessageId: input.channelMessageId });
+  }
+
+  /** The conversations module's template catalogue: checks the values and renders the template. */
+  async prepare(
+    companyId: string,
+    input: { name: string; language: string; variables?: string[] | Record<string, string> | undefined },
+  ): Promise<{ renderedText: string; variables: Record<string, string> }> {
+    const prepared = await this.deps.templates.prepare(companyId, input);
+    return { renderedText: prepared.renderedText, variables: prepared.variables };
   }
 
   /** The conversations module's media fetcher: the channel's adapter fetches, or why not. */
@@ -172,8 +202,23 @@ export class ChannelsService {
       throw new UnauthorizedError('webhook.signature_missing', 'X-Hub-Signature-256 is required.');
     }
     const delivery = this.deps.webhooks.parseDelivery(parseJson(rawBody));
-    if (!delivery || delivery.phoneNumberIds.length === 0) {
+    if (!delivery || (delivery.phoneNumberIds.length === 0 && delivery.templateStatuses.length === 0)) {
       throw new ValidationError('webhook.invalid_payload', 'Not a WhatsApp Business Account messages delivery.');
+    }
+    const businessAccountIds = [...new Set(delivery.templateStatuses.map((t) => t.businessAccountId))];
+    const templateAccounts = await this.deps.repository.findWhatsAppByBusinessAccountIds(businessAccountIds);
+    const unknownAccounts = businessAccountIds.filter(
+      (id) => !templateAccounts.some((a) => a.businessAccountId === id),
+    );
+    if (unknownAccounts.length > 0) {
+      this.deps.logger.warn(
+        { businessAccountIds: unknownAccounts },
+        'WhatsApp webhook for an unknown business account',
+      );
+      throw new NotFoundError(
+        'whatsapp.unknown_business_account',
+        `No company has WhatsApp Business Account ${unknownAccounts.join(', ')}.`,
+      );
     }
     const accounts = await this.deps.repository.findWhatsAppByPhoneNumberIds(delivery.phoneNumberIds);
     const unknown = delivery.phoneNumberIds.filter((id) => !accounts.some((a) => a.phoneNumberId === id));
@@ -184,13 +229,27 @@ export class ChannelsService {
         `No company has WhatsApp phone number id ${unknown.join(', ')}.`,
       );
     }
-    if (!accounts.every((account) => this.deps.webhooks.isValidSignature(rawBody, signature, account.appSecret))) {
+    if (
+      ![...accounts, ...templateAccounts].every((account) =>
+        this.deps.webhooks.isValidSignature(rawBody, signature, account.appSecret),
+      )
+    ) {
       this.deps.logger.warn({ phoneNumberIds: delivery.phoneNumberIds }, 'WhatsApp webhook with a bad signature');
       throw new UnauthorizedError('webhook.invalid_signature', 'X-Hub-Signature-256 does not match the body.');
     }
-    const receipt: WebhookReceipt = { messagesStored: 0, duplicates: 0, statusesApplied: 0, skipped: 0 };
+    const receipt: WebhookReceipt = {
+      messagesStored: 0,
+      duplicates: 0,
+      statusesApplied: 0,
+      templatesUpdated: 0,
+      skipped: 0,
+    };
     this.reportProblems(delivery, receipt);
     for (const account of accounts) await this.ingest(account, delivery, receipt);
+    for (const account of templateAccounts) {
+      const changes = delivery.templateStatuses.filter((t) => t.businessAccountId === account.businessAccountId);
+      receipt.templatesUpdated += await this.deps.templates.applyStatusChanges(account.companyId, changes);
+    }
     if (delivery.ignored.length > 0) this.deps.logger.debug({ types: delivery.ignored }, 'WhatsApp items not stored');
     return receipt;
   }
@@ -220,6 +279,8 @@ export class ChannelsService {
         type: m.kind,
         text: m.text,
         media: m.media,
+        content: m.content,
+        replyToChannelMessageId: m.replyTo,
       }));
     const reports = delivery.statuses
       .filter((s) => s.phoneNumberId === account.phoneNumberId)
@@ -245,6 +306,7 @@ function whatsAppSummary(account: WhatsAppAccount | undefined): ChannelSummary {
     isConfigured: account !== undefined,
     provider: 'whatsapp_cloud_api',
     phoneNumberId: account?.phoneNumberId ?? null,
+    businessAccountId: account?.businessAccountId ?? null,
     webhookPath: WHATSAPP_WEBHOOK_PATH,
     updatedAt: account?.updatedAt ?? null,
   };

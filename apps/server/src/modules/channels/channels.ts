@@ -11,6 +11,9 @@ export interface WhatsAppAccount {
   phoneNumberId: string;
   accessToken: string;
   appSecret: string;
+  /** The WhatsApp Business Account: where its templates live. */
+  businessAccountId: string | null;
+  templatesSyncedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,6 +24,7 @@ export interface ChannelSummary {
   isConfigured: boolean;
   provider: 'whatsapp_cloud_api' | 'builtin';
   phoneNumberId: string | null;
+  businessAccountId: string | null;
   webhookPath: string | null;
   updatedAt: Date | null;
 }

@@ -10,10 +10,12 @@ import type { ConversationInbox, WebhookItemCounter, WhatsAppPorts } from './cha
 import { ChannelsRepository } from './channels.repository.js';
 import { registerChannelsRoutes } from './channels.routes.js';
 import { ChannelsService } from './channels.service.js';
+import { WhatsAppTemplates } from './whatsapp-templates.service.js';
 import { createWhatsAppAdapter, webchatAdapter } from './whatsapp.adapter.js';
 
 export { ChannelsService, type WebhookReceipt } from './channels.service.js';
 export { ChannelsRepository } from './channels.repository.js';
+export { WhatsAppTemplates } from './whatsapp-templates.service.js';
 export { registerChannelsRoutes } from './channels.routes.js';
 export type {
   ChannelAdapter,
@@ -21,6 +23,8 @@ export type {
   ConversationInbox,
   DeliveryReport,
   InboundMessage,
+  InteractiveOption,
+  OutboundContent,
   SendOutcome,
   WhatsAppCloud,
   WhatsAppDelivery,
@@ -43,9 +47,17 @@ export interface ChannelsDeps {
 /** Builds the module with its providers; `routes` registers its HTTP surface. */
 export function createChannels(deps: ChannelsDeps) {
   const repository = new ChannelsRepository(deps.db);
+  const templates = new WhatsAppTemplates({
+    db: deps.db,
+    channels: repository,
+    source: deps.whatsapp.cloud,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'whatsapp-templates' }),
+  });
   const service = new ChannelsService({
     repository,
-    adapters: [createWhatsAppAdapter(repository, deps.whatsapp.cloud), webchatAdapter],
+    adapters: [createWhatsAppAdapter(repository, deps.whatsapp.cloud, templates), webchatAdapter],
+    templates,
     webhooks: deps.whatsapp.webhooks,
     inbox: deps.inbox,
     itemCounter: webhookItemCounter(deps.metrics),
@@ -54,7 +66,8 @@ export function createChannels(deps: ChannelsDeps) {
   });
   return {
     service,
-    routes: (app: Parameters<typeof registerChannelsRoutes>[0]) => registerChannelsRoutes(app, service),
+    templates,
+    routes: (app: Parameters<typeof registerChannelsRoutes>[0]) => registerChannelsRoutes(app, service, templates),
   };
 }
 

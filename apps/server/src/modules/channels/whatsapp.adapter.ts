@@ -1,24 +1,59 @@
 /** The WhatsApp Cloud API behind the channel-adapter port. */
-import type { ChannelAdapter, MediaFetchOutcome, SendOutcome, WhatsAppCloud } from './channels.ports.js';
+import type {
+  ChannelAdapter,
+  ContactAddress,
+  MediaFetchOutcome,
+  OutboundContent,
+  SendOutcome,
+  WhatsAppCloud,
+} from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
+import type { WhatsAppTemplates } from './whatsapp-templates.service.js';
+import { mediaPartOf, messagePartOf } from './whatsapp.outbound.js';
 
-export function createWhatsAppAdapter(repository: ChannelsRepository, client: WhatsAppCloud): ChannelAdapter {
+export function createWhatsAppAdapter(
+  repository: ChannelsRepository,
+  client: WhatsAppCloud,
+  templates: Pick<WhatsAppTemplates, 'prepare'>,
+): ChannelAdapter {
   return {
     channel: 'whatsapp',
-    async sendText({ companyId, to, text }): Promise<SendOutcome> {
+    async send({ companyId, to, content }): Promise<SendOutcome> {
       const account = await repository.findWhatsAppOfCompany(companyId);
       if (!account) return { kind: 'failed', reason: 'WhatsApp is not configured for this company.' };
-      const recipient = to.externalId ?? to.phone?.replace(/^\+/, '');
+      const recipient = recipientOf(to);
       if (!recipient) return { kind: 'failed', reason: 'The contact has no WhatsApp id or phone number.' };
-      const result = await client.sendText({
+      const credentials = { phoneNumberId: account.phoneNumberId, accessToken: account.accessToken };
+      let message: Record<string, unknown>;
+      let mediaId: string | null = null;
+      if (content.kind === 'media') {
+        const uploaded = await client.uploadMedia({
+          ...credentials,
+          bytes: content.bytes,
+          mimeType: content.mimeType,
+          filename: content.filename,
+        });
+        if (!uploaded.ok) return { kind: 'failed', reason: uploaded.reason };
+        mediaId = uploaded.mediaId;
+        message = mediaPartOf(content, uploaded.mediaId);
+      } else {
+        const template = await templateOf(templates, companyId, content);
+        if (template && 'failed' in template) return { kind: 'failed', reason: template.failed };
+        message = messagePartOf(content, template);
+      }
+      const result = await client.sendMessage({ ...credentials, to: recipient, message });
+      return result.ok
+        ? { kind: 'sent', channelMessageId: result.messageId, recipientId: result.waId, mediaId }
+        : { kind: 'failed', reason: result.reason };
+    },
+    async markRead({ companyId, channelMessageId }): Promise<boolean> {
+      const account = await repository.findWhatsAppOfCompany(companyId);
+      if (!account) return false;
+      return client.markRead({
         phoneNumberId: account.phoneNumberId,
         accessToken: account.accessToken,
-        to: recipient,
-        text,
+        messageId: channelMessageId,
       });
-      return result.ok
-        ? { kind: 'sent', channelMessageId: result.messageId, recipientId: result.waId }
-        : { kind: 'failed', reason: result.reason };
     },
     async fetchMedia({ companyId, mediaId, maxBytes }): Promise<MediaFetchOutcome> {
       const account = await repository.findWhatsAppOfCompany(companyId);
@@ -36,8 +71,26 @@ export function createWhatsAppAdapter(repository: ChannelsRepository, client: Wh
   };
 }
 
+function recipientOf(to: ContactAddress): string | undefined {
+  return to.externalId ?? to.phone?.replace(/^\+/, '') ?? undefined;
+}
+
+/** A template is checked again at sending: one paused since the agent pressed send is not sent. */
+async function templateOf(
+  templates: Pick<WhatsAppTemplates, 'prepare'>,
+  companyId: string,
+  content: Exclude<OutboundContent, { kind: 'media' }>,
+) {
+  if (content.kind !== 'template') return undefined;
+  try {
+    return await templates.prepare(companyId, content);
+  } catch (error) {
+    return { failed: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** Web chat has no outside provider yet: a message is delivered by the real-time events alone. */
 export const webchatAdapter: ChannelAdapter = {
   channel: 'webchat',
-  sendText: async () => ({ kind: 'sent', channelMessageId: null, recipientId: null }),
+  send: async () => ({ kind: 'sent', channelMessageId: null, recipientId: null }),
 };

@@ -7,12 +7,16 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConversationEvents } from './conversations.events.js';
-import type { ChannelGateway } from './conversations.ports.js';
+import type { Message } from './conversations.js';
+import type { ChannelGateway, DeliveryOutcome, OutboundContent } from './conversations.ports.js';
+import type { MediaFiles } from './media.files.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 
 export interface MessageDeliveryDeps {
   repository: ConversationsRepository;
   gateway: ChannelGateway;
+  /** Where the files agents send are kept. */
+  files: Pick<MediaFiles, 'read'>;
   events: ConversationEvents;
   clock: Clock;
   logger: Logger;
@@ -49,16 +53,20 @@ export class MessageDelivery {
     const conversation = message && (await repository.findConversation(companyId, message.conversationId, null));
     if (!message || !conversation) return;
     const identity = conversation.contact.identities.find((i) => i.channel === conversation.channel);
-    const outcome = await this.deps.gateway.sendText({
-      companyId,
-      channel: conversation.channel,
-      to: { externalId: identity?.externalId ?? null, phone: conversation.contact.phone },
-      text: message.body ?? '',
-    });
+    const content = await this.contentOf(companyId, message);
+    const outcome: DeliveryOutcome = content
+      ? await this.deps.gateway.send({
+          companyId,
+          channel: conversation.channel,
+          to: { externalId: identity?.externalId ?? null, phone: conversation.contact.phone },
+          content,
+        })
+      : { kind: 'failed', reason: 'The file to send is no longer stored.' };
     const at = clock.now();
     if (outcome.kind === 'sent') {
       await repository.updateMessage(companyId, messageId, {
         status: 'sent',
+        ...(outcome.mediaId && message.media ? { media: { ...message.media, mediaId: outcome.mediaId } } : {}),
         channelMessageId: outcome.channelMessageId,
         failureReason: null,
         deliveryClaimedAt: null,
@@ -88,6 +96,36 @@ export class MessageDelivery {
     }
     const updated = await repository.findMessage(companyId, messageId);
     if (updated) await this.deps.events.messageStatusChanged(conversation, updated);
+  }
+
+  /** What the channel is asked to send for a stored message; undefined when its file is gone. */
+  private async contentOf(companyId: string, message: Message): Promise<OutboundContent | undefined> {
+    const { content, media } = message;
+    if (content?.kind === 'template') {
+      return { kind: 'template', name: content.name, language: content.language, variables: content.variables };
+    }
+    if (content?.kind === 'interactive') {
+      return {
+        kind: 'interactive',
+        style: content.style,
+        body: content.body,
+        buttonLabel: content.button_label,
+        options: content.options,
+      };
+    }
+    if (media && media.kind !== 'sticker') {
+      const bytes = await this.deps.files.read(companyId, message.id);
+      if (!bytes) return undefined;
+      return {
+        kind: 'media',
+        mediaKind: media.kind,
+        bytes,
+        mimeType: media.storedMimeType ?? media.mimeType ?? 'application/octet-stream',
+        filename: media.filename,
+        caption: media.caption,
+      };
+    }
+    return { kind: 'text', text: message.body ?? '' };
   }
 
   /** Picks up queued messages whose delivery never finished (a node stopped). */

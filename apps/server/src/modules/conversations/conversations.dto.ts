@@ -28,7 +28,9 @@ export function toConversationEventDto(
     assignee_id: conversation.assigneeId,
     priority: conversation.priority,
     rating: conversation.rating,
+    rated_by: conversation.ratedBy,
     feedback: conversation.feedback,
+    window_expires_at: iso(conversation.windowExpiresAt),
     contact: toContactDto(conversation.contact),
     last_message_at: iso(conversation.lastMessageAt),
     last_message_preview: conversation.lastMessagePreview,
@@ -77,6 +79,11 @@ export function toMessageDto(message: Message): MessageDto {
     failure_reason: message.failureReason,
     channel_message_id: message.channelMessageId,
     metadata: message.metadata,
+    content: message.content,
+    reply_to: message.replyTo && {
+      message_id: message.replyTo.messageId,
+      channel_message_id: message.replyTo.channelMessageId,
+    },
     created_at: message.createdAt.toISOString(),
     updated_at: message.updatedAt.toISOString(),
   };

@@ -6,9 +6,16 @@
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import { nextDeliveryStatus, previewOf, type DeliveryReport, type InboundMessage } from './conversations.js';
+import {
+  nextDeliveryStatus,
+  previewOf,
+  windowAfter,
+  type DeliveryReport,
+  type InboundMessage,
+} from './conversations.js';
 import type { ConversationEvents } from './conversations.events.js';
-import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
+import { isUniqueViolation, type ConversationRow, type ConversationsRepository } from './conversations.repository.js';
+import { ratingRoleOf, recordRatingInTransaction, type RatingRole } from './conversations.ratings.js';
 import { reopenPatch } from './conversations.lifecycle.js';
 
 export interface InboxResult {
@@ -20,7 +27,14 @@ export interface InboxResult {
 
 type Outcome =
   | { kind: 'duplicate' }
-  | { kind: 'stored'; conversationId: string; messageId: string; event: 'created' | 'reopened' | undefined };
+  | {
+      kind: 'stored';
+      conversationId: string;
+      messageId: string;
+      event: 'created' | 'reopened' | undefined;
+      /** The customer's rating answer counted: thank them after commit. */
+      isRatingCounted: boolean;
+    };
 
 class DuplicateMessage extends Error {}
 
@@ -47,6 +61,8 @@ export class ConversationInbox {
       logger: Logger;
       /** Fetches the files contacts send, once their message has committed. */
       media?: { schedule(companyId: string, messageId: string): void };
+      /** Thanks the customer for a rating (after commit). */
+      ratings?: { thank(companyId: string, conversationId: string): Promise<void> };
     },
   ) {}
 
@@ -74,6 +90,7 @@ export class ConversationInbox {
       result.stored += 1;
       if (inbound.media) this.deps.media?.schedule(companyId, outcome.messageId);
       await this.announce(companyId, outcome);
+      if (outcome.isRatingCounted) await this.deps.ratings?.thank(companyId, outcome.conversationId);
     }
     return result;
   }
@@ -122,8 +139,21 @@ export class ConversationInbox {
     const now = this.deps.clock.now();
     return this.deps.repository.transaction(async (repo) => {
       const contactId = await this.contactOf(repo, companyId, inbound, now);
-      const { conversationId, event } = await this.conversationOf(repo, companyId, contactId, inbound.channel, now);
+      let rating: RatingRole;
+      // A reaction, a rating answer or its comment lands in the last conversation as it is.
+      const { conversationId, event, windowExpiresAt, current } = await this.conversationOf(
+        repo,
+        companyId,
+        contactId,
+        inbound.channel,
+        now,
+        (latest) => {
+          rating = ratingRoleOf(latest, inbound, now);
+          return inbound.content?.kind !== 'reaction' && rating === undefined;
+        },
+      );
       const messageId = newId();
+      const quoted = inbound.replyToChannelMessageId ?? null;
       const isStored = await repo.insertMessage({
         id: messageId,
         companyId,
@@ -133,6 +163,9 @@ export class ConversationInbox {
         type: inbound.type,
         body: inbound.text,
         media: inbound.media && { ...inbound.media, status: 'pending' },
+        content: inbound.content ?? null,
+        replyToMessageId: quoted ? ((await repo.findMessageIdByChannelId(companyId, quoted)) ?? null) : null,
+        metadata: quoted ? { reply_to_channel_message_id: quoted } : null,
         channelMessageId: inbound.channelMessageId,
         channelSentAt: inbound.sentAt,
         createdAt: now,
@@ -143,13 +176,33 @@ export class ConversationInbox {
       if (inbound.media) {
         await repo.insertMediaDownload({ messageId, companyId, nextAttemptAt: now, createdAt: now, updatedAt: now });
       }
+      if (rating && current) {
+        await recordRatingInTransaction(repo, {
+          companyId,
+          conversation: current,
+          messageId,
+          role: rating,
+          text: inbound.text,
+          now,
+        });
+      }
       await repo.updateConversation(companyId, conversationId, {
         lastMessageAt: now,
         lastMessagePreview: previewOf(inbound.text, inbound.media),
-        lastActivityAt: now,
+        ...(event !== undefined || current?.status !== 'resolved' ? { lastActivityAt: now } : {}),
+        // Every message the contact sends (a reaction too) opens WhatsApp's window again, from its own timestamp.
+        ...(inbound.channel === 'whatsapp'
+          ? { windowExpiresAt: windowAfter(windowExpiresAt, inbound.sentAt ?? now) }
+          : {}),
         updatedAt: now,
       });
-      return { kind: 'stored', conversationId, messageId, event };
+      return {
+        kind: 'stored',
+        conversationId,
+        messageId,
+        event,
+        isRatingCounted: rating?.kind === 'answer' && rating.isCounted,
+      };
     });
   }
 
@@ -185,20 +238,31 @@ export class ConversationInbox {
     return contact.id;
   }
 
-  /** The contact's conversation on the channel: reopened when resolved or snoozed, created when none. */
+  /**
+   * The contact's conversation on the channel: reopened when resolved or snoozed (unless
+   * `reopens` is false: a reaction lands in the last one as it is), created when none.
+   */
   private async conversationOf(
     repo: ConversationsRepository,
     companyId: string,
     contactId: string,
     channel: InboundMessage['channel'],
     now: Date,
-  ): Promise<{ conversationId: string; event: 'created' | 'reopened' | undefined }> {
+    reopens: (current: ConversationRow | undefined) => boolean,
+  ): Promise<{
+    conversationId: string;
+    event: 'created' | 'reopened' | undefined;
+    windowExpiresAt: Date | null;
+    current: ConversationRow | undefined;
+  }> {
     const current = await repo.lockLatestConversationOfContact(companyId, contactId, channel);
-    if (current && (current.status === 'resolved' || current.status === 'snoozed')) {
+    const windowExpiresAt = current?.windowExpiresAt ?? null;
+    const isReopening = reopens(current);
+    if (current && isReopening && (current.status === 'resolved' || current.status === 'snoozed')) {
       await repo.updateConversation(companyId, current.id, { ...reopenPatch(current), updatedAt: now });
-      return { conversationId: current.id, event: 'reopened' };
+      return { conversationId: current.id, event: 'reopened', windowExpiresAt, current };
     }
-    if (current) return { conversationId: current.id, event: undefined };
+    if (current) return { conversationId: current.id, event: undefined, windowExpiresAt, current };
     const conversationId = newId();
     // No chat bot stands in front yet: a new conversation waits in the queue for a human.
     await repo.insertConversation({
@@ -212,7 +276,7 @@ export class ConversationInbox {
       createdAt: now,
       updatedAt: now,
     });
-    return { conversationId, event: 'created' };
+    return { conversationId, event: 'created', windowExpiresAt: null, current: undefined };
   }
 
   private async announce(companyId: string, outcome: Extract<Outcome, { kind: 'stored' }>): Promise<void> {
@@ -220,7 +284,9 @@ export class ConversationInbox {
     const message = await this.deps.repository.findMessage(companyId, outcome.messageId);
     if (!conversation || !message) return;
     if (outcome.event === 'created') await this.deps.events.conversation('conversation.created', conversation);
-    if (outcome.event === 'reopened') await this.deps.events.conversation('conversation.updated', conversation);
+    if (outcome.event === 'reopened' || outcome.isRatingCounted) {
+      await this.deps.events.conversation('conversation.updated', conversation);
+    }
     await this.deps.events.messageCreated(conversation, message);
     this.deps.logger.info(
       { companyId, conversationId: conversation.id, messageId: message.id, channel: conversation.channel },

@@ -6,6 +6,7 @@
 import { type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import {
   assertCanAssign,
@@ -36,6 +37,8 @@ export interface ConversationLifecycleDeps {
   events: ConversationEvents;
   clock: Clock;
   logger: Logger;
+  /** After a close has committed: ask the customer for a rating (never throws). */
+  afterClose?: (companyId: string, conversationId: string) => Promise<void>;
 }
 
 export class ConversationLifecycle {
@@ -91,12 +94,16 @@ export class ConversationLifecycle {
     input: { rating?: number | undefined; feedback?: string | undefined },
   ): Promise<Conversation> {
     const now = this.deps.clock.now();
-    return this.change(actor, conversationId, (current) => {
+    const hasRating = input.rating !== undefined;
+    const closed = await this.change(actor, conversationId, (current) => {
       assertCanClose(current);
       return {
         patch: {
           status: 'resolved',
           rating: input.rating ?? null,
+          ratedBy: hasRating ? 'agent' : null,
+          ratedAt: hasRating ? now : null,
+          ratingRequestedAt: null,
           feedback: input.feedback ?? null,
           resolvedAt: now,
           resolvedBy: actor.userId,
@@ -106,6 +113,22 @@ export class ConversationLifecycle {
         change: { event: 'conversation.closed' },
       };
     });
+    if (input.rating !== undefined) {
+      await this.deps.repository.insertRating({
+        id: newId(),
+        companyId: actor.companyId,
+        conversationId,
+        score: input.rating,
+        comment: input.feedback ?? null,
+        ratedBy: 'agent',
+        userId: actor.userId,
+        isCounted: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await this.deps.afterClose?.(actor.companyId, conversationId);
+    return closed;
   }
 
   async reopen(actor: Actor, conversationId: string): Promise<Conversation> {

@@ -4,7 +4,7 @@
  * command, and the background work (typing expiry, snooze wake-up, stalled deliveries).
  */
 import { typingCommandSchema } from '@switchboard/contracts';
-import type { InstalledModule, ModuleContext, ModuleInstaller } from '../../app-module.js';
+import type { InstalledModule, ModuleContext } from '../../app-module.js';
 import { defineCommand } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { createChannels } from '../channels/index.js';
@@ -21,6 +21,10 @@ import { MediaDownloads } from './media.downloads.js';
 import { MediaFiles } from './media.files.js';
 import { MediaRepository } from './media.repository.js';
 import { TypingIndicators } from './typing.js';
+import type { CustomerTextPort } from './conversations.ports.js';
+import { CustomerRatings } from './conversations.ratings.js';
+import { MessageUploads } from './uploads.js';
+import { registerUploadRoutes } from './uploads.routes.js';
 
 const TYPING_SWEEP_MS = 1_000;
 const SNOOZE_WAKE_MS = 2_000;
@@ -34,9 +38,15 @@ export interface ConversationsModule extends InstalledModule {
   readonly routing: ConversationRouting;
 }
 
-export const installConversations: ModuleInstaller = (context) => createConversationsModule(context);
+export interface ConversationsModuleOptions {
+  /** What the company writes to customers (modules/customer-messages). */
+  texts: CustomerTextPort;
+}
 
-export function createConversationsModule(context: ModuleContext): ConversationsModule {
+export function createConversationsModule(
+  context: ModuleContext,
+  options: ConversationsModuleOptions,
+): ConversationsModule {
   const { config, clock } = context;
   const logger = context.logger.child({ module: 'conversations' });
   const repository = new ConversationsRepository(context.db);
@@ -44,13 +54,14 @@ export function createConversationsModule(context: ModuleContext): Conversations
   const mediaFiles = new MediaFiles(config.media.dir);
   // The inbox hands new media to the downloader, which fetches through the channels
   // module, which delivers to the inbox: the first link is made once all exist.
-  const media: { downloads?: MediaDownloads } = {};
+  const media: { downloads?: MediaDownloads; ratings?: CustomerRatings } = {};
   const inbox = new ConversationInbox({
     repository,
     events,
     clock,
     logger,
     media: { schedule: (companyId, messageId) => media.downloads?.schedule(companyId, messageId) },
+    ratings: { thank: async (companyId, conversationId) => media.ratings?.thank(companyId, conversationId) },
   });
   const channels = createChannels({
     db: context.db,
@@ -63,6 +74,7 @@ export function createConversationsModule(context: ModuleContext): Conversations
   const delivery = new MessageDelivery({
     repository,
     gateway: channels.service,
+    files: mediaFiles,
     events,
     clock,
     logger,
@@ -87,7 +99,23 @@ export function createConversationsModule(context: ModuleContext): Conversations
     logger,
     timeoutSeconds: config.presence.typingTimeoutSeconds,
   });
-  const lifecycle = new ConversationLifecycle({ repository, events, clock, logger });
+  const ratings = new CustomerRatings({
+    repository,
+    events,
+    delivery,
+    texts: options.texts,
+    clock,
+    logger: logger.child({ component: 'ratings' }),
+  });
+  media.ratings = ratings;
+  const lifecycle = new ConversationLifecycle({
+    repository,
+    events,
+    clock,
+    logger,
+    afterClose: (companyId, conversationId) => ratings.askAfterClose(companyId, conversationId),
+  });
+  const uploads = new MessageUploads({ db: context.db, files: mediaFiles, clock });
   const conversations = new ConversationsService({
     repository,
     events,
@@ -97,6 +125,10 @@ export function createConversationsModule(context: ModuleContext): Conversations
     rooms: createJitsiRooms(config.jitsi),
     mediaFiles,
     mediaDownloads: downloads,
+    gateway: channels.service,
+    uploads,
+    templates: channels.service,
+    texts: options.texts,
     clock,
     logger,
   });
@@ -116,7 +148,8 @@ export function createConversationsModule(context: ModuleContext): Conversations
       logger: logger.child({ component: 'routing' }),
     }),
     routes(app) {
-      registerConversationsRoutes(app, { conversations, lifecycle, typing });
+      registerUploadRoutes(app, { conversations, uploads });
+      registerConversationsRoutes(app, { conversations, lifecycle, typing, uploads });
       channels.routes(app);
     },
     commands: [

@@ -4,23 +4,49 @@
  * video rooms (Jitsi).
  */
 import type { Actor } from '../../shared/actor.js';
-import type { ConversationChannel } from './conversations.js';
+import type { ConversationChannel, InteractiveOption } from './conversations.js';
 
 export type DeliveryOutcome =
-  /** `recipientId`: how the channel knows the contact (WhatsApp's wa_id may differ from the number dialled). */
-  { kind: 'sent'; channelMessageId: string | null; recipientId: string | null } | { kind: 'failed'; reason: string };
+  /**
+   * `recipientId`: how the channel knows the contact (WhatsApp's wa_id may differ from the
+   * number dialled); `mediaId`: the channel's id of a file it was given.
+   */
+  | { kind: 'sent'; channelMessageId: string | null; recipientId: string | null; mediaId?: string | null }
+  | { kind: 'failed'; reason: string };
+
+/** What goes out: text, a file, a WhatsApp template, or an interactive message (buttons or a list). */
+export type OutboundContent =
+  | { kind: 'text'; text: string }
+  | {
+      kind: 'media';
+      mediaKind: 'image' | 'document' | 'audio' | 'video';
+      bytes: Buffer;
+      mimeType: string;
+      filename: string | null;
+      caption: string | null;
+    }
+  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'interactive';
+      style: 'button' | 'list';
+      body: string;
+      buttonLabel: string | null;
+      options: InteractiveOption[];
+    };
 
 export interface ChannelGateway {
   /**
-   * Sends `text` to the contact through `channel`, retrying transient failures itself.
-   * Resolves with what happened; never rejects for a provider's refusal.
+   * Sends to the contact through `channel`, retrying transient failures itself. Resolves
+   * with what happened; never rejects for a provider's refusal.
    */
-  sendText(input: {
+  send(input: {
     companyId: string;
     channel: ConversationChannel;
     to: { externalId: string | null; phone: string | null };
-    text: string;
+    content: OutboundContent;
   }): Promise<DeliveryOutcome>;
+  /** Tells the channel the contact's message was read (WhatsApp's blue ticks); best effort. */
+  markRead(input: { companyId: string; channel: ConversationChannel; channelMessageId: string }): Promise<boolean>;
   /** Fetches a file the contact sent (one attempt); never rejects for a provider's refusal. */
   fetchMedia(input: {
     companyId: string;
@@ -51,4 +77,27 @@ export interface VideoRoom {
 
 export interface VideoRooms {
   create(input: { agentName: string; contactName: string | null; now: Date }): Promise<VideoRoom>;
+}
+
+/** The company's WhatsApp templates (the channels module's cache of Meta's). */
+export interface TemplateCatalog {
+  /**
+   * Checks the values against the approved template and renders what the customer reads.
+   * Throws 404 `template.not_found`, 422 `template.*`.
+   */
+  prepare(
+    companyId: string,
+    input: { name: string; language: string; variables?: string[] | Record<string, string> | undefined },
+  ): Promise<{ renderedText: string; variables: Record<string, string> }>;
+}
+
+/** What the company writes to customers (the customer-messages module), rendered in its language. */
+export interface CustomerTextPort {
+  settingsOf(companyId: string): Promise<{ language: string; isRatingEnabled: boolean }>;
+  textOf(
+    companyId: string,
+    key: 'video_link' | 'call_notice' | 'rating_question' | 'rating_thanks' | 'closing',
+    variables: { 'contact.name'?: string | null; 'agent.name'?: string | null; link?: string | null },
+  ): Promise<string>;
+  ratingOptions(companyId: string): Promise<{ button: string; scores: readonly string[] }>;
 }

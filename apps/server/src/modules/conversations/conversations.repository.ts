@@ -5,6 +5,7 @@ import {
   contactIdentities,
   contacts,
   conversationFavorites,
+  conversationRatings,
   conversationReads,
   conversations,
   mediaDownloads,
@@ -294,6 +295,33 @@ export class ConversationsRepository {
     );
   }
 
+  // ── ratings ───────────────────────────────────────────────────────────────
+
+  async insertRating(row: typeof conversationRatings.$inferInsert): Promise<void> {
+    await this.db.insert(conversationRatings).values(row);
+  }
+
+  /** The comment that followed the customer's latest answer. */
+  async commentLatestCustomerRating(companyId: string, conversationId: string, comment: string | null, now: Date) {
+    const [latest] = await this.db
+      .select({ id: conversationRatings.id })
+      .from(conversationRatings)
+      .where(
+        and(
+          eq(conversationRatings.companyId, companyId),
+          eq(conversationRatings.conversationId, conversationId),
+          eq(conversationRatings.ratedBy, 'customer'),
+        ),
+      )
+      .orderBy(desc(conversationRatings.createdAt))
+      .limit(1);
+    if (!latest) return;
+    await this.db
+      .update(conversationRatings)
+      .set({ comment, updatedAt: now })
+      .where(eq(conversationRatings.id, latest.id));
+  }
+
   // ── read marks ────────────────────────────────────────────────────────────
 
   /** Moves the user's read mark forward to `at` (never back); returns the mark. */
@@ -364,6 +392,32 @@ export class ConversationsRepository {
       )
       .limit(1);
     return row !== undefined;
+  }
+
+  /** The contact's latest message in the conversation that the channel knows by an id. */
+  async latestInboundOf(companyId: string, conversationId: string): Promise<Message | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.companyId, companyId),
+          eq(messages.conversationId, conversationId),
+          eq(messages.direction, 'inbound'),
+          isNotNull(messages.channelMessageId),
+        ),
+      )
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(1);
+    return row && toMessage(row);
+  }
+
+  async findMessageIdByChannelId(companyId: string, channelMessageId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.companyId, companyId), eq(messages.channelMessageId, channelMessageId)));
+    return row?.id;
   }
 
   async messageExists(companyId: string, channelMessageId: string): Promise<boolean> {

@@ -28,8 +28,10 @@ import type { Actor } from '../../shared/actor.js';
 import type { Conversation } from './conversations.js';
 import { toConversationDto, toMessageDto } from './conversations.dto.js';
 import type { ConversationLifecycle } from './conversations.lifecycle.js';
-import type { ConversationsService } from './conversations.service.js';
+import type { ConversationsService, OutboundInput } from './conversations.service.js';
 import type { TypingIndicators, TypingState } from './typing.js';
+import type { MessageUploads } from './uploads.js';
+import { multipartReply } from './uploads.routes.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema };
@@ -44,7 +46,12 @@ export function toTypingStateDto(state: TypingState) {
 
 export function registerConversationsRoutes(
   app: TypedApp,
-  deps: { conversations: ConversationsService; lifecycle: ConversationLifecycle; typing: TypingIndicators },
+  deps: {
+    conversations: ConversationsService;
+    lifecycle: ConversationLifecycle;
+    typing: TypingIndicators;
+    uploads: MessageUploads;
+  },
 ): void {
   const { conversations, lifecycle, typing } = deps;
   const tags = ['conversations'];
@@ -233,21 +240,34 @@ export function registerConversationsRoutes(
   app.post(
     '/api/conversations/:id/messages',
     {
+      // multipart/form-data (`file`, `caption`) becomes `{attachment, caption}` (uploads.routes.ts).
+      ...multipartReply({ conversations, uploads: deps.uploads }),
       schema: {
         tags,
         summary: 'Reply: stored as `queued`, then delivered through the channel (`message_status_changed`)',
         description:
-          'Replying to an unassigned conversation takes it. `conversation.resolved` (409): reopen it first. ' +
-          '`conversation.channel_cannot_message` (409): a voice conversation.',
+          'Text, a file (multipart `file` + `caption`, or `{attachment: {upload_id}}`) or a WhatsApp template ' +
+          '(`{template: {name, language, variables}}`). Replying to an unassigned conversation takes it. ' +
+          '`conversation.resolved` (409): reopen it first. `conversation.channel_cannot_message` (409): a voice ' +
+          'conversation. `conversation.window_closed` (409): WhatsApp’s 24-hour window has closed, send a ' +
+          'template. `attachment.*`, `template.*` (422): the file or the variables do not fit.',
         params: idParamsSchema,
         body: sendMessageBodySchema,
-        response: { 201: messageSchema, ...actionErrors },
+        response: { 201: messageSchema, ...actionErrors, 422: problemSchema },
       },
     },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      const body = request.body;
+      const input: OutboundInput =
+        'text' in body
+          ? { kind: 'text', text: body.text }
+          : 'attachment' in body
+            ? { kind: 'attachment', uploadId: body.attachment.upload_id, caption: body.caption }
+            : { kind: 'template', ...body.template };
+      return reply
         .code(201)
-        .send(toMessageDto(await conversations.sendMessage(actorOf(request), request.params.id, request.body.text))),
+        .send(toMessageDto(await conversations.sendMessage(actorOf(request), request.params.id, input)));
+    },
   );
 
   conversationAction(

@@ -8,7 +8,12 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import { previewOf, type ConversationChannel, type ConversationStatus } from './conversations.js';
+import {
+  previewOf,
+  type ConversationChannel,
+  type ConversationStatus,
+  type InteractiveOption,
+} from './conversations.js';
 import type { MessageDelivery } from './conversations.delivery.js';
 import type { ConversationEvents } from './conversations.events.js';
 import { ConversationsRepository } from './conversations.repository.js';
@@ -147,7 +152,17 @@ export class ConversationRouting {
   }
 
   /** Writes to the customer as the bot (menu, position in queue, closed hours), delivered after commit. */
-  async sendBotMessage(companyId: string, conversationId: string, text: string): Promise<void> {
+  async sendBotMessage(
+    companyId: string,
+    conversationId: string,
+    text: string,
+    interactive?: {
+      style: 'button' | 'list';
+      body: string;
+      buttonLabel: string | null;
+      options: InteractiveOption[];
+    },
+  ): Promise<void> {
     const now = this.deps.clock.now();
     const messageId = newId();
     await this.deps.repository.transaction(async (repo) => {
@@ -159,6 +174,16 @@ export class ConversationRouting {
         authorType: 'bot',
         type: 'text',
         body: text,
+        content: interactive
+          ? {
+              kind: 'interactive',
+              style: interactive.style,
+              purpose: 'menu',
+              body: interactive.body,
+              button_label: interactive.buttonLabel,
+              options: interactive.options,
+            }
+          : null,
         status: 'queued',
         createdAt: now,
         updatedAt: now,

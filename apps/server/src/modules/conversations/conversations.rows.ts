@@ -1,6 +1,14 @@
 /** Database rows to domain objects, and recognising PostgreSQL's unique violations. */
 import type { contacts, conversations, messages } from '../../db/schema/index.js';
-import type { Contact, ContactIdentity, Conversation, Message, MessageMedia } from './conversations.js';
+import type {
+  Contact,
+  ContactIdentity,
+  Conversation,
+  Message,
+  MessageContent,
+  MessageMedia,
+  MessageReplyTo,
+} from './conversations.js';
 
 type ConversationRow = typeof conversations.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
@@ -46,7 +54,9 @@ export function toConversation(
     assigneeId: row.assigneeId,
     priority: row.priority,
     rating: row.rating,
+    ratedBy: row.ratedBy === 'agent' || row.ratedBy === 'customer' ? row.ratedBy : null,
     feedback: row.feedback,
+    windowExpiresAt: row.windowExpiresAt,
     contact,
     lastMessageAt: row.lastMessageAt,
     lastMessagePreview: row.lastMessagePreview,
@@ -74,7 +84,16 @@ export function toMessage(row: MessageRow): Message {
     status: row.status,
     failureReason: row.failureReason,
     metadata: (row.metadata as Record<string, unknown> | null) ?? null,
+    content: (row.content as MessageContent | null) ?? null,
+    replyTo: replyToOf(row),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The quoted message: ours when stored, and always the channel's id (kept in metadata.reply_to). */
+function replyToOf(row: MessageRow): MessageReplyTo | null {
+  const quoted = (row.metadata as { reply_to_channel_message_id?: unknown } | null)?.reply_to_channel_message_id;
+  if (typeof quoted !== 'string') return null;
+  return { messageId: row.replyToMessageId, channelMessageId: quoted };
 }

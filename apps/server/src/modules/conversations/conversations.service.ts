@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../shared/pagination.j
 import {
   assertCanMessage,
   assertOpenForWork,
+  assertWindowOpen,
   canSeeConversation,
   CONVERSATION_NOT_FOUND,
   previewOf,
@@ -21,15 +22,24 @@ import {
   type ConversationQuery,
   type MediaKind,
   type Message,
+  type MessageContent,
+  type MessageMedia,
 } from './conversations.js';
 import type { MessageDelivery } from './conversations.delivery.js';
 import type { ConversationEvents } from './conversations.events.js';
 import { lockVisible } from './conversations.lifecycle.js';
-import type { VideoRooms, VoiceDialer } from './conversations.ports.js';
+import type {
+  ChannelGateway,
+  CustomerTextPort,
+  TemplateCatalog,
+  VideoRooms,
+  VoiceDialer,
+} from './conversations.ports.js';
 import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
 import type { MediaDownloads } from './media.downloads.js';
 import type { MediaFiles } from './media.files.js';
 import type { TypingIndicators } from './typing.js';
+import type { MessageUploads } from './uploads.js';
 
 export interface ConversationsServiceDeps {
   repository: ConversationsRepository;
@@ -41,6 +51,14 @@ export interface ConversationsServiceDeps {
   /** Where the files contacts sent are kept, and what fetches them. */
   mediaFiles: MediaFiles;
   mediaDownloads: Pick<MediaDownloads, 'retryNow'>;
+  /** Read receipts to the channel. */
+  gateway: Pick<ChannelGateway, 'markRead'>;
+  /** What the company writes to customers (video link, call notice). */
+  texts: Pick<CustomerTextPort, 'textOf'>;
+  /** Files agents uploaded to send. */
+  uploads: Pick<MessageUploads, 'find'>;
+  /** WhatsApp templates: checks a template's variables and renders it (the channels module). */
+  templates: TemplateCatalog;
   clock: Clock;
   logger: Logger;
 }
@@ -53,6 +71,17 @@ export interface StoredMedia {
   kind: MediaKind;
   filename: string | null;
 }
+
+/** What an agent sends: text, a file they uploaded (with an optional caption), or a WhatsApp template. */
+export type OutboundInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'attachment'; uploadId: string; caption?: string | undefined }
+  | {
+      kind: 'template';
+      name: string;
+      language: string;
+      variables?: string[] | Record<string, string> | undefined;
+    };
 
 export interface CreateConversationInput {
   channel: ConversationChannel;
@@ -146,40 +175,55 @@ export class ConversationsService {
   }
 
   /**
-   * An agent's reply: stored as queued, delivered through the channel after commit. A
-   * reply to an unassigned conversation takes it; a resolved one must be reopened first.
+   * An agent's reply (text, a file uploaded before, or a WhatsApp template): stored as
+   * queued, delivered through the channel after commit. A reply to an unassigned
+   * conversation takes it; a resolved one must be reopened first. On WhatsApp, text and
+   * files go only inside the 24-hour window (409 `conversation.window_closed`, nothing
+   * stored or sent); a template goes any time.
    */
-  async sendMessage(actor: Actor, conversationId: string, text: string): Promise<Message> {
+  async sendMessage(actor: Actor, conversationId: string, input: OutboundInput | string): Promise<Message> {
+    const reply: OutboundInput = typeof input === 'string' ? { kind: 'text', text: input } : input;
     const now = this.deps.clock.now();
     const messageId = newId();
-    const { previousAssigneeId } = await this.deps.repository.transaction(async (repo) => {
-      const current = await lockVisible(repo, actor, conversationId);
-      assertOpenForWork(current);
-      assertCanMessage(current);
-      const isTaking = current.assigneeId === null;
-      await repo.insertMessage({
-        id: messageId,
-        companyId: actor.companyId,
-        conversationId,
-        direction: 'outbound',
-        authorType: 'agent',
-        authorId: actor.userId,
-        type: 'text',
-        body: text,
-        status: 'queued',
-        createdAt: now,
-        updatedAt: now,
+    // Read (and checked) before the transaction: the template catalogue is another module's.
+    const seen = await this.get(actor, conversationId);
+    const prepared = await this.prepareOutbound(actor, seen, reply, messageId);
+    const { previousAssigneeId } = await this.deps.repository
+      .transaction(async (repo) => {
+        const current = await lockVisible(repo, actor, conversationId);
+        assertOpenForWork(current);
+        assertCanMessage(current);
+        if (reply.kind !== 'template') assertWindowOpen(current, now);
+        const isTaking = current.assigneeId === null;
+        await repo.insertMessage({
+          id: messageId,
+          companyId: actor.companyId,
+          conversationId,
+          direction: 'outbound',
+          authorType: 'agent',
+          authorId: actor.userId,
+          type: prepared.media ? 'media' : 'text',
+          body: prepared.text,
+          media: prepared.media,
+          content: prepared.content,
+          status: 'queued',
+          createdAt: now,
+          updatedAt: now,
+        });
+        await repo.updateConversation(actor.companyId, conversationId, {
+          ...(isTaking ? { assigneeId: actor.userId, awaitingHuman: false } : {}),
+          ...(current.status === 'pending' ? { status: 'open' } : {}),
+          lastMessageAt: now,
+          lastMessagePreview: previewOf(prepared.text, prepared.media),
+          lastActivityAt: now,
+          updatedAt: now,
+        });
+        return { previousAssigneeId: isTaking ? null : undefined };
+      })
+      .catch(async (error: unknown) => {
+        if (prepared.media) await this.deps.mediaFiles.remove(actor.companyId, messageId);
+        throw error;
       });
-      await repo.updateConversation(actor.companyId, conversationId, {
-        ...(isTaking ? { assigneeId: actor.userId, awaitingHuman: false } : {}),
-        ...(current.status === 'pending' ? { status: 'open' } : {}),
-        lastMessageAt: now,
-        lastMessagePreview: previewOf(text, null),
-        lastActivityAt: now,
-        updatedAt: now,
-      });
-      return { previousAssigneeId: isTaking ? null : undefined };
-    });
     const conversation = await this.get(actor, conversationId);
     if (previousAssigneeId === null) {
       await this.deps.events.conversation('conversation.assigned', conversation, null);
@@ -191,15 +235,88 @@ export class ConversationsService {
     return message;
   }
 
+  /** What a reply stores: its text, file (copied under the message's id) and content. */
+  private async prepareOutbound(
+    actor: Actor,
+    conversation: Conversation,
+    reply: OutboundInput,
+    messageId: string,
+  ): Promise<{ text: string | null; media: MessageMedia | null; content: MessageContent | null }> {
+    switch (reply.kind) {
+      case 'text':
+        return { text: reply.text, media: null, content: null };
+      case 'template': {
+        if (conversation.channel !== 'whatsapp') {
+          throw new ConflictError('conversation.templates_whatsapp_only', 'Templates are sent on WhatsApp only.');
+        }
+        const template = await this.deps.templates.prepare(actor.companyId, reply);
+        return {
+          text: template.renderedText,
+          media: null,
+          content: { kind: 'template', name: reply.name, language: reply.language, variables: template.variables },
+        };
+      }
+      case 'attachment': {
+        const upload = await this.deps.uploads.find(actor, reply.uploadId);
+        // Checked here too, so a closed window costs no copy; the transaction checks again.
+        assertOpenForWork(conversation);
+        assertCanMessage(conversation);
+        assertWindowOpen(conversation, this.deps.clock.now());
+        await this.deps.mediaFiles.copy(actor.companyId, upload.id, messageId);
+        return {
+          text: reply.caption ?? null,
+          content: null,
+          media: {
+            kind: upload.kind,
+            mediaId: upload.id,
+            mimeType: upload.mimeType,
+            caption: reply.caption ?? null,
+            filename: upload.filename,
+            sha256: upload.sha256,
+            status: 'stored',
+            sizeBytes: upload.sizeBytes,
+            storedMimeType: upload.mimeType,
+          },
+        };
+      }
+    }
+  }
+
   /** The caller has read the conversation up to now (their own mark; others are untouched). */
   async markRead(actor: Actor, conversationId: string): Promise<Date> {
-    await this.get(actor, conversationId);
-    return this.deps.repository.markRead({
+    const conversation = await this.get(actor, conversationId);
+    const lastReadAt = await this.deps.repository.markRead({
       companyId: actor.companyId,
       conversationId,
       userId: actor.userId,
       lastReadAt: this.deps.clock.now(),
     });
+    if (conversation.channel === 'whatsapp') void this.sendReadReceipt(actor.companyId, conversation);
+    return lastReadAt;
+  }
+
+  /**
+   * The contact's latest message, marked read at the channel once (WhatsApp marks the ones
+   * before it too). Best effort, in the background: a failure is logged, the next open retries.
+   */
+  private async sendReadReceipt(companyId: string, conversation: Conversation): Promise<void> {
+    try {
+      const latest = await this.deps.repository.latestInboundOf(companyId, conversation.id);
+      if (!latest?.channelMessageId || latest.metadata?.read_receipt_at) return;
+      const isMarked = await this.deps.gateway.markRead({
+        companyId,
+        channel: conversation.channel,
+        channelMessageId: latest.channelMessageId,
+      });
+      if (!isMarked) return;
+      const now = this.deps.clock.now();
+      await this.deps.repository.updateMessage(companyId, latest.id, {
+        metadata: { ...(latest.metadata ?? {}), read_receipt_at: now.toISOString() },
+        updatedAt: now,
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, conversationId: conversation.id }, 'read receipt not sent');
+    }
   }
 
   async setFavorite(actor: Actor, conversationId: string, isFavorite: boolean): Promise<boolean> {
@@ -325,7 +442,12 @@ export class ConversationsService {
       now,
     });
     const isSent = conversation.channel !== 'voice';
-    const text = `Join the video call: ${room.contactUrl}`;
+    if (isSent) assertWindowOpen(conversation, now);
+    const text = await this.deps.texts.textOf(actor.companyId, 'video_link', {
+      link: room.contactUrl,
+      'contact.name': conversation.contact.name,
+      'agent.name': agent?.name ?? null,
+    });
     const message = await this.recordSystemMessage(actor, conversation, {
       direction: isSent ? 'outbound' : 'internal',
       text,
@@ -347,9 +469,14 @@ export class ConversationsService {
     const phone = conversation.contact.phone;
     if (!phone) throw new ConflictError('contact.no_phone', 'The contact has no phone number to call.');
     const call = await this.deps.dialer.makeCall(actor, { to: phone });
+    const agent = await this.deps.repository.findActiveUser(actor.companyId, actor.userId);
+    const notice = await this.deps.texts.textOf(actor.companyId, 'call_notice', {
+      'contact.name': conversation.contact.name ?? phone,
+      'agent.name': agent?.name ?? null,
+    });
     const message = await this.recordSystemMessage(actor, conversation, {
       direction: 'internal',
-      text: `Call to ${phone}`,
+      text: notice,
       metadata: { event: 'voice_call', call_id: call.id, to: phone, started_by: actor.userId },
     });
     this.deps.logger.info({ conversationId, callId: call.id, userId: actor.userId }, 'voice call started');

@@ -41,7 +41,11 @@ export interface Conversation {
   assigneeId: string | null;
   priority: ConversationPriority;
   rating: number | null;
+  /** Who gave `rating`; CSAT counts the customer's. */
+  ratedBy: RatedBy | null;
   feedback: string | null;
+  /** WhatsApp: free text and files until then (24 h after the contact's last message); null: never opened. */
+  windowExpiresAt: Date | null;
   contact: Contact;
   lastMessageAt: Date | null;
   lastMessagePreview: string | null;
@@ -92,8 +96,75 @@ export interface Message {
   status: DeliveryStatus | null;
   failureReason: string | null;
   metadata: Record<string, unknown> | null;
+  /** What the message is besides text; stored and served as on the wire (snake_case). */
+  content: MessageContent | null;
+  replyTo: MessageReplyTo | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export type RatedBy = 'agent' | 'customer';
+
+export interface MessageReplyTo {
+  /** Ours, when the quoted message is stored. */
+  messageId: string | null;
+  channelMessageId: string;
+}
+
+export interface InteractiveOption {
+  id: string;
+  title: string;
+  description: string | null;
+}
+
+/** The `content` of a message, as the contracts' MessageContent (wire shape, kept as is in jsonb). */
+export type MessageContent =
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null }
+  | {
+      kind: 'contacts';
+      contacts: {
+        name: string;
+        phones: { phone: string; wa_id: string | null; type: string | null }[];
+        emails: string[];
+      }[];
+    }
+  | { kind: 'reaction'; emoji: string; target_channel_message_id: string }
+  | { kind: 'interactive_reply'; reply_type: 'button' | 'list'; reply_id: string | null; title: string }
+  | { kind: 'unsupported'; whatsapp_type: string }
+  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'interactive';
+      style: 'button' | 'list';
+      purpose: 'menu' | 'rating';
+      body: string;
+      button_label: string | null;
+      options: InteractiveOption[];
+    };
+
+/** WhatsApp's customer-service window: free-form messages up to 24 h after the contact last wrote. */
+export const SERVICE_WINDOW_MS = 24 * 3600 * 1000;
+
+/** The window after a contact's message sent at `sentAt` (WhatsApp's timestamp), never moved back. */
+export function windowAfter(current: Date | null, sentAt: Date): Date {
+  const candidate = new Date(sentAt.getTime() + SERVICE_WINDOW_MS);
+  return current && current.getTime() > candidate.getTime() ? current : candidate;
+}
+
+/**
+ * Free text and files reach a WhatsApp contact only inside the window (Meta refuses them
+ * after it with error 131047); a template is the way back in. Other channels have none.
+ */
+export function assertWindowOpen(conversation: Pick<Conversation, 'channel' | 'windowExpiresAt'>, now: Date): void {
+  if (conversation.channel !== 'whatsapp') return;
+  const expiresAt = conversation.windowExpiresAt;
+  if (expiresAt === null || expiresAt.getTime() <= now.getTime()) {
+    throw new ConflictError(
+      'conversation.window_closed',
+      expiresAt === null
+        ? 'The contact has not written on WhatsApp yet: start with an approved template.'
+        : `WhatsApp's 24-hour window closed at ${expiresAt.toISOString()}: send an approved template.`,
+    );
+  }
 }
 
 export interface ConversationQuery {
@@ -118,6 +189,10 @@ export interface InboundMessage {
   type: 'text' | 'media';
   text: string | null;
   media: MessageMedia | null;
+  /** Location, contacts, reaction, interactive reply, unsupported …: what else it is. */
+  content?: MessageContent | null;
+  /** The wamid of the message it replies to (WhatsApp's `context.id`). */
+  replyToChannelMessageId?: string | null;
 }
 
 /** A delivery report for a message we sent. */

@@ -1,4 +1,8 @@
-export { createConversationsModule, installConversations, type ConversationsModule } from './conversations.module.js';
+export {
+  createConversationsModule,
+  type ConversationsModule,
+  type ConversationsModuleOptions,
+} from './conversations.module.js';
 export { ConversationRouting } from './conversations.routing.js';
 export { ConversationsService } from './conversations.service.js';
 export { ConversationsRepository } from './conversations.repository.js';

@@ -4,7 +4,7 @@
  * written under a temporary name and renamed into place, so a reader never sees half of
  * one.
  */
-import { mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUuid, randomString } from '../../shared/ids.js';
 
@@ -20,6 +20,29 @@ export class MediaFiles {
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /** Copies a stored file under another id (an agent's upload becomes the file of the message that sends it). */
+  async copy(companyId: string, fromId: string, toId: string): Promise<void> {
+    const target = this.pathOf(companyId, toId);
+    const temporary = `${target}.${randomString(8, 'abcdefghijklmnopqrstuvwxyz0123456789')}.tmp`;
+    try {
+      await copyFile(this.pathOf(companyId, fromId), temporary);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /** The stored file's bytes, or undefined when it is not there. */
+  async read(companyId: string, id: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.pathOf(companyId, id));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
   }

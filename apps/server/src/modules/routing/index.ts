@@ -7,7 +7,13 @@
  */
 export { createRoutingModule, type RoutingModule, type RoutingModuleOptions } from './routing.module.js';
 export { RoutingEngine, MISSED_OFFERS_REASON, type EnqueueInput } from './routing.engine.js';
-export type { ConversationsPort, PresencePort, RoutingListener, TransactionScope } from './routing.ports.js';
+export type {
+  ConversationsPort,
+  PresencePort,
+  RoutingListener,
+  RoutingTexts,
+  TransactionScope,
+} from './routing.ports.js';
 export type { Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';
 export { estimateWaitSeconds, isOpenAt, SHORT_ABANDON_SECONDS } from './routing.js';
 export { assignWaitingEntry, type DirectAssignDeps } from './routing.direct-assign.js';

@@ -11,10 +11,19 @@ import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { EngineRepository } from './routing.engine-repository.js';
 import type { RoutingEngine } from './routing.engine.js';
-import type { ConversationsPort, RoutableConversation } from './routing.ports.js';
+import type { ConversationsPort, RoutableConversation, RoutingTexts } from './routing.ports.js';
 import type { RoutingRepository } from './routing.repository.js';
 import { estimateWaitSeconds, isOpenAt, shouldAnnouncePosition, type QueueEntry, type Queue } from './routing.js';
-import { chosenOption, closedText, languageOf, menuRetryText, menuText, positionText } from './routing.texts.js';
+import {
+  chosenOption,
+  closedText,
+  interactiveMenuOf,
+  languageOf,
+  menuIntro,
+  menuLines,
+  positionText,
+  type MenuOption,
+} from './routing.texts.js';
 
 /** Wrong answers to the menu before the customer goes to the default queue. */
 const MAX_MENU_ATTEMPTS = 3;
@@ -26,6 +35,8 @@ export interface ConversationRouterDeps {
   entries: EngineRepository;
   admin: RoutingRepository;
   conversations: ConversationsPort;
+  /** The company's customer texts; without it, routing's own pt-BR/en texts. */
+  texts?: RoutingTexts | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -61,10 +72,13 @@ export class ConversationRouter {
       const now = this.deps.clock.now();
       if (!(await this.deps.entries.startMenu(conversation.companyId, conversation.id, conversation.channel, now)))
         return;
-      const settings = await this.deps.admin.findSettings(conversation.companyId);
       await this.deps.conversations.holdForBot(conversation.companyId, conversation.id);
-      const text = menuText(languageOf(settings.language), entryPoint.menu.prompt ?? null, entryPoint.menu.options);
-      await this.deps.conversations.sendBotMessage(conversation.companyId, conversation.id, text);
+      await this.sendMenu(
+        conversation.companyId,
+        conversation.id,
+        entryPoint.menu.prompt ?? null,
+        entryPoint.menu.options,
+      );
       this.deps.logger.info({ companyId: conversation.companyId, conversationId: conversation.id }, 'menu sent');
       return;
     }
@@ -95,9 +109,7 @@ export class ConversationRouter {
     });
     if (!entryPoint) return;
     if (entryPoint.kind === 'retry') {
-      const settings = await this.deps.admin.findSettings(companyId);
-      const retry = menuRetryText(languageOf(settings.language), entryPoint.prompt, entryPoint.options);
-      await this.deps.conversations.sendBotMessage(companyId, conversationId, retry);
+      await this.sendMenu(companyId, conversationId, entryPoint.prompt, entryPoint.options, true);
       return;
     }
     if (entryPoint.queueId) await this.enqueueInto(conversation, entryPoint.queueId);
@@ -162,7 +174,9 @@ export class ConversationRouter {
     if (!entry) return undefined;
     const language = languageOf(settings.language);
     if (!isOpen && closedAction?.action === 'message') {
-      const text = closedAction.text ?? closedText(language);
+      const text =
+        closedAction.text ??
+        (await this.textOf(conversation.companyId, 'business_hours', {}, () => closedText(language)));
       await this.deps.conversations.sendBotMessage(conversation.companyId, conversation.id, text);
     } else if (isOpen && queue.announcePosition) {
       await this.announcePositions(queue);
@@ -194,10 +208,50 @@ export class ConversationRouter {
       // Claimed first, so two nodes never write the same announcement twice.
       const isClaimed = await this.deps.entries.claimAnnouncement(entry, position, now);
       if (!isClaimed) continue;
-      const text = positionText(language, position, estimateWaitSeconds(position, handle, serving));
+      const waitSeconds = estimateWaitSeconds(position, handle, serving);
+      const text = await this.textOf(
+        entry.companyId,
+        position === 1 ? 'queue_next' : 'queue_position',
+        { 'queue.position': position, 'queue.wait_minutes': Math.max(1, Math.ceil(waitSeconds / 60)) },
+        () => positionText(language, position, waitSeconds),
+      );
       await this.deps.conversations.sendBotMessage(entry.companyId, entry.conversationId, text);
       sent += 1;
     }
     return sent;
+  }
+
+  /** The menu as text (options listed) and, on WhatsApp when it fits, as buttons or a list. */
+  private async sendMenu(
+    companyId: string,
+    conversationId: string,
+    prompt: string | null,
+    options: readonly MenuOption[],
+    isRetry = false,
+  ): Promise<void> {
+    const settings = await this.deps.admin.findSettings(companyId);
+    const language = languageOf(settings.language);
+    const intro = prompt ?? (await this.textOf(companyId, 'menu', {}, () => menuIntro(language)));
+    const sorry = isRetry
+      ? `${await this.textOf(companyId, 'menu_retry', {}, () => (language === 'en' ? 'Sorry, I did not understand.' : 'Desculpe, não entendi.'))} `
+      : '';
+    const body = `${sorry}${intro}`;
+    const conversation = await this.deps.conversations.find(companyId, conversationId);
+    const interactive = conversation?.channel === 'whatsapp' ? interactiveMenuOf(options) : null;
+    await this.deps.conversations.sendBotMessage(
+      companyId,
+      conversationId,
+      `${body}\n${menuLines(options)}`,
+      interactive ? { ...interactive, body } : undefined,
+    );
+  }
+
+  private async textOf(
+    companyId: string,
+    key: Parameters<RoutingTexts['textOf']>[1],
+    variables: Parameters<RoutingTexts['textOf']>[2],
+    fallback: () => string,
+  ): Promise<string> {
+    return this.deps.texts ? this.deps.texts.textOf(companyId, key, variables) : fallback();
   }
 }

@@ -12,7 +12,8 @@ import { ConversationRouter } from './routing.conversations.js';
 import { EngineRepository } from './routing.engine-repository.js';
 import { RoutingEngine } from './routing.engine.js';
 import { RoutingEvents } from './routing.events.js';
-import type { ConversationsPort, PresencePort } from './routing.ports.js';
+import type { ConversationsPort, PresencePort, RoutingTexts } from './routing.ports.js';
+import { menuKeyOfReply } from './routing.texts.js';
 import { RoutingRepository } from './routing.repository.js';
 import { registerRoutingRoutes } from './routing.routes.js';
 import { RoutingService } from './routing.service.js';
@@ -21,6 +22,8 @@ import { RoutingSweeper, type SweepResult } from './routing.sweep.js';
 export interface RoutingModuleOptions {
   presence: PresencePort;
   conversations: ConversationsPort;
+  /** What the company writes to customers (menu, positions, closed hours); routing's defaults without it. */
+  texts?: RoutingTexts;
   /** How often the sweep runs (default 1 s); false: never by itself (tests call `sweep`). */
   sweepIntervalMs?: number | false;
 }
@@ -59,6 +62,7 @@ export function createRoutingModule(context: ModuleContext, options: RoutingModu
     entries,
     admin,
     conversations: options.conversations,
+    texts: options.texts,
     clock: context.clock,
     logger,
   });
@@ -89,7 +93,13 @@ export function createRoutingModule(context: ModuleContext, options: RoutingModu
       data.direction === 'inbound' &&
       typeof data.conversation_id === 'string'
     ) {
-      const text = typeof data.text === 'string' ? data.text : null;
+      // A tap on the interactive menu names its option by id (`menu:<key>`).
+      const content = data.content as { kind?: unknown; reply_id?: unknown } | null | undefined;
+      const tapped =
+        content?.kind === 'interactive_reply' && typeof content.reply_id === 'string'
+          ? menuKeyOfReply(content.reply_id)
+          : undefined;
+      const text = tapped ?? (typeof data.text === 'string' ? data.text : null);
       const sentAt = typeof data.created_at === 'string' ? new Date(data.created_at) : event.at;
       triggers.run(`c:${data.conversation_id}`, () =>
         router.onInboundMessage(event.companyId, data.conversation_id as string, text, sentAt),

@@ -32,7 +32,27 @@ export interface ConversationsPort {
   handOver(companyId: string, conversationId: string): Promise<void>;
   announceAssignment(companyId: string, conversationId: string, previousAssigneeId: string | null): Promise<void>;
   hasAgentReplied(companyId: string, conversationId: string, since: Date): Promise<boolean>;
-  sendBotMessage(companyId: string, conversationId: string, text: string): Promise<void>;
+  /** `interactive`: WhatsApp buttons or a list carrying the same choice; other channels get `text`. */
+  sendBotMessage(
+    companyId: string,
+    conversationId: string,
+    text: string,
+    interactive?: {
+      style: 'button' | 'list';
+      body: string;
+      buttonLabel: string | null;
+      options: { id: string; title: string; description: string | null }[];
+    },
+  ): Promise<void>;
+}
+
+/** What the company writes to customers (the customer-messages module), rendered. */
+export interface RoutingTexts {
+  textOf(
+    companyId: string,
+    key: 'menu' | 'menu_retry' | 'queue_position' | 'queue_next' | 'business_hours',
+    variables: { 'queue.position'?: number; 'queue.wait_minutes'?: number },
+  ): Promise<string>;
 }
 
 export interface PresencePort {

@@ -12,11 +12,50 @@ export interface MenuOption {
 }
 
 export function menuText(language: Language, prompt: string | null, options: readonly MenuOption[]): string {
-  const lines = options.map((o) => `${o.key} - ${o.label}`).join('\n');
-  if (prompt) return `${prompt}\n${lines}`;
+  return `${prompt ?? menuIntro(language)}\n${menuLines(options)}`;
+}
+
+export function menuIntro(language: Language): string {
   return language === 'en'
-    ? `Hello! Reply with the number of the option you want:\n${lines}`
-    : `Olá! Responda com o número da opção desejada:\n${lines}`;
+    ? 'Hello! Reply with the number of the option you want:'
+    : 'Olá! Responda com o número da opção desejada:';
+}
+
+export function menuLines(options: readonly MenuOption[]): string {
+  return options.map((o) => `${o.key} - ${o.label}`).join('\n');
+}
+
+/** WhatsApp's interactive limits: 3 reply buttons of 20 characters; a list of 10 rows of 24. */
+const MAX_BUTTONS = 3;
+const MAX_BUTTON_TITLE = 20;
+const MAX_ROWS = 10;
+const MAX_ROW_TITLE = 24;
+
+export interface InteractiveMenu {
+  style: 'button' | 'list';
+  buttonLabel: string | null;
+  options: { id: string; title: string; description: string | null }[];
+}
+
+/**
+ * The menu as WhatsApp buttons (up to 3 short options) or a list (up to 10), answered by
+ * a tap whose id names the option (`menu:<key>`); null when it fits neither (text only).
+ */
+export function interactiveMenuOf(options: readonly MenuOption[]): InteractiveMenu | null {
+  const fits = (max: number) => options.every((o) => o.label.length <= max);
+  const rows = options.map((o) => ({ id: `menu:${o.key}`, title: o.label, description: null }));
+  if (options.length > 0 && options.length <= MAX_BUTTONS && fits(MAX_BUTTON_TITLE)) {
+    return { style: 'button', buttonLabel: null, options: rows };
+  }
+  if (options.length > 0 && options.length <= MAX_ROWS && fits(MAX_ROW_TITLE)) {
+    return { style: 'list', buttonLabel: 'Menu', options: rows };
+  }
+  return null;
+}
+
+/** The option key a tap on an interactive menu carries (`menu:<key>`). */
+export function menuKeyOfReply(replyId: string | null | undefined): string | undefined {
+  return replyId?.startsWith('menu:') ? replyId.slice('menu:'.length) : undefined;
 }
 
 export function menuRetryText(language: Language, prompt: string | null, options: readonly MenuOption[]): string {
