@@ -5,6 +5,7 @@
  */
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { installAudit } from './modules/audit/index.js';
+import { installContacts } from './modules/contacts/index.js';
 import { createConversationsModule } from './modules/conversations/index.js';
 import { createCustomerMessagesModule } from './modules/customer-messages/index.js';
 import { installIntegrations } from './modules/integrations/index.js';
@@ -78,6 +79,7 @@ export const FEATURE_MODULES: readonly ModuleInstaller[] = [
   installContactCenter,
   installVoicebot,
   installAudit,
+  installContacts,
   installProductivity,
   installIntegrations,
 ];

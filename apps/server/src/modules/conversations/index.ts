@@ -15,3 +15,4 @@ export {
   type Voicemail,
   type StoredVoicemail,
 } from './conversations.voicemail.js';
+export { ConversationEvents } from './conversations.events.js';

@@ -1,0 +1,88 @@
+/**
+ * The conversations the contacts module writes into (a call's voice conversation and its
+ * outcome line), through the conversations module's repository and events, so a line a
+ * call leaves reaches the console like any message.
+ */
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EventPublisher } from '../../shared/events.js';
+import { newId } from '../../shared/ids.js';
+import { ConversationEvents, ConversationsRepository } from '../conversations/index.js';
+import type { ConversationsGateway } from './contacts.ports.js';
+
+export function createConversationsGateway(deps: {
+  db: Db;
+  publisher: EventPublisher;
+  clock: Clock;
+}): ConversationsGateway {
+  const events = new ConversationEvents(deps.publisher);
+  const repository = new ConversationsRepository(deps.db);
+  return {
+    async openVoiceConversation(companyId, contactId) {
+      const now = deps.clock.now();
+      const outcome = await repository.transaction(async (repo) => {
+        const current = await repo.lockLatestConversationOfContact(companyId, contactId, 'voice');
+        if (current && current.status !== 'resolved' && current.status !== 'snoozed') {
+          return { id: current.id, event: undefined };
+        }
+        if (current) {
+          await repo.updateConversation(companyId, current.id, {
+            status: 'open',
+            snoozedUntil: null,
+            resolvedAt: null,
+            resolvedBy: null,
+            awaitingHuman: current.assigneeId === null,
+            lastActivityAt: now,
+            updatedAt: now,
+          });
+          return { id: current.id, event: 'conversation.updated' as const };
+        }
+        const id = newId();
+        await repo.insertConversation({
+          id,
+          companyId,
+          contactId,
+          channel: 'voice',
+          status: 'open',
+          lastActivityAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        return { id, event: 'conversation.created' as const };
+      });
+      if (outcome.event) {
+        const conversation = await repository.findConversation(companyId, outcome.id, null);
+        if (conversation) await events.conversation(outcome.event, conversation);
+      }
+      return outcome.id;
+    },
+
+    async writeSystemLine(companyId, conversationId, text, metadata) {
+      const now = deps.clock.now();
+      const messageId = newId();
+      await repository.transaction(async (repo) => {
+        await repo.insertMessage({
+          id: messageId,
+          companyId,
+          conversationId,
+          direction: 'internal',
+          authorType: 'system',
+          type: 'system',
+          body: text,
+          metadata,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await repo.updateConversation(companyId, conversationId, {
+          lastMessageAt: now,
+          lastMessagePreview: text.slice(0, 200),
+          lastActivityAt: now,
+          updatedAt: now,
+        });
+      });
+      const conversation = await repository.findConversation(companyId, conversationId, null);
+      const message = await repository.findMessage(companyId, messageId);
+      if (conversation && message) await events.messageCreated(conversation, message);
+    },
+  };
+}
