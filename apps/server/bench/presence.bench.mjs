@@ -53,6 +53,7 @@ function start(script, cpu) {
   const stop = () =>
     new Promise((resolve) => {
       child.once('exit', resolve);
+      if (child.exitCode !== null || !child.connected) return resolve();
       child.send({ type: 'stop' });
       setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
     });

@@ -68,7 +68,7 @@ async function serveSwitchboard() {
       email,
       name: `Agente ${i}`,
       role: 'agent',
-      password: 'x',
+      password: 'bench-agent-password-0',
     });
     tokens.push((await inject('POST', '/api/users/login', undefined, { email, password: 'x' })).access_token);
   }

@@ -56,6 +56,7 @@ function start(script, args, cpu) {
   const stop = () =>
     new Promise((resolve) => {
       child.once('exit', resolve);
+      if (child.exitCode !== null || !child.connected) return resolve();
       child.send({ type: 'stop' });
       setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
     });
