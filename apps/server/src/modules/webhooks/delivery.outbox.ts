@@ -36,7 +36,7 @@ export interface OutboxSettings {
   pollIntervalMs: number;
   /** How long a claimed delivery is held before another node may take it over. */
   leaseMs: number;
-  /** Deliveries sent at once by one node. */
+  /** Deliveries in flight at once on one node. */
   batchSize: number;
   /** The receiver's deadline (the issue: 10 s). */
   timeoutMs: number;
@@ -74,6 +74,7 @@ export class DeliveryOutbox {
   private isRerunWanted = false;
   private isStopped = true;
   private readonly inFlight = new Set<AbortController>();
+  private readonly active = new Set<Promise<void>>();
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -102,9 +103,12 @@ export class DeliveryOutbox {
     });
   }
 
-  /** Resolves once the current pass (if any) is over. */
+  /** Resolves once the current pass and the attempts it started are over. */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.active.size > 0) {
+      await this.running;
+      await Promise.allSettled([...this.active]);
+    }
   }
 
   /**
@@ -116,6 +120,7 @@ export class DeliveryOutbox {
     if (this.timer) clearTimeout(this.timer);
     for (const controller of this.inFlight) controller.abort();
     await this.running?.catch(() => undefined);
+    await Promise.allSettled([...this.active]);
   }
 
   private schedule(): void {
@@ -127,17 +132,36 @@ export class DeliveryOutbox {
     this.timer.unref();
   }
 
+  /**
+   * Enqueues what the log holds, then claims as many due deliveries as there is room for
+   * (`batchSize` in flight per node) and sends them without waiting: a slow receiver holds
+   * its own requests, not the node's queue.
+   */
   private async runOnce(): Promise<void> {
     try {
       while ((await this.enqueueFromLog()) === EVENTS_PER_ENQUEUE && !this.isStopped);
       while (!this.isStopped) {
-        const claimed = await this.claim();
-        if (claimed.length === 0) break;
-        await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+        const room = this.deps.settings.batchSize - this.active.size;
+        if (room <= 0) break;
+        const claimed = await this.claim(room);
+        for (const delivery of claimed) this.track(delivery);
+        if (claimed.length < room) break;
       }
     } catch (error) {
       if (!this.isStopped) this.deps.logger.error({ err: error }, 'delivery pass failed');
     }
+  }
+
+  private track(delivery: ClaimedDelivery): void {
+    const attempt: Promise<void> = this.attempt(delivery)
+      .catch((error: unknown) => {
+        if (!this.isStopped) this.deps.logger.error({ err: error, deliveryId: delivery.id }, 'delivery attempt failed');
+      })
+      .finally(() => {
+        this.active.delete(attempt);
+        this.nudge();
+      });
+    this.active.add(attempt);
   }
 
   /** Turns the next events of the log into deliveries; returns how many events it read. */
@@ -196,7 +220,7 @@ export class DeliveryOutbox {
   }
 
   /** Due deliveries this node now holds under lease, oldest first, one per resource. */
-  private async claim(): Promise<ClaimedDelivery[]> {
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const now = this.deps.clock.now();
     const leaseUntil = new Date(now.getTime() + this.deps.settings.leaseMs);
     const giveUpAt = new Date(now.getTime() + MAX_DELIVERY_WINDOW_MS);
@@ -216,7 +240,7 @@ export class DeliveryOutbox {
                  where e.target_id = c.target_id and e.ordering_key = c.ordering_key
                    and e.status in ('pending', 'delivering') and e.position < c.position)
             order by c.next_attempt_at, c.position
-            limit ${this.deps.settings.batchSize}
+            limit ${limit}
             for update skip locked)
         returning d.id`),
     ).map((row) => row.id);
@@ -244,6 +268,8 @@ export class DeliveryOutbox {
       await this.record(delivery, now, { status: null, latencyMs: 0, body: null, error: preparation.skip }, 'failed');
       return;
     }
+    // Stopping: leave it `delivering`; its lease runs out and any node sends it.
+    if (this.isStopped) return;
     const { request } = preparation;
     const controller = new AbortController();
     this.inFlight.add(controller);

@@ -38,11 +38,13 @@ export function createWebhooksModule(context: ModuleContext, options: WebhooksMo
   const logger = context.logger.child({ module: 'webhooks' });
   const repository = new WebhooksRepository(context.db);
   const targets: DeliveryTarget[] = [];
-  const settings: OutboxSettings = {
+  const merged: OutboxSettings = {
     ...DEFAULT_OUTBOX_SETTINGS,
     ...options.settings,
     retry: { ...DEFAULT_OUTBOX_SETTINGS.retry, ...options.settings?.retry },
   };
+  // A lease shorter than a request would let a node take over a delivery still in flight.
+  const settings = { ...merged, leaseMs: Math.max(merged.leaseMs, merged.timeoutMs * 2) };
   const outbox = new DeliveryOutbox({
     db: context.db,
     clock: context.clock,
