@@ -46,15 +46,17 @@ export function hashApiKey(key: string): string {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Route → the scope that opens it: exact routes, and whole prefixes for read-only areas. */
+/**
+ * Route → the scope that opens it: exact routes, and whole prefixes for read-only areas.
+ * Writes that record a user as their author (closing or assigning a conversation, sending a
+ * message) are not open to keys until those records can name a key instead.
+ */
 const ROUTE_SCOPES: ReadonlyArray<{ methods: readonly Method[]; url: string | RegExp; scope: ApiKeyScope }> = [
   { methods: ['GET'], url: /^\/api\/calls(\/|$)/, scope: 'calls:read' },
   { methods: ['POST'], url: '/api/calls/:id/hangup', scope: 'calls:write' },
   { methods: ['POST'], url: '/api/calls/:id/transfer', scope: 'calls:write' },
   { methods: ['GET'], url: /^\/api\/conversations(\/|$)/, scope: 'conversations:read' },
   { methods: ['PATCH'], url: '/api/conversations/:id', scope: 'conversations:write' },
-  { methods: ['POST'], url: '/api/conversations/:id/assign', scope: 'conversations:write' },
-  { methods: ['POST'], url: '/api/conversations/:id/close', scope: 'conversations:write' },
   { methods: ['GET'], url: /^\/api\/contacts(\/|$)/, scope: 'contacts:read' },
   { methods: ['POST', 'PUT', 'PATCH', 'DELETE'], url: /^\/api\/contacts(\/|$)/, scope: 'contacts:write' },
   { methods: ['GET'], url: /^\/api\/reports(\/|$)/, scope: 'reports:read' },
