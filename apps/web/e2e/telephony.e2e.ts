@@ -136,6 +136,14 @@ describe('listen, whisper and consult from the console', () => {
     const page = await console_(agent);
     await page.locator('.softphone-toggle').click();
 
+    // A desk phone's call: hold through the API, the customer hears music.
+    await page.getByTestId('api-hold').click();
+    await page.locator('[data-testid=api-hold][aria-pressed=true]').waitFor();
+    expect(ari.state.mohBridgeIds.has(callId)).toBe(true);
+    await page.getByTestId('api-hold').click();
+    await page.locator('[data-testid=api-hold][aria-pressed=false]').waitFor();
+    expect(ari.state.mohBridgeIds.has(callId)).toBe(false);
+
     await page.getByTestId('consult-toggle').click();
     await page.getByTestId('consult-target').fill(String(colleagueDevice.body.extension));
     await page.getByTestId('consult-submit').click();

@@ -32,7 +32,11 @@ function useMyAnsweredCall(): CallDto | null {
   return (state.data ?? []).find((call) => call.status === 'in_progress' && call.agent_id === user.id) ?? null;
 }
 
-export function ConsultPanel() {
+/**
+ * `canHold`: offer hold through the API (music for the customer) when this browser carries
+ * no SIP call of its own (a desk phone's call); the softphone's own hold is a re-INVITE.
+ */
+export function ConsultPanel({ canHold }: { canHold: boolean }) {
   const api = useApi();
   const calls = useMemo(() => callsApi(api), [api]);
   const { t } = useI18n();
@@ -78,6 +82,18 @@ export function ConsultPanel() {
   const open = consult && consult.call_id === call.id && ['ringing', 'talking', 'customer'].includes(consult.status);
   const isAnswered = consult?.status === 'talking' || consult?.status === 'customer';
 
+  const toggleHold = async () => {
+    setIsBusy(true);
+    setError(null);
+    try {
+      await (call.held_at ? calls.unhold(call.id) : calls.hold(call.id));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setIsBusy(false);
+    }
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!target.trim()) return;
@@ -122,6 +138,17 @@ export function ConsultPanel() {
         </>
       ) : (
         <>
+          {canHold ? (
+            <button
+              type="button"
+              aria-pressed={call.held_at !== null}
+              disabled={isBusy}
+              onClick={() => void toggleHold()}
+              data-testid="api-hold"
+            >
+              {call.held_at ? t('softphone.resume') : t('softphone.hold')}
+            </button>
+          ) : null}
           <button
             type="button"
             aria-expanded={isOpen}

@@ -78,7 +78,7 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
           />
         )}
         {/* On the call the server tracks: a softphone call or a desk phone's. */}
-        <ConsultPanel />
+        <ConsultPanel canHold={call === null} />
         {state.pendingDial && !call ? (
           <p className="muted" role="status" data-testid="pending-dial">
             {t('softphone.dialing', { number: state.pendingDial.number })}
