@@ -77,6 +77,8 @@ export const agentMentionedSchema = z.object({
   conversation_id: z.uuid(),
   author_id: z.uuid(),
   author_name: z.string(),
+  /** The conversation's channel (the toast shows it). */
+  channel: z.enum(['whatsapp', 'webchat', 'voice']),
   excerpt: z.string(),
   created_at: z.string(),
 });

@@ -156,7 +156,11 @@ export class ProductivityRepository {
 
   async findConversation(companyId: string, conversationId: string) {
     const [row] = await this.db
-      .select({ companyId: conversations.companyId, assigneeId: conversations.assigneeId })
+      .select({
+        companyId: conversations.companyId,
+        assigneeId: conversations.assigneeId,
+        channel: conversations.channel,
+      })
       .from(conversations)
       .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)));
     return row;

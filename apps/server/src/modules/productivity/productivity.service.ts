@@ -234,6 +234,7 @@ export class ProductivityService {
           conversation_id: conversationId,
           author_id: actor.userId,
           author_name: authorName,
+          channel: conversation.channel,
           excerpt: excerptOf(body),
           created_at: note.createdAt.toISOString(),
         },

@@ -16,7 +16,9 @@ import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { LoadMore } from '../../shared/ui/DataTable';
 import { useMediaQuery, useNow } from '../../shared/ui/hooks';
+import type { LabelDto } from '@switchboard/contracts';
 import { ConversationView } from './ConversationView';
+import { productivityApi } from './productivity-api';
 import { conversationsApi } from './conversations-api';
 import { emptyInbox, inboxReducer, type InboxFilter } from './inbox-model';
 import { useLastRead } from './last-read';
@@ -50,6 +52,12 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   const [error, setError] = useState<unknown>(null);
   const [isLoading, setIsLoading] = useState(true);
   const [generation, setGeneration] = useState(0);
+  const [labels, setLabels] = useState<LabelDto[]>([]);
+  useEffect(() => {
+    productivityApi(api)
+      .labels()
+      .then(setLabels, () => undefined);
+  }, [api]);
   const persistRead = useCallback(
     (conversationId: string) => void conversations.markRead(conversationId).catch(() => undefined),
     [conversations],
@@ -190,6 +198,21 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
                 </option>
               ))}
             </select>
+            {labels.length > 0 ? (
+              <select
+                value={filter.label ?? ''}
+                aria-label={t('labels.filter')}
+                onChange={(event) => setFilter((f) => ({ ...f, label: event.target.value || undefined }))}
+                data-testid="inbox-label"
+              >
+                <option value="">{t('labels.any')}</option>
+                {labels.map((label) => (
+                  <option key={label.id} value={label.id}>
+                    {label.name}
+                  </option>
+                ))}
+              </select>
+            ) : null}
           </div>
           {filter.q && !filter.status ? (
             <p className="muted small search-scope" role="status" data-testid="search-all-statuses">

@@ -188,3 +188,18 @@ describe('inboxReducer', () => {
     expect(state.items.map((c) => c.id)).toEqual([a.id, b.id]);
   });
 });
+
+describe('label filter', () => {
+  it('keeps listed conversations up to date but adds none from events (they carry no labels)', () => {
+    const listed = conversation({ id: 'c1', updated_at: '2026-12-03T10:00:00.000Z' });
+    const state = { ...emptyInbox, items: [listed] };
+    const filter = { label: 'l1' };
+    const other = conversation({ id: 'c2', updated_at: '2026-12-03T10:05:00.000Z' });
+    expect(
+      inboxReducer(state, { type: 'conversation_changed', conversation: other, filter, meId: 'me' }).items,
+    ).toEqual([listed]);
+    const newer = { ...listed, updated_at: '2026-12-03T10:06:00.000Z', last_message_preview: 'novo' };
+    const after = inboxReducer(state, { type: 'conversation_changed', conversation: newer, filter, meId: 'me' });
+    expect(after.items[0]?.last_message_preview).toBe('novo');
+  });
+});

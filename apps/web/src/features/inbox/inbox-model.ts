@@ -17,6 +17,8 @@ export interface InboxFilter {
   status?: (typeof conversationStatuses)[number] | undefined;
   channel?: (typeof conversationChannels)[number] | undefined;
   q?: string | undefined;
+  /** A label id: only conversations carrying it (issue 14). */
+  label?: string | undefined;
 }
 
 export interface InboxState {
@@ -120,6 +122,8 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
       if (!matchesFilter(conversation, action.filter, action.meId)) {
         return known ? { ...state, items: state.items.filter((item) => item.id !== conversation.id) } : state;
       }
+      // Events carry no labels: under a label filter only the listed ones are kept up to date.
+      if (action.filter.label && !known) return state;
       return { ...state, items: upsert(state.items, conversation) };
     }
     case 'favorite_changed': {

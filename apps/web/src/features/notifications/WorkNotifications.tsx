@@ -5,7 +5,12 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { z } from 'zod';
-import { routingOfferSchema, type ConversationEventDto, type RoutingOfferDto } from '@switchboard/contracts';
+import {
+  routingOfferSchema,
+  type AgentMentioned,
+  type ConversationEventDto,
+  type RoutingOfferDto,
+} from '@switchboard/contracts';
 import { hrefOf, navigate, type Route } from '../../app/router';
 import { useApi, useConnectionStatus, useRealtimeEvent } from '../../app/services';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
@@ -21,6 +26,7 @@ import {
   titleWithCount,
   OFFER_EVENTS,
   workFromConversation,
+  workFromMention,
   workFromOffer,
   type WorkAlert,
   type WorkCentreState,
@@ -116,6 +122,7 @@ export function WorkNotificationsProvider({
     const work = workFromOffer(event, data, meId);
     if (work) dispatch(work);
   });
+  useRealtimeEvent<AgentMentioned>('agent_mentioned', ({ data }) => dispatch(workFromMention(data)));
   useLiveOffers(meId, dispatch);
   useEffect(() => dispatch({ type: 'viewing', id: viewingId }), [dispatch, viewingId]);
 

@@ -7,6 +7,7 @@ import {
   secondsLeft,
   titleWithCount,
   workFromConversation,
+  workFromMention,
   workFromOffer,
   type WorkCentreState,
   type WorkEvent,
@@ -225,5 +226,30 @@ describe('routing offers in the notification centre', () => {
     expect(state.items).toHaveLength(1);
     expect(state.items[0]).toMatchObject({ kind: 'offer', isToastShown: true });
     expect(alerts).toHaveLength(2);
+  });
+});
+
+describe('workFromMention', () => {
+  it('announces a mention as its own item that opens the conversation, with a chime', () => {
+    const event = workFromMention({
+      note_id: '11111111-1111-4111-8111-111111111111',
+      conversation_id: '22222222-2222-4222-8222-222222222222',
+      author_id: '33333333-3333-4333-8333-333333333333',
+      author_name: 'Ana Souza',
+      channel: 'whatsapp',
+      excerpt: '@Bruno olha',
+      created_at: '2026-12-03T10:00:00.000Z',
+    });
+    expect(event).toMatchObject({
+      type: 'arrived',
+      item: {
+        kind: 'mention',
+        customer: 'Ana Souza',
+        target: { screen: 'inbox', conversationId: '22222222-2222-4222-8222-222222222222' },
+      },
+    });
+    const result = reduceWork(emptyWorkCentre, event);
+    expect(result.state.items).toHaveLength(1);
+    expect(result.alert?.sound).toBe('chime');
   });
 });

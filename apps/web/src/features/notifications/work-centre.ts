@@ -16,9 +16,10 @@
  * Items are keyed by `id` (a conversation or call id): the same arrival twice (a replayed
  * event, an assignment after the waiting notice) updates the item and alerts once.
  */
-import type { ConversationDto, RoutingOfferDto } from '@switchboard/contracts';
+import type { AgentMentioned, ConversationDto, RoutingOfferDto } from '@switchboard/contracts';
 
-export type WorkKind = 'assigned' | 'awaiting' | 'offer';
+/** `mention`: a colleague named this agent in a private note (issue 14). */
+export type WorkKind = 'assigned' | 'awaiting' | 'offer' | 'mention';
 export type WorkChannel = ConversationDto['channel'];
 
 export interface WorkItem {
@@ -222,6 +223,21 @@ export function workFromOffer(eventName: string, offer: OfferFields, meId: strin
       expiresAt: offer.expires_at,
       queue: offer.queue_name,
       offerId: offer.id,
+    },
+  };
+}
+
+/** A note that names this agent: a toast from its author that opens the conversation. */
+export function workFromMention(mention: AgentMentioned): WorkEvent {
+  return {
+    type: 'arrived',
+    item: {
+      id: `mention-${mention.note_id}`,
+      kind: 'mention',
+      channel: mention.channel,
+      customer: mention.author_name,
+      since: mention.created_at,
+      target: { screen: 'inbox', conversationId: mention.conversation_id },
     },
   };
 }
