@@ -3,7 +3,7 @@
  * agent's phone sends 440 Hz, the customer (the carrier) 1000 Hz, the supervisor 2000 Hz,
  * each from an RTP socket of the test (support/rtp.ts) that SIPp's SDP points at.
  * Listening, the supervisor hears the agent and the customer; whispering, the agent hears
- * the supervisor and the customer does not.
+ * the supervisor and the customer does not; barging in, everyone hears everyone.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserAndLogin } from '../support/server.js';
@@ -19,7 +19,7 @@ const AGENT_HZ = 440;
 const CUSTOMER_HZ = 1_000;
 const SUPERVISOR_HZ = 2_000;
 
-describe.skipIf(inject('pbxSkipReason'))('listen and whisper on a real Asterisk', () => {
+describe.skipIf(inject('pbxSkipReason'))('listen, whisper and barge on a real Asterisk', () => {
   let pbx: PbxHarness;
   const peers: RtpPeer[] = [];
 
@@ -50,7 +50,7 @@ describe.skipIf(inject('pbxSkipReason'))('listen and whisper on a real Asterisk'
     };
   };
 
-  it('the supervisor hears both sides in listen; in whisper only the agent hears the supervisor', async () => {
+  it('the supervisor hears both sides in listen; in whisper only the agent hears them; in barge everyone does', async () => {
     const phone = await pbx.phone();
     const boss = await createUserAndLogin(pbx.api, await pbx.api.adminToken(), {
       role: 'supervisor',
@@ -116,9 +116,24 @@ describe.skipIf(inject('pbxSkipReason'))('listen and whisper on a real Asterisk'
     expect(customerHears.supervisor).toBeLessThan(0.01);
     expect(customerHears.agent).toBeGreaterThan(0.2);
 
+    // Barge: the supervisor joins the call's bridge; now the customer hears them too.
+    const barge = await pbx.api.request('PATCH', `/api/calls/${callId}/monitor`, {
+      token: boss.token,
+      body: { mode: 'barge' },
+    });
+    expect(barge.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const [customerInBarge, supervisorInBarge] = await Promise.all([
+      listenFor(customer.rtp, 3_000),
+      listenFor(supervisor.rtp, 3_000),
+    ]);
+    expect(customerInBarge.supervisor).toBeGreaterThan(0.05);
+    expect(supervisorInBarge.agent).toBeGreaterThan(0.05);
+    expect(supervisorInBarge.customer).toBeGreaterThan(0.05);
+
     const stopped = await pbx.api.request('DELETE', `/api/calls/${callId}/monitor`, { token: boss.token });
     expect(stopped.status).toBe(200);
-    expect(stopped.body.modes.map((m: { mode: string }) => m.mode)).toEqual(['listen', 'whisper']);
+    expect(stopped.body.modes.map((m: { mode: string }) => m.mode)).toEqual(['listen', 'whisper', 'barge']);
     await supervisor.sipp.succeeded();
 
     const hangup = await pbx.api.request('POST', `/api/calls/${callId}/hangup`, { token: phone.token });
