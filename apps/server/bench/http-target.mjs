@@ -146,6 +146,18 @@ async function serveReal() {
     recorded[name] = twice[0].filter(({ text }) => twice[1].some((other) => other.text === text));
   }
 
+  // BENCH_EXPLAIN=1: each recorded statement's plan, with its timing, on stderr.
+  if (process.env.BENCH_EXPLAIN) {
+    for (const [name, statements] of Object.entries(recorded)) {
+      for (const { text, values } of statements) {
+        const plan = pglite
+          ? await PGlite.prototype.query.call(pglite, `explain analyze ${text}`, values)
+          : await new pg.Pool({ connectionString: databaseUrl, max: 1 }).query(`explain analyze ${text}`, values);
+        process.stderr.write(`${name}: ${text}\n${plan.rows.map((r) => Object.values(r)[0]).join('\n')}\n\n`);
+      }
+    }
+  }
+
   let barePort;
   let bare;
   if (pglite) {
