@@ -23,7 +23,7 @@ import type { EventPublisher, PublishedEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { callOutcomeText } from './contacts.js';
-import { toE164 } from './contacts.identities.js';
+import { toE164Reported } from './contacts.identities.js';
 import { ContactsRepository, type ContactRow } from './contacts.repository.js';
 import type { ContactsService, ContactSummary } from './contacts.service.js';
 import type { ConversationsGateway } from './contacts.ports.js';
@@ -116,7 +116,7 @@ export class CallContacts {
     if (existing) return existing;
     const { country } = await new ContactsRepository(this.deps.db).settingsOf(companyId);
     const number = call.direction === 'inbound' ? call.from_number : call.to_number;
-    const phone = toE164(number, country);
+    const phone = toE164Reported(number, country);
     if (!phone) return undefined;
     const contact = await this.findOrCreateByPhone(companyId, phone, null);
     await this.deps.db
@@ -285,7 +285,7 @@ export class CallContacts {
     const { country } = await new ContactsRepository(db).settingsOf(companyId);
     const linked: { contactId: string; residentId: string }[] = [];
     for (const resident of residents) {
-      const phone = resident.phone ? toE164(resident.phone, country) : undefined;
+      const phone = resident.phone ? toE164Reported(resident.phone, country) : undefined;
       if (!phone) continue;
       const contact = await this.findOrCreateByPhone(companyId, phone, resident.name);
       linked.push({ contactId: contact.id, residentId: resident.id });

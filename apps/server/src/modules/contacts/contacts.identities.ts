@@ -57,3 +57,15 @@ export function assertCountry(country: string): void {
     ]);
   }
 }
+
+/**
+ * A number a PBX or WhatsApp reported: E.164 when valid, else its digits with '+' (a
+ * carrier's number libphonenumber does not know yet must still find its contact, as the
+ * conversations module stores it).
+ */
+export function toE164Reported(raw: string, country: string): string | undefined {
+  const e164 = toE164(raw, country);
+  if (e164) return e164;
+  const digits = raw.replace(/[\s().-]/g, '');
+  return /^\+?\d{8,15}$/.test(digits) ? `+${digits.replace(/^\+/, '')}` : undefined;
+}

@@ -107,14 +107,14 @@ export class ContactPrivacy {
         .filter((m) => m.media !== null && m.media !== undefined)
         .map((m) => ({
           kind: 'media',
-          url: `/api/contact-files/${this.sign({ kind: 'media', companyId, id: text(m.id) }, expiresAt)}`,
+          url: `/api/contact-files?token=${this.sign({ kind: 'media', companyId, id: text(m.id) }, expiresAt)}`,
           expires_at: expiresAt.toISOString(),
         })),
       ...calls
         .filter((c) => c.recording_status === 'done')
         .map((c) => ({
           kind: 'recording',
-          url: `/api/contact-files/${this.sign({ kind: 'recording', companyId, id: text(c.id) }, expiresAt)}`,
+          url: `/api/contact-files?token=${this.sign({ kind: 'recording', companyId, id: text(c.id) }, expiresAt)}`,
           expires_at: expiresAt.toISOString(),
         })),
     ];

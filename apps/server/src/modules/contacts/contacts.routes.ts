@@ -318,18 +318,18 @@ export function registerContactsRoutes(
   );
 
   app.get(
-    '/api/contact-files/:token',
+    '/api/contact-files',
     {
       config: { isPublic: true },
       schema: {
         tags,
         summary: 'A file of a contact export, by its signed, time-limited link',
-        params: z.object({ token: z.string().min(10).max(400) }).strict(),
+        querystring: z.object({ token: z.string().min(10).max(400) }).strict(),
         response: { 200: z.unknown(), 206: z.unknown(), 404: problemSchema, 416: problemSchema },
       },
     },
     async (request, reply) => {
-      const file = await privacy.resolveLink(request.params.token);
+      const file = await privacy.resolveLink(request.query.token);
       const info = await stat(file.path).catch(() => undefined);
       if (!info?.isFile()) throw new NotFoundError('contact_file.not_found', 'The file is no longer stored.');
       reply.header('cache-control', 'private, no-store').type(file.contentType);
