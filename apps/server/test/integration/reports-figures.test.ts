@@ -60,6 +60,7 @@ describe('reports', () => {
         status: 'resolved',
         assigneeId,
         rating,
+        ratedBy: rating === null ? null : 'customer',
         lastActivityAt: now,
         createdAt: now,
         updatedAt: now,

@@ -34,6 +34,7 @@ type Outcome =
       event: 'created' | 'reopened' | undefined;
       /** The customer's rating answer counted: thank them after commit. */
       isRatingCounted: boolean;
+      isWindowReopened: boolean;
     };
 
 class DuplicateMessage extends Error {}
@@ -202,6 +203,9 @@ export class ConversationInbox {
         messageId,
         event,
         isRatingCounted: rating?.kind === 'answer' && rating.isCounted,
+        // The console switches the composer back from templates when the window opens again.
+        isWindowReopened:
+          inbound.channel === 'whatsapp' && (windowExpiresAt === null || windowExpiresAt.getTime() <= now.getTime()),
       };
     });
   }
@@ -284,7 +288,7 @@ export class ConversationInbox {
     const message = await this.deps.repository.findMessage(companyId, outcome.messageId);
     if (!conversation || !message) return;
     if (outcome.event === 'created') await this.deps.events.conversation('conversation.created', conversation);
-    if (outcome.event === 'reopened' || outcome.isRatingCounted) {
+    if (outcome.event === 'reopened' || outcome.isRatingCounted || (outcome.isWindowReopened && !outcome.event)) {
       await this.deps.events.conversation('conversation.updated', conversation);
     }
     await this.deps.events.messageCreated(conversation, message);

@@ -90,10 +90,11 @@ export function multipartReply(deps: { conversations: ConversationsService; uplo
         (request as { body: unknown }).body = { attachment: { upload_id: PENDING_UPLOAD_ID } };
       }
     },
-    preHandler: async (request: FastifyRequest<{ Params: { id: string } }>): Promise<void> => {
+    preHandler: async (request: FastifyRequest): Promise<void> => {
       if (!request.isMultipart()) return;
       const actor = actorOf(request);
-      await deps.conversations.get(actor, request.params.id);
+      // The route's params schema has checked the id by now.
+      await deps.conversations.get(actor, (request.params as { id: string }).id);
       const { file, caption } = await readMultipart(request);
       if (!file) {
         throw new ValidationError('request.invalid', 'A `file` part is required.', [

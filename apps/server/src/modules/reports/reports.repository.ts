@@ -221,7 +221,8 @@ export class ReportsRepository {
                    and m.direction = 'outbound' and m.author_type = 'agent'
                    and e.assigned_at is not null and m.created_at >= e.assigned_at
                    and (e.ended_at is null or m.created_at <= e.ended_at)) as first_agent_reply_at,
-               case when e.end_reason = 'closed' then c.rating end as rating
+               -- CSAT is the customer's word: a rating an agent typed is not counted (issue 14).
+               case when e.end_reason = 'closed' and c.rated_by = 'customer' then c.rating end as rating
           from queue_entries e
           join queues q on q.id = e.queue_id
           left join users u on u.id = e.assigned_to

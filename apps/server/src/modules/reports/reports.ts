@@ -32,7 +32,7 @@ export interface EntryFact {
   serviceLevelSeconds: number;
   wrapUpUntil: Date | null;
   firstAgentReplyAt: Date | null;
-  /** The conversation's CSAT, counted on the entry that closed it. */
+  /** The conversation's CSAT (the customer's rating, not an agent's), counted on the entry that closed it. */
   rating: number | null;
 }
 

@@ -33,6 +33,8 @@ import { productivityApi } from './productivity-api';
 import { MessageList } from './MessageList';
 import { emptyThread, threadReducer } from './thread-model';
 import { useAgentNames } from './use-agent-names';
+import { whatsappApi } from './whatsapp-api';
+import { windowOf, WhatsAppTools } from './WhatsAppTools';
 
 interface TypingEventData {
   conversation_id: string;
@@ -58,6 +60,7 @@ export function ConversationView({
   const user = useCurrentUser();
   const { t } = useI18n();
   const conversations = useMemo(() => conversationsApi(api), [api]);
+  const whatsapp = useMemo(() => whatsappApi(api), [api]);
   const [conversation, setConversation] = useState<ConversationDto | null>(null);
   const [thread, dispatch] = useReducer(threadReducer, emptyThread);
   const [error, setError] = useState<unknown>(null);
@@ -189,6 +192,7 @@ export function ConversationView({
 
   const command = (name: ConversationCommand) => run(() => conversations.command(conversationId, name));
   const isResolved = conversation.status === 'resolved';
+  const windowState = windowOf(conversation.window_expires_at, Date.now());
   const canTake = conversation.assignee_id !== user.id && !isResolved;
   const isMine = conversation.assignee_id === user.id;
   const contact = conversation.contact;
@@ -348,12 +352,24 @@ export function ConversationView({
       <p className="typing" aria-live="polite" data-testid="typing-indicator">
         {typingNames.length > 0 ? t('conversation.typing', { names: typingNames.join(', ') }) : ''}
       </p>
+      {!isResolved && conversation.channel === 'whatsapp' && (
+        <WhatsAppTools
+          conversationId={conversationId}
+          expiresAt={conversation.window_expires_at}
+          canWrite={isMine || conversation.assignee_id === null || user.role !== 'agent'}
+          api={whatsapp}
+          onSent={(message) => dispatch({ type: 'message_upserted', message })}
+        />
+      )}
       {isResolved ? (
         <p className="muted composer-closed">{t('conversation.closed_hint')}</p>
       ) : (
         <Composer
           conversationId={conversationId}
-          canWrite={isMine || conversation.assignee_id === null || user.role !== 'agent'}
+          canWrite={
+            (isMine || conversation.assignee_id === null || user.role !== 'agent') &&
+            (conversation.channel !== 'whatsapp' || windowState.isOpen)
+          }
           onSend={async (text) => {
             const message = await conversations.send(conversationId, text);
             dispatch({ type: 'message_upserted', message });

@@ -190,7 +190,15 @@ function MessageBubble({
     >
       <div className="bubble">
         {isNote(message) ? <span className="note-marker">🔒 {t('note.marker')}</span> : null}
+        {message.reply_to ? (
+          <p className="quote muted" data-testid="reply-quote">
+            ↩ {t('message.reply_to')}
+          </p>
+        ) : null}
         {message.text ? <p className="text">{message.text}</p> : null}
+        {message.content?.kind === 'unsupported' ? (
+          <p className="muted">{t('message.unsupported', { type: message.content.whatsapp_type })}</p>
+        ) : null}
         {message.media ? (
           <MessageMedia
             media={message.media}

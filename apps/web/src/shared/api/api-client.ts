@@ -166,8 +166,11 @@ export class ApiClient {
     const attempt = async (token: string | undefined) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;
-      let body: string | undefined;
-      if (options.body !== undefined) {
+      let body: string | FormData | undefined;
+      if (options.body instanceof FormData) {
+        // The browser writes the multipart boundary into the content type itself.
+        body = options.body;
+      } else if (options.body !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.body);
       }
