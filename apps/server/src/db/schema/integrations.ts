@@ -70,7 +70,7 @@ export const rdstationIntegrations = pgTable(
 /**
  * The outbox and the delivery log in one: one row per (target, event). Workers on any node
  * claim due rows with `FOR UPDATE SKIP LOCKED` and a lease; `position` orders rows of one
- * resource (ADR 21).
+ * resource (ADR 22).
  */
 export const integrationDeliveries = pgTable(
   'integration_deliveries',

@@ -49,12 +49,11 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * Route → the scope that opens it: exact routes, and whole prefixes for read-only areas.
  * Writes that record a user as their author (closing or assigning a conversation, sending a
- * message) are not open to keys until those records can name a key instead.
+ * message, hanging up or transferring a call) are not open to keys until those records can
+ * name a key instead: `calls:write` opens nothing yet.
  */
 const ROUTE_SCOPES: ReadonlyArray<{ methods: readonly Method[]; url: string | RegExp; scope: ApiKeyScope }> = [
   { methods: ['GET'], url: /^\/api\/calls(\/|$)/, scope: 'calls:read' },
-  { methods: ['POST'], url: '/api/calls/:id/hangup', scope: 'calls:write' },
-  { methods: ['POST'], url: '/api/calls/:id/transfer', scope: 'calls:write' },
   { methods: ['GET'], url: /^\/api\/conversations(\/|$)/, scope: 'conversations:read' },
   { methods: ['PATCH'], url: '/api/conversations/:id', scope: 'conversations:write' },
   { methods: ['GET'], url: /^\/api\/contacts(\/|$)/, scope: 'contacts:read' },

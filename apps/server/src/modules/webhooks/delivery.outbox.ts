@@ -1,5 +1,5 @@
 /**
- * The durable delivery queue (ADR 21): a PostgreSQL table both PGlite and PostgreSQL run.
+ * The durable delivery queue (ADR 22): a PostgreSQL table both PGlite and PostgreSQL run.
  *
  * - **Enqueue, exactly once.** Every node reads the event log after a shared cursor, in a
  *   transaction that locks the cursor row: the deliveries of those events and the cursor's

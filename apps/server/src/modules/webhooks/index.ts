@@ -1,6 +1,6 @@
 /**
  * Event webhooks: subscriptions, signing, the durable delivery outbox and its log
- * (docs/webhooks.md, ADR 21). Other integrations deliver through the same outbox as targets.
+ * (docs/webhooks.md, ADR 22). Other integrations deliver through the same outbox as targets.
  */
 export {
   createWebhooksModule,
