@@ -4,7 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export type AdminTab = 'users' | 'devices' | 'channels' | 'intercom';
+export type AdminTab = 'users' | 'devices' | 'channels' | 'intercom' | 'integrations';
 
 export type Route =
   | { name: 'inbox'; conversationId?: string }
@@ -32,7 +32,10 @@ export function parseRoute(hash: string): Route {
     case 'admin':
       return {
         name: 'admin',
-        tab: second === 'devices' || second === 'channels' || second === 'intercom' ? second : 'users',
+        tab:
+          second === 'devices' || second === 'channels' || second === 'intercom' || second === 'integrations'
+            ? second
+            : 'users',
       };
     case 'profile':
       return { name: 'profile' };

@@ -2,10 +2,11 @@ import { hrefOf, type AdminTab } from '../../app/router';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ChannelsAdmin } from './ChannelsAdmin';
 import { DevicesAdmin } from './DevicesAdmin';
+import { IntegrationsAdmin } from './IntegrationsAdmin';
 import { IntercomAdmin } from './IntercomAdmin';
 import { UsersAdmin } from './UsersAdmin';
 
-const TABS: AdminTab[] = ['users', 'devices', 'channels', 'intercom'];
+const TABS: AdminTab[] = ['users', 'devices', 'channels', 'intercom', 'integrations'];
 
 export function AdminPage({ tab }: { tab: AdminTab }) {
   const { t } = useI18n();
@@ -28,6 +29,7 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
       {tab === 'devices' ? <DevicesAdmin /> : null}
       {tab === 'channels' ? <ChannelsAdmin /> : null}
       {tab === 'intercom' ? <IntercomAdmin /> : null}
+      {tab === 'integrations' ? <IntegrationsAdmin /> : null}
     </div>
   );
 }
