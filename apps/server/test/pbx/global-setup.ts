@@ -1,14 +1,17 @@
 /**
  * Once per PBX run: builds Asterisk if this machine has not yet (../shared/asterisk/build.sh),
  * finds a PostgreSQL server (DATABASE_URL, or a throwaway cluster from Debian's binaries)
- * and migrates the template database every test file copies. When something the suite
+ * and migrates the template database every test file copies; builds the console for the
+ * softphone scenario when Chromium is there and the build is not. When something the suite
  * needs is missing, it says so in one line and the suite is skipped.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import setupDatabaseTemplate from '../support/global-setup.js';
-import { BUILD_SCRIPT } from './support/asterisk.js';
+import { BUILD_SCRIPT, REPO_ROOT } from './support/asterisk.js';
+import { CHROMIUM_PATH, WEB_DIST } from './support/console.js';
 import { findPostgresBinaries, startThrowawayPostgres, type PostgresServer } from './support/postgres.js';
 
 function missingProgram(): string | undefined {
@@ -58,6 +61,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const build = spawnSync(BUILD_SCRIPT, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const prefix = build.stdout.trim().split('\n').pop() ?? '';
   if (build.status !== 0 || !prefix) throw new Error(`${BUILD_SCRIPT} failed (exit ${build.status})`);
+
+  // The softphone scenario drives the built console; build it once when it is missing
+  // (a machine without Chromium skips that scenario and needs no console).
+  if (existsSync(CHROMIUM_PATH) && !existsSync(join(WEB_DIST, 'index.html'))) {
+    const web = spawnSync('npm', ['run', 'build', '--workspace', 'apps/web'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (web.status !== 0) console.warn(`PBX suite: the console did not build: ${web.stderr.slice(-1_000)}`);
+  }
 
   let postgres: PostgresServer | undefined;
   if (binaries) {

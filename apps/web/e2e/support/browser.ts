@@ -41,6 +41,8 @@ export async function openSession(options: {
   locale?: string;
   /** Only for a bare test page that injects its own script (never the console, whose CSP is under test). */
   bypassCsp?: boolean;
+  /** Flags added to CHROMIUM_ARGS (the PBX suite's `--ignore-certificate-errors` for a self-signed WSS). */
+  args?: string[];
 }): Promise<Session> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH.`);
@@ -49,7 +51,7 @@ export async function openSession(options: {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     viewport: options.viewport ?? { width: 1280, height: 800 },
     locale: options.locale ?? 'en-US',
     baseURL: options.baseUrl,

@@ -25,6 +25,7 @@ import {
   type TestServer,
 } from '../../support/server.js';
 import { Asterisk, KIT_DIR } from './asterisk.js';
+import { WEB_DIST } from './console.js';
 import { freeTcpPort, freeUdpPort, waitUntil } from './processes.js';
 import { Sipp } from './sipp.js';
 
@@ -140,6 +141,11 @@ async function startAriRelay(
 interface StartOptions {
   /** Start Switchboard before Asterisk (and leave Asterisk to the test when false). */
   startAsterisk?: boolean;
+  /**
+   * Serve the built console (apps/web/dist) and give browser devices the kit's WSS address
+   * (`wss://127.0.0.1:<https port>/ws`, the harness's self-signed certificate).
+   */
+  console?: boolean;
   env?: Record<string, string>;
 }
 
@@ -200,6 +206,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     SIP_DOMAIN: '127.0.0.1',
     SIP_DEFAULT_TEMPLATE: 'sip',
     CALL_RING_TIMEOUT_SECONDS: '6',
+    ...(options.console ? { WEB_ROOT: WEB_DIST, SIP_WSS_URL: `wss://127.0.0.1:${https}/ws` } : {}),
     ...options.env,
   });
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -19,6 +19,7 @@ export type Scenario =
   | 'answer'
   | 'answer-hangup'
   | 'answer-dtmf'
+  | 'answer-echo'
   | 'busy'
   | 'ring'
   | 'call'
@@ -47,6 +48,8 @@ export interface SippOptions {
    */
   dtmf?: string;
   dtmfGapMs?: number;
+  /** `-rtp_echo`: RTP received on the media port is sent back to its sender (`answer-echo`). */
+  rtpEcho?: boolean;
   timeoutSeconds?: number;
 }
 
@@ -110,6 +113,7 @@ export class Sipp {
       '1',
       '-nostdin',
       '-aa',
+      ...(options.rtpEcho ? ['-rtp_echo'] : []),
       '-timeout',
       `${options.timeoutSeconds ?? 60}s`,
       '-timeout_error',
