@@ -44,14 +44,16 @@ function start(script, args, cpu) {
   });
   const next = (type) =>
     new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${script} exited with ${code}`));
       const onMessage = (m) => {
         if (m?.type === 'error') reject(new Error(`${script}: ${m.message}`));
         if (m?.type !== type) return;
         child.off('message', onMessage);
+        child.off('exit', onExit);
         resolve(m);
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+      child.once('exit', onExit);
     });
   const stop = () =>
     new Promise((resolve) => {
