@@ -17,7 +17,7 @@ process.on('message', async (message) => {
                 auth: { token },
                 reconnection: false,
                 forceNew: true,
-                timeout: 60_000,
+                timeout: 300_000,
               });
               socket.once('connect', () => resolve(socket));
               socket.once('connect_error', reject);
