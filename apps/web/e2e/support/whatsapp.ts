@@ -12,7 +12,11 @@ import type { RunningServer } from './server';
 export interface GraphStub {
   /** For WHATSAPP_GRAPH_URL. */
   url: string;
-  sent: { to: string; text: string; wamid: string }[];
+  sent: { to: string; text: string; wamid: string; body: Record<string, any> }[];
+  /** Files uploaded to `POST /{phone-number-id}/media` (multipart, as Meta takes them). */
+  uploads: { mediaId: string; type: string | null; filename: string | null; bytes: Buffer }[];
+  /** `GET /{waba-id}/message_templates` answers these, by business account id. */
+  templates: Map<string, Record<string, unknown>[]>;
   /** Files contacts "sent", by media id: `GET /{media-id}` then the file's URL, as Meta serves them. */
   media: Map<string, { bytes: Buffer; mimeType: string }>;
   close(): Promise<void>;
@@ -21,12 +25,45 @@ export interface GraphStub {
 export async function startGraphStub(): Promise<GraphStub> {
   const sent: GraphStub['sent'] = [];
   const media: GraphStub['media'] = new Map();
+  const uploads: GraphStub['uploads'] = [];
+  const templates: GraphStub['templates'] = new Map();
   let baseUrl = '';
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const path = new URL(request.url ?? '/', 'http://stub').pathname;
+      const waba = /^\/v21\.0\/(\d+)\/message_templates$/.exec(path)?.[1];
+      if (request.method === 'GET' && waba) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({ data: templates.get(waba) ?? [], paging: { cursors: { before: '0', after: '0' } } }),
+        );
+        return;
+      }
+      if (request.method === 'POST' && /^\/v21\.0\/\d+\/media$/.test(path)) {
+        void new Request('http://stub/', {
+          method: 'POST',
+          headers: { 'content-type': request.headers['content-type'] ?? '' },
+          body: Buffer.concat(chunks),
+        })
+          .formData()
+          .then(async (form) => {
+            const file = form.get('file');
+            const mediaId = String(8_000_000_000_000_000 + uploads.length + 1);
+            uploads.push({
+              mediaId,
+              type: (() => {
+                const type = form.get('type');
+                return typeof type === 'string' ? type : null;
+              })(),
+              filename: file instanceof File ? file.name : null,
+              bytes: file instanceof File ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0),
+            });
+            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: mediaId }));
+          });
+        return;
+      }
       const lookup = /^\/v21\.0\/(\d+)$/.exec(path)?.[1];
       const file = /^\/media-files\/(\d+)$/.exec(path)?.[1];
       const known = media.get(lookup ?? file ?? '');
@@ -52,9 +89,13 @@ export async function startGraphStub(): Promise<GraphStub> {
         response.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; text?: { body: string } };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
+      if (body.status === 'read') {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true }));
+        return;
+      }
       const wamid = `wamid.${randomBytes(24).toString('base64url')}`;
-      sent.push({ to: body.to, text: body.text?.body ?? '', wamid });
+      sent.push({ to: body.to, text: body.text?.body ?? body.interactive?.body?.text ?? '', wamid, body });
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({
@@ -72,6 +113,8 @@ export async function startGraphStub(): Promise<GraphStub> {
     url: `${baseUrl}/v21.0`,
     sent,
     media,
+    uploads,
+    templates,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -86,7 +129,10 @@ export interface WhatsAppChannel {
 }
 
 /** Configures the company's number through the API, as an admin would in the console. */
-export async function configureWhatsApp(server: RunningServer): Promise<WhatsAppChannel> {
+export async function configureWhatsApp(
+  server: RunningServer,
+  options: { businessAccountId?: string } = {},
+): Promise<WhatsAppChannel> {
   const channel = { phoneNumberId: '106540352242922', appSecret: randomBytes(16).toString('hex') };
   const response = await server.request('PUT', '/api/channels/whatsapp', {
     token: await server.adminToken(),
@@ -95,6 +141,7 @@ export async function configureWhatsApp(server: RunningServer): Promise<WhatsApp
       access_token: `EAAG${randomBytes(24).toString('hex')}`,
       app_secret: channel.appSecret,
       verify_token: `verify-${randomBytes(8).toString('hex')}`,
+      ...(options.businessAccountId ? { business_account_id: options.businessAccountId } : {}),
     },
   });
   if (response.status !== 200) throw new Error(`configure WhatsApp failed: ${response.status} ${response.text}`);
@@ -125,7 +172,7 @@ function envelope(phoneNumberId: string, value: Record<string, unknown>) {
 /** A message a contact sends, as the webhook carries it: `content` is `{type, [type]: …}`. */
 function contactMessage(
   channel: WhatsAppChannel,
-  contact: { from: string; name: string },
+  contact: { from: string; name: string; timestamp?: number },
   content: Record<string, unknown>,
 ) {
   return envelope(channel.phoneNumberId, {
@@ -134,14 +181,17 @@ function contactMessage(
       {
         from: contact.from,
         id: `wamid.${randomBytes(24).toString('base64url')}`,
-        timestamp: String(Math.floor(Date.now() / 1000)),
+        timestamp: String(contact.timestamp ?? Math.floor(Date.now() / 1000)),
         ...content,
       },
     ],
   });
 }
 
-export function textMessage(channel: WhatsAppChannel, input: { from: string; name: string; text: string }) {
+export function textMessage(
+  channel: WhatsAppChannel,
+  input: { from: string; name: string; text: string; timestamp?: number },
+) {
   return contactMessage(channel, input, { type: 'text', text: { body: input.text } });
 }
 

@@ -1,0 +1,124 @@
+/**
+ * WhatsApp beyond text in Chromium against a real Switchboard (issue 14): once the
+ * 24-hour window has closed the composer offers the approved templates and sends one with
+ * its variables; while it is open the agent attaches a picture, captions it and sends it,
+ * and the Graph API stub receives the upload and the image message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, type Session } from './support/browser';
+import { signIn } from './support/console';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type RunningServer } from './support/server';
+import {
+  configureWhatsApp,
+  deliverWebhook,
+  startGraphStub,
+  textMessage,
+  type GraphStub,
+  type WhatsAppChannel,
+} from './support/whatsapp';
+
+const WABA_ID = '104996485721233';
+const LUCAS = { name: 'Lucas Prado', waId: '5511944445555' };
+const RITA = { name: 'Rita Melo', waId: '5511966667777' };
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('WhatsApp templates and files in the console', () => {
+  let api: RunningServer;
+  let graph: GraphStub;
+  let whatsapp: WhatsAppChannel;
+  let session: Session;
+  let page: Page;
+
+  const deliver = async (payload: unknown) => expect(await deliverWebhook(api, whatsapp, payload)).toBe(200);
+  const rowOf = (text: string) => page.locator('[data-testid=conversation-row]', { hasText: text });
+  const until = async (check: () => boolean, what: string) => {
+    for (let i = 0; i < 300; i += 1) {
+      if (check()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  beforeAll(async () => {
+    graph = await startGraphStub();
+    graph.templates.set(WABA_ID, [
+      {
+        id: '806312974732579',
+        name: 'retomar_atendimento',
+        language: 'pt_BR',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: [
+          {
+            type: 'BODY',
+            text: 'Olá {{1}}, podemos retomar seu atendimento?',
+            example: { body_text: [['Lucas']] },
+          },
+        ],
+      },
+    ]);
+    api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
+    whatsapp = await configureWhatsApp(api, { businessAccountId: WABA_ID });
+    session = await openSession({ baseUrl: api.baseUrl });
+    page = session.page;
+    await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await api?.close();
+    await graph?.close();
+  });
+
+  it('sends an approved template after the 24-hour window closed, the free-text composer locked', async () => {
+    const dayAndAnHourAgo = Math.floor(Date.now() / 1000) - 25 * 3600;
+    await deliver(
+      textMessage(whatsapp, { from: LUCAS.waId, name: LUCAS.name, text: 'Oi, ontem', timestamp: dayAndAnHourAgo }),
+    );
+    await rowOf(LUCAS.name).click();
+    await expect.poll(() => page.getByTestId('window-state').textContent()).toContain('24-hour window is closed');
+    expect(await page.getByTestId('composer').isDisabled()).toBe(true);
+    const picker = page.getByTestId('template-picker');
+    await picker.getByTestId('template-select').selectOption({ label: 'retomar_atendimento (pt_BR)' });
+    await picker.getByTestId('template-variable-1').fill('Lucas');
+    expect(await picker.getByTestId('template-preview').textContent()).toBe(
+      'Olá Lucas, podemos retomar seu atendimento?',
+    );
+    await picker.getByTestId('template-send').click();
+    await until(() => graph.sent.some((s) => s.to === LUCAS.waId && s.body.type === 'template'), 'the template');
+    expect(graph.sent.find((s) => s.to === LUCAS.waId)?.body.template).toEqual({
+      name: 'retomar_atendimento',
+      language: { code: 'pt_BR' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Lucas' }] }],
+    });
+    await page
+      .locator('[data-testid=message][data-direction=outbound]', { hasText: 'podemos retomar seu atendimento' })
+      .waitFor();
+  });
+
+  it('attaches a picture with a caption and sends it while the window is open', async () => {
+    await deliver(textMessage(whatsapp, { from: RITA.waId, name: RITA.name, text: 'Pode mandar a foto?' }));
+    await rowOf(RITA.name).click();
+    await expect.poll(() => page.getByTestId('window-state').textContent()).toContain('left for free replies');
+    await page
+      .getByTestId('attachment-input')
+      .setInputFiles({ name: 'produto.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByTestId('attachment-caption').fill('Foto do produto');
+    await page.getByTestId('attachment-send').click();
+    await until(() => graph.sent.some((s) => s.to === RITA.waId && s.body.type === 'image'), 'the image message');
+    expect(graph.uploads).toHaveLength(1);
+    expect(graph.uploads[0]).toMatchObject({ type: 'image/png', filename: 'produto.png' });
+    expect(graph.uploads[0]!.bytes.equals(PNG)).toBe(true);
+    expect(graph.sent.find((s) => s.to === RITA.waId && s.body.type === 'image')?.body.image).toEqual({
+      id: graph.uploads[0]!.mediaId,
+      caption: 'Foto do produto',
+    });
+    const sent = page.locator('[data-testid=message][data-direction=outbound]', { hasText: 'Foto do produto' });
+    await sent.waitFor();
+    await sent.locator('img').waitFor();
+  });
+});
