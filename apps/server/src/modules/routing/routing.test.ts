@@ -10,7 +10,7 @@ import {
   shouldAnnouncePosition,
   type Candidate,
 } from './routing.js';
-import { chosenOption, menuText, positionText } from './routing.texts.js';
+import { chosenOption, interactiveMenuOf, menuKeyOfReply, menuText, positionText } from './routing.texts.js';
 
 const NOW = new Date('2026-12-03T15:00:00.000Z');
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
@@ -170,5 +170,32 @@ describe('service level and agent states', () => {
     expect(agentStateOf(agent('a', { isConnected: false }), NOW)).toBe('offline');
     expect(agentStateOf(agent('a', { wrapUpUntil: new Date(NOW.getTime() + 5000) }), NOW)).toBe('wrap_up');
     expect(agentStateOf(agent('a', { load: { voice: 1, whatsapp: 0, webchat: 0 } }), NOW)).toBe('busy');
+  });
+});
+
+describe('the menu on WhatsApp', () => {
+  const option = (key: string, label: string) => ({ key, label });
+
+  it('is reply buttons up to three short options, a list up to ten, text beyond', () => {
+    expect(interactiveMenuOf([option('1', 'Vendas'), option('2', 'Suporte')])).toEqual({
+      style: 'button',
+      buttonLabel: null,
+      options: [
+        { id: 'menu:1', title: 'Vendas', description: null },
+        { id: 'menu:2', title: 'Suporte', description: null },
+      ],
+    });
+    const four = ['Vendas', 'Suporte', 'Financeiro', 'Ouvidoria'].map((l, i) => option(String(i + 1), l));
+    expect(interactiveMenuOf(four)?.style).toBe('list');
+    expect(interactiveMenuOf([option('1', 'Segunda via de boleto')])?.style).toBe('list');
+    const eleven = Array.from({ length: 11 }, (_, i) => option(String(i + 1), `Opção ${i + 1}`));
+    expect(interactiveMenuOf(eleven)).toBeNull();
+    expect(interactiveMenuOf([option('1', 'Um texto longo demais para uma linha')])).toBeNull();
+  });
+
+  it('reads the option a tap names', () => {
+    expect(menuKeyOfReply('menu:2')).toBe('2');
+    expect(menuKeyOfReply('rating:2')).toBeUndefined();
+    expect(menuKeyOfReply(null)).toBeUndefined();
   });
 });
