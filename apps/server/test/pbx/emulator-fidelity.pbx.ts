@@ -11,8 +11,11 @@
  * milestones, and device states (counted only). A difference fails with a line-by-line diff: either Asterisk changed
  * (re-capture, and fix the emulator) or the captures were wrong.
  *
- * Not replayed: s06 and s07 (driven by AMI actions, and the kit turns AMI off) and s12
- * (it closes the WebSocket mid-scenario; reconnect.pbx.ts covers that case with real calls).
+ * s12 closes the application's only WebSocket while a channel is in Stasis, probes REST,
+ * and opens a second one: each socket's events are compared with that socket's capture.
+ * A playback whose id Asterisk chose (a UUID) is named by its order of appearance.
+ *
+ * Not replayed: s06 and s07 (driven by AMI actions, and the kit turns AMI off).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +43,7 @@ const SCENARIOS = [
 
 interface Action {
   t_ms: number;
+  note?: string;
   request?: { method: string; path: string; query: Record<string, string | number> };
   response?: { status: number };
 }
@@ -53,8 +57,11 @@ interface AriEventJson {
   recording?: { name: string };
 }
 
-function captured(scenario: string): AriEventJson[] {
-  return readFileSync(join(CAPTURES, `${scenario}.jsonl`), 'utf8')
+/** The scenario that closes its WebSocket and opens another: one capture per socket. */
+const RECONNECT_SCENARIO = 's12-websocket-disconnect-reconnect';
+
+function captured(scenario: string, file = `${scenario}.jsonl`): AriEventJson[] {
+  return readFileSync(join(CAPTURES, file), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as AriEventJson);
@@ -93,11 +100,20 @@ const MILESTONES = new Set([
   'BridgeDestroyed',
 ]);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** One line per owner: its milestones in order; then how many events of each type. */
 function outline(events: AriEventJson[]): string {
   const byOwner = new Map<string, string[]>();
+  // Ids Asterisk made up differ from run to run: named by their order of appearance.
+  const madeUp = new Map<string, string>();
   for (const event of events) {
-    const owner = ownerOf(event);
+    let owner = ownerOf(event);
+    const id = owner.split(' ')[1] ?? '';
+    if (UUID.test(id)) {
+      if (!madeUp.has(id)) madeUp.set(id, `#${madeUp.size + 1} (an id Asterisk chose)`);
+      owner = owner.replace(id, madeUp.get(id)!);
+    }
     const types = byOwner.get(owner) ?? [];
     if (MILESTONES.has(event.type)) types.push(event.type);
     byOwner.set(owner, types);
@@ -126,30 +142,61 @@ describe.skipIf(inject('pbxSkipReason'))('the captured ARI event scenarios, repl
     await pbx?.close();
   });
 
-  async function replay(scenario: string): Promise<{ events: AriEventJson[]; statuses: string[] }> {
-    const { actions } = JSON.parse(readFileSync(join(CAPTURES, `${scenario}.actions.json`), 'utf8')) as {
-      actions: Action[];
-    };
+  /** The application's events WebSocket, opened as the captures opened it. */
+  async function openEvents(scenario: string, onEvent: (event: AriEventJson) => void): Promise<WebSocket> {
     const subscribeAll = scenario.includes('without-subscribeAll') ? '' : '&subscribeAll=true';
     const url = new URL(pbx.asterisk.ariUrl);
     const socket = new WebSocket(
       `ws://${url.host}/ari/events?app=callcenter${subscribeAll}&api_key=switchboard:${ARI_PASSWORD}`,
     );
-    const events: AriEventJson[] = [];
-    const statuses: string[] = [];
-    let lastEventAt = Date.now();
-    socket.on('message', (data: Buffer) => {
-      events.push(JSON.parse(data.toString('utf8')) as AriEventJson);
-      lastEventAt = Date.now();
-    });
+    socket.on('message', (data: Buffer) => onEvent(JSON.parse(data.toString('utf8')) as AriEventJson));
     await new Promise<void>((resolveOpen, reject) => socket.once('open', resolveOpen).once('error', reject));
     await waitUntil(
       async () => (await pbx.asterisk.ari('GET', '/ari/applications/callcenter')).status === 200,
       5_000,
       'the application to be registered',
     );
+    return socket;
+  }
+
+  async function closeEvents(socket: WebSocket): Promise<void> {
+    socket.close();
+    // The next socket registers the application again: only once this one is gone.
+    await waitUntil(
+      async () => (await pbx.asterisk.ari('GET', '/ari/applications/callcenter')).status === 404,
+      5_000,
+      'the application to be unregistered',
+    );
+  }
+
+  /** Replays a scenario: the events each WebSocket received, in the order they were opened. */
+  async function replay(scenario: string): Promise<{ sockets: AriEventJson[][]; statuses: string[] }> {
+    const { actions } = JSON.parse(readFileSync(join(CAPTURES, `${scenario}.actions.json`), 'utf8')) as {
+      actions: Action[];
+    };
+    const sockets: AriEventJson[][] = [];
+    const all: AriEventJson[] = [];
+    const statuses: string[] = [];
+    let lastEventAt = Date.now();
+    let socket: WebSocket | undefined;
+    const open = async () => {
+      const events: AriEventJson[] = [];
+      sockets.push(events);
+      socket = await openEvents(scenario, (event) => {
+        events.push(event);
+        all.push(event);
+        lastEventAt = Date.now();
+      });
+    };
+    await open();
     try {
-      await runActions(scenario, actions, events, statuses);
+      await runActions(actions, all, statuses, {
+        closeSocket: async () => {
+          if (socket) await closeEvents(socket);
+          socket = undefined;
+        },
+        openSocket: open,
+      });
       // As when captured: until every channel is gone, then a quiet moment.
       await waitUntil(
         async () => (await pbx.asterisk.ari('GET', '/ari/channels')).body.length === 0,
@@ -161,26 +208,31 @@ describe.skipIf(inject('pbxSkipReason'))('the captured ARI event scenarios, repl
       // A failed replay must not leave its calls to the next one.
       const left = (await pbx.asterisk.ari('GET', '/ari/channels')).body as { id: string }[];
       for (const channel of left) await pbx.asterisk.ari('DELETE', `/ari/channels/${channel.id}`);
-      socket.close();
-      // The next scenario registers the application again: only once this one is gone.
-      await waitUntil(
-        async () => (await pbx.asterisk.ari('GET', '/ari/applications/callcenter')).status === 404,
-        5_000,
-        'the application to be unregistered',
-      );
+      if (socket) await closeEvents(socket);
     }
-    return { events, statuses };
+    return { sockets, statuses };
   }
 
   async function runActions(
-    scenario: string,
     actions: Action[],
     events: AriEventJson[],
     statuses: string[],
+    sockets: { closeSocket(): Promise<void>; openSocket(): Promise<void> },
   ): Promise<void> {
     const start = Date.now();
     const authorization = `Basic ${Buffer.from(`switchboard:${ARI_PASSWORD}`).toString('base64')}`;
+    const untilMoment = async (action: Action) => {
+      const wait = start + action.t_ms - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    };
     for (const action of actions) {
+      if (action.note && /^websocket #\d+ closed/.test(action.note)) {
+        await untilMoment(action);
+        await sockets.closeSocket();
+      } else if (action.note && /^websocket #\d+ opened/.test(action.note)) {
+        await untilMoment(action);
+        await sockets.openSocket();
+      }
       if (!action.request) continue;
       // What the capture's requests waited for: a channel they act on must be in Stasis
       // (a bridge only takes such a channel); otherwise only the moment counts.
@@ -194,8 +246,7 @@ describe.skipIf(inject('pbxSkipReason'))('the captured ARI event scenarios, repl
           10,
         );
       }
-      const wait = start + action.t_ms - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await untilMoment(action);
       const search = new URLSearchParams(
         Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
       );
@@ -211,9 +262,18 @@ describe.skipIf(inject('pbxSkipReason'))('the captured ARI event scenarios, repl
   }
 
   it.each(SCENARIOS)('%s: the same events, and the same milestones in order for each channel', async (scenario) => {
-    const { events, statuses } = await replay(scenario);
+    const { sockets, statuses } = await replay(scenario);
     // Every request answered as it was when captured.
     expect(statuses).toEqual([]);
-    expect(outline(events)).toBe(outline(captured(scenario)));
+    expect(sockets).toHaveLength(1);
+    expect(outline(sockets[0]!)).toBe(outline(captured(scenario)));
+  });
+
+  it(`${RECONNECT_SCENARIO}: each WebSocket gets the events it got when captured`, async () => {
+    const { sockets, statuses } = await replay(RECONNECT_SCENARIO);
+    expect(statuses).toEqual([]);
+    expect(sockets).toHaveLength(2);
+    expect(outline(sockets[0]!)).toBe(outline(captured(RECONNECT_SCENARIO, `${RECONNECT_SCENARIO}.ws1.jsonl`)));
+    expect(outline(sockets[1]!)).toBe(outline(captured(RECONNECT_SCENARIO, `${RECONNECT_SCENARIO}.ws2.jsonl`)));
   });
 });
