@@ -9,8 +9,8 @@
  * Asterisk → browser (DTLS-SRTP on the browser's side, G.711 on the trunk's), and the
  * call's recording, made in Asterisk's bridge, holds it as well.
  *
- * Media stays on loopback without a network namespace: the kit's transports are bound to
- * 127.0.0.1, so Asterisk's only ICE candidate is 127.0.0.1 (checked below).
+ * No network namespace: the kit's transports are bound to 127.0.0.1, and the address
+ * Asterisk sends the browser's media to is checked to be 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserAndLogin } from '../support/server.js';
