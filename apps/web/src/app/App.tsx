@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { CallDto } from '@switchboard/contracts';
 import { AdminPage } from '../features/admin/AdminPage';
 import { CallsPage } from '../features/calls/CallsPage';
+import { ContactsPage } from '../features/contacts/ContactsPage';
 import { CALL_EVENTS } from '../features/calls/calls-api';
 import { LoginPage } from '../features/auth/LoginPage';
 import { ProfilePage } from '../features/auth/ProfilePage';
@@ -100,6 +101,7 @@ function Shell({ user }: { user: SessionUser }) {
   const nav: { route: Route; label: string; isShown: boolean }[] = [
     { route: { name: 'inbox' }, label: t('nav.inbox'), isShown: true },
     { route: { name: 'calls' }, label: t('nav.calls'), isShown: true },
+    { route: { name: 'contacts' }, label: t('nav.contacts'), isShown: true },
     { route: { name: 'supervisor' }, label: t('nav.supervisor'), isShown: isManager },
     { route: { name: 'wallboard' }, label: t('nav.wallboard'), isShown: isManager },
     { route: { name: 'reports' }, label: t('nav.reports'), isShown: isManager },
@@ -179,6 +181,7 @@ function Shell({ user }: { user: SessionUser }) {
         <main id="main" tabIndex={-1}>
           {screen.name === 'inbox' ? <InboxPage conversationId={screen.conversationId} /> : null}
           {screen.name === 'calls' ? <CallsPage callId={screen.callId} /> : null}
+          {screen.name === 'contacts' ? <ContactsPage contactId={screen.contactId} /> : null}
           {screen.name === 'supervisor' ? <SupervisorBoard /> : null}
           {screen.name === 'wallboard' ? <WallboardPage /> : null}
           {screen.name === 'reports' ? <ReportsPage /> : null}

@@ -9,6 +9,7 @@ export type AdminTab = 'users' | 'devices' | 'channels' | 'intercom' | 'integrat
 export type Route =
   | { name: 'inbox'; conversationId?: string }
   | { name: 'calls'; callId?: string }
+  | { name: 'contacts'; contactId?: string }
   | { name: 'supervisor' }
   | { name: 'wallboard' }
   | { name: 'reports' }
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
   switch (head) {
     case 'calls':
       return second && UUID.test(second) ? { name: 'calls', callId: second } : { name: 'calls' };
+    case 'contacts':
+      return second && UUID.test(second) ? { name: 'contacts', contactId: second } : { name: 'contacts' };
     case 'supervisor':
       return { name: 'supervisor' };
     case 'wallboard':
@@ -50,6 +53,8 @@ export function hrefOf(route: Route): string {
       return route.conversationId ? `#/inbox/${route.conversationId}` : '#/inbox';
     case 'calls':
       return route.callId ? `#/calls/${route.callId}` : '#/calls';
+    case 'contacts':
+      return route.contactId ? `#/contacts/${route.contactId}` : '#/contacts';
     case 'supervisor':
       return '#/supervisor';
     case 'wallboard':
