@@ -4,7 +4,19 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export type AdminTab = 'users' | 'devices' | 'channels' | 'intercom' | 'integrations';
+export type AdminTab =
+  'users' | 'devices' | 'channels' | 'intercom' | 'integrations' | 'labels' | 'canned' | 'dispositions';
+
+const ADMIN_TABS: readonly AdminTab[] = [
+  'users',
+  'devices',
+  'channels',
+  'intercom',
+  'integrations',
+  'labels',
+  'canned',
+  'dispositions',
+];
 
 export type Route =
   | { name: 'inbox'; conversationId?: string }
@@ -35,10 +47,7 @@ export function parseRoute(hash: string): Route {
     case 'admin':
       return {
         name: 'admin',
-        tab:
-          second === 'devices' || second === 'channels' || second === 'intercom' || second === 'integrations'
-            ? second
-            : 'users',
+        tab: ADMIN_TABS.find((tab) => tab === second) ?? 'users',
       };
     case 'profile':
       return { name: 'profile' };

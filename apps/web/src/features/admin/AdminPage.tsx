@@ -4,9 +4,19 @@ import { ChannelsAdmin } from './ChannelsAdmin';
 import { DevicesAdmin } from './DevicesAdmin';
 import { IntegrationsAdmin } from './IntegrationsAdmin';
 import { IntercomAdmin } from './IntercomAdmin';
+import { CannedAdmin, DispositionsAdmin, LabelsAdmin } from './ProductivityAdmin';
 import { UsersAdmin } from './UsersAdmin';
 
-const TABS: AdminTab[] = ['users', 'devices', 'channels', 'intercom', 'integrations'];
+const TABS: AdminTab[] = [
+  'users',
+  'devices',
+  'channels',
+  'intercom',
+  'integrations',
+  'dispositions',
+  'labels',
+  'canned',
+];
 
 export function AdminPage({ tab }: { tab: AdminTab }) {
   const { t } = useI18n();
@@ -30,6 +40,9 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
       {tab === 'channels' ? <ChannelsAdmin /> : null}
       {tab === 'intercom' ? <IntercomAdmin /> : null}
       {tab === 'integrations' ? <IntegrationsAdmin /> : null}
+      {tab === 'dispositions' ? <DispositionsAdmin /> : null}
+      {tab === 'labels' ? <LabelsAdmin /> : null}
+      {tab === 'canned' ? <CannedAdmin /> : null}
     </div>
   );
 }

@@ -17,6 +17,7 @@ import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { LoadMore } from '../../shared/ui/DataTable';
 import { useMediaQuery, useNow } from '../../shared/ui/hooks';
 import type { LabelDto } from '@switchboard/contracts';
+import { QueueView } from '../desk/QueueView';
 import { ConversationView } from './ConversationView';
 import { productivityApi } from './productivity-api';
 import { conversationsApi } from './conversations-api';
@@ -153,6 +154,10 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
               </button>
             ))}
           </div>
+          <details className="queue-panel" data-testid="queue-panel">
+            <summary>{t('queueview.title')}</summary>
+            <QueueView />
+          </details>
           <div className="inbox-filters">
             <input
               type="search"
