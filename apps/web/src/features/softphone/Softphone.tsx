@@ -12,6 +12,7 @@ import { errorText } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
 import type { RegistrationState, SoftphoneCall } from './softphone-machine';
 import { useRingtone } from './ringtone';
+import { ScreenPop } from '../contacts/ScreenPop';
 import { CoachingMarker, ConsultPanel } from './ConsultPanel';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
@@ -78,6 +79,7 @@ export function Softphone({ isOpen, onToggle }: { isOpen: boolean; onToggle: () 
           />
         )}
         {/* On the call the server tracks: a softphone call or a desk phone's. */}
+        <ScreenPop />
         <ConsultPanel canHold={call === null} />
         {state.pendingDial && !call ? (
           <p className="muted" role="status" data-testid="pending-dial">

@@ -743,6 +743,8 @@ export const en = {
   'contacts.voicemail': 'Voicemail',
   'contacts.open_conversation': 'Open conversation',
   'contacts.listen': 'Listen',
+  'contacts.screen_pop': 'Who is calling',
+  'contacts.open_card': 'Contact card',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -746,4 +746,6 @@ export const ptBR: Record<MessageKey, string> = {
   'contacts.voicemail': 'Recado',
   'contacts.open_conversation': 'Abrir conversa',
   'contacts.listen': 'Ouvir',
+  'contacts.screen_pop': 'Quem está ligando',
+  'contacts.open_card': 'Ficha do contato',
 };
