@@ -59,7 +59,9 @@ process.on('message', async (message) => {
       const expected = clients.length * events;
       const finished = new Promise((resolve) => {
         round = { events, expected, count: 0, latencies: [], received: new Uint8Array(expected), done: resolve };
-        setTimeout(resolve, timeoutMs);
+        // Bounded: `timeoutMs` after the publisher says it is done (`drain`), or at most 10 minutes.
+        round.drain = (ms) => setTimeout(resolve, ms);
+        setTimeout(resolve, Math.max(timeoutMs, 600_000));
       });
       process.send({ type: 'listening' });
       await finished;
@@ -69,6 +71,8 @@ process.on('message', async (message) => {
       const at = (q) =>
         latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN;
       process.send({ type: 'round', expected, received: count, p50: at(0.5), p99: at(0.99), max: at(1) });
+    } else if (message.type === 'drain') {
+      round?.drain(message.ms);
     } else if (message.type === 'stop') {
       for (const client of clients) {
         if (kind === 'socketio') client.close();
