@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { encodeWav } from './integrations/audio/index.js';
+import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
 import type { AudiosocketServer } from './integrations/audiosocket/index.js';
 import { GateWebhookClient } from './integrations/gate-webhook/index.js';
 import { OpenAiChat } from './integrations/llm/index.js';
@@ -77,6 +78,7 @@ export function createVoicebotAdapters(input: {
   const { speech } = input.config;
   return {
     ...(input.audiosocket ? { media: createAudiosocketMedia(input.audiosocket) } : {}),
+    sessions: audiosocketSessions(input.audiosocket),
     tts: input.voices(speech.ttsVoice),
     ...(speech.stt
       ? {
@@ -171,4 +173,40 @@ export function createAudiosocketMedia(server: AudiosocketServer): MediaGateway 
       };
     },
   };
+}
+
+/** The PBX over ARI (ASTERISK_ARI_*): call control, and the intercom's resident dialer. */
+export interface AriAdapters {
+  telephony: AriTelephony;
+  residentDialer: ResidentDialer;
+}
+
+/** Undefined without ASTERISK_ARI_URL. Started and stopped by the composition root. */
+export function createAri(
+  config: Config,
+  logger: Logger,
+  deps: { sipPrefixOf(companyId: string): Promise<string | undefined> },
+): AriAdapters | undefined {
+  const ariConfig = config.asterisk.ari;
+  if (!ariConfig) return undefined;
+  const log = logger.child({ module: 'asterisk-ari' });
+  const client = new AriClient({
+    baseUrl: ariConfig.url,
+    username: ariConfig.username,
+    password: ariConfig.password,
+    logger: log,
+  });
+  const telephony = new AriTelephony(
+    client,
+    new AriConnection({ client, app: ariConfig.app, logger: log }),
+    ariConfig.app,
+    log,
+  );
+  const residentDialer = new AriResidentDialer(client, {
+    outboundContext: config.asterisk.outboundContext,
+    logger: log,
+    isAvailable: () => telephony.isAvailable(),
+    sipPrefixOf: (companyId) => deps.sipPrefixOf(companyId),
+  });
+  return { telephony, residentDialer };
 }

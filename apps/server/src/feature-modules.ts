@@ -1,19 +1,32 @@
 /**
- * Feature modules installed by the composition root, in order. Each is self-contained
- * behind its installer (app-module.ts); presence, conversations and routing are built
- * together because routing reaches the other two through ports, per server.
+ * The modules the composition root installs, in order (ADR 11): users, auth and calls
+ * first (the others use their ports), then the features. Each is self-contained behind
+ * its installer (app-module.ts); presence, conversations, routing, reports and voice
+ * queues are built together because they reach each other through ports, per server.
  */
 import type { InstalledModule, ModuleInstaller } from './app-module.js';
 import { installAudit } from './modules/audit/index.js';
+import { installAuth } from './modules/auth/index.js';
+import { installCalls } from './modules/calls/index.js';
 import { installContacts } from './modules/contacts/index.js';
-import { createConversationsModule } from './modules/conversations/index.js';
+import {
+  createConversationsModule,
+  createVoicemailInbox,
+  MediaFiles,
+  MediaRetention,
+} from './modules/conversations/index.js';
 import { createCustomerMessagesModule } from './modules/customer-messages/index.js';
 import { installIntegrations } from './modules/integrations/index.js';
 import { createPresenceModule } from './modules/presence/index.js';
 import { installProductivity } from './modules/productivity/index.js';
 import { createReportsModule } from './modules/reports/index.js';
 import { assignWaitingEntry, createRoutingModule, moveWaitingCall } from './modules/routing/index.js';
+import { installUsers } from './modules/users/index.js';
+import { createVoiceRouting, isQueueTelephony } from './modules/voice-routing/index.js';
 import { installVoicebot } from './modules/voicebot/index.js';
+
+/** Always installed, in this order: users (accounts, devices), auth (sessions), calls. */
+export const CORE_MODULES: readonly ModuleInstaller[] = [installUsers, installAuth, installCalls];
 
 /** Presence, conversations and the routing engine that joins them. */
 export const installContactCenter: ModuleInstaller = (context) => {
@@ -58,22 +71,68 @@ export const installContactCenter: ModuleInstaller = (context) => {
       );
     },
   });
-  return Object.assign(combineModules([presence, customerMessages, conversations, routing, reports]), {
-    routing,
-    reports,
-    presence,
+  // Voice queues carry out the routing engine's decisions on the PBX (modules/voice-routing).
+  const callRecords = context.ports.get('callRecords');
+  const voiceRouting = createVoiceRouting({
+    config: context.config,
+    db: context.db,
+    clock: context.clock,
+    logger: context.logger,
+    telephony: context.telephony && isQueueTelephony(context.telephony) ? context.telephony : undefined,
+    engine: routing.engine,
+    subscribe: (listener) => context.subscribe(listener),
+    calls: callRecords.repository,
+    lifecycle: callRecords.lifecycle,
+    devices: context.ports.get('devices'),
+    presence: {
+      statusOf: async (companyId, agentId) =>
+        (await presence.service.getMine({ companyId, userId: agentId, role: 'agent' })).status,
+      setStatus: async (companyId, agentId, status) => {
+        await presence.service.setStatus({ companyId, userId: agentId, role: 'agent' }, { status });
+      },
+    },
+    voicemail: createVoicemailInbox(context),
+    dialer: context.clickToCall,
+    speech: context.promptSpeech,
   });
+  const voiceQueues: InstalledModule = {
+    routes: (app) => voiceRouting.routes(app),
+    telephony: { onEvent: (event) => voiceRouting.handleTelephonyEvent(event) },
+    start: async () => voiceRouting.start(),
+    stop: () => voiceRouting.stop(),
+  };
+  return Object.assign(
+    combineModules([
+      presence,
+      customerMessages,
+      conversations,
+      routing,
+      reports,
+      voiceQueues,
+      installMediaRetention(context),
+    ]),
+    { routing, reports, presence },
+  );
 };
 
-/** The contact center as installed, for what the composition root wires to it (voice queues). */
-export type ContactCenterModule = InstalledModule & {
-  routing: ReturnType<typeof createRoutingModule>;
-  presence: ReturnType<typeof createPresenceModule>;
+/** Files contacts sent, deleted after MEDIA_RETENTION_DAYS (nothing without it). */
+const installMediaRetention: ModuleInstaller = (context) => {
+  const { media } = context.config;
+  if (media.retentionDays === undefined) return {};
+  const retention = new MediaRetention({
+    db: context.db,
+    files: new MediaFiles(media.dir),
+    retentionDays: media.retentionDays,
+    intervalMs: media.retentionIntervalMs,
+    clock: context.clock,
+    logger: context.logger.child({ module: 'media-retention' }),
+  });
+  return {
+    provides: { mediaRetention: retention },
+    start: async () => retention.start(),
+    stop: () => retention.stop(),
+  };
 };
-
-export function isContactCenterModule(module: InstalledModule): module is ContactCenterModule {
-  return 'routing' in module && 'presence' in module;
-}
 
 export const FEATURE_MODULES: readonly ModuleInstaller[] = [
   installContactCenter,
@@ -84,9 +143,21 @@ export const FEATURE_MODULES: readonly ModuleInstaller[] = [
   installIntegrations,
 ];
 
-/** Several modules as one: routes and commands of all, observers in order, started in order, stopped in reverse. */
+/**
+ * Several modules as one: routes and commands of all, observers in order, ports of all,
+ * started in order, stopped in reverse.
+ */
 function combineModules(modules: readonly InstalledModule[]): InstalledModule {
   return {
+    provides: Object.assign({}, ...modules.map((module) => module.provides ?? {})) as InstalledModule['provides'],
+    telephony: {
+      async onEvent(event) {
+        for (const module of modules) await module.telephony?.onEvent(event);
+      },
+      async onReconciled(present, linkLostAt) {
+        for (const module of modules) await module.telephony?.onReconciled?.(present, linkLostAt);
+      },
+    },
     routes(app) {
       for (const module of modules) module.routes?.(app);
     },

@@ -1,48 +1,30 @@
 /**
- * Composition root: configuration, database, services, HTTP. Nothing else constructs
- * collaborators; tests build the same server through `createServer`.
+ * Composition root: configuration, database, event bus, the shared collaborators and the
+ * integrations behind the modules' ports (adapters.ts), then a list of module installers
+ * (feature-modules.ts, ADR 11). Nothing else constructs collaborators; tests build the same
+ * server through `createServer`.
  */
 import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import {
-  audiosocketSessions,
+  createAri,
   createPromptSpeech,
   createTtsVoices,
   createVoicebotAdapters,
   createWhatsAppPorts,
 } from './adapters.js';
+import { PortRegistry, type InstalledModule, type ModuleContext, type ModuleInstaller } from './app-module.js';
+import { CORE_MODULES, FEATURE_MODULES } from './feature-modules.js';
 import { buildApp, type App } from './http/app.js';
 import { SessionCache } from './http/session-cache.js';
 import { createMetricsRegistry } from './http/metrics.js';
-import {
-  argon2Hasher,
-  AuthRepository,
-  AuthService,
-  createJwtAccessTokens,
-  LoginThrottle,
-  registerAuthRoutes,
-  SessionPruner,
-  type PasswordHasher,
-} from './modules/auth/index.js';
-import {
-  CallFlow,
-  CallLifecycle,
-  CallsRepository,
-  CallsService,
-  registerCallsRoutes,
-  type TelephonyEvent,
-  type TelephonyPort,
-  RecordingRetention,
-} from './modules/calls/index.js';
-import { MediaFiles, MediaRetention } from './modules/conversations/index.js';
-import { createDeviceDirectory, registerUsersRoutes, UsersRepository, UsersService } from './modules/users/index.js';
-import { registerVoicebotRoutes } from './modules/voicebot/index.js';
+import { argon2Hasher, type PasswordHasher } from './modules/auth/index.js';
+import type { CallsService, RecordingRetention, TelephonyEvent, TelephonyPort } from './modules/calls/index.js';
+import type { MediaRetention } from './modules/conversations/index.js';
+import type { UsersService } from './modules/users/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
-import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
-import type { AudiosocketCallResolver } from './integrations/audiosocket/index.js';
-import { isVoicebotModule } from './modules/voicebot/index.js';
 import { RedisChannel, RedisCounters } from './integrations/redis/index.js';
 import { OutboundAllowList, OutboundHttp } from './integrations/outbound-http/index.js';
 import {
@@ -53,10 +35,6 @@ import {
   EventLogRetention,
   RealtimeServer,
 } from './realtime/index.js';
-import type { InstalledModule, ModuleInstaller } from './app-module.js';
-import { FEATURE_MODULES, isContactCenterModule } from './feature-modules.js';
-import { createVoicemailInbox } from './modules/conversations/index.js';
-import { createVoiceRouting, isQueueTelephony } from './modules/voice-routing/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { newSecret } from './shared/ids.js';
@@ -69,7 +47,7 @@ export interface Server {
   readonly calls: CallsService;
   /** Undefined without RECORDING_RETENTION_DAYS. */
   readonly recordingRetention: RecordingRetention | undefined;
-  /** Undefined without MEDIA_RETENTION_DAYS. */
+  /** Undefined without MEDIA_RETENTION_DAYS (or without the contact center installed). */
   readonly mediaRetention: MediaRetention | undefined;
   readonly bus: EventBus;
   /** Prunes event_log past EVENT_LOG_RETENTION_DAYS. */
@@ -77,7 +55,7 @@ export interface Server {
   readonly realtime: RealtimeServer;
   /** Undefined when AUDIOSOCKET_ENABLED=false. */
   readonly audiosocket: AudiosocketServer | undefined;
-  /** Feeds PBX events to call control (the Asterisk adapter calls it; tests may too). */
+  /** Feeds PBX events to every module that observes them (the Asterisk adapter does; tests may too). */
   handleTelephonyEvent(event: TelephonyEvent): Promise<void>;
   close(): Promise<void>;
 }
@@ -89,7 +67,7 @@ export interface ServerOverrides {
   hasher?: PasswordHasher;
   /** A PBX to control; by default none until the Asterisk adapter is configured. */
   telephony?: TelephonyPort;
-  /** Feature modules to install; by default FEATURE_MODULES. */
+  /** Feature modules installed after the core ones (users, auth, calls); by default FEATURE_MODULES. */
   modules?: readonly ModuleInstaller[];
   /** With REDIS_URL: how long a gap in seqs is waited for, how often the log is polled (tests). */
   eventDelivery?: { gapWaitMs?: number; pollIntervalMs?: number };
@@ -104,7 +82,6 @@ const VERSION = (createRequire(import.meta.url)('@switchboard/server/package.jso
 
 export async function createServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
-  const hasher = overrides.hasher ?? argon2Hasher;
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -116,7 +93,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   try {
     await database.migrate();
 
-    const sessionPruner = new SessionPruner({ db: database.db, clock, logger: logger.child({ module: 'auth' }) });
+    // ── shared collaborators ────────────────────────────────────────────────
     const eventLog = new EventLogRepository(database.db);
     const eventLogRetention = new EventLogRetention({
       db: database.db,
@@ -146,211 +123,84 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           logger: logger.child({ module: 'auth' }),
         })
       : undefined;
-    const usersRepository = new UsersRepository(database.db);
-    const users = new UsersService({
-      repository: usersRepository,
-      hasher,
-      clock,
-      logger: logger.child({ module: 'users' }),
-      events: bus,
-      sip: config.sip,
+    const metrics = createMetricsRegistry();
+    const outbound = new OutboundHttp({
+      allowList: new OutboundAllowList(config.outboundAllowedHosts),
+      logger: logger.child({ module: 'outbound-http' }),
     });
-    const auth = new AuthService({
-      repository: new AuthRepository(database.db),
-      accounts: {
-        findAccountByEmail: (email) => usersRepository.findAccountByEmail(email),
-        findAccountById: (companyId, userId) => usersRepository.findAccountById(companyId, userId),
-        recordLogin: (actor, at) => usersRepository.recordLogin(actor, at),
-        invalidateTokensBefore: (actor, at) => usersRepository.invalidateTokensBefore(actor, at),
-        createCompanyWithAdmin: (input) => users.createCompanyWithAdmin(input),
-      },
-      hasher,
-      tokens: createJwtAccessTokens({ secret: config.jwtSecret, now: () => clock.now() }),
-      throttle: new LoginThrottle(
-        {
-          maxFailuresPerIp: config.login.maxAttemptsPerIp,
-          maxFailuresPerAccount: config.login.maxAttemptsPerAccount,
-          windowMs: config.login.windowSeconds * 1000,
-        },
-        {
-          ...(loginCounters ? { counters: loginCounters } : {}),
-          nowMs: () => clock.now().getTime(),
-          logger: logger.child({ module: 'auth' }),
-        },
-      ),
-      clock,
-      logger: logger.child({ module: 'auth' }),
-      events: bus,
-      signupEnabled: config.signupEnabled,
-    });
-
+    const ports = new PortRegistry();
     // Access tokens checked within the last few seconds skip the database; every node drops
-    // a user's entries when it hears sessions.revoked (ADR 16).
-    const sessionCache = new SessionCache(auth, {
-      nowMs: () => clock.now().getTime(),
-      ...(overrides.sessionCacheTtlMs !== undefined ? { ttlMs: overrides.sessionCacheTtlMs } : {}),
-    });
+    // a user's entries when it hears sessions.revoked (ADR 16). Auth's authenticator behind it.
+    const sessionCache = new SessionCache(
+      { authenticateSession: (token) => ports.get('authenticator').authenticateSession(token) },
+      {
+        nowMs: () => clock.now().getTime(),
+        ...(overrides.sessionCacheTtlMs !== undefined ? { ttlMs: overrides.sessionCacheTtlMs } : {}),
+      },
+    );
     bus.subscribe((event) => sessionCache.onEvent(event));
 
-    const ariConfig = config.asterisk.ari;
-    const ariLogger = logger.child({ module: 'asterisk-ari' });
-    const ariClient =
-      ariConfig && !overrides.telephony
-        ? new AriClient({
-            baseUrl: ariConfig.url,
-            username: ariConfig.username,
-            password: ariConfig.password,
-            logger: ariLogger,
-          })
-        : undefined;
-    const ari =
-      ariClient && ariConfig
-        ? new AriTelephony(
-            ariClient,
-            new AriConnection({ client: ariClient, app: ariConfig.app, logger: ariLogger }),
-            ariConfig.app,
-            ariLogger,
-          )
-        : undefined;
-    const residentDialer =
-      ari && ariClient
-        ? new AriResidentDialer(ariClient, {
-            outboundContext: config.asterisk.outboundContext,
-            logger: ariLogger,
-            isAvailable: () => ari.isAvailable(),
-            sipPrefixOf: (companyId) => usersRepository.findSipPrefix(companyId),
-          })
-        : undefined;
-    const telephony: TelephonyPort | undefined = overrides.telephony ?? ari;
-    const callsRepository = new CallsRepository(database.db);
-    const lifecycle = new CallLifecycle(callsRepository, bus, clock, logger.child({ module: 'calls' }));
-    const devices = createDeviceDirectory(usersRepository);
-    const callSettings = {
-      outboundContext: config.asterisk.outboundContext,
-      agentEndpointTemplate: config.asterisk.agentEndpointTemplate,
-      ringTimeoutSeconds: config.asterisk.ringTimeoutSeconds,
-      recordingsDir: config.asterisk.recordingsDir,
-      recordingFormat: 'wav' as const,
-    };
-    const calls = new CallsService({
-      repository: callsRepository,
-      lifecycle,
-      telephony,
-      devices,
-      clock,
-      logger: logger.child({ module: 'calls' }),
-      settings: callSettings,
-    });
-    const recordingRetention =
-      config.asterisk.recordingRetentionDays === undefined
-        ? undefined
-        : new RecordingRetention({
-            db: database.db,
-            recordingsDir: config.asterisk.recordingsDir,
-            retentionDays: config.asterisk.recordingRetentionDays,
-            intervalMs: config.asterisk.recordingRetentionIntervalMs,
-            clock,
-            logger: logger.child({ module: 'recording-retention' }),
-          });
-    const mediaRetention =
-      config.media.retentionDays === undefined
-        ? undefined
-        : new MediaRetention({
-            db: database.db,
-            files: new MediaFiles(config.media.dir),
-            retentionDays: config.media.retentionDays,
-            intervalMs: config.media.retentionIntervalMs,
-            clock,
-            logger: logger.child({ module: 'media-retention' }),
-          });
-    const callFlow = telephony
-      ? new CallFlow({
-          repository: callsRepository,
-          lifecycle,
-          telephony,
-          devices,
-          clock,
-          logger: logger.child({ module: 'call-flow' }),
-          settings: callSettings,
-        })
-      : undefined;
-
-    // The voice bot, installed below, tells whose call each AudioSocket connection is.
-    const voicebotCalls: { resolve?: AudiosocketCallResolver } = {};
+    // ── integrations behind the modules' ports ───────────────────────────────
+    const ari = overrides.telephony
+      ? undefined
+      : createAri(config, logger, {
+          sipPrefixOf: (companyId) => ports.get('sipPrefixes').findSipPrefix(companyId),
+        });
+    const telephony: TelephonyPort | undefined = overrides.telephony ?? ari?.telephony;
     const audiosocket = config.audiosocket.isEnabled
       ? createAudiosocketServer({
           logger: logger.child({ module: 'audiosocket' }),
           host: config.audiosocket.host,
           port: config.audiosocket.port,
           allowedPeers: config.audiosocket.allowedPeers,
-          resolveCall: (uuid) => voicebotCalls.resolve?.(uuid) ?? { callId: uuid, role: 'visitor', intentData: {} },
+          // The voice bot tells whose call each connection is (its `mediaCalls` port).
+          resolveCall: (uuid) =>
+            ports.find('mediaCalls')?.resolveAudiosocketCall(uuid) ?? { callId: uuid, role: 'visitor', intentData: {} },
         })
       : undefined;
-
-    const metrics = createMetricsRegistry();
-    const outbound = new OutboundHttp({
-      allowList: new OutboundAllowList(config.outboundAllowedHosts),
-      logger: logger.child({ module: 'outbound-http' }),
-    });
-    const whatsapp = createWhatsAppPorts(config, outbound, logger);
     const voices = createTtsVoices(config, logger);
-    const installed: InstalledModule[] = (overrides.modules ?? FEATURE_MODULES).map((install) =>
-      install({
+
+    // ── the modules, installed in order ─────────────────────────────────────
+    const context: ModuleContext = {
+      config,
+      db: database.db,
+      clock,
+      logger,
+      publisher: bus,
+      subscribe: (listener) => bus.subscribe(listener),
+      ports,
+      clickToCall: { makeCall: (actor, input) => ports.get('clickToCall').makeCall(actor, input) },
+      sessions: { endAllSessions: (companyId, userId) => ports.get('sessions').endAllSessions(companyId, userId) },
+      hasher: overrides.hasher ?? argon2Hasher,
+      ...(loginCounters ? { loginCounters } : {}),
+      ...(telephony ? { telephony } : {}),
+      outbound,
+      whatsapp: createWhatsAppPorts(config, outbound, logger),
+      metrics,
+      voicebot: createVoicebotAdapters({
         config,
-        db: database.db,
-        clock,
-        logger,
-        publisher: bus,
-        subscribe: (listener) => bus.subscribe(listener),
-        voicebot: createVoicebotAdapters({ config, outbound, voices, audiosocket, residentDialer }),
-        clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
-        sessions: {
-          endAllSessions: (companyId, userId) => auth.logoutEverywhere({ companyId, userId, role: 'agent' }),
-        },
         outbound,
-        whatsapp,
-        metrics,
+        voices,
+        audiosocket,
+        residentDialer: ari?.residentDialer,
       }),
-    );
-
-    const voicebot = installed.find(isVoicebotModule);
-    if (voicebot) voicebotCalls.resolve = (uuid) => voicebot.resolveAudiosocketCall(uuid);
-
-    // Voice queues carry out the routing engine's decisions on the PBX (modules/voice-routing).
-    const contactCenter = installed.find(isContactCenterModule);
-    const voiceRouting = contactCenter
-      ? createVoiceRouting({
-          config,
-          db: database.db,
-          clock,
-          logger,
-          telephony: telephony && isQueueTelephony(telephony) ? telephony : undefined,
-          engine: contactCenter.routing.engine,
-          subscribe: (listener) => bus.subscribe(listener),
-          calls: callsRepository,
-          lifecycle,
-          devices,
-          presence: {
-            statusOf: async (companyId, agentId) =>
-              (await contactCenter.presence.service.getMine({ companyId, userId: agentId, role: 'agent' })).status,
-            setStatus: async (companyId, agentId, status) => {
-              await contactCenter.presence.service.setStatus({ companyId, userId: agentId, role: 'agent' }, { status });
-            },
-          },
-          voicemail: createVoicemailInbox({ db: database.db, publisher: bus, config, clock, logger }),
-          dialer: { makeCall: (actor, input) => calls.makeCall(actor, input) },
-          speech: createPromptSpeech(voices),
-        })
-      : undefined;
-
-    if (ari && callFlow) {
-      ari.onEvent((event) => {
-        void callFlow.handle(event);
-        void voiceRouting?.handleTelephonyEvent(event);
-      });
-      ari.onReconciled((present, linkLostAt) => void callFlow.reconcile(present, linkLostAt));
+      promptSpeech: createPromptSpeech(voices),
+    };
+    const installed: InstalledModule[] = [];
+    for (const install of [...CORE_MODULES, ...(overrides.modules ?? FEATURE_MODULES)]) {
+      const module = install(context);
+      ports.add(module.provides);
+      installed.push(module);
     }
+    const observers = installed.flatMap((module) => (module.telephony ? [module.telephony] : []));
+    ari?.telephony.onEvent((event) => {
+      for (const observer of observers) void observer.onEvent(event);
+    });
+    ari?.telephony.onReconciled((present, linkLostAt) => {
+      for (const observer of observers) void observer.onReconciled?.(present, linkLostAt);
+    });
 
+    // ── HTTP and Socket.IO ──────────────────────────────────────────────────
     const app = await buildApp({
       logger,
       authenticator: sessionCache,
@@ -386,26 +236,6 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       isDocsEnabled: config.isDocsEnabled,
       connectOrigins: [new URL(config.sip.wssUrl).origin],
       routes: (typed) => {
-        registerAuthRoutes(typed, auth);
-        registerUsersRoutes(typed, users, {
-          // The softphone's view: a SIP-only PBX (SIP_WSS_URL, no ARI) takes registrations too.
-          pbxState: () =>
-            telephony
-              ? telephony.isAvailable()
-                ? 'up'
-                : 'disconnected'
-              : config.sip.isWssUrlSet
-                ? 'up'
-                : 'not_configured',
-        });
-        registerCallsRoutes(typed, calls);
-        voiceRouting?.routes(typed);
-        registerVoicebotRoutes(typed, {
-          sessions: audiosocketSessions(audiosocket),
-          authenticator: auth,
-          apiKey: config.audiosocket.apiKey,
-          logger: logger.child({ module: 'voicebot' }),
-        });
         for (const module of installed) module.routes?.(typed);
       },
     });
@@ -413,53 +243,45 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       logger: logger.child({ module: 'realtime' }),
       bus,
       eventLog,
-      authenticate: (token) => auth.authenticateSession(token),
-      canFollowCall: (actor, callId) => calls.canFollowCall(actor, callId),
+      authenticate: (token) => ports.get('authenticator').authenticateSession(token),
+      canFollowCall: (actor, callId) => ports.get('callAccess').canFollowCall(actor, callId),
       corsOrigins: config.corsOrigins,
       limits: { ...DEFAULT_SOCKET_LIMITS, events: config.socketEvents },
     });
-
     for (const module of installed) {
       for (const command of module.commands ?? []) realtime.registerCommand(command);
       if (module.connections) realtime.addConnectionObserver(module.connections);
     }
+
+    // ── start ───────────────────────────────────────────────────────────────
     busToClose = bus;
     await bus.start();
     await loginCounters?.start();
     await audiosocket?.listen();
-    ari?.start();
+    ari?.telephony.start();
     for (const module of installed) await module.start?.();
-    voiceRouting?.start();
-    sessionPruner.start();
-    recordingRetention?.start();
-    mediaRetention?.start();
     eventLogRetention.start();
     let isClosed = false;
     return {
       app,
       database,
-      users,
-      calls,
-      recordingRetention,
-      mediaRetention,
+      users: ports.get('users'),
+      calls: ports.get('calls'),
+      recordingRetention: ports.find('recordingRetention'),
+      mediaRetention: ports.find('mediaRetention'),
       bus,
       eventLogRetention,
       realtime,
       audiosocket,
       handleTelephonyEvent: async (event) => {
-        await callFlow?.handle(event);
-        await voiceRouting?.handleTelephonyEvent(event);
+        for (const observer of observers) await observer.onEvent(event);
       },
       async close() {
         if (isClosed) return;
         isClosed = true;
-        await sessionPruner.stop();
-        await recordingRetention?.stop();
-        await mediaRetention?.stop();
         await eventLogRetention.stop();
-        await voiceRouting?.stop();
-        for (const module of installed) await module.stop?.();
-        await ari?.stop();
+        for (const module of [...installed].reverse()) await module.stop?.();
+        await ari?.telephony.stop();
         realtime.close();
         await audiosocket?.close();
         await app.close();

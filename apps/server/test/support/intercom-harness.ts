@@ -10,7 +10,14 @@ import { Registry } from 'prom-client';
 import { loopbackOutbound } from './outbound.js';
 import { UnauthorizedError } from '../../src/shared/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { createTtsVoices, createVoicebotAdapters, createWhatsAppPorts } from '../../src/adapters.js';
+import {
+  createPromptSpeech,
+  createTtsVoices,
+  createVoicebotAdapters,
+  createWhatsAppPorts,
+} from '../../src/adapters.js';
+import { PortRegistry } from '../../src/app-module.js';
+import { argon2Hasher } from '../../src/modules/auth/index.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createAudiosocketServer, type AudiosocketServer } from '../../src/integrations/audiosocket/index.js';
 import {
@@ -278,7 +285,10 @@ export async function startIntercomHarness(
     logger,
     publisher: api.server.bus,
     subscribe: (listener) => api.server.bus.subscribe(listener),
+    ports: new PortRegistry(),
     clickToCall: { makeCall: () => Promise.reject(new Error('not in these tests')) },
+    hasher: argon2Hasher,
+    promptSpeech: createPromptSpeech(createTtsVoices(api.config, logger)),
     outbound: loopbackOutbound(),
     whatsapp: createWhatsAppPorts(api.config, loopbackOutbound(), logger),
     metrics: new Registry(),

@@ -18,3 +18,4 @@ export {
   type ApiKeyActor,
   type ApiKeyScope,
 } from './api-keys.js';
+export { installAuth } from './auth.module.js';

@@ -6,3 +6,4 @@ export { registerCallsRoutes } from './calls.routes.js';
 export { RecordingRetention, type RetentionSweep } from './recording-retention.js';
 export type { TelephonyPort, TelephonyEvent, DeviceDirectory, AgentDevice, OriginateRequest } from './calls.ports.js';
 export type { Call, CallStatus } from './calls.js';
+export { installCalls } from './calls.module.js';

@@ -5,9 +5,12 @@
  * resident dialer are adapters built from configuration outside the module (adapters.ts);
  * with no language model the rule-based parser understands the visitor.
  *
+ * Its routes: the intercom's CRUD, and the media sessions' operations endpoints
+ * (GET /api/status, POST /api/hangup; admins, supervisors or VOICEBOT_API_KEY).
+ *
  * Wiring the resolver (main.ts): the AudioSocket server's `resolveCall` is fixed when it
  * is built, before modules are installed, so main.ts passes a late-bound function that
- * calls the installed module's `resolveAudiosocketCall` (see `isVoicebotModule`).
+ * calls the `mediaCalls` port this module provides.
  */
 import type { InstalledModule, ModuleContext } from '../../app-module.js';
 import { registerIntercomRoutes } from './intercom.routes.js';
@@ -15,6 +18,7 @@ import { IntercomManager } from './intercom/intercom-manager.js';
 import { DEFAULT_TIMINGS, type IntercomTimings } from './intercom/timings.js';
 import { LlmUnderstanding, ruleUnderstanding, type IntercomUnderstanding } from './intercom/understanding.js';
 import { VoicebotRepository } from './voicebot.repository.js';
+import { registerVoicebotRoutes } from './voicebot.routes.js';
 import { VoicebotService } from './voicebot.service.js';
 import type {
   ChatModel,
@@ -95,14 +99,26 @@ export function createVoicebotInstaller(options: VoicebotModuleOptions = {}) {
       },
       intercom ? 'voice bot ready' : 'voice bot without an AudioSocket server: intercom calls are off',
     );
+    const resolveAudiosocketCall = (audiosocketUuid: string): Promise<ResolvedMediaCall> =>
+      intercom
+        ? intercom.resolveAudiosocketCall(audiosocketUuid)
+        : Promise.resolve({ callId: audiosocketUuid, role: 'visitor', intentData: {} });
     return {
       service,
       intercom,
-      routes: (app) => registerIntercomRoutes(app, service),
-      resolveAudiosocketCall: (audiosocketUuid) =>
-        intercom
-          ? intercom.resolveAudiosocketCall(audiosocketUuid)
-          : Promise.resolve({ callId: audiosocketUuid, role: 'visitor', intentData: {} }),
+      routes(app) {
+        registerIntercomRoutes(app, service);
+        registerVoicebotRoutes(app, {
+          sessions: adapters.sessions,
+          authenticator: {
+            authenticate: (token) => context.ports.get('authenticator').authenticate(token),
+          },
+          apiKey: context.config.audiosocket.apiKey,
+          logger,
+        });
+      },
+      resolveAudiosocketCall,
+      provides: { mediaCalls: { resolveAudiosocketCall } },
       stop: async () => {
         await intercom?.stop();
       },

@@ -170,6 +170,8 @@ export type SpeechDetectorFactory = (options: {
 export interface VoicebotAdapters {
   /** Undefined when AUDIOSOCKET_ENABLED=false: the intercom takes no calls. */
   media?: MediaGateway;
+  /** The operations view of the media sessions (none when the server is off). */
+  sessions: MediaSessions;
   tts: TextToSpeech;
   /** Undefined without STT_URL: DTMF and the rule-based parser only. */
   stt?: SpeechToText;
