@@ -21,7 +21,7 @@ function toSettingsDto(settings: RdSettings | undefined): RdStationSettingsDto {
     is_active: settings?.isActive ?? false,
     token_hint: settings ? settings.apiToken.slice(-4) : null,
     conversions: settings?.conversions ?? [],
-    field_mapping: (settings?.fieldMapping ?? {}),
+    field_mapping: settings?.fieldMapping ?? {},
     updated_at: settings?.updatedAt.toISOString() ?? null,
   };
 }
