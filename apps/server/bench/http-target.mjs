@@ -20,6 +20,8 @@ import pg from 'pg';
 
 const mode = process.argv[2];
 const runId = randomUUID().slice(0, 8);
+// A scratch PostgreSQL keeps the company of earlier runs: new phone numbers each run.
+const phoneRun = String(Math.floor(Math.random() * 10_000)).padStart(4, '0');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 export const ROUTES = {
   health: '/health',
@@ -40,6 +42,10 @@ function bareListHandler(statements, run) {
 async function startBare(recorded, run) {
   const app = Fastify({ logger: false });
   app.get('/health', async () => ({ status: 'ok' }));
+  app.setErrorHandler((error, request, reply) => {
+    process.stderr.write(`bare reference: ${request.url}: ${error.message}\n`);
+    void reply.code(500).send({ message: error.message });
+  });
   if (recorded && run) {
     app.get('/api/users', bareListHandler(recorded.users, run));
     app.get('/api/conversations', bareListHandler(recorded.conversations, run));
@@ -74,7 +80,7 @@ async function serveReal() {
     const query = pg.Client.prototype.query;
     pg.Client.prototype.query = function recordedQuery(config, values, ...rest) {
       if (typeof config === 'string') record(config, Array.isArray(values) ? values : []);
-      else if (config && typeof config.text === 'string') record(config.text, config.values);
+      else if (config && typeof config.text === 'string') record(config.text, config.values ?? values);
       return query.call(this, config, values, ...rest);
     };
   } else {
@@ -116,7 +122,7 @@ async function serveReal() {
   for (let i = 0; i < 200; i += 1) {
     const contactId = randomUUID();
     await db.execute(sql`insert into contacts (id, company_id, name, phone, created_at, updated_at)
-      values (${contactId}, ${companyId}, ${`Cliente ${i}`}, ${`+55119${String(i).padStart(8, '0')}`}, now(), now())`);
+      values (${contactId}, ${companyId}, ${`Cliente ${i}`}, ${`+55119${phoneRun}${String(i).padStart(4, '0')}`}, now(), now())`);
     await db.execute(sql`insert into conversations
       (id, company_id, contact_id, channel, status, last_activity_at, created_at, updated_at)
       values (${randomUUID()}, ${companyId}, ${contactId}, 'whatsapp', 'open',
