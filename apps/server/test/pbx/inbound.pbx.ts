@@ -77,7 +77,10 @@ describe.skipIf(inject('pbxSkipReason'))('inbound calls on a real Asterisk', () 
       'in_progress→completed (pbx:customer_hangup)',
     ]);
     await socket.waitFor((events) => eventsOf(events, callId).includes('call_ended'));
-    expect(eventsOf(socket.received, callId)).toEqual([
+    const events = eventsOf(socket.received, callId);
+    // The screen pop (contacts, ADR 21) is looked up beside the call: its place varies.
+    expect(events).toContain('call_contact_identified');
+    expect(events.filter((event) => event !== 'call_contact_identified')).toEqual([
       'call_initiated',
       'call_ringing',
       'call_answered',
