@@ -118,7 +118,7 @@ describe('customer messages and customer ratings', () => {
     const closed = await api.request('POST', `/api/conversations/${id}/close`, { token: admin, body: {} });
     expect(closed.body).toMatchObject({ status: 'resolved', rating: null, rated_by: null });
     const [closing, question] = await sentTo(waId, 2);
-    expect(closing!.body.text.body).toBe('Seu atendimento foi encerrado. Obrigado pelo contato, Maria Souza!');
+    expect(closing?.body.text?.body).toBe('Seu atendimento foi encerrado. Obrigado pelo contato, Maria Souza!');
     expect(question!.body).toMatchObject({
       type: 'interactive',
       interactive: {
@@ -147,7 +147,7 @@ describe('customer messages and customer ratings', () => {
     expect(answered.status).toBe(200);
     expect(await get(id)).toMatchObject({ status: 'resolved', rating: 5, rated_by: 'customer', feedback: null });
     const [, , thanks] = await sentTo(waId, 3);
-    expect(thanks!.body.text.body).toBe('Obrigado pela avaliação! Se quiser, escreva um comentário.');
+    expect(thanks?.body.text?.body).toBe('Obrigado pela avaliação! Se quiser, escreva um comentário.');
     await answer(waId, { type: 'text', text: { body: 'Atendimento muito rápido!' } });
     expect(await get(id)).toMatchObject({ status: 'resolved', feedback: 'Atendimento muito rápido!' });
     // A later message is a new matter: the conversation reopens.

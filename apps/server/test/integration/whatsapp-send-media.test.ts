@@ -107,7 +107,7 @@ describe('agents send files over WhatsApp', () => {
       });
       expect(upload.bytes.equals(c.bytes)).toBe(true);
       const part: Record<string, unknown> = { id: upload.mediaId };
-      if (c.caption && c.kind !== 'audio') part.caption = c.caption;
+      if (c.caption) part.caption = c.caption;
       if (c.kind === 'document') part.filename = c.name;
       expect(graph.requests.at(-1)?.body).toEqual({
         messaging_product: 'whatsapp',
