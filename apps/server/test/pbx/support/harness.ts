@@ -330,13 +330,15 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     },
   };
 
-  if (options.startAsterisk === false) {
+  try {
+    if (options.startAsterisk !== false) await asterisk.start();
     await harness.startSwitchboard();
-    return harness;
+    if (options.startAsterisk !== false) await harness.waitForPbx('up');
+  } catch (error) {
+    // A file whose setup fails never reaches its afterAll: stop what was started here.
+    await harness.close().catch(() => undefined);
+    throw error;
   }
-  await asterisk.start();
-  await harness.startSwitchboard();
-  await harness.waitForPbx('up');
   return harness;
 }
 
