@@ -142,15 +142,17 @@ export class CallsService {
     const telephony = this.requireTelephony();
     const call = await this.findActionable(actor, callId);
     if (!isActive(call.status)) throw new ConflictError('call.not_active', 'The call has already ended.');
-    for (const channelId of [call.agentChannelId, call.customerChannelId]) {
-      if (channelId) await telephony.hangup(channelId).catch(ignoreGone);
-    }
-    if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(ignoreGone);
+    // Recorded first: the PBX reports each leg's end while the hangups are in flight, and
+    // those reports must find the call already ended by the agent, not by the customer.
     const now = this.deps.clock.now();
     const to = call.status === 'in_progress' ? 'completed' : 'canceled';
     await this.deps.lifecycle.move(call, to, 'api:hangup', now, (current) => endPatch(current, now, 'agent'), {
       byUserId: actor.userId,
     });
+    for (const channelId of [call.agentChannelId, call.customerChannelId]) {
+      if (channelId) await telephony.hangup(channelId).catch(ignoreGone);
+    }
+    if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(ignoreGone);
     await this.endSessions(call, 'call_ended', now);
     return this.getCall(actor, callId);
   }

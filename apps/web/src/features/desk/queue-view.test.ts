@@ -2,27 +2,26 @@ import { describe, expect, it } from 'vitest';
 import type { QueueEntryDto } from '@switchboard/contracts';
 import { formatWait, inRoutingOrder, liveWaitSeconds, queueRows, serviceLevelColour } from './queue-view';
 
-const entry = (id: string, position: number | null, originalEnqueuedAt: string): QueueEntryDto =>
-  ({
-    id,
-    queue_id: 'q',
-    channel: 'whatsapp',
-    call_id: null,
-    conversation_id: id,
-    label: id,
-    priority: 0,
-    state: position === null ? 'offered' : 'waiting',
-    enqueued_at: originalEnqueuedAt,
-    original_enqueued_at: originalEnqueuedAt,
-    offered_to: null,
-    attempts: 0,
-    assigned_to: null,
-    wait_seconds: null,
-    ended_at: null,
-    end_reason: null,
-    position,
-    waiting_seconds: 0,
-  });
+const entry = (id: string, position: number | null, originalEnqueuedAt: string): QueueEntryDto => ({
+  id,
+  queue_id: 'q',
+  channel: 'whatsapp',
+  call_id: null,
+  conversation_id: id,
+  label: id,
+  priority: 0,
+  state: position === null ? 'offered' : 'waiting',
+  enqueued_at: originalEnqueuedAt,
+  original_enqueued_at: originalEnqueuedAt,
+  offered_to: null,
+  attempts: 0,
+  assigned_to: null,
+  wait_seconds: null,
+  ended_at: null,
+  end_reason: null,
+  position,
+  waiting_seconds: 0,
+});
 
 describe('serviceLevelColour', () => {
   it('is within below 80 % of the threshold, near from 80 %, breached at the threshold', () => {
