@@ -204,7 +204,19 @@ export class VoiceRoutingRepository {
       .innerJoin(queues, eq(queues.id, queueEntries.queueId))
       .where(and(eq(queueEntries.companyId, companyId), eq(queueEntries.callId, callId)))
       .orderBy(asc(queueEntries.enqueuedAt), asc(queueEntries.id));
-    return rows.map(({ entry, queueName }) => ({
+    // A moved call's entry keeps its first enqueue time, so equal times are ordered by the
+    // chain of previous entries: an entry always comes after the one it continues.
+    const previousOf = new Map(rows.map(({ entry }) => [entry.id, entry.previousEntryId]));
+    const depth = (id: string): number => {
+      let steps = 0;
+      for (let at = previousOf.get(id); at && steps < rows.length; at = previousOf.get(at)) steps += 1;
+      return steps;
+    };
+    const ordered = rows
+      .map((row) => ({ row, depth: depth(row.entry.id) }))
+      .sort((a, b) => a.row.entry.enqueuedAt.getTime() - b.row.entry.enqueuedAt.getTime() || a.depth - b.depth)
+      .map(({ row }) => row);
+    return ordered.map(({ entry, queueName }) => ({
       id: entry.id,
       queueId: entry.queueId,
       queueName,
