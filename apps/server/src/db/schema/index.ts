@@ -14,3 +14,4 @@ export * from './productivity.js';
 export * from './messaging.js';
 export * from './integrations.js';
 export * from './contacts.js';
+export * from './pbx.js';
