@@ -15,3 +15,4 @@ export * from './messaging.js';
 export * from './integrations.js';
 export * from './contacts.js';
 export * from './pbx.js';
+export * from './webchat.js';
