@@ -1,0 +1,40 @@
+/** Renders an admin screen signed in (admin by default) over the fake API of test-support. */
+import { render } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { ServicesProvider } from '../../app/services';
+import { I18nProvider, type Locale } from '../../shared/i18n/i18n';
+import { fakeServices, type Route } from '../../test-support/services';
+
+export const ME = '11111111-1111-4111-8111-111111111111';
+export const AT = '2026-12-03T10:00:00.000Z';
+
+export async function renderSignedIn(
+  node: ReactNode,
+  route: Route,
+  { role = 'admin', locale = 'en' }: { role?: string; locale?: Locale } = {},
+) {
+  const services = fakeServices((method, path, body) => {
+    if (path === '/api/users/login') {
+      return {
+        status: 200,
+        body: {
+          token_type: 'Bearer',
+          access_token: 'a1',
+          expires_in: 900,
+          refresh_token: 'r1',
+          refresh_expires_in: 86_400,
+          user: { id: ME, company_id: ME, email: 'ana@acme.test', name: 'Ana', role },
+        },
+      };
+    }
+    return route(method, path, body);
+  });
+  await services.api.login('ana@acme.test', 'a long enough password');
+  services.requests.length = 0;
+  render(
+    <ServicesProvider services={services}>
+      <I18nProvider locale={locale}>{node}</I18nProvider>
+    </ServicesProvider>,
+  );
+  return services;
+}
