@@ -191,6 +191,50 @@ export const callContactIdentifiedEventSchema = z.object({
   contact: contactSummarySchema,
 });
 
+// ── the contact panel beside a conversation ─────────────────────────────────
+
+/**
+ * `GET /api/contacts/:id/summary`: the card and the timeline's summary an agent sees beside a
+ * conversation or call they handle (managers: always).
+ */
+export const contactPanelSchema = z
+  .object({
+    contact: contactRecordSchema,
+    conversations: z.array(
+      z.object({
+        conversation_id: z.uuid(),
+        channel: z.string(),
+        status: z.string(),
+        assignee_id: z.uuid().nullable(),
+        last_message_preview: z.string().nullable(),
+        last_activity_at: isoDateTime,
+      }),
+    ),
+    calls: z.array(
+      z.object({
+        call_id: z.uuid(),
+        direction: z.string(),
+        status: z.string(),
+        agent_name: z.string().nullable(),
+        talk_seconds: z.number().int().nullable(),
+        disposition: z.object({ code: z.string(), label: z.string() }).nullable(),
+        conversation_id: z.uuid().nullable(),
+        started_at: isoDateTime,
+      }),
+    ),
+    notes: z.array(
+      z.object({
+        note_id: z.uuid(),
+        conversation_id: z.uuid().nullable(),
+        body: z.string(),
+        author_id: z.uuid(),
+        created_at: isoDateTime,
+      }),
+    ),
+  })
+  .meta({ id: 'ContactPanel' });
+export type ContactPanelDto = z.infer<typeof contactPanelSchema>;
+
 // ── LGPD export ─────────────────────────────────────────────────────────────
 
 export const contactExportSchema = z

@@ -2,8 +2,17 @@
  * The contacts API over HTTP: identities normalized and unique per company, search and
  * filters, edit, delete, merge (with the merged id pointing at its survivor), settings,
  * and tenancy: another company's contact is 404 on every route, and cannot be merged.
+ * The contact panel's summary for the agents handling the contact; contact.* events reach
+ * a subscribed webhook, signed, written with the change.
  */
+import { webhookEnvelopeSchema, webhookEventCatalogue, type WebhookEventType } from '@switchboard/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  startEventReceiver,
+  verifySwitchboardSignature,
+  type EventReceiver,
+} from '../support/event-receiver.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 describe('contacts API', () => {
@@ -204,6 +213,7 @@ describe('contacts API', () => {
       ['PATCH', `/api/contacts/${mine.id}`, { name: 'x' }],
       ['DELETE', `/api/contacts/${mine.id}`],
       ['GET', `/api/contacts/${mine.id}/timeline`],
+      ['GET', `/api/contacts/${mine.id}/summary`],
       ['GET', `/api/contacts/${mine.id}/export`],
       ['POST', `/api/contacts/${mine.id}/erase`, { confirmation: 'APAGAR' }],
       ['POST', `/api/contacts/${mine.id}/merge`, { other_id: theirs.id }],
@@ -256,5 +266,139 @@ describe('contacts API', () => {
     expect((await api.request('GET', `/api/contacts/${contact.id}`, { token: admin })).status).toBe(404);
     const audit = await api.request('GET', `/api/audit-log?target_id=${contact.id}`, { token: admin });
     expect(audit.body.items.map((e: any) => e.action).sort()).toEqual(['contact.erased', 'contact.exported']);
+  });
+  it('shows the panel summary to managers and to the agents handling the contact; timelines keep to what an agent may open', async () => {
+    const colleague = await createUserAndLogin(api, admin, { role: 'agent' });
+    const contact = await create({ name: 'Paula Painel', identities: [{ kind: 'phone', value: '11 91234-0001' }] });
+    const started = await api.request('POST', '/api/conversations', {
+      token: colleague.token,
+      body: { channel: 'whatsapp', contact: { phone: '+5511912340001' } },
+    });
+    expect(started.status, started.text).toBe(201);
+    const conversationId = started.body.id as string;
+    expect(started.body.assignee_id).toBe(colleague.id);
+    const note = await api.request('POST', `/api/conversations/${conversationId}/notes`, {
+      token: colleague.token,
+      body: { body: 'cliente prefere ligação à tarde' },
+    });
+    expect(note.status, note.text).toBe(201);
+
+    // A colleague's conversation: the card yes, the summary and the colleague's notes no.
+    expect((await api.request('GET', `/api/contacts/${contact.id}`, { token: agent.token })).status).toBe(200);
+    const refused = await api.request('GET', `/api/contacts/${contact.id}/summary`, { token: agent.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('contact.not_handling');
+    const notesSeen = async (token: string) =>
+      (await api.request('GET', `/api/contacts/${contact.id}/timeline?type=note`, { token })).body.items.length;
+    expect(await notesSeen(agent.token)).toBe(0);
+    expect(await notesSeen(colleague.token)).toBe(1);
+
+    for (const token of [admin, colleague.token]) {
+      const panel = await api.request('GET', `/api/contacts/${contact.id}/summary`, { token });
+      expect(panel.status, panel.text).toBe(200);
+      expect(panel.body.contact).toMatchObject({ id: contact.id, name: 'Paula Painel' });
+      expect(panel.body.conversations).toEqual([
+        expect.objectContaining({ conversation_id: conversationId, channel: 'whatsapp', assignee_id: colleague.id }),
+      ]);
+      expect(panel.body.notes).toEqual([
+        expect.objectContaining({ conversation_id: conversationId, body: 'cliente prefere ligação à tarde' }),
+      ]);
+      expect(panel.body.calls).toEqual([]);
+    }
+
+    // Handed over: now the agent handles it and sees the summary and the notes.
+    const assigned = await api.request('POST', `/api/conversations/${conversationId}/assign`, {
+      token: admin,
+      body: { agent_id: agent.id },
+    });
+    expect(assigned.status, assigned.text).toBe(200);
+    const panel = await api.request('GET', `/api/contacts/${contact.id}/summary`, { token: agent.token });
+    expect(panel.status, panel.text).toBe(200);
+    expect(panel.body.notes).toHaveLength(1);
+    expect(await notesSeen(agent.token)).toBe(1);
+    expect(await notesSeen(colleague.token)).toBe(0);
+  });
+
+  describe('contact events on webhooks', () => {
+    let receiver: EventReceiver;
+    beforeAll(async () => {
+      receiver = await startEventReceiver();
+    });
+    afterAll(async () => {
+      await receiver.close();
+    });
+
+    it('delivers contact.created, contact.updated, contact.merged and contact.erased, signed, for changes made over HTTP', async () => {
+      const webhook = await api.request('POST', '/api/webhooks', {
+        token: admin,
+        body: {
+          url: receiver.url,
+          allow_http: true,
+          event_types: ['contact.created', 'contact.updated', 'contact.merged', 'contact.erased'],
+        },
+      });
+      expect(webhook.status, webhook.text).toBe(201);
+      const secret = webhook.body.secret as string;
+
+      const kept = await create({ name: 'Hugo Gancho', identities: [{ kind: 'phone', value: '11 93333-0001' }] });
+      const patched = await api.request('PATCH', `/api/contacts/${kept.id}`, {
+        token: admin,
+        body: { name: 'Hugo Gancho Filho', custom_attributes: { plano: 'prata' } },
+      });
+      expect(patched.status, patched.text).toBe(200);
+      const folded = await create({ identities: [{ kind: 'email', value: 'hugo@gancho.test' }] }, agent.token);
+      // A change refused (the number is taken) writes no event.
+      const taken = await api.request('POST', '/api/contacts', {
+        token: admin,
+        body: { name: 'Hugo de novo', identities: [{ kind: 'phone', value: '+5511933330001' }] },
+      });
+      expect(taken.status).toBe(409);
+      const merged = await api.request('POST', `/api/contacts/${kept.id}/merge`, {
+        token: admin,
+        body: { other_id: folded.id },
+      });
+      expect(merged.status, merged.text).toBe(200);
+      const erased = await api.request('POST', `/api/contacts/${kept.id}/erase`, {
+        token: admin,
+        body: { confirmation: 'APAGAR' },
+      });
+      expect(erased.status).toBe(204);
+
+      const bodies = await eventually(() => {
+        const got = receiver.received.map((r) => JSON.parse(r.rawBody) as Record<string, any>);
+        return got.some((b) => b.type === 'contact.erased') && got;
+      }, 'the contact.erased delivery');
+      // Deliveries keep each contact's order (one ordering key a contact), not a global one.
+      const mine = bodies.filter((b) => b.data.id === kept.id);
+      expect(mine.map((b) => b.type)).toEqual([
+        'contact.created',
+        'contact.updated',
+        'contact.merged',
+        'contact.erased',
+      ]);
+      expect(bodies.filter((b) => b.data.id === folded.id).map((b) => b.type)).toEqual(['contact.created']);
+      expect(mine[0]!.data).toMatchObject({
+        name: 'Hugo Gancho',
+        phone: '+5511933330001',
+        identities: [{ channel: 'voice', external_id: '+5511933330001' }],
+      });
+      expect(mine[1]!.data.name).toBe('Hugo Gancho Filho');
+      expect(mine[2]!.data).toEqual({ id: kept.id, merged_ids: [folded.id] });
+      expect(mine[3]!.data).toEqual({ id: kept.id });
+      expect(bodies.filter((b) => b.data.name === 'Hugo de novo')).toEqual([]);
+      for (const request of receiver.received) {
+        const body = JSON.parse(request.rawBody) as { type: WebhookEventType };
+        expect(
+          verifySwitchboardSignature(request.headers['switchboard-signature'] as string, request.rawBody, secret),
+        ).toBe(true);
+        const parsed = webhookEnvelopeSchema(body.type, webhookEventCatalogue[body.type].data).safeParse(body);
+        expect(parsed.success, `${body.type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      }
+      // The erasure left no name or number of the contact in what was delivered and kept.
+      const log = await api.request('GET', `/api/webhooks/${webhook.body.id}/deliveries?limit=200`, { token: admin });
+      expect(log.status).toBe(200);
+      expect(log.text).not.toContain('Hugo');
+      expect(log.text).not.toContain('5511933330001');
+    });
   });
 });

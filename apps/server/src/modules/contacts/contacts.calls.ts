@@ -24,6 +24,7 @@ import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { callOutcomeText } from './contacts.js';
 import { toE164Reported } from './contacts.identities.js';
+import { appendContactEvent, contactEventData } from './contacts.events.js';
 import { ContactsRepository, type ContactRow } from './contacts.repository.js';
 import type { ContactsService, ContactSummary } from './contacts.service.js';
 import type { ConversationsGateway } from './contacts.ports.js';
@@ -152,7 +153,12 @@ export class CallContacts {
     if (found) return found;
     const now = this.deps.clock.now();
     try {
-      return await repo.insert({ id: newId(), companyId, name, phone, createdAt: now, updatedAt: now });
+      return await repo.transaction(async (tx) => {
+        const row = await tx.insert({ id: newId(), companyId, name, phone, createdAt: now, updatedAt: now });
+        const data = contactEventData(await tx.load(row));
+        await appendContactEvent(tx.db, { companyId, name: 'contact.created', data }, now);
+        return row;
+      });
     } catch (error) {
       // Another node created it first (contacts_company_phone_key): take theirs.
       const raced = await repo.findByIdentity(companyId, { kind: 'phone', value: phone });

@@ -6,6 +6,7 @@ import type { InstalledModule, ModuleContext } from '../../app-module.js';
 import { createAuditLog } from '../audit/index.js';
 import { CallContacts } from './contacts.calls.js';
 import { createConversationsGateway } from './contacts.conversations.js';
+import { ContactPanels } from './contacts.panel.js';
 import { ContactPrivacy } from './contacts.privacy.js';
 import { ContactsRepository } from './contacts.repository.js';
 import { registerContactsRoutes } from './contacts.routes.js';
@@ -28,6 +29,7 @@ export function createContactsModule(context: ModuleContext): ContactsModule {
     logger,
   });
   const timeline = new ContactTimeline(context.db);
+  const panels = new ContactPanels({ db: context.db, contacts: service, timeline, clock: context.clock });
   const privacy = new ContactPrivacy({
     db: context.db,
     audit,
@@ -49,7 +51,7 @@ export function createContactsModule(context: ModuleContext): ContactsModule {
   return {
     service,
     settled: () => calls.settled(),
-    routes: (app) => registerContactsRoutes(app, { contacts: service, timeline, privacy }),
+    routes: (app) => registerContactsRoutes(app, { contacts: service, timeline, privacy, panels }),
     async start() {
       unsubscribe = context.subscribe((event) => calls.observe(event));
     },

@@ -17,6 +17,7 @@ import { isUuid } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { auditActorOf, type AuditLog } from '../audit/index.js';
 import { assertAdmin, type Contact } from './contacts.js';
+import { appendContactEvent } from './contacts.events.js';
 import { ContactsRepository } from './contacts.repository.js';
 import { assertLive } from './contacts.service.js';
 
@@ -287,6 +288,7 @@ export class ContactPrivacy {
           files: files.length,
         },
       });
+      await appendContactEvent(tx, { companyId, name: 'contact.erased', data: { id: contactId } }, now);
       return true;
     });
     if (!erased) return { files: 0 };

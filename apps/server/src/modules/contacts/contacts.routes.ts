@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   contactExportSchema,
+  contactPanelSchema,
   contactRecordSchema,
   contactSettingsSchema,
   createContactBodySchema,
@@ -22,6 +23,7 @@ import { sendFileRange } from '../../http/range.js';
 import { AppError, NotFoundError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.js';
 import type { Contact } from './contacts.js';
+import type { ContactPanels } from './contacts.panel.js';
 import type { ContactPrivacy } from './contacts.privacy.js';
 import type { ContactsService } from './contacts.service.js';
 import type { ContactTimeline, TimelineItem } from './contacts.timeline.js';
@@ -107,9 +109,9 @@ async function pointingAtSurvivor<T>(reply: FastifyReply, work: () => Promise<T>
 
 export function registerContactsRoutes(
   app: TypedApp,
-  deps: { contacts: ContactsService; timeline: ContactTimeline; privacy: ContactPrivacy },
+  deps: { contacts: ContactsService; timeline: ContactTimeline; privacy: ContactPrivacy; panels: ContactPanels },
 ): void {
-  const { contacts, timeline, privacy } = deps;
+  const { contacts, timeline, privacy, panels } = deps;
   const tags = ['contacts'];
 
   app.get(
@@ -270,6 +272,51 @@ export function registerContactsRoutes(
       return {
         items: items.map(toTimelineDto),
         next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/contacts/:id/summary',
+    {
+      schema: {
+        tags,
+        summary: "The contact panel: the card, the contact's conversations, recent calls and notes",
+        description:
+          'Managers always; an agent while handling the contact (a conversation of theirs or an unassigned open one, or a call of theirs live or ended within the hour), else 403 `contact.not_handling`.',
+        params: idParamsSchema,
+        response: { 200: contactPanelSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const panel = await pointingAtSurvivor(reply, () => panels.read(actorOf(request), request.params.id));
+      return {
+        contact: toContactDto(panel.contact),
+        conversations: panel.conversations.map((c) => ({
+          conversation_id: c.conversationId,
+          channel: c.channel,
+          status: c.status,
+          assignee_id: c.assigneeId,
+          last_message_preview: c.lastMessagePreview,
+          last_activity_at: c.lastActivityAt.toISOString(),
+        })),
+        calls: panel.calls.map((c) => ({
+          call_id: c.callId,
+          direction: c.direction,
+          status: c.status,
+          agent_name: c.agentName,
+          talk_seconds: c.talkSeconds,
+          disposition: c.disposition,
+          conversation_id: c.conversationId,
+          started_at: c.startedAt.toISOString(),
+        })),
+        notes: panel.notes.map((n) => ({
+          note_id: n.noteId,
+          conversation_id: n.conversationId,
+          body: n.body,
+          author_id: n.authorId,
+          created_at: n.createdAt.toISOString(),
+        })),
       };
     },
   );

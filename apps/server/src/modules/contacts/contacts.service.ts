@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import { auditActorOf } from '../audit/index.js';
 import { assertAdmin, type Contact, type IdentityInput } from './contacts.js';
 import { assertCountry, normalizeIdentity } from './contacts.identities.js';
+import { appendContactEvent, contactEventData } from './contacts.events.js';
 import type { ContactFilter, ContactRow, ContactsRepository } from './contacts.repository.js';
 
 export interface ContactsServiceDeps {
@@ -73,6 +74,7 @@ export class ContactsService {
         updatedAt: now,
       });
       await repo.insertIdentities(actor.companyId, id, identities, newId, now);
+      await this.appendWithData(repo, actor.companyId, id, 'contact.created', now);
     });
     this.deps.logger.info({ companyId: actor.companyId, contactId: id, byUserId: actor.userId }, 'contact created');
     return this.get(actor, id);
@@ -108,6 +110,7 @@ export class ContactsService {
           : {}),
         updatedAt: now,
       });
+      await this.appendWithData(repo, actor.companyId, contactId, 'contact.updated', now);
     });
     return this.get(actor, contactId);
   }
@@ -170,6 +173,15 @@ export class ContactsService {
         target: { type: 'contact', id: survivorId },
         details: { merged_contact_id: otherId },
       });
+      await appendContactEvent(
+        repo.db,
+        {
+          companyId: actor.companyId,
+          name: 'contact.merged',
+          data: { id: survivorId, merged_ids: [otherId] },
+        },
+        now,
+      );
     });
     this.deps.logger.info(
       { companyId: actor.companyId, survivorId, otherId, byUserId: actor.userId },
@@ -205,6 +217,19 @@ export class ContactsService {
       openConversationId: recent.find((c) => c.status !== 'resolved')?.id ?? null,
       recentConversations: recent,
     };
+  }
+
+  /** contact.created/updated with the contact as it is now in `repo`'s transaction. */
+  private async appendWithData(
+    repo: ContactsRepository,
+    companyId: string,
+    contactId: string,
+    name: 'contact.created' | 'contact.updated',
+    now: Date,
+  ): Promise<void> {
+    const row = await repo.findRow(companyId, contactId);
+    if (!row) return;
+    await appendContactEvent(repo.db, { companyId, name, data: contactEventData(await repo.load(row)) }, now);
   }
 
   /** The live row, or a 404 (pointing at the survivor of a merge). */

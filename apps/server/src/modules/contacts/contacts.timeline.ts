@@ -83,6 +83,11 @@ function rowsOf(result: unknown): Row[] {
   return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }
 
+/** The conversations an agent may open today (conversations.ts, canSeeConversation). */
+function visibleTo(userId: string): SQL {
+  return sql`(c.assignee_id is null or c.assignee_id = ${userId})`;
+}
+
 function before(at: SQL, id: SQL, cursor: KeysetCursor | undefined): SQL {
   if (!cursor) return sql`true`;
   return sql`(${at} < ${cursor.createdAt} or (${at} = ${cursor.createdAt} and ${id} < ${cursor.id}))`;
@@ -97,13 +102,17 @@ export class ContactTimeline {
     filter: TimelineFilter,
     cursor: KeysetCursor | undefined,
     limit: number,
+    scope: { everyConversation?: boolean } = {},
   ): Promise<TimelineItem[]> {
+    // Agents read the messages, events and notes of the conversations they may open (their
+    // own and unassigned ones); the panel's summary (contacts.panel.ts) passes everyConversation.
+    const seen = scope.everyConversation || isManager(actor) ? sql`true` : visibleTo(actor.userId);
     const wants = (type: TimelineType) => filter.type === undefined || filter.type === type;
     const wantsMessages = wants('message') || wants('voicemail') || wants('event');
     const voiceOk = filter.channel === undefined || filter.channel === 'voice';
     const [messages, notes, calls, bots] = await Promise.all([
-      wantsMessages ? this.messages(actor.companyId, contactId, filter, cursor, limit) : [],
-      wants('note') ? this.notes(actor.companyId, contactId, filter, cursor, limit) : [],
+      wantsMessages ? this.messages(actor.companyId, contactId, filter, cursor, limit, seen) : [],
+      wants('note') ? this.notes(actor.companyId, contactId, filter, cursor, limit, seen) : [],
       wants('call') && voiceOk ? this.calls(actor, contactId, cursor, limit) : [],
       wants('voicebot_call') && voiceOk ? this.voicebotCalls(actor.companyId, contactId, cursor, limit) : [],
     ]);
@@ -118,6 +127,7 @@ export class ContactTimeline {
     filter: TimelineFilter,
     cursor: KeysetCursor | undefined,
     limit: number,
+    seen: SQL,
   ): Promise<TimelineItem[]> {
     const typeCondition =
       filter.type === 'voicemail'
@@ -131,7 +141,7 @@ export class ContactTimeline {
       select m.id, m.created_at, m.conversation_id, c.channel, m.direction, m.author_type, m.author_id,
              m.type, m.body, m.media, m.channel_message_id
       from messages m join conversations c on c.id = m.conversation_id
-      where c.company_id = ${companyId} and c.contact_id = ${contactId}
+      where c.company_id = ${companyId} and c.contact_id = ${contactId} and ${seen}
         and ${filter.channel ? sql`c.channel = ${filter.channel}` : sql`true`}
         and ${typeCondition}
         and ${before(sql`m.created_at`, sql`m.id`, cursor)}
@@ -161,11 +171,12 @@ export class ContactTimeline {
     filter: TimelineFilter,
     cursor: KeysetCursor | undefined,
     limit: number,
+    seen: SQL,
   ): Promise<TimelineItem[]> {
     const result = await this.db.execute(sql`
       select n.id, n.created_at, n.conversation_id, c.channel, n.body, n.author_id
       from conversation_notes n join conversations c on c.id = n.conversation_id
-      where c.company_id = ${companyId} and c.contact_id = ${contactId}
+      where c.company_id = ${companyId} and c.contact_id = ${contactId} and ${seen}
         and ${filter.channel ? sql`c.channel = ${filter.channel}` : sql`true`}
         and ${before(sql`n.created_at`, sql`n.id`, cursor)}
       order by n.created_at desc, n.id desc limit ${limit + 1}`);
