@@ -8,6 +8,7 @@
  * the modules' ports) and installs a list (feature-modules.ts).
  */
 import type { Registry } from 'prom-client';
+import type { Server as SocketServer } from 'socket.io';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { TypedApp } from './http/app.js';
@@ -131,6 +132,8 @@ export interface InstalledModule {
   telephony?: TelephonyObserver;
   /** Ports this module offers the modules installed after it and the composition root. */
   provides?: Partial<ModulePorts>;
+  /** Socket.IO namespaces of its own (web chat's visitors), opened once the server's Socket.IO exists. */
+  sockets?(io: SocketServer): void;
   /** Background work (sweepers, retries); started after the server listens. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

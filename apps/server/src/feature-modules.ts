@@ -24,6 +24,7 @@ import { assignWaitingEntry, createRoutingModule, moveWaitingCall } from './modu
 import { installUsers } from './modules/users/index.js';
 import { createVoiceRouting, isQueueTelephony } from './modules/voice-routing/index.js';
 import { installVoicebot } from './modules/voicebot/index.js';
+import { createWebchatModule } from './modules/webchat/index.js';
 
 /** Always installed, in this order: users (accounts, devices), auth (sessions), calls. */
 export const CORE_MODULES: readonly ModuleInstaller[] = [installUsers, installAuth, installCalls];
@@ -45,6 +46,8 @@ export const installContactCenter: ModuleInstaller = (context) => {
       },
     },
   });
+  // Web chat: visitors' messages enter the inbox; a new conversation goes to its channel's queue.
+  const webchat = createWebchatModule(context, { conversations: conversations.webchat, router: routing.router });
   const reports = createReportsModule(context, {
     async setStatus(companyId, agentId, input) {
       await presence.service.setStatus({ companyId, userId: agentId, role: 'agent' }, input);
@@ -107,6 +110,7 @@ export const installContactCenter: ModuleInstaller = (context) => {
       customerMessages,
       conversations,
       routing,
+      webchat,
       reports,
       voiceQueues,
       installMediaRetention(context),
@@ -162,6 +166,9 @@ function combineModules(modules: readonly InstalledModule[]): InstalledModule {
       for (const module of modules) module.routes?.(app);
     },
     commands: modules.flatMap((module) => module.commands ?? []),
+    sockets(io) {
+      for (const module of modules) module.sockets?.(io);
+    },
     connections: {
       async onConnected(actor, openSockets) {
         for (const module of modules) await module.connections?.onConnected?.(actor, openSockets);

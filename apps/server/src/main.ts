@@ -251,6 +251,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     for (const module of installed) {
       for (const command of module.commands ?? []) realtime.registerCommand(command);
       if (module.connections) realtime.addConnectionObserver(module.connections);
+      module.sockets?.(realtime.io);
     }
 
     // ── start ───────────────────────────────────────────────────────────────

@@ -13,3 +13,4 @@ export * from './webhooks.js';
 export * from './productivity.js';
 export * from './messaging.js';
 export * from './contacts.js';
+export * from './webchat.js';

@@ -21,7 +21,7 @@ import { MediaDownloads } from './media.downloads.js';
 import { MediaFiles } from './media.files.js';
 import { MediaRepository } from './media.repository.js';
 import { TypingIndicators } from './typing.js';
-import type { CustomerTextPort } from './conversations.ports.js';
+import type { ChannelGateway, CustomerTextPort, MediaFetchOutcome } from './conversations.ports.js';
 import { CustomerRatings } from './conversations.ratings.js';
 import { MessageUploads } from './uploads.js';
 import { registerUploadRoutes } from './uploads.routes.js';
@@ -36,6 +36,24 @@ const DELIVERY_LEASE_MS = 5 * 60_000;
 export interface ConversationsModule extends InstalledModule {
   /** What the routing engine does to conversations (feature-modules.ts hands it over). */
   readonly routing: ConversationRouting;
+  /** What the web-chat module needs (feature-modules.ts hands it over). */
+  readonly webchat: WebchatBridge;
+}
+
+/**
+ * Web chat's provider is Switchboard itself (modules/webchat): visitors' messages enter the
+ * inbox like a webhook's, their files are read from its uploads, and an agent's read mark
+ * goes to its visitors. It is installed after this module, so it binds itself late.
+ */
+export interface WebchatBridge {
+  receive: ConversationInbox['receive'];
+  repository: ConversationsRepository;
+  bind(provider: WebchatProvider): void;
+}
+
+export interface WebchatProvider {
+  fetchMedia(input: { companyId: string; mediaId: string; maxBytes: number }): Promise<MediaFetchOutcome>;
+  markRead(input: { companyId: string; channelMessageId: string }): Promise<boolean>;
 }
 
 export interface ConversationsModuleOptions {
@@ -71,9 +89,21 @@ export function createConversationsModule(
     metrics: context.metrics,
     inbox,
   });
+  const webchat: { provider?: WebchatProvider } = {};
+  const gateway: ChannelGateway = {
+    send: (input) => channels.service.send(input),
+    markRead: async (input) =>
+      input.channel === 'webchat'
+        ? ((await webchat.provider?.markRead(input)) ?? false)
+        : channels.service.markRead(input),
+    fetchMedia: async (input) =>
+      input.channel === 'webchat' && webchat.provider
+        ? webchat.provider.fetchMedia(input)
+        : channels.service.fetchMedia(input),
+  };
   const delivery = new MessageDelivery({
     repository,
-    gateway: channels.service,
+    gateway,
     files: mediaFiles,
     events,
     clock,
@@ -84,7 +114,7 @@ export function createConversationsModule(
     conversations: repository,
     queue: new MediaRepository(context.db),
     files: mediaFiles,
-    gateway: channels.service,
+    gateway,
     events,
     clock,
     logger: logger.child({ component: 'media' }),
@@ -125,7 +155,7 @@ export function createConversationsModule(
     rooms: createJitsiRooms(config.jitsi),
     mediaFiles,
     mediaDownloads: downloads,
-    gateway: channels.service,
+    gateway,
     uploads,
     templates: channels.service,
     texts: options.texts,
@@ -140,6 +170,13 @@ export function createConversationsModule(
   ];
 
   return {
+    webchat: {
+      receive: (companyId, batch) => inbox.receive(companyId, batch),
+      repository,
+      bind: (provider) => {
+        webchat.provider = provider;
+      },
+    },
     routing: new ConversationRouting({
       repository,
       events,

@@ -107,14 +107,16 @@ export class CustomerRatings {
 
   /**
    * After a close: the closing line and the question, when the company asks for ratings
-   * and the channel can carry them (WhatsApp, inside its window). Never throws.
+   * and the channel can carry them (WhatsApp inside its window, web chat). Never throws.
    */
   async askAfterClose(companyId: string, conversationId: string): Promise<void> {
     try {
       const conversation = await this.deps.repository.findConversation(companyId, conversationId, null);
-      if (!conversation || conversation.channel !== 'whatsapp' || conversation.status !== 'resolved') return;
+      if (!conversation || conversation.channel === 'voice' || conversation.status !== 'resolved') return;
       const now = this.deps.clock.now();
-      if (!conversation.windowExpiresAt || conversation.windowExpiresAt.getTime() <= now.getTime()) return;
+      // WhatsApp only inside its window; web chat's widget shows the question as stars.
+      const isWindowClosed = !conversation.windowExpiresAt || conversation.windowExpiresAt.getTime() <= now.getTime();
+      if (conversation.channel === 'whatsapp' && isWindowClosed) return;
       const settings = await this.deps.texts.settingsOf(companyId);
       if (!settings.isRatingEnabled) return;
       const agent = conversation.assigneeId

@@ -291,7 +291,7 @@ export class ConversationsService {
       userId: actor.userId,
       lastReadAt: this.deps.clock.now(),
     });
-    if (conversation.channel === 'whatsapp') void this.sendReadReceipt(actor.companyId, conversation);
+    if (conversation.channel !== 'voice') void this.sendReadReceipt(actor.companyId, conversation);
     return lastReadAt;
   }
 

@@ -2,6 +2,8 @@ export {
   createConversationsModule,
   type ConversationsModule,
   type ConversationsModuleOptions,
+  type WebchatBridge,
+  type WebchatProvider,
 } from './conversations.module.js';
 export { ConversationRouting } from './conversations.routing.js';
 export { ConversationsService } from './conversations.service.js';
