@@ -103,38 +103,35 @@ describe('a fresh sign-in restores the last chosen status', () => {
     );
   });
 
-  // Known defect, open in issue 12's note: on a PostgreSQL server (not PGlite) the agent's
-  // heartbeat is refreshed again after the clock jumps past the timeout, although their
-  // only socket has closed, so they never time out here. Runs on PGlite until it is found.
-  it.skipIf(process.env.DATABASE_URL)(
-    'keeps a timed-out agent offline on a reconnect, and restores on a fresh sign-in',
-    async () => {
-      const agent = await createUserAndLogin(api, admin, { name: 'Caio Volta' });
-      expect(
-        (await api.request('POST', '/api/presence/status', { token: agent.token, body: { status: 'online' } })).status,
-      ).toBe(200);
-      const first = await connect(agent.token);
-      first.socket.disconnect();
-      await eventually(async () => !(await me(agent.token)).websocket_connected);
+  // The socket's end is a heartbeat of the moment the server saw it, even when its write
+  // runs after the clock moved on (presence.connections.ts): the agent still times out.
+  it('keeps a timed-out agent offline on a reconnect, and restores on a fresh sign-in', async () => {
+    const agent = await createUserAndLogin(api, admin, { name: 'Caio Volta' });
+    expect(
+      (await api.request('POST', '/api/presence/status', { token: agent.token, body: { status: 'online' } })).status,
+    ).toBe(200);
+    const first = await connect(agent.token);
+    await eventually(async () => (await me(agent.token)).websocket_connected);
+    first.socket.disconnect();
+    await eventually(async () => !(await me(agent.token)).websocket_connected);
 
-      clock.advance(OFFLINE_AFTER + 5);
-      await eventually(async () => (await me(agent.token)).status === 'offline');
+    clock.advance(OFFLINE_AFTER + 5);
+    await eventually(async () => (await me(agent.token)).status === 'offline');
 
-      // The console reconnects on the same session: no sign-in, no restore.
-      clock.advance(1);
-      const again = await connect(agent.token);
-      await eventually(async () => (await me(agent.token)).websocket_connected);
-      expect((await me(agent.token)).status).toBe('offline');
-      again.socket.disconnect();
-      await eventually(async () => !(await me(agent.token)).websocket_connected);
+    // The console reconnects on the same session: no sign-in, no restore.
+    clock.advance(1);
+    const again = await connect(agent.token);
+    await eventually(async () => (await me(agent.token)).websocket_connected);
+    expect((await me(agent.token)).status).toBe('offline');
+    again.socket.disconnect();
+    await eventually(async () => !(await me(agent.token)).websocket_connected);
 
-      clock.advance(1);
-      const fresh = await api.login(agent.email, agent.password);
-      await connect(fresh.accessToken);
-      await eventually(async () => (await me(fresh.accessToken)).status === 'online');
-      expect(await me(fresh.accessToken)).toMatchObject({ status: 'online', is_available: true });
-    },
-  );
+    clock.advance(1);
+    const fresh = await api.login(agent.email, agent.password);
+    await connect(fresh.accessToken);
+    await eventually(async () => (await me(fresh.accessToken)).status === 'online');
+    expect(await me(fresh.accessToken)).toMatchObject({ status: 'online', is_available: true });
+  });
 
   it('leaves offline an agent who chose offline, and one who never chose a status', async () => {
     const never = await createUserAndLogin(api, admin, { name: 'Nunca Escolheu' });

@@ -6,14 +6,22 @@
  * one behind. So the count lives here, updated at once, and a per-agent queue writes it:
  * each write stores the count as it is when the write runs, and a write already waiting
  * absorbs later changes. Whatever the interleaving, the last write stores the last count.
+ *
+ * Each change is stamped with the moment the socket event was observed, and the write
+ * stores that moment as the heartbeat, not the moment the write happens to run: a write
+ * queued behind a slow transaction (a busy pool) must not make a socket that closed long
+ * ago look like a fresh sign of life, or the agent would never time out.
  */
 import type { Logger } from '../../shared/logger.js';
 import type { AgentKey } from './presence.js';
 
-export type SyncConnections = (key: AgentKey, openSockets: number) => Promise<void>;
+/** `seenAt`: when the last change was observed on this node (the heartbeat to store). */
+export type SyncConnections = (key: AgentKey, openSockets: number, seenAt: Date) => Promise<void>;
 
 export class NodeConnections {
   private readonly open = new Map<string, { key: AgentKey; count: number }>();
+  /** When each agent's last change was observed, until their write runs. */
+  private readonly seen = new Map<string, Date>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly waiting = new Set<string>();
   private isClosed = false;
@@ -21,6 +29,7 @@ export class NodeConnections {
   constructor(
     private readonly sync: SyncConnections,
     private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** The agent now has `openSockets` sockets on this node. Ignored once closed. */
@@ -50,13 +59,16 @@ export class NodeConnections {
 
   private enqueue(key: AgentKey): void {
     const id = key.agentId;
+    this.seen.set(id, this.now());
     if (this.waiting.has(id)) return;
     this.waiting.add(id);
     const previous = this.queues.get(id) ?? Promise.resolve();
     const next = previous
       .then(() => {
         this.waiting.delete(id);
-        return this.sync(key, this.open.get(id)?.count ?? 0);
+        const seenAt = this.seen.get(id) ?? this.now();
+        this.seen.delete(id);
+        return this.sync(key, this.open.get(id)?.count ?? 0, seenAt);
       })
       .catch((error: unknown) => {
         this.logger.error({ err: error, companyId: key.companyId, agentId: id }, 'presence connections not stored');

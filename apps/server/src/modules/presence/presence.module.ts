@@ -45,7 +45,11 @@ export function createPresenceModule(context: ModuleContext, options: PresenceMo
     settings,
     nodeId,
   });
-  const connections = new NodeConnections((key, open) => service.syncConnections(key, open), logger);
+  const connections = new NodeConnections(
+    (key, open, seenAt) => service.syncConnections(key, open, seenAt),
+    logger,
+    () => context.clock.now(),
+  );
   const sweeper = new PresenceSweeper({ service, connections, intervalMs: settings.sweepIntervalMs, logger });
   const onSocketsChanged = (actor: Actor, openSockets: number) =>
     connections.update({ companyId: actor.companyId, agentId: actor.userId }, openSockets);

@@ -127,14 +127,24 @@ export class PresenceService {
   /**
    * Stores how many sockets the agent has open on this node and derives
    * `websocket_connected` from every node's rows. A connection, and the end of one, proves
-   * the agent alive at this moment: both count as a heartbeat.
+   * the agent alive when it was observed (`seenAt`, default now): both count as a heartbeat
+   * of that moment, never of the later moment the write runs, and never move it back.
    */
-  async syncConnections(key: AgentKey, openSockets: number): Promise<void> {
+  async syncConnections(key: AgentKey, openSockets: number, seenAt?: Date): Promise<void> {
     const now = this.deps.clock.now();
+    const observed = seenAt && seenAt.getTime() < now.getTime() ? seenAt : now;
     const change = await this.deps.repository.transaction(async (repo) => {
       const before = await repo.lockPresence(key, now);
       await repo.saveConnections(key, this.deps.nodeId, openSockets, now);
-      const connected: PresenceState = { ...before, isConnected: await repo.hasConnections(key), lastHeartbeatAt: now };
+      const heartbeat =
+        before.lastHeartbeatAt && before.lastHeartbeatAt.getTime() > observed.getTime()
+          ? before.lastHeartbeatAt
+          : observed;
+      const connected: PresenceState = {
+        ...before,
+        isConnected: await repo.hasConnections(key),
+        lastHeartbeatAt: heartbeat,
+      };
       const restore =
         connected.isConnected && !before.isConnected ? await this.restorable(repo, key, before) : undefined;
       const after = restore ? withStatus(connected, restore.status, restore.message, now, restore.pause) : connected;

@@ -137,6 +137,32 @@ describe('NodeConnections', () => {
     expect(writes).toHaveLength(2);
   });
 
+  it('stores the moment a change was seen, not the moment its write ran', async () => {
+    let clock = 1_000;
+    const writes: { open: number; seenAt: number }[] = [];
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const connections = new NodeConnections(
+      async (_key, open, seenAt) => {
+        if (writes.length === 0) await blocked;
+        writes.push({ open, seenAt: seenAt.getTime() });
+      },
+      logger,
+      () => new Date(clock),
+    );
+    connections.update(key, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Seen while the first write is stuck; the clock moves on before it can run.
+    connections.update(key, 0);
+    clock = 200_000;
+    release();
+    await connections.close();
+    expect(writes).toEqual([
+      { open: 1, seenAt: 1_000 },
+      { open: 0, seenAt: 1_000 },
+    ]);
+  });
+
   it('keeps going after a failed write', async () => {
     const writes: number[] = [];
     let isFirst = true;
