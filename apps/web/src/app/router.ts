@@ -5,7 +5,7 @@
 import { useSyncExternalStore } from 'react';
 
 export type AdminTab =
-  'users' | 'devices' | 'channels' | 'intercom' | 'integrations' | 'labels' | 'canned' | 'dispositions';
+  'users' | 'devices' | 'channels' | 'intercom' | 'integrations' | 'labels' | 'canned' | 'dispositions' | 'audit';
 
 const ADMIN_TABS: readonly AdminTab[] = [
   'users',
@@ -16,6 +16,7 @@ const ADMIN_TABS: readonly AdminTab[] = [
   'labels',
   'canned',
   'dispositions',
+  'audit',
 ];
 
 export type Route =

@@ -1,5 +1,6 @@
 import { hrefOf, type AdminTab } from '../../app/router';
 import { useI18n } from '../../shared/i18n/i18n';
+import { AuditAdmin } from './AuditAdmin';
 import { ChannelsAdmin } from './ChannelsAdmin';
 import { DevicesAdmin } from './DevicesAdmin';
 import { IntegrationsAdmin } from './IntegrationsAdmin';
@@ -16,6 +17,7 @@ const TABS: AdminTab[] = [
   'dispositions',
   'labels',
   'canned',
+  'audit',
 ];
 
 export function AdminPage({ tab }: { tab: AdminTab }) {
@@ -43,6 +45,7 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
       {tab === 'dispositions' ? <DispositionsAdmin /> : null}
       {tab === 'labels' ? <LabelsAdmin /> : null}
       {tab === 'canned' ? <CannedAdmin /> : null}
+      {tab === 'audit' ? <AuditAdmin /> : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /**
- * Contacts: search, one contact's card (identities, attributes, labels) with its merged
+ * Contacts: search, one contact's card (identities, attributes, labels; contact-card.tsx,
+ * shared with the panel beside a conversation) with its merged
  * timeline (messages, calls with their recording, voicemails, intercom transcripts, notes),
  * edit and merge. The timeline's audio needs the bearer token: fetched as a Blob on demand.
  */
@@ -9,6 +10,7 @@ import { useApi } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { useAsync } from '../../shared/ui/hooks';
+import { ContactEditor, ContactIdentities, ContactLabels } from './contact-card';
 import { contactsApi, type ContactRecordDto, type TimelineItemDto } from './contacts-api';
 
 export function ContactsPage({ contactId }: { contactId: string | undefined }) {
@@ -72,26 +74,14 @@ function ContactCard({ contactId, onChanged }: { contactId: string; onChanged: (
   const { t } = useI18n();
   const contacts = useMemo(() => contactsApi(api), [api]);
   const contact = useAsync((signal) => contacts.get(contactId, signal), `contact:${contactId}`);
-  const [name, setName] = useState('');
   const [mergeQuery, setMergeQuery] = useState('');
   const [candidates, setCandidates] = useState<ContactRecordDto[]>([]);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => setName(contact.data?.name ?? ''), [contact.data?.name]);
 
   if (contact.isLoading && !contact.data) return <Loading />;
   if (!contact.data) return <ErrorMessage error={contact.error} />;
   const c = contact.data;
 
-  const save = async () => {
-    setError(null);
-    try {
-      await contacts.update(contactId, { name: name.trim() || null });
-      contact.reload();
-      onChanged();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
   const findCandidates = async () => {
     setError(null);
     try {
@@ -116,46 +106,16 @@ function ContactCard({ contactId, onChanged }: { contactId: string; onChanged: (
   return (
     <section className="contact-card" aria-label={c.name ?? t('contacts.unnamed')} data-testid="contact-card">
       <h2>{c.name ?? t('contacts.unnamed')}</h2>
-      <form
-        className="contact-edit"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void save();
+      <ContactLabels labels={c.labels} />
+      <ContactEditor
+        key={`${c.id}:${c.updated_at}`}
+        contact={c}
+        onSaved={() => {
+          contact.reload();
+          onChanged();
         }}
-      >
-        <label>
-          {t('contacts.name')}
-          <input value={name} onChange={(event) => setName(event.target.value)} data-testid="contact-name" />
-        </label>
-        <button type="submit">{t('contacts.save')}</button>
-      </form>
-      <h3>{t('contacts.identities')}</h3>
-      <ul className="contact-identities">
-        {c.identities.map((identity) => (
-          <li key={identity.id}>
-            <span className="muted">{t(`contacts.kind.${identity.kind}` as const)}</span> {identity.value}
-          </li>
-        ))}
-      </ul>
-      {c.labels.length > 0 ? (
-        <p className="contact-labels">
-          {c.labels.map((label) => (
-            <span key={label.id} className="label-chip" style={{ borderColor: label.colour }}>
-              {label.name}
-            </span>
-          ))}
-        </p>
-      ) : null}
-      {Object.keys(c.custom_attributes).length > 0 ? (
-        <dl className="contact-attributes">
-          {Object.entries(c.custom_attributes).map(([key, value]) => (
-            <div key={key}>
-              <dt>{key}</dt>
-              <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-            </div>
-          ))}
-        </dl>
-      ) : null}
+      />
+      <ContactIdentities contact={c} />
       <details className="contact-merge">
         <summary>{t('contacts.merge')}</summary>
         <form

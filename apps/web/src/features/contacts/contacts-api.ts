@@ -1,13 +1,15 @@
 import {
+  contactPanelSchema,
   contactRecordSchema,
   pageSchema,
   timelineItemSchema,
+  type ContactPanelDto,
   type ContactRecordDto,
   type TimelineItemDto,
 } from '@switchboard/contracts';
 import type { ApiClient } from '../../shared/api/api-client';
 
-export type { ContactRecordDto, TimelineItemDto };
+export type { ContactPanelDto, ContactRecordDto, TimelineItemDto };
 
 const contactPage = pageSchema(contactRecordSchema);
 const timelinePage = pageSchema(timelineItemSchema);
@@ -33,6 +35,9 @@ export function contactsApi(api: ApiClient) {
         schema: timelinePage,
         ...(signal ? { signal } : {}),
       }),
+    /** The panel beside a conversation: 403 `contact.not_handling` for an agent not handling the contact. */
+    summary: (id: string, signal?: AbortSignal) =>
+      api.request('GET', path(id, '/summary'), { schema: contactPanelSchema, ...(signal ? { signal } : {}) }),
     audio: (url: string) => api.blob(url),
   };
 }

@@ -20,6 +20,7 @@ import {
   useSoftphone,
   useSoftphoneState,
 } from '../../app/services';
+import { ContactPanel, ContactPanelToggle, useContactPanel } from '../contacts/ContactPanel';
 import { canPlaceCalls } from '../softphone/softphone-machine';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage, Loading } from '../../shared/ui/components';
@@ -58,6 +59,7 @@ export function ConversationView({
   const { realtime } = useServices();
   const softphone = useSoftphone();
   const user = useCurrentUser();
+  const contactPanel = useContactPanel();
   const { t } = useI18n();
   const conversations = useMemo(() => conversationsApi(api), [api]);
   const whatsapp = useMemo(() => whatsappApi(api), [api]);
@@ -233,182 +235,193 @@ export function ConversationView({
     });
 
   return (
-    <article className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
-      <header className="conversation-header">
-        {showBack ? (
-          <a className="back" href={hrefOf({ name: 'inbox' })}>
-            ← {t('common.back')}
-          </a>
-        ) : null}
-        <div className="conversation-title">
-          <h2 data-testid="conversation-contact">{contactName}</h2>
-          <p className="muted small">
-            {[contact.phone, contact.email].filter(Boolean).join(' · ')} · {t(`channel.${conversation.channel}`)} ·{' '}
-            <span data-testid="conversation-status">{t(`conversation.status.${conversation.status}`)}</span>
-            {conversation.awaiting_human ? ` · ${t('conversation.awaiting')}` : ''}
-            {conversation.rating !== null ? ` · ${t('conversation.rated', { rating: conversation.rating })}` : ''}
-          </p>
-        </div>
-        <LabelPicker conversationId={conversationId} />
-        <div className="toolbar" role="toolbar" aria-label={t('conversation.actions')}>
-          <button
-            type="button"
-            aria-pressed={conversation.favorite}
-            onClick={() => void toggleFavorite()}
-            disabled={isBusy}
-            data-testid="favorite"
-            title={conversation.favorite ? t('conversation.unstar') : t('conversation.star')}
-          >
-            <span aria-hidden="true">{conversation.favorite ? '★' : '☆'}</span>{' '}
-            {conversation.favorite ? t('conversation.unstar') : t('conversation.star')}
-          </button>
-          <button
-            type="button"
-            onClick={() => void startVoiceCall()}
-            disabled={isBusy || !contact.phone || !canCall}
-            title={canCall ? undefined : t('softphone.call_disabled')}
-            data-testid="voice-call"
-          >
-            <span aria-hidden="true">☎</span> {t('conversation.voice_call')}
-          </button>
-          <button type="button" onClick={() => void startVideoCall()} disabled={isBusy} data-testid="video-call">
-            {t('conversation.video_call')}
-          </button>
-          {canTake ? (
-            <button type="button" onClick={() => void command('take')} disabled={isBusy} data-testid="take">
-              {t('conversation.take')}
-            </button>
+    <>
+      <article className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
+        <header className="conversation-header">
+          {showBack ? (
+            <a className="back" href={hrefOf({ name: 'inbox' })}>
+              ← {t('common.back')}
+            </a>
           ) : null}
-          {!isResolved ? (
-            <button type="button" onClick={() => setDialog('assign')} disabled={isBusy} data-testid="assign">
-              {t('conversation.assign')}
-            </button>
-          ) : null}
-          {!isResolved && conversation.assignee_id !== null ? (
-            <button type="button" onClick={() => void command('unassign')} disabled={isBusy} data-testid="unassign">
-              {t('conversation.to_queue')}
-            </button>
-          ) : null}
-          {!isResolved && conversation.assignee_id === null && !conversation.awaiting_human ? (
-            <button type="button" onClick={() => void command('handoff')} disabled={isBusy} data-testid="handoff">
-              {t('conversation.handoff')}
-            </button>
-          ) : null}
-          <label className="priority">
-            <span className="visually-hidden">{t('conversation.priority')}</span>
-            <select
-              value={conversation.priority}
-              aria-label={t('conversation.priority')}
-              disabled={isBusy}
-              onChange={(event) =>
-                void run(() =>
-                  conversations.setPriority(conversationId, event.target.value as ConversationDto['priority']),
-                )
-              }
-            >
-              {conversationPriorities.map((priority) => (
-                <option key={priority} value={priority}>
-                  {t(`priority.${priority}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          {isResolved ? (
-            <button type="button" onClick={() => void command('reopen')} disabled={isBusy} data-testid="reopen">
-              {t('conversation.reopen')}
-            </button>
-          ) : (
+          <div className="conversation-title">
+            <h2 data-testid="conversation-contact">{contactName}</h2>
+            <p className="muted small">
+              {[contact.phone, contact.email].filter(Boolean).join(' · ')} · {t(`channel.${conversation.channel}`)} ·{' '}
+              <span data-testid="conversation-status">{t(`conversation.status.${conversation.status}`)}</span>
+              {conversation.awaiting_human ? ` · ${t('conversation.awaiting')}` : ''}
+              {conversation.rating !== null ? ` · ${t('conversation.rated', { rating: conversation.rating })}` : ''}
+            </p>
+          </div>
+          <LabelPicker conversationId={conversationId} />
+          <div className="toolbar" role="toolbar" aria-label={t('conversation.actions')}>
+            <ContactPanelToggle isOpen={contactPanel.isOpen} onToggle={contactPanel.toggle} />
             <button
               type="button"
-              className="danger"
-              onClick={() => setDialog('close')}
+              aria-pressed={conversation.favorite}
+              onClick={() => void toggleFavorite()}
               disabled={isBusy}
-              data-testid="close-conversation"
+              data-testid="favorite"
+              title={conversation.favorite ? t('conversation.unstar') : t('conversation.star')}
             >
-              {t('conversation.close')}
+              <span aria-hidden="true">{conversation.favorite ? '★' : '☆'}</span>{' '}
+              {conversation.favorite ? t('conversation.unstar') : t('conversation.star')}
             </button>
-          )}
-        </div>
-      </header>
-      <ErrorMessage error={error} />
-      <MessageList
-        messages={messages}
-        hasOlder={thread.olderCursor !== null}
-        onLoadOlder={() => void loadOlder()}
-        meId={user.id}
-        contactName={contact.name ?? contact.phone ?? contact.email}
-        agentNames={agentNames}
-        conversationId={conversationId}
-        conversations={conversations}
-        onRetry={
-          isResolved
-            ? undefined
-            : async (messageId) => {
-                const message = await conversations.retryMessage(conversationId, messageId);
-                dispatch({ type: 'message_upserted', message });
-              }
-        }
-      />
-      <p className="typing" aria-live="polite" data-testid="typing-indicator">
-        {typingNames.length > 0 ? t('conversation.typing', { names: typingNames.join(', ') }) : ''}
-      </p>
-      {!isResolved && conversation.channel === 'whatsapp' && (
-        <WhatsAppTools
+            <button
+              type="button"
+              onClick={() => void startVoiceCall()}
+              disabled={isBusy || !contact.phone || !canCall}
+              title={canCall ? undefined : t('softphone.call_disabled')}
+              data-testid="voice-call"
+            >
+              <span aria-hidden="true">☎</span> {t('conversation.voice_call')}
+            </button>
+            <button type="button" onClick={() => void startVideoCall()} disabled={isBusy} data-testid="video-call">
+              {t('conversation.video_call')}
+            </button>
+            {canTake ? (
+              <button type="button" onClick={() => void command('take')} disabled={isBusy} data-testid="take">
+                {t('conversation.take')}
+              </button>
+            ) : null}
+            {!isResolved ? (
+              <button type="button" onClick={() => setDialog('assign')} disabled={isBusy} data-testid="assign">
+                {t('conversation.assign')}
+              </button>
+            ) : null}
+            {!isResolved && conversation.assignee_id !== null ? (
+              <button type="button" onClick={() => void command('unassign')} disabled={isBusy} data-testid="unassign">
+                {t('conversation.to_queue')}
+              </button>
+            ) : null}
+            {!isResolved && conversation.assignee_id === null && !conversation.awaiting_human ? (
+              <button type="button" onClick={() => void command('handoff')} disabled={isBusy} data-testid="handoff">
+                {t('conversation.handoff')}
+              </button>
+            ) : null}
+            <label className="priority">
+              <span className="visually-hidden">{t('conversation.priority')}</span>
+              <select
+                value={conversation.priority}
+                aria-label={t('conversation.priority')}
+                disabled={isBusy}
+                onChange={(event) =>
+                  void run(() =>
+                    conversations.setPriority(conversationId, event.target.value as ConversationDto['priority']),
+                  )
+                }
+              >
+                {conversationPriorities.map((priority) => (
+                  <option key={priority} value={priority}>
+                    {t(`priority.${priority}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {isResolved ? (
+              <button type="button" onClick={() => void command('reopen')} disabled={isBusy} data-testid="reopen">
+                {t('conversation.reopen')}
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="danger"
+                onClick={() => setDialog('close')}
+                disabled={isBusy}
+                data-testid="close-conversation"
+              >
+                {t('conversation.close')}
+              </button>
+            )}
+          </div>
+        </header>
+        <ErrorMessage error={error} />
+        <MessageList
+          messages={messages}
+          hasOlder={thread.olderCursor !== null}
+          onLoadOlder={() => void loadOlder()}
+          meId={user.id}
+          contactName={contact.name ?? contact.phone ?? contact.email}
+          agentNames={agentNames}
           conversationId={conversationId}
-          expiresAt={conversation.window_expires_at}
-          canWrite={isMine || conversation.assignee_id === null || user.role !== 'agent'}
-          api={whatsapp}
-          onSent={(message) => dispatch({ type: 'message_upserted', message })}
-        />
-      )}
-      {isResolved ? (
-        <p className="muted composer-closed">{t('conversation.closed_hint')}</p>
-      ) : (
-        <Composer
-          conversationId={conversationId}
-          canWrite={
-            (isMine || conversation.assignee_id === null || user.role !== 'agent') &&
-            (conversation.channel !== 'whatsapp' || windowState.isOpen)
+          conversations={conversations}
+          onRetry={
+            isResolved
+              ? undefined
+              : async (messageId) => {
+                  const message = await conversations.retryMessage(conversationId, messageId);
+                  dispatch({ type: 'message_upserted', message });
+                }
           }
-          onSend={async (text) => {
-            const message = await conversations.send(conversationId, text);
-            dispatch({ type: 'message_upserted', message });
-          }}
-          onNote={async (text) => {
-            const note = await productivity.addNote(conversationId, text);
-            setNotes((current) => (current.some((known) => known.id === note.id) ? current : [...current, note]));
-          }}
-          onSnooze={async (until) => {
-            await run(() => conversations.snooze(conversationId, until.toISOString()));
-          }}
-          variables={{ contactName: contact.name, contactPhone: contact.phone, agentName: user.name }}
-          loadCanned={productivity.canned}
-          sendTyping={(isTyping) => {
-            if (realtime.status === 'connected') {
-              void realtime.emitWithAck('typing', { conversation_id: conversationId, is_typing: isTyping });
-            } else {
-              conversations.typing(conversationId, isTyping).catch(() => undefined);
+        />
+        <p className="typing" aria-live="polite" data-testid="typing-indicator">
+          {typingNames.length > 0 ? t('conversation.typing', { names: typingNames.join(', ') }) : ''}
+        </p>
+        {!isResolved && conversation.channel === 'whatsapp' && (
+          <WhatsAppTools
+            conversationId={conversationId}
+            expiresAt={conversation.window_expires_at}
+            canWrite={isMine || conversation.assignee_id === null || user.role !== 'agent'}
+            api={whatsapp}
+            onSent={(message) => dispatch({ type: 'message_upserted', message })}
+          />
+        )}
+        {isResolved ? (
+          <p className="muted composer-closed">{t('conversation.closed_hint')}</p>
+        ) : (
+          <Composer
+            conversationId={conversationId}
+            canWrite={
+              (isMine || conversation.assignee_id === null || user.role !== 'agent') &&
+              (conversation.channel !== 'whatsapp' || windowState.isOpen)
             }
+            onSend={async (text) => {
+              const message = await conversations.send(conversationId, text);
+              dispatch({ type: 'message_upserted', message });
+            }}
+            onNote={async (text) => {
+              const note = await productivity.addNote(conversationId, text);
+              setNotes((current) => (current.some((known) => known.id === note.id) ? current : [...current, note]));
+            }}
+            onSnooze={async (until) => {
+              await run(() => conversations.snooze(conversationId, until.toISOString()));
+            }}
+            variables={{ contactName: contact.name, contactPhone: contact.phone, agentName: user.name }}
+            loadCanned={productivity.canned}
+            sendTyping={(isTyping) => {
+              if (realtime.status === 'connected') {
+                void realtime.emitWithAck('typing', { conversation_id: conversationId, is_typing: isTyping });
+              } else {
+                conversations.typing(conversationId, isTyping).catch(() => undefined);
+              }
+            }}
+          />
+        )}
+        <CloseDialog
+          isOpen={dialog === 'close'}
+          onClose={() => setDialog(null)}
+          onSubmit={async (body) => {
+            await run(() => conversations.close(conversationId, body));
+            setDialog(null);
           }}
         />
-      )}
-      <CloseDialog
-        isOpen={dialog === 'close'}
-        onClose={() => setDialog(null)}
-        onSubmit={async (body) => {
-          await run(() => conversations.close(conversationId, body));
-          setDialog(null);
-        }}
-      />
-      <AssignDialog
-        isOpen={dialog === 'assign'}
-        onClose={() => setDialog(null)}
-        currentAssigneeId={conversation.assignee_id}
-        onSubmit={async (agentId) => {
-          await run(() => conversations.assign(conversationId, agentId));
-          setDialog(null);
-        }}
-      />
-    </article>
+        <AssignDialog
+          isOpen={dialog === 'assign'}
+          onClose={() => setDialog(null)}
+          currentAssigneeId={conversation.assignee_id}
+          onSubmit={async (agentId) => {
+            await run(() => conversations.assign(conversationId, agentId));
+            setDialog(null);
+          }}
+        />
+      </article>
+      {contactPanel.isOpen ? (
+        <ContactPanel
+          contactId={contact.id}
+          conversationId={conversationId}
+          isColumn={contactPanel.isColumn}
+          onClose={contactPanel.close}
+        />
+      ) : null}
+    </>
   );
 }
