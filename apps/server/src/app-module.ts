@@ -18,6 +18,8 @@ import type { OutboundClient } from './integrations/outbound-http/index.js';
 import type { AccountDirectory, PasswordHasher, ThrottleCounters } from './modules/auth/index.js';
 import type {
   CallLifecycle,
+  CommandRelay,
+  PbxOwnership,
   CallsRepository,
   CallsService,
   DeviceDirectory,
@@ -106,6 +108,10 @@ export interface ModuleContext {
   loginCounters?: ThrottleCounters;
   /** The PBX (ARI), undefined without one: call actions answer 503. */
   telephony?: TelephonyPort;
+  /** With ASTERISK_ARI_URL: which node owns the PBX now (the ARI lease, ADR 23). */
+  pbxOwnership?: PbxOwnership;
+  /** With REDIS_URL: request/reply between nodes (call commands to the PBX's owner). */
+  nodeRelay?: CommandRelay;
   /** Every outbound HTTP request goes through this guard (docs/security.md). */
   outbound: OutboundClient;
   /** The WhatsApp Cloud API and webhook reader behind the channels module's ports (adapters.ts). */

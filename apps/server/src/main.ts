@@ -21,11 +21,18 @@ import { buildApp, type App } from './http/app.js';
 import { SessionCache } from './http/session-cache.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import { argon2Hasher, type PasswordHasher } from './modules/auth/index.js';
-import type { CallsService, RecordingRetention, TelephonyEvent, TelephonyPort } from './modules/calls/index.js';
+import {
+  newNodeId,
+  PbxLease,
+  type CallsService,
+  type RecordingRetention,
+  type TelephonyEvent,
+  type TelephonyPort,
+} from './modules/calls/index.js';
 import type { MediaRetention } from './modules/conversations/index.js';
 import type { UsersService } from './modules/users/index.js';
 import { createAudiosocketServer, type AudiosocketServer } from './integrations/audiosocket/index.js';
-import { RedisChannel, RedisCounters } from './integrations/redis/index.js';
+import { RedisChannel, RedisCounters, RedisRpc } from './integrations/redis/index.js';
 import { OutboundAllowList, OutboundHttp } from './integrations/outbound-http/index.js';
 import {
   channelTransport,
@@ -90,6 +97,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   // Closed if startup fails after the bus has connected to Redis.
   let busToClose: EventBus | undefined;
   let loginCounters: RedisCounters | undefined;
+  let relay: RedisRpc | undefined;
   try {
     await database.migrate();
 
@@ -147,6 +155,29 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
           sipPrefixOf: (companyId) => ports.get('sipPrefixes').findSipPrefix(companyId),
         });
     const telephony: TelephonyPort | undefined = overrides.telephony ?? ari?.telephony;
+    // Several nodes may configure ARI: the one holding the lease opens its events
+    // WebSocket; the others hand call commands to it over Redis (ADR 23).
+    const nodeId = newNodeId();
+    relay = config.redis
+      ? new RedisRpc({
+          url: config.redis.url,
+          prefix: `${config.redis.channel}:node:`,
+          nodeId,
+          logger: logger.child({ module: 'node-relay' }),
+        })
+      : undefined;
+    const pbxLease = ari
+      ? new PbxLease({
+          db: database.db,
+          nodeId,
+          logger: logger.child({ module: 'pbx-lease' }),
+          isPbxUp: () => ari.telephony.isAvailable(),
+        })
+      : undefined;
+    pbxLease?.onChange((change) => {
+      if (change.isHolder) ari?.telephony.connect({ linkLostAt: change.previousHolderLastSeenAt });
+      else void ari?.telephony.disconnect();
+    });
     const audiosocket = config.audiosocket.isEnabled
       ? createAudiosocketServer({
           logger: logger.child({ module: 'audiosocket' }),
@@ -174,6 +205,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       hasher: overrides.hasher ?? argon2Hasher,
       ...(loginCounters ? { loginCounters } : {}),
       ...(telephony ? { telephony } : {}),
+      ...(pbxLease ? { pbxOwnership: pbxLease } : {}),
+      ...(relay ? { nodeRelay: relay } : {}),
       outbound,
       whatsapp: createWhatsAppPorts(config, outbound, logger),
       metrics,
@@ -216,8 +249,17 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         {
           name: 'pbx',
           // Informational: API nodes stay ready without the PBX (call actions answer 503).
+          // `standby`: another node owns the PBX and this one forwards call commands to it.
           check: () =>
-            Promise.resolve(telephony ? (telephony.isAvailable() ? 'up' : 'disconnected') : 'not_configured'),
+            Promise.resolve(
+              !telephony
+                ? 'not_configured'
+                : pbxLease && !pbxLease.isHolder()
+                  ? 'standby'
+                  : telephony.isAvailable()
+                    ? 'up'
+                    : 'disconnected',
+            ),
         },
         ...(config.redis
           ? [
@@ -258,8 +300,9 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     busToClose = bus;
     await bus.start();
     await loginCounters?.start();
+    await relay?.start();
     await audiosocket?.listen();
-    ari?.telephony.start();
+    await pbxLease?.start();
     for (const module of installed) await module.start?.();
     eventLogRetention.start();
     let isClosed = false;
@@ -282,6 +325,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         isClosed = true;
         await eventLogRetention.stop();
         for (const module of [...installed].reverse()) await module.stop?.();
+        await pbxLease?.stop();
         await ari?.telephony.stop();
         realtime.close();
         await audiosocket?.close();
@@ -289,12 +333,14 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         await outbound.close();
         await bus.close();
         await loginCounters?.close();
+        await relay?.close();
         await database.close();
       },
     };
   } catch (error) {
     await busToClose?.close().catch(() => undefined);
     await loginCounters?.close().catch(() => undefined);
+    await relay?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

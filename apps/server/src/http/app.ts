@@ -43,7 +43,7 @@ export type TypedApp = FastifyInstance<
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<'up' | 'down' | 'degraded' | 'disconnected' | 'not_configured'>;
+  check(): Promise<'up' | 'down' | 'degraded' | 'disconnected' | 'standby' | 'not_configured'>;
 }
 
 export interface AppOptions {

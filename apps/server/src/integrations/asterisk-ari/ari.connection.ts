@@ -120,8 +120,14 @@ export class AriConnection {
     return this.#channelListeners.count(asteriskChannelId);
   }
 
-  start(): void {
+  /**
+   * `linkLostAt`: when events were last known to be received for this application, by
+   * this process or another (a node taking over from one that died, ADR 23); calls that
+   * vanished meanwhile end then. Kept if an earlier drop of our own is older.
+   */
+  start(options: { linkLostAt?: Date } = {}): void {
     if (this.#state === 'connecting' || this.#state === 'connected') return;
+    if (options.linkLostAt) this.#linkLostAt ??= options.linkLostAt;
     this.#attempt = 0;
     this.#open();
   }

@@ -74,6 +74,19 @@ export class AriTelephony {
     await this.connection.stop();
   }
 
+  /**
+   * Opens the events WebSocket as the owner of the application (ADR 23); `linkLostAt` is
+   * when the previous owner was last known to listen, for the reconciliation that follows.
+   */
+  connect(options: { linkLostAt?: Date } = {}): void {
+    this.connection.start(options);
+  }
+
+  /** Closes the events WebSocket (another node owns the application now); listeners stay. */
+  async disconnect(): Promise<void> {
+    await this.connection.stop();
+  }
+
   isAvailable(): boolean {
     return this.connection.state === 'connected';
   }

@@ -6,6 +6,7 @@
  */
 import type { ModuleInstaller } from '../../app-module.js';
 import { CallFlow } from './call-flow.js';
+import { CallCommandRouter, forwardingCallsService } from './calls.forwarding.js';
 import { CallLifecycle } from './calls.lifecycle.js';
 import { CallsRepository } from './calls.repository.js';
 import { registerCallsRoutes } from './calls.routes.js';
@@ -25,7 +26,7 @@ export const installCalls: ModuleInstaller = (context) => {
     recordingsDir: asterisk.recordingsDir,
     recordingFormat: 'wav' as const,
   };
-  const calls = new CallsService({
+  const local = new CallsService({
     repository,
     lifecycle,
     telephony,
@@ -34,6 +35,15 @@ export const installCalls: ModuleInstaller = (context) => {
     logger: context.logger.child({ module: 'calls' }),
     settings,
   });
+  // Accepted on every node, executed by the one that owns the PBX (ADR 23).
+  const calls = forwardingCallsService(
+    local,
+    new CallCommandRouter({
+      ownership: context.pbxOwnership,
+      relay: context.nodeRelay,
+      logger: context.logger.child({ module: 'call-commands' }),
+    }),
+  );
   const flow = telephony
     ? new CallFlow({
         repository,

@@ -7,3 +7,5 @@ export { RecordingRetention, type RetentionSweep } from './recording-retention.j
 export type { TelephonyPort, TelephonyEvent, DeviceDirectory, AgentDevice, OriginateRequest } from './calls.ports.js';
 export type { Call, CallStatus } from './calls.js';
 export { installCalls } from './calls.module.js';
+export { PbxLease, newNodeId, type LeaseChange, type PbxLeaseOptions, type PbxOwnership } from './calls.ownership.js';
+export { CallCommandRouter, forwardingCallsService, type CommandRelay, type RelayResult } from './calls.forwarding.js';
