@@ -18,6 +18,13 @@ export function toConversationEventDto(
   conversation: Conversation,
   previousAssigneeId?: string | null,
 ): ConversationEventDto {
+  const dto: ConversationEventDto = conversationFields(conversation);
+  if (previousAssigneeId !== undefined) dto.previous_assignee_id = previousAssigneeId;
+  return dto;
+}
+
+/** The fields events and the list share, written out (a list maps dozens per request). */
+function conversationFields(conversation: Conversation) {
   return {
     id: conversation.id,
     conversation_id: conversation.id,
@@ -38,13 +45,14 @@ export function toConversationEventDto(
     resolved_at: iso(conversation.resolvedAt),
     created_at: conversation.createdAt.toISOString(),
     updated_at: conversation.updatedAt.toISOString(),
-    ...(previousAssigneeId !== undefined ? { previous_assignee_id: previousAssigneeId } : {}),
   };
 }
 
 export function toConversationDto(conversation: Conversation): ConversationDto {
-  const { previous_assignee_id: _previous, ...fields } = toConversationEventDto(conversation);
-  return { ...fields, favorite: conversation.isFavorite, last_read_at: iso(conversation.lastReadAt) };
+  const dto: ConversationDto = conversationFields(conversation) as ConversationDto;
+  dto.favorite = conversation.isFavorite;
+  dto.last_read_at = iso(conversation.lastReadAt);
+  return dto;
 }
 
 export function toMessageDto(message: Message): MessageDto {

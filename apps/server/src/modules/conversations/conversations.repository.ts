@@ -14,13 +14,14 @@ import {
 } from '../../db/schema/index.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
 import type {
+  Contact,
   ContactIdentity,
   Conversation,
   ConversationChannel,
   ConversationQuery,
   Message,
 } from './conversations.js';
-import { toContact, toConversation, toMessage } from './conversations.rows.js';
+import { toMessage } from './conversations.rows.js';
 
 export { isUniqueViolation } from './conversations.rows.js';
 
@@ -40,6 +41,69 @@ function escapeLike(value: string): string {
 /** Rows strictly after the cursor in (time desc, id desc) order, as one index range. */
 function beforeCursor(time: PgColumn, id: PgColumn, cursor: KeysetCursor): SQL {
   return sql`(${time}, ${id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
+}
+
+/** Which filters a list request has: one prepared statement per combination. */
+interface ListShape {
+  seesAll: boolean;
+  status: boolean;
+  channel: boolean;
+  assignee: boolean;
+  filter: ConversationQuery['filter'];
+  search: boolean;
+  label: boolean;
+  cursor: boolean;
+}
+
+type ListedRow = {
+  conversation: Omit<Conversation, 'contact' | 'isFavorite' | 'lastReadAt' | 'ratedBy'> & { ratedBy: string | null };
+  contact: Omit<Contact, 'identities'>;
+  identities: [string, string][] | string | null;
+  favoriteUserId: string | null;
+  lastReadAt: Date | null;
+};
+
+function toListedConversation(row: ListedRow): Conversation {
+  // The driver parses json; a driver that does not hands over its text.
+  const pairs =
+    typeof row.identities === 'string' ? (JSON.parse(row.identities) as [string, string][]) : row.identities;
+  const identities: ContactIdentity[] = [];
+  for (const [channel, externalId] of pairs ?? []) {
+    if (channel === 'whatsapp' || channel === 'webchat' || channel === 'voice')
+      identities.push({ channel, externalId });
+  }
+  const c = row.conversation;
+  return {
+    id: c.id,
+    companyId: c.companyId,
+    channel: c.channel,
+    status: c.status,
+    snoozedUntil: c.snoozedUntil,
+    awaitingHuman: c.awaitingHuman,
+    assigneeId: c.assigneeId,
+    priority: c.priority,
+    rating: c.rating,
+    ratedBy: c.ratedBy === 'agent' || c.ratedBy === 'customer' ? c.ratedBy : null,
+    feedback: c.feedback,
+    windowExpiresAt: c.windowExpiresAt,
+    contact: {
+      id: row.contact.id,
+      companyId: row.contact.companyId,
+      name: row.contact.name,
+      phone: row.contact.phone,
+      email: row.contact.email,
+      identities,
+      createdAt: row.contact.createdAt,
+    },
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    lastActivityAt: c.lastActivityAt,
+    resolvedAt: c.resolvedAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    isFavorite: row.favoriteUserId !== null,
+    lastReadAt: row.lastReadAt,
+  };
 }
 
 export class ConversationsRepository {
@@ -163,14 +227,17 @@ export class ConversationsRepository {
 
   /** With `viewerId` null the `favorite` flag is false (events carry no per-user star). */
   async findConversation(companyId: string, conversationId: string, viewerId: string | null) {
-    const [row] = await this.selectConversations(viewerId)
+    const [row] = await this.selectConversations(viewerId === null ? null : sql`${viewerId}`)
       .where(and(eq(conversations.companyId, companyId), eq(conversations.id, conversationId)))
       .limit(1);
-    if (!row) return undefined;
-    const [conversation] = await this.withIdentities([row]);
-    return conversation;
+    return row ? toListedConversation(row) : undefined;
   }
 
+  /**
+   * The inbox's page: one statement (the contacts' identities come as a JSON column), built
+   * once per combination of filters and kept as a prepared query: drizzle building the
+   * statement, not PostgreSQL running it, was most of a list request's time (bench:http).
+   */
   async listConversations(
     companyId: string,
     viewer: Viewer,
@@ -178,17 +245,53 @@ export class ConversationsRepository {
     cursor: KeysetCursor | undefined,
     limit: number,
   ): Promise<Conversation[]> {
-    const conditions: SQL[] = [eq(conversations.companyId, companyId)];
-    if (!viewer.seesAll) {
-      const visible = or(eq(conversations.assigneeId, viewer.userId), isNull(conversations.assigneeId));
+    const shape: ListShape = {
+      seesAll: viewer.seesAll,
+      status: query.status !== undefined,
+      channel: query.channel !== undefined,
+      assignee: query.assigneeId !== undefined,
+      filter: query.filter,
+      search: Boolean(query.search),
+      label: query.labelId !== undefined,
+      cursor: cursor !== undefined,
+    };
+    const key = JSON.stringify(shape);
+    let prepared = this.listQueries.get(key);
+    if (!prepared) {
+      prepared = this.prepareList(shape);
+      this.listQueries.set(key, prepared);
+    }
+    const rows = await prepared.execute({
+      companyId,
+      viewerId: viewer.userId,
+      status: query.status ?? null,
+      channel: query.channel ?? null,
+      assigneeId: query.assigneeId ?? null,
+      pattern: query.search ? `%${escapeLike(query.search)}%` : null,
+      labelId: query.labelId ?? null,
+      cursorAt: cursor ? cursor.createdAt.toISOString() : null,
+      cursorId: cursor ? cursor.id : null,
+      limit: limit + 1,
+    });
+    return rows.map(toListedConversation);
+  }
+
+  /** At most one per combination of filters (a few hundred), per repository. */
+  private readonly listQueries = new Map<string, ReturnType<ConversationsRepository['prepareList']>>();
+
+  private prepareList(shape: ListShape) {
+    const p = (name: string) => sql.placeholder(name);
+    const conditions: SQL[] = [eq(conversations.companyId, p('companyId'))];
+    if (!shape.seesAll) {
+      const visible = or(eq(conversations.assigneeId, p('viewerId')), isNull(conversations.assigneeId));
       if (visible) conditions.push(visible);
     }
-    if (query.status) conditions.push(eq(conversations.status, query.status));
-    if (query.channel) conditions.push(eq(conversations.channel, query.channel));
-    if (query.assigneeId) conditions.push(eq(conversations.assigneeId, query.assigneeId));
-    switch (query.filter) {
+    if (shape.status) conditions.push(eq(conversations.status, p('status')));
+    if (shape.channel) conditions.push(eq(conversations.channel, p('channel')));
+    if (shape.assignee) conditions.push(eq(conversations.assigneeId, p('assigneeId')));
+    switch (shape.filter) {
       case 'mine':
-        conditions.push(eq(conversations.assigneeId, viewer.userId));
+        conditions.push(eq(conversations.assigneeId, p('viewerId')));
         break;
       case 'unassigned':
         conditions.push(isNull(conversations.assigneeId));
@@ -202,22 +305,29 @@ export class ConversationsRepository {
       case undefined:
         break;
     }
-    if (query.search) {
-      const pattern = `%${escapeLike(query.search)}%`;
-      const match = or(ilike(contacts.name, pattern), ilike(contacts.phone, pattern), ilike(contacts.email, pattern));
+    if (shape.search) {
+      const match = or(
+        ilike(contacts.name, p('pattern')),
+        ilike(contacts.phone, p('pattern')),
+        ilike(contacts.email, p('pattern')),
+      );
       if (match) conditions.push(match);
     }
-    if (query.labelId) {
+    if (shape.label) {
       conditions.push(
-        sql`exists (select 1 from conversation_labels cl where cl.conversation_id = ${conversations.id} and cl.company_id = ${companyId} and cl.label_id = ${query.labelId})`,
+        sql`exists (select 1 from conversation_labels cl where cl.conversation_id = ${conversations.id} and cl.company_id = ${p('companyId')} and cl.label_id = ${p('labelId')})`,
       );
     }
-    if (cursor) conditions.push(beforeCursor(conversations.lastActivityAt, conversations.id, cursor));
-    const rows = await this.selectConversations(viewer.userId)
+    if (shape.cursor) {
+      conditions.push(
+        sql`(${conversations.lastActivityAt}, ${conversations.id}) < (${p('cursorAt')}::timestamptz, ${p('cursorId')}::uuid)`,
+      );
+    }
+    return this.selectConversations(sql`${p('viewerId')}`)
       .where(and(...conditions))
       .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
-      .limit(limit + 1);
-    return this.withIdentities(rows);
+      .limit(p('limit'))
+      .prepare(undefined as unknown as string);
   }
 
   /** Wakes snoozed conversations whose time has come; each row is returned to one caller only. */
@@ -234,11 +344,49 @@ export class ConversationsRepository {
       .returning();
   }
 
-  private selectConversations(viewerId: string | null) {
+  /**
+   * The columns a listed conversation needs, its contact's, the viewer's star and read
+   * mark, and the contact's channel identities as JSON `[[channel, external_id], …]`
+   * (phone and e-mail identities, the contacts module's, are not conversation channels).
+   * `viewerId` null: no star, never read.
+   */
+  private selectConversations(viewerId: SQL | null) {
     return this.db
       .select({
-        conversation: conversations,
-        contact: contacts,
+        conversation: {
+          id: conversations.id,
+          companyId: conversations.companyId,
+          channel: conversations.channel,
+          status: conversations.status,
+          snoozedUntil: conversations.snoozedUntil,
+          awaitingHuman: conversations.awaitingHuman,
+          assigneeId: conversations.assigneeId,
+          priority: conversations.priority,
+          rating: conversations.rating,
+          ratedBy: conversations.ratedBy,
+          feedback: conversations.feedback,
+          windowExpiresAt: conversations.windowExpiresAt,
+          lastMessageAt: conversations.lastMessageAt,
+          lastMessagePreview: conversations.lastMessagePreview,
+          lastActivityAt: conversations.lastActivityAt,
+          resolvedAt: conversations.resolvedAt,
+          createdAt: conversations.createdAt,
+          updatedAt: conversations.updatedAt,
+        },
+        contact: {
+          id: contacts.id,
+          companyId: contacts.companyId,
+          name: contacts.name,
+          phone: contacts.phone,
+          email: contacts.email,
+          createdAt: contacts.createdAt,
+        },
+        identities: sql<
+          [string, string][]
+        >`(select coalesce(json_agg(json_build_array(ci.channel, ci.external_id) order by ci.created_at, ci.id), '[]'::json)
+          from contact_identities ci
+          where ci.contact_id = ${contacts.id} and ci.company_id = ${contacts.companyId}
+            and ci.channel in ('whatsapp', 'webchat', 'voice'))`,
         favoriteUserId: conversationFavorites.userId,
         lastReadAt: conversationReads.lastReadAt,
       })
@@ -248,51 +396,16 @@ export class ConversationsRepository {
         conversationFavorites,
         and(
           eq(conversationFavorites.conversationId, conversations.id),
-          viewerId === null ? sql`false` : eq(conversationFavorites.userId, viewerId),
+          viewerId === null ? sql`false` : sql`${conversationFavorites.userId} = ${viewerId}`,
         ),
       )
       .leftJoin(
         conversationReads,
         and(
           eq(conversationReads.conversationId, conversations.id),
-          viewerId === null ? sql`false` : eq(conversationReads.userId, viewerId),
+          viewerId === null ? sql`false` : sql`${conversationReads.userId} = ${viewerId}`,
         ),
       );
-  }
-
-  private async withIdentities(
-    rows: {
-      conversation: ConversationRow;
-      contact: ContactRow;
-      favoriteUserId: string | null;
-      lastReadAt: Date | null;
-    }[],
-  ): Promise<Conversation[]> {
-    const contactIds = [...new Set(rows.map((r) => r.contact.id))];
-    const identities = contactIds.length
-      ? await this.db
-          .select()
-          .from(contactIdentities)
-          .where(inArray(contactIdentities.contactId, contactIds))
-          .orderBy(asc(contactIdentities.createdAt))
-      : [];
-    const byContact = new Map<string, ContactIdentity[]>();
-    for (const identity of identities) {
-      // Phone and e-mail identities (the contacts module's) are not conversation channels.
-      const channel = identity.channel;
-      if (channel !== 'whatsapp' && channel !== 'webchat' && channel !== 'voice') continue;
-      const list = byContact.get(identity.contactId) ?? [];
-      list.push({ channel, externalId: identity.externalId });
-      byContact.set(identity.contactId, list);
-    }
-    return rows.map((r) =>
-      toConversation(
-        r.conversation,
-        toContact(r.contact, byContact.get(r.contact.id) ?? []),
-        r.favoriteUserId,
-        r.lastReadAt,
-      ),
-    );
   }
 
   // ── ratings ───────────────────────────────────────────────────────────────
