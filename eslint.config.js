@@ -21,7 +21,12 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        project: ['apps/server/tsconfig.test.json', 'packages/contracts/tsconfig.json', 'apps/web/tsconfig.json'],
+        project: [
+          'apps/server/tsconfig.test.json',
+          'packages/contracts/tsconfig.json',
+          'apps/web/tsconfig.json',
+          'apps/server/widget/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -42,7 +47,7 @@ export default tseslint.config(
   },
   {
     // The console runs in the browser; its e2e tests and build configs run in Node.
-    files: ['apps/web/src/**/*.{ts,tsx}'],
+    files: ['apps/web/src/**/*.{ts,tsx}', 'apps/server/widget/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

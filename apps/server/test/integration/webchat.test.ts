@@ -2,6 +2,8 @@
  * Web chat over real sockets: visitors of an allowed page open a session, write over the
  * `/webchat` namespace, and an agent online in the console answers from the inbox.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOnline, createQueue, eventually, setMembers, type OnlineAgent } from '../support/routing.js';
@@ -69,6 +71,8 @@ describe('web chat', () => {
   };
 
   beforeAll(async () => {
+    // The widget's bundle, as `npm run build` makes it (esbuild, well under a second).
+    execFileSync(process.execPath, [fileURLToPath(new URL('../../widget/build.mjs', import.meta.url))]);
     api = await startTestServer();
     admin = await api.adminToken();
     const queue = await createQueue(api, admin, { name: 'Site', channels: ['webchat'] });
@@ -324,6 +328,22 @@ describe('web chat', () => {
     }, 'the rating');
     expect(conversation).toMatchObject({ status: 'resolved', rating: 5, rated_by: 'customer' });
     visitor.socket.disconnect();
+  });
+
+  it('serves the widget to pages of any origin, cached, without touching the console’s CSP', async () => {
+    const widget = await fetch(`${api.baseUrl}/widget.js`, { headers: { origin: OTHER_PAGE } });
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(widget.headers.get('access-control-allow-origin')).toBe('*');
+    expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(widget.headers.get('cache-control')).toContain('max-age=86400');
+    expect((await widget.text()).length).toBeGreaterThan(1000);
+    const again = await fetch(`${api.baseUrl}/widget.js`, {
+      headers: { 'if-none-match': widget.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+    const health = await fetch(`${api.baseUrl}/health`);
+    expect(health.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
   it('disconnects a visitor who floods the socket', async () => {

@@ -1,5 +1,5 @@
 /**
- * The widget's script (apps/widget's build), read once and kept with its ETag. Found next
+ * The widget's script (widget/build.mjs), read once and kept with its ETag. Found next
  * to this package from src/ (tests) or dist/src/ (the build); a missing build is a 404.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,8 @@ export interface WidgetScript {
   load(): Promise<{ body: Buffer; etag: string } | undefined>;
 }
 
-const CANDIDATES = ['../../../../widget/dist/widget.js', '../../../../../widget/dist/widget.js'];
+// dist/widget/widget.js of this package, from src/modules/webchat (tests) or dist/src/modules/webchat.
+const CANDIDATES = ['../../../dist/widget/widget.js', '../../../widget/widget.js'];
 
 export function widgetScriptFile(path?: string): WidgetScript {
   let cached: { body: Buffer; etag: string } | undefined;
