@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = [
   'contact.erased',
   'contact.merged',
   'contact.deleted',
+  'api_key.created',
+  'api_key.revoked',
+  'api_key.used',
 ] as const;
 
 export const auditActorTypeSchema = z.enum(['user', 'api_key', 'system']);

@@ -89,12 +89,40 @@ describe('API keys', () => {
     });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body.priority).toBe('high');
-    // Closing records the user who closed: not open to keys (403, never a half-written 500).
+    // A key that writes acts as itself: the close has no user as its author, and the audit
+    // log names the key.
+    const sendAsKey = await api.request('POST', `/api/conversations/${conversation.body.id}/messages`, {
+      token: writer.key,
+      body: { text: 'a message needs a user as its author' },
+    });
+    expect(sendAsKey.status).toBe(403);
+    expect(sendAsKey.body.code).toBe('auth.scope_missing');
+    const agent = await createUserAndLogin(api, admin, { role: 'agent' });
+    const assigned = await api.request('POST', `/api/conversations/${conversation.body.id}/assign`, {
+      token: writer.key,
+      body: { agent_id: agent.id },
+    });
+    expect(assigned.status, assigned.text).toBe(200);
+    expect(assigned.body.assignee_id).toBe(agent.id);
     const close = await api.request('POST', `/api/conversations/${conversation.body.id}/close`, {
       token: writer.key,
       body: { rating: 4 },
     });
-    expect(close.status).toBe(403);
+    expect(close.status, close.text).toBe(200);
+    expect(close.body).toMatchObject({ status: 'resolved', rating: 4 });
+    const trail = await api.request(
+      'GET',
+      `/api/audit-log?action=api_key.used&target_type=conversation&target_id=${conversation.body.id}`,
+      { token: admin },
+    );
+    expect(trail.status, trail.text).toBe(200);
+    const entries = trail.body.items as Record<string, any>[];
+    expect(entries.map((e) => e.details.route).sort()).toEqual(
+      ['/api/conversations/:id', '/api/conversations/:id/assign', '/api/conversations/:id/close'].sort(),
+    );
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ actor_type: 'api_key', actor_api_key_id: writer.id, actor_user_id: null });
+    }
   });
 
   it('answers 401 once revoked or expired, and the audit log names the key', async () => {

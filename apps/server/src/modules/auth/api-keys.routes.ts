@@ -11,7 +11,7 @@ import type { TypedApp } from '../../http/app.js';
 import { actorOf, registerBearerScheme } from '../../http/auth.js';
 import type { ApiKeyRow } from './api-keys.repository.js';
 import type { ApiKeysService } from './api-keys.service.js';
-import { API_KEY_PREFIX, type ApiKeyScope } from './api-keys.js';
+import { API_KEY_PREFIX, isApiKeyActor, type ApiKeyScope } from './api-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 
@@ -28,6 +28,16 @@ function toApiKeyDto(row: ApiKeyRow): ApiKeyDto {
   };
 }
 
+const TARGET_TYPES: Record<string, string> = { calls: 'call', conversations: 'conversation', contacts: 'contact' };
+
+/** `/api/calls/:id/hangup` → the call it names. */
+function targetOf(route: string, params: unknown): { type: string; id: string } | undefined {
+  const area = /^\/api\/([a-z_-]+)\/:id(\/|$)/.exec(route)?.[1];
+  const id = (params as { id?: unknown } | undefined)?.id;
+  const type = area ? TARGET_TYPES[area] : undefined;
+  return type && typeof id === 'string' ? { type, id } : undefined;
+}
+
 /** The API-key routes, and `Bearer sbk_…` accepted on every authenticated route its scopes open. */
 export function registerApiKeyRoutes(app: TypedApp, keys: ApiKeysService): void {
   const tags = ['api-keys'];
@@ -35,6 +45,23 @@ export function registerApiKeyRoutes(app: TypedApp, keys: ApiKeysService): void 
     prefix: API_KEY_PREFIX,
     authenticate: (token, request) =>
       keys.authenticate(token, { method: request.method, url: request.routeOptions.url ?? request.url }),
+  });
+
+  // Every write a key makes is in the audit log, the key as its actor.
+  app.addHook('onResponse', async (request, reply) => {
+    const actor = request.actor;
+    const route = request.routeOptions.url;
+    if (!actor || !isApiKeyActor(actor) || request.method === 'GET' || !route) return;
+    if (reply.statusCode < 200 || reply.statusCode >= 300) return;
+    try {
+      await keys.recordWrite(
+        actor,
+        { method: request.method, route, status: reply.statusCode, target: targetOf(route, request.params) },
+        request.ip,
+      );
+    } catch (error) {
+      request.log.error({ err: error, apiKeyId: actor.apiKeyId }, 'api key write not audited');
+    }
   });
 
   app.get(

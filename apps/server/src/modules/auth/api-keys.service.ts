@@ -99,6 +99,25 @@ export class ApiKeysService {
   }
 
   /**
+   * A write a key made (its answer was 2xx), in the audit log with the key as the actor:
+   * `api_key.used`, the resource it touched, the route and method.
+   */
+  async recordWrite(
+    actor: ApiKeyActor,
+    write: { method: string; route: string; status: number; target?: { type: string; id: string } | undefined },
+    ip: string | undefined,
+  ): Promise<void> {
+    await auditLog.record(this.deps.repository.db, {
+      companyId: actor.companyId,
+      actor: { type: 'api_key', apiKeyId: actor.apiKeyId },
+      action: 'api_key.used',
+      target: write.target,
+      ip: ip ?? null,
+      details: { method: write.method, route: write.route, status: write.status },
+    });
+  }
+
+  /**
    * The actor of a key on a route: 401 for an unknown, revoked or expired key, 403 when
    * the route is not one its scopes open.
    */

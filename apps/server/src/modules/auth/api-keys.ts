@@ -22,7 +22,10 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_PREFIX = 'sbk_';
 const PREFIX_LENGTH = 12;
 
-/** No user: the nil UUID, which no user row has, so nothing can be written in a user's name. */
+/**
+ * The in-memory actor's user id while a key acts: the nil UUID, which no user row has. It is
+ * never written: records take `authorUserIdOf`/`actedBy` (shared/actor.ts), which name the key.
+ */
 export const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
 /** An actor that is an API key. */
@@ -48,14 +51,19 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Route → the scope that opens it: exact routes, and whole prefixes for read-only areas.
- * Writes that record a user as their author (closing or assigning a conversation, sending a
- * message, hanging up or transferring a call) are not open to keys until those records can
- * name a key instead: `calls:write` opens nothing yet.
+ * Writes open to keys are those whose records can name a key instead of a user (a call's
+ * transition details say `byApiKeyId`; a conversation closed by a key has no `resolved_by`
+ * user), and every one is in the audit log as `api_key.used` with the key as its actor.
+ * Sending a message stays closed: a message's author is a user.
  */
 const ROUTE_SCOPES: ReadonlyArray<{ methods: readonly Method[]; url: string | RegExp; scope: ApiKeyScope }> = [
   { methods: ['GET'], url: /^\/api\/calls(\/|$)/, scope: 'calls:read' },
+  { methods: ['POST'], url: '/api/calls/:id/hangup', scope: 'calls:write' },
+  { methods: ['POST'], url: '/api/calls/:id/transfer', scope: 'calls:write' },
   { methods: ['GET'], url: /^\/api\/conversations(\/|$)/, scope: 'conversations:read' },
   { methods: ['PATCH'], url: '/api/conversations/:id', scope: 'conversations:write' },
+  { methods: ['POST'], url: '/api/conversations/:id/assign', scope: 'conversations:write' },
+  { methods: ['POST'], url: '/api/conversations/:id/close', scope: 'conversations:write' },
   { methods: ['GET'], url: /^\/api\/contacts(\/|$)/, scope: 'contacts:read' },
   { methods: ['POST', 'PUT', 'PATCH', 'DELETE'], url: /^\/api\/contacts(\/|$)/, scope: 'contacts:write' },
   { methods: ['GET'], url: /^\/api\/reports(\/|$)/, scope: 'reports:read' },

@@ -1,7 +1,7 @@
 /** Call use cases reached over HTTP: click-to-call, answer, hang up, transfer, history … */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Actor } from '../../shared/actor.js';
+import { actedBy, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -147,7 +147,7 @@ export class CallsService {
     const now = this.deps.clock.now();
     const to = call.status === 'in_progress' ? 'completed' : 'canceled';
     await this.deps.lifecycle.move(call, to, 'api:hangup', now, (current) => endPatch(current, now, 'agent'), {
-      byUserId: actor.userId,
+      ...actedBy(actor),
     });
     for (const channelId of [call.agentChannelId, call.customerChannelId]) {
       if (channelId) await telephony.hangup(channelId).catch(ignoreGone);
@@ -186,7 +186,7 @@ export class CallsService {
       'api:transfer',
       now,
       (current) => ({ ...endPatch(current, now, 'agent'), transferredTo: destination }),
-      { byUserId: actor.userId, to: destination },
+      { ...actedBy(actor), to: destination },
     );
     if (call.agentChannelId) await telephony.hangup(call.agentChannelId).catch(ignoreGone);
     if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(ignoreGone);

@@ -3,7 +3,7 @@
  * rating, reopen, snooze, priority. Each change locks the row, checks the rules of
  * conversations.ts, commits, and then publishes its event (docs/adr/0003).
  */
-import { type Actor } from '../../shared/actor.js';
+import { authorUserIdOf, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -106,7 +106,7 @@ export class ConversationLifecycle {
           ratingRequestedAt: null,
           feedback: input.feedback ?? null,
           resolvedAt: now,
-          resolvedBy: actor.userId,
+          resolvedBy: authorUserIdOf(actor),
           awaitingHuman: false,
           snoozedUntil: null,
         },
@@ -121,7 +121,7 @@ export class ConversationLifecycle {
         score: input.rating,
         comment: input.feedback ?? null,
         ratedBy: 'agent',
-        userId: actor.userId,
+        userId: authorUserIdOf(actor),
         isCounted: true,
         createdAt: now,
         updatedAt: now,
