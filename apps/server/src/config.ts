@@ -86,6 +86,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   DOCS_ENABLED: booleanFromString.default(true),
   EVENT_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   MEDIA_DIR: z.string().min(1).optional(),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   MEDIA_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -195,6 +196,8 @@ export interface Config {
   readonly isDocsEnabled: boolean;
   /** Events older than this are pruned from event_log: the socket replay window. */
   readonly eventLogRetentionDays: number;
+  /** Finished webhook and RD Station deliveries older than this are pruned from their log. */
+  readonly webhookDeliveryRetentionDays: number;
   /** The built console; undefined when apps/web has not been built. */
   readonly webRoot: string | undefined;
   readonly login: {
@@ -349,6 +352,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     isDocsEnabled: e.DOCS_ENABLED,
     eventLogRetentionDays: e.EVENT_LOG_RETENTION_DAYS,
+    webhookDeliveryRetentionDays: e.WEBHOOK_DELIVERY_RETENTION_DAYS,
     webRoot: resolveWebRoot(e.WEB_ROOT, workingDir),
     login: {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,

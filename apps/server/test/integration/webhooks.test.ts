@@ -3,33 +3,24 @@
  * receiver (allowed through OUTBOUND_ALLOWED_HOSTS, as an operator allows an internal host),
  * signed and checked with the verification code docs/webhooks.md gives receivers.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { webhookEnvelopeSchema, webhookEventCatalogue, type WebhookEventType } from '@switchboard/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_MODULES } from '../../src/feature-modules.js';
 import { installIntegrations, integrationsInstaller } from '../../src/modules/integrations/index.js';
-import { eventually, startEventReceiver, type EventReceiver, type ReceivedRequest } from '../support/event-receiver.js';
+import {
+  eventually,
+  startEventReceiver,
+  verifySwitchboardSignature,
+  type EventReceiver,
+  type ReceivedRequest,
+} from '../support/event-receiver.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { connectSocket } from '../support/socket.js';
-
-/** docs/webhooks.md, "Verifying a delivery" (Node): the check receivers are told to run. */
-function verifySwitchboardSignature(header: string, rawBody: string, secret: string, toleranceSeconds = 300): boolean {
-  const parts = header.split(',').map((part) => part.trim().split('='));
-  const t = Number(parts.find(([key]) => key === 't')?.[1]);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceSeconds) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex'));
-  return parts.some(
-    ([key, value]) =>
-      key === 'v1' &&
-      value !== undefined &&
-      value.length === expected.length &&
-      timingSafeEqual(Buffer.from(value), expected),
-  );
-}
 
 /** Fast retries so a test sees several: 100 ms doubling to 800 ms, with jitter. */
 export const fastIntegrations = integrationsInstaller({
   outbox: { retry: { baseDelayMs: 100, maxDelayMs: 800 }, pollIntervalMs: 100, leaseMs: 3000 },
+  pruneIntervalMs: 200,
 });
 export const testModules = [...FEATURE_MODULES.filter((m) => m !== installIntegrations), fastIntegrations];
 
@@ -124,7 +115,7 @@ describe('event webhooks', () => {
     expect((await api.request('GET', `/api/webhooks/${created.id}`, { token: admin })).status).toBe(404);
   });
 
-  it('delivers every event type, signed, with the socket event’s data, and the documented check accepts it', async () => {
+  it('delivers conversation, message, agent and contact events, signed, with the socket event’s data, and the documented check accepts it', async () => {
     receiver.received.length = 0;
     const webhook = await createWebhook({ event_types: ALL_TYPES });
 
@@ -161,33 +152,10 @@ describe('event webhooks', () => {
       (await api.request('POST', '/api/presence/status', { token: agent.token, body: { status: 'away' } })).status,
     ).toBe(200);
 
-    // The rest as their modules publish them on the event bus (the call and contact events
-    // with data shaped by the same contract schemas the sockets use).
+    // The contact events as the contacts module publishes them on the bus (its own tests
+    // drive them); every other type is driven end to end in webhooks-events.test.ts.
     const bus = api.server.bus;
     const companyId = (await api.request('GET', '/api/users/profile', { token: admin })).body.company_id as string;
-    const callId = '6f1c2a3e-8d4b-4c5a-9e7f-0a1b2c3d4e5f';
-    const call = {
-      id: callId,
-      call_id: callId,
-      agent_id: agent.id,
-      direction: 'inbound',
-      status: 'ringing',
-      from_number: '+5511990001111',
-      to_number: '1000',
-      asterisk_unique_id: null,
-      started_at: new Date().toISOString(),
-      ringing_at: new Date().toISOString(),
-      answered_at: null,
-      ended_at: null,
-      duration_seconds: null,
-      billable_seconds: null,
-      hangup_cause: null,
-      hangup_cause_text: null,
-      ended_by: null,
-      transferred_to: null,
-      held_at: null,
-      has_recording: false,
-    };
     const contact = {
       id: '0d9c8b7a-6f5e-4d3c-8b2a-190817161514',
       name: 'Bia',
@@ -196,67 +164,29 @@ describe('event webhooks', () => {
       identities: [],
       created_at: new Date().toISOString(),
     };
-    const entry = {
-      id: '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
-      queue_id: '2b3c4d5e-6f7a-4b9c-8d1e-2f3a4b5c6d7e',
-      channel: 'voice',
-      call_id: callId,
-      conversation_id: null,
-      label: null,
-      priority: 0,
-      state: 'abandoned',
-      enqueued_at: new Date().toISOString(),
-      original_enqueued_at: new Date().toISOString(),
-      offered_to: null,
-      attempts: 0,
-      assigned_to: null,
-      wait_seconds: 42,
-      ended_at: new Date().toISOString(),
-      end_reason: 'caller_hung_up',
-      position: null,
-      waiting_seconds: 42,
-    };
-    const message = sent.body as Record<string, unknown>;
     const published: [string, Record<string, unknown>][] = [
-      ['call.ringing', call],
-      ['call.answered', { ...call, status: 'in_progress', answered_at: new Date().toISOString() }],
-      ['call.transferred', { ...call, status: 'transferred', transferred_to: '1001' }],
-      ['call.ended', { ...call, status: 'completed', has_recording: true, duration_seconds: 30 }],
-      [
-        'message.created',
-        {
-          ...message,
-          id: '3c4d5e6f-7a8b-4c0d-9e2f-3a4b5c6d7e8f',
-          direction: 'inbound',
-          author_type: 'contact',
-          author_id: null,
-        },
-      ],
       ['contact.created', contact],
       ['contact.updated', { ...contact, name: 'Beatriz' }],
       ['contact.merged', { id: contact.id, merged_ids: ['4d5e6f7a-8b9c-4d1e-8f3a-4b5c6d7e8f9a'] }],
       ['contact.erased', { id: contact.id }],
-      ['entry.abandoned', entry],
-      [
-        'service_level.breached',
-        {
-          entry_id: entry.id,
-          queue_id: entry.queue_id,
-          channel: 'voice',
-          conversation_id: null,
-          call_id: callId,
-          service_level_seconds: 20,
-          original_enqueued_at: entry.original_enqueued_at,
-        },
-      ],
     ];
     for (const [name, data] of published) await bus.publish({ name, companyId, audience: { managers: true }, data });
 
-    const types = await eventually(() => {
+    const expectedTypes: WebhookEventType[] = [
+      'conversation.created',
+      'conversation.assigned',
+      'conversation.closed',
+      'message.sent',
+      'agent.status_changed',
+      'contact.created',
+      'contact.updated',
+      'contact.merged',
+      'contact.erased',
+    ];
+    await eventually(() => {
       const seen = new Set(bodiesOf(receiver.received).map((b) => b.type as string));
-      return ALL_TYPES.every((t) => seen.has(t)) && seen;
-    }, 'every event type');
-    expect([...types].sort()).toEqual([...ALL_TYPES].sort());
+      return expectedTypes.every((t) => seen.has(t));
+    }, 'every event type of this test');
 
     for (const request of receiver.received) {
       const header = request.headers['switchboard-signature'];
@@ -278,13 +208,6 @@ describe('event webhooks', () => {
     });
     expect(closed.links.resource).toBe(`/api/conversations/${conversationId}`);
     expect(bodiesOf(receiver.received).find((b) => b.type === 'message.sent')!.data.text).toBe('Olá, Ana');
-    expect(bodiesOf(receiver.received).find((b) => b.type === 'call.ended')!.data.has_recording).toBe(true);
-
-    // Per resource, in order: the call's four events arrive as published.
-    const callTypes = bodiesOf(receiver.received)
-      .filter((b) => b.data?.id === callId)
-      .map((b) => b.type);
-    expect(callTypes).toEqual(['call.started', 'call.answered', 'call.transferred', 'call.ended']);
     // Exactly once each: one delivery per event.
     const ids = bodiesOf(receiver.received).map((b) => b.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -474,5 +397,35 @@ describe('a webhook failing continuously', () => {
       body: { is_active: true },
     });
     expect(enabled.body).toMatchObject({ is_active: true, disabled_at: null, failing_since: null });
+  });
+
+  it('prunes finished deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS (30) and keeps recent ones', async () => {
+    receiver.fallback = { status: 200 };
+    const admin = (await api.login('admin@acme.test', 'correct horse battery staple')).accessToken;
+    const created = await api.request('POST', '/api/webhooks', {
+      token: admin,
+      body: { url: receiver.url, allow_http: true, event_types: ['agent.status_changed'] },
+    });
+    const webhookId = created.body.id as string;
+    const list = async () =>
+      (await api.request('GET', `/api/webhooks/${webhookId}/deliveries`, { token: admin })).body.items as {
+        id: string;
+        status: string;
+      }[];
+    await api.request('POST', `/api/webhooks/${webhookId}/test`, { token: admin });
+    const [old] = await eventually(async () => {
+      const items = await list();
+      return items[0]?.status === 'delivered' && items;
+    }, 'the first ping delivered');
+
+    clock.offsetMs += 31 * 24 * 3600_000;
+    const fresh = (await api.login('admin@acme.test', 'correct horse battery staple')).accessToken;
+    await api.request('POST', `/api/webhooks/${webhookId}/test`, { token: fresh });
+    const left = await eventually(async () => {
+      const items = (await api.request('GET', `/api/webhooks/${webhookId}/deliveries`, { token: fresh })).body
+        .items as { id: string; status: string }[];
+      return items.length === 1 && items[0]!.id !== old!.id && items[0]!.status === 'delivered' && items;
+    }, 'the month-old delivery pruned, the new one kept');
+    expect(left).toHaveLength(1);
   });
 });

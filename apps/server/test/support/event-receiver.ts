@@ -3,6 +3,7 @@
  * every request with its raw body, answers as scripted, and can go down and come back on the
  * same port (connections refused meanwhile).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -95,4 +96,24 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** docs/webhooks.md, "Verifying a delivery" (Node): the check receivers are told to run. */
+export function verifySwitchboardSignature(
+  header: string,
+  rawBody: string,
+  secret: string,
+  toleranceSeconds = 300,
+): boolean {
+  const parts = header.split(',').map((part) => part.trim().split('='));
+  const t = Number(parts.find(([key]) => key === 't')?.[1]);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceSeconds) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex'));
+  return parts.some(
+    ([key, value]) =>
+      key === 'v1' &&
+      value !== undefined &&
+      value.length === expected.length &&
+      timingSafeEqual(Buffer.from(value), expected),
+  );
 }

@@ -3,6 +3,7 @@
  * agents who are online over Socket.IO with a SIP device, queues and DIDs set over HTTP,
  * and what the PBX was asked for each call.
  */
+import type { ServerOverrides } from '../../src/main.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { AriEmulator } from './ari-emulator.js';
 import { originates, waitFor, type OriginateSeen } from './pbx.js';
@@ -30,7 +31,10 @@ export interface VoiceQueueTest {
   close(): Promise<void>;
 }
 
-export async function startVoiceQueueServer(env: Record<string, string> = {}): Promise<VoiceQueueTest> {
+export async function startVoiceQueueServer(
+  env: Record<string, string> = {},
+  overrides: { modules?: ServerOverrides['modules'] } = {},
+): Promise<VoiceQueueTest> {
   const ari = await AriEmulator.start({ username: 'switchboard', password: 'ari-secret' });
   const clock = new ShiftedClock();
   const api = await startTestServer(
@@ -43,7 +47,7 @@ export async function startVoiceQueueServer(env: Record<string, string> = {}): P
       TTS_ENGINE: 'none',
       ...env,
     },
-    { clock },
+    { clock, ...overrides },
   );
   await ari.waitForWebSockets(1, 10_000);
   await waitFor(() => api.request('GET', '/ready').then((r) => r.body?.checks?.pbx === 'up'), 'PBX connected');

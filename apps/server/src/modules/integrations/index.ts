@@ -13,6 +13,8 @@ export interface IntegrationsOptions {
   outbox?: Partial<OutboxSettings>;
   /** RD Station's API origin (tests: a local stub). */
   rdStationApiUrl?: string;
+  /** How often old deliveries are pruned (tests shorten it). */
+  pruneIntervalMs?: number;
 }
 
 export interface IntegrationsModule extends InstalledModule {
@@ -24,7 +26,10 @@ export function createIntegrationsModule(
   context: ModuleContext,
   options: IntegrationsOptions = {},
 ): IntegrationsModule {
-  const webhooks = createWebhooksModule(context, { ...(options.outbox ? { settings: options.outbox } : {}) });
+  const webhooks = createWebhooksModule(context, {
+    ...(options.outbox ? { settings: options.outbox } : {}),
+    ...(options.pruneIntervalMs ? { pruneIntervalMs: options.pruneIntervalMs } : {}),
+  });
   const rdstation = createRdStationModule(context, webhooks.log, {
     ...(options.rdStationApiUrl ? { apiUrl: options.rdStationApiUrl } : {}),
   });

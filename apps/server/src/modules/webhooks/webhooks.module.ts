@@ -5,6 +5,7 @@
 import type { InstalledModule, ModuleContext } from '../../app-module.js';
 import { OutboundAllowList } from '../../integrations/outbound-http/index.js';
 import type { Page } from '../../shared/pagination.js';
+import { DeliveryRetention } from './delivery-retention.js';
 import { DEFAULT_OUTBOX_SETTINGS, DeliveryOutbox, type OutboxSettings } from './delivery.outbox.js';
 import type { DeliveryTarget } from './delivery-target.js';
 import { WebhooksRepository, type DeliveryWithAttempts } from './webhooks.repository.js';
@@ -14,7 +15,11 @@ import { WebhooksService } from './webhooks.service.js';
 export interface WebhooksModuleOptions {
   /** Retry base, poll interval, lease (tests shorten them). */
   settings?: Partial<OutboxSettings>;
+  /** How often finished deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS are pruned (default hourly). */
+  pruneIntervalMs?: number;
 }
+
+const PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /** The delivery log and queue as other integrations (RD Station) use them. */
 export interface DeliveryLog {
@@ -30,6 +35,7 @@ export interface WebhooksModule extends InstalledModule {
   readonly service: WebhooksService;
   readonly outbox: DeliveryOutbox;
   readonly log: DeliveryLog;
+  readonly retention: DeliveryRetention;
   /** Another kind of target (before start). */
   addTarget(target: DeliveryTarget): void;
 }
@@ -62,10 +68,18 @@ export function createWebhooksModule(context: ModuleContext, options: WebhooksMo
     nudge: () => outbox.nudge(),
   });
   targets.push(service.target());
+  const retention = new DeliveryRetention({
+    db: context.db,
+    retentionDays: context.config.webhookDeliveryRetentionDays,
+    intervalMs: options.pruneIntervalMs ?? PRUNE_INTERVAL_MS,
+    clock: context.clock,
+    logger: context.logger.child({ module: 'delivery-retention' }),
+  });
   let unsubscribe: (() => void) | undefined;
   return {
     service,
     outbox,
+    retention,
     log: {
       list: (companyId, targetId, filter) => repository.deliveries(companyId, targetId, filter),
       nudge: () => outbox.nudge(),
@@ -74,10 +88,12 @@ export function createWebhooksModule(context: ModuleContext, options: WebhooksMo
     routes: (app) => registerWebhooksRoutes(app, service),
     async start() {
       await outbox.start();
+      retention.start();
       unsubscribe = context.subscribe(() => outbox.nudge());
     },
     async stop() {
       unsubscribe?.();
+      await retention.stop();
       await outbox.stop();
     },
   };
