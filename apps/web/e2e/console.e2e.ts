@@ -122,8 +122,8 @@ describe('the console against a real Switchboard', () => {
 
     // The agent's SIP device: a new password is shown once.
     await agentRow.getByTestId('user-device').click();
-    page.once('dialog', (confirm) => void confirm.accept());
     await page.getByTestId('device-rotate').click();
+    await page.getByTestId('confirm-dialog').getByTestId('confirm-accept').click();
     expect(await page.getByTestId('device-password').textContent()).toMatch(/^\S{16,}$/);
     await page.getByTestId('device-dialog').getByRole('button', { name: 'Close' }).click();
 

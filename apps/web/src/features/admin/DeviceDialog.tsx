@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { deviceCredentialsSchema, deviceSchema, type DeviceCredentials } from '@switchboard/contracts';
 import { useApi } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
+import { useActions } from '../../shared/admin';
 import { Dialog, ErrorMessage, Loading } from '../../shared/ui/components';
 import { useAsync } from '../../shared/ui/hooks';
 
@@ -28,24 +29,17 @@ export function DeviceBody({ userId }: { userId: string }) {
     `device:${userId}`,
   );
   const [credentials, setCredentials] = useState<DeviceCredentials | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [isBusy, setIsBusy] = useState(false);
-
-  const rotate = async () => {
-    if (!window.confirm(t('admin.confirm_rotate'))) return;
-    setIsBusy(true);
-    setError(null);
-    try {
-      setCredentials(
-        await api.request('POST', `/api/users/${userId}/device/rotate-password`, { schema: deviceCredentialsSchema }),
-      );
-      device.reload();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setIsBusy(false);
-    }
-  };
+  const actions = useActions(device.reload);
+  const rotate = () =>
+    actions.run(
+      async () =>
+        setCredentials(
+          await api.request('POST', `/api/users/${userId}/device/rotate-password`, {
+            schema: deviceCredentialsSchema,
+          }),
+        ),
+      { message: t('admin.confirm_rotate'), confirmLabel: t('admin.rotate_password') },
+    );
 
   if (device.error) return <ErrorMessage error={device.error} />;
   if (!device.data) return <Loading />;
@@ -103,10 +97,11 @@ export function DeviceBody({ userId }: { userId: string }) {
           </dl>
         </div>
       ) : null}
-      <ErrorMessage error={error} />
-      <button type="button" onClick={() => void rotate()} disabled={isBusy} data-testid="device-rotate">
+      <ErrorMessage error={actions.error} />
+      <button type="button" onClick={() => void rotate()} disabled={actions.isBusy} data-testid="device-rotate">
         {t('admin.rotate_password')}
       </button>
+      {actions.dialog}
     </div>
   );
 }
