@@ -115,7 +115,7 @@ describe('ContactPanel', () => {
     expect(screen.getByTestId('contact-panel-page').getAttribute('href')).toBe(`#/contacts/${CONTACT}`);
 
     // Attributes: change one, add one; the number stays a number.
-    const values = screen.getAllByTestId('attribute-value') as HTMLInputElement[];
+    const values = screen.getAllByTestId<HTMLInputElement>('attribute-value');
     expect(values.map((v) => v.value)).toEqual(['ouro', '2019']);
     fireEvent.change(values[0]!, { target: { value: 'prata' } });
     fireEvent.click(screen.getByTestId('attribute-add'));
