@@ -182,6 +182,29 @@ export const routingOfferSchema = z
   .meta({ id: 'RoutingOffer' });
 export type RoutingOfferDto = z.infer<typeof routingOfferSchema>;
 
+/**
+ * `GET /api/routing/wrap-up`: the caller's wrap-up under way (the server's clock decides
+ * when it ends), so a console that reloads shows the same countdown; null when none.
+ */
+export const myWrapUpSchema = z
+  .object({
+    wrap_up: z
+      .object({
+        entry_id: z.uuid(),
+        queue_id: z.uuid(),
+        queue_name: z.string(),
+        channel: routingChannelSchema,
+        conversation_id: z.uuid().nullable(),
+        call_id: z.uuid().nullable(),
+        ended_at: z.string(),
+        until: z.string().describe('when routing offers the agent work again'),
+        disposition_code: z.string().nullable().describe('the code already given to the item, if any'),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'MyWrapUp' });
+export type MyWrapUpDto = z.infer<typeof myWrapUpSchema>;
+
 export const transferToQueueBodySchema = z.object({ queue_id: z.uuid() }).strict();
 
 export const entryMenuSchema = z

@@ -210,6 +210,67 @@ describe('routing WhatsApp conversations', () => {
     agent.disconnect();
   });
 
+  it('tells the agent’s console the wrap-up under way, with the server’s end time, until a disposition', async () => {
+    const queue = await createQueue(api, admin, { name: 'Pós-atendimento longo', wrap_up_seconds: 600 });
+    const agent = await agentOnline(api, admin);
+    const colleague = await agentOnline(api, admin);
+    await setMembers(api, admin, queue.id, [{ user_id: agent.id }]);
+    await routeWhatsAppTo(api, admin, { default_queue_id: queue.id });
+    const wrapUpOf = async (token: string) => {
+      const response = await api.request('GET', '/api/routing/wrap-up', { token });
+      expect(response.status).toBe(200);
+      return response.body.wrap_up as Record<string, unknown> | null;
+    };
+    expect(await wrapUpOf(agent.token)).toBeNull();
+
+    const customer = newCustomer();
+    await customerWrites(api, secrets, customer, 'quero fechar o pedido');
+    const conversation = await conversationOf(api, admin, customer);
+    expect(await assigneeOf(conversation.id)).toBe(agent.id);
+    const closed = await api.request('POST', `/api/conversations/${conversation.id}/close`, {
+      token: agent.token,
+      body: {},
+    });
+    expect(closed.status).toBe(200);
+    await agent.waitFor((r) =>
+      r.some((e) => e.event === 'entry_completed' && e.data.conversation_id === conversation.id),
+    );
+    const completed = agent.received.find(
+      (e) => e.event === 'entry_completed' && e.data.conversation_id === conversation.id,
+    )!;
+
+    // What a reloaded console asks: the same entry and end time the event carried.
+    expect(await wrapUpOf(agent.token)).toEqual({
+      entry_id: completed.data.id,
+      queue_id: queue.id,
+      queue_name: 'Pós-atendimento longo',
+      channel: 'whatsapp',
+      conversation_id: conversation.id,
+      call_id: null,
+      ended_at: completed.data.ended_at,
+      until: completed.data.wrap_up_until,
+      disposition_code: null,
+    });
+    expect(await wrapUpOf(colleague.token)).toBeNull();
+
+    const code = await api.request('POST', '/api/dispositions', {
+      token: admin,
+      body: { code: 'pedido-fechado', label: 'Pedido fechado' },
+    });
+    expect(code.status).toBe(201);
+    const given = await api.request('PUT', `/api/conversations/${conversation.id}/disposition`, {
+      token: agent.token,
+      body: { disposition_id: code.body.id },
+    });
+    expect(given.status).toBe(200);
+    expect(await wrapUpOf(agent.token)).toMatchObject({
+      entry_id: completed.data.id,
+      disposition_code: 'pedido-fechado',
+    });
+    agent.disconnect();
+    colleague.disconnect();
+  });
+
   it('answers a customer outside business hours with the closed message and does not route them', async () => {
     const queue = await createQueue(api, admin, {
       name: 'Fechado',

@@ -3,10 +3,12 @@
  * Every query is filtered by company. The engine's own queries are in
  * routing.engine-repository.ts.
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
+  itemDispositions,
   pauseReasons,
+  queueEntries,
   queueMembers,
   queues,
   routingAgents,
@@ -30,6 +32,22 @@ export interface RoutingSettings {
   timeZone: string;
   language: string;
 }
+
+/** The wrap-up an agent is in: the item whose end started it. */
+export interface WrapUpRow {
+  entryId: string;
+  queueId: string;
+  queueName: string;
+  channel: RoutingChannel;
+  conversationId: string | null;
+  callId: string | null;
+  endedAt: Date;
+  until: Date;
+  dispositionCode: string | null;
+}
+
+/** A queue's wrap-up is at most an hour (contracts), so the item that started one ended within it. */
+const MAX_WRAP_UP_MS = 3_600_000;
 
 export const DEFAULT_SETTINGS: RoutingSettings = { timeZone: 'America/Sao_Paulo', language: 'pt-BR' };
 
@@ -277,5 +295,58 @@ export class RoutingRepository {
       .insert(routingSettings)
       .values({ companyId, ...settings, updatedAt: now })
       .onConflictDoUpdate({ target: routingSettings.companyId, set: { ...settings, updatedAt: now } });
+  }
+
+  /**
+   * The agent's wrap-up still running at `now`, with the item that started it: the last
+   * entry they had that ended (by end time, then id). Read through the queues' end-time
+   * index, over the last hour only.
+   */
+  async findWrapUp(companyId: string, agentId: string, now: Date): Promise<WrapUpRow | undefined> {
+    const [agent] = await this.db
+      .select({ until: routingAgents.wrapUpUntil })
+      .from(routingAgents)
+      .where(and(eq(routingAgents.companyId, companyId), eq(routingAgents.userId, agentId)));
+    if (!agent?.until || agent.until.getTime() <= now.getTime()) return undefined;
+    const [row] = await this.db
+      .select({
+        entryId: queueEntries.id,
+        queueId: queueEntries.queueId,
+        queueName: queues.name,
+        channel: queueEntries.channel,
+        conversationId: queueEntries.conversationId,
+        callId: queueEntries.callId,
+        endedAt: queueEntries.endedAt,
+      })
+      .from(queueEntries)
+      .innerJoin(queues, and(eq(queues.id, queueEntries.queueId), eq(queues.companyId, companyId)))
+      .where(
+        and(
+          eq(queueEntries.companyId, companyId),
+          eq(queueEntries.assignedTo, agentId),
+          isNotNull(queueEntries.endedAt),
+          gt(queueEntries.endedAt, new Date(agent.until.getTime() - MAX_WRAP_UP_MS)),
+          lte(queueEntries.endedAt, agent.until),
+        ),
+      )
+      .orderBy(desc(queueEntries.endedAt), desc(queueEntries.id))
+      .limit(1);
+    if (!row?.endedAt) return undefined;
+    const item = row.conversationId
+      ? eq(itemDispositions.conversationId, row.conversationId)
+      : row.callId
+        ? eq(itemDispositions.callId, row.callId)
+        : undefined;
+    if (!item) return undefined;
+    const [disposition] = await this.db
+      .select({ code: itemDispositions.code })
+      .from(itemDispositions)
+      .where(and(eq(itemDispositions.companyId, companyId), item));
+    return {
+      ...row,
+      endedAt: row.endedAt,
+      until: agent.until,
+      dispositionCode: disposition?.code ?? null,
+    };
   }
 }

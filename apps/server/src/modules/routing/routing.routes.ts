@@ -6,6 +6,7 @@ import {
   createQueueBodySchema,
   idParamsSchema,
   listQueueEntriesQuerySchema,
+  myWrapUpSchema,
   patchUserRoutingBodySchema,
   pauseReasonSchema,
   problemSchema,
@@ -322,6 +323,37 @@ export function registerRoutingRoutes(app: TypedApp, routing: RoutingService, ro
         toOfferDto(toOffer(row.offer), toEntry(row.entry), row.queueName),
       ),
     }),
+  );
+
+  app.get(
+    '/api/routing/wrap-up',
+    {
+      schema: {
+        tags,
+        summary: 'Your wrap-up under way (when new work comes again), or null',
+        description:
+          'The item whose end started it and the disposition already given to it; `until` is by the server’s clock.',
+        response: { 200: myWrapUpSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const row = await routing.myWrapUp(actorOf(request));
+      return {
+        wrap_up: row
+          ? {
+              entry_id: row.entryId,
+              queue_id: row.queueId,
+              queue_name: row.queueName,
+              channel: row.channel,
+              conversation_id: row.conversationId,
+              call_id: row.callId,
+              ended_at: row.endedAt.toISOString(),
+              until: row.until.toISOString(),
+              disposition_code: row.dispositionCode,
+            }
+          : null,
+      };
+    },
   );
 
   for (const action of ['accept', 'reject'] as const) {

@@ -275,6 +275,11 @@ export class RoutingService {
 
   // ── offers ────────────────────────────────────────────────────────────────
 
+  /** The caller's wrap-up under way, by the server's clock (a reloaded console shows it again). */
+  async myWrapUp(actor: Actor) {
+    return this.deps.repository.findWrapUp(actor.companyId, actor.userId, this.deps.clock.now());
+  }
+
   async listMyOffers(actor: Actor) {
     return this.deps.entries.liveOffersOf(actor.companyId, actor.userId);
   }

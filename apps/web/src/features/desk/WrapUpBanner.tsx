@@ -2,39 +2,79 @@
  * The wrap-up banner, over every page: after a chat or call of a queue with wrap-up ends,
  * the time left before new work and a disposition picker (the company's active codes).
  * It stays after the countdown until the agent gives a disposition or dismisses it: a
- * disposition may be given after the wrap-up too.
+ * disposition may be given after the wrap-up too. A reload during the wrap-up brings it
+ * back with the server's end time (wrap-up.ts).
  */
 import { useEffect, useState } from 'react';
 import { z } from 'zod';
-import { dispositionSchema, itemDispositionSchema, type DispositionDto } from '@switchboard/contracts';
+import { dispositionSchema, itemDispositionSchema, myWrapUpSchema, type DispositionDto } from '@switchboard/contracts';
 import { hrefOf } from '../../app/router';
 import { useApi, useRealtimeEvent } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { errorText } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
 import { secondsLeft } from '../notifications/work-centre';
-import { dispositionPath, wrapUpFromEntry, type WrapUp } from './wrap-up';
+import {
+  dispositionPath,
+  loadDismissed,
+  rememberDismissed,
+  withWrapUp,
+  wrapUpFromEntry,
+  wrapUpFromServer,
+  type WrapUp,
+} from './wrap-up';
 
 const dispositionsSchema = z.object({ items: z.array(dispositionSchema) });
 
+const sessionStore = (): Storage | undefined => {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
+  }
+};
+
 export function WrapUpBanners({ meId }: { meId: string }) {
+  const api = useApi();
   const [wrapUps, setWrapUps] = useState<WrapUp[]>([]);
   useRealtimeEvent<Parameters<typeof wrapUpFromEntry>[0]>('entry_completed', ({ data }) => {
     const wrapUp = wrapUpFromEntry(data, meId);
     if (!wrapUp) return;
-    setWrapUps((current) => [...current.filter((known) => known.entryId !== wrapUp.entryId), wrapUp]);
+    setWrapUps((current) => withWrapUp(current, wrapUp));
   });
+  // A reload (or a new tab) during a wrap-up shows it again, with the server's end time.
+  useEffect(() => {
+    let isCurrent = true;
+    api.request('GET', '/api/routing/wrap-up', { schema: myWrapUpSchema }).then(
+      (dto) => {
+        const wrapUp = wrapUpFromServer(dto, loadDismissed(sessionStore()));
+        if (isCurrent && wrapUp) setWrapUps((current) => withWrapUp(current, wrapUp));
+      },
+      () => undefined, // No banner is the old behaviour; the realtime event still brings the next one.
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, meId]);
   const close = (entryId: string) => setWrapUps((current) => current.filter((known) => known.entryId !== entryId));
   return (
     <>
       {wrapUps.map((wrapUp) => (
-        <WrapUpBanner key={wrapUp.entryId} wrapUp={wrapUp} onDone={() => close(wrapUp.entryId)} />
+        <WrapUpBanner
+          key={wrapUp.entryId}
+          wrapUp={wrapUp}
+          onDone={() => close(wrapUp.entryId)}
+          onDismiss={() => {
+            rememberDismissed(sessionStore(), wrapUp.entryId);
+            close(wrapUp.entryId);
+          }}
+        />
       ))}
     </>
   );
 }
 
-function WrapUpBanner({ wrapUp, onDone }: { wrapUp: WrapUp; onDone: () => void }) {
+function WrapUpBanner({ wrapUp, onDone, onDismiss }: { wrapUp: WrapUp; onDone: () => void; onDismiss: () => void }) {
   const api = useApi();
   const { t } = useI18n();
   const now = useNow(1_000);
@@ -113,7 +153,7 @@ function WrapUpBanner({ wrapUp, onDone }: { wrapUp: WrapUp; onDone: () => void }
       <button type="submit" className="primary" disabled={!chosen || isSaving} data-testid="wrap-up-save">
         {t('common.save')}
       </button>
-      <button type="button" className="link" onClick={onDone}>
+      <button type="button" className="link" onClick={onDismiss} data-testid="wrap-up-dismiss">
         {t('common.dismiss')}
       </button>
       {error ? (
