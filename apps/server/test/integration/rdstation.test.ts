@@ -3,14 +3,28 @@
  * documented request of the conversions API (POST /platform/conversions?api_key=…, body
  * {event_type: "CONVERSION", event_family: "CDP", payload: {conversion_identifier, email, …}})
  * and answers like the service: 200 {event_uuid}, 400 {errors} on a bad body, and its
- * rate-limit answer (429 with Retry-After), which is retried.
+ * rate-limit answer (429 with Retry-After), which is retried. Calls come through the ARI
+ * emulator, as a caller dialling into a voice queue.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_MODULES } from '../../src/feature-modules.js';
 import { installIntegrations, integrationsInstaller } from '../../src/modules/integrations/index.js';
 import { eventually, startEventReceiver, type EventReceiver, type ReceivedRequest } from '../support/event-receiver.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { callerDials } from '../support/ari-emulator.queue.js';
+import { waitFor } from '../support/pbx.js';
+import type { TestServer } from '../support/server.js';
+import {
+  agentLegsOf,
+  callField,
+  callOfChannel,
+  newDid,
+  phoneAgentOnline,
+  routeDid,
+  startVoiceQueueServer,
+  voiceQueue,
+  type VoiceQueueTest,
+} from '../support/voice-queue.js';
 
 const TOKEN = 'rd-public-token-0123456789';
 
@@ -29,6 +43,7 @@ function problemOf(request: ReceivedRequest): string | undefined {
 }
 
 describe('RD Station Marketing conversions', () => {
+  let t: VoiceQueueTest;
   let api: TestServer;
   let admin: string;
   let stub: EventReceiver;
@@ -44,7 +59,7 @@ describe('RD Station Marketing conversions', () => {
           }
         : { status: 200, body: JSON.stringify({ event_uuid: randomUUID() }) };
     };
-    api = await startTestServer(
+    t = await startVoiceQueueServer(
       {},
       {
         modules: [
@@ -56,11 +71,12 @@ describe('RD Station Marketing conversions', () => {
         ],
       },
     );
+    api = t.api;
     admin = await api.adminToken();
   });
   afterAll(async () => {
-    await api.close();
-    await stub.close();
+    await t?.close();
+    await stub?.close();
   });
 
   it('keeps the token write-only and needs it the first time', async () => {
@@ -158,5 +174,95 @@ describe('RD Station Marketing conversions', () => {
     const page = await api.request('GET', '/api/integrations/rdstation/deliveries', { token: admin });
     expect(page.body.items).toHaveLength(1);
     expect(stub.received).toHaveLength(0);
+  });
+
+  it('sends an answered call (with its talk time) and an abandoned one for the caller’s contact', async () => {
+    const { ari, clock } = t;
+    const saved = await api.request('PUT', '/api/integrations/rdstation', {
+      token: admin,
+      body: {
+        conversions: [
+          { trigger: 'call_answered', conversion_identifier: 'ligacao-atendida' },
+          { trigger: 'call_abandoned', conversion_identifier: 'ligacao-abandonada' },
+        ],
+        field_mapping: {
+          call_direction: 'cf_direcao',
+          call_duration_seconds: 'cf_duracao',
+          queue_wait_seconds: 'cf_espera',
+        },
+      },
+    });
+    expect(saved.status, saved.text).toBe(200);
+    const contact = await api.request('POST', '/api/contacts', {
+      token: admin,
+      body: {
+        name: 'Daniela Lima',
+        identities: [
+          { kind: 'phone', value: '+5511987652001' },
+          { kind: 'email', value: 'daniela@example.com.br' },
+        ],
+      },
+    });
+    expect(contact.status, contact.text).toBe(201);
+    stub.received.length = 0;
+
+    const agent = await phoneAgentOnline(api, admin);
+    const queue = await voiceQueue(api, admin, { name: `RD ${newDid()}` }, [agent]);
+    const did = newDid();
+    await routeDid(api, admin, did, { default_queue_id: queue.id });
+    const answered = callerDials(ari, { channelId: `rd-answered-${did}`, did, callerNumber: '+5511987652001' });
+    const answeredCall = await callOfChannel(api, admin, answered.id);
+    await waitFor(() => agentLegsOf(ari, answeredCall.id).length === 1, 'agent rung');
+    const [leg] = agentLegsOf(ari, answeredCall.id);
+    ari.enterStasis(leg!.channelId, leg!.appArgs, { app: 'switchboard' });
+    await waitFor(async () => (await callField(api, admin, answeredCall.id, 'status')) === 'in_progress', 'answered');
+    ari.hangupChannel(answered.id);
+    await waitFor(async () => (await callField(api, admin, answeredCall.id, 'status')) === 'completed', 'completed');
+    const talked = (await api.request('GET', `/api/calls/${answeredCall.id}`, { token: admin })).body;
+
+    const conversion = (identifier: string) =>
+      eventually(
+        () =>
+          stub.received
+            .map((r) => JSON.parse(r.rawBody) as { payload: Record<string, unknown> })
+            .find((b) => b.payload.conversion_identifier === identifier),
+        identifier,
+      );
+    expect(await conversion('ligacao-atendida')).toEqual({
+      event_type: 'CONVERSION',
+      event_family: 'CDP',
+      payload: {
+        conversion_identifier: 'ligacao-atendida',
+        email: 'daniela@example.com.br',
+        name: 'Daniela Lima',
+        mobile_phone: '+5511987652001',
+        cf_direcao: 'inbound',
+        cf_duracao: talked.billable_seconds,
+      },
+    });
+    expect(talked.billable_seconds).toEqual(expect.any(Number));
+
+    // The agent steps away; the same customer calls again, waits 30 s and gives up.
+    await api.request('POST', '/api/presence/status', { token: agent.token, body: { status: 'away' } });
+    const gaveUp = callerDials(ari, { channelId: `rd-abandoned-${did}`, did, callerNumber: '+5511987652001' });
+    const gaveUpCall = await callOfChannel(api, admin, gaveUp.id);
+    await waitFor(
+      async () =>
+        (await api.request('GET', `/api/calls/${gaveUpCall.id}/routing`, { token: admin })).body.entries.length === 1,
+      'enqueued',
+    );
+    clock.advance(30_000);
+    ari.hangupChannel(gaveUp.id);
+    const abandoned = await conversion('ligacao-abandonada');
+    expect(abandoned.payload).toMatchObject({ email: 'daniela@example.com.br', cf_direcao: 'inbound' });
+    expect(abandoned.payload.cf_espera).toBeGreaterThanOrEqual(30);
+    for (const request of stub.received) expect(problemOf(request)).toBeUndefined();
+    // One conversion each: the ring and the answer alone send nothing.
+    expect(stub.received).toHaveLength(2);
+    const log = await api.request('GET', '/api/integrations/rdstation/deliveries?event_type=rdstation.call_answered', {
+      token: admin,
+    });
+    expect(log.body.items).toHaveLength(1);
+    agent.disconnect();
   });
 });

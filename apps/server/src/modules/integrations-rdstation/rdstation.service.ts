@@ -177,6 +177,9 @@ export class RdStationService {
       contact_name: contact.name,
       contact_phone: contact.phone,
       call_direction: call.direction,
+      ...(trigger === 'call_answered'
+        ? { call_duration_seconds: num(data.billable_seconds) ?? num(data.duration_seconds) }
+        : {}),
       ...(trigger === 'call_abandoned' ? { queue_wait_seconds: num(data.wait_seconds) } : {}),
     };
   }

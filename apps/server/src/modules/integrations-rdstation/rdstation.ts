@@ -50,11 +50,16 @@ export interface RdConversionBody {
   payload: Record<string, string | number>;
 }
 
-/** The trigger of one of our domain events, or undefined. */
+/**
+ * The trigger of one of our domain events, or undefined. An answered call converts once it
+ * is over (ended or transferred after an answer), so the conversion carries its duration.
+ */
 export function triggerOf(name: string, data: Record<string, unknown>): RdTrigger | undefined {
   if (name === 'contact.created') return 'contact_created';
   if (name === 'conversation.closed') return 'conversation_closed';
-  if (name === 'call.answered') return 'call_answered';
+  if ((name === 'call.ended' || name === 'call.transferred') && typeof data.answered_at === 'string') {
+    return 'call_answered';
+  }
   if (name === 'entry.abandoned' && data.channel === 'voice') return 'call_abandoned';
   return undefined;
 }
