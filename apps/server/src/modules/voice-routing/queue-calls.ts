@@ -158,6 +158,104 @@ export class QueueCalls {
     await this.busy.restore();
   }
 
+  /**
+   * After the ARI link is (re)established on this node (a restart, a reconnect, a takeover
+   * from a node that died): the voice entries the database holds live but this process
+   * does not carry are adopted again. A caller still in Stasis is tracked and hears music
+   * again, keeping their entry and so their place (never enqueued twice); a live offer
+   * rings its agent again for the time it has left (or goes on ringing, if that leg
+   * survived); an answered call's bridge is watched again so its end ends the entry. A
+   * caller who hung up while nobody listened abandons; an answered call whose channels
+   * vanished is over. Callback items have no caller to find and are left as they are.
+   */
+  reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
+    return this.enqueueTask(() => this.adopt(presentChannelIds), 'reconcile');
+  }
+
+  private async adopt(present: ReadonlySet<string>): Promise<void> {
+    const { repository, engine, clock, logger } = this.deps;
+    let adopted = 0;
+    let ended = 0;
+    for (const entry of await repository.liveVoiceEntries()) {
+      const isKnown =
+        this.waiting.ofCall(entry.callId) !== undefined ||
+        [...this.bridged.values()].some((b) => b.entryId === entry.id) ||
+        [...this.legs.values()].some((l) => l.entryId === entry.id && l.isAnswered);
+      if (isKnown) continue;
+      const notice = { ...entry, channel: 'voice' as const };
+      if (await this.overflow.isCallback(notice)) continue;
+      const customer = entry.customerChannelId;
+      if (entry.state === 'assigned' && entry.bridgeId && entry.agentChannelId) {
+        if (customer && present.has(customer) && present.has(entry.agentChannelId)) {
+          const bridged: BridgedCall = {
+            callId: entry.callId,
+            companyId: entry.companyId,
+            entryId: entry.id,
+            agentId: entry.assignedTo ?? '',
+          };
+          this.bridged.set(customer, bridged);
+          this.bridged.set(entry.agentChannelId, bridged);
+          adopted += 1;
+        } else {
+          await engine.endEntry(entry.companyId, entry.id, 'hangup');
+          ended += 1;
+        }
+        continue;
+      }
+      if (!customer || !present.has(customer)) {
+        const waited = Math.max(0, (clock.now().getTime() - entry.originalEnqueuedAt.getTime()) / 1000);
+        await engine.endEntry(entry.companyId, entry.id, abandonReason(waited, SHORT_ABANDON_SECONDS), 'abandoned');
+        ended += 1;
+        continue;
+      }
+      const settings = await repository.settingsOf(entry.companyId);
+      const call = this.waiting.track({
+        callId: entry.callId,
+        companyId: entry.companyId,
+        channelId: customer,
+        callerNumber: entry.callerNumber,
+        language: languageOf(settings.language),
+        menu: undefined,
+        defaultQueueId: null,
+      });
+      await this.waiting.startMusic(call);
+      adopted += 1;
+      const now = clock.now();
+      for (const offer of entry.offers) {
+        const legId = legIdOf(entry.id, offer.agentId);
+        if (present.has(legId)) {
+          this.legs.set(legId, { ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
+          continue;
+        }
+        const left = Math.round((offer.expiresAt.getTime() - now.getTime()) / 1000);
+        // Refused, the leg may be the old one, still ringing outside Stasis under this id:
+        // it is watched, so its answer is taken (the offer's end hangs it up otherwise).
+        const isRung = left >= 1 && (await this.ringAgent(call, notice, offer.agentId, offer.id, left));
+        if (!isRung) this.legs.set(legId, { ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
+      }
+      if (entry.state === 'assigned' && entry.assignedTo) {
+        const legId = legIdOf(entry.id, entry.assignedTo);
+        const isRung =
+          !present.has(legId) &&
+          (await this.ringAgent(call, notice, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds));
+        if (!isRung) this.legs.set(legId, this.legOf(call, entry.id, entry.assignedTo));
+      }
+    }
+    if (adopted > 0 || ended > 0) logger.info({ adopted, ended }, 'voice queue calls reconciled with the PBX');
+  }
+
+  private legOf(call: WaitingCall, entryId: string, agentId: string): AgentLeg {
+    return {
+      channelId: legIdOf(entryId, agentId),
+      callId: call.callId,
+      companyId: call.companyId,
+      agentId,
+      entryId,
+      offerId: null,
+      isAnswered: false,
+    };
+  }
+
   /** Callers still waiting on this node (their entries are in the database; this is the media side). */
   get waitingCount(): number {
     return this.waiting.all().length;

@@ -54,6 +54,8 @@ export interface VoiceRouting {
   readonly queueCalls: QueueCalls | undefined;
   routes(app: TypedApp): void;
   handleTelephonyEvent(event: TelephonyEvent): Promise<void>;
+  /** After every (re)connect of the PBX link on this node: adopt the callers still waiting (queue-calls.ts). */
+  handleReconciled(presentChannelIds: ReadonlySet<string>): Promise<void>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -108,6 +110,7 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
     queueCalls,
     routes: (app) => registerVoiceRoutingRoutes(app, service, prompts),
     handleTelephonyEvent: (event) => queueCalls?.handle(event) ?? Promise.resolve(),
+    handleReconciled: (present) => queueCalls?.reconcile(present) ?? Promise.resolve(),
     start() {
       if (!queueCalls) return;
       unsubscribe = deps.subscribe((event) => {

@@ -9,11 +9,13 @@ import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   agentPresences,
+  calls,
   queueEntries,
   queueMembers,
   queues,
   routingAgents,
   routingEntryPoints,
+  routingOffers,
   routingSettings,
 } from '../../db/schema/index.js';
 import type { VoiceMenu } from './voice-routing.js';
@@ -52,6 +54,23 @@ export interface CallEntry {
   endedAt: Date | null;
   endReason: string | null;
   previousEntryId: string | null;
+}
+
+/** A voice entry still live in the database, with what the PBX knows of its call. */
+export interface LiveVoiceEntry {
+  id: string;
+  companyId: string;
+  queueId: string;
+  callId: string;
+  state: 'waiting' | 'offered' | 'assigned';
+  assignedTo: string | null;
+  originalEnqueuedAt: Date;
+  callerNumber: string;
+  customerChannelId: string | null;
+  agentChannelId: string | null;
+  bridgeId: string | null;
+  /** Offers still live on it: who rings, until when. */
+  offers: { id: string; agentId: string; offeredAt: Date; expiresAt: Date }[];
 }
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
@@ -266,6 +285,71 @@ export class VoiceRoutingRepository {
                             where e.assigned_to = a.user_id and e.channel = 'voice' and e.state = 'assigned')
         returning a.company_id, a.user_id, before.status_before_busy as status`),
     ).map((row) => ({ companyId: row.company_id, agentId: row.user_id, status: row.status }));
+  }
+
+  // ── adoption after a restart ──────────────────────────────────────────────
+
+  /**
+   * Every live voice entry, across companies (one PBX serves them all), oldest first: what
+   * the node that (re)gains the ARI link adopts, or ends when its caller is gone.
+   */
+  async liveVoiceEntries(): Promise<LiveVoiceEntry[]> {
+    const rows = rowsOf<{
+      id: string;
+      company_id: string;
+      queue_id: string;
+      call_id: string;
+      state: LiveVoiceEntry['state'];
+      assigned_to: string | null;
+      original_enqueued_at: string | Date;
+      from_number: string;
+      customer_channel_id: string | null;
+      agent_channel_id: string | null;
+      asterisk_bridge_id: string | null;
+    }>(
+      await this.db.execute(sql`
+        select e.id, e.company_id, e.queue_id, e.call_id, e.state, e.assigned_to, e.original_enqueued_at,
+               c.from_number, c.customer_channel_id, c.agent_channel_id, c.asterisk_bridge_id
+          from ${queueEntries} e
+          join ${calls} c on c.id = e.call_id and c.company_id = e.company_id
+         where e.channel = 'voice' and e.state in ('waiting', 'offered', 'assigned') and e.call_id is not null
+         order by e.original_enqueued_at, e.id`),
+    );
+    if (rows.length === 0) return [];
+    const offers = await this.db
+      .select()
+      .from(routingOffers)
+      .where(
+        and(
+          eq(routingOffers.state, 'offered'),
+          inArray(
+            routingOffers.entryId,
+            rows.map((row) => row.id),
+          ),
+        ),
+      )
+      .orderBy(asc(routingOffers.offeredAt), asc(routingOffers.id));
+    return rows.map((row) => ({
+      id: row.id,
+      companyId: row.company_id,
+      queueId: row.queue_id,
+      callId: row.call_id,
+      state: row.state,
+      assignedTo: row.assigned_to,
+      originalEnqueuedAt: new Date(row.original_enqueued_at),
+      callerNumber: row.from_number,
+      customerChannelId: row.customer_channel_id,
+      agentChannelId: row.agent_channel_id,
+      bridgeId: row.asterisk_bridge_id,
+      offers: offers
+        .filter((offer) => offer.entryId === row.id && offer.companyId === row.company_id)
+        .map((offer) => ({
+          id: offer.id,
+          agentId: offer.agentId,
+          offeredAt: offer.offeredAt,
+          expiresAt: offer.expiresAt,
+        })),
+    }));
   }
 }
 
