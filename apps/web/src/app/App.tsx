@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { CallDto } from '@switchboard/contracts';
 import { AdminPage } from '../features/admin/AdminPage';
+import { WebhookDisabledBanner } from '../features/admin/WebhookDisabledBanner';
 import { CallsPage } from '../features/calls/CallsPage';
 import { ContactsPage } from '../features/contacts/ContactsPage';
 import { CALL_EVENTS } from '../features/calls/calls-api';
@@ -175,6 +176,7 @@ function Shell({ user }: { user: SessionUser }) {
           </div>
         </header>
         <DesktopNotificationsBanner />
+        {user.role === 'admin' ? <WebhookDisabledBanner /> : null}
         <WrapUpBanners meId={user.id} />
       </div>
       <div className="layout">

@@ -705,6 +705,8 @@ export const en = {
   'webhooks.deliveries': 'Deliveries',
   'webhooks.attempts': 'attempts',
   'webhooks.redeliver': 'Redeliver',
+  'webhooks.disabled_alert': 'Webhooks disabled after 24 hours of failed deliveries ({count}):',
+  'webhooks.disabled_open': 'Open integrations',
   'apikeys.title': 'API keys',
   'apikeys.revoked': 'revoked',
   'apikeys.last_used': 'last used',

@@ -708,6 +708,8 @@ export const ptBR: Record<MessageKey, string> = {
   'webhooks.deliveries': 'Entregas',
   'webhooks.attempts': 'tentativas',
   'webhooks.redeliver': 'Reenviar',
+  'webhooks.disabled_alert': 'Webhooks desativados após 24 horas de entregas com falha ({count}):',
+  'webhooks.disabled_open': 'Abrir integrações',
   'apikeys.title': 'Chaves de API',
   'apikeys.revoked': 'revogada',
   'apikeys.last_used': 'último uso',
