@@ -100,7 +100,11 @@ export const installContactCenter: ModuleInstaller = (context) => {
   });
   const voiceQueues: InstalledModule = {
     routes: (app) => voiceRouting.routes(app),
-    telephony: { onEvent: (event) => voiceRouting.handleTelephonyEvent(event) },
+    telephony: {
+      onEvent: (event) => voiceRouting.handleTelephonyEvent(event),
+      // A restarted or reconnected PBX link: callers still waiting in Stasis are adopted again.
+      onReconciled: (present) => voiceRouting.handleReconciled(present),
+    },
     start: async () => voiceRouting.start(),
     stop: () => voiceRouting.stop(),
   };
