@@ -1,10 +1,9 @@
-import { useState, type FormEvent } from 'react';
 import { channelSchema, configureWhatsAppBodySchema } from '@switchboard/contracts';
 import { z } from 'zod';
 import { useApi, useSoftphoneState } from '../../app/services';
-import { ApiError } from '../../shared/api/api-error';
+import { AdminForm, AdminList, TextField, useActions, useForm, useResourceList } from '../../shared/admin';
 import { useI18n } from '../../shared/i18n/i18n';
-import { ErrorMessage, Loading } from '../../shared/ui/components';
+import { ErrorMessage } from '../../shared/ui/components';
 import { useAsync } from '../../shared/ui/hooks';
 
 const channelList = z.object({ items: z.array(channelSchema) });
@@ -28,108 +27,88 @@ function voiceStatusKey(pbx: string | undefined, isConfigured: boolean) {
   return isConfigured ? ('channels.configured' as const) : ('channels.not_configured' as const);
 }
 
+const emptyWhatsApp = { phone_number_id: '', access_token: '', app_secret: '', verify_token: '' };
+
 /** The company's channels; WhatsApp Cloud API credentials are write-only. */
 export function ChannelsAdmin() {
   const api = useApi();
   const { t, dateTime } = useI18n();
-  const channels = useAsync(
-    (signal) => api.request('GET', '/api/channels', { schema: channelList, signal }),
-    'channels',
-  );
-  const [form, setForm] = useState({ phone_number_id: '', access_token: '', app_secret: '', verify_token: '' });
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [isSaved, setIsSaved] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    setError(null);
-    const parsed = configureWhatsAppBodySchema.safeParse(form);
-    if (!parsed.success) {
-      setFieldErrors(Object.fromEntries(parsed.error.issues.map((issue) => [String(issue.path[0]), issue.message])));
-      return;
-    }
-    setFieldErrors({});
-    try {
-      await api.request('PUT', '/api/channels/whatsapp', { body: parsed.data, schema: channelSchema });
-      setForm({ phone_number_id: '', access_token: '', app_secret: '', verify_token: '' });
-      setIsSaved(true);
-      channels.reload();
-    } catch (failure) {
-      if (failure instanceof ApiError) setFieldErrors(failure.fieldErrors);
-      setError(failure);
-    }
-  };
-
-  const remove = async () => {
-    if (!window.confirm(t('channels.confirm_remove'))) return;
-    try {
-      await api.request('DELETE', '/api/channels/whatsapp');
-      channels.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-
-  const whatsapp = channels.data?.items.find((channel) => channel.channel === 'whatsapp');
+  const channels = useResourceList({ path: '/api/channels', schema: channelList });
+  const actions = useActions(channels.reload);
+  const form = useForm(emptyWhatsApp);
   const pbx = usePbxState();
-  const input = (name: keyof typeof form, type = 'text') => (
-    <label>
-      {t(`channels.${name}`)}
-      <input
-        type={type}
-        autoComplete="off"
-        value={form[name]}
-        onChange={(event) => setForm((f) => ({ ...f, [name]: event.target.value }))}
-      />
-      {fieldErrors[name] ? <span className="error small">{fieldErrors[name]}</span> : null}
-    </label>
+  const whatsapp = channels.items?.find((channel) => channel.channel === 'whatsapp');
+
+  const save = async () => {
+    const body = form.validate(configureWhatsAppBodySchema, form.values);
+    if (!body) return;
+    await api.request('PUT', '/api/channels/whatsapp', { body, schema: channelSchema });
+    form.reset();
+    channels.reload();
+  };
+  const secret = (name: keyof typeof emptyWhatsApp, type = 'password') => (
+    <TextField label={t(`channels.${name}`)} type={type} autoComplete="off" {...form.field(name)} />
   );
 
   return (
     <section aria-labelledby="channels-title">
       <h2 id="channels-title">{t('admin.channels')}</h2>
-      <ErrorMessage error={channels.error} />
-      {!channels.data && !channels.error ? <Loading /> : null}
-      <ul className="plain-list">
-        {(channels.data?.items ?? []).map((channel) => (
-          <li key={channel.channel} data-testid={`channel-${channel.channel}`}>
-            <strong>{t(`channel.${channel.channel}`)}</strong> ·{' '}
-            {channel.channel === 'voice'
-              ? t(voiceStatusKey(pbx, channel.is_configured))
-              : channel.is_configured
-                ? t('channels.configured')
-                : t('channels.not_configured')}
-            {channel.phone_number_id ? ` · ${channel.phone_number_id}` : ''}
-            {channel.updated_at ? ` · ${dateTime(channel.updated_at)}` : ''}
-          </li>
-        ))}
-      </ul>
+      <AdminList
+        items={channels.items}
+        error={channels.error}
+        empty={null}
+        itemKey={(channel) => channel.channel}
+        renderItem={(channel) => ({
+          props: { 'data-testid': `channel-${channel.channel}` },
+          content: (
+            <>
+              <strong>{t(`channel.${channel.channel}`)}</strong> ·{' '}
+              {channel.channel === 'voice'
+                ? t(voiceStatusKey(pbx, channel.is_configured))
+                : channel.is_configured
+                  ? t('channels.configured')
+                  : t('channels.not_configured')}
+              {channel.phone_number_id ? ` · ${channel.phone_number_id}` : ''}
+              {channel.updated_at ? ` · ${dateTime(channel.updated_at)}` : ''}
+            </>
+          ),
+        })}
+      />
       {whatsapp?.webhook_path ? (
         <p className="muted">
           {t('channels.webhook_hint')} <code>{`${window.location.origin}${whatsapp.webhook_path}`}</code>
         </p>
       ) : null}
-      <form className="stack narrow" onSubmit={(event) => void submit(event)}>
-        <h3>{t('channels.whatsapp_setup')}</h3>
-        {input('phone_number_id')}
-        {input('access_token', 'password')}
-        {input('app_secret', 'password')}
-        {input('verify_token', 'password')}
-        <ErrorMessage error={error} />
-        {isSaved ? <p role="status">{t('channels.saved')}</p> : null}
-        <div className="dialog-actions">
-          {whatsapp?.is_configured ? (
-            <button type="button" className="danger" onClick={() => void remove()}>
+      <ErrorMessage error={actions.error} />
+      <AdminForm
+        form={form}
+        layout="narrow"
+        title={t('channels.whatsapp_setup')}
+        savedText={t('channels.saved')}
+        onSubmit={save}
+        actions={
+          whatsapp?.is_configured ? (
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                void actions.run(() => api.request('DELETE', '/api/channels/whatsapp'), {
+                  message: t('channels.confirm_remove'),
+                  confirmLabel: t('channels.remove'),
+                })
+              }
+            >
               {t('channels.remove')}
             </button>
-          ) : null}
-          <button type="submit" className="primary">
-            {t('common.save')}
-          </button>
-        </div>
-      </form>
+          ) : null
+        }
+      >
+        {secret('phone_number_id', 'text')}
+        {secret('access_token')}
+        {secret('app_secret')}
+        {secret('verify_token')}
+      </AdminForm>
+      {actions.dialog}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /** Renders an admin screen signed in (admin by default) over the fake API of test-support. */
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { ServicesProvider } from '../../app/services';
+import { ServicesProvider, SoftphoneProvider } from '../../app/services';
 import { I18nProvider, type Locale } from '../../shared/i18n/i18n';
 import { fakeServices, type Route } from '../../test-support/services';
 
@@ -31,9 +31,12 @@ export async function renderSignedIn(
   });
   await services.api.login('ana@acme.test', 'a long enough password');
   services.requests.length = 0;
+  const softphone = services.createSoftphone(services.api.user!);
   render(
     <ServicesProvider services={services}>
-      <I18nProvider locale={locale}>{node}</I18nProvider>
+      <SoftphoneProvider controller={softphone}>
+        <I18nProvider locale={locale}>{node}</I18nProvider>
+      </SoftphoneProvider>
     </ServicesProvider>,
   );
   return services;

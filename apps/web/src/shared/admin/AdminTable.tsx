@@ -27,7 +27,7 @@ function States<T>({
     <>
       <ErrorMessage error={error} />
       {rows === undefined && !error ? <Loading /> : null}
-      {rows !== undefined && rows.length === 0 ? <Empty>{empty}</Empty> : null}
+      {rows !== undefined && rows.length === 0 && empty ? <Empty>{empty}</Empty> : null}
       {rows !== undefined && rows.length > 0 ? children : null}
       {onLoadMore ? <LoadMore hasMore={Boolean(hasMore)} onLoadMore={onLoadMore} /> : null}
     </>
