@@ -8,7 +8,9 @@
  * (contact.* are the contacts module's; webhooks.test.ts covers their delivery.)
  */
 import { webhookEnvelopeSchema, webhookEventCatalogue, type WebhookEventType } from '@switchboard/contracts';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callTransitions } from '../../src/db/schema/index.js';
 import { callerDials } from '../support/ari-emulator.queue.js';
 import {
   eventually,
@@ -117,6 +119,12 @@ describe('webhook events from the product itself', () => {
       body: { to: '1002' },
     });
     expect(transferred.status, transferred.text).toBe(200);
+    // The call's history names the key, not a user.
+    const [transition] = await api.server.database.db
+      .select({ details: callTransitions.details })
+      .from(callTransitions)
+      .where(and(eq(callTransitions.callId, secondCall.id), eq(callTransitions.toStatus, 'transferred')));
+    expect(transition?.details).toEqual({ byApiKeyId: writer.id, to: '1002' });
     const trail = await api.request('GET', `/api/audit-log?action=api_key.used&target_id=${secondCall.id}`, {
       token: admin,
     });
