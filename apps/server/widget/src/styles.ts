@@ -17,6 +17,7 @@ header { display: flex; justify-content: space-between; align-items: center; pad
 .mine { align-self: flex-end; background: var(--sb-primary); color: var(--sb-text); }
 .mine[data-read]::after { content: attr(data-read); display: block; font-size: 10px; opacity: .8; text-align: right; }
 .mine a { color: inherit; }
+.rated { color: #d0a000; font-size: 20px; margin: 4px 0 0; }
 .stars button { background: none; border: 0; font-size: 26px; color: #d0a000; cursor: pointer; padding: 0 2px; }
 .footer { border-top: 1px solid #e5e7eb; padding: 8px; }
 form { display: flex; gap: 6px; }

@@ -291,7 +291,8 @@ class Widget {
       const star = el('button', { type: 'button', 'aria-label': `${score}`, 'data-score': `${score}` }, '★');
       star.addEventListener('click', () => {
         void this.emit('rating', { client_message_id: clientId(), score }).then((reply) => {
-          if (reply.ok) box.replaceChildren(el('p', {}, t.thanks));
+          // The company's thanks comes as a message; the stars stay as given.
+          if (reply.ok) row.replaceWith(el('p', { class: 'rated', 'aria-label': t.thanks }, '★'.repeat(score)));
         });
       });
       row.append(star);
