@@ -9,6 +9,7 @@ import { encodeWav } from './integrations/audio/index.js';
 import { AriClient, AriConnection, AriResidentDialer, AriTelephony } from './integrations/asterisk-ari/index.js';
 import type { AudiosocketServer } from './integrations/audiosocket/index.js';
 import { GateWebhookClient } from './integrations/gate-webhook/index.js';
+import type { RedisRpc } from './integrations/redis/index.js';
 import { OpenAiChat } from './integrations/llm/index.js';
 import type { OutboundClient } from './integrations/outbound-http/index.js';
 import { OpenAiStt, VoiceActivityDetector } from './integrations/stt/index.js';
@@ -74,11 +75,13 @@ export function createVoicebotAdapters(input: {
   voices: (voice: string) => TextToSpeechEngine;
   audiosocket: AudiosocketServer | undefined;
   residentDialer: ResidentDialer | undefined;
+  /** With REDIS_URL: the other nodes, for their AudioSocket sessions. */
+  relay?: RedisRpc | undefined;
 }): VoicebotAdapters {
   const { speech } = input.config;
   return {
     ...(input.audiosocket ? { media: createAudiosocketMedia(input.audiosocket) } : {}),
-    sessions: audiosocketSessions(input.audiosocket),
+    sessions: audiosocketSessions(input.audiosocket, input.relay),
     tts: input.voices(speech.ttsVoice),
     ...(speech.stt
       ? {
@@ -106,12 +109,58 @@ export function createVoicebotAdapters(input: {
   };
 }
 
-/** The operations endpoints' view of the AudioSocket server (none when it is off). */
-export function audiosocketSessions(audiosocket: AudiosocketServer | undefined): MediaSessions {
-  return {
+/**
+ * The operations endpoints' view of the AudioSocket server (none when it is off). With
+ * several nodes (`relay`, REDIS_URL) a session lives on the node its TCP connection landed
+ * on: `/api/status` asks every live node and `/api/hangup` reaches the one holding it.
+ */
+export function audiosocketSessions(audiosocket: AudiosocketServer | undefined, relay?: RedisRpc): MediaSessions {
+  const local: MediaSessions = {
     listSessions: () => audiosocket?.listSessions() ?? [],
     hangup: (callId, role) => audiosocket?.hangup(callId, role) ?? 'not_found',
   };
+  if (!relay) return local;
+  relay.serve(SESSIONS_TOPIC, () => Promise.resolve(JSON.stringify(local.listSessions())));
+  relay.serve(HANGUP_TOPIC, (body) => {
+    const { callId, role } = JSON.parse(body) as { callId: string; role: 'visitor' | 'resident' };
+    return Promise.resolve(local.hangup(callId, role));
+  });
+  const others = async () => (await relay.listNodes()).filter((nodeId) => nodeId !== relay.nodeId);
+  return {
+    ...local,
+    async listEverywhere() {
+      const answers = await Promise.all(
+        (await others()).map((nodeId) => relay.request(nodeId, SESSIONS_TOPIC, '', NODE_QUESTION_TIMEOUT_MS)),
+      );
+      const remote = answers.flatMap((answer) =>
+        answer.status === 'replied' ? (JSON.parse(answer.body) as SessionJson[]).map(sessionFromJson) : [],
+      );
+      return [...local.listSessions(), ...remote];
+    },
+    async hangupEverywhere(callId, role) {
+      if (local.hangup(callId, role) === 'sent') return 'sent';
+      const body = JSON.stringify({ callId, role });
+      const answers = await Promise.all(
+        (await others()).map((nodeId) => relay.request(nodeId, HANGUP_TOPIC, body, NODE_QUESTION_TIMEOUT_MS)),
+      );
+      return answers.some((answer) => answer.status === 'replied' && answer.body === 'sent') ? 'sent' : 'not_found';
+    },
+  };
+}
+
+const SESSIONS_TOPIC = 'audiosocket.sessions';
+const HANGUP_TOPIC = 'audiosocket.hangup';
+/** A node that does not answer within this is left out of the list (it is dying). */
+const NODE_QUESTION_TIMEOUT_MS = 2_000;
+
+type MediaSessionView = ReturnType<MediaSessions['listSessions']>[number];
+type SessionJson = Omit<MediaSessionView, 'startedAt' | 'lastActivityAt'> & {
+  startedAt: string;
+  lastActivityAt: string;
+};
+
+function sessionFromJson(session: SessionJson): MediaSessionView {
+  return { ...session, startedAt: new Date(session.startedAt), lastActivityAt: new Date(session.lastActivityAt) };
 }
 
 export function gateOpenerOf(client: GateWebhookClient): GateOpener {

@@ -216,6 +216,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
         voices,
         audiosocket,
         residentDialer: ari?.residentDialer,
+        relay,
       }),
       promptSpeech: createPromptSpeech(voices),
     };

@@ -126,7 +126,7 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server proc
     const session = await a.request('POST', '/api/users/login', undefined, { email, password });
     expect(session.status).toBe(200);
     agent = { token: session.body.access_token };
-  }, 240_000);
+  }, 480_000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((node) => node.stop()));

@@ -13,15 +13,19 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
 import { AriEmulator } from '../support/ari-emulator.js';
-import { createCapturingLogger, type LogLine } from '../support/audiosocket-peer.js';
+import { randomUUID } from 'node:crypto';
+import { AudiosocketPeer, createCapturingLogger, waitUntil, type LogLine } from '../support/audiosocket-peer.js';
 import { createTestDatabase, sharedPglite, type TestDatabase } from '../support/database.js';
 import { waitFor } from '../support/pbx.js';
 import { skipWithoutRedis, startRedis, type TestRedis } from '../support/redis.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, clusterConfig, fastHasher, nodeRequester } from '../support/server.js';
 
+const API_KEY = 'k'.repeat(40);
+
 interface Node {
   name: string;
   server: Server;
+  baseUrl: string;
   request: ReturnType<typeof nodeRequester>;
   isClosed: boolean;
 }
@@ -50,6 +54,10 @@ describe.skipIf(skipWithoutRedis)('call commands sent to a node that does not ow
       ASTERISK_ARI_URL: ari.url,
       ASTERISK_ARI_USERNAME: 'switchboard',
       ASTERISK_ARI_PASSWORD: 'ari-secret',
+      AUDIOSOCKET_ENABLED: 'true',
+      AUDIOSOCKET_HOST: '127.0.0.1',
+      AUDIOSOCKET_PORT: '0',
+      VOICEBOT_API_KEY: API_KEY,
     });
     const captured = createCapturingLogger('info');
     logs = captured.lines;
@@ -61,7 +69,7 @@ describe.skipIf(skipWithoutRedis)('call commands sent to a node that does not ow
         ...(pglite ? { pglite } : {}),
       });
       const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
-      nodes.push({ name, server, request: nodeRequester(baseUrl), isClosed: false });
+      nodes.push({ name, server, baseUrl, request: nodeRequester(baseUrl), isClosed: false });
     }
     [a, b] = nodes as [Node, Node];
     await bootstrapFirstAdmin(a.server, config);
@@ -140,6 +148,37 @@ describe.skipIf(skipWithoutRedis)('call commands sent to a node that does not ow
       async () => [await pbxOf(a), await pbxOf(b)].sort().join() === 'standby,up',
       'a node owns the PBX again',
     );
+  });
+
+  it('lists every node’s AudioSocket sessions on any node, and hangs one up from the node it is not on', async () => {
+    const callId = randomUUID();
+    // Behind a TCP load balancer, this connection landed on B.
+    const peer = await AudiosocketPeer.connect({ port: b.server.audiosocket!.address().port });
+    try {
+      peer.sendUuid(callId);
+      await waitUntil(() => b.server.audiosocket!.listSessions().some((s) => s.callId === callId), 5000, 'session');
+      const headers = { 'x-api-key': API_KEY };
+      const status = (await fetch(`${a.baseUrl}/api/status`, { headers }).then((r) => r.json())) as {
+        sessions: { call_id: string }[];
+      };
+      expect(status.sessions.map((s) => s.call_id)).toContain(callId);
+      const hangup = await fetch(`${a.baseUrl}/api/hangup`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ call_id: callId, role: 'visitor' }),
+      });
+      expect(hangup.status).toBe(200);
+      await peer.closed;
+      expect(peer.sawHangupFrame).toBe(true);
+      const unknown = await fetch(`${a.baseUrl}/api/hangup`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ call_id: callId, role: 'visitor' }),
+      });
+      expect(unknown.status).toBe(404);
+    } finally {
+      peer.socket.destroy();
+    }
   });
 
   it('hands the lease over at once when the owner stops cleanly', async () => {

@@ -54,7 +54,7 @@ export function clusterEnv(input: { databaseUrl: string; redisUrl: string; dataD
 export async function startServerProcess(
   name: string,
   env: Record<string, string>,
-  timeoutMs = 90_000,
+  timeoutMs = 180_000,
 ): Promise<ServerProcess> {
   const port = await freePort();
   const audiosocketPort = await freePort();

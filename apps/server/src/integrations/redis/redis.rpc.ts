@@ -8,6 +8,8 @@
  *   listening (dead, or not started yet), known at once instead of at the deadline.
  * - A request that gets no reply within its deadline is reported as `timeout`: it may or
  *   may not have been carried out, and the caller must say so.
+ * - Every node says it is alive every two seconds in a sorted set (`<prefix>nodes`), so a
+ *   question for all nodes (every node's AudioSocket sessions) knows whom to ask.
  * - What the payloads mean is the caller's business; this file only moves strings.
  */
 import { Redis, type RedisOptions } from 'ioredis';
@@ -36,6 +38,9 @@ interface Frame {
 }
 
 const MAX_RETRY_DELAY_MS = 2_000;
+/** How often a node says it is alive, and how long it counts as alive after. */
+const HEARTBEAT_MS = 2_000;
+const NODE_TTL_MS = 6_000;
 
 export class RedisRpc {
   readonly nodeId: string;
@@ -45,6 +50,7 @@ export class RedisRpc {
   readonly #handlers = new Map<string, (body: string) => Promise<string>>();
   readonly #pending = new Map<string, { resolve: (result: RpcResult) => void; timer: NodeJS.Timeout }>();
   #isClosed = false;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisRpcOptions) {
     this.nodeId = options.nodeId;
@@ -73,6 +79,30 @@ export class RedisRpc {
     // ioredis resubscribes by itself after a reconnect (autoResubscribe).
     await Promise.all([this.#publisher.connect(), this.#subscriber.connect()]);
     await this.#subscriber.subscribe(this.#channelOf(this.nodeId));
+    await this.#heartbeat();
+    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), HEARTBEAT_MS);
+    this.#heartbeatTimer.unref();
+  }
+
+  /** The nodes that said they were alive within the last few seconds (this one included). */
+  async listNodes(): Promise<string[]> {
+    const since = Date.now() - NODE_TTL_MS;
+    const nodes = await this.#publisher.zrangebyscore(this.#nodesKey, since, '+inf');
+    return nodes.sort();
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      await this.#publisher.zadd(this.#nodesKey, Date.now(), this.nodeId);
+      // Nodes gone for a minute leave the set (their entry is only read within NODE_TTL_MS).
+      await this.#publisher.zremrangebyscore(this.#nodesKey, '-inf', Date.now() - 60_000);
+    } catch (error) {
+      this.#log.debug({ err: error }, 'node heartbeat not written');
+    }
+  }
+
+  get #nodesKey(): string {
+    return `${this.options.prefix}nodes`;
   }
 
   async request(nodeId: string, topic: string, body: string, timeoutMs: number): Promise<RpcResult> {
@@ -100,7 +130,9 @@ export class RedisRpc {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    clearInterval(this.#heartbeatTimer);
     for (const id of [...this.#pending.keys()]) this.#settle(id, { status: 'unreachable' });
+    if (this.#publisher.status === 'ready') await this.#publisher.zrem(this.#nodesKey, this.nodeId).catch(() => 0);
     await Promise.all([this.#publisher, this.#subscriber].map((client) => quit(client)));
   }
 

@@ -24,6 +24,13 @@ export interface MediaSessionView {
 export interface MediaSessions {
   listSessions(): MediaSessionView[];
   hangup(callId: string, role: MediaRole): 'sent' | 'not_found';
+  /**
+   * With several nodes (REDIS_URL): every live node's sessions, each where its connection
+   * landed behind the TCP load balancer (ADR 23). Absent: this node's only.
+   */
+  listEverywhere?(): Promise<MediaSessionView[]>;
+  /** Hangs the session up on whichever node holds it. */
+  hangupEverywhere?(callId: string, role: MediaRole): Promise<'sent' | 'not_found'>;
 }
 
 export type PlaybackEnd = 'played' | 'stopped' | 'session_ended';

@@ -86,7 +86,8 @@ export function registerVoicebotRoutes(app: TypedApp, deps: VoicebotRoutesDeps):
     },
     async (request) => {
       const caller = await callerOf(request);
-      const sessions = deps.sessions.listSessions().filter((s) => canSeeSession(caller, s));
+      const everywhere = await (deps.sessions.listEverywhere?.() ?? deps.sessions.listSessions());
+      const sessions = everywhere.filter((s) => canSeeSession(caller, s));
       return { sessions: sessions.map(toSessionDto), count: sessions.length };
     },
   );
@@ -105,8 +106,11 @@ export function registerVoicebotRoutes(app: TypedApp, deps: VoicebotRoutesDeps):
     async (request) => {
       const caller = await callerOf(request);
       const { call_id: callId, role } = request.body;
-      const session = deps.sessions.listSessions().find((s) => s.callId === callId && s.role === role);
-      if (!session || !canSeeSession(caller, session) || deps.sessions.hangup(callId, role) === 'not_found') {
+      const everywhere = await (deps.sessions.listEverywhere?.() ?? deps.sessions.listSessions());
+      const session = everywhere.find((s) => s.callId === callId && s.role === role);
+      const hangup = (): Promise<'sent' | 'not_found'> | 'sent' | 'not_found' =>
+        deps.sessions.hangupEverywhere?.(callId, role) ?? deps.sessions.hangup(callId, role);
+      if (!session || !canSeeSession(caller, session) || (await hangup()) === 'not_found') {
         throw new NotFoundError('media_session.not_found', `No active ${role} session for call ${callId}.`);
       }
       deps.logger.info(
