@@ -7,6 +7,7 @@ import { IntegrationsAdmin } from './IntegrationsAdmin';
 import { IntercomAdmin } from './IntercomAdmin';
 import { CannedAdmin, DispositionsAdmin, LabelsAdmin } from './ProductivityAdmin';
 import { UsersAdmin } from './UsersAdmin';
+import { WebchatAdmin } from './WebchatAdmin';
 
 const TABS: AdminTab[] = [
   'users',
@@ -39,7 +40,12 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
       </nav>
       {tab === 'users' ? <UsersAdmin /> : null}
       {tab === 'devices' ? <DevicesAdmin /> : null}
-      {tab === 'channels' ? <ChannelsAdmin /> : null}
+      {tab === 'channels' ? (
+        <>
+          <ChannelsAdmin />
+          <WebchatAdmin />
+        </>
+      ) : null}
       {tab === 'intercom' ? <IntercomAdmin /> : null}
       {tab === 'integrations' ? <IntegrationsAdmin /> : null}
       {tab === 'dispositions' ? <DispositionsAdmin /> : null}
