@@ -14,6 +14,8 @@ import { encodeWav } from '../../src/integrations/audio/index.js';
 import { callerDials, finishRecording, playbacksOn } from '../support/ari-emulator.queue.js';
 import { originates, requestsTo, waitFor } from '../support/pbx.js';
 import { customerWrites, eventually, newCustomer } from '../support/routing.js';
+import { createUserAndLogin } from '../support/server.js';
+import { connectSocket } from '../support/socket.js';
 import {
   agentLegsOf,
   callField,
@@ -38,6 +40,9 @@ describe('contacts: calls beside the chat, screen pop, erasure', () => {
   let t: VoiceQueueTest;
   let secrets: WhatsAppChannelSecrets;
   let agent: PhoneAgent;
+  // Online too, but not rung: neither may get the screen pop.
+  let colleague: PhoneAgent;
+  let supervisor: Awaited<ReturnType<typeof connectSocket>>;
   let queue: { id: string; name: string };
   let did: string;
   const waId = newCustomer();
@@ -63,12 +68,17 @@ describe('contacts: calls beside the chat, screen pop, erasure', () => {
     t = await startVoiceQueueServer({ WHATSAPP_GRAPH_URL: graph.url });
     secrets = await configureWhatsApp(t.api, t.admin);
     agent = await phoneAgentOnline(t.api, t.admin);
+    colleague = await phoneAgentOnline(t.api, t.admin);
+    const boss = await createUserAndLogin(t.api, t.admin, { role: 'supervisor' });
+    supervisor = await connectSocket(t.api.baseUrl, { token: boss.token });
     queue = await voiceQueue(t.api, t.admin, { name: `Atendimento ${newDid()}` }, [agent]);
     did = newDid();
     await routeDid(t.api, t.admin, did, { default_queue_id: queue.id });
   });
   afterAll(async () => {
     agent.disconnect();
+    colleague?.disconnect();
+    supervisor?.socket.disconnect();
     await t.close();
     await graph.close();
   });
@@ -104,6 +114,17 @@ describe('contacts: calls beside the chat, screen pop, erasure', () => {
     const [leg] = agentLegsOf(ari, call.id);
     ari.enterStasis(leg!.channelId, leg!.appArgs, { app: 'switchboard' });
     await waitFor(async () => (await callField(api, admin, call.id, 'status')) === 'in_progress', 'answered');
+    // Before answer on the rung agent's socket; never on a colleague's or a supervisor's, who
+    // do get the call's own events.
+    const isAnswered = (e: { event: string; data: any }) =>
+      e.event === 'call_answered' && (e.data.id === call.id || e.data.call_id === call.id);
+    await agent.waitFor((r) => r.some(isAnswered));
+    const popAt = agent.received.findIndex((e) => e.event === 'call_contact_identified' && e.data.call_id === call.id);
+    expect(popAt).toBeGreaterThanOrEqual(0);
+    expect(agent.received.findIndex(isAnswered)).toBeGreaterThan(popAt);
+    await supervisor.waitFor((r) => r.some(isAnswered));
+    expect(supervisor.received.filter((e) => e.event === 'call_contact_identified')).toEqual([]);
+    expect(colleague.received.filter((e) => e.event === 'call_contact_identified')).toEqual([]);
     const record = ari.requests.filter((r) => r.method === 'POST' && /\/bridges\/.*\/record$/.test(r.path)).at(-1)!;
     const dir = api.config.asterisk.recordingsDir;
     mkdirSync(dir, { recursive: true });

@@ -3,12 +3,12 @@
  * identities, labels) and the timeline's summary (recent calls with their outcome, the
  * contact's other conversations with their last message, private notes), with a link to
  * the Contacts page. A column beside the conversation on a wide screen; a sheet over it on
- * a phone or a narrow window. The server decides who sees the summary: an agent not
+ * a phone or a narrow window; read again when a call is answered or ends. The server decides who sees the summary: an agent not
  * handling the contact (403 `contact.not_handling`) sees the card alone.
  */
 import { useMemo, useState } from 'react';
 import { hrefOf } from '../../app/router';
-import { useApi } from '../../app/services';
+import { useApi, useRealtimeEvent } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
@@ -60,6 +60,8 @@ export function ContactPanel({
     }
   }, `contact-panel:${contactId}`);
   const data = panel.data;
+  // A call ending or answered changes the summary: read it again.
+  useRealtimeEvent(['call_answered', 'call_ended'], () => panel.reload());
   return (
     <>
       {isColumn ? null : (
@@ -88,7 +90,7 @@ export function ContactPanel({
           <>
             <ContactLabels labels={data.card.labels} />
             <ContactIdentities contact={data.card} />
-            <ContactEditor key={`${data.card.id}:${data.card.updated_at}`} contact={data.card} onSaved={panel.reload} />
+            <ContactEditor key={data.card.id} contact={data.card} onSaved={panel.reload} />
             {data.summary ? (
               <PanelSummary summary={data.summary} conversationId={conversationId} />
             ) : (

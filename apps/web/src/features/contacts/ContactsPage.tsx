@@ -108,7 +108,7 @@ function ContactCard({ contactId, onChanged }: { contactId: string; onChanged: (
       <h2>{c.name ?? t('contacts.unnamed')}</h2>
       <ContactLabels labels={c.labels} />
       <ContactEditor
-        key={`${c.id}:${c.updated_at}`}
+        key={c.id}
         contact={c}
         onSaved={() => {
           contact.reload();

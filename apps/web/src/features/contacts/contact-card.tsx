@@ -2,7 +2,7 @@
  * The parts of a contact's card both the Contacts page and the panel beside a conversation
  * show: the editable name and custom attributes, the identities and the labels.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage } from '../../shared/ui/components';
@@ -32,6 +32,15 @@ export function ContactEditor({ contact, onSaved }: { contact: ContactRecordDto;
   const [error, setError] = useState<unknown>(null);
   const [isSaving, setIsSaving] = useState(false);
   const [isSaved, setIsSaved] = useState(false);
+  // A change made elsewhere (a merge, another agent) reloads the form; our own save does not.
+  const shownVersion = useRef(contact.updated_at);
+  useEffect(() => {
+    if (contact.updated_at === shownVersion.current) return;
+    shownVersion.current = contact.updated_at;
+    setName(contact.name ?? '');
+    setRows(rowsOf(contact.custom_attributes));
+    setIsSaved(false);
+  }, [contact]);
 
   const change = (index: number, patch: Partial<AttributeRow>) => {
     setIsSaved(false);
@@ -49,6 +58,7 @@ export function ContactEditor({ contact, onSaved }: { contact: ContactRecordDto;
     setIsSaving(true);
     try {
       const saved = await contacts.update(contact.id, { name: name.trim() || null, custom_attributes: attributes });
+      shownVersion.current = saved.updated_at;
       setRows(rowsOf(saved.custom_attributes));
       setIsSaved(true);
       onSaved();
