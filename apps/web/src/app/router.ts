@@ -5,7 +5,16 @@
 import { useSyncExternalStore } from 'react';
 
 export type AdminTab =
-  'users' | 'devices' | 'channels' | 'intercom' | 'integrations' | 'labels' | 'canned' | 'dispositions' | 'audit';
+  | 'users'
+  | 'devices'
+  | 'channels'
+  | 'intercom'
+  | 'integrations'
+  | 'labels'
+  | 'canned'
+  | 'dispositions'
+  | 'audit'
+  | 'customer-messages';
 
 const ADMIN_TABS: readonly AdminTab[] = [
   'users',
@@ -17,6 +26,7 @@ const ADMIN_TABS: readonly AdminTab[] = [
   'canned',
   'dispositions',
   'audit',
+  'customer-messages',
 ];
 
 export type Route =

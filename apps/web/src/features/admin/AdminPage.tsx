@@ -2,6 +2,7 @@ import { hrefOf, type AdminTab } from '../../app/router';
 import { useI18n } from '../../shared/i18n/i18n';
 import { AuditAdmin } from './AuditAdmin';
 import { ChannelsAdmin } from './ChannelsAdmin';
+import { CustomerMessagesAdmin } from './CustomerMessagesAdmin';
 import { DevicesAdmin } from './DevicesAdmin';
 import { IntegrationsAdmin } from './IntegrationsAdmin';
 import { IntercomAdmin } from './IntercomAdmin';
@@ -19,6 +20,7 @@ const TABS: AdminTab[] = [
   'labels',
   'canned',
   'audit',
+  'customer-messages',
 ];
 
 export function AdminPage({ tab }: { tab: AdminTab }) {
@@ -51,6 +53,7 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
       {tab === 'dispositions' ? <DispositionsAdmin /> : null}
       {tab === 'labels' ? <LabelsAdmin /> : null}
       {tab === 'canned' ? <CannedAdmin /> : null}
+      {tab === 'customer-messages' ? <CustomerMessagesAdmin /> : null}
       {tab === 'audit' ? <AuditAdmin /> : null}
     </div>
   );

@@ -19,6 +19,7 @@ export function AdminForm<F>({
   noValidate,
   testId,
   submitTestId,
+  canSubmit = true,
 }: {
   form: FormState<F>;
   onSubmit: () => Promise<unknown>;
@@ -34,6 +35,8 @@ export function AdminForm<F>({
   noValidate?: boolean;
   testId?: string;
   submitTestId?: string;
+  /** False: a read-only view of the form (no submit button). */
+  canSubmit?: boolean;
 }) {
   const { t } = useI18n();
   const className = {
@@ -56,9 +59,11 @@ export function AdminForm<F>({
       {isRow ? null : feedback}
       <div className={isRow ? 'filter-actions' : 'dialog-actions'}>
         {actions}
-        <button type="submit" className="primary" disabled={form.isBusy} data-testid={submitTestId}>
-          {submitLabel ?? t('common.save')}
-        </button>
+        {canSubmit ? (
+          <button type="submit" className="primary" disabled={form.isBusy} data-testid={submitTestId}>
+            {submitLabel ?? t('common.save')}
+          </button>
+        ) : null}
       </div>
       {isRow ? feedback : null}
     </form>

@@ -5,10 +5,10 @@
  */
 import {
   useId,
+  type ComponentPropsWithRef,
   type InputHTMLAttributes,
   type ReactNode,
   type SelectHTMLAttributes,
-  type TextareaHTMLAttributes,
 } from 'react';
 
 interface FieldFrame {
@@ -87,7 +87,7 @@ export function TextAreaField({
   hint,
   className,
   ...textarea
-}: FieldFrame & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'className'>) {
+}: FieldFrame & Omit<ComponentPropsWithRef<'textarea'>, 'className'>) {
   const ids = useFieldIds(error, hint);
   return (
     <Frame ids={ids} label={label} error={error} hint={hint} className={className}>
