@@ -1,10 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files in parallel. Vitest's default is one worker fewer than the cores, which on
+ * the 2-core machines CI runs on is one: the suite ran file after file, and the second
+ * core sat idle whenever the file waited on its sockets, timers or database. Two workers
+ * at least: every file has its own server, database (a PGlite copy, or its own database
+ * on PostgreSQL), temporary directories and ports, so files share nothing.
+ */
+const workers = Math.max(2, availableParallelism() - 1);
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    poolOptions: { forks: { minForks: 1, maxForks: workers } },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
