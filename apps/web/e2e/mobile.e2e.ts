@@ -1,7 +1,7 @@
 /**
  * Every screen at phone size (390×844) in Brazilian Portuguese: the page never scrolls
  * sideways (tables become cards, long words wrap), and an open conversation's thread keeps
- * most of the screen. Screenshots go to /tmp for a human to look at.
+ * most of the screen; the inbox's queue panel with customers waiting too. Screenshots go to /tmp for a human to look at.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ describe('the console on a phone, in Portuguese', () => {
   let graph: GraphStub;
   let session: Session;
   let page: Page;
+  let whatsapp: Awaited<ReturnType<typeof configureWhatsApp>>;
   let conversationId = '';
 
   const shoot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -35,7 +36,7 @@ describe('the console on a phone, in Portuguese', () => {
     mkdirSync(SHOTS, { recursive: true });
     graph = await startGraphStub();
     api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
-    const whatsapp = await configureWhatsApp(api);
+    whatsapp = await configureWhatsApp(api);
     // Long names and addresses are what push a phone layout sideways.
     await createUser(api, { role: 'agent', name: 'Maria Aparecida dos Santos Figueiredo', device_template: 'sip' });
     const status = await deliverWebhook(
@@ -91,6 +92,34 @@ describe('the console on a phone, in Portuguese', () => {
     );
   });
 
+  it('fits the queue panel with customers waiting, long names included', async () => {
+    const token = await api.adminToken();
+    const queue = await api.request<{ id: string }>('POST', '/api/queues', {
+      token,
+      body: { name: 'Atendimento Pós-venda e Reclamações Gerais', channels: ['whatsapp'] },
+    });
+    expect(queue.status).toBe(201);
+    const routed = await api.request('PUT', '/api/channels/whatsapp/routing', {
+      token,
+      body: { default_queue_id: queue.body.id },
+    });
+    expect(routed.status).toBe(200);
+    // Nobody serves the queue yet: both customers wait in it.
+    for (const [from, name] of [
+      ['5511912340001', 'Josefina Albuquerque de Vasconcelos Pereira'],
+      ['5511912340002', 'Bento'],
+    ] as const) {
+      expect(
+        await deliverWebhook(api, whatsapp, textMessage(whatsapp, { from, name, text: 'Oi, tem alguém aí?' })),
+      ).toBe(200);
+    }
+    await page.goto('/#/inbox');
+    await page.getByTestId('queue-panel').locator('summary').click();
+    await expect.poll(() => page.getByTestId('queue-entry').count(), { timeout: 15_000 }).toBe(2);
+    await shoot('queue-panel');
+    await expectNoSidewaysScroll('queue-panel');
+  });
+
   it.each([
     ['calls', '/#/calls', 'call-history-or-empty'],
     ['supervisor', '/#/supervisor', 'supervisor-board'],
@@ -102,6 +131,7 @@ describe('the console on a phone, in Portuguese', () => {
     ['admin-labels', '/#/admin/labels', 'heading'],
     ['admin-canned', '/#/admin/canned', 'heading'],
     ['admin-dispositions', '/#/admin/dispositions', 'heading'],
+    ['admin-audit', '/#/admin/audit', 'heading'],
     ['contacts', '/#/contacts', 'contacts-page'],
     ['profile', '/#/profile', 'profile'],
     ['wallboard', '/#/wallboard', 'heading'],
