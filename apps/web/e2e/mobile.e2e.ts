@@ -131,6 +131,7 @@ describe('the console on a phone, in Portuguese', () => {
     ['admin-labels', '/#/admin/labels', 'heading'],
     ['admin-canned', '/#/admin/canned', 'heading'],
     ['admin-dispositions', '/#/admin/dispositions', 'heading'],
+    ['admin-customer-messages', '/#/admin/customer-messages', 'customer-messages-admin'],
     ['admin-audit', '/#/admin/audit', 'heading'],
     ['contacts', '/#/contacts', 'contacts-page'],
     ['profile', '/#/profile', 'profile'],
