@@ -30,6 +30,7 @@ import type { Logger } from '../shared/logger.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
 import { registerTextInputCheck } from './input-text.js';
 import { registerMetrics } from './metrics.js';
+import { lazyChildLogger } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 
 export type App = FastifyInstance;
@@ -105,17 +106,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
     logController: new RequestLog(),
+    childLoggerFactory: (logger, bindings, childOptions) => lazyChildLogger(logger, bindings, childOptions),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-
   registerProblemHandlers(app);
   registerTextInputCheck(app);
-  await registerSecurityHeaders(app, options);
+  // One hook for what every answer carries: its request id and the security headers.
+  const securityHeaders = securityHeadersOf(options);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    securityHeaders(request.raw, reply);
+    done();
+  });
+  if (options.trustProxy) {
+    app.addHook('onSend', async (request, reply) => {
+      if (request.protocol === 'https') {
+        reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      }
+    });
+  }
   // Only JSON bodies: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   // Everything with tenant data lives under /api and needs a token; the rest (docs, the
@@ -168,6 +178,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       config: { isPublic: true },
       logLevel: 'warn',
       schema: { tags: ['ops'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } },
+      // The answer is a constant: the schema documents it, checking it per probe is waste.
+      serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -208,13 +220,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   return app;
 }
 
-/**
- * Headers for every answer, the console's above all (ADR 14): a CSP the Vite build meets
- * (scripts and styles from our origin only; photos and voice notes are blob: URLs; the
- * softphone's SIP WebSocket is the one other origin), no framing, no MIME sniffing, no
- * referrer to other sites, and HSTS only when a TLS-terminating proxy says the request
- * came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first starts.
- */
 /** The console's CSP, helmet's directives written out; `connect-src` as given. */
 function contentSecurityPolicy(connectSrc: readonly string[]): string {
   const directives: Record<string, readonly string[]> = {
@@ -242,11 +247,20 @@ function hostOf(request: IncomingMessage): string {
   return /^[A-Za-z0-9.[\]:-]{1,260}$/.test(host) ? host : 'localhost';
 }
 
-async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions): Promise<void> {
+/**
+ * Headers for every answer, the console's above all (ADR 14): a CSP the Vite build meets
+ * (scripts and styles from our origin only; photos and voice notes are blob: URLs; the
+ * softphone's SIP WebSocket is the one other origin), no framing, no MIME sniffing, no
+ * referrer to other sites, and HSTS only when a TLS-terminating proxy says the request
+ * came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first starts.
+ */
+function securityHeadersOf(options: AppOptions): (request: IncomingMessage, reply: FastifyReply) => void {
   const connectSrc = ["'self'", ...(options.connectOrigins ?? [])];
-  // helmet's middleware, built once: @fastify/helmet builds it again on every request,
-  // which was a tenth of the CPU of a GET /health (bench:http). The CSP names the request's
-  // own host for ws(s):, so it is made per host and kept (a few hosts at most).
+  // helmet's headers, taken once: with these options every one is the same on every
+  // answer, and running helmet's middleware chain per request (or @fastify/helmet, which
+  // builds the chain again per request) was a fifth of the CPU of a GET /health
+  // (bench:http). The CSP names the request's own host for ws(s):, so it is made per host
+  // and kept (a few hosts at most).
   const applyHelmet = helmet({
     contentSecurityPolicy: false,
     frameguard: { action: 'deny' },
@@ -255,6 +269,25 @@ async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions
     crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
     strictTransportSecurity: false,
   });
+  const helmetHeaders: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      helmetHeaders[name.toLowerCase()] = String(value);
+    },
+    removeHeader() {},
+    getHeader: () => undefined,
+  };
+  let isApplied = false;
+  applyHelmet(
+    { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
+    recorder as unknown as ServerResponse,
+    () => {
+      isApplied = true;
+    },
+  );
+  if (!isApplied || !helmetHeaders['x-frame-options'] || !helmetHeaders['x-content-type-options']) {
+    throw new Error('helmet did not give its headers synchronously');
+  }
   const cspByHost = new Map<string, string>();
   const cspOf = (host: string): string => {
     let csp = cspByHost.get(host);
@@ -265,15 +298,8 @@ async function registerSecurityHeaders(app: FastifyInstance, options: AppOptions
     }
     return csp;
   };
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('content-security-policy', cspOf(hostOf(request.raw)));
-    applyHelmet(request.raw, reply.raw, () => done());
-  });
-  if (options.trustProxy) {
-    app.addHook('onSend', async (request, reply) => {
-      if (request.protocol === 'https') {
-        reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-      }
-    });
-  }
+  return (request, reply) => {
+    reply.header('content-security-policy', cspOf(hostOf(request)));
+    reply.headers(helmetHeaders);
+  };
 }

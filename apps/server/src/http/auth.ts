@@ -59,16 +59,21 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
 export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
   app.decorateRequest('actor', null);
   app.decorate('bearerSchemes', [] as BearerScheme[]);
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config.isPublic || !request.routeOptions.url) return;
-    const token = bearerTokenOf(request);
-    if (!token) throw new UnauthorizedError('auth.required', 'Sign in first: send "Authorization: Bearer <token>".');
-    request.actor = await authenticateBearer(request, token, authenticator);
-    const apiKeyId = (request.actor as Actor & { apiKeyId?: string }).apiKeyId;
-    request.log = request.log.child({
-      ...(apiKeyId ? { apiKeyId } : { userId: request.actor.userId }),
-      companyId: request.actor.companyId,
-    });
+  // A callback hook: a public route (the probes) passes without a promise of its own.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.routeOptions.config.isPublic || !request.routeOptions.url) return done();
+    authenticateRequest(request, authenticator).then(() => done(), done);
+  });
+}
+
+async function authenticateRequest(request: FastifyRequest, authenticator: Authenticator): Promise<void> {
+  const token = bearerTokenOf(request);
+  if (!token) throw new UnauthorizedError('auth.required', 'Sign in first: send "Authorization: Bearer <token>".');
+  request.actor = await authenticateBearer(request, token, authenticator);
+  const apiKeyId = (request.actor as Actor & { apiKeyId?: string }).apiKeyId;
+  request.log = request.log.child({
+    ...(apiKeyId ? { apiKeyId } : { userId: request.actor.userId }),
+    companyId: request.actor.companyId,
   });
 }
 

@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import { lazyChildLogger } from './request-logger.js';
+
+function capture(level: string) {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
+
+describe('lazy request logger', () => {
+  it('makes no child for lines its level drops, and logs kept lines with the bindings', async () => {
+    const { logger, lines } = capture('info');
+    const child = vi.spyOn(logger, 'child');
+    const probe = lazyChildLogger(logger, { reqId: 'r1' }, { level: 'warn' });
+    probe.info('dropped');
+    probe.debug('dropped');
+    expect(child).not.toHaveBeenCalled();
+    expect(probe.level).toBe('warn');
+    probe.warn({ n: 1 }, 'kept');
+    expect(child).toHaveBeenCalledTimes(1);
+    probe.error('kept too');
+    probe.info('still dropped');
+    expect(child).toHaveBeenCalledTimes(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => [l.reqId, l.msg, l.n])).toEqual([
+      ['r1', 'kept', 1],
+      ['r1', 'kept too', undefined],
+    ]);
+  });
+
+  it('takes the server level when the route gives none, and children keep every binding', async () => {
+    const { logger, lines } = capture('info');
+    const request = lazyChildLogger(logger, { reqId: 'r2' }, {});
+    const user = request.child({ userId: 'u1' });
+    user.debug('dropped');
+    user.info('answered');
+    request.level = 'error';
+    request.warn('dropped after the level changed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => [l.reqId, l.userId, l.msg])).toEqual([['r2', 'u1', 'answered']]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Request loggers made when first used. Fastify gives every request a child of the
+ * server's logger (bound to its request id); making a pino child serializes its bindings
+ * through the redaction, a twentieth of the CPU of a GET /health (bench:http), and most
+ * requests never log a line of their own: the probes log at warn, and the request log's one
+ * line per answer is written at info. A line at a level the request's logger would drop is
+ * dropped without making the child; the first line it keeps makes it, and from then on
+ * every call goes to that child, so what is logged is exactly what the child would log.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+
+type Bindings = Record<string, unknown>;
+type ChildOptions = { level?: string };
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+const valueOf = (level: string): number => LEVELS[level] ?? Infinity; // silent, or a level we do not know
+
+class LazyChildLogger {
+  private made: FastifyBaseLogger | undefined;
+  private readonly threshold: number;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildOptions,
+  ) {
+    // A level we do not know (a custom one) makes the child at once: no guessing.
+    const level = options.level ?? parent.level;
+    this.threshold = level in LEVELS || level === 'silent' ? valueOf(level) : -Infinity;
+  }
+
+  private get logger(): FastifyBaseLogger {
+    // The child of a request's logger (the user's, once signed in) is made from the made one.
+    const parent = this.parent instanceof LazyChildLogger ? this.parent.logger : this.parent;
+    this.made ??= parent.child(this.bindings, this.options);
+    return this.made;
+  }
+
+  get level(): string {
+    return this.made ? this.made.level : (this.options.level ?? this.parent.level);
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  private log(method: LogMethod, args: unknown[]): void {
+    if (!this.made && LEVELS[method]! < this.threshold) return;
+    const logger = this.logger;
+    Reflect.apply(logger[method], logger, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return lazyChildLogger(this, bindings, options ?? {});
+  }
+}
+
+/** Fastify's `childLoggerFactory`: the child of `parent` with `bindings`, made when first used. */
+export function lazyChildLogger(
+  parent: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildOptions,
+): FastifyBaseLogger {
+  return new LazyChildLogger(parent, bindings, options);
+}
