@@ -30,12 +30,15 @@ export const ROUTES = {
 };
 
 // Replays recorded statements in order, as the real handler issued them, and answers
-// the last one's rows as a page.
+// the largest result as the page (the list itself, not a session check or a count after it).
 function bareListHandler(statements, run) {
   return async () => {
-    let rows = [];
-    for (const { text, values } of statements) rows = await run(text, values);
-    return { items: rows, next_cursor: null };
+    let page = [];
+    for (const { text, values } of statements) {
+      const rows = await run(text, values);
+      if (rows.length > page.length) page = rows;
+    }
+    return { items: page, next_cursor: null };
   };
 }
 
@@ -74,7 +77,14 @@ async function serveReal() {
 
   // The SQL the routes issue, as the driver receives it.
   let recording;
-  const record = (text, values) => recording?.push({ text, values: values ?? [] });
+  // Transaction control is left out: a background job's begin/commit that fell within both
+  // recorded requests is not the route's (and replayed alone it would leave a pooled
+  // connection inside a transaction).
+  const record = (text, values) => {
+    if (recording && !/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(text)) {
+      recording.push({ text, values: values ?? [] });
+    }
+  };
   let pglite;
   if (databaseUrl) {
     const query = pg.Client.prototype.query;

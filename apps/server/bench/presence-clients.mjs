@@ -31,6 +31,7 @@ process.on('message', async (message) => {
       let sent = 0;
       let acked = 0;
       let refused = 0;
+      const codes = {};
       const timers = [];
       const beat = (socket) => {
         sent += 1;
@@ -38,8 +39,18 @@ process.on('message', async (message) => {
           .timeout(30_000)
           .emitWithAck('heartbeat', {})
           .then(
-            (answer) => (answer?.ok ? (acked += 1) : (refused += 1)),
-            () => (refused += 1),
+            (answer) => {
+              if (answer?.ok) acked += 1;
+              else {
+                refused += 1;
+                const code = answer?.error?.code ?? 'no answer';
+                codes[code] = (codes[code] ?? 0) + 1;
+              }
+            },
+            () => {
+              refused += 1;
+              codes.timeout = (codes.timeout ?? 0) + 1;
+            },
           );
       };
       sockets.forEach((socket, i) => {
@@ -56,7 +67,7 @@ process.on('message', async (message) => {
       // The answers still on their way.
       const deadline = Date.now() + 30_000;
       while (acked + refused < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      process.send({ type: 'heartbeats', sent, acked, refused });
+      process.send({ type: 'heartbeats', sent, acked, refused, codes });
     } else if (message.type === 'stop') {
       for (const socket of sockets) socket.close();
       sockets = [];

@@ -95,7 +95,7 @@ try {
   agents.child.send({ type: 'connect', port: ready.port, tokens: ready.tokens });
   await agents.next('connected');
   console.log(
-    `setup (agents created, signed in, connected) in ${((performance.now() - setupStarted) / 1000).toFixed(0)} s`,
+    `setup (agents and sessions seeded, tokens signed, sockets connected) in ${((performance.now() - setupStarted) / 1000).toFixed(0)} s`,
   );
   // The connections' own writes settle before anything is measured.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -109,10 +109,11 @@ try {
       return agents.next('heartbeats');
     });
     beating.push(beats.share);
-    const { sent, acked, refused } = beats.result;
+    const { sent, acked, refused, codes } = beats.result;
     console.log(
       `  round ${round + 1}: silent ${(100 * idle.share).toFixed(1)} % of a core; heartbeating ${(100 * beats.share).toFixed(1)} % ` +
-        `(${sent} heartbeats, ${acked} acknowledged, ${refused} refused or unanswered)`,
+        `(${sent} heartbeats, ${acked} acknowledged, ${refused} refused or unanswered` +
+        `${refused ? `: ${JSON.stringify(codes)}` : ''})`,
     );
   }
   console.log(
