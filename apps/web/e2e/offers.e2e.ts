@@ -3,7 +3,8 @@
  * accept`, an agent on another page gets a chat offer as a toast with a countdown, accepts
  * it and replies; a second agent (on a phone, in Portuguese) rejects one and it moves on
  * to the first; the status menu takes a pause reason; a closed chat of a queue with
- * wrap-up asks for a disposition and stores it on the conversation.
+ * wrap-up asks for a disposition, keeps asking after a reload, and stores it on the
+ * conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -92,7 +93,8 @@ describe('routing offers in the console', () => {
       });
       expect(online.status).toBe(200);
     }
-  });
+    // Two browsers signing in on a busy two-core machine take longer than the default hook time.
+  }, 240_000);
 
   afterAll(async () => {
     await anaSession?.close();
@@ -202,6 +204,15 @@ describe('routing offers in the console', () => {
     const banner = anaPage.getByTestId('wrap-up');
     await banner.waitFor({ timeout: 10_000 });
     expect(await banner.getByTestId('wrap-up-countdown').textContent()).toMatch(/^\d+ s before new work$/);
+
+    // A reload keeps it: the console asks the server for the wrap-up and its end time.
+    const secondsLeft = async () =>
+      Number(/^(\d+) s/.exec((await banner.getByTestId('wrap-up-countdown').textContent()) ?? '')?.[1] ?? NaN);
+    const before = await secondsLeft();
+    await anaPage.reload();
+    await banner.waitFor({ timeout: 15_000 });
+    await expect.poll(secondsLeft, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await secondsLeft()).toBeLessThanOrEqual(before);
     await banner.getByTestId('wrap-up-disposition').selectOption({ label: 'Venda feita' });
     const width = await scrollsSideways(anaPage);
     expect(width.scrollWidth).toBeLessThanOrEqual(width.clientWidth);
