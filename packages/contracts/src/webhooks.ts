@@ -45,6 +45,11 @@ export const webhookEventCatalogue = {
     data: conversationEventSchema,
     description: 'A conversation was closed; `rating` and `feedback` carry the customer’s rating.',
   },
+  'conversation.rated': {
+    data: conversationEventSchema,
+    description:
+      'The customer answered the rating question sent at close: `rating` (1–5), `rated_by: customer`, and `feedback` once they comment.',
+  },
   'message.received': { data: messageSchema, description: 'A contact sent a message.' },
   'message.sent': { data: messageSchema, description: 'An agent or bot sent a message to a contact.' },
   'contact.created': { data: contactSchema, description: 'A contact was created.' },

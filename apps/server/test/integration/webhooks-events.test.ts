@@ -33,6 +33,7 @@ import {
 import {
   configureWhatsApp,
   deliverWebhook,
+  messagePayload,
   startGraphStub,
   textMessagePayload,
   type GraphStub,
@@ -157,7 +158,7 @@ describe('webhook events from the product itself', () => {
     ari.hangupChannel(third.id);
 
     // WhatsApp: a customer writes through Meta's signed webhook; an admin assigns, the agent
-    // answers and closes with a rating, all over HTTP.
+    // answers and closes over HTTP; the customer answers the rating question on WhatsApp.
     const channel = await configureWhatsApp(api, admin);
     const inbound = await deliverWebhook(
       api,
@@ -179,11 +180,34 @@ describe('webhook events from the product itself', () => {
       body: { text: 'Olá! Como posso ajudar?' },
     });
     expect(reply.status, reply.text).toBeLessThan(300);
+    const asked = await api.request('PUT', '/api/settings/customer-messages', {
+      token: admin,
+      body: { rating_enabled: true },
+    });
+    expect(asked.status, asked.text).toBe(200);
     const closed = await api.request('POST', `/api/conversations/${conversationId}/close`, {
       token: agent.token,
-      body: { rating: 5, feedback: 'Resolvido' },
+      body: { feedback: 'Resolvido' },
     });
     expect(closed.status, closed.text).toBe(200);
+    // The customer answers the rating question on WhatsApp (conversation.rated).
+    await waitFor(
+      () => graph.requests.some((r) => JSON.stringify(r.body).includes('rating:5')),
+      'the rating question sent',
+    );
+    const rated = await deliverWebhook(
+      api,
+      messagePayload({
+        phoneNumberId: channel.phoneNumberId,
+        from: '5511987651004',
+        message: {
+          type: 'interactive',
+          interactive: { type: 'list_reply', list_reply: { id: 'rating:5', title: '5 - Excelente' } },
+        },
+      }),
+      channel.appSecret,
+    );
+    expect(rated.status, rated.text).toBe(200);
 
     // Every type arrived, each signed and shaped as the catalogue says.
     await eventually(() => {
@@ -228,7 +252,9 @@ describe('webhook events from the product itself', () => {
     const assignedEvent = await delivered('conversation.assigned', (d) => d.id === conversationId);
     expect(assignedEvent.data.assignee_id).toBe(agent.id);
     const closedEvent = await delivered('conversation.closed', (d) => d.id === conversationId);
-    expect(closedEvent.data).toMatchObject({ status: 'resolved', rating: 5, feedback: 'Resolvido' });
+    expect(closedEvent.data).toMatchObject({ status: 'resolved', rating: null, feedback: 'Resolvido' });
+    const ratedEvent = await delivered('conversation.rated', (d) => d.id === conversationId);
+    expect(ratedEvent.data).toMatchObject({ status: 'resolved', rating: 5, rated_by: 'customer' });
 
     // One delivery per event.
     const ids = bodies().map((b) => b.id);

@@ -369,7 +369,6 @@ describe('a webhook failing continuously', () => {
       const read = await api.request('GET', `/api/webhooks/${webhookId}`, { token: admin });
       return read.body.failing_since !== null;
     }, 'the first failure');
-    const attemptsBefore = receiver.received.length;
 
     clock.offsetMs = 25 * 3600_000; // a day later, by the server's clock
     const fresh = await api.login('admin@acme.test', 'correct horse battery staple');
@@ -382,7 +381,6 @@ describe('a webhook failing continuously', () => {
     await socket.waitFor((events) => events.some((e) => e.event === 'webhook_disabled'));
     expect(socket.received.find((e) => e.event === 'webhook_disabled')!.data).toMatchObject({ webhook_id: webhookId });
     socket.socket.close();
-    expect(receiver.received.length).toBeGreaterThan(attemptsBefore);
 
     // Nothing more is sent to it while disabled.
     const sentWhileDisabled = receiver.received.length;

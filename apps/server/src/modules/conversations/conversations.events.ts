@@ -9,7 +9,11 @@ import { audienceOf, type Conversation, type Message } from './conversations.js'
 import { toConversationEventDto, toMessageDto } from './conversations.dto.js';
 
 export type ConversationEventName =
-  'conversation.created' | 'conversation.updated' | 'conversation.assigned' | 'conversation.closed';
+  | 'conversation.created'
+  | 'conversation.updated'
+  | 'conversation.assigned'
+  | 'conversation.closed'
+  | 'conversation.rated';
 
 export class ConversationEvents {
   constructor(private readonly publisher: EventPublisher) {}

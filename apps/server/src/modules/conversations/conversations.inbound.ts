@@ -291,6 +291,8 @@ export class ConversationInbox {
     if (outcome.event === 'reopened' || outcome.isRatingCounted || (outcome.isWindowReopened && !outcome.event)) {
       await this.deps.events.conversation('conversation.updated', conversation);
     }
+    // The customer's answer to the rating question: integrations (webhooks) hear it apart.
+    if (outcome.isRatingCounted) await this.deps.events.conversation('conversation.rated', conversation);
     await this.deps.events.messageCreated(conversation, message);
     this.deps.logger.info(
       { companyId, conversationId: conversation.id, messageId: message.id, channel: conversation.channel },
