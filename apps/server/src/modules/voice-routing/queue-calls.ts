@@ -166,7 +166,8 @@ export class QueueCalls {
    * rings its agent again for the time it has left (or goes on ringing, if that leg
    * survived); an answered call's bridge is watched again so its end ends the entry. A
    * caller who hung up while nobody listened abandons; an answered call whose channels
-   * vanished is over. Callback items have no caller to find and are left as they are.
+   * vanished is over. Callback items have no caller to find and are left as they are. A
+   * caller still in the DTMF menu (no entry yet) hears the menu again from the start.
    */
   reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
     return this.enqueueTask(() => this.adopt(presentChannelIds), 'reconcile');
@@ -240,6 +241,25 @@ export class QueueCalls {
           (await this.ringAgent(call, notice, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds));
         if (!isRung) this.legs.set(legId, this.legOf(call, entry.id, entry.assignedTo));
       }
+    }
+    // Callers who were still in the menu: it starts again (their call is answered already).
+    for (const caller of await repository.callersBeforeQueue()) {
+      if (!present.has(caller.channelId) || this.waiting.ofCall(caller.callId)) continue;
+      const points = await repository.entryPointsOfDid(caller.did);
+      const point = points.find((p) => p.companyId === caller.companyId);
+      if (!point || points.length > 1) continue;
+      const settings = await repository.settingsOf(caller.companyId);
+      const call = this.waiting.track({
+        callId: caller.callId,
+        companyId: caller.companyId,
+        channelId: caller.channelId,
+        callerNumber: caller.callerNumber,
+        language: languageOf(settings.language),
+        menu: point.menu && point.menu.options.length > 0 ? point.menu : undefined,
+        defaultQueueId: point.defaultQueueId,
+      });
+      adopted += 1;
+      await this.menuOrQueue(call);
     }
     if (adopted > 0 || ended > 0) logger.info({ adopted, ended }, 'voice queue calls reconciled with the PBX');
   }
@@ -342,13 +362,18 @@ export class QueueCalls {
       await this.waiting.leave(call);
       return;
     }
+    await this.menuOrQueue(call);
+  }
+
+  /** The answered caller hears the DID's menu, or goes to its default queue. */
+  private async menuOrQueue(call: WaitingCall): Promise<void> {
     if (call.menu) {
       call.phase = 'menu';
       await this.say(call, menuPromptText(call.language, call.menu), 'menu_wait');
     } else if (call.defaultQueueId) {
       await this.enqueueCall(call, call.defaultQueueId);
     } else {
-      logger.warn({ callId, did }, 'the DID names no queue; hanging up');
+      this.deps.logger.warn({ callId: call.callId }, 'the DID names no queue; hanging up');
       await this.waiting.leave(call);
     }
   }

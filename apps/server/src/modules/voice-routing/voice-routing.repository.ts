@@ -290,6 +290,38 @@ export class VoiceRoutingRepository {
   // ── adoption after a restart ──────────────────────────────────────────────
 
   /**
+   * Queue callers that never reached an entry (they were in the DTMF menu): inbound calls
+   * still ringing in, to a DID with a voice entry point, with no entry at all, across
+   * companies, oldest first.
+   */
+  async callersBeforeQueue(): Promise<
+    { callId: string; companyId: string; channelId: string; callerNumber: string; did: string }[]
+  > {
+    return rowsOf<{
+      id: string;
+      company_id: string;
+      customer_channel_id: string;
+      from_number: string;
+      to_number: string;
+    }>(
+      await this.db.execute(sql`
+        select c.id, c.company_id, c.customer_channel_id, c.from_number, c.to_number
+          from ${calls} c
+         where c.direction = 'inbound' and c.status in ('initiated', 'ringing') and c.customer_channel_id is not null
+           and not exists (select 1 from ${queueEntries} e where e.company_id = c.company_id and e.call_id = c.id)
+           and exists (select 1 from ${routingEntryPoints} p
+                        where p.company_id = c.company_id and p.channel = 'voice' and p.address = c.to_number)
+         order by c.created_at, c.id`),
+    ).map((row) => ({
+      callId: row.id,
+      companyId: row.company_id,
+      channelId: row.customer_channel_id,
+      callerNumber: row.from_number,
+      did: row.to_number,
+    }));
+  }
+
+  /**
    * Every live voice entry, across companies (one PBX serves them all), oldest first: what
    * the node that (re)gains the ARI link adopts, or ends when its caller is gone.
    */
