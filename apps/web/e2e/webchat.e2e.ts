@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession, type Session } from './support/browser';
 import { signIn } from './support/console';
-import { createUser, SERVER_DIR, startServer, type RunningServer } from './support/server';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, SERVER_DIR, startServer, type RunningServer } from './support/server';
 
 // 1×1 PNG.
 const PNG = Buffer.from(
@@ -199,5 +199,34 @@ describe('web chat from a page on another origin', () => {
     );
     expect(reply).toMatch(/^44\/webchat,.*webchat\.origin_not_allowed/);
     await page.close();
+  });
+
+  it('an admin adds a web-chat channel in the console and gets its snippet', async () => {
+    const adminSession = await openSession({ baseUrl: api.baseUrl });
+    try {
+      const page = adminSession.page;
+      await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto('/#/admin/channels');
+      const form = page.getByTestId('webchat-form');
+      await form.getByLabel('Name', { exact: true }).fill('Blog');
+      await form.getByLabel('Allowed sites').fill('https://blog.example.com');
+      await form.getByLabel('Ask the e-mail').selectOption('required');
+      await form.getByLabel('Default queue').selectOption({ label: 'Site' });
+      await form.getByRole('button', { name: 'Add' }).click();
+      const row = page.getByTestId('webchat-table').locator('tr', { hasText: 'Blog' });
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.textContent()).toContain('https://blog.example.com');
+      const snippet = await row.getByTestId('webchat-snippet').textContent();
+      expect(snippet).toMatch(
+        new RegExp(`^<script src="${api.baseUrl}/widget.js" data-channel="[0-9a-f-]{36}" async></script>$`),
+      );
+      const channels = await admin('GET', '/api/channels/webchat');
+      expect(channels.body.items.find((c: { name: string }) => c.name === 'Blog')).toMatchObject({
+        allowed_origins: ['https://blog.example.com'],
+        prechat_fields: { name: 'optional', email: 'required', phone: 'off' },
+      });
+    } finally {
+      await adminSession.close();
+    }
   });
 });
