@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AriEmulator } from '../support/ari-emulator.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -29,6 +30,16 @@ if (!isPostgres) {
 }
 
 const APP = 'switchboard';
+
+async function readRows<T>(databaseUrl: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
 
 describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server processes when the PBX owner dies', () => {
   let redis: TestRedis;
@@ -206,6 +217,14 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server proc
     // The dead owner's last renewal: before it was killed (and before the hang-up), never before the answer.
     expect(endedAt).toBeGreaterThanOrEqual(answeredAt);
     expect(endedAt).toBeLessThanOrEqual(Math.min(killedAt, hungUpAt));
+    // Its bridge is gone and its recording closed at the same moment, though the dead owner started it.
+    expect(ari.state.bridges.has(callId)).toBe(false);
+    const recordings = await readRows<{ status: string; ended_at: Date }>(
+      database.databaseUrl!,
+      'select status, ended_at from call_recordings where call_id = $1',
+      [callId],
+    );
+    expect(recordings).toEqual([{ status: 'done', ended_at: new Date(call.ended_at) }]);
     // A command on the last node runs locally: it owns the PBX.
     const again = await standby.request('POST', `/api/calls/${callId}/hangup`, agent.token);
     expect(again.status).toBe(409);

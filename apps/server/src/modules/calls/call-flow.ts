@@ -93,8 +93,22 @@ export class CallFlow {
       for (const id of [call.agentChannelId, call.customerChannelId]) {
         if (id && presentChannelIds.has(id)) await this.deps.telephony.hangup(id).catch(() => undefined);
       }
+      await this.endOrphanRecording(call, endedAt);
       await this.endSessions(call, 'call_ended', endedAt);
     }
+  }
+
+  /**
+   * A vanished call's bridge may outlive its legs, still recording an empty room, and the
+   * recording's end may have been reported to a node that is gone (ADR 23): the bridge is
+   * destroyed, and the recording is closed at the call's end. A RecordingFinished that
+   * still arrives only adds the duration.
+   */
+  private async endOrphanRecording(call: Call, endedAt: Date): Promise<void> {
+    if (call.asteriskBridgeId) await this.deps.telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
+    const recording = await this.deps.repository.findRecordingOfCall(call.companyId, call.id);
+    if (recording?.status !== 'recording') return;
+    await this.deps.repository.updateRecording(call.companyId, recording.id, { status: 'done', endedAt });
   }
 
   private async dispatch(event: TelephonyEvent): Promise<void> {
