@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderSignedIn } from './admin-test-support';
+import { renderSignedIn } from '../../test-support/render-signed-in';
 import { ChannelsAdmin } from './ChannelsAdmin';
 
 afterEach(() => cleanup());

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AT, renderSignedIn } from './admin-test-support';
+import { AT, renderSignedIn } from '../../test-support/render-signed-in';
 import { DispositionsAdmin, LabelsAdmin } from './ProductivityAdmin';
 
 afterEach(() => cleanup());

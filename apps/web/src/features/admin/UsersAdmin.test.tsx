@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AT, ME, renderSignedIn } from './admin-test-support';
+import { AT, ME, renderSignedIn } from '../../test-support/render-signed-in';
 import { UsersAdmin } from './UsersAdmin';
 
 afterEach(() => cleanup());

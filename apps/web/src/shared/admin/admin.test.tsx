@@ -1,10 +1,10 @@
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ServicesProvider, useApi as useApiForTest } from '../../app/services';
-import { fakeServices } from '../../test-support/services';
-import { I18nProvider } from '../i18n/i18n';
+import { useApi as useApiForTest } from '../../app/services';
+import { renderSignedIn } from '../../test-support/render-signed-in';
+import type { Route } from '../../test-support/services';
 import { AdminForm, AdminTable, FormDialog, TextField, useActions, useForm, useResourceList } from './index';
 
 afterEach(() => cleanup());
@@ -55,32 +55,7 @@ function Items() {
 
 let deleteThing: (id: string) => Promise<unknown> = async () => undefined;
 
-const USER = '11111111-1111-4111-8111-111111111111';
-const signIn = {
-  status: 200,
-  body: {
-    token_type: 'Bearer',
-    access_token: 'a1',
-    expires_in: 900,
-    refresh_token: 'r1',
-    refresh_expires_in: 86_400,
-    user: { id: USER, company_id: USER, email: 'ana@acme.test', name: 'Ana', role: 'admin' },
-  },
-};
-
-async function withServices(route: Parameters<typeof fakeServices>[0], node: ReactNode) {
-  const services = fakeServices((method, path, body) =>
-    path === '/api/users/login' ? signIn : route(method, path, body),
-  );
-  await services.api.login('ana@acme.test', 'a long enough password');
-  services.requests.length = 0;
-  render(
-    <ServicesProvider services={services}>
-      <I18nProvider locale="en">{node}</I18nProvider>
-    </ServicesProvider>,
-  );
-  return services;
-}
+const withServices = (route: Route, node: ReactNode) => renderSignedIn(node, route);
 
 describe('AdminTable over useResourceList', () => {
   it('shows loading, then the rows, and appends the next page by cursor', async () => {

@@ -1,9 +1,9 @@
-/** Renders an admin screen signed in (admin by default) over the fake API of test-support. */
+/** Renders a screen signed in (as an admin by default) over the fake API of `fakeServices`, with a silent softphone. */
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { ServicesProvider, SoftphoneProvider } from '../../app/services';
-import { I18nProvider, type Locale } from '../../shared/i18n/i18n';
-import { fakeServices, type Route } from '../../test-support/services';
+import { ServicesProvider, SoftphoneProvider } from '../app/services';
+import { I18nProvider, type Locale } from '../shared/i18n/i18n';
+import { fakeServices, type Route } from './services';
 
 export const ME = '11111111-1111-4111-8111-111111111111';
 export const AT = '2026-12-03T10:00:00.000Z';
