@@ -8,7 +8,7 @@
  */
 import { useMemo, useState } from 'react';
 import { hrefOf } from '../../app/router';
-import { useApi, useRealtimeEvent } from '../../app/services';
+import { useApi, useCurrentUser, useRealtimeEvent } from '../../app/services';
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
@@ -60,8 +60,21 @@ export function ContactPanel({
     }
   }, `contact-panel:${contactId}`);
   const data = panel.data;
-  // A call ending or answered changes the summary: read it again.
-  useRealtimeEvent(['call_answered', 'call_ended'], () => panel.reload());
+  const user = useCurrentUser();
+  // A call of this contact answered or ended changes the summary: read it again. Agents get
+  // their own calls' events only; managers get every call's, so theirs are matched by number.
+  useRealtimeEvent<{ id?: unknown; from_number?: unknown; to_number?: unknown }>(
+    ['call_answered', 'call_ended'],
+    ({ data: call }) => {
+      if (!data) return;
+      const numbers = new Set(data.card.identities.flatMap((i) => (i.kind === 'phone' ? [i.value] : [])));
+      const isTheirs =
+        numbers.has(String(call.from_number)) ||
+        numbers.has(String(call.to_number)) ||
+        (data.summary?.calls.some((c) => c.call_id === call.id) ?? false);
+      if (isTheirs || user.role === 'agent') panel.reload();
+    },
+  );
   return (
     <>
       {isColumn ? null : (
