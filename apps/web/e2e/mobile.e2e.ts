@@ -133,6 +133,7 @@ describe('the console on a phone, in Portuguese', () => {
     ['admin-dispositions', '/#/admin/dispositions', 'heading'],
     ['admin-customer-messages', '/#/admin/customer-messages', 'customer-messages-admin'],
     ['admin-audit', '/#/admin/audit', 'heading'],
+    ['admin-audit', '/#/admin/audit', 'audit-table'],
     ['contacts', '/#/contacts', 'contacts-page'],
     ['profile', '/#/profile', 'profile'],
     ['wallboard', '/#/wallboard', 'heading'],
@@ -146,6 +147,20 @@ describe('the console on a phone, in Portuguese', () => {
     await expect.poll(() => page.locator('main .loading').count(), { timeout: 10_000 }).toBe(0);
     await shoot(name);
     await expectNoSidewaysScroll(name);
+  });
+
+  it('fits the contact panel as a sheet over the conversation', async () => {
+    await page.goto(`/#/inbox/${conversationId}`);
+    await page.getByTestId('contact-panel-toggle').click();
+    const panel = page.getByTestId('contact-panel');
+    await panel.getByTestId('contact-identities').waitFor();
+    await shoot('contact-panel');
+    await expectNoSidewaysScroll('contact panel');
+    const box = (await panel.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    await panel.getByTestId('contact-panel-close').click();
+    await panel.waitFor({ state: 'detached' });
   });
 
   it('fits the softphone drawer, its no-PBX state written out in full', async () => {
