@@ -133,7 +133,6 @@ describe('the console on a phone, in Portuguese', () => {
     ['admin-dispositions', '/#/admin/dispositions', 'heading'],
     ['admin-customer-messages', '/#/admin/customer-messages', 'customer-messages-admin'],
     ['admin-audit', '/#/admin/audit', 'heading'],
-    ['admin-audit', '/#/admin/audit', 'audit-table'],
     ['contacts', '/#/contacts', 'contacts-page'],
     ['profile', '/#/profile', 'profile'],
     ['wallboard', '/#/wallboard', 'heading'],
