@@ -16,7 +16,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     poolOptions: { forks: { minForks: 1, maxForks: workers } },
-    testTimeout: 30_000,
+    // Generous: waits on conditions (up to 20 s each) must hold on a busy 2-core machine.
+    testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     reporters: ['default'],

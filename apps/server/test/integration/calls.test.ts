@@ -61,7 +61,9 @@ describe('calls with a PBX', () => {
     const customerLeg = originates(ari).find((o) => o.appArgs[0] === 'outbound-customer' && o.appArgs[1] === callId)!;
     expect(customerLeg.endpoint).toBe('Local/+5511987654321@from-agents/n');
     expect(requestsTo(ari, 'POST', `/channels/${callId}-agent/ring`)).toHaveLength(1);
-    expect(await callStatus(api, agent.token, callId)).toBe('ringing');
+    // The server records `ringing` once the destination is being dialled: after the
+    // request the emulator saw, so wait for it (on PostgreSQL it may land a moment later).
+    await waitFor(async () => (await callStatus(api, agent.token, callId)) === 'ringing', 'ringing');
 
     ari.enterStasis(customerLeg.channelId, customerLeg.appArgs, { app: 'switchboard' });
     await waitFor(async () => (await callStatus(api, agent.token, callId)) === 'in_progress', 'in progress');

@@ -32,7 +32,8 @@ export async function startServerWithPbx(env: Record<string, string> = {}): Prom
   };
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+/** Polls until `predicate` holds; generous by default, for a busy 2-core machine. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
