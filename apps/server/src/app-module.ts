@@ -17,6 +17,7 @@ import type { SessionAuthenticator } from './http/session-cache.js';
 import type { OutboundClient } from './integrations/outbound-http/index.js';
 import type { AccountDirectory, PasswordHasher, ThrottleCounters } from './modules/auth/index.js';
 import type {
+  CallCommands,
   CallLifecycle,
   CommandRelay,
   PbxOwnership,
@@ -71,6 +72,8 @@ export interface ModulePorts {
   clickToCall: ClickToCall;
   /** calls → Socket.IO's join_call. */
   callAccess: { canFollowCall(actor: Actor, callId: string): Promise<boolean> };
+  /** calls → voice routing: PBX actions run on the node that owns the PBX (ADR 23). */
+  callCommands: CallCommands;
   /** calls → voice routing: call records and their lifecycle. */
   callRecords: { repository: CallsRepository; lifecycle: CallLifecycle };
   /** calls, with RECORDING_RETENTION_DAYS → the composition root and tests. */

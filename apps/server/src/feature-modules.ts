@@ -97,6 +97,7 @@ export const installContactCenter: ModuleInstaller = (context) => {
     voicemail: createVoicemailInbox(context),
     dialer: context.clickToCall,
     speech: context.promptSpeech,
+    forward: (target, prefix, actions) => context.ports.get('callCommands').forward(target, prefix, actions),
   });
   const voiceQueues: InstalledModule = {
     routes: (app) => voiceRouting.routes(app),

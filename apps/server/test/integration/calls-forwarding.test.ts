@@ -126,6 +126,12 @@ describe.skipIf(skipWithoutRedis)('call commands sent to a node that does not ow
     expect(unknown.body).toMatchObject({ code: 'call.not_found', status: 404 });
     const notAnswered = await b.request('POST', `/api/calls/${made.body.id}/hold`, agentToken);
     expect(notAnswered.status).toBe(409);
+    // Voice routing's transfer to a queue travels too: on B itself it would be 503 pbx.unavailable.
+    const toQueue = await b.request('POST', `/api/calls/${made.body.id}/queue`, agentToken, {
+      queue_id: '00000000-0000-4000-8000-000000000001',
+    });
+    expect(toQueue.status).toBe(409);
+    expect(toQueue.body).toMatchObject({ code: 'call.not_answered' });
     const canceled = await b.request('POST', `/api/calls/${made.body.id}/hangup`, agentToken);
     expect(canceled.status).toBe(200);
     expect(canceled.body).toMatchObject({ status: 'canceled', ended_by: 'agent' });

@@ -152,6 +152,16 @@ export class CallCommandRouter {
   }
 }
 
+/** What other modules use to have their PBX actions run on the owner (voice routing). */
+export interface CallCommands {
+  /** `target` whose `actions` run on the node that owns the PBX; `prefix` names them on the wire. */
+  forward<T extends object>(target: T, prefix: string, actions: readonly (keyof T & string)[]): T;
+}
+
+export function callCommandsOf(router: CallCommandRouter): CallCommands {
+  return { forward: (target, prefix, actions) => forwarding(target, prefix, actions, router) };
+}
+
 const CALL_ACTIONS = ['makeCall', 'answerCall', 'hangupCall', 'transferCall'] as const;
 const CONSULT_ACTIONS = ['hold', 'unhold', 'consult', 'complete', 'cancel', 'swap'] as const;
 const MONITOR_ACTIONS = ['start', 'switchMode', 'stop'] as const;

@@ -6,7 +6,7 @@
  */
 import type { ModuleInstaller } from '../../app-module.js';
 import { CallFlow } from './call-flow.js';
-import { CallCommandRouter, forwardingCallsService } from './calls.forwarding.js';
+import { CallCommandRouter, callCommandsOf, forwardingCallsService } from './calls.forwarding.js';
 import { CallLifecycle } from './calls.lifecycle.js';
 import { CallsRepository } from './calls.repository.js';
 import { registerCallsRoutes } from './calls.routes.js';
@@ -36,14 +36,12 @@ export const installCalls: ModuleInstaller = (context) => {
     settings,
   });
   // Accepted on every node, executed by the one that owns the PBX (ADR 23).
-  const calls = forwardingCallsService(
-    local,
-    new CallCommandRouter({
-      ownership: context.pbxOwnership,
-      relay: context.nodeRelay,
-      logger: context.logger.child({ module: 'call-commands' }),
-    }),
-  );
+  const router = new CallCommandRouter({
+    ownership: context.pbxOwnership,
+    relay: context.nodeRelay,
+    logger: context.logger.child({ module: 'call-commands' }),
+  });
+  const calls = forwardingCallsService(local, router);
   const flow = telephony
     ? new CallFlow({
         repository,
@@ -81,6 +79,7 @@ export const installCalls: ModuleInstaller = (context) => {
       clickToCall: { makeCall: (actor, input) => calls.makeCall(actor, input) },
       callAccess: { canFollowCall: (actor, callId) => calls.canFollowCall(actor, callId) },
       callRecords: { repository, lifecycle },
+      callCommands: callCommandsOf(router),
       ...(retention ? { recordingRetention: retention } : {}),
     },
     start: async () => retention?.start(),

@@ -8,4 +8,11 @@ export type { TelephonyPort, TelephonyEvent, DeviceDirectory, AgentDevice, Origi
 export type { Call, CallStatus } from './calls.js';
 export { installCalls } from './calls.module.js';
 export { PbxLease, newNodeId, type LeaseChange, type PbxLeaseOptions, type PbxOwnership } from './calls.ownership.js';
-export { CallCommandRouter, forwardingCallsService, type CommandRelay, type RelayResult } from './calls.forwarding.js';
+export {
+  CallCommandRouter,
+  callCommandsOf,
+  forwardingCallsService,
+  type CallCommands,
+  type CommandRelay,
+  type RelayResult,
+} from './calls.forwarding.js';

@@ -48,6 +48,8 @@ export interface VoiceRoutingDeps {
   speech: PromptSpeech;
   /** Tests give a silent engine per language; by default `speech`'s voices. */
   tts?: Partial<Record<'pt-BR' | 'en', PromptVoice>>;
+  /** Runs the service's PBX actions on the node that owns the PBX (calls' `callCommands`, ADR 23). */
+  forward?<T extends object>(target: T, prefix: string, actions: readonly (keyof T & string)[]): T;
 }
 
 export interface VoiceRouting {
@@ -95,7 +97,7 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
         },
       })
     : undefined;
-  const service = new VoiceRoutingService({
+  const local = new VoiceRoutingService({
     repository,
     calls: deps.calls,
     queueCalls,
@@ -103,6 +105,8 @@ export function createVoiceRouting(deps: VoiceRoutingDeps): VoiceRouting {
     clock: deps.clock,
     logger,
   });
+  // A transfer to a queue is carried out by the node whose queue calls hold the callers.
+  const service = deps.forward ? deps.forward(local, 'voice-routing', ['transferToQueue']) : local;
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
   let ticking: Promise<void> = Promise.resolve();
