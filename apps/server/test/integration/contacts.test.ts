@@ -358,6 +358,14 @@ describe('contacts API', () => {
         body: { other_id: folded.id },
       });
       expect(merged.status, merged.text).toBe(200);
+      // Erasure drops undelivered events that mention the contact (ADR 21): let these go out first.
+      await eventually(() => {
+        const sent = receiver.received.map((r) => JSON.parse(r.rawBody) as { type: string; data: { id: string } });
+        return (
+          sent.some((b) => b.type === 'contact.merged') &&
+          sent.some((b) => b.type === 'contact.created' && b.data.id === folded.id)
+        );
+      }, 'the contact.merged delivery and the duplicate’s contact.created');
       const erased = await api.request('POST', `/api/contacts/${kept.id}/erase`, {
         token: admin,
         body: { confirmation: 'APAGAR' },
