@@ -137,5 +137,6 @@ describe('CustomerMessagesAdmin', () => {
     fireEvent.click(within(settings).getByTestId('customer-rating-enabled'));
     fireEvent.submit(settings);
     await waitFor(() => expect(server.state).toMatchObject({ language: 'es', rating_enabled: true }));
+    expect((await within(settings).findByRole('status')).textContent).toBe('Saved.');
   });
 });

@@ -45,10 +45,12 @@ export function CustomerMessagesAdmin() {
     >
       <h2 id="customer-messages-title">{t('admin.customer-messages')}</h2>
       <p className="muted">{t('customer_messages.intro')}</p>
-      <LanguageForm key={data.updated_at ?? 'new'} data={data} onSaved={onSaved} />
+      <LanguageForm data={data} onSaved={onSaved} />
       {data.messages.map((message) => (
         <MessageEditor
-          key={`${message.key}:${data.updated_at ?? ''}:${data.language}`}
+          // A new stored text (saved, reset, another language's default) starts the editor afresh;
+          // saving one message keeps what is being typed in the others.
+          key={`${message.key}:${message.text}`}
           message={message}
           language={data.language}
           samples={samples}
