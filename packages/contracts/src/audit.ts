@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'recording.downloaded',
   'call.listened',
   'call.whispered',
+  'call.barged',
   'contact.exported',
   'contact.erased',
   'contact.merged',

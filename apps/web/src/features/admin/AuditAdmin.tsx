@@ -3,7 +3,7 @@
  * cursor, filtered by who, which action and a date range (days in the browser's time zone;
  * the end day included). Read-only: no route edits the trail.
  */
-import { auditEntrySchema, pageSchema, userSchema, type AuditEntryDto } from '@switchboard/contracts';
+import { AUDIT_ACTIONS, auditEntrySchema, pageSchema, userSchema, type AuditEntryDto } from '@switchboard/contracts';
 import { useMemo, useState } from 'react';
 import { useApi } from '../../app/services';
 import { AdminTable, useResourceList } from '../../shared/admin';
@@ -14,25 +14,8 @@ import { useAsync } from '../../shared/ui/hooks';
 const auditPage = pageSchema(auditEntrySchema);
 const userPage = pageSchema(userSchema);
 
-/** The actions the server records (docs/adr/0021); others show as their code. */
-export const AUDITED_ACTIONS = [
-  'auth.signed_in',
-  'auth.sign_in_failed',
-  'user.role_changed',
-  'presence.status_forced',
-  'channel.secrets_changed',
-  'recording.downloaded',
-  'call.listened',
-  'call.whispered',
-  'call.barged',
-  'contact.exported',
-  'contact.erased',
-  'contact.merged',
-  'contact.deleted',
-  'api_key.created',
-  'api_key.revoked',
-  'api_key.used',
-] as const;
+/** The actions the server records (docs/adr/0021, the contract's list); others show as their code. */
+export const AUDITED_ACTIONS = AUDIT_ACTIONS;
 
 interface Filters {
   actor: string;
