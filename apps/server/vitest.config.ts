@@ -8,7 +8,9 @@ import { defineConfig } from 'vitest/config';
  * at least: every file has its own server, database (a PGlite copy, or its own database
  * on PostgreSQL), temporary directories and ports, so files share nothing.
  */
-const workers = Math.max(2, availableParallelism() - 1);
+// VITEST_MAX_WORKERS overrides it: .ci/run's pass on a PostgreSQL server, which shares the
+// same cores with the server it tests, runs one file at a time.
+const workers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, availableParallelism() - 1);
 
 export default defineConfig({
   test: {

@@ -218,12 +218,16 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server proc
     expect(endedAt).toBeGreaterThanOrEqual(answeredAt);
     expect(endedAt).toBeLessThanOrEqual(Math.min(killedAt, hungUpAt));
     // Its bridge is gone and its recording closed at the same moment, though the dead owner started it.
-    expect(ari.state.bridges.has(callId)).toBe(false);
-    const recordings = await readRows<{ status: string; ended_at: Date }>(
-      database.databaseUrl!,
-      'select status, ended_at from call_recordings where call_id = $1',
-      [callId],
-    );
+    await waitFor(() => !ari.state.bridges.has(callId), 'bridge destroyed', 20_000);
+    // The reconciliation ends the call first, then closes what it carried (bridge, recording).
+    const recordingsOf = () =>
+      readRows<{ status: string; ended_at: Date }>(
+        database.databaseUrl!,
+        'select status, ended_at from call_recordings where call_id = $1',
+        [callId],
+      );
+    await waitFor(async () => (await recordingsOf()).every((r) => r.status === 'done'), 'recording closed', 20_000);
+    const recordings = await recordingsOf();
     expect(recordings).toEqual([{ status: 'done', ended_at: new Date(call.ended_at) }]);
     // A command on the last node runs locally: it owns the PBX.
     const again = await standby.request('POST', `/api/calls/${callId}/hangup`, agent.token);

@@ -31,10 +31,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return {
       databaseUrl: url.toString(),
       async dispose() {
+        // `with (force)` may be refused while an autovacuum worker (no role) is in the
+        // database: try a few times, then leave it to the run's clean-up with a warning.
         const client = new pg.Client({ connectionString: baseUrl });
         await client.connect();
-        await client.query(`drop database if exists ${name} with (force)`);
-        await client.end();
+        try {
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              await client.query(`drop database if exists ${name} with (force)`);
+              return;
+            } catch (error) {
+              if (attempt >= 5) {
+                console.warn(`test database ${name} not dropped: ${(error as Error).message}`);
+                return;
+              }
+              await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+            }
+          }
+        } finally {
+          await client.end();
+        }
       },
     };
   }

@@ -133,20 +133,35 @@ export class ConversationRouter {
     const previous = await this.deps.entries.latestEntryOfConversation(actor.companyId, conversationId);
     const live = previous && ['waiting', 'offered', 'assigned'].includes(previous.state) ? previous : undefined;
     if (live) await this.deps.engine.endEntry(actor.companyId, live.id, 'transferred');
-    const now = this.deps.clock.now();
-    const released = await this.deps.entries.transaction((repo) =>
-      this.deps.conversations.releaseInTransaction(repo.db, { companyId: actor.companyId, conversationId, now }),
-    );
-    if (released.kind === 'released' && released.previousAssigneeId !== null) {
-      await this.deps.conversations.announceAssignment(actor.companyId, conversationId, released.previousAssigneeId);
+    await this.release(actor.companyId, conversationId);
+    let entry = await this.enqueueInto(conversation, queueId, previous);
+    // The release tells reconcile() the conversation waits with no entry; on a busy node it
+    // may put it back in the channel's default queue before the line above. That entry is
+    // not what the agent asked for: end it, release again, and enqueue where they asked.
+    for (let attempt = 0; !entry && attempt < 3; attempt += 1) {
+      const meanwhile = await this.deps.entries.findLiveEntryOf(actor.companyId, { conversationId });
+      if (!meanwhile || meanwhile.queueId === queueId) break;
+      await this.deps.engine.endEntry(actor.companyId, meanwhile.id, 'transferred');
+      await this.release(actor.companyId, conversationId);
+      entry = await this.enqueueInto(conversation, queueId, previous);
     }
-    const entry = await this.enqueueInto(conversation, queueId, previous);
     if (!entry) throw new ConflictError('entry.already_queued', 'The conversation is already in a queue.');
     this.deps.logger.info(
       { companyId: actor.companyId, conversationId, queueId, byUserId: actor.userId },
       'conversation transferred to a queue',
     );
     return entry;
+  }
+
+  /** Takes the conversation from its agent (told over the socket) so the queue can route it again. */
+  private async release(companyId: string, conversationId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const released = await this.deps.entries.transaction((repo) =>
+      this.deps.conversations.releaseInTransaction(repo.db, { companyId, conversationId, now }),
+    );
+    if (released.kind === 'released' && released.previousAssigneeId !== null) {
+      await this.deps.conversations.announceAssignment(companyId, conversationId, released.previousAssigneeId);
+    }
   }
 
   private async enqueueInto(
