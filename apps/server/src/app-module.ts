@@ -29,7 +29,7 @@ import type {
   TelephonyPort,
 } from './modules/calls/index.js';
 import type { WhatsAppPorts } from './modules/channels/index.js';
-import type { MediaRetention } from './modules/conversations/index.js';
+import type { ContactAnnouncer, MediaRetention } from './modules/conversations/index.js';
 import type { UsersService } from './modules/users/index.js';
 import type { PromptSpeech } from './modules/voice-routing/index.js';
 import type { ResolvedMediaCall, VoicebotAdapters } from './modules/voicebot/index.js';
@@ -80,6 +80,8 @@ export interface ModulePorts {
   recordingRetention: RecordingRetention;
   /** conversations, with MEDIA_RETENTION_DAYS → the composition root and tests. */
   mediaRetention: MediaRetention;
+  /** contacts → conversations: `contact.created` for the contacts inbound traffic makes. */
+  contactEvents: ContactAnnouncer;
   /** voice bot → the AudioSocket server: whose call each connection is. */
   mediaCalls: { resolveAudiosocketCall(audiosocketUuid: string): Promise<ResolvedMediaCall> };
 }

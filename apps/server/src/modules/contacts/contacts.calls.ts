@@ -24,7 +24,7 @@ import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { callOutcomeText } from './contacts.js';
 import { toE164Reported } from './contacts.identities.js';
-import { appendContactEvent, contactEventData } from './contacts.events.js';
+import { appendContactCreated } from './contacts.events.js';
 import { ContactsRepository, type ContactRow } from './contacts.repository.js';
 import type { ContactsService, ContactSummary } from './contacts.service.js';
 import type { ConversationsGateway } from './contacts.ports.js';
@@ -155,8 +155,7 @@ export class CallContacts {
     try {
       return await repo.transaction(async (tx) => {
         const row = await tx.insert({ id: newId(), companyId, name, phone, createdAt: now, updatedAt: now });
-        const data = contactEventData(await tx.load(row));
-        await appendContactEvent(tx.db, { companyId, name: 'contact.created', data }, now);
+        await appendContactCreated(tx.db, companyId, row.id, now);
         return row;
       });
     } catch (error) {

@@ -13,6 +13,7 @@ import type { Db } from '../../db/client.js';
 import { advisoryLockKey } from '../../db/leader-lock.js';
 import { eventLog } from '../../db/schema/index.js';
 import type { Contact } from './contacts.js';
+import { ContactsRepository } from './contacts.repository.js';
 
 const APPEND_LOCK_KEY = advisoryLockKey('event-log-append').toString();
 
@@ -50,4 +51,19 @@ export async function appendContactEvent(
     data: event.data,
     createdAt: at,
   });
+}
+
+/**
+ * `contact.created` for a contact inserted in `tx` (this module's, or the conversations
+ * module's for inbound traffic, through its ContactAnnouncer port), as it is in `tx`.
+ */
+export async function appendContactCreated(tx: Db, companyId: string, contactId: string, at: Date): Promise<void> {
+  const repo = new ContactsRepository(tx);
+  const row = await repo.findRow(companyId, contactId);
+  if (!row) return;
+  await appendContactEvent(
+    tx,
+    { companyId, name: 'contact.created', data: contactEventData(await repo.load(row)) },
+    at,
+  );
 }

@@ -6,6 +6,7 @@ import type { InstalledModule, ModuleContext } from '../../app-module.js';
 import { createAuditLog } from '../audit/index.js';
 import { CallContacts } from './contacts.calls.js';
 import { createConversationsGateway } from './contacts.conversations.js';
+import { appendContactCreated } from './contacts.events.js';
 import { ContactPanels } from './contacts.panel.js';
 import { ContactPrivacy } from './contacts.privacy.js';
 import { ContactsRepository } from './contacts.repository.js';
@@ -51,6 +52,8 @@ export function createContactsModule(context: ModuleContext): ContactsModule {
   return {
     service,
     settled: () => calls.settled(),
+    // Contacts the conversations module makes for inbound traffic are announced by this module.
+    provides: { contactEvents: { contactCreated: appendContactCreated } },
     routes: (app) => registerContactsRoutes(app, { contacts: service, timeline, privacy, panels }),
     async start() {
       unsubscribe = context.subscribe((event) => calls.observe(event));

@@ -21,7 +21,12 @@ import { MediaDownloads } from './media.downloads.js';
 import { MediaFiles } from './media.files.js';
 import { MediaRepository } from './media.repository.js';
 import { TypingIndicators } from './typing.js';
-import type { ChannelGateway, CustomerTextPort, MediaFetchOutcome } from './conversations.ports.js';
+import {
+  contactAnnouncerOf,
+  type ChannelGateway,
+  type CustomerTextPort,
+  type MediaFetchOutcome,
+} from './conversations.ports.js';
 import { CustomerRatings } from './conversations.ratings.js';
 import { MessageUploads } from './uploads.js';
 import { registerUploadRoutes } from './uploads.routes.js';
@@ -47,6 +52,8 @@ export interface ConversationsModule extends InstalledModule {
  */
 export interface WebchatBridge {
   receive: ConversationInbox['receive'];
+  /** The widget's delivery and read reports of agents' messages (by the channel id we gave them). */
+  applyDeliveryReports: ConversationInbox['applyDeliveryReports'];
   repository: ConversationsRepository;
   bind(provider: WebchatProvider): void;
 }
@@ -67,7 +74,7 @@ export function createConversationsModule(
 ): ConversationsModule {
   const { config, clock } = context;
   const logger = context.logger.child({ module: 'conversations' });
-  const repository = new ConversationsRepository(context.db);
+  const repository = new ConversationsRepository(context.db, contactAnnouncerOf(context));
   const events = new ConversationEvents(context.publisher);
   const mediaFiles = new MediaFiles(config.media.dir);
   // The inbox hands new media to the downloader, which fetches through the channels
@@ -172,6 +179,7 @@ export function createConversationsModule(
   return {
     webchat: {
       receive: (companyId, batch) => inbox.receive(companyId, batch),
+      applyDeliveryReports: (companyId, reports) => inbox.applyDeliveryReports(companyId, reports),
       repository,
       bind: (provider) => {
         webchat.provider = provider;

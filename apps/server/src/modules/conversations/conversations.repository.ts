@@ -13,6 +13,7 @@ import {
   users,
 } from '../../db/schema/index.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
+import type { ContactAnnouncer } from './conversations.ports.js';
 import type {
   Contact,
   ContactIdentity,
@@ -107,17 +108,46 @@ function toListedConversation(row: ListedRow): Conversation {
 }
 
 export class ConversationsRepository {
-  constructor(private readonly db: Db) {}
+  /** Contacts inserted in this repository's transaction, announced before it commits. */
+  private readonly createdContacts: { companyId: string; id: string; at: Date }[] = [];
 
+  /**
+   * `contacts`: the contacts module's `contact.created` (ADR 21), given to every repository
+   * that may create a contact for inbound traffic; `inTransaction` is set by `transaction`.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly contacts?: ContactAnnouncer,
+    private readonly inTransaction = false,
+  ) {}
+
+  /**
+   * Runs `fn` in a transaction; contacts it created are announced (`contact.created` in the
+   * event log) as its last statement, so the event exists exactly when the contact does.
+   */
   transaction<T>(fn: (repo: ConversationsRepository) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new ConversationsRepository(tx as unknown as Db)));
+    return this.db.transaction(async (tx) => {
+      const repo = new ConversationsRepository(tx as unknown as Db, this.contacts, true);
+      const result = await fn(repo);
+      await repo.announceCreatedContacts();
+      return result;
+    });
+  }
+
+  private async announceCreatedContacts(): Promise<void> {
+    for (const created of this.createdContacts.splice(0)) {
+      await this.contacts?.contactCreated(this.db, created.companyId, created.id, created.at);
+    }
   }
 
   // ── contacts ──────────────────────────────────────────────────────────────
 
+  /** A new contact; outside `transaction` it is inserted and announced in a transaction of its own. */
   async insertContact(row: typeof contacts.$inferInsert): Promise<ContactRow> {
+    if (!this.inTransaction) return this.transaction((repo) => repo.insertContact(row));
     const [contact] = await this.db.insert(contacts).values(row).returning();
     if (!contact) throw new Error('insert returned no contact');
+    this.createdContacts.push({ companyId: contact.companyId, id: contact.id, at: contact.createdAt });
     return contact;
   }
 

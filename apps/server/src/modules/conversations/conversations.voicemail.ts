@@ -10,6 +10,7 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { previewOf, type MessageMedia } from './conversations.js';
+import { contactAnnouncerOf } from './conversations.ports.js';
 import { ConversationEvents } from './conversations.events.js';
 import { reopenPatch } from './conversations.lifecycle.js';
 import { ConversationsRepository } from './conversations.repository.js';
@@ -146,9 +147,11 @@ export class VoicemailInbox {
   }
 }
 
-export function createVoicemailInbox(context: Pick<ModuleContext, 'db' | 'publisher' | 'config' | 'clock' | 'logger'>) {
+export function createVoicemailInbox(
+  context: Pick<ModuleContext, 'db' | 'publisher' | 'config' | 'clock' | 'logger' | 'ports'>,
+) {
   return new VoicemailInbox({
-    repository: new ConversationsRepository(context.db),
+    repository: new ConversationsRepository(context.db, contactAnnouncerOf(context)),
     events: new ConversationEvents(context.publisher),
     files: new MediaFiles(context.config.media.dir),
     clock: context.clock,

@@ -18,3 +18,4 @@ export {
   type StoredVoicemail,
 } from './conversations.voicemail.js';
 export { ConversationEvents } from './conversations.events.js';
+export type { ContactAnnouncer } from './conversations.ports.js';
