@@ -225,6 +225,40 @@ describe('web chat', () => {
     expect(read.status).toBeLessThan(300);
     await visitor.waitFor((e) => e.some((x) => x.name === 'read'), 'the read mark');
 
+    // The widget reports the reply shown, then seen: the agent's ticks follow, never back.
+    const replyId = reply.body.id as string;
+    await visitor.waitFor(
+      (e) => e.some((x) => x.name === 'message' && x.data.id === replyId && x.data.status === 'sent'),
+      'the reply sent',
+    );
+    const stranger = await startVisitor({ name: 'Outra Pessoa' });
+    expect(await stranger.emit('seen', { message_ids: [replyId], status: 'read' })).toEqual({
+      ok: true,
+      data: { applied: 0 },
+    });
+    stranger.socket.disconnect();
+    expect(await visitor.emit('seen', { message_ids: [replyId], status: 'delivered' })).toEqual({
+      ok: true,
+      data: { applied: 1 },
+    });
+    await agent.waitFor((r) =>
+      r.some((e) => e.event === 'message_status_changed' && e.data.id === replyId && e.data.status === 'delivered'),
+    );
+    expect(await visitor.emit('seen', { message_ids: [replyId], status: 'read' })).toEqual({
+      ok: true,
+      data: { applied: 1 },
+    });
+    await agent.waitFor((r) =>
+      r.some((e) => e.event === 'message_status_changed' && e.data.id === replyId && e.data.status === 'read'),
+    );
+    expect(await visitor.emit('seen', { message_ids: [replyId], status: 'delivered' })).toEqual({
+      ok: true,
+      data: { applied: 0 },
+    });
+    const inConsole = await api.request('GET', `/api/conversations/${conversationId}/messages`, { token: agent.token });
+    expect(inConsole.body.items.find((m: any) => m.id === replyId)?.status).toBe('read');
+    expect((await visitor.emit('seen', { message_ids: ['nope'], status: 'read' })).ok).toBe(false);
+
     // A new tab (a new socket with the same token) gets the whole thread, oldest first.
     const tab = connectVisitor(visitor.token);
     await new Promise<void>((resolve, reject) => {

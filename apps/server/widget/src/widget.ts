@@ -63,6 +63,9 @@ class Widget {
   private token: string | null = localStorage.getItem(storageKey);
   private socket: Socket | undefined;
   private readonly shown = new Map<string, HTMLElement>();
+  /** Agents' messages shown and what the widget last reported of each (`delivered`/`read`). */
+  private readonly agentStatus = new Map<string, string>();
+  private seenTimer: number | undefined;
   private typingTimer: number | undefined;
   private lastTypingAt = 0;
 
@@ -87,6 +90,26 @@ class Widget {
   private toggle(isOpen: boolean): void {
     this.panel.toggleAttribute('hidden', !isOpen);
     if (isOpen) this.footer.querySelector<HTMLElement>('textarea, input')?.focus();
+    this.reportSeen();
+  }
+
+  private isVisible(): boolean {
+    return !this.panel.hasAttribute('hidden') && document.visibilityState === 'visible';
+  }
+
+  /**
+   * Tells the server which agents' messages reached this page (`delivered`) and which the
+   * visitor saw, the panel open (`read`): the agent's ticks in the console follow.
+   */
+  private reportSeen(): void {
+    window.clearTimeout(this.seenTimer);
+    this.seenTimer = window.setTimeout(() => {
+      const target = this.isVisible() ? 'read' : 'delivered';
+      const ids = [...this.agentStatus].filter(([, s]) => s === 'sent' || (target === 'read' && s === 'delivered'));
+      if (ids.length === 0) return;
+      for (const [id] of ids) this.agentStatus.set(id, target);
+      void this.emit('seen', { message_ids: ids.slice(-100).map(([id]) => id), status: target });
+    }, 200);
   }
 
   /** The pre-chat form (or the offline form when the queue is closed). */
@@ -155,6 +178,7 @@ class Widget {
       }
     });
     socket.on('message', (message: VisitorMessage) => this.render(message));
+    document.addEventListener('visibilitychange', () => this.reportSeen());
     socket.on('typing', (typing: { is_typing: boolean; name: string | null }) => {
       this.status.textContent = typing.is_typing ? `${typing.name ?? ''} ${t.typing}` : '';
     });
@@ -282,6 +306,13 @@ class Widget {
     else this.thread.append(node);
     this.shown.set(message.id, node);
     this.thread.scrollTop = this.thread.scrollHeight;
+    if (!isMine && message.status && ['sent', 'delivered'].includes(message.status)) {
+      const reported = this.agentStatus.get(message.id);
+      if (reported !== 'read' && !(reported === 'delivered' && message.status === 'sent')) {
+        this.agentStatus.set(message.id, message.status);
+        this.reportSeen();
+      }
+    }
   }
 
   private stars(question: string): HTMLElement {

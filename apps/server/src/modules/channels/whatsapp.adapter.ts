@@ -1,4 +1,5 @@
 /** The WhatsApp Cloud API behind the channel-adapter port. */
+import { randomUUID } from 'node:crypto';
 import type {
   ChannelAdapter,
   ContactAddress,
@@ -89,8 +90,11 @@ async function templateOf(
   }
 }
 
-/** Web chat has no outside provider yet: a message is delivered by the real-time events alone. */
+/**
+ * Web chat has no outside provider: a message reaches the widget by the real-time events.
+ * It gets an id of ours so the widget's delivery and read reports find it (modules/webchat).
+ */
 export const webchatAdapter: ChannelAdapter = {
   channel: 'webchat',
-  send: async () => ({ kind: 'sent', channelMessageId: null, recipientId: null }),
+  send: async () => ({ kind: 'sent', channelMessageId: `webchat-out:${randomUUID()}`, recipientId: null }),
 };

@@ -380,6 +380,37 @@ export class WebchatService {
   }
 
   /**
+   * The widget reports agents' messages it showed (`delivered`) and the visitor saw with
+   * the panel open (`read`): the console's ticks move as WhatsApp's do. Only messages of
+   * the visitor's own conversations that went out count; a status never goes back.
+   */
+  async acknowledge(
+    context: VisitorContext,
+    input: { messageIds: string[]; status: 'delivered' | 'read' },
+  ): Promise<{ applied: number }> {
+    const { visitor } = context;
+    const repository = this.deps.conversations.repository;
+    const reports: { channelMessageId: string; status: 'delivered' | 'read'; failureReason: null }[] = [];
+    const theirs = new Map<string, boolean>();
+    for (const messageId of new Set(input.messageIds)) {
+      const message = await repository.findMessage(visitor.companyId, messageId);
+      if (!message || message.direction !== 'outbound' || !message.channelMessageId) continue;
+      let isTheirs = theirs.get(message.conversationId);
+      if (isTheirs === undefined) {
+        const conversation = await repository.findConversation(visitor.companyId, message.conversationId, null);
+        isTheirs =
+          conversation?.channel === 'webchat' &&
+          conversation.contact.identities.some((i) => i.channel === 'webchat' && i.externalId === visitor.id);
+        theirs.set(message.conversationId, isTheirs);
+      }
+      if (isTheirs)
+        reports.push({ channelMessageId: message.channelMessageId, status: input.status, failureReason: null });
+    }
+    if (reports.length === 0) return { applied: 0 };
+    return { applied: await this.deps.conversations.applyDeliveryReports(visitor.companyId, reports) };
+  }
+
+  /**
    * An agent read the visitor's messages: every node's widget sockets of that conversation
    * are told (`webchat.read`, for no console).
    */

@@ -32,6 +32,9 @@ const messageSchema = z
   .strict();
 const typingSchema = z.object({ is_typing: z.boolean() }).strict();
 const ratingSchema = z.object({ client_message_id: clientId, score: z.number().int().min(1).max(5) }).strict();
+const seenSchema = z
+  .object({ message_ids: z.array(z.uuid()).min(1).max(100), status: z.enum(['delivered', 'read']) })
+  .strict();
 const emptySchema = z.object({}).strict();
 
 type Ack = (response: { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } }) => void;
@@ -145,6 +148,9 @@ export class WebchatSockets {
       });
       return { conversation_id: result.conversationId };
     });
+    this.command(socket, 'seen', seenSchema, async (payload) =>
+      this.deps.service.acknowledge(data.context, { messageIds: payload.message_ids, status: payload.status }),
+    );
     this.command(socket, 'typing', typingSchema, async (payload) => {
       if (data.conversationId) await this.deps.service.typing(data.context, data.conversationId, payload.is_typing);
       return {};
