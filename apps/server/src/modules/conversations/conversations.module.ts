@@ -21,12 +21,8 @@ import { MediaDownloads } from './media.downloads.js';
 import { MediaFiles } from './media.files.js';
 import { MediaRepository } from './media.repository.js';
 import { TypingIndicators } from './typing.js';
-import {
-  contactAnnouncerOf,
-  type ChannelGateway,
-  type CustomerTextPort,
-  type MediaFetchOutcome,
-} from './conversations.ports.js';
+import { contactAnnouncerOf } from './conversations.contacts.js';
+import type { ChannelGateway, CustomerTextPort, MediaFetchOutcome } from './conversations.ports.js';
 import { CustomerRatings } from './conversations.ratings.js';
 import { MessageUploads } from './uploads.js';
 import { registerUploadRoutes } from './uploads.routes.js';

@@ -3,8 +3,6 @@
  * conversation's channel (the channels module), click-to-call (the calls module) and
  * video rooms (Jitsi).
  */
-import type { ModulePortRegistry } from '../../app-module.js';
-import type { Db } from '../../db/client.js';
 import type { Actor } from '../../shared/actor.js';
 import type { ConversationChannel, InteractiveOption } from './conversations.js';
 
@@ -102,22 +100,4 @@ export interface CustomerTextPort {
     variables: { 'contact.name'?: string | null; 'agent.name'?: string | null; link?: string | null },
   ): Promise<string>;
   ratingOptions(companyId: string): Promise<{ button: string; scores: readonly string[] }>;
-}
-
-/**
- * The contacts module's `contact.created` for a contact this module made for inbound
- * traffic (a WhatsApp or web-chat message, a voicemail) or a new conversation: written in
- * `tx`, the transaction that inserted the contact, as its last statement (ADR 21).
- */
-export interface ContactAnnouncer {
-  contactCreated(tx: Db, companyId: string, contactId: string, at: Date): Promise<void>;
-}
-
-/** The contacts module's announcer, looked up when a contact is made (contacts is installed later). */
-export function contactAnnouncerOf(context: { ports: ModulePortRegistry }): ContactAnnouncer {
-  return {
-    async contactCreated(tx, companyId, contactId, at) {
-      await context.ports.find('contactEvents')?.contactCreated(tx, companyId, contactId, at);
-    },
-  };
 }

@@ -13,7 +13,7 @@ import {
   users,
 } from '../../db/schema/index.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
-import type { ContactAnnouncer } from './conversations.ports.js';
+import type { ContactAnnouncer } from './conversations.contacts.js';
 import type {
   Contact,
   ContactIdentity,
@@ -127,7 +127,7 @@ export class ConversationsRepository {
    */
   transaction<T>(fn: (repo: ConversationsRepository) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
-      const repo = new ConversationsRepository(tx as unknown as Db, this.contacts, true);
+      const repo = new ConversationsRepository(tx, this.contacts, true);
       const result = await fn(repo);
       await repo.announceCreatedContacts();
       return result;

@@ -10,7 +10,7 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { previewOf, type MessageMedia } from './conversations.js';
-import { contactAnnouncerOf } from './conversations.ports.js';
+import { contactAnnouncerOf } from './conversations.contacts.js';
 import { ConversationEvents } from './conversations.events.js';
 import { reopenPatch } from './conversations.lifecycle.js';
 import { ConversationsRepository } from './conversations.repository.js';

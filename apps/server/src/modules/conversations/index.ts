@@ -18,4 +18,4 @@ export {
   type StoredVoicemail,
 } from './conversations.voicemail.js';
 export { ConversationEvents } from './conversations.events.js';
-export type { ContactAnnouncer } from './conversations.ports.js';
+export type { ContactAnnouncer } from './conversations.contacts.js';
