@@ -68,6 +68,10 @@ export interface PbxHarness {
   phone(): Promise<Phone>;
   /** Cuts Switchboard's open connections to ARI (REST and the events WebSocket), as a network fault would. */
   dropAriConnections(): number;
+  /** The environment Switchboard runs with here (PORT and DATA_DIR aside, for processes of its own). */
+  env: Record<string, string>;
+  /** Sends `api`'s requests to a Switchboard started elsewhere (`switchboard: false`). */
+  useSwitchboard(baseUrl: string): void;
   /** Waits for `/ready` to show the PBX in the given state. */
   waitForPbx(state: 'up' | 'disconnected', timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -147,6 +151,11 @@ interface StartOptions {
    */
   console?: boolean;
   env?: Record<string, string>;
+  /**
+   * false: no Switchboard in this process. The test runs its own (server processes, to kill
+   * one for real) with `harness.env`, and points `api` at one with `useSwitchboard`.
+   */
+  switchboard?: boolean;
 }
 
 export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHarness> {
@@ -188,7 +197,7 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
 
   const relay = await startAriRelay(() => http);
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-pbx-data-'));
-  const config = loadConfig({
+  const env: Record<string, string> = {
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl.toString(),
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -208,7 +217,8 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
     CALL_RING_TIMEOUT_SECONDS: '6',
     ...(options.console ? { WEB_ROOT: WEB_DIST, SIP_WSS_URL: `wss://127.0.0.1:${https}/ws` } : {}),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
   let server: Server | undefined;
@@ -310,6 +320,11 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
       };
     },
     dropAriConnections: () => relay.drop(),
+    env,
+    useSwitchboard(baseUrl) {
+      address = baseUrl;
+      adminToken = undefined;
+    },
     async waitForPbx(state, timeoutMs = 30_000) {
       await waitUntil(
         async () => (await request('GET', '/ready')).body?.checks?.pbx === state,
@@ -332,8 +347,10 @@ export async function startPbxHarness(options: StartOptions = {}): Promise<PbxHa
 
   try {
     if (options.startAsterisk !== false) await asterisk.start();
-    await harness.startSwitchboard();
-    if (options.startAsterisk !== false) await harness.waitForPbx('up');
+    if (options.switchboard !== false) {
+      await harness.startSwitchboard();
+      if (options.startAsterisk !== false) await harness.waitForPbx('up');
+    }
   } catch (error) {
     // A file whose setup fails never reaches its afterAll: stop what was started here.
     await harness.close().catch(() => undefined);
