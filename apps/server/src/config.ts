@@ -90,6 +90,7 @@ const envSchema = z.object({
   MEDIA_DIR: z.string().min(1).optional(),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   MEDIA_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  UPLOAD_RETENTION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   MEDIA_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -255,6 +256,8 @@ export interface Config {
     /** Files older than this are deleted (the messages stay); undefined keeps them. */
     readonly retentionDays: number | undefined;
     readonly retentionIntervalMs: number;
+    /** Agents' and visitors' uploads, sent or not, are removed this long after they were made. */
+    readonly uploadRetentionMs: number;
   };
   readonly presence: {
     readonly offlineAfterSeconds: number;
@@ -405,6 +408,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: e.MEDIA_MAX_BYTES,
       retentionDays: e.MEDIA_RETENTION_DAYS,
       retentionIntervalMs: e.MEDIA_RETENTION_INTERVAL_MINUTES * 60_000,
+      uploadRetentionMs: e.UPLOAD_RETENTION_HOURS * 60 * 60_000,
     },
     presence: {
       offlineAfterSeconds: e.PRESENCE_OFFLINE_AFTER_SECONDS,

@@ -124,14 +124,17 @@ export const installContactCenter: ModuleInstaller = (context) => {
   );
 };
 
-/** Files contacts sent, deleted after MEDIA_RETENTION_DAYS (nothing without it). */
+/**
+ * Files contacts sent, deleted after MEDIA_RETENTION_DAYS (kept without it), and uploads,
+ * removed after UPLOAD_RETENTION_HOURS.
+ */
 const installMediaRetention: ModuleInstaller = (context) => {
   const { media } = context.config;
-  if (media.retentionDays === undefined) return {};
   const retention = new MediaRetention({
     db: context.db,
     files: new MediaFiles(media.dir),
     retentionDays: media.retentionDays,
+    uploadRetentionMs: media.uploadRetentionMs,
     intervalMs: media.retentionIntervalMs,
     clock: context.clock,
     logger: context.logger.child({ module: 'media-retention' }),
