@@ -4,11 +4,13 @@
  * into a voice queue, the agent's phone answers, the caller hangs up, a CRM's API key transfers,
  * a caller waits past the service level and gives up), a WhatsApp conversation through
  * Meta's signed webhook, an agent's status over HTTP. A local receiver gets each one,
- * signed, and runs the check docs/webhooks.md gives receivers.
- * (contact.* are the contacts module's; webhooks.test.ts covers their delivery.)
+ * signed, and runs the check docs/webhooks.md gives receivers. A contact made by inbound
+ * traffic (a caller's number, a WhatsApp number, a web-chat visitor) is announced once as
+ * `contact.created`; the contacts API's own contact.* are covered by webhooks.test.ts.
  */
 import { webhookEnvelopeSchema, webhookEventCatalogue, type WebhookEventType } from '@switchboard/contracts';
 import { and, eq } from 'drizzle-orm';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTransitions } from '../../src/db/schema/index.js';
 import { callerDials } from '../support/ari-emulator.queue.js';
@@ -19,6 +21,7 @@ import {
   type EventReceiver,
 } from '../support/event-receiver.js';
 import { waitFor } from '../support/pbx.js';
+import { createQueue } from '../support/routing.js';
 import {
   agentLegsOf,
   callField,
@@ -42,6 +45,7 @@ import {
 const PRODUCT_TYPES = (Object.keys(webhookEventCatalogue) as WebhookEventType[]).filter(
   (type) => !type.startsWith('contact.'),
 );
+const PAGE = 'http://shop.test:8080';
 
 type Body = { id: string; type: WebhookEventType; company_id: string; data: Record<string, any>; links: any };
 
@@ -69,7 +73,7 @@ describe('webhook events from the product itself', () => {
     const { api, ari, admin, clock } = t;
     const created = await api.request('POST', '/api/webhooks', {
       token: admin,
-      body: { url: receiver.url, allow_http: true, event_types: PRODUCT_TYPES },
+      body: { url: receiver.url, allow_http: true, event_types: [...PRODUCT_TYPES, 'contact.created'] },
     });
     expect(created.status, created.text).toBe(201);
     const secret = created.body.secret as string;
@@ -209,6 +213,37 @@ describe('webhook events from the product itself', () => {
     );
     expect(rated.status, rated.text).toBe(200);
 
+    // A web-chat visitor writes over the /webchat socket: a new contact for the visitor.
+    const siteQueue = await createQueue(api, admin, { name: `Site ${newDid()}`, channels: ['webchat'] });
+    const site = await api.request('POST', '/api/channels/webchat', {
+      token: admin,
+      body: {
+        name: 'Loja',
+        allowed_origins: [`${PAGE}/`],
+        prechat_fields: { name: 'required', email: 'off', phone: 'off' },
+        default_queue_id: siteQueue.id,
+      },
+    });
+    expect(site.status, site.text).toBe(201);
+    const session = await api.request('POST', '/webchat/v1/sessions', {
+      headers: { origin: PAGE },
+      body: { channel_id: site.body.id, name: 'Vera Visitante' },
+    });
+    expect(session.status, session.text).toBe(201);
+    const visitor = io(`${api.baseUrl}/webchat`, {
+      auth: { token: session.body.token },
+      transports: ['websocket'],
+      extraHeaders: { origin: PAGE },
+      reconnection: false,
+      forceNew: true,
+    });
+    const written = await new Promise<any>((resolve) =>
+      visitor.emit('message', { client_message_id: 'wh-visitor-0001', text: 'Oi, pelo site' }, resolve),
+    );
+    expect(written.ok ?? written, JSON.stringify(written)).toBeTruthy();
+    const visitorConversation = await delivered('conversation.created', (d) => d.channel === 'webchat');
+    visitor.disconnect();
+
     // Every type arrived, each signed and shaped as the catalogue says.
     await eventually(() => {
       const seen = new Set(bodies().map((b) => b.type));
@@ -255,6 +290,25 @@ describe('webhook events from the product itself', () => {
     expect(closedEvent.data).toMatchObject({ status: 'resolved', rating: null, feedback: 'Resolvido' });
     const ratedEvent = await delivered('conversation.rated', (d) => d.id === conversationId);
     expect(ratedEvent.data).toMatchObject({ status: 'resolved', rating: 5, rated_by: 'customer' });
+
+    // Each contact inbound traffic made is announced once, with the identity it came by.
+    const createdContacts = (match: (data: Record<string, any>) => boolean) =>
+      bodies().filter((b) => b.type === 'contact.created' && match(b.data));
+    const hasIdentity = (channel: string, externalId: string) => (d: Record<string, any>) =>
+      (d.identities as { channel: string; external_id: string }[]).some(
+        (i) => i.channel === channel && i.external_id === externalId,
+      );
+    await delivered('contact.created', (d) => d.phone === '+5511987651001');
+    await delivered('contact.created', hasIdentity('whatsapp', '5511987651004'));
+    const visitorContact = await delivered('contact.created', (d) => d.id === visitorConversation.data.contact.id);
+    expect(visitorContact.data).toMatchObject({ name: 'Vera Visitante' });
+    expect(visitorContact.data.identities).toEqual([{ channel: 'webchat', external_id: expect.any(String) }]);
+    expect(createdContacts((d) => d.phone === '+5511987651001')).toHaveLength(1);
+    expect(createdContacts(hasIdentity('whatsapp', '5511987651004'))).toHaveLength(1);
+    expect(createdContacts((d) => d.id === visitorContact.data.id)).toHaveLength(1);
+    expect(conversationCreated.data.contact.id).toBe(
+      createdContacts(hasIdentity('whatsapp', '5511987651004'))[0]!.data.id,
+    );
 
     // One delivery per event.
     const ids = bodies().map((b) => b.id);
