@@ -7,6 +7,8 @@ import { useSyncExternalStore } from 'react';
 export type AdminTab =
   | 'users'
   | 'devices'
+  | 'queues'
+  | 'pause-reasons'
   | 'channels'
   | 'intercom'
   | 'integrations'
@@ -19,6 +21,8 @@ export type AdminTab =
 const ADMIN_TABS: readonly AdminTab[] = [
   'users',
   'devices',
+  'queues',
+  'pause-reasons',
   'channels',
   'intercom',
   'integrations',

@@ -6,16 +6,20 @@ import { CustomerMessagesAdmin } from './CustomerMessagesAdmin';
 import { DevicesAdmin } from './DevicesAdmin';
 import { IntegrationsAdmin } from './IntegrationsAdmin';
 import { IntercomAdmin } from './IntercomAdmin';
+import { PauseReasonsAdmin } from './PauseReasonsAdmin';
 import { CannedAdmin, DispositionsAdmin, LabelsAdmin } from './ProductivityAdmin';
+import { RoutingAdmin } from './RoutingAdmin';
 import { UsersAdmin } from './UsersAdmin';
 import { WebchatAdmin } from './WebchatAdmin';
 
 const TABS: AdminTab[] = [
   'users',
   'devices',
+  'queues',
   'channels',
   'intercom',
   'integrations',
+  'pause-reasons',
   'dispositions',
   'labels',
   'canned',
@@ -48,6 +52,8 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
           <WebchatAdmin />
         </>
       ) : null}
+      {tab === 'queues' ? <RoutingAdmin /> : null}
+      {tab === 'pause-reasons' ? <PauseReasonsAdmin /> : null}
       {tab === 'intercom' ? <IntercomAdmin /> : null}
       {tab === 'integrations' ? <IntegrationsAdmin /> : null}
       {tab === 'dispositions' ? <DispositionsAdmin /> : null}

@@ -1,4 +1,4 @@
-/** Users: list with filters, create, edit (role, active), deactivate, and their SIP device. */
+/** Users: list with filters, create, edit (role, active), deactivate, their SIP device and routing (skills, capacity). */
 import { useState } from 'react';
 import {
   createUserBodySchema,
@@ -22,6 +22,7 @@ import {
 } from '../../shared/admin';
 import { useI18n } from '../../shared/i18n/i18n';
 import { fieldErrorsOf } from '../auth/password-reason';
+import { AgentRoutingDialog } from './AgentRoutingDialog';
 import { DeviceDialog } from './DeviceDialog';
 
 const userPage = pageSchema(userSchema);
@@ -35,6 +36,7 @@ export function UsersAdmin() {
   const [activity, setActivity] = useState('true');
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [deviceOf, setDeviceOf] = useState<User | null>(null);
+  const [routingOf, setRoutingOf] = useState<User | null>(null);
   const users = useResourceList({
     path: '/api/users',
     query: { q: q.trim() || undefined, role: role || undefined, is_active: activity || undefined, limit: 200 },
@@ -118,6 +120,11 @@ export function UsersAdmin() {
                     {t('common.edit')}
                   </button>
                 ) : null}
+                {isAdmin && user.is_active ? (
+                  <button type="button" onClick={() => setRoutingOf(user)} data-testid="user-routing">
+                    {t('agent_routing.button')}
+                  </button>
+                ) : null}
                 {user.device && (isAdmin || user.id === me.id) ? (
                   <button type="button" onClick={() => setDeviceOf(user)} data-testid="user-device">
                     {t('admin.device')}
@@ -153,6 +160,7 @@ export function UsersAdmin() {
         }}
       />
       <DeviceDialog user={deviceOf} onClose={() => setDeviceOf(null)} />
+      <AgentRoutingDialog user={routingOf} onClose={() => setRoutingOf(null)} />
     </section>
   );
 }
