@@ -59,6 +59,18 @@ export class RtpPeer {
     return total === 0 ? 0 : atTone / total;
   }
 
+  /** The RMS amplitude (0..32768) of what was received between `sinceMs` and `untilMs`; 0 when nothing came. */
+  rms(sinceMs: number, untilMs = Infinity): number {
+    let sum = 0;
+    let count = 0;
+    for (const frame of this.received) {
+      if (frame.atMs < sinceMs || frame.atMs >= untilMs) continue;
+      sum += energy(frame.samples);
+      count += frame.samples.length;
+    }
+    return count === 0 ? 0 : Math.sqrt(sum / count);
+  }
+
   /** Frames received since `sinceMs`. */
   framesSince(sinceMs: number): number {
     return this.received.filter((frame) => frame.atMs >= sinceMs).length;

@@ -24,7 +24,9 @@ export type Scenario =
   | 'ring'
   | 'call'
   | 'call-wait'
-  | 'call-dtmf';
+  | 'call-dtmf'
+  | 'call-keys'
+  | 'call-media';
 
 export interface SippOptions {
   scenario: Scenario;
