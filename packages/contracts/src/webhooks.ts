@@ -229,7 +229,17 @@ export const createdApiKeySchema = apiKeySchema
 
 // RD Station Marketing
 
-export const rdStationTriggers = ['contact_created', 'conversation_closed', 'call_answered', 'call_abandoned'] as const;
+/**
+ * `conversation_rated`: the customer answered the rating question after the close.
+ * `call_answered` waits out the call's wrap-up so the disposition the agent gives rides along.
+ */
+export const rdStationTriggers = [
+  'contact_created',
+  'conversation_closed',
+  'conversation_rated',
+  'call_answered',
+  'call_abandoned',
+] as const;
 export const rdStationTriggerSchema = z.enum(rdStationTriggers);
 
 /** Where a contact field goes in the conversion: RD's own field or a `cf_` custom field. */

@@ -4,7 +4,9 @@
  * {event_type: "CONVERSION", event_family: "CDP", payload: {conversion_identifier, email, …}})
  * and answers like the service: 200 {event_uuid}, 400 {errors} on a bad body, and its
  * rate-limit answer (429 with Retry-After), which is retried. Calls come through the ARI
- * emulator, as a caller dialling into a voice queue.
+ * emulator, as a caller dialling into a voice queue; an answered call's conversion waits out
+ * its queue's wrap-up and carries the disposition the agent gave. The customer's rating after
+ * the close comes through Meta's signed webhook (WhatsApp) and is a conversion of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,14 @@ import { eventually, startEventReceiver, type EventReceiver, type ReceivedReques
 import { callerDials } from '../support/ari-emulator.queue.js';
 import { waitFor } from '../support/pbx.js';
 import type { TestServer } from '../support/server.js';
+import {
+  configureWhatsApp,
+  deliverWebhook,
+  messagePayload,
+  startGraphStub,
+  textMessagePayload,
+  type GraphStub,
+} from '../support/whatsapp-graph-stub.js';
 import {
   agentLegsOf,
   callField,
@@ -47,8 +57,10 @@ describe('RD Station Marketing conversions', () => {
   let api: TestServer;
   let admin: string;
   let stub: EventReceiver;
+  let graph: GraphStub;
 
   beforeAll(async () => {
+    graph = await startGraphStub();
     stub = await startEventReceiver('');
     stub.fallback = (request) => {
       const problem = problemOf(request);
@@ -60,7 +72,7 @@ describe('RD Station Marketing conversions', () => {
         : { status: 200, body: JSON.stringify({ event_uuid: randomUUID() }) };
     };
     t = await startVoiceQueueServer(
-      {},
+      { WHATSAPP_GRAPH_URL: graph.url },
       {
         modules: [
           ...FEATURE_MODULES.filter((m) => m !== installIntegrations),
@@ -77,7 +89,15 @@ describe('RD Station Marketing conversions', () => {
   afterAll(async () => {
     await t?.close();
     await stub?.close();
+    await graph?.close();
   });
+
+  /** A disposition code the company offers. */
+  const disposition = async (code: string, label: string) => {
+    const created = await api.request('POST', '/api/dispositions', { token: admin, body: { code, label } });
+    expect(created.status, created.text).toBe(201);
+    return created.body.id as string;
+  };
 
   it('keeps the token write-only and needs it the first time', async () => {
     const without = await api.request('PUT', '/api/integrations/rdstation', {
@@ -189,6 +209,7 @@ describe('RD Station Marketing conversions', () => {
           call_direction: 'cf_direcao',
           call_duration_seconds: 'cf_duracao',
           queue_wait_seconds: 'cf_espera',
+          disposition: 'cf_tabulacao',
         },
       },
     });
@@ -207,7 +228,8 @@ describe('RD Station Marketing conversions', () => {
     stub.received.length = 0;
 
     const agent = await phoneAgentOnline(api, admin);
-    const queue = await voiceQueue(api, admin, { name: `RD ${newDid()}` }, [agent]);
+    const queue = await voiceQueue(api, admin, { name: `RD ${newDid()}`, wrap_up_seconds: 20 }, [agent]);
+    const sale = await disposition('VENDA', 'Venda realizada');
     const did = newDid();
     await routeDid(api, admin, did, { default_queue_id: queue.id });
     const answered = callerDials(ari, { channelId: `rd-answered-${did}`, did, callerNumber: '+5511987652001' });
@@ -219,6 +241,23 @@ describe('RD Station Marketing conversions', () => {
     ari.hangupChannel(answered.id);
     await waitFor(async () => (await callField(api, admin, answeredCall.id, 'status')) === 'completed', 'completed');
     const talked = (await api.request('GET', `/api/calls/${answeredCall.id}`, { token: admin })).body;
+    // The conversion waits out the queue's 20 s wrap-up, in which the agent gives the call's disposition.
+    const pending = await eventually(async () => {
+      const page = await api.request(
+        'GET',
+        '/api/integrations/rdstation/deliveries?event_type=rdstation.call_answered',
+        { token: admin },
+      );
+      return page.body.items[0];
+    }, 'the answered call planned');
+    expect(pending).toMatchObject({ status: 'pending', attempts: [] });
+    const given = await api.request('PUT', `/api/calls/${answeredCall.id}/disposition`, {
+      token: agent.token,
+      body: { disposition_id: sale },
+    });
+    expect(given.status, given.text).toBe(200);
+    expect(stub.received).toHaveLength(0);
+    clock.advance(20_000);
 
     const conversion = (identifier: string) =>
       eventually(
@@ -238,6 +277,7 @@ describe('RD Station Marketing conversions', () => {
         mobile_phone: '+5511987652001',
         cf_direcao: 'inbound',
         cf_duracao: talked.billable_seconds,
+        cf_tabulacao: 'Venda realizada',
       },
     });
     expect(talked.billable_seconds).toEqual(expect.any(Number));
@@ -264,5 +304,93 @@ describe('RD Station Marketing conversions', () => {
     });
     expect(log.body.items).toHaveLength(1);
     agent.disconnect();
+  });
+  it('sends the customer’s rating after the close as its own conversion, with the conversation’s disposition', async () => {
+    const saved = await api.request('PUT', '/api/integrations/rdstation', {
+      token: admin,
+      body: {
+        conversions: [{ trigger: 'conversation_rated', conversion_identifier: 'atendimento-avaliado' }],
+        field_mapping: { conversation_rating: 'cf_nota_atendimento', disposition: 'cf_tabulacao' },
+      },
+    });
+    expect(saved.status, saved.text).toBe(200);
+    const solved = await disposition('RESOLVIDO', 'Problema resolvido');
+    const channel = await configureWhatsApp(api, admin);
+    const contact = await api.request('POST', '/api/contacts', {
+      token: admin,
+      body: {
+        name: 'Elisa Prado',
+        identities: [
+          { kind: 'whatsapp', value: '5511987653101' },
+          { kind: 'phone', value: '+5511987653101' },
+          { kind: 'email', value: 'elisa@example.com.br' },
+        ],
+      },
+    });
+    expect(contact.status, contact.text).toBe(201);
+    const asked = await api.request('PUT', '/api/settings/customer-messages', {
+      token: admin,
+      body: { rating_enabled: true },
+    });
+    expect(asked.status, asked.text).toBe(200);
+    stub.received.length = 0;
+
+    const inbound = await deliverWebhook(
+      api,
+      textMessagePayload({ phoneNumberId: channel.phoneNumberId, from: '5511987653101', text: 'Meu pedido chegou?' }),
+      channel.appSecret,
+    );
+    expect(inbound.status, inbound.text).toBe(200);
+    const conversationId = await eventually(async () => {
+      const page = await api.request('GET', `/api/contacts/${contact.body.id}/timeline?type=message`, {
+        token: admin,
+      });
+      return page.body.items[0]?.conversation_id as string | undefined;
+    }, 'the conversation opened');
+    const given = await api.request('PUT', `/api/conversations/${conversationId}/disposition`, {
+      token: admin,
+      body: { disposition_id: solved },
+    });
+    expect(given.status, given.text).toBe(200);
+    const closed = await api.request('POST', `/api/conversations/${conversationId}/close`, { token: admin, body: {} });
+    expect(closed.status, closed.text).toBe(200);
+    await eventually(
+      () => graph.requests.some((r) => JSON.stringify(r.body).includes('rating:4')),
+      'the rating question sent',
+    );
+    const rated = await deliverWebhook(
+      api,
+      messagePayload({
+        phoneNumberId: channel.phoneNumberId,
+        from: '5511987653101',
+        message: {
+          type: 'interactive',
+          interactive: { type: 'list_reply', list_reply: { id: 'rating:4', title: '4 - Bom' } },
+        },
+      }),
+      channel.appSecret,
+    );
+    expect(rated.status, rated.text).toBe(200);
+
+    const conversion = await eventually(() => stub.received[0], 'the rating’s conversion');
+    expect(problemOf(conversion)).toBeUndefined();
+    expect(JSON.parse(conversion.rawBody)).toEqual({
+      event_type: 'CONVERSION',
+      event_family: 'CDP',
+      payload: {
+        conversion_identifier: 'atendimento-avaliado',
+        email: 'elisa@example.com.br',
+        name: 'Elisa Prado',
+        mobile_phone: '+5511987653101',
+        cf_nota_atendimento: 4,
+        cf_tabulacao: 'Problema resolvido',
+      },
+    });
+    const log = await api.request(
+      'GET',
+      '/api/integrations/rdstation/deliveries?event_type=rdstation.conversation_rated',
+      { token: admin },
+    );
+    expect(log.body.items).toHaveLength(1);
   });
 });

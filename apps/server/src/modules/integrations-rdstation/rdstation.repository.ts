@@ -1,7 +1,15 @@
 /** The RD Station connector's settings, and the contact an event's phone number names. */
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { calls, contacts, rdstationIntegrations } from '../../db/schema/index.js';
+import {
+  calls,
+  contacts,
+  eventLog,
+  itemDispositions,
+  queueEntries,
+  queues,
+  rdstationIntegrations,
+} from '../../db/schema/index.js';
 import type { RdConversionSetting, RdMappableField, RdSettings } from './rdstation.js';
 
 type Row = typeof rdstationIntegrations.$inferSelect;
@@ -76,5 +84,46 @@ export class RdStationRepository {
       .from(calls)
       .where(and(eq(calls.companyId, companyId), eq(calls.id, callId)));
     return row;
+  }
+
+  /** The label of the disposition given to a conversation or call (the last one given wins). */
+  async dispositionOf(
+    companyId: string,
+    item: { kind: 'conversation' | 'call'; id: string },
+    db: Db = this.db,
+  ): Promise<string | null> {
+    const [row] = await db
+      .select({ label: itemDispositions.label })
+      .from(itemDispositions)
+      .where(
+        and(
+          eq(itemDispositions.companyId, companyId),
+          item.kind === 'call' ? eq(itemDispositions.callId, item.id) : eq(itemDispositions.conversationId, item.id),
+        ),
+      )
+      .orderBy(desc(itemDispositions.setAt), desc(itemDispositions.id))
+      .limit(1);
+    return row?.label ?? null;
+  }
+
+  /** The wrap-up of the queue that last routed the call (0 when no queue did). */
+  async wrapUpSecondsOfCall(db: Db, companyId: string, callId: string): Promise<number> {
+    const [row] = await db
+      .select({ seconds: queues.wrapUpSeconds })
+      .from(queueEntries)
+      .innerJoin(queues, eq(queues.id, queueEntries.queueId))
+      .where(and(eq(queueEntries.companyId, companyId), eq(queueEntries.callId, callId)))
+      .orderBy(desc(queueEntries.enqueuedAt), desc(queueEntries.id))
+      .limit(1);
+    return row?.seconds ?? 0;
+  }
+
+  /** The data of a logged event (undefined once pruned or erased). */
+  async eventData(companyId: string, seq: number): Promise<Record<string, unknown> | undefined> {
+    const [row] = await this.db
+      .select({ data: eventLog.data })
+      .from(eventLog)
+      .where(and(eq(eventLog.companyId, companyId), eq(eventLog.seq, seq)));
+    return row?.data as Record<string, unknown> | undefined;
   }
 }

@@ -13,6 +13,7 @@ import type { Page } from '../../shared/pagination.js';
 import {
   assertIsAdmin,
   eventIdOf,
+  type ClaimedDelivery,
   type DeliveryLog,
   type DeliveryTarget,
   type DeliveryWithAttempts,
@@ -22,7 +23,9 @@ import {
 import type { RdStationRepository } from './rdstation.repository.js';
 import {
   conversionOf,
+  dispositionItemOf,
   triggerOf,
+  type RdConversionBody,
   type RdConversionSetting,
   type RdFacts,
   type RdMappableField,
@@ -115,6 +118,7 @@ export class RdStationService {
         const settings = await this.deps.repository.findById(delivery.companyId, delivery.targetId);
         if (!settings) return { skip: 'RD Station is no longer configured' };
         if (!settings.isActive) return { skip: 'the RD Station connector is off' };
+        const payload = await this.withDisposition(delivery, settings);
         const url = new URL('/platform/conversions', this.deps.apiUrl);
         url.searchParams.set('api_key', settings.apiToken);
         return {
@@ -122,7 +126,7 @@ export class RdStationService {
             url: url.href,
             method: 'POST',
             headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify(delivery.payload),
+            body: JSON.stringify(payload),
           },
         };
       },
@@ -138,6 +142,11 @@ export class RdStationService {
     const facts = await this.factsOf(db, event, trigger);
     const body = facts && conversionOf(conversion.conversion_identifier, facts, settings.fieldMapping);
     if (!body) return [];
+    // An answered call waits out its queue's wrap-up, when the agent gives its disposition.
+    const wrapUpSeconds =
+      trigger === 'call_answered' && typeof event.data.id === 'string'
+        ? await this.deps.repository.wrapUpSecondsOfCall(db, event.companyId, event.data.id)
+        : 0;
     return [
       {
         targetId: settings.id,
@@ -145,8 +154,26 @@ export class RdStationService {
         eventType: `rdstation.${trigger}`,
         orderingKey: `contact:${facts.contact_email ?? ''}`.slice(0, 120),
         payload: body as unknown as Record<string, unknown>,
+        ...(wrapUpSeconds > 0 ? { notBefore: new Date(event.at.getTime() + wrapUpSeconds * 1000) } : {}),
       },
     ];
+  }
+
+  /**
+   * The conversion as planned, with the disposition of its conversation or call as it is
+   * now (given during wrap-up, after the event), when the mapping sends dispositions.
+   */
+  private async withDisposition(delivery: ClaimedDelivery, settings: RdSettings): Promise<Record<string, unknown>> {
+    const field = settings.fieldMapping.disposition;
+    const trigger = delivery.eventType.replace(/^rdstation\./, '') as RdTrigger;
+    const seq = Number(/^evt_(\d+)$/.exec(delivery.eventId)?.[1]);
+    if (!field || !Number.isSafeInteger(seq)) return delivery.payload;
+    const data = await this.deps.repository.eventData(delivery.companyId, seq);
+    const item = data && dispositionItemOf(trigger, data);
+    const label = item && (await this.deps.repository.dispositionOf(delivery.companyId, item));
+    if (!label) return delivery.payload;
+    const body = delivery.payload as unknown as RdConversionBody;
+    return { ...body, payload: { ...body.payload, [field]: label } };
   }
 
   private async factsOf(db: Db, event: LoggedEvent, trigger: RdTrigger): Promise<RdFacts | undefined> {
@@ -154,8 +181,9 @@ export class RdStationService {
     if (trigger === 'contact_created') {
       return { contact_email: text(data.email), contact_name: text(data.name), contact_phone: text(data.phone) };
     }
-    if (trigger === 'conversation_closed') {
+    if (trigger === 'conversation_closed' || trigger === 'conversation_rated') {
       const contact = (data.contact ?? {}) as Record<string, unknown>;
+      const item = dispositionItemOf(trigger, data);
       return {
         contact_email: text(contact.email),
         contact_name: text(contact.name),
@@ -163,11 +191,12 @@ export class RdStationService {
         conversation_rating: num(data.rating),
         conversation_feedback: text(data.feedback),
         conversation_channel: text(data.channel),
-        disposition: text(data.disposition),
+        disposition: item ? await this.deps.repository.dispositionOf(event.companyId, item, db) : null,
       };
     }
     const callId = trigger === 'call_answered' ? text(data.id) : text(data.call_id);
-    const call = callId ? await this.deps.repository.callNumbers(db, event.companyId, callId) : undefined;
+    if (!callId) return undefined;
+    const call = await this.deps.repository.callNumbers(db, event.companyId, callId);
     if (!call) return undefined;
     const number = call.direction === 'outbound' ? call.toNumber : call.fromNumber;
     const contact = await this.deps.repository.contactByPhone(db, event.companyId, number);
@@ -178,7 +207,10 @@ export class RdStationService {
       contact_phone: contact.phone,
       call_direction: call.direction,
       ...(trigger === 'call_answered'
-        ? { call_duration_seconds: num(data.billable_seconds) ?? num(data.duration_seconds) }
+        ? {
+            call_duration_seconds: num(data.billable_seconds) ?? num(data.duration_seconds),
+            disposition: await this.deps.repository.dispositionOf(event.companyId, { kind: 'call', id: callId }, db),
+          }
         : {}),
       ...(trigger === 'call_abandoned' ? { queue_wait_seconds: num(data.wait_seconds) } : {}),
     };

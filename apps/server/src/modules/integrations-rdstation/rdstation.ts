@@ -5,7 +5,13 @@
  * RD Station needs an e-mail to attribute a conversion: an event whose contact has none
  * makes no conversion.
  */
-export const RD_TRIGGERS = ['contact_created', 'conversation_closed', 'call_answered', 'call_abandoned'] as const;
+export const RD_TRIGGERS = [
+  'contact_created',
+  'conversation_closed',
+  'conversation_rated',
+  'call_answered',
+  'call_abandoned',
+] as const;
 export type RdTrigger = (typeof RD_TRIGGERS)[number];
 
 export const RD_MAPPABLE_FIELDS = [
@@ -52,11 +58,14 @@ export interface RdConversionBody {
 
 /**
  * The trigger of one of our domain events, or undefined. An answered call converts once it
- * is over (ended or transferred after an answer), so the conversion carries its duration.
+ * is over (ended or transferred after an answer), so the conversion carries its duration;
+ * it is sent once the call's wrap-up has run out, with the disposition given by then.
  */
 export function triggerOf(name: string, data: Record<string, unknown>): RdTrigger | undefined {
   if (name === 'contact.created') return 'contact_created';
   if (name === 'conversation.closed') return 'conversation_closed';
+  // The customer's answer to the rating question sent at close (and their comment after it).
+  if (name === 'conversation.rated') return 'conversation_rated';
   if ((name === 'call.ended' || name === 'call.transferred') && typeof data.answered_at === 'string') {
     return 'call_answered';
   }
@@ -82,4 +91,16 @@ export function conversionOf(
     if (value !== undefined && value !== null && value !== '') payload[theirs] = value;
   }
   return { event_type: 'CONVERSION', event_family: 'CDP', payload };
+}
+
+/** The conversation or call a conversion's disposition is read from. */
+export function dispositionItemOf(
+  trigger: RdTrigger,
+  data: Record<string, unknown>,
+): { kind: 'conversation' | 'call'; id: string } | undefined {
+  const id = typeof data.id === 'string' ? data.id : undefined;
+  if (!id) return undefined;
+  if (trigger === 'conversation_closed' || trigger === 'conversation_rated') return { kind: 'conversation', id };
+  if (trigger === 'call_answered') return { kind: 'call', id };
+  return undefined;
 }

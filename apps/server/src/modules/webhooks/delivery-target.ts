@@ -14,6 +14,8 @@ export interface PlannedDelivery {
   eventType: string;
   orderingKey: string;
   payload: Record<string, unknown>;
+  /** Not sent before this (RD Station's answered calls wait out their wrap-up); now when unset. */
+  notBefore?: Date;
 }
 
 /** A delivery a worker holds (status `delivering`, under lease). */

@@ -207,7 +207,7 @@ export class DeliveryOutbox {
                 orderingKey: p.orderingKey,
                 payload: p.payload,
                 status: 'pending',
-                nextAttemptAt: now,
+                nextAttemptAt: p.notBefore && p.notBefore > now ? p.notBefore : now,
                 createdAt: now,
               })),
             )
