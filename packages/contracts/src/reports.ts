@@ -71,6 +71,10 @@ export const reportQuerySchema = z
       .optional()
       .describe("IANA time zone of the buckets; default the company's routing time zone"),
     interval: z.enum(reportIntervals).default('day'),
+    label_id: z
+      .uuid()
+      .optional()
+      .describe('only conversations that carry this label now (calls carry none); 400 `report.label_not_found`'),
     format: z.enum(['json', 'csv']).optional().describe('csv, or send `Accept: text/csv`'),
   })
   .strict();

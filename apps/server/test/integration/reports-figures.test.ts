@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   agentStatusChanges,
   contacts,
+  conversationLabels,
   conversations,
   messages,
   queueEntries,
@@ -267,6 +268,55 @@ describe('reports', () => {
     expect(xDay.find((r: any) => r.channel === 'all').occupancy).toBe(0.0417);
     const yTotal = response.body.totals.find((r: any) => r.agent_id === y.id && r.channel === 'whatsapp');
     expect(yTotal).toMatchObject({ answered: 1, aht_seconds: 600, wrap_up_seconds: 30 });
+  });
+
+  it('counts only conversations that carry the label asked for', async () => {
+    const label = await api.request('POST', '/api/labels', { token: admin, body: { name: 'VIP', colour: '#aa3300' } });
+    expect(label.status).toBe(201);
+    await api.server.database.db.insert(conversationLabels).values({
+      companyId,
+      conversationId: conversationIds[0]!,
+      labelId: label.body.id,
+      createdAt: at('2026-03-10T12:06:00Z'),
+    });
+    const queues = await api.request(
+      'GET',
+      `/api/reports/queues?${range}&tz=America/Sao_Paulo&label_id=${label.body.id}`,
+      {
+        token: supervisor.token,
+      },
+    );
+    expect(queues.status).toBe(200);
+    // Only the first conversation: answered in 10 s, handled 300 s, CSAT 5; no abandons (they carry no label).
+    expect(whatsapp(queues.body.totals, null)).toMatchObject({
+      offered: 1,
+      answered: 1,
+      answered_within_sl: 1,
+      abandoned: 0,
+      short_abandoned: 0,
+      handled: 1,
+      total_handle_seconds: 300,
+      csat_average: 5,
+      csat_count: 1,
+    });
+    const agents = await api.request(
+      'GET',
+      `/api/reports/agents?${range}&tz=America/Sao_Paulo&label_id=${label.body.id}`,
+      {
+        token: supervisor.token,
+      },
+    );
+    // Xavier's expired offer was of Yara's conversation, which carries no label.
+    const xTotal = agents.body.totals.find((r: any) => r.agent_id === x.id && r.channel === 'whatsapp');
+    expect(xTotal).toMatchObject({ offered: 1, answered: 1, handled: 1, aht_seconds: 300 });
+    const yTotal = agents.body.totals.find((r: any) => r.agent_id === y.id && r.channel === 'whatsapp');
+    expect(yTotal?.answered ?? 0).toBe(0);
+    // A label of no company's, or of another: 400 with a stable code, nothing reported.
+    const unknown = await api.request('GET', `/api/reports/queues?${range}&label_id=${randomUUID()}`, { token: admin });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.code).toBe('report.label_not_found');
+    const malformed = await api.request('GET', `/api/reports/queues?${range}&label_id=vip`, { token: admin });
+    expect(malformed.status).toBe(400);
   });
 
   it('keeps a past day as it was after the queue is renamed and its threshold changed', async () => {

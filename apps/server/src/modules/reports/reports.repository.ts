@@ -4,7 +4,7 @@
  * (dispositions, frozen entry facts, supervisor actions). Every query is filtered by company.
  */
 import { auditLog, type AuditRecordInput } from '../audit/index.js';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { dispositions, itemDispositions, reportEntryFacts, supervisorActions } from '../../db/schema/index.js';
 import type { DispositionFact, EntryFact, OfferFact, ReportChannel, StatusFact } from './reports.js';
@@ -209,7 +209,7 @@ export class ReportsRepository {
   // ── report facts ──────────────────────────────────────────────────────────
 
   /** Entries that arrived, were answered or ended in [from, to), and those still held then (occupancy). */
-  async entryFacts(companyId: string, from: Date, to: Date): Promise<EntryFact[]> {
+  async entryFacts(companyId: string, from: Date, to: Date, labelId: string | null = null): Promise<EntryFact[]> {
     const rows = rowsOf<Record<string, string | number | Date | null>>(
       await this.db.execute(sql`
         select e.id, e.queue_id, q.name as queue_name, e.channel, e.state, e.enqueued_at, e.original_enqueued_at,
@@ -230,7 +230,8 @@ export class ReportsRepository {
           left join conversations c on c.id = e.conversation_id and c.company_id = e.company_id
          where e.company_id = ${companyId}
            and e.enqueued_at < ${ts(to)}
-           and (e.ended_at is null or e.ended_at >= ${ts(from)})`),
+           and (e.ended_at is null or e.ended_at >= ${ts(from)})
+           ${labelled(companyId, sql`e.conversation_id`, labelId)}`),
     );
     return rows.map((r) => ({
       entryId: String(r.id),
@@ -253,7 +254,7 @@ export class ReportsRepository {
     }));
   }
 
-  async offerFacts(companyId: string, from: Date, to: Date): Promise<OfferFact[]> {
+  async offerFacts(companyId: string, from: Date, to: Date, labelId: string | null = null): Promise<OfferFact[]> {
     const rows = rowsOf<{
       agent_id: string;
       agent_name: string;
@@ -264,7 +265,8 @@ export class ReportsRepository {
       await this.db.execute(sql`
         select o.agent_id, u.name as agent_name, o.channel, o.state, o.offered_at
           from routing_offers o join users u on u.id = o.agent_id
-         where o.company_id = ${companyId} and o.offered_at >= ${ts(from)} and o.offered_at < ${ts(to)}`),
+         where o.company_id = ${companyId} and o.offered_at >= ${ts(from)} and o.offered_at < ${ts(to)}
+           ${labelled(companyId, sql`(select oe.conversation_id from queue_entries oe where oe.id = o.entry_id)`, labelId)}`),
     );
     return rows.map((r) => ({
       agentId: r.agent_id,
@@ -275,7 +277,12 @@ export class ReportsRepository {
     }));
   }
 
-  async dispositionFacts(companyId: string, from: Date, to: Date): Promise<DispositionFact[]> {
+  async dispositionFacts(
+    companyId: string,
+    from: Date,
+    to: Date,
+    labelId: string | null = null,
+  ): Promise<DispositionFact[]> {
     const rows = rowsOf<{
       queue_id: string | null;
       queue_name: string | null;
@@ -290,7 +297,8 @@ export class ReportsRepository {
           from item_dispositions d
           join users u on u.id = d.agent_id
           left join queues q on q.id = d.queue_id
-         where d.company_id = ${companyId} and d.set_at >= ${ts(from)} and d.set_at < ${ts(to)}`),
+         where d.company_id = ${companyId} and d.set_at >= ${ts(from)} and d.set_at < ${ts(to)}
+           ${labelled(companyId, sql`d.conversation_id`, labelId)}`),
     );
     return rows.map((r) => ({
       queueId: r.queue_id,
@@ -318,6 +326,13 @@ export class ReportsRepository {
         order by s.user_id, s.at`),
     );
     return rows.map((r) => ({ agentId: r.user_id, agentName: r.name, status: r.status, at: new Date(r.at) }));
+  }
+
+  async isLabelOfCompany(companyId: string, labelId: string): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await this.db.execute(sql`select id from labels where id = ${labelId} and company_id = ${companyId}`),
+    );
+    return rows.length > 0;
   }
 
   async companyTimeZone(companyId: string): Promise<string> {
@@ -484,4 +499,12 @@ function parseArray(value: unknown): string[] {
       .filter((v) => v.length > 0);
   }
   return [];
+}
+
+/** The report's label filter: items of conversations carrying the label (nothing added without one). */
+function labelled(companyId: string, conversationId: SQL, labelId: string | null): SQL {
+  if (!labelId) return sql``;
+  return sql`and exists (select 1 from conversation_labels cl
+                           where cl.company_id = ${companyId} and cl.label_id = ${labelId}
+                             and cl.conversation_id = ${conversationId})`;
 }

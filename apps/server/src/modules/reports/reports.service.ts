@@ -185,17 +185,24 @@ export class ReportsService {
       interval: query.interval,
       buckets: bucketsBetween(from, to, timeZone, query.interval),
     };
-    const facts = await this.factsOf(actor.companyId, kind, from, to);
+    const labelId = query.label_id ?? null;
+    if (labelId && !(await this.deps.repository.isLabelOfCompany(actor.companyId, labelId))) {
+      throw new ValidationError('report.label_not_found', 'No such label.', [
+        { field: 'querystring.label_id', message: 'no such label' },
+      ]);
+    }
+    const facts = await this.factsOf(actor.companyId, kind, from, to, labelId);
     const { rows, totals } = buildReport(kind, facts, window);
     return { from, to, timeZone, interval: query.interval, rows, totals };
   }
 
-  private async factsOf(companyId: string, kind: ReportKind, from: Date, to: Date) {
+  /** `labelId`: only items of conversations carrying that label (agents' statuses stay whole). */
+  private async factsOf(companyId: string, kind: ReportKind, from: Date, to: Date, labelId: string | null = null) {
     const { repository } = this.deps;
     const [entries, offers, dispositions, statuses] = await Promise.all([
-      repository.entryFacts(companyId, from, to),
-      kind === 'agents' ? repository.offerFacts(companyId, from, to) : Promise.resolve([]),
-      repository.dispositionFacts(companyId, from, to),
+      repository.entryFacts(companyId, from, to, labelId),
+      kind === 'agents' ? repository.offerFacts(companyId, from, to, labelId) : Promise.resolve([]),
+      repository.dispositionFacts(companyId, from, to, labelId),
       kind === 'agents' ? repository.statusFacts(companyId, from, to) : Promise.resolve([]),
     ]);
     return { entries, offers, dispositions, statuses };

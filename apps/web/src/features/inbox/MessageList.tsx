@@ -4,6 +4,7 @@ import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import { errorText } from '../../shared/ui/components';
 import { isNote } from './canned';
 import type { ConversationsApi } from './conversations-api';
+import { ContactsCard, LocationCard } from './MessageCards';
 import { MessageMedia } from './MessageMedia';
 import { tickOf } from './thread-model';
 import { failureKey, groupThread, relativeDay, type Author, type AuthorGroup } from './thread-view';
@@ -33,7 +34,7 @@ export function MessageList({
   contactName: string | null;
   agentNames: Readonly<Record<string, string>>;
   conversationId: string;
-  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'>;
+  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'> & Partial<Pick<ConversationsApi, 'start'>>;
   /** Sends a failed outbound message again; absent where the agent may not. */
   onRetry?: ((messageId: string) => Promise<void>) | undefined;
 }) {
@@ -122,7 +123,7 @@ function MessageGroup({
 }: {
   group: AuthorGroup;
   conversationId: string;
-  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'>;
+  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'> & Partial<Pick<ConversationsApi, 'start'>>;
   onRetry: ((messageId: string) => Promise<void>) | undefined;
 }) {
   const { t } = useI18n();
@@ -158,13 +159,15 @@ function MessageBubble({
 }: {
   message: MessageDto;
   conversationId: string;
-  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'>;
+  conversations: Pick<ConversationsApi, 'media' | 'retryMedia'> & Partial<Pick<ConversationsApi, 'start'>>;
   onRetry: ((messageId: string) => Promise<void>) | undefined;
 }) {
   const { t, time } = useI18n();
   const [isRetrying, setIsRetrying] = useState(false);
   const [retryError, setRetryError] = useState<unknown>(null);
   const tick = tickOf(message);
+  // The card shows what the stored text says (WhatsApp's summary, in English).
+  const hasCard = message.content?.kind === 'location' || message.content?.kind === 'contacts';
   const isFailed = message.status === 'failed';
 
   const retry = async () => {
@@ -195,7 +198,11 @@ function MessageBubble({
             ↩ {t('message.reply_to')}
           </p>
         ) : null}
-        {message.text ? <p className="text">{message.text}</p> : null}
+        {message.text && !hasCard ? <p className="text">{message.text}</p> : null}
+        {message.content?.kind === 'location' ? <LocationCard content={message.content} /> : null}
+        {message.content?.kind === 'contacts' ? (
+          <ContactsCard content={message.content} onStartConversation={conversations.start} />
+        ) : null}
         {message.content?.kind === 'unsupported' ? (
           <p className="muted">{t('message.unsupported', { type: message.content.whatsapp_type })}</p>
         ) : null}

@@ -22,6 +22,12 @@ export type ConversationCommand = 'take' | 'unassign' | 'handoff' | 'reopen';
 export function conversationsApi(api: ApiClient) {
   const path = (id: string, rest = '') => `/api/conversations/${encodeURIComponent(id)}${rest}`;
   return {
+    /** A WhatsApp conversation with someone (a contact a customer shared): theirs if open, else new. */
+    start: (input: { name: string; phone: string }) =>
+      api.request('POST', '/api/conversations', {
+        body: { channel: 'whatsapp', contact: { name: input.name, phone: input.phone } },
+        schema: conversationSchema,
+      }),
     list: (filter: InboxFilter, cursor: string | null, signal?: AbortSignal) =>
       api.request('GET', '/api/conversations', {
         query: { ...filter, limit: 30, cursor },

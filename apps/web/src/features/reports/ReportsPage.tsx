@@ -4,7 +4,7 @@
  * or agent, and the CSV of every bucket for a spreadsheet.
  */
 import { useMemo, useState, type FormEvent } from 'react';
-import { agentReportSchema, queueReportSchema } from '@switchboard/contracts';
+import { agentReportSchema, itemLabelsSchema, queueReportSchema } from '@switchboard/contracts';
 import { useApi } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
@@ -32,6 +32,8 @@ interface Filter {
   toDate: string;
   tz: string;
   interval: 'hour' | 'day';
+  /** Only conversations carrying this label; '' for all. */
+  labelId: string;
 }
 
 export function ReportsPage() {
@@ -39,11 +41,22 @@ export function ReportsPage() {
   const api = useApi();
   const [filter, setFilter] = useState<Filter>(() => {
     const tz = browserTimeZone();
-    return { kind: 'queues', tz, interval: 'day', ...defaultPeriod(new Date(), tz) };
+    return { kind: 'queues', tz, interval: 'day', labelId: '', ...defaultPeriod(new Date(), tz) };
   });
   const [draft, setDraft] = useState(filter);
   const [downloadError, setDownloadError] = useState<unknown>(null);
-  const query = useMemo(() => ({ ...periodQuery(filter, filter.tz), interval: filter.interval }), [filter]);
+  const query = useMemo(
+    () => ({
+      ...periodQuery(filter, filter.tz),
+      interval: filter.interval,
+      ...(filter.labelId ? { label_id: filter.labelId } : {}),
+    }),
+    [filter],
+  );
+  const labels = useAsync(
+    (signal) => api.request('GET', '/api/labels', { schema: itemLabelsSchema, signal }),
+    'labels',
+  );
   const path = `/api/reports/${filter.kind}`;
   const report = useAsync(
     (signal) =>
@@ -131,6 +144,21 @@ export function ReportsPage() {
           >
             <option value="day">{t('reports.day')}</option>
             <option value="hour">{t('reports.hour')}</option>
+          </select>
+        </label>
+        <label>
+          {t('reports.label')}
+          <select
+            value={draft.labelId}
+            onChange={(e) => setDraft({ ...draft, labelId: e.target.value })}
+            data-testid="reports-label"
+          >
+            <option value="">{t('reports.any_label')}</option>
+            {(labels.data?.items ?? []).map((label) => (
+              <option key={label.id} value={label.id}>
+                {label.name}
+              </option>
+            ))}
           </select>
         </label>
         <div className="reports-buttons">
