@@ -1,13 +1,16 @@
 /**
  * A voice queue on a real Asterisk 22.10.1: the carrier (SIPp) calls a DID the kit hands
  * to Switchboard with [sb-to-queue]; two agents' SIPp phones are registered. The caller is
- * answered into music while the first agent's phone rings out, the second agent answers
- * and is bridged; a second caller hangs up while waiting and is counted as abandoned.
+ * answered into music (heard: energy at the caller's own RTP socket) while the first
+ * agent's phone rings out, the second agent answers and is bridged (the caller hears their
+ * tone); a second caller hangs up while waiting and is counted as abandoned.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket } from '../support/socket.js';
 import { waitForCall } from './support/calls.js';
 import { startPbxHarness, type PbxHarness, type Phone } from './support/harness.js';
+import { freeUdpPort, waitUntil } from './support/processes.js';
+import { RtpPeer } from './support/rtp.js';
 import { Sipp } from './support/sipp.js';
 
 const CALLER = '11987654321';
@@ -15,12 +18,14 @@ const CALLER = '11987654321';
 describe.skipIf(inject('pbxSkipReason'))('a voice queue on a real Asterisk', () => {
   let pbx: PbxHarness;
   let admin: string;
+  const peers: RtpPeer[] = [];
 
   beforeAll(async () => {
     pbx = await startPbxHarness();
     admin = await pbx.api.adminToken();
   });
   afterAll(async () => {
+    for (const peer of peers) await peer.close();
     await pbx?.close();
   });
 
@@ -74,11 +79,32 @@ describe.skipIf(inject('pbxSkipReason'))('a voice queue on a real Asterisk', () 
     const firstPhone = await Sipp.start({ scenario: 'ring', port: first.port });
     const secondPhone = await Sipp.start({ scenario: 'answer', port: second.port, toneHz: 440 });
 
-    const carrier = await callFromCarrier('551130009001', 15_000);
+    // The caller's media is the test's own socket, to hear what Asterisk plays them.
+    const callerRtp = await RtpPeer.start(await freeUdpPort(2), 700);
+    peers.push(callerRtp);
+    const carrier = await Sipp.start({
+      scenario: 'call-media',
+      port: pbx.carrierUacPort,
+      remote: pbx.sipAddress,
+      service: '551130009001',
+      keys: { caller: CALLER, rtp_port: String(callerRtp.port) },
+      pauseMs: 15_000,
+    });
     await manager.waitFor((r) => r.some((e) => e.event === 'call_initiated'), 15_000);
     const callId = manager.received.find((e) => e.event === 'call_initiated')!.data.call_id as string;
     await firstSocket.waitFor((r) => r.some((e) => e.event === 'offer_expired' && e.data.call_id === callId), 20_000);
+    // The first agent's phone rang for 3 s before the second was even offered the call: the
+    // caller's first 2 s of audio are the queue's music on hold, not an agent.
+    const heardFrom = callerRtp.received[0]!.atMs;
+    const onHold = callerRtp.received.filter((f) => f.atMs < heardFrom + 2_000);
+    expect(onHold.length).toBeGreaterThan(50);
+    expect(callerRtp.rms(heardFrom, heardFrom + 2_000)).toBeGreaterThan(300);
+    expect(callerRtp.toneShare(440, heardFrom, heardFrom + 2_000)).toBeLessThan(0.2);
     const call = await waitForCall(pbx, admin, callId, 'in_progress');
+    // Bridged: the caller now hears the second agent's phone (440 Hz).
+    const bridgedAt = callerRtp.now();
+    await waitUntil(() => callerRtp.framesSince(bridgedAt) >= 100, 20_000, 'two seconds of the agent');
+    expect(callerRtp.toneShare(440, bridgedAt)).toBeGreaterThan(0.5);
     expect(call).toMatchObject({ direction: 'inbound', agent_id: second.userId, from_number: `+55${CALLER}` });
     await secondSocket.waitFor((r) => r.some((e) => e.event === 'entry_assigned' && e.data.call_id === callId));
     const routing = (await pbx.api.request('GET', `/api/calls/${callId}/routing`, { token: admin })).body;
