@@ -36,7 +36,8 @@ export function AgentRoutingDialog({ user, onClose }: { user: User | null; onClo
   const form = useForm<ProfileForm>(EMPTY);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [loadedFor, setLoadedFor] = useState<string | null>(null);
-  if (profile.data && loadedFor !== profile.data.user_id) {
+  // Filled once per opening, from the profile of the user it opened on.
+  if (user && profile.data?.user_id === user.id && loadedFor !== user.id) {
     setLoadedFor(profile.data.user_id);
     setErrors({});
     form.reset({

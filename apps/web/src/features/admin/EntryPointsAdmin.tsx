@@ -97,7 +97,9 @@ function ChannelEntryPoint({ channel, queues }: { channel: 'whatsapp' | 'webchat
           body: { default_queue_id: form.values.queueId || null, menu: menuBodyOf(form.values.menu) },
           schema: channelRoutingSchema,
         });
+        // What the server now holds is what the form shows: no reload, "Saved." stays.
         setLoadedAt(saved.updated_at ?? 'never');
+        current.setData(() => saved);
       }}
     >
       <ErrorMessage error={current.error} />
