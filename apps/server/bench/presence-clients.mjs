@@ -33,13 +33,18 @@ process.on('message', async (message) => {
       let refused = 0;
       const codes = {};
       const timers = [];
+      const latencies = [];
+      const cpuAtStart = process.cpuUsage();
+      const startedAt = performance.now();
       const beat = (socket) => {
         sent += 1;
+        const sentAt = performance.now();
         socket
           .timeout(30_000)
           .emitWithAck('heartbeat', {})
           .then(
             (answer) => {
+              latencies.push(performance.now() - sentAt);
               if (answer?.ok) acked += 1;
               else {
                 refused += 1;
@@ -67,7 +72,11 @@ process.on('message', async (message) => {
       // The answers still on their way.
       const deadline = Date.now() + 30_000;
       while (acked + refused < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      process.send({ type: 'heartbeats', sent, acked, refused, codes });
+      const used = process.cpuUsage(cpuAtStart);
+      const cpuShare = (used.user + used.system) / 1000 / (performance.now() - startedAt);
+      latencies.sort((a, b) => a - b);
+      const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+      process.send({ type: 'heartbeats', sent, acked, refused, codes, p50Ms: at(0.5), p99Ms: at(0.99), cpuShare });
     } else if (message.type === 'stop') {
       for (const socket of sockets) socket.close();
       sockets = [];

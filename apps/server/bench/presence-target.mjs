@@ -6,7 +6,8 @@
 // not what is measured). The server verifies those tokens like any other: signature,
 // expiry, and the session and user rows. Reports its CPU time over each window the runner
 // opens.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,14 +72,33 @@ process.send({ type: 'ready', port, tokens });
 
 let cpuAtOpen = process.cpuUsage();
 let openedAt = performance.now();
+// BENCH_PROFILE=<dir>: a V8 CPU profile of each window the runner names (`profile`),
+// written to <dir>/<name>.cpuprofile (open it in Chrome's DevTools or speedscope).
+let profiling;
 process.on('message', async (message) => {
   if (message?.type === 'window') {
     if (message.isOpen) {
+      if (process.env.BENCH_PROFILE && message.profile) {
+        const session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+        await session.post('Profiler.start');
+        profiling = { session, name: message.profile };
+      }
       cpuAtOpen = process.cpuUsage();
       openedAt = performance.now();
     } else {
       const used = process.cpuUsage(cpuAtOpen);
-      process.send({ type: 'cpu', ms: (used.user + used.system) / 1000, wallMs: performance.now() - openedAt });
+      const wallMs = performance.now() - openedAt;
+      if (profiling) {
+        const { session, name } = profiling;
+        profiling = undefined;
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(join(process.env.BENCH_PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
+        session.disconnect();
+      }
+      process.send({ type: 'cpu', ms: (used.user + used.system) / 1000, wallMs });
     }
   } else if (message?.type === 'stop') {
     await server.close();

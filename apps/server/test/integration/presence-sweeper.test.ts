@@ -3,16 +3,18 @@
  * one database (one PostgreSQL database with DATABASE_URL; otherwise one in-process
  * PGlite shared by every node), one injected clock, ticks driven by hand.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentPresenceDto } from '@switchboard/contracts';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsLeader } from '../../src/db/leader-lock.js';
-import { eventLog } from '../../src/db/schema/index.js';
+import { agentPresences, eventLog, users } from '../../src/db/schema/index.js';
 import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
 import { createPresenceModule, type PresenceModule } from '../../src/modules/presence/index.js';
+import { PresenceRepository } from '../../src/modules/presence/presence.repository.js';
 import type { Clock } from '../../src/shared/clock.js';
 import type { PublishedEvent } from '../../src/shared/events.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -133,7 +135,11 @@ describe('presence sweeper and connections across two server nodes on one databa
 
   /** agent.presence_changed rows of the shared event log, per agent id. */
   async function storedEventsOf(agentIds: string[]) {
-    const rows = await a.server.database.db.select().from(eventLog).where(eq(eventLog.name, 'agent.presence_changed'));
+    const rows = await a.server.database.db
+      .select()
+      .from(eventLog)
+      .where(eq(eventLog.name, 'agent.presence_changed'))
+      .orderBy(asc(eventLog.seq));
     const data = rows.map((row) => row.data as Record<string, unknown>);
     return Object.fromEntries(agentIds.map((id) => [id, data.filter((d) => d.agent_id === id)]));
   }
@@ -180,6 +186,66 @@ describe('presence sweeper and connections across two server nodes on one databa
       reason: 'timeout',
       timestamp: clock.now().toISOString(),
     });
+  });
+
+  it('stores a heartbeat still waiting for its batch before the sweep looks for silent agents', async () => {
+    const agent = await newAgent(a);
+    await a.request('POST', '/api/presence/status', agent.token, { status: 'away', message: 'Almoço' });
+    const [user] = await a.server.database.db.select().from(users).where(eq(users.id, agent.id));
+    const actor = { userId: agent.id, companyId: user!.companyId, role: 'agent' as const };
+
+    clock.advance(OFFLINE_AFTER - 1);
+    // Received now; its batch is written within a second, the sweep below comes first.
+    const answered = a.presence.service.heartbeat(actor);
+    const receivedAt = clock.now().toISOString();
+    clock.advance(2);
+    await a.presence.sweepOnce();
+    expect(await presenceOf(b, agent.token)).toMatchObject({ status: 'away', last_heartbeat: receivedAt });
+    expect((await answered).lastHeartbeatAt?.toISOString()).toBe(receivedAt);
+  });
+
+  it('stores a batch of heartbeats in one statement, never back in time, leaving out unknown and other companies’ agents', async () => {
+    const [beaten, fresh] = [await newAgent(a), await newAgent(a)];
+    await a.request('POST', '/api/presence/status', beaten.token, { status: 'online' });
+    const statusAt = clock.now();
+    const [user] = await a.server.database.db.select().from(users).where(eq(users.id, beaten.id));
+    const companyId = user!.companyId;
+    const otherCompany = randomUUID();
+    const repository = new PresenceRepository(a.server.database.db);
+    const stored = await repository.recordHeartbeats(
+      [
+        // Received before the status change that was stored first: must not move it back.
+        { companyId, agentId: beaten.id, at: new Date(statusAt.getTime() - 5000) },
+        { companyId, agentId: fresh.id, at: new Date(statusAt.getTime() + 1000) },
+        { companyId, agentId: randomUUID(), at: statusAt },
+        { companyId: otherCompany, agentId: fresh.id, at: statusAt },
+      ],
+      clock.now(),
+    );
+    expect(
+      stored
+        .map((p) => [p.agentId, p.companyId, p.lastHeartbeatAt?.toISOString()])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    ).toEqual(
+      [
+        [beaten.id, companyId, statusAt.toISOString()],
+        [fresh.id, companyId, new Date(statusAt.getTime() + 1000).toISOString()],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    expect(await presenceOf(a, beaten.token)).toMatchObject({
+      status: 'online',
+      last_heartbeat: statusAt.toISOString(),
+    });
+    // A never-seen agent gets its row, offline until a status is set.
+    expect(await presenceOf(b, fresh.token)).toMatchObject({
+      status: 'offline',
+      last_heartbeat: new Date(statusAt.getTime() + 1000).toISOString(),
+    });
+    const foreign = await a.server.database.db
+      .select()
+      .from(agentPresences)
+      .where(eq(agentPresences.companyId, otherCompany));
+    expect(foreign).toEqual([]);
   });
 
   it('never times out an agent whose socket is open, heartbeat or not', async () => {

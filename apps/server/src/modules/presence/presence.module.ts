@@ -80,6 +80,7 @@ export function createPresenceModule(context: ModuleContext, options: PresenceMo
     async stop() {
       await sweeper.stop();
       await connections.close();
+      await service.flushHeartbeats();
       // Graceful shutdown: this node's agents are disconnected now, not after the timeout.
       await service.releaseNode();
     },

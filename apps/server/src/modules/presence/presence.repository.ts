@@ -183,15 +183,36 @@ export class PresenceRepository {
     return row;
   }
 
-  /** A heartbeat never changes what colleagues see, so it needs no lock: one upsert. */
-  async recordHeartbeat(key: AgentKey, now: Date): Promise<void> {
-    await this.db
-      .insert(agentPresences)
-      .values({ companyId: key.companyId, userId: key.agentId, lastHeartbeatAt: now, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [agentPresences.companyId, agentPresences.userId],
-        set: { lastHeartbeatAt: now, updatedAt: now },
-      });
+  /**
+   * A batch of heartbeats in one statement (presence.heartbeats.ts): each agent's row is
+   * created if missing, and its last heartbeat becomes the later of the stored one and the
+   * one received, so it never moves back. Heartbeats of users that do not exist are left
+   * out instead of failing the batch. Rows are written in key order, the order the sweeper
+   * locks them in. Answers the presences of the agents stored.
+   */
+  async recordHeartbeats(beats: readonly (AgentKey & { at: Date })[], now: Date): Promise<AgentPresence[]> {
+    if (beats.length === 0) return [];
+    const json = JSON.stringify(
+      beats.map((beat) => ({ company_id: beat.companyId, user_id: beat.agentId, at: beat.at.toISOString() })),
+    );
+    await this.db.execute(sql`
+      insert into ${agentPresences} (company_id, user_id, last_heartbeat_at, updated_at)
+      select b.company_id, b.user_id, b.at, ${now.toISOString()}::timestamptz
+      from json_to_recordset(${json}::json) as b(company_id uuid, user_id uuid, at timestamptz)
+      join ${users} u on u.company_id = b.company_id and u.id = b.user_id
+      order by b.company_id, b.user_id
+      on conflict (company_id, user_id) do update
+      set last_heartbeat_at = greatest(${agentPresences.lastHeartbeatAt}, excluded.last_heartbeat_at),
+          updated_at = excluded.updated_at`);
+    const wanted = new Set(beats.map(keyString));
+    const rows = await this.selectAgents().where(
+      inArray(
+        users.id,
+        beats.map((beat) => beat.agentId),
+      ),
+    );
+    // Tenant check as well as the id: an agent is answered only under its own company.
+    return rows.map(toAgentPresence).filter((presence) => wanted.has(keyString(presence)));
   }
 
   // ── connections ───────────────────────────────────────────────────────────

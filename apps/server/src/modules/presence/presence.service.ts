@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { toPresenceChangedData } from './presence.dto.js';
+import { HeartbeatBatch } from './presence.heartbeats.js';
 import { keyString, type PresenceRepository } from './presence.repository.js';
 import {
   hasChanged,
@@ -14,6 +15,7 @@ import {
   viewOf,
   withStatus,
   type AgentKey,
+  type AgentPresence,
   type PauseReasonRef,
   type PresenceChange,
   type PresenceFilter,
@@ -28,6 +30,8 @@ export const SWEEPER_JOB = 'presence.sweeper';
 export interface PresenceSettings {
   offlineAfterMs: number;
   sweepIntervalMs: number;
+  /** Heartbeats received within this long are stored together (default HEARTBEAT_BATCH_MS). */
+  heartbeatBatchMs?: number;
 }
 
 export interface PresenceServiceDeps {
@@ -51,8 +55,25 @@ export interface SweepResult {
 
 const keyOf = (actor: Actor): AgentKey => ({ companyId: actor.companyId, agentId: actor.userId });
 
+const PG_DEADLOCK_DETECTED = '40P01';
+
+function isDeadlock(error: unknown): boolean {
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    if ((current as { code?: unknown }).code === PG_DEADLOCK_DETECTED) return true;
+  }
+  return false;
+}
+
 export class PresenceService {
-  constructor(private readonly deps: PresenceServiceDeps) {}
+  private readonly heartbeats: HeartbeatBatch;
+
+  constructor(private readonly deps: PresenceServiceDeps) {
+    this.heartbeats = new HeartbeatBatch(
+      (beats) => this.storeHeartbeats(beats),
+      deps.logger,
+      deps.settings.heartbeatBatchMs,
+    );
+  }
 
   async getMine(actor: Actor): Promise<PresenceView> {
     return this.viewOrThrow(keyOf(actor));
@@ -119,9 +140,31 @@ export class PresenceService {
     return reason;
   }
 
+  /**
+   * Stores the heartbeat with the others received within the batching window (ADR 26)
+   * and answers the presence as stored. The time stored is the moment it was received.
+   */
   async heartbeat(actor: Actor): Promise<PresenceView> {
-    await this.deps.repository.recordHeartbeat(keyOf(actor), this.deps.clock.now());
-    return this.viewOrThrow(keyOf(actor));
+    const presence = await this.heartbeats.record(keyOf(actor), this.deps.clock.now());
+    if (!presence) throw new NotFoundError('user.not_found', 'No such user.');
+    return viewOf(presence, this.deps.clock.now(), this.deps.settings.offlineAfterMs);
+  }
+
+  /** Stores the heartbeats waiting for their batch now (before a sweep, and on shutdown). */
+  flushHeartbeats(): Promise<void> {
+    return this.heartbeats.flush();
+  }
+
+  private async storeHeartbeats(beats: readonly (AgentKey & { at: Date })[]): Promise<AgentPresence[]> {
+    // Rows are written in key order, like the sweeper's, yet another node's transaction
+    // may still take two of them the other way round: a deadlock is retried.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.deps.repository.recordHeartbeats(beats, this.deps.clock.now());
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
+      }
+    }
   }
 
   /**
@@ -182,6 +225,8 @@ export class PresenceService {
    * heartbeat for longer than the timeout. Each change is published once, after commit.
    */
   async sweepOnce(): Promise<SweepResult> {
+    // Heartbeats this node received are stored first: a sweep never misses one.
+    await this.heartbeats.flush();
     const now = this.deps.clock.now();
     const { offlineAfterMs, sweepIntervalMs } = this.deps.settings;
     const staleBefore = new Date(now.getTime() - staleConnectionAfterMs(offlineAfterMs, sweepIntervalMs));
