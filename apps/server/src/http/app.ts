@@ -78,6 +78,8 @@ class RequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // The probes' loggers keep warn and above: their line is not even built.
+    if (!error && (reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
     const line = {
       req: { method: request.method, url: request.url, remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },
@@ -88,6 +90,10 @@ class RequestLog extends LogController {
   }
 }
 
+/** pino's loggers and ours (request-logger.ts) tell whether a level is written. */
+type MaybeLevelled = { isLevelEnabled?: (level: string) => boolean };
+
+const HEALTH_BODY = JSON.stringify({ status: 'ok' });
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -111,7 +117,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
-  registerTextInputCheck(app);
+  // Hooks are per encapsulation context. The root context holds only what every answer
+  // needs (its request id and security headers, HSTS, the request metrics), and serves
+  // the probes, the docs, /metrics and the console's files; everything under /api (text
+  // check, authentication, the modules' own hooks: audit scope, API-key audit, multipart)
+  // lives in a child context below, so a load balancer's GET /health runs two hooks, not
+  // nine (bench:http).
   // One hook for what every answer carries: its request id and the security headers.
   const securityHeaders = securityHeadersOf(options);
   app.addHook('onRequest', (request, reply, done) => {
@@ -162,7 +173,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       staticCSP: true,
     });
   }
-  registerAuthentication(app, options.authenticator);
   registerMetrics(app, {
     token: options.metricsToken,
     ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
@@ -179,9 +189,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
       logLevel: 'warn',
       schema: { tags: ['ops'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } },
       // The answer is a constant: the schema documents it, checking it per probe is waste.
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      serializerCompiler: () => () => HEALTH_BODY,
     },
-    async () => ({ status: 'ok' as const }),
+    // Not async: a constant needs no promise and no microtask per probe.
+    () => ({ status: 'ok' as const }),
   );
   typed.get(
     '/ready',
@@ -213,7 +224,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   );
 
-  await options.routes(typed);
+  await app.register(async (api) => {
+    registerTextInputCheck(api);
+    registerAuthentication(api, options.authenticator);
+    await options.routes(api.withTypeProvider<ZodTypeProvider>());
+  });
   if (options.webRoot) {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
   }
@@ -242,8 +257,8 @@ function contentSecurityPolicy(connectSrc: readonly string[]): string {
 }
 
 /** The Host header when it is a plain host[:port]: nothing of it may reach the CSP otherwise. */
-function hostOf(request: IncomingMessage): string {
-  const host = request.headers.host ?? '';
+function hostOf(given: string | undefined): string {
+  const host = given ?? '';
   return /^[A-Za-z0-9.[\]:-]{1,260}$/.test(host) ? host : 'localhost';
 }
 
@@ -288,18 +303,20 @@ function securityHeadersOf(options: AppOptions): (request: IncomingMessage, repl
   if (!isApplied || !helmetHeaders['x-frame-options'] || !helmetHeaders['x-content-type-options']) {
     throw new Error('helmet did not give its headers synchronously');
   }
-  const cspByHost = new Map<string, string>();
-  const cspOf = (host: string): string => {
-    let csp = cspByHost.get(host);
-    if (csp === undefined) {
-      csp = contentSecurityPolicy([...connectSrc, `ws://${host}`, `wss://${host}`]);
-      if (cspByHost.size >= 64) cspByHost.clear();
-      cspByHost.set(host, csp);
+  // Every header of an answer to a host, the CSP first, in one object made once per host.
+  const headersByHost = new Map<string, Record<string, string>>();
+  const headersOf = (given: string | undefined): Record<string, string> => {
+    let headers = headersByHost.get(given ?? '');
+    if (headers === undefined) {
+      const host = hostOf(given);
+      const csp = contentSecurityPolicy([...connectSrc, `ws://${host}`, `wss://${host}`]);
+      headers = { 'content-security-policy': csp, ...helmetHeaders };
+      if (headersByHost.size >= 64) headersByHost.clear();
+      headersByHost.set(given ?? '', headers);
     }
-    return csp;
+    return headers;
   };
   return (request, reply) => {
-    reply.header('content-security-policy', cspOf(hostOf(request)));
-    reply.headers(helmetHeaders);
+    reply.headers(headersOf(request.headers.host));
   };
 }

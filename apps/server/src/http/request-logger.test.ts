@@ -23,6 +23,10 @@ describe('lazy request logger', () => {
     probe.debug('dropped');
     expect(child).not.toHaveBeenCalled();
     expect(probe.level).toBe('warn');
+    // Asked before a line is built (the request log's): no child made either.
+    expect((probe as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled('info')).toBe(false);
+    expect((probe as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled('warn')).toBe(true);
+    expect(child).not.toHaveBeenCalled();
     probe.warn({ n: 1 }, 'kept');
     expect(child).toHaveBeenCalledTimes(1);
     probe.error('kept too');

@@ -45,6 +45,12 @@ class LazyChildLogger {
     this.logger.level = level;
   }
 
+  /** pino's: whether a line at `level` would be written (asked before building one). */
+  isLevelEnabled(level: string): boolean {
+    if (this.made) return (this.made as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.(level) ?? true;
+    return valueOf(level) >= this.threshold;
+  }
+
   private log(method: LogMethod, args: unknown[]): void {
     if (!this.made && LEVELS[method]! < this.threshold) return;
     const logger = this.logger;
