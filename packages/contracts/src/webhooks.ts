@@ -15,6 +15,7 @@ export const contactMergedEventSchema = z
   .object({ id: z.uuid(), merged_ids: z.array(z.uuid()).describe('contacts folded into this one') })
   .meta({ id: 'ContactMergedEvent' });
 export const contactErasedEventSchema = z.object({ id: z.uuid() }).meta({ id: 'ContactErasedEvent' });
+export const contactDeletedEventSchema = z.object({ id: z.uuid() }).meta({ id: 'ContactDeletedEvent' });
 
 export const serviceLevelBreachedEventSchema = z
   .object({
@@ -55,6 +56,11 @@ export const webhookEventCatalogue = {
   'contact.created': { data: contactSchema, description: 'A contact was created.' },
   'contact.updated': { data: contactSchema, description: 'A contact was changed.' },
   'contact.merged': { data: contactMergedEventSchema, description: 'Contacts were merged into one.' },
+  'contact.deleted': {
+    data: contactDeletedEventSchema,
+    description:
+      'A contact was deleted (`DELETE /api/contacts/:id`): hidden, its identities released; its conversations and calls stay. Not an erasure.',
+  },
   'contact.erased': { data: contactErasedEventSchema, description: 'A contact was erased (LGPD/GDPR).' },
   'queue_entry.abandoned': { data: queueEntrySchema, description: 'A customer left a queue before being served.' },
   'service_level.breached': {

@@ -6,7 +6,7 @@
  * a subscribed webhook, signed, written with the change.
  */
 import { webhookEnvelopeSchema, webhookEventCatalogue, type WebhookEventType } from '@switchboard/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   eventually,
   startEventReceiver,
@@ -407,6 +407,50 @@ describe('contacts API', () => {
       expect(log.status).toBe(200);
       expect(log.text).not.toContain('Hugo');
       expect(log.text).not.toContain('5511933330001');
+    });
+
+    it('delivers contact.deleted (not contact.erased) for DELETE, which hides the contact and keeps its data', async () => {
+      // A receiver of its own: the webhook of the test above still gets this contact's contact.created.
+      const own = await startEventReceiver();
+      onTestFinished(() => own.close());
+      const webhook = await api.request('POST', '/api/webhooks', {
+        token: admin,
+        body: { url: own.url, allow_http: true, event_types: ['contact.deleted', 'contact.erased'] },
+      });
+      expect(webhook.status, webhook.text).toBe(201);
+      const gone = await create({ name: 'Iara Some', identities: [{ kind: 'phone', value: '11 93333-0002' }] });
+      const deleted = await api.request('DELETE', `/api/contacts/${gone.id}`, { token: admin });
+      expect(deleted.status).toBe(204);
+      expect((await api.request('GET', `/api/contacts/${gone.id}`, { token: admin })).status).toBe(404);
+      // A second DELETE is a 404 and publishes nothing more.
+      expect((await api.request('DELETE', `/api/contacts/${gone.id}`, { token: admin })).status).toBe(404);
+
+      const delivery = await eventually(
+        () =>
+          own.received
+            .map((r) => ({ request: r, body: JSON.parse(r.rawBody) as Record<string, any> }))
+            .find((d) => d.body.type === 'contact.deleted'),
+        'the contact.deleted delivery',
+      );
+      expect(delivery.body.data).toEqual({ id: gone.id });
+      expect(delivery.body.links).toEqual({ resource: null });
+      expect(
+        verifySwitchboardSignature(
+          delivery.request.headers['switchboard-signature'] as string,
+          delivery.request.rawBody,
+          webhook.body.secret as string,
+        ),
+      ).toBe(true);
+      const parsed = webhookEnvelopeSchema('contact.deleted', webhookEventCatalogue['contact.deleted'].data).safeParse(
+        delivery.body,
+      );
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      // Once delivered (the webhook's log says so), nothing else went out: no erasure.
+      await eventually(async () => {
+        const page = await api.request('GET', `/api/webhooks/${webhook.body.id}/deliveries`, { token: admin });
+        return page.body.items.length === 1 && page.body.items[0].status === 'delivered';
+      }, 'the deletion logged as delivered');
+      expect(own.received.map((r) => JSON.parse(r.rawBody).type)).toEqual(['contact.deleted']);
     });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * contact.created / contact.updated / contact.merged / contact.erased, written to the event
+ * contact.created / contact.updated / contact.merged / contact.deleted / contact.erased, written to the event
  * log inside the transaction that made the change: the webhook outbox reads the log, so an
  * event exists exactly when its change committed, even if the node dies right after.
  *
@@ -17,7 +17,8 @@ import { ContactsRepository } from './contacts.repository.js';
 
 const APPEND_LOCK_KEY = advisoryLockKey('event-log-append').toString();
 
-export type ContactEventName = 'contact.created' | 'contact.updated' | 'contact.merged' | 'contact.erased';
+export type ContactEventName =
+  'contact.created' | 'contact.updated' | 'contact.merged' | 'contact.deleted' | 'contact.erased';
 
 /** The webhook catalogue's Contact: identities on the conversation channels (phones are `voice`). */
 export function contactEventData(contact: Contact): Record<string, unknown> {

@@ -222,6 +222,10 @@ export function registerContactsRoutes(
       schema: {
         tags,
         summary: 'Delete a contact (its conversations and calls stay); LGPD erasure is POST …/erase',
+        description:
+          'Hides the contact (404 afterwards) and releases its identities, so new traffic from them makes a new ' +
+          'contact; names and messages are kept. Publishes `contact.deleted` (webhooks), not `contact.erased`: ' +
+          'only `POST /api/contacts/:id/erase` forgets the person.',
         params: idParamsSchema,
         response: { 204: z.null(), ...errors },
       },

@@ -115,7 +115,10 @@ export class ContactsService {
     return this.get(actor, contactId);
   }
 
-  /** Hides the contact (its conversations and calls stay); erasure is the LGPD way to forget it. */
+  /**
+   * Hides the contact (its conversations and calls stay) and releases its identities;
+   * `contact.deleted` tells integrations. Erasure is the LGPD way to forget it (`contact.erased`).
+   */
   async delete(actor: Actor, contactId: string): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.repository.transaction(async (repo) => {
@@ -129,6 +132,11 @@ export class ContactsService {
         action: 'contact.deleted',
         target: { type: 'contact', id: contactId },
       });
+      await appendContactEvent(
+        repo.db,
+        { companyId: actor.companyId, name: 'contact.deleted', data: { id: contactId } },
+        now,
+      );
     });
   }
 

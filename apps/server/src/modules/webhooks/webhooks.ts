@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'contact.created',
   'contact.updated',
   'contact.merged',
+  'contact.deleted',
   'contact.erased',
   'queue_entry.abandoned',
   'service_level.breached',
@@ -55,6 +56,7 @@ const DIRECT: Record<string, WebhookEventType> = {
   'contact.created': 'contact.created',
   'contact.updated': 'contact.updated',
   'contact.merged': 'contact.merged',
+  'contact.deleted': 'contact.deleted',
   'contact.erased': 'contact.erased',
   'entry.abandoned': 'queue_entry.abandoned',
   'service_level.breached': 'service_level.breached',
@@ -91,7 +93,7 @@ export function webhookEventOf(name: string, data: Record<string, unknown>): Web
     return {
       type,
       orderingKey: `contact:${id}`,
-      resourcePath: type === 'contact.erased' ? null : `/api/contacts/${id}`,
+      resourcePath: type === 'contact.erased' || type === 'contact.deleted' ? null : `/api/contacts/${id}`,
     };
   }
   if (type === 'agent.status_changed') return { type, orderingKey: `agent:${id}`, resourcePath: null };
