@@ -56,7 +56,7 @@ export function queueMessagesOf(t: Translate): QueueMessages {
   };
 }
 
-export function QueuesAdmin({ queues }: { queues: ResourceList<QueueDto> }) {
+export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDto>; timeZone: string | null }) {
   const api = useApi();
   const { t } = useI18n();
   const actions = useActions(queues.reload);
@@ -153,6 +153,7 @@ export function QueuesAdmin({ queues }: { queues: ResourceList<QueueDto> }) {
       <QueueDialog
         queue={editing}
         queues={queues.items ?? []}
+        timeZone={timeZone}
         onClose={() => setEditing(null)}
         onSaved={() => {
           setEditing(null);
@@ -179,11 +180,13 @@ export function weekdayName(locale: string, day: number): string {
 function QueueDialog({
   queue,
   queues,
+  timeZone,
   onClose,
   onSaved,
 }: {
   queue: QueueDto | 'new' | null;
   queues: readonly QueueDto[];
+  timeZone: string | null;
   onClose: () => void;
   onSaved: () => void;
 }) {
@@ -373,7 +376,7 @@ function QueueDialog({
         />
         {values.hasHours ? (
           <>
-            <p className="muted small">{t('queues.hours_hint')}</p>
+            <p className="muted small">{t('queues.hours_hint', { tz: timeZone ?? '—' })}</p>
             <FieldError error={errors.hours} />
             <ol className="plain-list range-list">
               {values.ranges.map((range, index) => (
