@@ -16,6 +16,16 @@ import { SequencedDelivery } from './sequenced-delivery.js';
 
 export type EventSubscriber = (event: PublishedEvent) => void;
 
+/** Events appended in one transaction at most (one INSERT of this many rows). */
+const MAX_BATCH = 200;
+
+interface PendingPublish {
+  event: DomainEvent;
+  at: Date;
+  resolve: (stored: PublishedEvent) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface EventBusOptions {
   /** Several nodes: events go to every node through this transport. */
   transport?: EventTransport;
@@ -24,7 +34,8 @@ export interface EventBusOptions {
 }
 
 export class EventBus implements EventPublisher {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly pending: PendingPublish[] = [];
+  private flushing: Promise<void> | undefined;
   private readonly subscribers = new Set<EventSubscriber>();
   private readonly transport: EventTransport | undefined;
   private readonly delivery: SequencedDelivery | undefined;
@@ -68,29 +79,75 @@ export class EventBus implements EventPublisher {
     return () => this.subscribers.delete(subscriber);
   }
 
+  /**
+   * Appends and delivers. Events published while an append is under way wait and go
+   * together in the next one (group commit, `EventLogRepository.appendMany`): under load
+   * an event waits for one round trip, not for one per event queued before it. Order is
+   * kept: batches are appended one at a time, each in publish order.
+   */
   publish(event: DomainEvent): Promise<PublishedEvent> {
-    const published = this.tail.then(async () => {
-      const stored = await this.log.append(event, this.clock.now());
-      if (!this.delivery || !this.transport) {
-        this.deliver(stored);
-        return stored;
-      }
-      // This node's sockets do not wait for the round trip through Redis, and neither does
-      // the next append: the other nodes put events in seq order themselves.
-      this.delivery.receive(stored);
-      this.transport.send(stored).catch((error: unknown) => {
-        // The other nodes find it in the log on their next poll.
-        this.logger.warn({ err: error, event: stored.name, seq: stored.seq }, 'event not sent to the other nodes');
-      });
-      return stored;
+    return new Promise<PublishedEvent>((resolve, reject) => {
+      this.pending.push({ event, at: this.clock.now(), resolve, reject });
+      this.startFlush();
     });
-    this.tail = published.catch(() => undefined);
-    return published;
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = (async () => {
+      try {
+        await this.flush();
+      } finally {
+        this.flushing = undefined;
+        // Published after the loop saw nothing left, before this line: not left behind.
+        if (this.pending.length > 0) this.startFlush();
+      }
+    })();
   }
 
   /** Resolves when every publish issued so far has been appended and delivered here (sent on, with Redis). */
   async drain(): Promise<void> {
-    await this.tail;
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      let stored: PublishedEvent[];
+      try {
+        stored = await this.log.appendMany(batch);
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        // One bad event must not take the others down: each on its own, as before batching.
+        for (const item of batch) {
+          await this.log.appendMany([item]).then(
+            ([one]) => this.handOn(one!, item),
+            (failure: unknown) => item.reject(failure),
+          );
+        }
+        continue;
+      }
+      stored.forEach((one, i) => this.handOn(one, batch[i]!));
+    }
+  }
+
+  private handOn(stored: PublishedEvent, item: PendingPublish): void {
+    if (!this.delivery || !this.transport) {
+      this.deliver(stored);
+      item.resolve(stored);
+      return;
+    }
+    // This node's sockets do not wait for the round trip through Redis, and neither does
+    // the next append: the other nodes put events in seq order themselves.
+    this.delivery.receive(stored);
+    this.transport.send(stored).catch((error: unknown) => {
+      // The other nodes find it in the log on their next poll.
+      this.logger.warn({ err: error, event: stored.name, seq: stored.seq }, 'event not sent to the other nodes');
+    });
+    item.resolve(stored);
   }
 
   async close(): Promise<void> {
