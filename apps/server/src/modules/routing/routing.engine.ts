@@ -30,7 +30,7 @@ import {
 
 /** Decisions one call of routeQueue makes at most before yielding (the next trigger or sweep goes on). */
 const MAX_DECISIONS_PER_RUN = 200;
-/** Waiting entries looked at per decision: the head may need a channel nobody has room for. */
+/** Waiting entries locked and decided per transaction (the head may need a channel nobody has room for). */
 const ENTRIES_PER_DECISION = 10;
 export const MISSED_OFFERS_REASON = 'missed_offers';
 
@@ -128,41 +128,49 @@ export class RoutingEngine {
     }
     const run = { isRerunAsked: false, done: Promise.resolve(0) };
     run.done = (async () => {
-      let decisions = 0;
+      // A pass asked for during this one starts at once, not after this one's events.
+      const announced: Promise<void>[] = [];
       try {
         do {
           run.isRerunAsked = false;
-          decisions += await this.routeOnce(companyId, queueId);
+          await this.routeOnce(companyId, queueId, announced);
         } while (run.isRerunAsked);
       } finally {
         this.runs.delete(queueId);
       }
-      return decisions;
+      await Promise.all(announced);
+      return announced.length;
     })();
     this.runs.set(queueId, run);
     return run.done;
   }
 
-  private async routeOnce(companyId: string, queueId: string): Promise<number> {
+  private async routeOnce(companyId: string, queueId: string, announced: Promise<void>[]): Promise<void> {
     // The next decision does not wait for the last one's events: the bus keeps their order.
-    const announced: Promise<void>[] = [];
-    while (announced.length < MAX_DECISIONS_PER_RUN) {
-      const decision = await this.decideOnce(companyId, queueId);
-      if (!decision) break;
-      announced.push(this.announce(decision));
+    for (let made = 0; made < MAX_DECISIONS_PER_RUN;) {
+      const decisions = await this.decideBatch(companyId, queueId);
+      if (decisions.length === 0) return;
+      made += decisions.length;
+      for (const decision of decisions) announced.push(this.announce(decision));
     }
-    await Promise.all(announced);
-    return announced.length;
   }
 
-  private decideOnce(companyId: string, queueId: string): Promise<Decision | undefined> {
+  /**
+   * One transaction: locks the queue's next waiting entries (SKIP LOCKED) and reads the
+   * members once, then gives each entry, in routing order, to the first candidate whose
+   * routing row it can lock with room under that lock. Loads are counted in memory as it
+   * goes, for the order only; the lock and the re-read load decide. A batch costs one
+   * candidates query and one commit for up to ENTRIES_PER_DECISION decisions.
+   */
+  private decideBatch(companyId: string, queueId: string): Promise<Decision[]> {
     const now = this.deps.clock.now();
     return this.deps.repository.transaction(async (repo) => {
-      const queue = await repo.findQueue(companyId, queueId);
-      if (!queue) return undefined;
+      let queue = await repo.findQueue(companyId, queueId);
+      if (!queue) return [];
       const entries = await repo.lockWaiting(queueId, ENTRIES_PER_DECISION);
-      if (entries.length === 0) return undefined;
+      if (entries.length === 0) return [];
       const candidates = await repo.candidates(queueId);
+      const decisions: Decision[] = [];
       for (const entry of entries) {
         const ordered = orderCandidates(queue, entry, candidates, now);
         const isRingAll = queue.strategy === 'ring_all' && entry.channel === 'voice';
@@ -175,11 +183,21 @@ export class RoutingEngine {
         }
         const [first] = chosen;
         if (first === undefined) continue;
-        if (queue.strategy === 'round_robin') await repo.setLastChosen(queueId, first);
-        if (queue.offerMode === 'auto' && !isRingAll) return this.assign(repo, queue, entry, first, now);
-        return this.offer(repo, queue, entry, chosen, isRingAll, now);
+        if (queue.strategy === 'round_robin') {
+          await repo.setLastChosen(queueId, first);
+          queue = { ...queue, lastChosenAgentId: first };
+        }
+        const decision =
+          queue.offerMode === 'auto' && !isRingAll
+            ? await this.assign(repo, queue, entry, first, now)
+            : await this.offer(repo, queue, entry, chosen, isRingAll, now);
+        decisions.push(decision);
+        if (decision.kind === 'gone') continue;
+        for (const candidate of candidates) {
+          if (chosen.includes(candidate.agentId)) candidate.load[entry.channel] += 1;
+        }
       }
-      return undefined;
+      return decisions;
     });
   }
 
@@ -227,8 +245,10 @@ export class RoutingEngine {
     entry: QueueEntry,
     agentIds: string[],
     isRingAll: boolean,
-    now: Date,
+    at: Date,
   ): Promise<Decision> {
+    // The offer's time runs from now, not from the start of a batch of decisions.
+    const now = new Date(Math.max(at.getTime(), this.deps.clock.now().getTime()));
     const expiresAt = new Date(now.getTime() + queue.offerTimeoutSeconds * 1000);
     const offers: Offer[] = agentIds.map((agentId) => ({
       id: newId(),

@@ -75,6 +75,29 @@ describe('strategies', () => {
     expect(ids(orderCandidates(queue('longest_idle'), chat, candidates, NOW))).toEqual(['c', 'b', 'a']);
   });
 
+  it('longest_idle counts an agent holding an item as not idle, whenever their last one ended', () => {
+    const candidates = [
+      agent('busy', { lastItemEndedAt: ago(3600), load: { voice: 0, whatsapp: 1, webchat: 0 } }),
+      agent('idle', { lastItemEndedAt: ago(5) }),
+      agent('busier', { load: { voice: 0, whatsapp: 2, webchat: 0 } }),
+    ];
+    expect(ids(orderCandidates(queue('longest_idle'), chat, candidates, NOW))).toEqual(['idle', 'busy', 'busier']);
+  });
+
+  it('longest_idle breaks ties the same way every time for one item, and spreads them over the agents', () => {
+    const tied = ['a', 'b', 'c', 'd'].map((id) => agent(id));
+    const firstFor = (entryId: string) =>
+      ids(orderCandidates(queue('longest_idle'), { ...chat, id: entryId }, tied, NOW))[0];
+    expect(firstFor('entry-1')).toBe(firstFor('entry-1'));
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 400; i += 1) {
+      const first = firstFor(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)!;
+      firsts.set(first, (firsts.get(first) ?? 0) + 1);
+    }
+    expect([...firsts.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    for (const count of firsts.values()) expect(count).toBeGreaterThan(50);
+  });
+
   it('least_busy picks the lowest share of capacity in use', () => {
     const candidates = [
       agent('a', { load: { voice: 0, whatsapp: 2, webchat: 0 } }),

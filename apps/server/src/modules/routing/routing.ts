@@ -146,12 +146,45 @@ export function isEligible(
 
 const time = (date: Date | null) => (date === null ? Number.NEGATIVE_INFINITY : date.getTime());
 const byId = (a: Candidate, b: Candidate) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
+const itemsHeld = (c: Candidate) => c.load.voice + c.load.whatsapp + c.load.webchat;
+/**
+ * Since when the agent is idle: holding an item (a call, a chat, a live offer) is not idle
+ * at all; otherwise since their last item on any channel ended (never: longest).
+ */
+const idleSince = (c: Candidate) => (itemsHeld(c) > 0 ? Number.POSITIVE_INFINITY : time(c.lastItemEndedAt));
+
+/** FNV-1a of a string, finished with murmur3's mix: the same on every node, spread evenly. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/**
+ * Ties (agents idle since the same instant, or never busy) are broken by a hash of the
+ * item and the agent: deterministic, so every node orders them alike, and spread evenly,
+ * so the agent first by id does not get every tied item. Without an item id: by id.
+ */
+function tieBreak(entryId: string | undefined) {
+  if (entryId === undefined) return byId;
+  return (a: Candidate, b: Candidate) =>
+    hashOf(`${entryId}:${a.agentId}`) - hashOf(`${entryId}:${b.agentId}`) || byId(a, b);
+}
 const chatLoadShare = (c: Candidate) =>
   (c.load.whatsapp + c.load.webchat) / Math.max(1, c.capacity.whatsapp + c.capacity.webchat);
 
 /**
  * The eligible agents in the order the queue's strategy tries them: by member priority
- * tier first, then `longest_idle` (last item ended longest ago; never is longest),
+ * tier first, then `longest_idle` (idle longest: no item held, the last one on any channel
+ * ended longest ago, never is longest; agents holding items after every idle one),
  * `least_busy` (lowest share of chat capacity in use), `round_robin` (the member after the
  * last one chosen, by a stable order), `ring_all` (every one; the engine rings them all
  * for calls). Agents who already declined this entry come last: they are tried again only
@@ -159,24 +192,27 @@ const chatLoadShare = (c: Candidate) =>
  */
 export function orderCandidates(
   queue: Pick<Queue, 'strategy' | 'requiredSkills' | 'lastChosenAgentId'>,
-  entry: Pick<QueueEntry, 'channel' | 'declinedBy'>,
+  entry: Pick<QueueEntry, 'channel' | 'declinedBy'> & { id?: string },
   candidates: readonly Candidate[],
   now: Date,
 ): Candidate[] {
   const eligible = candidates.filter((c) => isEligible(queue, entry.channel, c, now));
   const declined = new Set(entry.declinedBy);
+  const tie = tieBreak(entry.id);
+  // Infinity - Infinity is NaN, which is falsy: equal idle times fall through to the next key.
   const strategyOrder = (a: Candidate, b: Candidate): number => {
     switch (queue.strategy) {
       case 'least_busy':
-        return chatLoadShare(a) - chatLoadShare(b) || time(a.lastItemEndedAt) - time(b.lastItemEndedAt) || byId(a, b);
+        return chatLoadShare(a) - chatLoadShare(b) || time(a.lastItemEndedAt) - time(b.lastItemEndedAt) || tie(a, b);
       case 'round_robin':
         return byId(a, b);
       case 'longest_idle':
       case 'ring_all':
         return (
+          idleSince(a) - idleSince(b) ||
+          itemsHeld(a) - itemsHeld(b) ||
           time(a.lastItemEndedAt) - time(b.lastItemEndedAt) ||
-          a.load.whatsapp + a.load.webchat - (b.load.whatsapp + b.load.webchat) ||
-          byId(a, b)
+          tie(a, b)
         );
     }
   };
