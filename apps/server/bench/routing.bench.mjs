@@ -1,7 +1,10 @@
 // Benchmark: the routing engine under a steady arrival of chats and calls.
 //
 // Starts a real Switchboard (createServer, every feature module, on PGlite under a temp
-// directory, or on DATABASE_URL), creates BENCH_AGENTS agents signed in over HTTP with a
+// directory). With DATABASE_URL it makes a fresh database on that server (dropped at the
+// end) and runs TWO nodes sharing it and one Redis (REDIS_URL, or a redis-server it
+// starts): node A in this process, node B a `src/cli.ts serve` process of its own. Half
+// the agents sit on B (socket, accepts, closes), so both nodes decide. It creates BENCH_AGENTS agents signed in over HTTP with a
 // Socket.IO connection each and status online, spread over BENCH_QUEUES queues with mixed
 // skills and chat capacities (half the queues assign at once, half offer and the agent
 // accepts over HTTP). Queue 0 holds BENCH_FAIR_AGENTS identical agents (capacity 1,
@@ -16,7 +19,10 @@
 // fairness (coefficient of variation of items per identical agent) and, in the same run,
 // a reference round trip: one INSERT ... RETURNING in a transaction plus one Socket.IO
 // emit to one client. Run with `npm run bench:routing`.
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -40,16 +46,61 @@ const DRAIN_MS = 60_000;
 const SKILLS = ['vendas', 'suporte', 'financeiro', 'espanhol'];
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-'));
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const freePort = async () => {
+  const probe = createNetServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+};
+
+// ── two nodes on PostgreSQL: a fresh database, Redis, node B in its own process ──
+const isCluster = Boolean(process.env.DATABASE_URL);
+let databaseUrl;
+let dropDatabase = async () => undefined;
+let redisUrl = process.env.REDIS_URL;
+let redisChild;
+if (isCluster) {
+  const name = `routing_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+  dropDatabase = async () => {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.end();
+  };
+  if (!redisUrl) {
+    if (spawnSync('redis-server', ['--version']).status !== 0)
+      throw new Error('two nodes need Redis: set REDIS_URL or install redis-server');
+    const port = await freePort();
+    redisChild = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    redisUrl = `redis://127.0.0.1:${port}`;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 const config = loadConfig({
   DATA_DIR: dir,
-  JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  JWT_SECRET,
   LOG_LEVEL: 'silent',
   AUDIOSOCKET_ENABLED: 'false',
   LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
   SOCKET_EVENTS_PER_SECOND: '1000',
   SWITCHBOARD_ADMIN_EMAIL: 'admin@bench.test',
   SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  ...(isCluster ? { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_CHANNEL: 'routing-bench:events' } : {}),
 });
 // Passwords are not what is measured: a hasher that accepts them keeps setup short.
 const hasher = { hash: async () => 'bench', verify: async () => true };
@@ -67,11 +118,47 @@ const server = await createServer(config, createLogger({ level: 'silent' }), {
 });
 await bootstrapFirstAdmin(server, config);
 const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
+// Node B: the compiled-on-the-fly server in a process of its own, on the same database and Redis.
+let nodeB;
+let baseUrlB = baseUrl;
+if (isCluster) {
+  const port = await freePort();
+  nodeB = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_CHANNEL: 'routing-bench:events',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-b-')),
+      JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      AUDIOSOCKET_ENABLED: 'false',
+      LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
+      SOCKET_EVENTS_PER_SECOND: '1000',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  baseUrlB = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const ok = await fetch(`${baseUrlB}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline || nodeB.exitCode !== null) throw new Error('node B did not start');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 const { db } = server.database;
 const rowsOf = async (query) => (await db.execute(query)).rows;
 
-const request = async (method, path, token, body) => {
-  const response = await fetch(`${baseUrl}${path}`, {
+const request = async (method, path, token, body, url = baseUrl) => {
+  const response = await fetch(`${url}${path}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -115,7 +202,7 @@ try {
   // ── agents ────────────────────────────────────────────────────────────────
   const agents = [];
   const setupStarted = performance.now();
-  for (let i = 0; i < AGENTS; i += 1) {
+  const setUpAgent = async (i) => {
     const isFair = i < FAIR_AGENTS;
     const email = `agent${i}@bench.test`;
     const user = await request('POST', '/api/users', admin, {
@@ -137,8 +224,15 @@ try {
     }
     const homes = isFair ? [0] : [1 + (i % (QUEUES - 1)), 1 + ((i * 7) % (QUEUES - 1))];
     for (const q of new Set(homes)) queues[q].members.push({ user_id: user.id, priority: 0 });
-    agents.push({ id: user.id, token: session.access_token, isFair, handled: 0, socket: undefined });
+    // On two nodes every other agent sits on node B: socket, accepts and closes there.
+    const url = isCluster && i % 2 === 1 ? baseUrlB : baseUrl;
+    agents.push({ index: i, id: user.id, token: session.access_token, isFair, handled: 0, socket: undefined, url });
+  };
+  // A few at a time: setup is not what is measured, and it is long at 1,000 agents.
+  for (let i = 0; i < AGENTS; i += 8) {
+    await Promise.all(Array.from({ length: Math.min(8, AGENTS - i) }, (_, k) => setUpAgent(i + k)));
   }
+  agents.sort((a, b) => a.index - b.index);
   for (const queue of queues) await request('PUT', `/api/queues/${queue.id}/members`, admin, queue.members);
 
   // ── conversations the chats will be (created up front, not waiting for anyone) ──
@@ -170,7 +264,7 @@ try {
     setTimeout(
       () => {
         const finish = item.conversationId
-          ? request('POST', `/api/conversations/${item.conversationId}/close`, agent.token, {})
+          ? request('POST', `/api/conversations/${item.conversationId}/close`, agent.token, {}, agent.url)
           : routing.engine.endEntry(companyId, item.entryId, 'completed');
         finish.catch((error) => console.error('finish failed', error.message));
       },
@@ -178,14 +272,16 @@ try {
     );
   };
   for (const agent of agents) {
-    const socket = io(baseUrl, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
+    const socket = io(agent.url, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
     agent.socket = socket;
     socket.on('offer_created', (envelope) => {
       const data = envelope.data;
       const start = arrivedAt.get(data.conversation_id ?? data.call_id);
       if (start !== undefined && data.agent_id === agent.id) offerLatency.push(performance.now() - start);
       if (data.agent_id === agent.id) {
-        request('POST', `/api/routing/offers/${data.id}/accept`, agent.token).catch(() => undefined);
+        request('POST', `/api/routing/offers/${data.id}/accept`, agent.token, undefined, agent.url).catch(
+          () => undefined,
+        );
       }
     });
     socket.on('entry_assigned', (envelope) => {
@@ -208,9 +304,11 @@ try {
 
   // ── the reference round trip, interleaved with the load ───────────────────
   await db.execute(sql`create table if not exists bench_reference (id uuid primary key, at timestamptz not null)`);
-  const referenceClient = agents[agents.length - 1].socket;
+  // The reference client sits on node A, where the reference emits.
+  const referenceAgent = agents.filter((a) => a.url === baseUrl).at(-1);
+  const referenceClient = referenceAgent.socket;
   const reference = [];
-  const referenceRoom = `user:${agents[agents.length - 1].id}`;
+  const referenceRoom = `user:${referenceAgent.id}`;
   const roundTrip = async () => {
     const id = randomUUID();
     const started = performance.now();
@@ -332,7 +430,7 @@ try {
     `load average (1 min, the whole machine): ${loadAtStart.toFixed(1)} when arrivals started, ${loadavg()[0].toFixed(1)} at the end`,
   );
   console.log(
-    `database: ${server.database.kind}; ${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues; setup ${setupSeconds.toFixed(0)} s`,
+    `database: ${server.database.kind}${isCluster ? ', two nodes (A in this process, B its own process) sharing it and Redis' : ', one node'}; ${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues; setup ${setupSeconds.toFixed(0)} s`,
   );
   console.log(
     `load: ${chatIndex} chats (${CHATS_PER_S}/s) and ${callCount} calls (${CALLS_PER_S}/s) over ${arrivalSeconds.toFixed(1)} s; handle ${HANDLE_MS[0]}–${HANDLE_MS[1]} ms`,
@@ -356,6 +454,12 @@ try {
   );
   for (const agent of agents) agent.socket.disconnect();
 } finally {
+  if (nodeB && nodeB.exitCode === null) {
+    nodeB.kill('SIGTERM');
+    await new Promise((resolve) => nodeB.once('exit', resolve));
+  }
   await server.close();
+  redisChild?.kill('SIGTERM');
+  await dropDatabase().catch((error) => console.error('database not dropped:', error.message));
   rmSync(dir, { recursive: true, force: true });
 }
