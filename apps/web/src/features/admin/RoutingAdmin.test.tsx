@@ -1,5 +1,5 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { QueueDto } from '@switchboard/contracts';
 import { AT, ME, renderSignedIn } from '../../test-support/render-signed-in';
 import { PauseReasonsAdmin } from './PauseReasonsAdmin';
@@ -7,6 +7,8 @@ import { RoutingAdmin } from './RoutingAdmin';
 import { UsersAdmin } from './UsersAdmin';
 
 afterEach(() => cleanup());
+// The queue dialog has many fields: on a busy two-core machine a test may take longer than the default.
+vi.setConfig({ testTimeout: 30_000 });
 
 /** The confirmation on screen (each list of the tab has its own). */
 const openConfirm = () => screen.getAllByTestId('confirm-dialog').find((dialog) => dialog.hasAttribute('open'));
@@ -52,6 +54,8 @@ const user = (id: string, name: string, email: string) => ({
   device: null,
 });
 
+const SETTINGS = { status: 200, body: { time_zone: 'America/Sao_Paulo', language: 'pt-BR' } };
+
 const channelRouting = (channel: string, queueId: string | null = null) => ({
   channel,
   default_queue_id: queueId,
@@ -63,6 +67,7 @@ describe('Admin › Queues', () => {
   it('creates a queue with a required skill and business hours, sending every field', async () => {
     const queues = [queueOf(ID(1), 'Geral')];
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: queues } };
       if (method === 'POST' && path === '/api/queues') {
         const created = queueOf(ID(2), (body as { name: string }).name);
@@ -125,6 +130,7 @@ describe('Admin › Queues', () => {
       },
     });
     const services = await renderSignedIn(<RoutingAdmin />, (method, path) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [queue] } };
       if (method === 'PATCH' && path === `/api/queues/${ID(1)}`) {
         return {
@@ -164,6 +170,7 @@ describe('Admin › Queues', () => {
   it('adds an agent to the members, changes a priority and saves the list', async () => {
     const queue = queueOf(ID(1), 'Geral', { members: [{ user_id: ID(11), name: 'Bruno', priority: 1 }] });
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [queue] } };
       if (method === 'GET' && path === '/api/users') {
         return {
@@ -220,6 +227,7 @@ describe('Admin › Queues', () => {
     ];
     const saved: Record<string, unknown> = {};
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: queues } };
       if (method === 'GET' && path === '/api/channels/whatsapp/routing') {
         return { status: 200, body: channelRouting('whatsapp') };
@@ -258,6 +266,7 @@ describe('Admin › Queues', () => {
   it('routes a new phone number to a voice queue and deletes it after confirming', async () => {
     const points: Record<string, unknown>[] = [];
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') {
         return { status: 200, body: { items: [queueOf(ID(3), 'Telefone', { channels: ['voice'] })] } };
       }
@@ -289,6 +298,36 @@ describe('Admin › Queues', () => {
     await waitFor(() => expect(openConfirm()).toBeTruthy());
     fireEvent.click(within(openConfirm()!).getByTestId('confirm-accept'));
     await screen.findByText('No number is routed yet.');
+  });
+});
+
+describe('Admin › Queues › Routing settings', () => {
+  it('names the time zone in the business hours and saves a new zone, refusing an unknown one first', async () => {
+    const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
+      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
+      if (method === 'PUT' && path === '/api/routing/settings') return { status: 200, body };
+      if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [] } };
+      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
+      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
+      return undefined;
+    });
+    const zone = await screen.findByLabelText<HTMLInputElement>('Company time zone');
+    await waitFor(() => expect(zone.value).toBe('America/Sao_Paulo'));
+    fireEvent.click(screen.getByTestId('queue-create'));
+    const dialog = await screen.findByTestId('queue-dialog');
+    fireEvent.click(within(dialog).getByTestId('queue-hours-on'));
+    expect(within(dialog).getByText(/time zone \(America\/Sao_Paulo\)/)).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+
+    fireEvent.change(zone, { target: { value: 'Mars/Olympus' } });
+    fireEvent.click(screen.getByTestId('routing-settings-save'));
+    await waitFor(() => expect(zone.getAttribute('aria-invalid')).toBe('true'));
+    fireEvent.change(zone, { target: { value: 'America/Manaus' } });
+    fireEvent.click(screen.getByTestId('routing-settings-save'));
+    await within(screen.getByTestId('routing-settings')).findByText('Saved.');
+    expect(services.requests.filter((r) => r.method === 'PUT').map((r) => r.body)).toEqual([
+      { time_zone: 'America/Manaus', language: 'pt-BR' },
+    ]);
   });
 });
 

@@ -44,7 +44,7 @@ function timeZones(): string[] {
 function RoutingSettingsForm({ settings }: { settings: SettingsState }) {
   const api = useApi();
   const { t } = useI18n();
-  const form = useForm({ time_zone: '', language: 'pt-BR' as 'pt-BR' | 'en' });
+  const form = useForm<{ time_zone: string; language: 'pt-BR' | 'en' }>({ time_zone: '', language: 'pt-BR' });
   const [loaded, setLoaded] = useState(false);
   if (settings.data && !loaded) {
     setLoaded(true);
