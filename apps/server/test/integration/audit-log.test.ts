@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRecordings } from '../../src/db/schema/index.js';
+import { ChannelsRepository, ChannelsService } from '../../src/modules/channels/index.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { answeredOutboundCall, requestsTo, startServerWithPbx, type PbxTest } from '../support/pbx.js';
 import { ADMIN_EMAIL, createUserAndLogin, type TestServer } from '../support/server.js';
 import { configureWhatsApp } from '../support/whatsapp-graph-stub.js';
@@ -114,6 +117,54 @@ describe('audit log', () => {
     expect(page.items[0]).toMatchObject({ actor_user_id: adminId, target_type: 'channel', target_id: 'whatsapp' });
     expect(JSON.stringify(page.items)).not.toContain(secrets.appSecret);
     expect(JSON.stringify(page.items)).not.toContain(secrets.accessToken);
+  });
+
+  it('writes the secrets’ entry in the change’s transaction: with it, never without it', async () => {
+    const before = (await audit('?action=channel.secrets_changed')).items.length;
+    // Written with the change: there as soon as the answer is (no hook after the response).
+    await configureWhatsApp(api, admin);
+    expect((await audit('?action=channel.secrets_changed')).items).toHaveLength(before + 1);
+    const removed = await api.request('DELETE', '/api/channels/whatsapp', { token: admin });
+    expect(removed.status, removed.text).toBe(204);
+    const after = await audit('?action=channel.secrets_changed');
+    expect(after.items).toHaveLength(before + 2);
+    expect(after.items[0]).toMatchObject({
+      actor_user_id: adminId,
+      target_id: 'whatsapp',
+      details: { method: 'DELETE' },
+    });
+    // A change refused (nothing to remove) records nothing.
+    const again = await api.request('DELETE', '/api/channels/whatsapp', { token: admin });
+    expect(again.status).toBe(404);
+    expect((await audit('?action=channel.secrets_changed')).items).toHaveLength(before + 2);
+
+    // An audit write that fails takes the change with it: the number is not configured.
+    const companyId = (await api.request('GET', '/api/users/profile', { token: admin })).body.company_id as string;
+    const failing = new ChannelsService({
+      repository: new ChannelsRepository(api.server.database.db),
+      adapters: [],
+      audit: {
+        record: async () => {
+          throw new Error('audit store unavailable');
+        },
+      },
+      clock: systemClock,
+      logger: createLogger({ level: 'silent' }),
+    } as unknown as ConstructorParameters<typeof ChannelsService>[0]);
+    await expect(
+      failing.configureWhatsApp(
+        { companyId, userId: adminId, role: 'admin' },
+        {
+          phoneNumberId: '106540352249999',
+          accessToken: 'EAAG-rolled-back',
+          appSecret: 'a'.repeat(32),
+          verifyToken: 'v',
+        },
+      ),
+    ).rejects.toThrow('audit store unavailable');
+    const channels = await api.request('GET', '/api/channels', { token: admin });
+    expect(channels.status, channels.text).toBe(200);
+    expect(channels.text).not.toContain('106540352249999');
   });
 
   it('records a recording download once per listen, not per Range request', async () => {

@@ -1,7 +1,6 @@
 /**
  * The audit trail's HTTP side: the client address of the request an entry is written
- * under (so services need not carry it), and the audited reads and writes whose module
- * does not write its own entry yet.
+ * under (so services need not carry it), and the audited reads (no transaction to join).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -31,9 +30,9 @@ const isFirstByteRange = (request: FastifyRequest): boolean => {
 };
 
 /**
- * Routes audited by their outcome. A recording download is a read (no transaction to
- * join); the WhatsApp secrets are written by the channels module, audited here once the
- * change has committed.
+ * Routes audited by their outcome: a recording download is a read, with no transaction to
+ * join. (Writes are recorded by their module in their own transaction, e.g. the channels
+ * module's `channel.secrets_changed`.)
  */
 const AUDITED_ROUTES: readonly AuditedRoute[] = [
   {
@@ -42,20 +41,6 @@ const AUDITED_ROUTES: readonly AuditedRoute[] = [
     action: 'recording.downloaded',
     targetType: 'call',
     isAct: (request, status) => (status === 200 || status === 206) && isFirstByteRange(request),
-  },
-  {
-    method: 'PUT',
-    url: '/api/channels/whatsapp',
-    action: 'channel.secrets_changed',
-    targetType: 'channel',
-    isAct: (_request, status) => status >= 200 && status < 300,
-  },
-  {
-    method: 'DELETE',
-    url: '/api/channels/whatsapp',
-    action: 'channel.secrets_changed',
-    targetType: 'channel',
-    isAct: (_request, status) => status >= 200 && status < 300,
   },
 ];
 

@@ -20,7 +20,11 @@ function toAccount(row: WhatsAppRow): WhatsAppAccount {
 }
 
 export class ChannelsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
+
+  transaction<T>(fn: (repo: ChannelsRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new ChannelsRepository(tx)));
+  }
 
   /** Creates or replaces the company's WhatsApp number. */
   async upsertWhatsApp(row: typeof whatsappChannels.$inferInsert): Promise<void> {

@@ -14,6 +14,7 @@ import {
 } from '../../shared/errors.js';
 import { newId, sha256Hex } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
+import { auditActorOf, type AuditLog } from '../audit/index.js';
 import {
   assertCanConfigure,
   WHATSAPP_WEBHOOK_PATH,
@@ -45,6 +46,8 @@ export interface ChannelsServiceDeps {
   templates: WhatsAppTemplates;
   /** Webhook items skipped or repaired, for /metrics. */
   itemCounter: WebhookItemCounter;
+  /** `channel.secrets_changed`, written in the transaction that changes them. */
+  audit: AuditLog;
   clock: Clock;
   logger: Logger;
 }
@@ -86,16 +89,19 @@ export class ChannelsService {
     assertCanConfigure(actor);
     const now = this.deps.clock.now();
     try {
-      await this.deps.repository.upsertWhatsApp({
-        id: newId(),
-        companyId: actor.companyId,
-        phoneNumberId: input.phoneNumberId,
-        accessToken: input.accessToken,
-        appSecret: input.appSecret,
-        verifyTokenHash: sha256Hex(input.verifyToken),
-        businessAccountId: input.businessAccountId ?? null,
-        createdAt: now,
-        updatedAt: now,
+      await this.deps.repository.transaction(async (repo) => {
+        await repo.upsertWhatsApp({
+          id: newId(),
+          companyId: actor.companyId,
+          phoneNumberId: input.phoneNumberId,
+          accessToken: input.accessToken,
+          appSecret: input.appSecret,
+          verifyTokenHash: sha256Hex(input.verifyToken),
+          businessAccountId: input.businessAccountId ?? null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await this.recordSecretsChanged(repo, actor, 'PUT');
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -113,10 +119,24 @@ export class ChannelsService {
 
   async removeWhatsApp(actor: Actor): Promise<void> {
     assertCanConfigure(actor);
-    if (!(await this.deps.repository.deleteWhatsApp(actor.companyId))) {
-      throw new NotFoundError('channel.not_found', 'WhatsApp is not configured.');
-    }
+    await this.deps.repository.transaction(async (repo) => {
+      if (!(await repo.deleteWhatsApp(actor.companyId))) {
+        throw new NotFoundError('channel.not_found', 'WhatsApp is not configured.');
+      }
+      await this.recordSecretsChanged(repo, actor, 'DELETE');
+    });
     this.deps.logger.info({ companyId: actor.companyId, byUserId: actor.userId }, 'WhatsApp channel removed');
+  }
+
+  /** The audit entry of a change of the WhatsApp secrets, in the change's transaction (never the secrets). */
+  private async recordSecretsChanged(repo: ChannelsRepository, actor: Actor, method: 'PUT' | 'DELETE') {
+    await this.deps.audit.record(repo.db, {
+      companyId: actor.companyId,
+      actor: auditActorOf(actor),
+      action: 'channel.secrets_changed',
+      target: { type: 'channel', id: 'whatsapp' },
+      details: { method },
+    });
   }
 
   async list(actor: Actor): Promise<ChannelSummary[]> {

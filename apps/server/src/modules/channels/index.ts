@@ -6,6 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import { createAuditLog } from '../audit/index.js';
 import type { ConversationInbox, WebhookItemCounter, WhatsAppPorts } from './channels.ports.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { registerChannelsRoutes } from './channels.routes.js';
@@ -61,6 +62,7 @@ export function createChannels(deps: ChannelsDeps) {
     webhooks: deps.whatsapp.webhooks,
     inbox: deps.inbox,
     itemCounter: webhookItemCounter(deps.metrics),
+    audit: createAuditLog(deps.clock),
     clock: deps.clock,
     logger: deps.logger,
   });
