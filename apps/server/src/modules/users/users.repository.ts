@@ -155,9 +155,33 @@ export class UsersRepository {
     return row?.n ?? 0;
   }
 
+  /**
+   * Only the columns a User carries: the list read every column of both tables (the
+   * password hash, the device's SIP settings), and on the embedded database decoding
+   * them was a large part of `GET /api/users` (bench:http).
+   */
   private selectUsers() {
     return this.db
-      .select({ user: users, device: sipDevices })
+      .select({
+        user: {
+          id: users.id,
+          companyId: users.companyId,
+          email: users.email,
+          name: users.name,
+          role: users.role,
+          phone: users.phone,
+          isActive: users.isActive,
+          lastLoginAt: users.lastLoginAt,
+          createdAt: users.createdAt,
+          updatedAt: users.updatedAt,
+        },
+        device: {
+          extension: sipDevices.extension,
+          endpointId: sipDevices.endpointId,
+          template: sipDevices.template,
+          isActive: sipDevices.isActive,
+        },
+      })
       .from(users)
       .leftJoin(sipDevices, and(eq(sipDevices.userId, users.id), eq(sipDevices.isActive, true)));
   }
@@ -296,7 +320,15 @@ function toAccount(row: UserRow): Account {
   };
 }
 
-function toUser(row: UserRow, device: DeviceRow | null): User {
+type UserColumns = Pick<
+  UserRow,
+  'id' | 'companyId' | 'email' | 'name' | 'role' | 'phone' | 'isActive' | 'lastLoginAt' | 'createdAt' | 'updatedAt'
+>;
+
+function toUser(
+  row: UserColumns,
+  device: Pick<DeviceRow, 'extension' | 'endpointId' | 'template' | 'isActive'> | null,
+): User {
   const summary: DeviceSummary | null = device && {
     extension: device.extension,
     endpointId: device.endpointId,
