@@ -98,7 +98,13 @@ process.on('message', async (message) => {
         writeFileSync(join(process.env.BENCH_PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
         session.disconnect();
       }
-      process.send({ type: 'cpu', ms: (used.user + used.system) / 1000, wallMs });
+      process.send({
+        type: 'cpu',
+        ms: (used.user + used.system) / 1000,
+        userMs: used.user / 1000,
+        systemMs: used.system / 1000,
+        wallMs,
+      });
     }
   } else if (message?.type === 'stop') {
     await server.close();

@@ -79,7 +79,10 @@ if (fileLimit() < AGENTS + 500) {
   process.exit(0);
 }
 
-const server = start('./presence-target.mjs', 0);
+// BENCH_REFERENCE=1: a bare Socket.IO server answering the same heartbeats instead (the floor).
+const IS_REFERENCE = process.env.BENCH_REFERENCE === '1';
+console.log(IS_REFERENCE ? 'target: the bare Socket.IO reference (presence-reference.mjs)' : 'target: Switchboard');
+const server = start(IS_REFERENCE ? './presence-reference.mjs' : './presence-target.mjs', 0);
 // BENCH_CLIENT_PROCS (1) processes share the agents, all on CPU 1 when pinned.
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_CLIENT_PROCS ?? 1));
 const clientProcs = Array.from({ length: CLIENT_PROCS }, () => start('./presence-clients.mjs', 1));
@@ -89,8 +92,8 @@ const measure = async (during, profile) => {
   server.child.send({ type: 'window', isOpen: true, profile });
   const result = await during();
   server.child.send({ type: 'window', isOpen: false });
-  const { ms, wallMs } = await cpuReport;
-  return { share: ms / wallMs, ms, wallMs, result };
+  const { ms, userMs, systemMs, wallMs } = await cpuReport;
+  return { share: ms / wallMs, ms, wallMs, userShare: userMs / wallMs, systemShare: systemMs / wallMs, result };
 };
 const pct = (share) => `${(100 * share).toFixed(1)} %`;
 try {
@@ -138,7 +141,8 @@ try {
     const refused = sum('refused');
     const worst = (key) => Math.max(...beats.result.map((r) => r[key]));
     console.log(
-      `  round ${round + 1}: silent ${pct(idle.share)} of a core; heartbeating ${pct(beats.share)} ` +
+      `  round ${round + 1}: silent ${pct(idle.share)} of a core (user ${pct(idle.userShare)}, system ${pct(idle.systemShare)}); ` +
+        `heartbeating ${pct(beats.share)} (user ${pct(beats.userShare)}, system ${pct(beats.systemShare)}) ` +
         `(${sum('sent')} heartbeats, ${sum('acked')} acknowledged, ${refused} refused or unanswered` +
         `${refused ? `: ${JSON.stringify(codes)}` : ''}; ack p50 ${worst('p50Ms')} ms, p99 ${worst('p99Ms')} ms; ` +
         `agents' process CPU ${beats.result.map((r) => pct(r.cpuShare)).join(', ')}; load ${os.loadavg()[0].toFixed(2)})`,
