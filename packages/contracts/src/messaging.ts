@@ -43,11 +43,29 @@ const unsupportedContent = z.object({
   whatsapp_type: z.string(),
 });
 
+const storedTemplateHeader = z.union([
+  z.object({
+    kind: z.enum(['image', 'video', 'document']),
+    /** Null: the file is the message's own `media` (an upload). */
+    link: z.string().nullable(),
+    filename: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal('location'),
+    latitude: z.number(),
+    longitude: z.number(),
+    name: z.string().nullable(),
+    address: z.string().nullable(),
+  }),
+]);
+
 const templateContent = z.object({
   kind: z.literal('template'),
   name: z.string(),
   language: z.string(),
   variables: z.record(z.string(), z.string()),
+  /** What filled a media or location header. */
+  header: storedTemplateHeader.optional(),
 });
 
 const interactiveOption = z.object({ id: z.string(), title: z.string(), description: z.string().nullable() });
@@ -121,6 +139,12 @@ export const whatsAppTemplateSchema = z
     category: z.string().nullable(),
     parameter_format: z.enum(['POSITIONAL', 'NAMED']),
     body: z.string().nullable().describe('the body text, placeholders included'),
+    header_format: z
+      .enum(['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'OTHER'])
+      .nullable()
+      .describe(
+        'IMAGE, VIDEO, DOCUMENT, LOCATION: send it with `template.header`; OTHER (a GIF, a product): not sendable',
+      ),
     components: z.array(z.record(z.string(), z.unknown())).describe('Meta’s components, as given'),
     variables: z.array(templateVariableSchema),
     synced_at: z.string(),
@@ -148,6 +172,35 @@ export const templateSendSchema = z
       .union([z.array(z.string().max(1024)).max(60), z.record(z.string().max(64), z.string().max(1024))])
       .optional()
       .describe('by key (see the template’s `variables`), or the body’s positional values in order'),
+    header: z
+      .union([
+        z
+          .object({
+            kind: z.enum(['image', 'video', 'document']),
+            link: z
+              .url({ protocol: /^https$/ })
+              .max(2048)
+              .optional()
+              .describe('a public https:// address of the file'),
+            upload_id: z.uuid().optional().describe('or a file uploaded with POST …/attachments'),
+            filename: z.string().trim().min(1).max(240).optional().describe('documents: the name the customer sees'),
+          })
+          .strict(),
+        z
+          .object({
+            kind: z.literal('location'),
+            latitude: z.number().min(-90).max(90),
+            longitude: z.number().min(-180).max(180),
+            name: z.string().trim().min(1).max(1000).optional(),
+            address: z.string().trim().min(1).max(1000).optional(),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe(
+        'what fills a template’s IMAGE, VIDEO, DOCUMENT or LOCATION header (required for those, refused for others): ' +
+          'a link or an upload of that kind, or a place. `template.invalid_header` (422).',
+      ),
   })
   .strict();
 

@@ -120,7 +120,7 @@ describe('upload retention', () => {
     expect(await db.select().from(messageUploads).where(eq(messageUploads.id, agentUploadId))).toEqual([]);
     expect(await db.select().from(webchatUploads).where(eq(webchatUploads.companyId, row!.companyId))).toEqual([]);
     // The message's own copy stays: it goes with MEDIA_RETENTION_DAYS, not with the upload.
-    expect(existsSync(fileOf(stored!.id))).toBe(true);
+    expect(existsSync(fileOf(stored.id))).toBe(true);
     expect(await retention!.sweepOnce()).toMatchObject({ deleted: 0 });
     socket.disconnect();
   });

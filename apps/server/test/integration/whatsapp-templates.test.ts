@@ -53,6 +53,54 @@ const TEMPLATES: StubTemplate[] = [
   },
 ];
 
+/** Templates whose header is a file or a place, listed once the test asks for a refresh. */
+const HEADER_TEMPLATES: StubTemplate[] = [
+  {
+    id: '806312974732582',
+    name: 'nota_fiscal',
+    language: 'pt_BR',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW1hZ2UvcG5n:ARa1'] } },
+      { type: 'BODY', text: 'Sua nota {{1}} está pronta.', example: { body_text: [['123']] } },
+    ],
+  },
+  {
+    id: '806312974732583',
+    name: 'contrato',
+    language: 'pt_BR',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['4::YXBwbGljYXRpb24vcGRm:ARa2'] } },
+      { type: 'BODY', text: 'Segue o seu contrato.' },
+    ],
+  },
+  {
+    id: '806312974732584',
+    name: 'video_boas_vindas',
+    language: 'pt_BR',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    components: [
+      { type: 'HEADER', format: 'VIDEO', example: { header_handle: ['4::dmlkZW8vbXA0:ARa3'] } },
+      { type: 'BODY', text: 'Bem-vindo!' },
+    ],
+  },
+  {
+    id: '806312974732585',
+    name: 'retirada_loja',
+    language: 'pt_BR',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'LOCATION' },
+      { type: 'BODY', text: 'Seu pedido espera por você na loja.' },
+    ],
+  },
+];
+
 const HOUR = 3600;
 
 describe('WhatsApp templates and the 24-hour window', () => {
@@ -242,6 +290,129 @@ describe('WhatsApp templates and the 24-hour window', () => {
     expect(unknown.body.code).toBe('template.not_found');
     await new Promise((r) => setTimeout(r, 200));
     expect(graph.requests).toHaveLength(0);
+  });
+
+  it('sends media and location headers by link, by upload or by place, checked against the template', async () => {
+    graph.templates.set(WABA_ID, [...TEMPLATES, ...HEADER_TEMPLATES]);
+    const refreshed = await api.request('POST', '/api/channels/whatsapp/templates/refresh', { token: admin });
+    expect(refreshed.body.items.find((t: { name: string }) => t.name === 'retirada_loja')).toMatchObject({
+      header_format: 'LOCATION',
+    });
+    const { waId, conversation } = await conversationWrittenAgo(30 * HOUR);
+    const template = (name: string, header?: unknown, variables?: unknown) =>
+      send(conversation.id, { template: { name, language: 'pt_BR', ...(variables ? { variables } : {}), header } });
+
+    // An image by its public link.
+    const byLink = await template('nota_fiscal', { kind: 'image', link: 'https://cdn.example.com/nota.png' }, ['123']);
+    expect(byLink.status).toBe(201);
+    expect(byLink.body.content.header).toEqual({
+      kind: 'image',
+      link: 'https://cdn.example.com/nota.png',
+      filename: null,
+    });
+    expect((await waitForStatus(conversation.id, byLink.body.id)).status).toBe('sent');
+    expect(graph.requests.at(-1)?.body).toMatchObject({
+      to: waId,
+      type: 'template',
+      template: {
+        name: 'nota_fiscal',
+        components: [
+          { type: 'header', parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/nota.png' } }] },
+          { type: 'body', parameters: [{ type: 'text', text: '123' }] },
+        ],
+      },
+    });
+
+    // A document the agent uploaded: sent to Meta's media endpoint first, then by id, with its name.
+    const form = new FormData();
+    form.set('file', new Blob([Buffer.from('%PDF-1.4\n%contrato\n')], { type: 'application/pdf' }), 'contrato.pdf');
+    const uploaded = await fetch(`${api.baseUrl}/api/conversations/${conversation.id}/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    const uploadId = ((await uploaded.json()) as { upload_id: string }).upload_id;
+    graph.uploads.length = 0;
+    const byUpload = await template('contrato', { kind: 'document', upload_id: uploadId });
+    expect(byUpload.status).toBe(201);
+    expect(byUpload.body.media).toMatchObject({ kind: 'document', filename: 'contrato.pdf' });
+    expect((await waitForStatus(conversation.id, byUpload.body.id)).status).toBe('sent');
+    expect(graph.uploads).toHaveLength(1);
+    expect(graph.requests.at(-1)?.body.template.components).toEqual([
+      {
+        type: 'header',
+        parameters: [{ type: 'document', document: { id: graph.uploads[0]!.mediaId, filename: 'contrato.pdf' } }],
+      },
+    ]);
+
+    // A video by link, and a place.
+    const video = await template('video_boas_vindas', { kind: 'video', link: 'https://cdn.example.com/oi.mp4' });
+    expect(video.status).toBe(201);
+    await waitForStatus(conversation.id, video.body.id);
+    expect(graph.requests.at(-1)?.body.template.components).toEqual([
+      { type: 'header', parameters: [{ type: 'video', video: { link: 'https://cdn.example.com/oi.mp4' } }] },
+    ]);
+    const place = {
+      kind: 'location',
+      latitude: -23.5613,
+      longitude: -46.6565,
+      name: 'Loja Paulista',
+      address: 'Av. Paulista, 1000',
+    };
+    const located = await template('retirada_loja', place);
+    expect(located.status).toBe(201);
+    await waitForStatus(conversation.id, located.body.id);
+    expect(graph.requests.at(-1)?.body.template.components).toEqual([
+      {
+        type: 'header',
+        parameters: [
+          {
+            type: 'location',
+            location: {
+              latitude: '-23.5613',
+              longitude: '-46.6565',
+              name: 'Loja Paulista',
+              address: 'Av. Paulista, 1000',
+            },
+          },
+        ],
+      },
+    ]);
+
+    // What does not fit is refused before anything is stored or sent.
+    const sentSoFar = graph.requests.length;
+    const missing = await template('nota_fiscal', undefined, ['123']);
+    expect(missing.status).toBe(422);
+    expect(missing.body).toMatchObject({
+      code: 'template.invalid_header',
+      errors: [{ field: 'body.template.header' }],
+    });
+    const wrongKind = await template('nota_fiscal', { kind: 'video', link: 'https://cdn.example.com/oi.mp4' }, ['123']);
+    expect(wrongKind.body.code).toBe('template.invalid_header');
+    const notAnImage = await template('nota_fiscal', { kind: 'image', upload_id: uploadId }, ['123']);
+    expect(notAnImage.status).toBe(422);
+    expect(notAnImage.body.errors[0].field).toBe('body.template.header.upload_id');
+    const both = await template('contrato', {
+      kind: 'document',
+      upload_id: uploadId,
+      link: 'https://cdn.example.com/c.pdf',
+    });
+    expect(both.body.code).toBe('template.invalid_header');
+    const plain = await template(
+      'retomar_conversa',
+      { kind: 'image', link: 'https://cdn.example.com/x.png' },
+      {
+        first_name: 'Maria',
+      },
+    );
+    expect(plain.body.code).toBe('template.invalid_header');
+    const insecure = await template('nota_fiscal', { kind: 'image', link: 'http://cdn.example.com/nota.png' }, ['123']);
+    expect(insecure.status).toBe(400);
+    const offMap = await template('retirada_loja', { kind: 'location', latitude: 123, longitude: 0 });
+    expect(offMap.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(graph.requests).toHaveLength(sentSoFar);
   });
 
   it('follows Meta’s template status webhooks: a paused template is listed so and not sent', async () => {

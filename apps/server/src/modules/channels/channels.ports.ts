@@ -29,6 +29,19 @@ export interface InteractiveOption {
   description: string | null;
 }
 
+/**
+ * A template's media or location header as it goes out: a file by its public link, or its
+ * bytes (an agent's upload) that the channel uploads first; or a place.
+ */
+export type OutboundTemplateHeader =
+  | {
+      kind: 'image' | 'video' | 'document';
+      link: string | null;
+      file: { bytes: Buffer; mimeType: string } | null;
+      filename: string | null;
+    }
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null };
+
 /** What goes out: text, a file, a WhatsApp template, or interactive buttons or a list. */
 export type OutboundContent =
   | { kind: 'text'; text: string }
@@ -40,7 +53,13 @@ export type OutboundContent =
       filename: string | null;
       caption: string | null;
     }
-  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'template';
+      name: string;
+      language: string;
+      variables: Record<string, string>;
+      header?: OutboundTemplateHeader | undefined;
+    }
   | {
       kind: 'interactive';
       style: 'button' | 'list';

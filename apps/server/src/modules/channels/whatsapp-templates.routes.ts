@@ -1,7 +1,7 @@
 import { listTemplatesQuerySchema, problemSchema, templateListSchema } from '@switchboard/contracts';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { bodyTextOf, variablesOf } from './whatsapp-templates.js';
+import { bodyTextOf, headerFormatOf, variablesOf } from './whatsapp-templates.js';
 import type { TemplateRow, WhatsAppTemplates } from './whatsapp-templates.service.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 409: problemSchema, 502: problemSchema };
@@ -17,6 +17,7 @@ function toTemplateDto(row: TemplateRow) {
     category: row.category,
     parameter_format: row.parameterFormat,
     body: bodyTextOf(row.components),
+    header_format: headerFormatOf(row.components),
     components: row.components,
     variables: variablesOf(row.components).map((v) => ({ key: v.key, component: v.component, example: v.example })),
     synced_at: row.syncedAt.toISOString(),

@@ -16,6 +16,7 @@ import { cleanText } from '../../shared/text.js';
 import type { ChannelsRepository } from './channels.repository.js';
 import {
   prepareTemplateSend,
+  type TemplateHeader,
   type CachedTemplate,
   type ParameterFormat,
   type TemplateSend,
@@ -180,7 +181,12 @@ export class WhatsAppTemplates {
   /** Checks an agent's values against the cached template (synced first if never). 422 `template.*`. */
   async prepare(
     companyId: string,
-    input: { name: string; language: string; variables?: string[] | Record<string, string> | undefined },
+    input: {
+      name: string;
+      language: string;
+      variables?: string[] | Record<string, string> | undefined;
+      header?: TemplateHeader | undefined;
+    },
   ): Promise<TemplateSend> {
     let template = await this.find(companyId, input.name, input.language);
     if (!template) {
@@ -196,7 +202,7 @@ export class WhatsAppTemplates {
         `No template ${input.name} in ${input.language}; refresh the list (GET /api/channels/whatsapp/templates?refresh=true).`,
       );
     }
-    return prepareTemplateSend(template, input.variables);
+    return prepareTemplateSend(template, input.variables, input.header);
   }
 
   private async find(companyId: string, name: string, language: string): Promise<CachedTemplate | undefined> {

@@ -29,6 +29,29 @@ export interface CachedTemplate {
   components: Record<string, unknown>[];
 }
 
+/**
+ * What fills a media or location header when the template is sent (Meta's header
+ * parameters): a file by its public `link` or the Graph `mediaId` it was uploaded as, or a
+ * place. The place is given at sending; Meta keeps none with the template.
+ */
+export type TemplateHeader =
+  | {
+      kind: 'image' | 'video' | 'document';
+      link: string | null;
+      mediaId: string | null;
+      filename: string | null;
+    }
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null };
+
+export type TemplateHeaderKind = TemplateHeader['kind'];
+
+const HEADER_KINDS: Readonly<Record<string, TemplateHeaderKind>> = {
+  IMAGE: 'image',
+  VIDEO: 'video',
+  DOCUMENT: 'document',
+  LOCATION: 'location',
+};
+
 /** The components to send and the text we keep of it (header, body and footer filled in). */
 export interface TemplateSend {
   components: Record<string, unknown>[];
@@ -120,11 +143,73 @@ export function variablesOf(components: Record<string, unknown>[]): TemplateVari
   return variables;
 }
 
-/** A header that carries a file (image, video, document) or a location needs a parameter we do not send yet. */
+/** The header's format when it is neither text nor one we fill in (a GIF, a product): not sent. */
 export function unsupportedHeaderOf(components: Record<string, unknown>[]): string | undefined {
   const header = components.find((c) => typeOf(c) === 'HEADER');
   const format = upper(header?.format, 'TEXT');
-  return header && format !== 'TEXT' ? format : undefined;
+  return header && format !== 'TEXT' && !(format in HEADER_KINDS) ? format : undefined;
+}
+
+/** The header's format as the console shows it: TEXT, a file kind, LOCATION, OTHER; null without a header. */
+export function headerFormatOf(
+  components: Record<string, unknown>[],
+): 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT' | 'LOCATION' | 'OTHER' | null {
+  const header = components.find((c) => typeOf(c) === 'HEADER');
+  if (!header) return null;
+  const format = upper(header.format, 'TEXT');
+  if (format === 'TEXT' || format in HEADER_KINDS)
+    return format as 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT' | 'LOCATION';
+  return 'OTHER';
+}
+
+/** What the template's header needs at sending: a file of a kind, a place, or nothing. */
+export function headerKindOf(components: Record<string, unknown>[]): TemplateHeaderKind | undefined {
+  const header = components.find((c) => typeOf(c) === 'HEADER');
+  return header ? HEADER_KINDS[upper(header.format, 'TEXT')] : undefined;
+}
+
+const MAX_PLACE_TEXT = 1000;
+
+/** The header parameter checked against what the template's header takes. */
+function headerIssues(kind: TemplateHeaderKind | undefined, header: TemplateHeader | undefined): FieldIssue[] {
+  const field = 'body.template.header';
+  if (!kind) return header ? [{ field, message: 'the template has no media or location header' }] : [];
+  if (!header) return [{ field, message: `the template's header needs a ${kind}` }];
+  if (header.kind !== kind) return [{ field: `${field}.kind`, message: `must be ${kind}` }];
+  if (header.kind === 'location') {
+    const issues: FieldIssue[] = [];
+    if (!(Math.abs(header.latitude) <= 90)) issues.push({ field: `${field}.latitude`, message: 'between -90 and 90' });
+    if (!(Math.abs(header.longitude) <= 180)) {
+      issues.push({ field: `${field}.longitude`, message: 'between -180 and 180' });
+    }
+    for (const key of ['name', 'address'] as const) {
+      if ((header[key]?.length ?? 0) > MAX_PLACE_TEXT) issues.push({ field: `${field}.${key}`, message: 'too long' });
+    }
+    return issues;
+  }
+  if (!header.link && !header.mediaId) return [{ field, message: 'a link or an uploaded file is required' }];
+  if (header.link && !/^https:\/\/[^\s]+$/i.test(header.link)) {
+    return [{ field: `${field}.link`, message: 'must be an https:// address' }];
+  }
+  return [];
+}
+
+/** Meta's header parameter: a file by link or id (documents keep their name), or a place. */
+function headerParameterOf(header: TemplateHeader): Record<string, unknown> {
+  if (header.kind === 'location') {
+    return {
+      type: 'location',
+      location: {
+        latitude: String(header.latitude),
+        longitude: String(header.longitude),
+        ...(header.name ? { name: header.name } : {}),
+        ...(header.address ? { address: header.address } : {}),
+      },
+    };
+  }
+  const file: Record<string, unknown> = header.mediaId ? { id: header.mediaId } : { link: header.link };
+  if (header.kind === 'document' && header.filename) file.filename = header.filename;
+  return { type: header.kind, [header.kind]: file };
 }
 
 /**
@@ -134,6 +219,7 @@ export function unsupportedHeaderOf(components: Record<string, unknown>[]): stri
 export function prepareTemplateSend(
   template: CachedTemplate,
   given: string[] | Record<string, string> | undefined,
+  header?: TemplateHeader,
 ): TemplateSend {
   if (template.status.toUpperCase() !== 'APPROVED') {
     throw new UnprocessableError(
@@ -141,11 +227,11 @@ export function prepareTemplateSend(
       `The template ${template.name} (${template.language}) is ${template.status}; only approved templates are sent.`,
     );
   }
-  const header = unsupportedHeaderOf(template.components);
-  if (header) {
+  const unsupported = unsupportedHeaderOf(template.components);
+  if (unsupported) {
     throw new UnprocessableError(
       'template.header_not_supported',
-      `The template's header is a ${header.toLowerCase()}; only templates with a text header or none can be sent.`,
+      `The template's header is a ${unsupported.toLowerCase()}; it cannot be sent from Switchboard.`,
     );
   }
   const expected = variablesOf(template.components);
@@ -169,8 +255,16 @@ export function prepareTemplateSend(
       issues.push({ field, message: 'may not hold a new line, a tab or more than four spaces in a row' });
     }
   }
+  const headerKind = headerKindOf(template.components);
+  const badHeader = headerIssues(headerKind, header);
   if (issues.length > 0) {
-    throw new UnprocessableError('template.invalid_variables', 'The variables do not fit the template.', issues);
+    throw new UnprocessableError('template.invalid_variables', 'The variables do not fit the template.', [
+      ...issues,
+      ...badHeader,
+    ]);
+  }
+  if (badHeader.length > 0) {
+    throw new UnprocessableError('template.invalid_header', 'The header does not fit the template.', badHeader);
   }
   const isNamed = template.parameterFormat === 'NAMED';
   const parameter = (variable: TemplateVariable) => ({
@@ -179,6 +273,7 @@ export function prepareTemplateSend(
     text: values[variable.key] ?? '',
   });
   const components: Record<string, unknown>[] = [];
+  if (headerKind && header) components.push({ type: 'header', parameters: [headerParameterOf(header)] });
   for (const part of ['header', 'body'] as const) {
     const own = expected.filter((v) => v.component === part);
     if (own.length > 0) components.push({ type: part, parameters: own.map(parameter) });

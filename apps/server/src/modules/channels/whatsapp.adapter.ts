@@ -9,6 +9,7 @@ import type {
   WhatsAppCloud,
 } from './channels.ports.js';
 import type { ChannelsRepository } from './channels.repository.js';
+import type { TemplateHeader } from './whatsapp-templates.js';
 import type { WhatsAppTemplates } from './whatsapp-templates.service.js';
 import { mediaPartOf, messagePartOf } from './whatsapp.outbound.js';
 
@@ -38,7 +39,27 @@ export function createWhatsAppAdapter(
         mediaId = uploaded.mediaId;
         message = mediaPartOf(content, uploaded.mediaId);
       } else {
-        const template = await templateOf(templates, companyId, content);
+        let header: TemplateHeader | undefined;
+        if (content.kind === 'template' && content.header) {
+          const given = content.header;
+          if (given.kind === 'location') header = given;
+          else {
+            let uploadedId: string | null = null;
+            if (given.file) {
+              const uploaded = await client.uploadMedia({
+                ...credentials,
+                bytes: given.file.bytes,
+                mimeType: given.file.mimeType,
+                filename: given.filename,
+              });
+              if (!uploaded.ok) return { kind: 'failed', reason: uploaded.reason };
+              uploadedId = uploaded.mediaId;
+              mediaId = uploaded.mediaId;
+            }
+            header = { kind: given.kind, link: given.link, mediaId: uploadedId, filename: given.filename };
+          }
+        }
+        const template = await templateOf(templates, companyId, content, header);
         if (template && 'failed' in template) return { kind: 'failed', reason: template.failed };
         message = messagePartOf(content, template);
       }
@@ -81,10 +102,16 @@ async function templateOf(
   templates: Pick<WhatsAppTemplates, 'prepare'>,
   companyId: string,
   content: Exclude<OutboundContent, { kind: 'media' }>,
+  header: TemplateHeader | undefined,
 ) {
   if (content.kind !== 'template') return undefined;
   try {
-    return await templates.prepare(companyId, content);
+    return await templates.prepare(companyId, {
+      name: content.name,
+      language: content.language,
+      variables: content.variables,
+      header,
+    });
   } catch (error) {
     return { failed: error instanceof Error ? error.message : String(error) };
   }

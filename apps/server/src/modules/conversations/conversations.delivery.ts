@@ -7,8 +7,13 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConversationEvents } from './conversations.events.js';
-import type { Message } from './conversations.js';
-import type { ChannelGateway, DeliveryOutcome, OutboundContent } from './conversations.ports.js';
+import type { Message, StoredTemplateHeader } from './conversations.js';
+import type {
+  ChannelGateway,
+  DeliveryOutcome,
+  OutboundContent,
+  OutboundTemplateHeader,
+} from './conversations.ports.js';
 import type { MediaFiles } from './media.files.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 
@@ -102,7 +107,17 @@ export class MessageDelivery {
   private async contentOf(companyId: string, message: Message): Promise<OutboundContent | undefined> {
     const { content, media } = message;
     if (content?.kind === 'template') {
-      return { kind: 'template', name: content.name, language: content.language, variables: content.variables };
+      const template = { name: content.name, language: content.language, variables: content.variables };
+      const header = content.header;
+      if (!header) return { kind: 'template', ...template };
+      if (header.kind === 'location' || header.link) {
+        return { kind: 'template', ...template, header: headerOut(header, null) };
+      }
+      // An uploaded file: the channel uploads the message's copy first.
+      const bytes = await this.deps.files.read(companyId, message.id);
+      if (!bytes) return undefined;
+      const mimeType = media?.storedMimeType ?? media?.mimeType ?? 'application/octet-stream';
+      return { kind: 'template', ...template, header: headerOut(header, { bytes, mimeType }) };
     }
     if (content?.kind === 'interactive') {
       return {
@@ -139,4 +154,11 @@ export class MessageDelivery {
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
+}
+
+function headerOut(
+  header: StoredTemplateHeader,
+  file: { bytes: Buffer; mimeType: string } | null,
+): OutboundTemplateHeader {
+  return header.kind === 'location' ? header : { ...header, file };
 }

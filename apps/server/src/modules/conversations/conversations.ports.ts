@@ -14,6 +14,19 @@ export type DeliveryOutcome =
   | { kind: 'sent'; channelMessageId: string | null; recipientId: string | null; mediaId?: string | null }
   | { kind: 'failed'; reason: string };
 
+/**
+ * A template's media or location header as it goes out: a file by its public link, or its
+ * bytes (an agent's upload) that the channel uploads first; or a place.
+ */
+export type OutboundTemplateHeader =
+  | {
+      kind: 'image' | 'video' | 'document';
+      link: string | null;
+      file: { bytes: Buffer; mimeType: string } | null;
+      filename: string | null;
+    }
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null };
+
 /** What goes out: text, a file, a WhatsApp template, or an interactive message (buttons or a list). */
 export type OutboundContent =
   | { kind: 'text'; text: string }
@@ -25,7 +38,13 @@ export type OutboundContent =
       filename: string | null;
       caption: string | null;
     }
-  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'template';
+      name: string;
+      language: string;
+      variables: Record<string, string>;
+      header?: OutboundTemplateHeader | undefined;
+    }
   | {
       kind: 'interactive';
       style: 'button' | 'list';
@@ -87,7 +106,16 @@ export interface TemplateCatalog {
    */
   prepare(
     companyId: string,
-    input: { name: string; language: string; variables?: string[] | Record<string, string> | undefined },
+    input: {
+      name: string;
+      language: string;
+      variables?: string[] | Record<string, string> | undefined;
+      /** A file by `link`, or by `mediaId` (checked here as given; the channel's id replaces ours on delivery). */
+      header?:
+        | { kind: 'image' | 'video' | 'document'; link: string | null; mediaId: string | null; filename: string | null }
+        | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null }
+        | undefined;
+    },
   ): Promise<{ renderedText: string; variables: Record<string, string> }>;
 }
 

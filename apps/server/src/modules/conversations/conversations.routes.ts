@@ -1,4 +1,5 @@
 import {
+  type templateSendSchema,
   assignConversationBodySchema,
   closeConversationBodySchema,
   conversationSchema,
@@ -28,7 +29,7 @@ import type { Actor } from '../../shared/actor.js';
 import type { Conversation } from './conversations.js';
 import { toConversationDto, toMessageDto } from './conversations.dto.js';
 import type { ConversationLifecycle } from './conversations.lifecycle.js';
-import type { ConversationsService, OutboundInput } from './conversations.service.js';
+import type { ConversationsService, OutboundInput, TemplateHeaderInput } from './conversations.service.js';
 import type { TypingIndicators, TypingState } from './typing.js';
 import type { MessageUploads } from './uploads.js';
 import { multipartReply } from './uploads.routes.js';
@@ -263,7 +264,7 @@ export function registerConversationsRoutes(
           ? { kind: 'text', text: body.text }
           : 'attachment' in body
             ? { kind: 'attachment', uploadId: body.attachment.upload_id, caption: body.caption }
-            : { kind: 'template', ...body.template };
+            : { kind: 'template', ...body.template, header: templateHeaderOf(body.template.header) };
       return reply
         .code(201)
         .send(toMessageDto(await conversations.sendMessage(actorOf(request), request.params.id, input)));
@@ -467,4 +468,11 @@ function contentDisposition(contentType: string, filename: string | null, kind: 
   const name = (filename ?? kind).replace(/[\r\n"\\]/g, '_').slice(0, 200);
   const ascii = name.replace(/[^\x20-\x7e]/g, '_');
   return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** The wire's template header (snake case) as the service takes it. */
+function templateHeaderOf(header: z.infer<typeof templateSendSchema>['header']): TemplateHeaderInput | undefined {
+  if (!header) return undefined;
+  if (header.kind === 'location') return header;
+  return { kind: header.kind, link: header.link, uploadId: header.upload_id, filename: header.filename };
 }

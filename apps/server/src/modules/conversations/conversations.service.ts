@@ -5,7 +5,7 @@
  */
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
-import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, encodeCursor, type Page } from '../../shared/pagination.js';
@@ -24,6 +24,7 @@ import {
   type Message,
   type MessageContent,
   type MessageMedia,
+  type StoredTemplateHeader,
 } from './conversations.js';
 import type { MessageDelivery } from './conversations.delivery.js';
 import type { ConversationEvents } from './conversations.events.js';
@@ -81,6 +82,23 @@ export type OutboundInput =
       name: string;
       language: string;
       variables?: string[] | Record<string, string> | undefined;
+      header?: TemplateHeaderInput | undefined;
+    };
+
+/** What fills a template's media header (a public link or the agent's upload) or location header. */
+export type TemplateHeaderInput =
+  | {
+      kind: 'image' | 'video' | 'document';
+      link?: string | undefined;
+      uploadId?: string | undefined;
+      filename?: string | undefined;
+    }
+  | {
+      kind: 'location';
+      latitude: number;
+      longitude: number;
+      name?: string | undefined;
+      address?: string | undefined;
     };
 
 export interface CreateConversationInput {
@@ -249,12 +267,7 @@ export class ConversationsService {
         if (conversation.channel !== 'whatsapp') {
           throw new ConflictError('conversation.templates_whatsapp_only', 'Templates are sent on WhatsApp only.');
         }
-        const template = await this.deps.templates.prepare(actor.companyId, reply);
-        return {
-          text: template.renderedText,
-          media: null,
-          content: { kind: 'template', name: reply.name, language: reply.language, variables: template.variables },
-        };
+        return this.prepareTemplate(actor, reply, messageId);
       }
       case 'attachment': {
         const upload = await this.deps.uploads.find(actor, reply.uploadId);
@@ -280,6 +293,81 @@ export class ConversationsService {
         };
       }
     }
+  }
+
+  /**
+   * A template, its header filled in: a link or a place is kept in the content; an upload is
+   * copied under the message's id (shown as its file, uploaded to Meta on delivery).
+   */
+  private async prepareTemplate(
+    actor: Actor,
+    reply: Extract<OutboundInput, { kind: 'template' }>,
+    messageId: string,
+  ): Promise<{ text: string | null; media: MessageMedia | null; content: MessageContent }> {
+    const given = reply.header;
+    let upload: Awaited<ReturnType<MessageUploads['find']>> | undefined;
+    let header: StoredTemplateHeader | undefined;
+    if (given?.kind === 'location') {
+      header = {
+        kind: 'location',
+        latitude: given.latitude,
+        longitude: given.longitude,
+        name: given.name ?? null,
+        address: given.address ?? null,
+      };
+    } else if (given) {
+      if (given.link && given.uploadId) {
+        throw new UnprocessableError('template.invalid_header', 'The header takes a link or an upload, not both.', [
+          { field: 'body.template.header', message: 'a link or an upload_id, not both' },
+        ]);
+      }
+      if (given.uploadId) {
+        upload = await this.deps.uploads.find(actor, given.uploadId);
+        if (upload.kind !== given.kind) {
+          throw new UnprocessableError('template.invalid_header', `The upload is not a ${given.kind}.`, [
+            { field: 'body.template.header.upload_id', message: `must be a ${given.kind}` },
+          ]);
+        }
+      }
+      header = {
+        kind: given.kind,
+        link: given.link ?? null,
+        filename: given.filename ?? upload?.filename ?? null,
+      };
+    }
+    const template = await this.deps.templates.prepare(actor.companyId, {
+      name: reply.name,
+      language: reply.language,
+      variables: reply.variables,
+      header:
+        header && header.kind !== 'location'
+          ? { kind: header.kind, link: header.link, mediaId: upload?.id ?? null, filename: header.filename }
+          : header,
+    });
+    const content: MessageContent = {
+      kind: 'template',
+      name: reply.name,
+      language: reply.language,
+      variables: template.variables,
+      ...(header ? { header } : {}),
+    };
+    if (!upload) return { text: template.renderedText, media: null, content };
+    await this.deps.mediaFiles.copy(actor.companyId, upload.id, messageId);
+    return {
+      text: template.renderedText,
+      content,
+      media: {
+        kind: upload.kind,
+        mediaId: upload.id,
+        mimeType: upload.mimeType,
+        caption: null,
+        filename: upload.filename,
+        sha256: upload.sha256,
+        status: 'stored',
+        sizeBytes: upload.sizeBytes,
+        storedMimeType: upload.mimeType,
+      },
+    };
   }
 
   /** The caller has read the conversation up to now (their own mark; others are untouched). */

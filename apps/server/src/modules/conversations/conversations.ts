@@ -131,7 +131,13 @@ export type MessageContent =
   | { kind: 'reaction'; emoji: string; target_channel_message_id: string }
   | { kind: 'interactive_reply'; reply_type: 'button' | 'list'; reply_id: string | null; title: string }
   | { kind: 'unsupported'; whatsapp_type: string }
-  | { kind: 'template'; name: string; language: string; variables: Record<string, string> }
+  | {
+      kind: 'template';
+      name: string;
+      language: string;
+      variables: Record<string, string>;
+      header?: StoredTemplateHeader;
+    }
   | {
       kind: 'interactive';
       style: 'button' | 'list';
@@ -194,6 +200,11 @@ export interface InboundMessage {
   /** The wamid of the message it replies to (WhatsApp's `context.id`). */
   replyToChannelMessageId?: string | null;
 }
+
+/** What filled a template's media or location header; a file without `link` is the message's own media. */
+export type StoredTemplateHeader =
+  | { kind: 'image' | 'video' | 'document'; link: string | null; filename: string | null }
+  | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null };
 
 /** A delivery report for a message we sent. */
 export interface DeliveryReport {

@@ -15,7 +15,6 @@
  * row says so: a file that cannot be removed is logged and tried on the next sweep.
  */
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { runAsLeader } from '../../db/leader-lock.js';
 import { mediaDownloads, messages, messageUploads, webchatUploads } from '../../db/schema/index.js';
@@ -140,7 +139,7 @@ export class MediaRetention {
   ): Promise<RetentionSweepCounts> {
     const old = await tx
       .select({ id: table.id, companyId: table.companyId })
-      .from(table as PgTable)
+      .from(table)
       .where(and(lt(table.createdAt, cutoff), condition))
       .orderBy(asc(table.createdAt), asc(table.id))
       .limit(BATCH);

@@ -7,6 +7,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { WhatsAppTemplateDto } from '@switchboard/contracts';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage } from '../../shared/ui/components';
+import { emptyHeaderDraft, headerBodyOf, headerKindOf, isHeaderReady, type HeaderDraft } from './template-header';
+import { TemplateHeaderFields } from './TemplateHeaderFields';
 import type { WhatsAppApi } from './whatsapp-api';
 
 /** Whether the window is open at `nowMs`, and for how long still. */
@@ -180,6 +182,7 @@ function TemplatePicker({ conversationId, api, onSent }: { conversationId: strin
   const [templates, setTemplates] = useState<WhatsAppTemplateDto[] | null>(null);
   const [chosenId, setChosenId] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
+  const [header, setHeader] = useState<HeaderDraft>(emptyHeaderDraft);
   const [error, setError] = useState<unknown>(null);
   const [isSending, setIsSending] = useState(false);
   const load = (refresh: boolean) => {
@@ -195,17 +198,30 @@ function TemplatePicker({ conversationId, api, onSent }: { conversationId: strin
   // Loaded once per picker; `load` only reads the API.
   useEffect(() => load(false), []);
   const chosen = useMemo(() => templates?.find((tpl) => tpl.id === chosenId), [templates, chosenId]);
-  const isComplete = chosen?.variables.every((v) => (values[v.key] ?? '').trim() !== '') ?? false;
+  const headerKind = chosen ? headerKindOf(chosen) : undefined;
+  const isComplete =
+    (chosen?.variables.every((v) => (values[v.key] ?? '').trim() !== '') ?? false) && isHeaderReady(headerKind, header);
   const send = async () => {
     if (!chosen) return;
     setIsSending(true);
     setError(null);
     try {
+      // A file for the header goes up first; the template names it by its upload.
+      const uploadId =
+        headerKind && headerKind !== 'location' && header.file
+          ? (await api.upload(conversationId, header.file)).upload_id
+          : null;
       onSent(
-        await api.sendTemplate(conversationId, { name: chosen.name, language: chosen.language, variables: values }),
+        await api.sendTemplate(conversationId, {
+          name: chosen.name,
+          language: chosen.language,
+          variables: values,
+          header: headerBodyOf(headerKind, header, uploadId),
+        }),
       );
       setChosenId('');
       setValues({});
+      setHeader(emptyHeaderDraft);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -221,6 +237,7 @@ function TemplatePicker({ conversationId, api, onSent }: { conversationId: strin
           onChange={(event) => {
             setChosenId(event.target.value);
             setValues({});
+            setHeader(emptyHeaderDraft);
           }}
           data-testid="template-select"
         >
@@ -238,6 +255,7 @@ function TemplatePicker({ conversationId, api, onSent }: { conversationId: strin
       {templates?.length === 0 && !error && <p className="muted">{t('whatsapp.no_templates')}</p>}
       {chosen && (
         <>
+          {headerKind ? <TemplateHeaderFields kind={headerKind} draft={header} onChange={setHeader} /> : null}
           {chosen.variables.map((variable) => (
             <label key={variable.key} className="template-variable">
               <span>{t('whatsapp.variable', { key: variable.key })}</span>

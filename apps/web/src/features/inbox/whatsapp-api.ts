@@ -1,4 +1,5 @@
 /** WhatsApp extras the console calls: files, templates (issue 14). */
+import type { TemplateHeaderBody } from './template-header';
 import { messageSchema, templateListSchema, uploadSchema, type MessageDto } from '@switchboard/contracts';
 import type { ApiClient } from '../../shared/api/api-client';
 
@@ -18,7 +19,12 @@ export function whatsappApi(api: ApiClient) {
       }),
     sendTemplate: (
       id: string,
-      template: { name: string; language: string; variables: Record<string, string> },
+      template: {
+        name: string;
+        language: string;
+        variables: Record<string, string>;
+        header?: TemplateHeaderBody | undefined;
+      },
     ): Promise<MessageDto> => api.request('POST', path(id, '/messages'), { body: { template }, schema: messageSchema }),
     templates: (refresh: boolean) =>
       api.request('GET', '/api/channels/whatsapp/templates', {
