@@ -904,6 +904,12 @@ export const ptBR: Record<MessageKey, string> = {
   'queues.business_hours': 'Horário de atendimento',
   'queues.hours_limited': 'Aberta só em horários definidos',
   'queues.hours_hint': 'Faixas semanais no fuso horário da empresa ({tz}), HH:MM (24:00 para meia-noite).',
+  'error.queue.not_empty': 'Há itens esperando ou em atendimento nesta fila: mova-os ou encerre-os antes.',
+  'error.queue.in_use': 'Outra fila transborda para esta ou um ponto de entrada envia para ela: altere-os antes.',
+  'error.queue.name_taken': 'Já existe uma fila com este nome.',
+  'error.queue.overflow_to_self': 'Uma fila não pode transbordar para ela mesma.',
+  'error.pause_reason.name_taken': 'Este motivo de pausa já existe.',
+  'error.voice_entry.did_taken': 'Outra empresa já roteia este número.',
   'routing_settings.title': 'Configurações de roteamento',
   'routing_settings.time_zone': 'Fuso horário da empresa',
   'routing_settings.time_zone_hint':
