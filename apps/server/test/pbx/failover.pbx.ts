@@ -6,6 +6,9 @@
  * the lease (the time is printed, not asserted), the call carries on (RTP both ways), and a
  * hangup sent to the survivor ends it on the PBX (both SIPp legs get their BYE), with the
  * call record and its recording right. Then a clean hand-over: SIGTERM releases the lease.
+ * Last, the gap itself: an agent who answers while no node owns the PBX is hung up by
+ * Asterisk (the Stasis application has no WebSocket, so it does not exist), and the next
+ * owner fails the call.
  *
  * Each phone's media is the test's own RTP socket (support/rtp.ts): the agent sends 440 Hz,
  * the customer 1000 Hz, so "the call carries on" means each hears the other's tone after
@@ -203,6 +206,42 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       expect(hungUp.body).toMatchObject({ status: 'completed', ended_by: 'agent' });
       await Promise.all([agent.sipp.succeeded(), customer.sipp.succeeded()]);
       await waitUntil(() => channels(pbx).length === 0, 15_000, 'no channel left on Asterisk');
+    });
+
+    it('an agent who answers while no node owns the PBX is hung up by Asterisk, and the next owner fails the call', async () => {
+      // One node left: killing it leaves nobody listening to the Stasis application.
+      const owner = await waitForOwner();
+      await Promise.all(
+        alive()
+          .filter((node) => node !== owner)
+          .map((node) => node.stop()),
+      );
+      // The agent’s phone rings 3.5 s before it answers.
+      const agentPhone = await Sipp.start({
+        scenario: 'answer-late',
+        port: phone.port,
+        pauseMs: 3_500,
+        timeoutSeconds: 180,
+      });
+      const made = await owner.request('POST', '/api/calls/make', phone.token, { to: CUSTOMER_NUMBER });
+      expect(made.status).toBe(201);
+      const callId = made.body.id as string;
+      await waitForStatus(owner, callId, 'ringing');
+      await owner.kill();
+      // The agent answers in the gap. With no WebSocket the application is gone from
+      // Asterisk, so the answered leg cannot enter Stasis: Asterisk hangs it up at once (the
+      // phone gets a BYE right after its 200 OK) instead of leaving a call nobody hears of.
+      await agentPhone.succeeded();
+      expect(
+        pbx.asterisk.logLines().filter((line) => /Stasis app '[^']+' (doesn't exist|not active)/.test(line)),
+      ).toHaveLength(1);
+      const next = await startServerProcess('d', env);
+      nodes.push(next);
+      expect(await waitForOwner()).toBe(next);
+      // The next owner finds the agent's leg gone: the call failed, and the customer was never dialled.
+      const call = await waitForStatus(next, callId, 'failed');
+      expect(call).toMatchObject({ ended_by: 'system', answered_at: null });
+      expect(channels(pbx)).toEqual([]);
     });
   },
 );

@@ -18,6 +18,7 @@ export type Scenario =
   | 'register-refused'
   | 'answer'
   | 'answer-hangup'
+  | 'answer-late'
   | 'answer-dtmf'
   | 'answer-echo'
   | 'busy'
