@@ -102,21 +102,27 @@ describe.skipIf(inject('pbxSkipReason'))('voice queue overflow on a real Asteris
     expect((await carrier.done).code).toBe(0);
 
     const phone = '+5511987650301';
+    // The conversation may show the call before the recording is in (the call's end and
+    // the recording's are two events): wait for the voice message itself.
     let conversation: any;
+    let message: any;
     await waitUntil(
       async () => {
         const list = await pbx.api.request('GET', `/api/conversations?q=${encodeURIComponent(phone)}&limit=5`, {
           token: admin,
         });
         conversation = (list.body.items as any[]).find((c) => c.contact.phone === phone);
-        return conversation !== undefined;
+        if (!conversation) return false;
+        const messages = await pbx.api.request('GET', `/api/conversations/${conversation.id}/messages`, {
+          token: admin,
+        });
+        message = (messages.body.items as any[]).find((m) => m.media?.kind === 'audio');
+        return message !== undefined;
       },
       30_000,
       'the voicemail in the inbox',
       250,
     );
-    const messages = await pbx.api.request('GET', `/api/conversations/${conversation.id}/messages`, { token: admin });
-    const message = (messages.body.items as any[]).find((m) => m.media?.kind === 'audio');
     expect(message).toMatchObject({ direction: 'inbound', type: 'media' });
     expect(message.media).toMatchObject({ kind: 'audio', mime_type: 'audio/wav' });
     const file = await fetch(`${pbx.api.baseUrl}/api/conversations/${conversation.id}/messages/${message.id}/media`, {
