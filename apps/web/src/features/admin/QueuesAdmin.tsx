@@ -172,6 +172,11 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
   );
 }
 
+/** Once the errors are drawn, the first field in error of the queue dialog (a long form on a phone) takes the focus. */
+function focusFirstInvalid() {
+  setTimeout(() => document.querySelector<HTMLElement>('[data-testid=queue-dialog] [aria-invalid="true"]')?.focus(), 0);
+}
+
 /** The day's name in the console's language (0 = Sunday), from a week that began on a Sunday. */
 export function weekdayName(locale: string, day: number): string {
   return new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 0, 4 + day));
@@ -212,11 +217,19 @@ function QueueDialog({
     if (queue === null) return;
     const found = checkQueueForm(values, messages);
     setLocalErrors(found);
-    // Stopped here: each field says what is wrong.
-    if (Object.keys(found).length > 0) return;
+    // Stopped here: each field says what is wrong, and the first one takes the focus.
+    if (Object.keys(found).length > 0) {
+      focusFirstInvalid();
+      return;
+    }
     const body = queueBodyOf(values);
-    if (queue === 'new') await api.request('POST', '/api/queues', { body, schema: queueSchema });
-    else await api.request('PATCH', `/api/queues/${queue.id}`, { body, schema: queueSchema });
+    try {
+      if (queue === 'new') await api.request('POST', '/api/queues', { body, schema: queueSchema });
+      else await api.request('PATCH', `/api/queues/${queue.id}`, { body, schema: queueSchema });
+    } catch (failure) {
+      focusFirstInvalid();
+      throw failure;
+    }
     onSaved();
   };
 

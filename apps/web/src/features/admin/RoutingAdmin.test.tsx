@@ -157,6 +157,8 @@ describe('Admin › Queues', () => {
     fireEvent.click(within(dialog).getByTestId('queue-save'));
     await waitFor(() => expect(to.getAttribute('aria-invalid')).toBe('true'));
     expect(within(dialog).getByText('Must be after the start.')).toBeTruthy();
+    // The field in error takes the focus (the dialog is long on a phone).
+    await waitFor(() => expect(document.activeElement).toBe(to));
     expect(services.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
 
     fireEvent.change(to, { target: { value: '12:00' } });
