@@ -155,6 +155,21 @@ describe('customer messages and customer ratings', () => {
     expect((await get(id)).status).toBe('open');
   });
 
+  it('stores a rating answered with a reply button as the customer’s', async () => {
+    await api.request('PUT', '/api/settings/customer-messages', { token: admin, body: { rating_enabled: true } });
+    const { waId, id } = await newConversation();
+    await api.request('POST', `/api/conversations/${id}/close`, { token: admin, body: {} });
+    await sentTo(waId, 2);
+    const answered = await answer(waId, {
+      type: 'interactive',
+      interactive: { type: 'button_reply', button_reply: { id: 'rating:4', title: '4 - Bom' } },
+    });
+    expect(answered.status).toBe(200);
+    expect(await get(id)).toMatchObject({ status: 'resolved', rating: 4, rated_by: 'customer' });
+    const [, , thanks] = await sentTo(waId, 3);
+    expect(thanks?.body.text?.body).toBe('Obrigado pela avaliação! Se quiser, escreva um comentário.');
+  });
+
   it('keeps a rating that comes after a reopen without counting it, and agents still rate as agents', async () => {
     const { waId, id } = await newConversation();
     await api.request('POST', `/api/conversations/${id}/close`, { token: admin, body: {} });
