@@ -93,7 +93,8 @@ describe('routing configured in Admin', () => {
     await dialog.getByTestId('queue-save').click();
     const name = dialog.getByTestId('queue-name');
     await expect.poll(() => name.getAttribute('aria-invalid'), { timeout: 10_000 }).toBe('true');
-    expect(await dialog.getByText('Another queue has this name.').count()).toBe(1);
+    const describedBy = (await name.getAttribute('aria-describedby'))!;
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('Another queue has this name.');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
 
     // Ana as its member.
