@@ -259,10 +259,12 @@ try {
   const arrivedAt = new Map(); // entry key (conversation or call id) -> ms
   const offerLatency = [];
   const seenAtAgent = new Map(); // entry id -> count of entry_assigned seen
+  const timers = new Set();
   const handle = (agent, item) => {
     agent.handled += 1;
-    setTimeout(
+    const timer = setTimeout(
       () => {
+        timers.delete(timer);
         const finish = item.conversationId
           ? request('POST', `/api/conversations/${item.conversationId}/close`, agent.token, {}, agent.url)
           : routing.engine.endEntry(companyId, item.entryId, 'completed');
@@ -270,6 +272,7 @@ try {
       },
       random(HANDLE_MS[0], HANDLE_MS[1]),
     );
+    timers.add(timer);
   };
   for (const agent of agents) {
     const socket = io(agent.url, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
@@ -452,6 +455,7 @@ try {
   console.log(
     `fairness (identical agents, longest_idle): items per agent ${Math.min(...fair)}–${Math.max(...fair)}, mean ${mean.toFixed(1)}, CV ${cv.toFixed(3)} (target ≤ 0.10)`,
   );
+  for (const timer of timers) clearTimeout(timer);
   for (const agent of agents) agent.socket.disconnect();
 } finally {
   if (nodeB && nodeB.exitCode === null) {
