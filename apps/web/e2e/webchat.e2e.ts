@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrollsSideways, signInPtBr } from './desk-helpers';
 import { openSession, type Session } from './support/browser';
 import { signIn } from './support/console';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, SERVER_DIR, startServer, type RunningServer } from './support/server';
@@ -135,6 +136,12 @@ describe('web chat from a page on another origin', () => {
     await widget(visitorPage)
       .locator('.message.theirs', { hasText: 'Olá Carla, vou verificar o pedido.' })
       .waitFor({ timeout: 20_000 });
+    // The widget is open on the visitor's page: the agent's message turns read in the console.
+    await agentPage
+      .getByTestId('message')
+      .filter({ hasText: 'Olá Carla, vou verificar o pedido.' })
+      .locator('[data-testid=tick][data-status=read]')
+      .waitFor({ timeout: 20_000 });
   });
 
   it('keeps the thread through a reload', async () => {
@@ -227,6 +234,29 @@ describe('web chat from a page on another origin', () => {
       });
     } finally {
       await adminSession.close();
+    }
+  });
+
+  it('shows the configured channels and their snippets on a 390-px phone in pt-BR, without sideways scroll', async () => {
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
+    try {
+      const page = phone.page;
+      await signInPtBr(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto('/#/admin/channels');
+      const table = page.getByTestId('webchat-table');
+      await table.getByText('Loja da Rua', { exact: true }).first().waitFor({ timeout: 10_000 });
+      await page.getByText('Código para o site').first().waitFor();
+      const snippet = page.getByTestId('webchat-snippet').first();
+      expect(await snippet.textContent()).toContain(`data-channel="${channelId}"`);
+      const box = await snippet.boundingBox();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      const { scrollWidth, clientWidth } = await scrollsSideways(page);
+      expect(scrollWidth, `Admin › Canais is ${scrollWidth}px wide on a ${clientWidth}px screen`).toBeLessThanOrEqual(
+        clientWidth,
+      );
+    } finally {
+      await phone.close();
     }
   });
 });

@@ -284,7 +284,14 @@ class Widget {
   private render(message: VisitorMessage): void {
     const isMine = message.direction === 'inbound';
     const existing = this.shown.get(message.id);
+    // A delivery or read mark changes nothing shown: the node (and stars being answered) stays.
+    const look = JSON.stringify([message.text, message.media, message.is_rating_question]);
+    if (existing?.dataset.look === look) {
+      this.noteAgentStatus(message, isMine);
+      return;
+    }
     const node = el('div', { class: `message ${isMine ? 'mine' : 'theirs'}`, 'data-id': message.id });
+    node.dataset.look = look;
     if (message.text && !(message.is_rating_question && !isMine)) node.append(el('p', {}, message.text));
     if (message.is_rating_question) node.append(this.stars(message.text ?? t.rate));
     if (message.media) {
@@ -306,6 +313,10 @@ class Widget {
     else this.thread.append(node);
     this.shown.set(message.id, node);
     this.thread.scrollTop = this.thread.scrollHeight;
+    this.noteAgentStatus(message, isMine);
+  }
+
+  private noteAgentStatus(message: VisitorMessage, isMine: boolean): void {
     if (!isMine && message.status && ['sent', 'delivered'].includes(message.status)) {
       const reported = this.agentStatus.get(message.id);
       if (reported !== 'read' && !(reported === 'delivered' && message.status === 'sent')) {
