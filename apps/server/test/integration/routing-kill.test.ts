@@ -312,7 +312,12 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('routing when the node that mad
         60_000,
       );
       expect(second!.agent_id).toBe(other.id);
-      expect(survivor!.logs.some((l) => l.msg === 'item offered' && l.offerId === second!.id)).toBe(true);
+      // Its log line may reach us after the row does (the child's stdout is a pipe).
+      await waitFor(
+        () => survivor!.logs.some((l) => l.msg === 'item offered' && l.offerId === second!.id),
+        'the survivor logging the second offer',
+        20_000,
+      );
       const [expired] = await rows<OfferRow>(`select id, entry_id, agent_id, state from routing_offers where id = $1`, [
         first.id,
       ]);
