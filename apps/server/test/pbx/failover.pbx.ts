@@ -140,7 +140,7 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       await pbx?.close();
       await redis?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    }, 180_000);
 
     it('SIGKILL of the owner mid-call: the other node takes the lease, the call carries on, a hangup sent to it ends the call', async () => {
       const owner = await waitForOwner();
@@ -187,7 +187,7 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       const stats = audioStats(Buffer.from(await audio.arrayBuffer()));
       expect(stats.seconds).toBeGreaterThan(4);
       expect(stats.rms).toBeGreaterThan(0.05);
-    });
+    }, 180_000);
 
     it('SIGTERM of the owner hands the lease over at once; the call goes on and ends through the new owner', async () => {
       nodes.push(await startServerProcess('c', env));
@@ -206,7 +206,7 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       expect(hungUp.body).toMatchObject({ status: 'completed', ended_by: 'agent' });
       await Promise.all([agent.sipp.succeeded(), customer.sipp.succeeded()]);
       await waitUntil(() => channels(pbx).length === 0, 15_000, 'no channel left on Asterisk');
-    });
+    }, 180_000);
 
     it('an agent who answers while no node owns the PBX is hung up by Asterisk, and the next owner fails the call', async () => {
       // One node left: killing it leaves nobody listening to the Stasis application.
@@ -242,6 +242,6 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       const call = await waitForStatus(next, callId, 'failed');
       expect(call).toMatchObject({ ended_by: 'system', answered_at: null });
       expect(channels(pbx)).toEqual([]);
-    });
+    }, 180_000);
   },
 );
