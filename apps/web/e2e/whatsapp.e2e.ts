@@ -60,6 +60,17 @@ describe('WhatsApp templates and files in the console', () => {
           },
         ],
       },
+      {
+        id: '806312974732585',
+        name: 'retirada_loja',
+        language: 'pt_BR',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: [
+          { type: 'HEADER', format: 'LOCATION' },
+          { type: 'BODY', text: 'Seu pedido espera por você na loja.' },
+        ],
+      },
     ]);
     api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     whatsapp = await configureWhatsApp(api, { businessAccountId: WABA_ID });
@@ -98,6 +109,29 @@ describe('WhatsApp templates and files in the console', () => {
     await page
       .locator('[data-testid=message][data-direction=outbound]', { hasText: 'podemos retomar seu atendimento' })
       .waitFor();
+  });
+
+  it('asks for the place of a template with a location header and sends it in the header', async () => {
+    const picker = page.getByTestId('template-picker');
+    await picker.getByTestId('template-select').selectOption({ label: 'retirada_loja (pt_BR)' });
+    await picker.getByTestId('template-header').waitFor();
+    expect(await picker.getByTestId('template-send').isDisabled()).toBe(true);
+    await picker.getByTestId('template-header-latitude').fill('-23,5613');
+    await picker.getByTestId('template-header-longitude').fill('-46.6565');
+    await picker.getByTestId('template-header-name').fill('Loja Paulista');
+    await picker.getByTestId('template-send').click();
+    await until(
+      () => graph.sent.some((s) => s.to === LUCAS.waId && s.body.template?.name === 'retirada_loja'),
+      'the location template',
+    );
+    expect(graph.sent.find((s) => s.body.template?.name === 'retirada_loja')?.body.template.components).toEqual([
+      {
+        type: 'header',
+        parameters: [
+          { type: 'location', location: { latitude: '-23.5613', longitude: '-46.6565', name: 'Loja Paulista' } },
+        ],
+      },
+    ]);
   });
 
   it('attaches a picture with a caption and sends it while the window is open', async () => {
