@@ -11,6 +11,7 @@ import { signIn } from './support/console';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type RunningServer } from './support/server';
 import {
   configureWhatsApp,
+  contactMessage,
   deliverWebhook,
   startGraphStub,
   textMessage,
@@ -154,5 +155,39 @@ describe('WhatsApp templates and files in the console', () => {
     const sent = page.locator('[data-testid=message][data-direction=outbound]', { hasText: 'Foto do produto' });
     await sent.waitFor();
     await sent.locator('img').waitFor();
+  });
+
+  it('shows a shared location as a map link and a shared contact as a card that starts a conversation', async () => {
+    const bia = { from: '5511955556666', name: 'Bia Nunes' };
+    await deliver(
+      contactMessage(whatsapp, bia, {
+        type: 'location',
+        location: { latitude: -23.5613, longitude: -46.6565, name: 'Loja Paulista', address: 'Av. Paulista, 1000' },
+      }),
+    );
+    await deliver(
+      contactMessage(whatsapp, bia, {
+        type: 'contacts',
+        contacts: [
+          {
+            name: { formatted_name: 'Caio Lima', first_name: 'Caio' },
+            phones: [{ phone: '+55 11 97777-8888', wa_id: '5511977778888', type: 'CELL' }],
+          },
+        ],
+      }),
+    );
+    await rowOf(bia.name).click();
+    const location = page.getByTestId('location-card');
+    await location.waitFor();
+    expect(await location.textContent()).toContain('Loja Paulista');
+    expect(await location.getByRole('link').getAttribute('href')).toBe(
+      'https://www.openstreetmap.org/?mlat=-23.561300&mlon=-46.656500#map=17/-23.561300/-46.656500',
+    );
+    const card = page.getByTestId('contact-card');
+    await card.getByText('Caio Lima').waitFor();
+    expect(await card.getByRole('link').getAttribute('href')).toBe('tel:+5511977778888');
+    await card.getByRole('button', { name: 'Message on WhatsApp' }).click();
+    await page.getByTestId('conversation-contact').filter({ hasText: 'Caio Lima' }).waitFor({ timeout: 10_000 });
+    expect(page.url()).toMatch(/#\/inbox\/[0-9a-f-]{36}$/);
   });
 });

@@ -170,7 +170,7 @@ function envelope(phoneNumberId: string, value: Record<string, unknown>) {
 }
 
 /** A message a contact sends, as the webhook carries it: `content` is `{type, [type]: …}`. */
-function contactMessage(
+export function contactMessage(
   channel: WhatsAppChannel,
   contact: { from: string; name: string; timestamp?: number },
   content: Record<string, unknown>,
