@@ -182,6 +182,29 @@ describe('voice queue: overflow', () => {
     const first = (await api.request('GET', `/api/calls/${call.id}/routing`, { token: admin })).body.entries[0];
     expect(waiting.body.items[0].original_enqueued_at).toBe(first.original_enqueued_at);
 
+    // Past the maximum wait again, the callback item keeps its place: no second overflow and
+    // no new entry. A caller of a voicemail queue passing its maximum wait in the same step
+    // shows that the sweep ran after the clock moved.
+    const manager = await connectSocket(api.baseUrl, { token: admin });
+    const control = await voiceQueue(
+      api,
+      admin,
+      { name: `Recado ${newDid()}`, max_wait_seconds: 10, overflow: { action: 'voicemail' } },
+      [],
+    );
+    const controlDid = newDid();
+    await routeDid(api, admin, controlDid, { default_queue_id: control.id });
+    const other = callerDials(ari, { channelId: `cbc-${controlDid}`, did: controlDid, callerNumber: '+5511987650204' });
+    const otherCall = await callOfChannel(api, admin, other.id);
+    await waitFor(() => requestsTo(ari, 'POST', `/channels/${other.id}/moh`).length === 1, 'control music');
+    clock.advance(11_000);
+    await manager.waitFor((r) => r.some((e) => e.event === 'entry_overflowed' && e.data.call_id === otherCall.id));
+    expect(manager.received.some((e) => e.event === 'entry_overflowed' && e.data.call_id === call.id)).toBe(false);
+    const still = await api.request('GET', `/api/queues/${queue.id}/entries?state=waiting`, { token: admin });
+    expect(still.body.items.map((e: any) => e.id)).toEqual([waiting.body.items[0].id]);
+    ari.hangupChannel(other.id);
+    manager.socket.close();
+
     // At their turn an agent is offered the callback item; accepting it dials the customer.
     const agent = await phoneAgentOnline(api, admin);
     await api.request('PUT', `/api/queues/${queue.id}/members`, {

@@ -260,7 +260,13 @@ export class EngineRepository {
     return rows.map(toEntry);
   }
 
-  /** Waiting entries past their queue's max wait, locked (the sweep overflows them). */
+  /**
+   * Waiting entries past their queue's max wait that have somewhere to go, locked (the sweep
+   * overflows them): to another queue, any item; to voicemail or a callback, calls only — and
+   * not a callback item (its caller asked to be called back: it already waited its turn and
+   * keeps its place rather than overflowing again at every max wait). Entries with nowhere to
+   * go are left out so that they never fill the batch.
+   */
   async lockOverdue(now: Date, limit: number): Promise<QueueEntry[]> {
     const rows = await this.db
       .select({ entry: queueEntries })
@@ -271,6 +277,13 @@ export class EngineRepository {
           eq(queueEntries.state, 'waiting'),
           sql`${queues.maxWaitSeconds} is not null`,
           sql`${queueEntries.enqueuedAt} + make_interval(secs => ${queues.maxWaitSeconds}) <= ${ts(now)}`,
+          sql`(${queues.overflow}->>'action' = 'queue' or (
+            ${queues.overflow}->>'action' in ('voicemail', 'callback')
+            and ${queueEntries.channel} = 'voice'
+            and not exists (select 1 from ${queueEntries} earlier
+              where earlier.company_id = ${queueEntries.companyId}
+                and earlier.call_id = ${queueEntries.callId}
+                and earlier.end_reason = 'callback_requested')))`,
         ),
       )
       .limit(limit)

@@ -53,11 +53,9 @@ export class QueueOverflow {
 
   async overflowed(entry: EntryNotice, action: Record<string, unknown>): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId) return;
-    if (await this.isCallback(entry)) {
-      // A callback item past max wait stays in line: it already waited its turn once.
-      if (action.action !== 'queue') await this.enqueueCallback(entry, this.callbacks.get(entry.callId) ?? '');
-      return;
-    }
+    // A callback item overflows only to another queue (the sweep leaves it in line otherwise:
+    // it already waited its turn once), where the engine enqueues it; nothing to do here.
+    if (await this.isCallback(entry)) return;
     const call = this.deps.waiting.ofCall(entry.callId);
     if (!call) return;
     switch (action.action) {
