@@ -47,12 +47,13 @@ export function registerApiKeyRoutes(app: TypedApp, keys: ApiKeysService): void 
       keys.authenticate(token, { method: request.method, url: request.routeOptions.url ?? request.url }),
   });
 
-  // Every write a key makes is in the audit log, the key as its actor.
-  app.addHook('onResponse', async (request, reply) => {
+  // Every write a key makes is in the audit log, the key as its actor — recorded before the
+  // answer goes out (onSend), so a client that reads the log after its answer finds it.
+  app.addHook('onSend', async (request, reply, payload) => {
     const actor = request.actor;
     const route = request.routeOptions.url;
-    if (!actor || !isApiKeyActor(actor) || request.method === 'GET' || !route) return;
-    if (reply.statusCode < 200 || reply.statusCode >= 300) return;
+    if (!actor || !isApiKeyActor(actor) || request.method === 'GET' || !route) return payload;
+    if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
     try {
       await keys.recordWrite(
         actor,
@@ -62,6 +63,7 @@ export function registerApiKeyRoutes(app: TypedApp, keys: ApiKeysService): void 
     } catch (error) {
       request.log.error({ err: error, apiKeyId: actor.apiKeyId }, 'api key write not audited');
     }
+    return payload;
   });
 
   app.get(
