@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openSession, type Session } from './support/browser';
+import { scrollsSideways, signInPtBr } from './desk-helpers';
 import { signIn } from './support/console';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type RunningServer } from './support/server';
 import {
@@ -189,5 +190,20 @@ describe('WhatsApp templates and files in the console', () => {
     await card.getByRole('button', { name: 'Message on WhatsApp' }).click();
     await page.getByTestId('conversation-contact').filter({ hasText: 'Caio Lima' }).waitFor({ timeout: 10_000 });
     expect(page.url()).toMatch(/#\/inbox\/[0-9a-f-]{36}$/);
+  });
+
+  it('fits the shared location and contact cards on a phone in Portuguese', async () => {
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
+    try {
+      await signInPtBr(phone.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await phone.page.evaluate(() => (window.location.hash = '#/inbox'));
+      await phone.page.locator('[data-testid=conversation-row]', { hasText: 'Bia Nunes' }).first().click();
+      await phone.page.getByTestId('location-card').waitFor();
+      await phone.page.getByTestId('contact-card').waitFor();
+      const { scrollWidth, clientWidth } = await scrollsSideways(phone.page);
+      expect(scrollWidth, `the conversation is ${scrollWidth}px wide`).toBeLessThanOrEqual(clientWidth);
+    } finally {
+      await phone.close();
+    }
   });
 });
