@@ -66,6 +66,19 @@ export const contactLabels = pgTable(
   ],
 );
 
+/**
+ * A file a canned response carries, kept under MEDIA_DIR as `<company id>/<fileId>` (the
+ * same store as messages' files); checked by the rules of agents' outbound files.
+ */
+export interface CannedAttachmentColumn {
+  fileId: string;
+  kind: 'image' | 'document' | 'audio' | 'video';
+  mimeType: string;
+  filename: string | null;
+  sizeBytes: number;
+  sha256: string;
+}
+
 /** A saved reply: `ownerId` null is the company's, otherwise one agent's own. */
 export const cannedResponses = pgTable(
   'canned_responses',
@@ -77,6 +90,8 @@ export const cannedResponses = pgTable(
     ownerId: uuid('owner_id').references(() => users.id),
     shortcut: varchar('shortcut', { length: 40 }).notNull(),
     body: text('body').notNull(),
+    /** Null: text only. */
+    attachment: jsonb('attachment').$type<CannedAttachmentColumn>(),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),
