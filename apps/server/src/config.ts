@@ -87,6 +87,9 @@ const envSchema = z.object({
   DOCS_ENABLED: booleanFromString.default(true),
   EVENT_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // At least twice the receiver's 10-s deadline: a live node's request must end before
+  // another node may take its delivery over.
+  WEBHOOK_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(20).max(3600).default(60),
   MEDIA_DIR: z.string().min(1).optional(),
   MEDIA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   MEDIA_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -199,6 +202,11 @@ export interface Config {
   readonly eventLogRetentionDays: number;
   /** Finished webhook and RD Station deliveries older than this are pruned from their log. */
   readonly webhookDeliveryRetentionDays: number;
+  /**
+   * How long a node holds a webhook or RD Station delivery it is sending; a delivery whose
+   * node died mid-request is sent again by any node once this has run out.
+   */
+  readonly webhookDeliveryLeaseSeconds: number;
   /** The built console; undefined when apps/web has not been built. */
   readonly webRoot: string | undefined;
   readonly login: {
@@ -356,6 +364,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isDocsEnabled: e.DOCS_ENABLED,
     eventLogRetentionDays: e.EVENT_LOG_RETENTION_DAYS,
     webhookDeliveryRetentionDays: e.WEBHOOK_DELIVERY_RETENTION_DAYS,
+    webhookDeliveryLeaseSeconds: e.WEBHOOK_DELIVERY_LEASE_SECONDS,
     webRoot: resolveWebRoot(e.WEB_ROOT, workingDir),
     login: {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,

@@ -46,6 +46,7 @@ export function createWebhooksModule(context: ModuleContext, options: WebhooksMo
   const targets: DeliveryTarget[] = [];
   const merged: OutboxSettings = {
     ...DEFAULT_OUTBOX_SETTINGS,
+    leaseMs: context.config.webhookDeliveryLeaseSeconds * 1000,
     ...options.settings,
     retry: { ...DEFAULT_OUTBOX_SETTINGS.retry, ...options.settings?.retry },
   };
