@@ -3,8 +3,10 @@
  * (issue 18, ADR 22): a receiver on 127.0.0.1 holds its answers, so deliveries are in
  * flight (claimed, under lease) and others wait behind them in the outbox; the node dies
  * with no shutdown; a new process on the same database sends the waiting ones at once and
- * the in-flight ones once their lease (60 s in production settings) has run out. The
- * receiver de-duplicates on the event id and sees every event, each validly signed.
+ * the in-flight ones once their lease has run out (WEBHOOK_DELIVERY_LEASE_SECONDS: 60 s by
+ * default, here its shortest, 20 s — twice the receiver's 10-s deadline — so the test does
+ * not wait a minute). The receiver de-duplicates on the event id and sees every event, each
+ * validly signed.
  *
  * PostgreSQL only: PGlite is one process's embedded database and a second process cannot
  * open it (webhooks-durability.test.ts covers the in-process restart on PGlite).
@@ -60,6 +62,7 @@ describe.skipIf(!isPostgres)('webhook deliveries across a SIGKILLed server proce
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
       // The receiver is on 127.0.0.1, which the outbound guard refuses unless allowed.
       OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED,
+      WEBHOOK_DELIVERY_LEASE_SECONDS: '20',
     };
   }, 60_000);
 
@@ -117,7 +120,7 @@ describe.skipIf(!isPostgres)('webhook deliveries across a SIGKILLed server proce
       }
       return ids;
     };
-    // Waiting ones go at once; in-flight ones once their 60 s lease has run out.
+    // Waiting ones go at once; in-flight ones once their 20-s lease has run out.
     await eventually(() => delivered().size >= EVENTS, `all ${EVENTS} events delivered`, 180_000);
     expect([...delivered().values()].sort()).toEqual([...contactIds].sort());
     for (const request of receiver.received) {
