@@ -23,7 +23,11 @@ const steps = [
 
 let status = 0;
 for (const args of steps) {
+  const started = performance.now();
   const step = spawnSync(npm, args, { stdio: 'inherit', env });
+  // Each step's length in the log, so a CI run shows where its time went.
+  const seconds = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(`\n--- npm ${args.join(' ')}: ${seconds} s (exit ${step.status ?? step.signal})\n`);
   if (step.status !== 0) {
     status = step.status ?? 1;
     break;
