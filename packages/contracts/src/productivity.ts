@@ -28,12 +28,21 @@ export const setLabelsBodySchema = z.object({ label_ids: z.array(z.uuid()).max(5
 export const itemLabelsSchema = z.object({ items: z.array(labelSchema) });
 
 export const cannedScopes = ['company', 'personal'] as const;
+/** The file a canned response carries; its bytes at `GET /api/canned-responses/:id/attachment`. */
+export const cannedAttachmentSchema = z.object({
+  kind: z.enum(['image', 'document', 'audio', 'video']),
+  mime_type: z.string(),
+  filename: z.string().nullable(),
+  size_bytes: z.number().int(),
+});
+export type CannedAttachmentDto = z.infer<typeof cannedAttachmentSchema>;
 export const cannedResponseSchema = z.object({
   id: z.uuid(),
   scope: z.enum(cannedScopes),
   owner_id: z.uuid().nullable(),
   shortcut: z.string(),
   body: z.string(),
+  attachment: cannedAttachmentSchema.nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

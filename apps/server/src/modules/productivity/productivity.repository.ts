@@ -15,7 +15,7 @@ import {
   labels,
   users,
 } from '../../db/schema/index.js';
-import type { CannedResponse, Label, Mentionable, Note } from './productivity.js';
+import type { CannedAttachment, CannedResponse, Label, Mentionable, Note } from './productivity.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -36,6 +36,7 @@ const toCanned = (row: CannedRow): CannedResponse => ({
   ownerId: row.ownerId,
   shortcut: row.shortcut,
   body: row.body,
+  attachment: row.attachment ?? null,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -205,11 +206,27 @@ export class ProductivityRepository {
     return rows.map(toCanned);
   }
 
-  async findCanned(companyId: string, cannedId: string): Promise<CannedResponse | undefined> {
-    const [row] = await this.db
+  /** `forUpdate`: the row stays locked to the end of the transaction (a file replaced or deleted). */
+  async findCanned(companyId: string, cannedId: string, forUpdate = false): Promise<CannedResponse | undefined> {
+    const query = this.db
       .select()
       .from(cannedResponses)
       .where(and(eq(cannedResponses.companyId, companyId), eq(cannedResponses.id, cannedId)));
+    const [row] = forUpdate ? await query.for('update') : await query;
+    return row && toCanned(row);
+  }
+
+  async setCannedAttachment(
+    companyId: string,
+    cannedId: string,
+    attachment: CannedAttachment | null,
+    now: Date,
+  ): Promise<CannedResponse | undefined> {
+    const [row] = await this.db
+      .update(cannedResponses)
+      .set({ attachment, updatedAt: now })
+      .where(and(eq(cannedResponses.companyId, companyId), eq(cannedResponses.id, cannedId)))
+      .returning();
     return row && toCanned(row);
   }
 

@@ -1,4 +1,5 @@
 /** HTTP for labels, canned responses and private notes: parse, one service call, map. */
+import { createReadStream } from 'node:fs';
 import {
   cannedResponseSchema,
   createCannedResponseBodySchema,
@@ -14,9 +15,12 @@ import {
   updateCannedResponseBodySchema,
   updateLabelBodySchema,
 } from '@switchboard/contracts';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
+import { UnprocessableError, ValidationError } from '../../shared/errors.js';
+import { MAX_ATTACHMENT_BYTES } from '../conversations/index.js';
 import type { CannedResponse, Label } from './productivity.js';
 import { toNoteDto, type ProductivityService } from './productivity.service.js';
 
@@ -37,6 +41,12 @@ const toCannedDto = (canned: CannedResponse) => ({
   owner_id: canned.ownerId,
   shortcut: canned.shortcut,
   body: canned.body,
+  attachment: canned.attachment && {
+    kind: canned.attachment.kind,
+    mime_type: canned.attachment.mimeType,
+    filename: canned.attachment.filename,
+    size_bytes: canned.attachment.sizeBytes,
+  },
   created_at: canned.createdAt.toISOString(),
   updated_at: canned.updatedAt.toISOString(),
 });
@@ -44,6 +54,7 @@ const toCannedDto = (canned: CannedResponse) => ({
 export function registerProductivityRoutes(app: TypedApp, service: ProductivityService): void {
   registerLabelRoutes(app, service);
   registerCannedRoutes(app, service);
+  registerCannedAttachmentRoutes(app, service);
   registerNoteRoutes(app, service);
 }
 
@@ -253,6 +264,109 @@ function registerCannedRoutes(app: TypedApp, service: ProductivityService): void
       return reply.code(204).send(null);
     },
   );
+}
+
+/**
+ * A canned response's file: `PUT` (multipart `file`; the multipart parser is the one the
+ * conversations module registers for agents' uploads), `DELETE`, and `GET` its bytes (the
+ * composer attaches them to the reply it is writing, sent like any file the agent picks).
+ */
+function registerCannedAttachmentRoutes(app: TypedApp, service: ProductivityService): void {
+  const tags = ['canned responses'];
+  app.put(
+    '/api/canned-responses/:id/attachment',
+    {
+      schema: {
+        tags,
+        summary: 'Attach a file (multipart `file`) to a canned response, replacing the one it had',
+        description:
+          'The rules of files agents send: images JPEG/PNG up to 5 MB, audio AAC/AMR/MP3/M4A/OGG and video ' +
+          'MP4/3GP up to 16 MB, documents (PDF, Office, text) up to 100 MB. `attachment.type_not_supported`, ' +
+          '`attachment.too_large`, `attachment.empty` (422). The replaced file is deleted.',
+        params: idParamsSchema,
+        consumes: ['multipart/form-data'],
+        response: { 200: cannedResponseSchema, ...errors, 422: problemSchema },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const file = await readFilePart(request);
+      return toCannedDto(await service.setCannedAttachment(actor, request.params.id, file));
+    },
+  );
+  app.delete(
+    '/api/canned-responses/:id/attachment',
+    {
+      schema: {
+        tags,
+        summary: 'Take the file off a canned response (and delete it)',
+        params: idParamsSchema,
+        response: { 200: cannedResponseSchema, ...errors },
+      },
+    },
+    async (request) => toCannedDto(await service.removeCannedAttachment(actorOf(request), request.params.id)),
+  );
+  app.get(
+    '/api/canned-responses/:id/attachment',
+    {
+      schema: {
+        tags,
+        summary: 'The canned response’s file (the company’s: everyone; personal: its owner)',
+        description: '`canned_response.no_attachment` (404) when it has none.',
+        params: idParamsSchema,
+        response: { 200: z.any().describe('the file’s bytes'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { attachment, path, sizeBytes } = await service.cannedAttachmentFile(actorOf(request), request.params.id);
+      const name = attachment.filename ?? `${attachment.kind}`;
+      return reply
+        .header('content-type', attachment.mimeType)
+        .header('content-length', sizeBytes)
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, no-store')
+        .send(createReadStream(path));
+    },
+  );
+}
+
+/** The one `file` part of a multipart body; too large is a 422 like any agent's file. */
+async function readFilePart(
+  request: FastifyRequest,
+): Promise<{ bytes: Buffer; declaredMimeType: string; filename: string }> {
+  if (!request.isMultipart()) {
+    throw new ValidationError('request.invalid', 'Send the file as multipart/form-data.', [
+      { field: 'body.file', message: 'is required' },
+    ]);
+  }
+  let file: { bytes: Buffer; declaredMimeType: string; filename: string } | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') continue;
+      const bytes = await part.toBuffer();
+      if (part.fieldname === 'file' && !file)
+        file = { bytes, declaredMimeType: part.mimetype, filename: part.filename };
+    }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new UnprocessableError(
+        'attachment.too_large',
+        `WhatsApp takes files up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (images 5 MB, audio and video 16 MB).`,
+      );
+    }
+    if (typeof code === 'string' && code.startsWith('FST_')) {
+      throw new ValidationError('request.invalid_multipart', 'The multipart body could not be read.');
+    }
+    throw error;
+  }
+  if (!file) {
+    throw new ValidationError('request.invalid', 'A `file` part is required.', [
+      { field: 'body.file', message: 'is required' },
+    ]);
+  }
+  return file;
 }
 
 function registerNoteRoutes(app: TypedApp, service: ProductivityService): void {

@@ -3,17 +3,35 @@
  * they are stored apart from messages and published only to agents (`note_created`), and
  * each agent named with `@` hears `agent_mentioned`.
  */
+import { createHash } from 'node:crypto';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { Audience, EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import { canEditCanned, excerptOf, findMentions, type CannedResponse, type Label, type Note } from './productivity.js';
+import { classifyAttachment, cleanFilename } from '../conversations/index.js';
+import {
+  canEditCanned,
+  excerptOf,
+  findMentions,
+  type CannedAttachment,
+  type CannedResponse,
+  type Label,
+  type Note,
+} from './productivity.js';
 import { isUniqueViolation, type ProductivityRepository } from './productivity.repository.js';
+
+/** Where canned responses' files are kept (MEDIA_DIR, as messages' files). */
+export interface CannedFiles {
+  write(companyId: string, fileId: string, bytes: Buffer): Promise<void>;
+  remove(companyId: string, fileId: string): Promise<void>;
+  locate(companyId: string, fileId: string): Promise<{ path: string; sizeBytes: number } | undefined>;
+}
 
 export interface ProductivityServiceDeps {
   repository: ProductivityRepository;
+  files: CannedFiles;
   publisher: EventPublisher;
   clock: Clock;
   logger: Logger;
@@ -145,6 +163,7 @@ export class ProductivityService {
       ownerId: input.scope === 'company' ? null : actor.userId,
       shortcut: input.shortcut,
       body: input.body,
+      attachment: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -175,19 +194,101 @@ export class ProductivityService {
     return updated;
   }
 
+  /** Deletes the reply and then its file (a file that cannot be removed is logged). */
   async deleteCanned(actor: Actor, cannedId: string): Promise<void> {
     await this.editableCanned(actor, cannedId);
-    await this.deps.repository.deleteCanned(actor.companyId, cannedId);
+    const previous = await this.deps.repository.transaction(async (repo) => {
+      const current = assertEditable(actor, await repo.findCanned(actor.companyId, cannedId, true));
+      await repo.deleteCanned(actor.companyId, cannedId);
+      return current.attachment;
+    });
+    if (previous) await this.removeFile(actor.companyId, previous.fileId);
+  }
+
+  /**
+   * Attaches a file to the reply, replacing (and deleting) the one it had. The file is
+   * checked by the rules of agents' outbound files (WhatsApp's types and sizes: 422
+   * `attachment.*`) before anything is stored.
+   */
+  async setCannedAttachment(
+    actor: Actor,
+    cannedId: string,
+    file: { bytes: Buffer; declaredMimeType: string | undefined; filename: string | undefined },
+  ): Promise<CannedResponse> {
+    await this.editableCanned(actor, cannedId);
+    const filename = cleanFilename(file.filename);
+    const { kind, mimeType } = classifyAttachment({
+      declaredMimeType: file.declaredMimeType,
+      filename,
+      sizeBytes: file.bytes.length,
+      head: file.bytes.subarray(0, 16),
+    });
+    const attachment: CannedAttachment = {
+      fileId: newId(),
+      kind,
+      mimeType,
+      filename,
+      sizeBytes: file.bytes.length,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+    };
+    await this.deps.files.write(actor.companyId, attachment.fileId, file.bytes);
+    const result = await this.replaceAttachment(actor, cannedId, attachment).catch(async (error: unknown) => {
+      await this.removeFile(actor.companyId, attachment.fileId);
+      throw error;
+    });
+    this.deps.logger.info(
+      { companyId: actor.companyId, cannedId, kind, sizeBytes: attachment.sizeBytes },
+      'canned response attachment set',
+    );
+    return result;
+  }
+
+  /** Takes the file off the reply and deletes it. */
+  removeCannedAttachment(actor: Actor, cannedId: string): Promise<CannedResponse> {
+    return this.replaceAttachment(actor, cannedId, null);
+  }
+
+  /** The reply's file for whoever may use the reply (the company's: everyone; personal: its owner). */
+  async cannedAttachmentFile(
+    actor: Actor,
+    cannedId: string,
+  ): Promise<{ attachment: CannedAttachment; path: string; sizeBytes: number }> {
+    const canned = await this.deps.repository.findCanned(actor.companyId, cannedId);
+    if (!canned || (canned.ownerId !== null && canned.ownerId !== actor.userId)) throw cannedNotFound();
+    const stored = canned.attachment && (await this.deps.files.locate(actor.companyId, canned.attachment.fileId));
+    if (!canned.attachment || !stored) {
+      throw new NotFoundError('canned_response.no_attachment', 'This canned response has no file.');
+    }
+    return { attachment: canned.attachment, ...stored };
+  }
+
+  /** Sets the attachment with the row locked; the file it had is deleted after commit. */
+  private async replaceAttachment(
+    actor: Actor,
+    cannedId: string,
+    attachment: CannedAttachment | null,
+  ): Promise<CannedResponse> {
+    const { updated, previous } = await this.deps.repository.transaction(async (repo) => {
+      const current = assertEditable(actor, await repo.findCanned(actor.companyId, cannedId, true));
+      const next = await repo.setCannedAttachment(actor.companyId, cannedId, attachment, this.deps.clock.now());
+      if (!next) throw cannedNotFound();
+      return { updated: next, previous: current.attachment };
+    });
+    if (previous) await this.removeFile(actor.companyId, previous.fileId);
+    return updated;
+  }
+
+  private async removeFile(companyId: string, fileId: string): Promise<void> {
+    try {
+      await this.deps.files.remove(companyId, fileId);
+    } catch (error) {
+      this.deps.logger.error({ err: error, companyId, fileId }, 'canned response file not removed');
+    }
   }
 
   /** Someone else's personal reply is not found; the company's is forbidden to agents. */
   private async editableCanned(actor: Actor, cannedId: string): Promise<CannedResponse> {
-    const canned = await this.deps.repository.findCanned(actor.companyId, cannedId);
-    if (!canned || (canned.ownerId !== null && canned.ownerId !== actor.userId)) throw cannedNotFound();
-    if (!canEditCanned(actor, canned)) {
-      throw new ForbiddenError('auth.forbidden', 'Only supervisors and admins edit the company’s replies.');
-    }
-    return canned;
+    return assertEditable(actor, await this.deps.repository.findCanned(actor.companyId, cannedId));
   }
 
   // ── notes ─────────────────────────────────────────────────────────────────
@@ -270,6 +371,15 @@ export class ProductivityService {
 function conversationAudience(assigneeId: string | null, also: string[]): Audience {
   if (assigneeId === null) return { company: true };
   return { userIds: [...new Set([assigneeId, ...also])], managers: true };
+}
+
+/** Someone else's personal reply is not found; the company's is forbidden to agents. */
+function assertEditable(actor: Actor, canned: CannedResponse | undefined): CannedResponse {
+  if (!canned || (canned.ownerId !== null && canned.ownerId !== actor.userId)) throw cannedNotFound();
+  if (!canEditCanned(actor, canned)) {
+    throw new ForbiddenError('auth.forbidden', 'Only supervisors and admins edit the company’s replies.');
+  }
+  return canned;
 }
 
 const contactNotFound = () => new NotFoundError('contact.not_found', 'No such contact.');

@@ -14,6 +14,16 @@ export interface Label {
   updatedAt: Date;
 }
 
+/** A canned response's file, stored under MEDIA_DIR by `fileId` (ours, never the upload's name). */
+export interface CannedAttachment {
+  fileId: string;
+  kind: 'image' | 'document' | 'audio' | 'video';
+  mimeType: string;
+  filename: string | null;
+  sizeBytes: number;
+  sha256: string;
+}
+
 export interface CannedResponse {
   id: string;
   companyId: string;
@@ -21,6 +31,7 @@ export interface CannedResponse {
   ownerId: string | null;
   shortcut: string;
   body: string;
+  attachment: CannedAttachment | null;
   createdAt: Date;
   updatedAt: Date;
 }
