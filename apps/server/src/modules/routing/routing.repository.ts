@@ -83,11 +83,26 @@ export class RoutingRepository {
     await this.db.insert(queues).values(row);
   }
 
-  async updateQueue(companyId: string, queueId: string, patch: Partial<typeof queues.$inferInsert>): Promise<void> {
-    await this.db
+  /**
+   * False when the change would leave a `ring_all` queue without `voice` (ringing every
+   * phone needs calls): decided against the row as it is when the update takes its lock,
+   * so two changes at once (one to the strategy, one to the channels) cannot combine into one.
+   */
+  async updateQueue(companyId: string, queueId: string, patch: Partial<typeof queues.$inferInsert>): Promise<boolean> {
+    const isRingAll = patch.strategy === undefined ? undefined : patch.strategy === 'ring_all';
+    const hasVoice = patch.channels === undefined ? undefined : patch.channels.includes('voice');
+    const guard =
+      isRingAll === true && hasVoice === undefined
+        ? sql`${queues.channels} @> '["voice"]'::jsonb`
+        : hasVoice === false && isRingAll === undefined
+          ? sql`${queues.strategy} <> 'ring_all'`
+          : undefined;
+    const updated = await this.db
       .update(queues)
       .set(patch)
-      .where(and(eq(queues.companyId, companyId), eq(queues.id, queueId)));
+      .where(and(eq(queues.companyId, companyId), eq(queues.id, queueId), guard))
+      .returning({ id: queues.id });
+    return updated.length > 0;
   }
 
   /** Queues another queue overflows to, or an entry point sends to: they block a delete. */

@@ -30,6 +30,11 @@ import type { RoutingService } from './routing.service.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const withConflict = { ...errors, 409: problemSchema };
+/** A queue's create and change: also 422 when the strategy does not fit its channels. */
+const queueWriteErrors = { ...withConflict, 422: problemSchema };
+const RING_ALL_NEEDS_VOICE =
+  '`queue.ring_all_needs_voice` (422, naming `body.strategy` or `body.channels`): `ring_all` rings phones, ' +
+  'so it needs the `voice` channel.';
 
 type Profile = Awaited<ReturnType<RoutingService['getProfile']>>;
 const toProfileDto = (userId: string, profile: Profile) => ({
@@ -59,9 +64,9 @@ export function registerRoutingRoutes(app: TypedApp, routing: RoutingService, ro
       schema: {
         tags,
         summary: 'Create a queue (admins)',
-        description: '`queue.name_taken` (409). `overflow.queue_id` must be another queue of your company.',
+        description: `\`queue.name_taken\` (409). \`overflow.queue_id\` must be another queue of your company. ${RING_ALL_NEEDS_VOICE}`,
         body: createQueueBodySchema,
-        response: { 201: queueSchema, ...withConflict },
+        response: { 201: queueSchema, ...queueWriteErrors },
       },
     },
     async (request, reply) => {
@@ -82,9 +87,10 @@ export function registerRoutingRoutes(app: TypedApp, routing: RoutingService, ro
       schema: {
         tags,
         summary: 'Change a queue (admins); its waiting items are routed again at once',
+        description: RING_ALL_NEEDS_VOICE,
         params: idParamsSchema,
         body: updateQueueBodySchema,
-        response: { 200: queueSchema, ...withConflict },
+        response: { 200: queueSchema, ...queueWriteErrors },
       },
     },
     async (request) => toQueueDto(await routing.updateQueue(actorOf(request), request.params.id, request.body)),

@@ -7,7 +7,13 @@
 import type { CreateQueueBody, UpdateQueueBody } from '@switchboard/contracts';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { EntryMenuJson } from '../../db/schema/routing.js';
@@ -24,6 +30,19 @@ export interface RoutingServiceDeps {
   engine: RoutingEngine;
   clock: Clock;
   logger: Logger;
+}
+
+/** `ring_all` rings every eligible agent's phone: a queue without calls has nothing to ring. */
+function ringAllNeedsVoice(field: 'body.strategy' | 'body.channels'): UnprocessableError {
+  return new UnprocessableError('queue.ring_all_needs_voice', 'The ring_all strategy needs the voice channel.', [
+    {
+      field,
+      message:
+        field === 'body.strategy'
+          ? 'ring_all is for queues with the voice channel'
+          : 'a ring_all queue must keep the voice channel',
+    },
+  ]);
 }
 
 function assertAdmin(actor: Actor): void {
@@ -58,6 +77,7 @@ export class RoutingService {
 
   async createQueue(actor: Actor, input: CreateQueueBody): Promise<Queue> {
     assertAdmin(actor);
+    if (input.strategy === 'ring_all' && !input.channels.includes('voice')) throw ringAllNeedsVoice('body.strategy');
     const id = newId();
     await this.assertOverflowTarget(actor, id, input.overflow);
     const now = this.deps.clock.now();
@@ -90,10 +110,14 @@ export class RoutingService {
   async updateQueue(actor: Actor, queueId: string, input: UpdateQueueBody): Promise<Queue> {
     assertAdmin(actor);
     await this.getQueue(actor, queueId);
+    if (input.strategy === 'ring_all' && input.channels && !input.channels.includes('voice')) {
+      throw ringAllNeedsVoice('body.strategy');
+    }
     if (input.overflow !== undefined) await this.assertOverflowTarget(actor, queueId, input.overflow);
     const now = this.deps.clock.now();
-    await this.unique(() =>
-      this.deps.repository.updateQueue(actor.companyId, queueId, {
+    let isUpdated = true;
+    await this.unique(async () => {
+      isUpdated = await this.deps.repository.updateQueue(actor.companyId, queueId, {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.channels !== undefined ? { channels: [...new Set(input.channels)] } : {}),
         ...(input.strategy !== undefined ? { strategy: input.strategy } : {}),
@@ -109,8 +133,10 @@ export class RoutingService {
         ...(input.announce_position !== undefined ? { announcePosition: input.announce_position } : {}),
         ...(input.business_hours !== undefined ? { businessHours: input.business_hours } : {}),
         updatedAt: now,
-      }),
-    );
+      });
+    });
+    // Only the ring_all guard stops an update of a queue that exists (getQueue above; queues are soft-deleted).
+    if (!isUpdated) throw ringAllNeedsVoice(input.strategy !== undefined ? 'body.strategy' : 'body.channels');
     this.deps.logger.info({ companyId: actor.companyId, queueId, byUserId: actor.userId }, 'queue updated');
     await this.deps.engine.routeQueue(actor.companyId, queueId);
     return this.getQueue(actor, queueId);
