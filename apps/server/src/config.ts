@@ -52,6 +52,8 @@ const envSchema = z.object({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(10),
   SOCKET_EVENTS_BURST: z.coerce.number().int().min(1).max(100_000).default(30),
+  SOCKET_PING_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(300).default(25),
+  SOCKET_PING_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(20),
   WEB_ROOT: z.string().min(1).optional(),
   ASTERISK_ARI_URL: z.url().optional(),
   ASTERISK_ARI_USERNAME: z.string().min(1).optional(),
@@ -216,6 +218,8 @@ export interface Config {
   };
   /** Per socket: client events refilled per second, and how many may come at once. */
   readonly socketEvents: { readonly perSecond: number; readonly burst: number };
+  /** Engine.IO's ping of every socket (ADR 28): a dead link is closed within interval + timeout. */
+  readonly socketPing: { readonly intervalMs: number; readonly timeoutMs: number };
   readonly asterisk: {
     /** Undefined: no PBX; call actions answer 503. */
     readonly ari:
@@ -372,6 +376,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
     socketEvents: { perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENTS_BURST },
+    socketPing: {
+      intervalMs: Math.round(e.SOCKET_PING_INTERVAL_SECONDS * 1000),
+      timeoutMs: Math.round(e.SOCKET_PING_TIMEOUT_SECONDS * 1000),
+    },
     asterisk: {
       ari: e.ASTERISK_ARI_URL
         ? {

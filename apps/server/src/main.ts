@@ -290,6 +290,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       canFollowCall: (actor, callId) => ports.get('callAccess').canFollowCall(actor, callId),
       corsOrigins: config.corsOrigins,
       limits: { ...DEFAULT_SOCKET_LIMITS, events: config.socketEvents },
+      ping: config.socketPing,
     });
     for (const module of installed) {
       for (const command of module.commands ?? []) realtime.registerCommand(command);

@@ -6,7 +6,9 @@
  * missed; live events that arrive meanwhile are held and deduplicated by seq.
  *
  * Every client event costs a token of the socket's bucket; a socket that floods is
- * disconnected. A `sessions.revoked` event (logout, deactivation …, from any node)
+ * disconnected. The transport proves a console alive (ADR 28): Engine.IO pings every socket
+ * every `pingIntervalMs` and closes one that has not answered within `pingTimeoutMs`, so an
+ * open socket needs no application heartbeat. A `sessions.revoked` event (logout, deactivation …, from any node)
  * disconnects the sockets of the ended sessions after telling them why.
  */
 import type { Server as HttpServer } from 'node:http';
@@ -35,6 +37,15 @@ export interface SocketLimits {
   /** Client events of one socket being handled at once: each may query the database. */
   maxPendingEvents: number;
 }
+
+/** Engine.IO's liveness check (ADR 28): a dead link is closed within interval + timeout. */
+export interface SocketPing {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** Socket.IO's own defaults: under the 55–60 s idle timeouts of common proxies. */
+export const DEFAULT_SOCKET_PING: SocketPing = { intervalMs: 25_000, timeoutMs: 20_000 };
 
 export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
   events: { perSecond: 10, burst: 30 },
@@ -80,8 +91,13 @@ export interface RealtimeDeps {
   canFollowCall(actor: Actor, callId: string): Promise<boolean>;
   corsOrigins: readonly string[];
   limits?: SocketLimits;
+  ping?: SocketPing;
 }
 
+/**
+ * What a socket carries. Kept small: 10,000 consoles each hold one, and each field and
+ * closure per socket is heap the garbage collector walks (docs/benchmarks.md, presence).
+ */
 interface SocketState {
   actor: Actor;
   sessionId: string;
@@ -91,6 +107,10 @@ interface SocketState {
   deliveredSeq: number;
   /** Non-null while replaying: live events wait here. */
   held: PublishedEvent[] | null;
+  /** The socket's child logger, made on its first log line (most sockets never write one). */
+  log?: Logger;
+  /** Closes the socket when its token expires. */
+  expiryTimer?: NodeJS.Timeout;
 }
 
 type Ack = (response: { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } }) => void;
@@ -112,15 +132,39 @@ export class RealtimeServer {
   private readonly commands = new Map<string, ClientCommand<unknown>>();
   private readonly observers: ConnectionObserver[] = [];
   private readonly limits: SocketLimits;
+  /** Listeners shared by every socket (`sharedListener`), not closures made per socket. */
+  private readonly listeners: {
+    joinCall: (this: Socket, payload: unknown, ack?: Ack) => void;
+    leaveCall: (this: Socket, payload: unknown, ack?: Ack) => void;
+    disconnect: (this: Socket) => void;
+    commands: Map<string, (this: Socket, payload: unknown, ack?: Ack) => void>;
+  };
 
   constructor(
     httpServer: HttpServer,
     private readonly deps: RealtimeDeps,
   ) {
     this.limits = deps.limits ?? DEFAULT_SOCKET_LIMITS;
+    this.listeners = {
+      joinCall: sharedListener((socket, payload: unknown, ack?: Ack) => this.joinCall(socket, payload, ack)),
+      leaveCall: sharedListener((socket, payload: unknown, ack?: Ack) => {
+        const parsed = callPayload.safeParse(payload);
+        if (!parsed.success) return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
+        void socket.leave(rooms.call(parsed.data.call_id));
+        ack?.({ ok: true });
+      }),
+      disconnect: sharedListener((socket) => {
+        clearTimeout((socket.data as SocketState).expiryTimer);
+        this.notifyObservers('onDisconnected', socket);
+      }),
+      commands: new Map(),
+    };
+    const ping = deps.ping ?? DEFAULT_SOCKET_PING;
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
+      pingInterval: ping.intervalMs,
+      pingTimeout: ping.timeoutMs,
       maxHttpBufferSize: MAX_PAYLOAD_BYTES,
       cors: deps.corsOrigins.length > 0 ? { origin: [...deps.corsOrigins], credentials: true } : undefined,
     });
@@ -144,6 +188,10 @@ export class RealtimeServer {
       throw new Error(`client event ${command.event} is already handled`);
     }
     this.commands.set(command.event, command);
+    this.listeners.commands.set(
+      command.event,
+      sharedListener((socket, payload: unknown, ack?: Ack) => this.runCommand(socket, command, payload, ack)),
+    );
   }
 
   addConnectionObserver(observer: ConnectionObserver): void {
@@ -182,107 +230,114 @@ export class RealtimeServer {
     // and its last seq, and misses nothing.
     const expiresAt = tokenExpiryMs(token);
     if (expiresAt !== undefined) {
-      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
-      timer.unref();
-      socket.on('disconnect', () => clearTimeout(timer));
+      state.expiryTimer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+      state.expiryTimer.unref();
     }
   }
 
   private onConnection(socket: Socket): void {
     const state = socket.data as SocketState;
     const { actor } = state;
-    const log = this.deps.logger.child({ socketId: socket.id, userId: actor.userId, companyId: actor.companyId });
-    void socket.join(rooms.company(actor.companyId));
-    void socket.join(rooms.user(actor.userId));
-    if (actor.role !== 'agent') void socket.join(rooms.managers(actor.companyId));
+    const joined = [rooms.company(actor.companyId), rooms.user(actor.userId)];
+    if (actor.role !== 'agent') joined.push(rooms.managers(actor.companyId));
+    void socket.join(joined);
 
     // Runs before any listener, for every client event, known or not.
     socket.use(([event], next) => {
       if (!socket.connected) return;
       if (state.bucket.take()) return next();
       // The event name is the client's: logged cut short.
-      log.warn({ event: String(event).slice(0, 64), reason: 'rate limit' }, 'socket disconnected for flooding');
+      this.logOf(socket).warn(
+        { event: String(event).slice(0, 64), reason: 'rate limit' },
+        'socket disconnected for flooding',
+      );
       socket.disconnect(true);
     });
-
-    socket.on('join_call', (payload: unknown, ack?: Ack) => {
-      const parsed = callPayload.safeParse(payload);
-      if (!parsed.success) {
-        log.info({ reason: 'invalid payload' }, 'join_call refused');
-        return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
-      }
-      const callId = parsed.data.call_id;
-      if (socket.rooms.has(rooms.call(callId))) return ack?.({ ok: true });
-      if (countCallRooms(socket) >= this.limits.maxCallRooms) {
-        return reply(ack, 'realtime.too_many_calls', `A socket follows at most ${this.limits.maxCallRooms} calls.`);
-      }
-      if (!this.admitWork(state, ack)) return;
-      this.deps
-        .canFollowCall(actor, callId)
-        .finally(() => (state.pending -= 1))
-        .then(
-          (isAllowed) => {
-            if (!isAllowed) {
-              log.info({ callId, reason: 'not found or not allowed' }, 'join_call refused');
-              return reply(ack, 'call.not_found', 'No such call.');
-            }
-            if (socket.connected) void socket.join(rooms.call(callId));
-            ack?.({ ok: true });
-          },
-          (error: unknown) => {
-            log.error({ err: error, callId }, 'join_call failed');
-            reply(ack, 'internal', 'Could not join the call.');
-          },
-        );
-    });
-
-    socket.on('leave_call', (payload: unknown, ack?: Ack) => {
-      const parsed = callPayload.safeParse(payload);
-      if (!parsed.success) return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
-      void socket.leave(rooms.call(parsed.data.call_id));
-      ack?.({ ok: true });
-    });
-
-    for (const command of this.commands.values()) {
-      socket.on(command.event, (payload: unknown, ack?: Ack) => {
-        const parsed = command.schema.safeParse(payload);
-        if (!parsed.success) {
-          log.info({ event: command.event, reason: 'invalid payload' }, 'client event refused');
-          return reply(ack, 'request.invalid', `The ${command.event} payload is not valid.`);
-        }
-        if (!this.admitWork(state, ack)) return;
-        command
-          .handle(actor, parsed.data)
-          .finally(() => (state.pending -= 1))
-          .then(
-            (data) => ack?.({ ok: true, ...(data === undefined ? {} : { data }) }),
-            (error: unknown) => {
-              if (error instanceof AppError) {
-                log.info({ event: command.event, code: error.code }, 'client event refused');
-                return reply(ack, error.code, error.message);
-              }
-              log.error({ err: error, event: command.event }, 'client event failed');
-              reply(ack, 'internal', 'The event could not be handled.');
-            },
-          );
-      });
-    }
-    this.notifyObservers('onConnected', actor, log);
-    socket.on('disconnect', () => this.notifyObservers('onDisconnected', actor, log));
+    socket.on('join_call', this.listeners.joinCall);
+    socket.on('leave_call', this.listeners.leaveCall);
+    for (const [event, listener] of this.listeners.commands) socket.on(event, listener);
+    socket.on('disconnect', this.listeners.disconnect);
+    this.notifyObservers('onConnected', socket);
 
     const lastSeq = parseLastSeq((socket.handshake.auth as { last_seq?: unknown }).last_seq);
     if (lastSeq !== undefined) {
       this.replay(socket, state, lastSeq).catch((error: unknown) => {
-        log.error({ err: error }, 'replay failed');
+        this.logOf(socket).error({ err: error }, 'replay failed');
         socket.disconnect(true);
       });
     } else {
       // A fresh client learns where the log stands, so a later reconnect can resume from it.
       this.deps.eventLog.latestSeq().then(
         (seq) => socket.emit('replay_complete', { last_seq: Math.max(seq, state.deliveredSeq) }),
-        (error: unknown) => log.error({ err: error }, 'reading the latest seq failed'),
+        (error: unknown) => this.logOf(socket).error({ err: error }, 'reading the latest seq failed'),
       );
     }
+  }
+
+  private logOf(socket: Socket): Logger {
+    const state = socket.data as SocketState;
+    state.log ??= this.deps.logger.child({
+      socketId: socket.id,
+      userId: state.actor.userId,
+      companyId: state.actor.companyId,
+    });
+    return state.log;
+  }
+
+  private joinCall(socket: Socket, payload: unknown, ack: Ack | undefined): void {
+    const state = socket.data as SocketState;
+    const parsed = callPayload.safeParse(payload);
+    if (!parsed.success) {
+      this.logOf(socket).info({ reason: 'invalid payload' }, 'join_call refused');
+      return reply(ack, 'request.invalid', 'Expected {"call_id": "<uuid>"}.');
+    }
+    const callId = parsed.data.call_id;
+    if (socket.rooms.has(rooms.call(callId))) return ack?.({ ok: true });
+    if (countCallRooms(socket) >= this.limits.maxCallRooms) {
+      return reply(ack, 'realtime.too_many_calls', `A socket follows at most ${this.limits.maxCallRooms} calls.`);
+    }
+    if (!this.admitWork(state, ack)) return;
+    this.deps
+      .canFollowCall(state.actor, callId)
+      .finally(() => (state.pending -= 1))
+      .then(
+        (isAllowed) => {
+          if (!isAllowed) {
+            this.logOf(socket).info({ callId, reason: 'not found or not allowed' }, 'join_call refused');
+            return reply(ack, 'call.not_found', 'No such call.');
+          }
+          if (socket.connected) void socket.join(rooms.call(callId));
+          ack?.({ ok: true });
+        },
+        (error: unknown) => {
+          this.logOf(socket).error({ err: error, callId }, 'join_call failed');
+          reply(ack, 'internal', 'Could not join the call.');
+        },
+      );
+  }
+
+  private runCommand(socket: Socket, command: ClientCommand<unknown>, payload: unknown, ack: Ack | undefined): void {
+    const state = socket.data as SocketState;
+    const parsed = command.schema.safeParse(payload);
+    if (!parsed.success) {
+      this.logOf(socket).info({ event: command.event, reason: 'invalid payload' }, 'client event refused');
+      return reply(ack, 'request.invalid', `The ${command.event} payload is not valid.`);
+    }
+    if (!this.admitWork(state, ack)) return;
+    command
+      .handle(state.actor, parsed.data)
+      .finally(() => (state.pending -= 1))
+      .then(
+        (data) => ack?.({ ok: true, ...(data === undefined ? {} : { data }) }),
+        (error: unknown) => {
+          if (error instanceof AppError) {
+            this.logOf(socket).info({ event: command.event, code: error.code }, 'client event refused');
+            return reply(ack, error.code, error.message);
+          }
+          this.logOf(socket).error({ err: error, event: command.event }, 'client event failed');
+          reply(ack, 'internal', 'The event could not be handled.');
+        },
+      );
   }
 
   /** Counts a client event that will do work, or refuses it when the socket has too many running. */
@@ -322,11 +377,12 @@ export class RealtimeServer {
     }
   }
 
-  private notifyObservers(hook: 'onConnected' | 'onDisconnected', actor: Actor, log: Logger): void {
+  private notifyObservers(hook: 'onConnected' | 'onDisconnected', socket: Socket): void {
+    const { actor } = socket.data as SocketState;
     const open = this.openSocketsOf(actor.userId);
     for (const observer of this.observers) {
       Promise.resolve(observer[hook]?.(actor, open)).catch((error: unknown) => {
-        log.error({ err: error, hook }, 'connection observer failed');
+        this.logOf(socket).error({ err: error, hook }, 'connection observer failed');
       });
     }
   }
@@ -402,6 +458,16 @@ export class RealtimeServer {
     const envelope = toEnvelope(event);
     socket.emit(envelope.event, envelope);
   }
+}
+
+/**
+ * One listener for every socket instead of a closure per socket: an EventEmitter calls a
+ * plain function with `this` set to the emitter it listens on (Node's events docs).
+ */
+function sharedListener<A extends unknown[]>(handle: (socket: Socket, ...args: A) => void) {
+  return function (this: Socket, ...args: A): void {
+    handle(this, ...args);
+  };
 }
 
 function reply(ack: Ack | undefined, code: string, message: string): void {
