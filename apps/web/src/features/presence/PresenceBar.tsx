@@ -1,6 +1,6 @@
 /**
- * Your presence: status (away with a pause reason) and message, a heartbeat every 30 s
- * while the tab is open, and the truth when the connection drops (nothing reaches you
+ * Your presence: status (away with a pause reason) and message, kept alive while the tab
+ * is open (presence-heartbeat.ts: the open socket, or an HTTP heartbeat without one), and the truth when the connection drops (nothing reaches you
  * then, whatever you chose) or when routing set you away for missed offers.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -17,12 +17,11 @@ import {
 import { useApi, useConnectionStatus, useCurrentUser, useRealtimeEvent, useServices } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { errorText, StatusDot } from '../../shared/ui/components';
+import { startPresenceHeartbeat } from './presence-heartbeat';
 import { pauseOf, pauseReasonIdOf } from './presence-model';
 
 const pauseReasonsSchema = z.object({ items: z.array(pauseReasonSchema) });
 type PauseReason = z.infer<typeof pauseReasonSchema>;
-
-export const HEARTBEAT_INTERVAL_MS = 30_000;
 
 export function PresenceBar() {
   const api = useApi();
@@ -60,18 +59,15 @@ export function PresenceBar() {
     );
   }, [api, connection]);
 
-  // The heartbeat keeps the sweeper from marking this agent offline while the console is open.
-  useEffect(() => {
-    const beat = () => {
-      if (realtime.status === 'connected') {
-        void realtime.emitWithAck('heartbeat', {});
-      } else {
-        api.request('POST', '/api/presence/heartbeat').catch(() => undefined);
-      }
-    };
-    const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
-    return () => clearInterval(timer);
-  }, [api, realtime]);
+  // Keeps the sweeper from marking this agent offline while the console is open.
+  useEffect(
+    () =>
+      startPresenceHeartbeat({
+        isSocketConnected: () => realtime.status === 'connected',
+        sendHttpHeartbeat: () => api.request('POST', '/api/presence/heartbeat'),
+      }),
+    [api, realtime],
+  );
 
   useRealtimeEvent<AgentPresenceChanged>('agent_presence_changed', ({ data }) => {
     if (data.agent_id !== user.id) return;
