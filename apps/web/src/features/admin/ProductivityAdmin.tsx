@@ -3,6 +3,7 @@
  * (`/api/dispositions`), labels (`/api/labels`) and the company's canned responses
  * (`/api/canned-responses`). Each is a small add form above the list with its row actions.
  */
+import { useRef, useState } from 'react';
 import { z } from 'zod';
 import {
   cannedResponseSchema,
@@ -27,7 +28,13 @@ import {
 } from '../../shared/admin';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import type { Column } from '../../shared/ui/DataTable';
+import { formatFileSize } from '../inbox/canned';
 import { LabelChip } from '../inbox/LabelPicker';
+import { productivityApi } from '../inbox/productivity-api';
+
+/** What a canned response's file may be: the types agents send (WhatsApp's). */
+const CANNED_FILE_TYPES =
+  'image/jpeg,image/png,application/pdf,audio/*,video/mp4,video/3gpp,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt';
 
 const dispositionList = z.object({ items: z.array(dispositionSchema) });
 const cannedList = z.object({ items: z.array(cannedResponseSchema) });
@@ -151,9 +158,13 @@ export function LabelsAdmin() {
 export function CannedAdmin() {
   const api = useApi();
   const { t } = useI18n();
+  const productivity = productivityApi(api);
   const list = useResourceList({ path: '/api/canned-responses', schema: cannedList });
   const actions = useActions(list.reload);
   const form = useForm({ shortcut: '', body: '', scope: 'company' });
+  const [file, setFile] = useState<File | null>(null);
+  // A new key empties the file input after each add.
+  const [fileKey, setFileKey] = useState(0);
   return (
     <section className="stack" data-testid="canned-admin">
       <AdminForm
@@ -162,9 +173,19 @@ export function CannedAdmin() {
         testId="canned-add"
         submitLabel={t('common.add')}
         onSubmit={async () => {
-          await api.request('POST', '/api/canned-responses', { body: form.values, schema: cannedResponseSchema });
+          const created = await api.request('POST', '/api/canned-responses', {
+            body: form.values,
+            schema: cannedResponseSchema,
+          });
           form.reset({ ...form.values, shortcut: '', body: '' });
-          list.reload();
+          // The reply exists even when its file is refused: the error says why, the row offers another try.
+          try {
+            if (file) await productivity.setCannedFile(created.id, file);
+          } finally {
+            setFile(null);
+            setFileKey((key) => key + 1);
+            list.reload();
+          }
         }}
       >
         <TextField label={t('canned.shortcut')} {...form.field('shortcut')} required maxLength={40} />
@@ -185,6 +206,16 @@ export function CannedAdmin() {
           maxLength={4000}
           rows={2}
         />
+        <TextField
+          key={fileKey}
+          className="wide"
+          type="file"
+          label={t('canned.attachment')}
+          hint={file ? `📎 ${file.name} · ${formatFileSize(file.size)}` : t('canned.file_hint')}
+          accept={CANNED_FILE_TYPES}
+          data-testid="canned-file"
+          onChange={(event) => setFile(event.target.files?.[0] ?? null)}
+        />
       </AdminForm>
       <AdminTable<CannedResponseDto>
         rows={list.items}
@@ -195,11 +226,67 @@ export function CannedAdmin() {
         columns={[
           { key: 'shortcut', header: t('canned.shortcut'), cell: (row) => <code>/{row.shortcut}</code> },
           { key: 'body', header: t('canned.body'), cell: (row) => <span className="canned-text">{row.body}</span> },
+          {
+            key: 'attachment',
+            header: t('canned.attachment'),
+            cell: (row) => <CannedFileCell row={row} actions={actions} api={productivity} />,
+          },
           { key: 'scope', header: t('canned.scope'), cell: (row) => t(`canned.scope.${row.scope}`) },
           deleteColumn(t, actions, (row) => `/api/canned-responses/${row.id}`, api),
         ]}
       />
       {actions.dialog}
     </section>
+  );
+}
+
+/** A row's file: its name and size, and buttons to attach, replace or remove it. */
+function CannedFileCell({
+  row,
+  actions,
+  api,
+}: {
+  row: CannedResponseDto;
+  actions: Actions;
+  api: ReturnType<typeof productivityApi>;
+}) {
+  const { t } = useI18n();
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <div className="canned-file" data-testid="canned-file-cell">
+      {row.attachment ? (
+        <span className="canned-file-name">
+          📎 {row.attachment.filename ?? row.attachment.kind} · {formatFileSize(row.attachment.size_bytes)}
+        </span>
+      ) : (
+        <span className="muted">{t('canned.no_file')}</span>
+      )}
+      <input
+        ref={input}
+        type="file"
+        hidden
+        accept={CANNED_FILE_TYPES}
+        data-testid="canned-file-input"
+        onChange={(event) => {
+          const chosen = event.target.files?.[0];
+          event.target.value = '';
+          if (chosen) void actions.run(() => api.setCannedFile(row.id, chosen));
+        }}
+      />
+      <button type="button" className="link" disabled={actions.isBusy} onClick={() => input.current?.click()}>
+        {row.attachment ? t('canned.replace_file') : t('canned.attach')}
+      </button>
+      {row.attachment ? (
+        <button
+          type="button"
+          className="link"
+          disabled={actions.isBusy}
+          data-testid="canned-file-remove"
+          onClick={() => void actions.run(() => api.removeCannedFile(row.id))}
+        >
+          {t('canned.remove_file')}
+        </button>
+      ) : null}
+    </div>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEven
 import type { CannedResponseDto } from '@switchboard/contracts';
 import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage } from '../../shared/ui/components';
-import { applyCanned, fillVariables, type CannedVariables } from './canned';
+import { applyCanned, fillVariables, formatFileSize, type CannedVariables, type SlashQuery } from './canned';
 import { CannedPicker, useCannedPicker } from './CannedPicker';
 import { ModeSwitch, ShortcutsDialog, SnoozeMenu, type ComposerMode } from './ComposerTools';
 import { EmojiPicker, insertAt } from './EmojiPicker';
@@ -10,9 +10,13 @@ import { TypingSignal } from './thread-model';
 
 const MAX_LENGTH = 4096;
 
+/** A canned response's file on its way into the composer, or attached to the reply. */
+type DraftFile = { status: 'loading'; name: string } | { status: 'ready'; file: File };
+
 /**
  * The reply box: Enter sends, Shift+Enter breaks the line; typing is signalled to colleagues.
- * `/shortcut` inserts a canned response, a private note goes to colleagues only, and the
+ * `/shortcut` inserts a canned response (and attaches its file: the reply then goes as the
+ * file with the text as its caption), a private note goes to colleagues only, and the
  * toolbar has emoji, snooze and the shortcuts help (ComposerTools.tsx).
  */
 export function Composer({
@@ -24,6 +28,8 @@ export function Composer({
   onSnooze,
   variables,
   loadCanned,
+  loadCannedFile,
+  onSendFile,
 }: {
   conversationId: string;
   canWrite: boolean;
@@ -35,6 +41,10 @@ export function Composer({
   variables?: CannedVariables | undefined;
   /** The canned responses the `/` picker offers; absent: no picker. */
   loadCanned?: (() => Promise<CannedResponseDto[]>) | undefined;
+  /** A canned response's file; with `onSendFile`, picking a reply that has one attaches it. */
+  loadCannedFile?: ((canned: CannedResponseDto) => Promise<File>) | undefined;
+  /** Sends a file with the text as its caption. */
+  onSendFile?: ((file: File, caption: string) => Promise<void>) | undefined;
 }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
@@ -52,9 +62,24 @@ export function Composer({
       area.current?.setSelectionRange(next.caret, next.caret);
     });
   };
-  const picker = useCannedPicker(text, caret, loadCanned, (canned, slash) =>
-    putText(applyCanned(text, slash, variables ? fillVariables(canned.body, variables) : canned.body)),
-  );
+  const [draftFile, setDraftFile] = useState<DraftFile | null>(null);
+  const fileRequest = useRef(0);
+  useEffect(() => setDraftFile(null), [conversationId]);
+  const insertCanned = (canned: CannedResponseDto, slash: SlashQuery) => {
+    putText(applyCanned(text, slash, variables ? fillVariables(canned.body, variables) : canned.body));
+    if (!canned.attachment || !loadCannedFile || !onSendFile) return;
+    const request = (fileRequest.current += 1);
+    setDraftFile({ status: 'loading', name: canned.attachment.filename ?? canned.shortcut });
+    loadCannedFile(canned).then(
+      (file) => request === fileRequest.current && setDraftFile({ status: 'ready', file }),
+      (failure: unknown) => {
+        if (request !== fileRequest.current) return;
+        setDraftFile(null);
+        setError(failure);
+      },
+    );
+  };
+  const picker = useCannedPicker(text, caret, loadCanned, insertCanned);
   const onShortcut = (event: KeyboardEvent<HTMLTextAreaElement>): boolean => {
     const key = event.key.toLowerCase();
     const toggle = (which: 'emoji' | 'snooze' | 'help') => setPanel((open) => (open === which ? null : which));
@@ -77,16 +102,21 @@ export function Composer({
   );
   useEffect(() => () => typing.stop(), [typing]);
 
+  const file = !isNote && draftFile?.status === 'ready' && onSendFile ? draftFile.file : null;
+  const isFileLoading = !isNote && draftFile?.status === 'loading';
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
     const body = text.trim();
-    if (!body || isSending) return;
+    if ((!body && !file) || isSending || isFileLoading) return;
     setIsSending(true);
     setError(null);
     typing.stop();
     try {
-      await (isNote && onNote ? onNote(body) : onSend(body));
+      if (isNote && onNote) await onNote(body);
+      else if (file && onSendFile) await onSendFile(file, body);
+      else await onSend(body);
       setText('');
+      if (file) setDraftFile(null);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -136,11 +166,29 @@ export function Composer({
       <CannedPicker
         state={picker}
         listId={`canned-${conversationId}`}
-        onPick={(canned) =>
-          picker.slash &&
-          putText(applyCanned(text, picker.slash, variables ? fillVariables(canned.body, variables) : canned.body))
-        }
+        onPick={(canned) => picker.slash && insertCanned(canned, picker.slash)}
       />
+      {draftFile && !isNote ? (
+        <div className="composer-attachment" data-testid="composer-attachment" aria-live="polite">
+          <span className="composer-attachment-name">
+            📎 {draftFile.status === 'ready' ? draftFile.file.name : draftFile.name}
+          </span>
+          <span className="muted small">
+            {draftFile.status === 'ready' ? formatFileSize(draftFile.file.size) : t('composer.file_loading')}
+          </span>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              fileRequest.current += 1;
+              setDraftFile(null);
+            }}
+            data-testid="composer-attachment-remove"
+          >
+            {t('composer.remove_file')}
+          </button>
+        </div>
+      ) : null}
       <label className="visually-hidden" htmlFor={`composer-${conversationId}`}>
         {isNote ? t('composer.note') : t('composer.label')}
       </label>
@@ -176,7 +224,12 @@ export function Composer({
           }
         }}
       />
-      <button type="submit" className="primary" disabled={!canType || isSending || !text.trim()} data-testid="send">
+      <button
+        type="submit"
+        className="primary"
+        disabled={!canType || isSending || isFileLoading || (!text.trim() && !file)}
+        data-testid="send"
+      >
         {isNote ? t('composer.add_note') : t('composer.send')}
       </button>
       <ErrorMessage error={error} />

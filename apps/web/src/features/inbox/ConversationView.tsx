@@ -387,6 +387,17 @@ export function ConversationView({
             }}
             variables={{ contactName: contact.name, contactPhone: contact.phone, agentName: user.name }}
             loadCanned={productivity.canned}
+            loadCannedFile={productivity.cannedFile}
+            onSendFile={async (file, text) => {
+              // A caption holds 1024 characters; a longer reply follows the file as its own message.
+              const caption = text.length <= 1024 ? text : '';
+              const upload = await whatsapp.upload(conversationId, file);
+              const sent = await whatsapp.sendAttachment(conversationId, upload.upload_id, caption);
+              dispatch({ type: 'message_upserted', message: sent });
+              if (text && !caption) {
+                dispatch({ type: 'message_upserted', message: await conversations.send(conversationId, text) });
+              }
+            }}
             sendTyping={(isTyping) => {
               if (realtime.status === 'connected') {
                 void realtime.emitWithAck('typing', { conversation_id: conversationId, is_typing: isTyping });

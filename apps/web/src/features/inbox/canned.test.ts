@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { CannedResponseDto, NoteDto } from '@switchboard/contracts';
-import { applyCanned, fillVariables, isNote, matchCanned, noteAsMessage, slashQueryAt, withNotes } from './canned';
+import {
+  applyCanned,
+  cannedFileOf,
+  fillVariables,
+  formatFileSize,
+  isNote,
+  matchCanned,
+  noteAsMessage,
+  slashQueryAt,
+  withNotes,
+} from './canned';
 
 const canned = (shortcut: string, body = `${shortcut} text`): CannedResponseDto => ({
   id: `00000000-0000-4000-8000-${String(shortcut.length).padStart(12, '0')}`,
@@ -8,6 +18,7 @@ const canned = (shortcut: string, body = `${shortcut} text`): CannedResponseDto 
   owner_id: null,
   shortcut,
   body,
+  attachment: null,
   created_at: '2026-12-03T10:00:00.000Z',
   updated_at: '2026-12-03T10:00:00.000Z',
 });
@@ -82,5 +93,32 @@ describe('withNotes', () => {
     const notes = [note('n0', '2026-12-03T09:00:00Z'), note('n1', '2026-12-03T10:01:00Z')];
     expect(withNotes(messages, notes, false).map((m) => m.id)).toEqual(['n0', 'm1', 'n1', 'm2']);
     expect(withNotes(messages, notes, true).map((m) => m.id)).toEqual(['m1', 'n1', 'm2']);
+  });
+});
+
+describe('canned response files', () => {
+  it('writes a size the way people read it', () => {
+    expect(formatFileSize(980)).toBe('980 B');
+    expect(formatFileSize(2500)).toBe('2.5 kB');
+    expect(formatFileSize(3_100_000)).toBe('3.1 MB');
+  });
+
+  it('names the file the composer attaches after the stored name and type, or the shortcut', async () => {
+    const withName = cannedFileOf(
+      {
+        ...canned('promo'),
+        attachment: { kind: 'image', mime_type: 'image/png', filename: 'promo.png', size_bytes: 3 },
+      },
+      new Blob([new Uint8Array([1, 2, 3])]),
+    );
+    expect([withName.name, withName.type, withName.size]).toEqual(['promo.png', 'image/png', 3]);
+    const unnamed = cannedFileOf(
+      {
+        ...canned('boleto'),
+        attachment: { kind: 'document', mime_type: 'application/pdf', filename: null, size_bytes: 1 },
+      },
+      new Blob(['x']),
+    );
+    expect(unnamed.name).toBe('boleto.pdf');
   });
 });

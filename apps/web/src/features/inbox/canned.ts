@@ -49,6 +49,20 @@ export function fillVariables(body: string, vars: CannedVariables): string {
   return body.replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
+/** `980 B`, `2.4 kB`, `3.1 MB`: a file's size next to its name. */
+export function formatFileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** The canned response's file as the composer attaches it: its stored name and type. */
+export function cannedFileOf(canned: CannedResponseDto, blob: Blob): File {
+  const attachment = canned.attachment;
+  const name = attachment?.filename ?? `${canned.shortcut}.${attachment?.mime_type.split('/')[1] ?? 'bin'}`;
+  return new File([blob], name, { type: attachment?.mime_type ?? blob.type });
+}
+
 /** The text with the slash query replaced by the reply, and where the caret goes. */
 export function applyCanned(text: string, slash: SlashQuery, reply: string): { text: string; caret: number } {
   const next = text.slice(0, slash.start) + reply + text.slice(slash.end);

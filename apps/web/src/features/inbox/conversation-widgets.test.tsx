@@ -1,5 +1,5 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import type { MessageDto } from '@switchboard/contracts';
+import type { CannedResponseDto, MessageDto } from '@switchboard/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../shared/api/api-error';
 import { I18nProvider } from '../../shared/i18n/i18n';
@@ -66,6 +66,93 @@ describe('Composer', () => {
     fireEvent.click(screen.getByTestId('send'));
     expect((await screen.findByRole('alert')).textContent).toBe('Something went wrong. Try again.');
     expect(box.value).toBe('Oi');
+  });
+
+  it('attaches the file of a canned response picked with / and sends it with the text as its caption', async () => {
+    const promo: CannedResponseDto = {
+      id: '00000000-0000-4000-8000-0000000000c1',
+      scope: 'company',
+      owner_id: null,
+      shortcut: 'promo',
+      body: 'Olá {{contact.first_name}}, veja a promoção!',
+      attachment: { kind: 'image', mime_type: 'image/png', filename: 'promo.png', size_bytes: 2500 },
+      created_at: '2026-12-03T10:00:00.000Z',
+      updated_at: '2026-12-03T10:00:00.000Z',
+    };
+    const onSend = vi.fn(async () => undefined);
+    const onSendFile = vi.fn(async (_file: File, _caption: string) => undefined);
+    render(
+      <I18nProvider locale="pt-BR">
+        <Composer
+          conversationId={CONVERSATION}
+          canWrite
+          onSend={onSend}
+          onSendFile={onSendFile}
+          sendTyping={() => undefined}
+          variables={{ contactName: 'Maria Souza', contactPhone: null, agentName: 'Ana' }}
+          loadCanned={async () => [promo]}
+          loadCannedFile={async (c) =>
+            new File([new Uint8Array(2500)], c.attachment?.filename ?? '', { type: 'image/png' })
+          }
+        />
+      </I18nProvider>,
+    );
+    const box = screen.getByTestId<HTMLTextAreaElement>('composer');
+    fireEvent.change(box, { target: { value: '/pro', selectionStart: 4 } });
+    await screen.findByTestId('canned-option');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(box.value).toBe('Olá Maria, veja a promoção!'));
+    await waitFor(() => expect(screen.getByTestId('composer-attachment').textContent).toContain('promo.png'));
+    expect(screen.getByTestId('composer-attachment').textContent).toContain('2.5 kB');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(onSendFile).toHaveBeenCalledTimes(1));
+    const [file, caption] = onSendFile.mock.calls[0]!;
+    expect([file.name, file.type, file.size, caption]).toEqual([
+      'promo.png',
+      'image/png',
+      2500,
+      'Olá Maria, veja a promoção!',
+    ]);
+    expect(onSend).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.queryByTestId('composer-attachment')).toBeNull());
+  });
+
+  it('sends the text alone once the canned response’s file is removed', async () => {
+    const promo: CannedResponseDto = {
+      id: '00000000-0000-4000-8000-0000000000c2',
+      scope: 'personal',
+      owner_id: '00000000-0000-4000-8000-0000000000b1',
+      shortcut: 'doc',
+      body: 'Segue o documento.',
+      attachment: { kind: 'document', mime_type: 'application/pdf', filename: 'doc.pdf', size_bytes: 10 },
+      created_at: '2026-12-03T10:00:00.000Z',
+      updated_at: '2026-12-03T10:00:00.000Z',
+    };
+    const onSend = vi.fn(async () => undefined);
+    const onSendFile = vi.fn(async () => undefined);
+    render(
+      <I18nProvider locale="en">
+        <Composer
+          conversationId={CONVERSATION}
+          canWrite
+          onSend={onSend}
+          onSendFile={onSendFile}
+          sendTyping={() => undefined}
+          loadCanned={async () => [promo]}
+          loadCannedFile={async () => new File(['%PDF-'], 'doc.pdf', { type: 'application/pdf' })}
+        />
+      </I18nProvider>,
+    );
+    const box = screen.getByTestId<HTMLTextAreaElement>('composer');
+    fireEvent.change(box, { target: { value: '/doc', selectionStart: 4 } });
+    await screen.findByTestId('canned-option');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await screen.findByText(/doc\.pdf/);
+    fireEvent.click(screen.getByTestId('composer-attachment-remove'));
+    expect(screen.queryByTestId('composer-attachment')).toBeNull();
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(onSend).toHaveBeenCalledWith('Segue o documento.'));
+    expect(onSendFile).not.toHaveBeenCalled();
   });
 
   it('asks to take the conversation before writing', () => {

@@ -10,6 +10,7 @@ import {
 } from '@switchboard/contracts';
 import { z } from 'zod';
 import type { ApiClient } from '../../shared/api/api-client';
+import { cannedFileOf } from './canned';
 
 const cannedList = z.object({ items: z.array(cannedResponseSchema) });
 const noteList = z.object({ items: z.array(noteSchema) });
@@ -35,6 +36,22 @@ export function productivityApi(api: ApiClient) {
     createCanned: (body: { scope: 'company' | 'personal'; shortcut: string; body: string }) =>
       api.request('POST', '/api/canned-responses', { body, schema: cannedResponseSchema }),
     deleteCanned: (id: string) => api.request('DELETE', `/api/canned-responses/${encodeURIComponent(id)}`),
+    /** The reply's file, to attach to the message being written. */
+    cannedFile: async (canned: CannedResponseDto): Promise<File> =>
+      cannedFileOf(canned, await api.blob(`/api/canned-responses/${encodeURIComponent(canned.id)}/attachment`)),
+    /** Attaches (or replaces) the reply's file: 422 when outbound media would refuse it. */
+    setCannedFile: (id: string, file: File) => {
+      const form = new FormData();
+      form.set('file', file, file.name);
+      return api.request('PUT', `/api/canned-responses/${encodeURIComponent(id)}/attachment`, {
+        body: form,
+        schema: cannedResponseSchema,
+      });
+    },
+    removeCannedFile: (id: string) =>
+      api.request('DELETE', `/api/canned-responses/${encodeURIComponent(id)}/attachment`, {
+        schema: cannedResponseSchema,
+      }),
     notes: (id: string): Promise<NoteDto[]> =>
       api.request('GET', conversation(id, '/notes'), { schema: noteList }).then((r) => r.items),
     addNote: (id: string, body: string): Promise<NoteDto> =>
