@@ -63,13 +63,40 @@ describe('ARI events connection: reconnect, reconciliation and takeover', () => 
     await emulator.close();
   });
 
-  it('reports on the first connection the channels already in Stasis, as unknown, not as a reconnect', async () => {
+  it('reports on the first connection the channels a previous process left in Stasis, as unknown, not as a reconnect', async () => {
+    // A previous process held the app; its calls stay in Stasis after its socket is gone.
+    const previous = open();
+    await waitUntil(() => previous.reports.length === 1);
     emulator.enterStasis('waiting-1', ['inbound']);
+    await waitUntil(() => previous.events.some((event) => event.type === 'StasisStart'));
+    await previous.connection.stop();
+    await waitUntil(() => emulator.openWebSocketCount === 0);
+
     const { reports, connection } = open({ getKnownAsteriskChannelIds: () => ['from-database-1'] });
     await waitUntil(() => reports.length === 1);
     expect(connection.state).toBe('connected');
     expect(reports[0]).toMatchObject({ isReconnect: false, goneAsteriskChannelIds: ['from-database-1'] });
     expect(reports[0]?.unknownInStasis.map((channel) => channel.id)).toEqual(['waiting-1']);
+  });
+
+  it('has a channel that reaches Stasis while no socket holds the app refused and hung up by Asterisk', async () => {
+    const harness = open();
+    await waitUntil(() => harness.reports.length === 1);
+    await harness.connection.stop();
+    await waitUntil(() => emulator.openWebSocketCount === 0);
+
+    emulator.enterStasis('nobody-listening', ['inbound']);
+    expect(emulator.stasisRefusals).toEqual([
+      expect.stringMatching(/Stasis app 'callcenter' (doesn't exist|not active)$/),
+    ]);
+    expect(emulator.state.channels.has('nobody-listening')).toBe(false);
+    expect(emulator.state.stasisChannelIds.has('nobody-listening')).toBe(false);
+
+    // The next connection has nothing to reconcile: the call never was in the app.
+    const next = open({ getKnownAsteriskChannelIds: () => [] });
+    await waitUntil(() => next.reports.length === 1);
+    expect(next.reports[0]?.unknownInStasis).toEqual([]);
+    expect(next.events.some((event) => event.type === 'StasisStart')).toBe(false);
   });
 
   it('reconnects after the socket drops and reports what changed while it was away', async () => {
@@ -83,7 +110,10 @@ describe('ARI events connection: reconnect, reconciliation and takeover', () => 
     emulator.state.stasisChannelIds.delete('gone');
     const continued = emulator.state.channels.get('continued')!;
     continued.dialplan = { ...continued.dialplan, app_name: 'Playback', app_data: 'demo-congrats' };
+    // A call that arrives meanwhile cannot enter the app (no socket holds it): Asterisk
+    // hangs it up, so it is in no list of the report.
     emulator.enterStasis('arrived', ['inbound']);
+    expect(emulator.stasisRefusals).toHaveLength(1);
     asterisk.reachable();
 
     await waitUntil(() => harness.reports.length === 2, 3_000, 'second reconciliation');
@@ -92,7 +122,7 @@ describe('ARI events connection: reconnect, reconciliation and takeover', () => 
     expect(report.goneAsteriskChannelIds).toEqual(['gone']);
     expect(report.stillInStasis.map((channel) => channel.id)).toEqual(['stays']);
     expect(report.leftStasis.map((channel) => channel.id)).toEqual(['continued']);
-    expect(report.unknownInStasis.map((channel) => channel.id)).toEqual(['arrived']);
+    expect(report.unknownInStasis).toEqual([]);
     const states = harness.changes.map((change) => change.state);
     expect(states).toEqual(expect.arrayContaining(['connected', 'disconnected', 'connecting']));
     expect(states.at(-1)).toBe('connected');

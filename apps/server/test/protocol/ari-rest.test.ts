@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   AriBadRequestError,
   AriClient,
@@ -19,12 +20,19 @@ import { silentLogger } from '../support/asterisk-test-helpers.js';
 describe('ARI REST client against the emulated Asterisk 22.10.1', () => {
   let emulator: AriEmulator;
   let ari: AriClient;
+  let events: WebSocket;
 
   beforeAll(async () => {
     emulator = await AriEmulator.start();
     ari = new AriClient({ baseUrl: emulator.url, username: 'ari', password: 'ari', logger: silentLogger() });
+    // The app is held by an events WebSocket, as Switchboard holds it: without one, Asterisk
+    // (and the emulator) refuse channels entering Stasis.
+    events = new WebSocket(`${emulator.url.replace('http:', 'ws:')}/ari/events?app=callcenter&api_key=ari:ari`);
+    events.on('error', () => undefined);
+    await emulator.waitForWebSockets(1, 10_000);
   });
   afterAll(async () => {
+    events?.terminate();
     await emulator.close();
   });
   beforeEach(() => {

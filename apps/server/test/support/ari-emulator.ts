@@ -56,6 +56,8 @@ export class AriEmulator {
   readonly requests: RecordedAriRequest[] = [];
   /** One line per emulated crash (900). While crashed every connection is reset. */
   readonly crashes: string[] = [];
+  /** Asterisk's warning for each channel refused by Stasis() because no WebSocket held its app. */
+  readonly stasisRefusals: string[] = [];
   readonly state: AriEmulatorState;
   /** Errors to answer instead of routing, once each, e.g. a 412 no capture shows. */
   readonly #scriptedFailures: { method: string; path: string; status: number; message: string }[] = [];
@@ -180,7 +182,11 @@ export class AriEmulator {
     else if (bridge) bridges.set(bridge.id, bridge as never);
   }
 
-  /** A channel arrives in Stasis (the StasisStart of s01 / s03), in the emulator's tables and on the wire. */
+  /**
+   * A channel runs Stasis(app, args…): with a WebSocket holding the app it arrives in Stasis
+   * (the StasisStart of s01 / s03), in the emulator's tables and on the wire. With none, it
+   * is refused and hung up, as Asterisk does (see #refuseStasis).
+   */
   enterStasis(asteriskChannelId: string, args: string[] = [], options: { app?: string } = {}): AriChannel {
     const app = options.app ?? this.state.activeApps()[0] ?? 'callcenter';
     const existing = this.state.channels.get(asteriskChannelId);
@@ -188,6 +194,10 @@ export class AriEmulator {
     channel.state = 'Up';
     channel.dialplan = { ...channel.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
     this.state.channels.set(asteriskChannelId, channel);
+    if (!this.state.activeApps().includes(app)) {
+      this.#refuseStasis(channel, app);
+      return channel;
+    }
     this.state.stasisChannelIds.add(asteriskChannelId);
     const timestamp = asteriskTimestamp();
     this.emit({
@@ -200,6 +210,24 @@ export class AriEmulator {
     });
     this.emit({ type: 'StasisStart', timestamp, args, channel, asterisk_id: ASTERISK_ID });
     return channel;
+  }
+
+  /**
+   * Stasis() with no WebSocket holding the app (app_stasis.c, res_stasis.c in 22.10.1): it
+   * logs a warning, sets STASISSTATUS=FAILED and returns without a StasisStart. The kit's
+   * dialplan then hangs the caller up (Hangup(34), the cause used here); a channel originated
+   * into the app has no dialplan after it and hangs up as well — seen on the real Asterisk
+   * (failover.pbx.ts: the agent's phone gets a BYE right after its 200 OK). Nobody hears of
+   * it: no socket holds the app. Whether the app is still registered (channels it had stay
+   * in it after its socket closed) only changes the log line.
+   */
+  #refuseStasis(channel: AriChannel, app: string): void {
+    this.stasisRefusals.push(
+      this.state.stasisChannelIds.size > 0
+        ? `Stasis app '${app}' not active`
+        : `${channel.name}: Stasis app '${app}' doesn't exist`,
+    );
+    destroyChannel(this.state, this.#effects(undefined), channel, 34, 'Circuit/channel congestion');
   }
 
   /** The far end hangs up: the tail of s01 for this channel. */
@@ -229,7 +257,11 @@ export class AriEmulator {
 
   /** Cuts every event WebSocket without a close frame, as a network failure would. */
   dropWebSockets(): void {
-    for (const entry of this.#eventSockets) entry.socket.terminate();
+    for (const entry of this.#eventSockets) {
+      entry.socket.terminate();
+      // Asterisk unregisters the app as the socket goes: from here on Stasis() is refused.
+      this.#eventSockets.delete(entry);
+    }
   }
 
   /** While false, upgrades are reset before the handshake, as when Asterisk is restarting. */
