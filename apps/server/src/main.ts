@@ -238,6 +238,8 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     const app = await buildApp({
       logger,
       authenticator: sessionCache,
+      // Responses checked against their schemas in tests and development; compiled in production (ADR 29).
+      isResponseChecked: config.nodeEnv !== 'production',
       bodyLimitBytes: config.bodyLimitBytes,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,

@@ -20,7 +20,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -32,6 +31,7 @@ import { registerTextInputCheck } from './input-text.js';
 import { registerMetrics } from './metrics.js';
 import { lazyChildLogger } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
+import { responseSerializerCompiler } from './response-serializer.js';
 
 export type App = FastifyInstance;
 export type TypedApp = FastifyInstance<
@@ -66,6 +66,12 @@ export interface AppOptions {
   isDocsEnabled?: boolean;
   /** Origins besides our own the console connects to (the PBX's SIP WebSocket). */
   connectOrigins?: readonly string[];
+  /**
+   * Every response checked against its zod schema before it is written (tests,
+   * development); otherwise written by a serializer compiled from the schema (ADR 29).
+   * Default: checked.
+   */
+  isResponseChecked?: boolean;
 }
 
 /**
@@ -115,7 +121,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     childLoggerFactory: (logger, bindings, childOptions) => lazyChildLogger(logger, bindings, childOptions),
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ check: options.isResponseChecked ?? true }));
   registerProblemHandlers(app);
   // Hooks are per encapsulation context. The root context holds only what every answer
   // needs (its request id and security headers, HSTS, the request metrics), and serves

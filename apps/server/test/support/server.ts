@@ -54,6 +54,8 @@ export async function startTestServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-data-'));
   const database = await createTestDatabase();
   const config = loadConfig({
+    // Every response is checked against its schema (ADR 29).
+    NODE_ENV: 'test',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     LOG_LEVEL: 'silent',
@@ -185,6 +187,8 @@ export function clusterConfig(
   env: Record<string, string> = {},
 ): Config {
   return loadConfig({
+    // Every response is checked against its schema (ADR 29).
+    NODE_ENV: 'test',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     LOG_LEVEL: 'silent',
