@@ -153,6 +153,16 @@ export const routingAgents = pgTable('routing_agents', {
   lastItemEndedAt: timestamp('last_item_ended_at', { withTimezone: true }),
   wrapUpUntil: timestamp('wrap_up_until', { withTimezone: true }),
   missedOffers: integer('missed_offers').notNull().default(0),
+  /**
+   * Items the agent holds per channel through routing: entries assigned to them plus live
+   * offers. Kept by the triggers of migration 0020 on queue_entries and routing_offers (in
+   * the transaction that changes the entry or offer, whatever code path does it), so a
+   * decision reads one row instead of counting; conversations taken by hand are counted
+   * apart (engine repository).
+   */
+  voiceItems: integer('voice_items').notNull().default(0),
+  whatsappItems: integer('whatsapp_items').notNull().default(0),
+  webchatItems: integer('webchat_items').notNull().default(0),
   /** The status to return to after a call made the agent busy. */
   statusBeforeBusy: varchar('status_before_busy', { length: 10 }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
