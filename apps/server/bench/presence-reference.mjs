@@ -1,15 +1,29 @@
 // The reference of bench:presence (BENCH_REFERENCE=1): a bare Socket.IO server with the
-// same options as Switchboard's (WebSocket, default ping interval), no database, that
-// accepts any token and acknowledges each `heartbeat` with a presence of the same shape
-// and size as Switchboard's answer. What 10,000 sockets and their heartbeats cost with
+// same options as Switchboard's (WebSocket, the same Engine.IO ping settings: read with
+// Switchboard's own config from the same environment), no database, that accepts any
+// token and acknowledges each `heartbeat` with a presence of the same shape and size as
+// Switchboard's answer. What 10,000 sockets and their pings and heartbeats cost with
 // nothing behind them: the floor under the real server's figure. Speaks the runner's IPC
 // like presence-target.mjs.
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
+import { pingSettings, windowMeter } from './presence-window.mjs';
 
+const { loadConfig } = await import('../dist/src/config.js');
+const { socketPing } = loadConfig({
+  DATA_DIR: '/nonexistent',
+  JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  ...pingSettings(),
+});
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
 const http = createServer();
-const io = new Server(http, { path: '/socket.io', serveClient: false, maxHttpBufferSize: 64 * 1024 });
+const io = new Server(http, {
+  path: '/socket.io',
+  serveClient: false,
+  maxHttpBufferSize: 64 * 1024,
+  pingInterval: socketPing.intervalMs,
+  pingTimeout: socketPing.timeoutMs,
+});
 io.use((socket, next) =>
   typeof socket.handshake.auth?.token === 'string' ? next() : next(new Error('auth.required')),
 );
@@ -40,25 +54,14 @@ process.send({
   type: 'ready',
   port: http.address().port,
   tokens: Array.from({ length: AGENTS }, (_, i) => `token-${i}`),
+  pingIntervalMs: socketPing.intervalMs,
 });
 
-let cpuAtOpen = process.cpuUsage();
-let openedAt = performance.now();
+const meter = windowMeter();
 process.on('message', (message) => {
   if (message?.type === 'window') {
-    if (message.isOpen) {
-      cpuAtOpen = process.cpuUsage();
-      openedAt = performance.now();
-    } else {
-      const used = process.cpuUsage(cpuAtOpen);
-      process.send({
-        type: 'cpu',
-        ms: (used.user + used.system) / 1000,
-        userMs: used.user / 1000,
-        systemMs: used.system / 1000,
-        wallMs: performance.now() - openedAt,
-      });
-    }
+    if (message.isOpen) meter.open();
+    else process.send(meter.close());
   } else if (message?.type === 'stop') {
     io.close();
     process.exit(0);

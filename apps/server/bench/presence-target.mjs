@@ -17,6 +17,7 @@ const { bootstrapFirstAdmin, createServer } = await import('../dist/src/main.js'
 const { createLogger } = await import('../dist/src/shared/logger.js');
 const { sql } = await import('drizzle-orm');
 const { createJwtAccessTokens } = await import('../dist/src/modules/auth/jwt.tokens.js');
+const { pingSettings, windowMeter } = await import('./presence-window.mjs');
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-presence-bench-'));
 const config = loadConfig({
@@ -29,6 +30,8 @@ const config = loadConfig({
   SWITCHBOARD_ADMIN_EMAIL: 'admin@bench.test',
   SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
   ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  // The wire under test (ADR 28); the reference reads the same two settings.
+  ...pingSettings(),
 });
 const hasher = { hash: async () => 'bench', verify: async () => true };
 const server = await createServer(config, createLogger({ level: config.logLevel, pretty: false }), { hasher });
@@ -68,10 +71,9 @@ process.stderr.write(
   `bench:presence: ${AGENTS} agents, their sessions and tokens in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`,
 );
 const port = (await server.app.listen({ port: 0, host: '127.0.0.1' })) && server.app.server.address().port;
-process.send({ type: 'ready', port, tokens });
+process.send({ type: 'ready', port, tokens, pingIntervalMs: config.socketPing.intervalMs });
 
-let cpuAtOpen = process.cpuUsage();
-let openedAt = performance.now();
+const meter = windowMeter();
 // BENCH_PROFILE=<dir>: a V8 CPU profile of each window the runner names (`profile`),
 // written to <dir>/<name>.cpuprofile (open it in Chrome's DevTools or speedscope).
 let profiling;
@@ -86,11 +88,9 @@ process.on('message', async (message) => {
         await session.post('Profiler.start');
         profiling = { session, name: message.profile };
       }
-      cpuAtOpen = process.cpuUsage();
-      openedAt = performance.now();
+      meter.open();
     } else {
-      const used = process.cpuUsage(cpuAtOpen);
-      const wallMs = performance.now() - openedAt;
+      const report = meter.close();
       if (profiling) {
         const { session, name } = profiling;
         profiling = undefined;
@@ -98,13 +98,7 @@ process.on('message', async (message) => {
         writeFileSync(join(process.env.BENCH_PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
         session.disconnect();
       }
-      process.send({
-        type: 'cpu',
-        ms: (used.user + used.system) / 1000,
-        userMs: used.user / 1000,
-        systemMs: used.system / 1000,
-        wallMs,
-      });
+      process.send(report);
     }
   } else if (message?.type === 'stop') {
     await server.close();

@@ -248,10 +248,10 @@ export class PresenceRepository {
 
   /**
    * This node is alive, and so is every agent with a socket open on it: refreshes its rows
-   * and those agents' heartbeats (across companies: the rows are this node's own).
-   * Returns the agents it has rows for.
+   * and the heartbeats of those agents older than `heartbeatBefore` (across companies: the
+   * rows are this node's own). Returns the agents it has rows for.
    */
-  async refreshNode(nodeId: string, now: Date): Promise<AgentKey[]> {
+  async refreshNode(nodeId: string, now: Date, heartbeatBefore: Date): Promise<AgentKey[]> {
     const rows = await this.db
       .update(presenceConnections)
       .set({ seenAt: now })
@@ -262,7 +262,8 @@ export class PresenceRepository {
       .update(agentPresences)
       .set({ lastHeartbeatAt: now, updatedAt: now })
       .where(
-        sql`exists (
+        sql`(${agentPresences.lastHeartbeatAt} is null or ${agentPresences.lastHeartbeatAt} < ${heartbeatBefore.toISOString()}::timestamptz)
+        and exists (
           select 1 from ${presenceConnections}
           where ${presenceConnections.nodeId} = ${nodeId}
             and ${presenceConnections.companyId} = ${agentPresences.companyId}

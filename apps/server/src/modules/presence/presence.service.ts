@@ -207,9 +207,16 @@ export class PresenceService {
     return statusToRestore(state, chosen, lastLoginAt);
   }
 
-  /** Keeps this node's rows fresh; returns the agents it holds rows for. */
+  /**
+   * Keeps this node's rows fresh; returns the agents it holds rows for. The heartbeat of an
+   * agent with an open socket is rewritten once it is a quarter of the timeout old, not on
+   * every tick: it never comes near the timeout, and 10,000 connected agents cost a few
+   * thousand row writes a tick instead of 10,000.
+   */
   async refreshNode(): Promise<AgentKey[]> {
-    return this.deps.repository.refreshNode(this.deps.nodeId, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const heartbeatBefore = new Date(now.getTime() - this.deps.settings.offlineAfterMs / 4);
+    return this.deps.repository.refreshNode(this.deps.nodeId, now, heartbeatBefore);
   }
 
   /** On shutdown: this node's sockets are about to close. */
