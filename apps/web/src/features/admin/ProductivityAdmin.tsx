@@ -29,6 +29,7 @@ import {
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import type { Column } from '../../shared/ui/DataTable';
 import { formatFileSize } from '../inbox/canned';
+import '../inbox/canned.css';
 import { LabelChip } from '../inbox/LabelPicker';
 import { productivityApi } from '../inbox/productivity-api';
 

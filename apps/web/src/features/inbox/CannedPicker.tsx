@@ -104,6 +104,12 @@ export function CannedPicker({
               <strong>/{canned.shortcut}</strong>{' '}
               {canned.scope === 'personal' ? <span className="badge">{t('canned.personal')}</span> : null}
               <span className="canned-body">{canned.body}</span>
+              {canned.attachment ? (
+                <span className="muted small" data-testid="canned-option-file">
+                  {' '}
+                  📎 {canned.attachment.filename ?? canned.attachment.kind}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>

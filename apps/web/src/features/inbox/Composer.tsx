@@ -4,6 +4,7 @@ import { useI18n } from '../../shared/i18n/i18n';
 import { ErrorMessage } from '../../shared/ui/components';
 import { applyCanned, fillVariables, formatFileSize, type CannedVariables, type SlashQuery } from './canned';
 import { CannedPicker, useCannedPicker } from './CannedPicker';
+import './canned.css';
 import { ModeSwitch, ShortcutsDialog, SnoozeMenu, type ComposerMode } from './ComposerTools';
 import { EmojiPicker, insertAt } from './EmojiPicker';
 import { TypingSignal } from './thread-model';
