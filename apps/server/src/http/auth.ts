@@ -61,7 +61,8 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
   app.decorate('bearerSchemes', [] as BearerScheme[]);
   // A callback hook: a public route (the probes) passes without a promise of its own.
   app.addHook('preHandler', (request, _reply, done) => {
-    if (request.routeOptions.config.isPublic || !request.routeOptions.url) return done();
+    const route = request.routeOptions; // a getter that builds an object: read once
+    if (route.config.isPublic || !route.url) return done();
     authenticateRequest(request, authenticator).then(() => done(), done);
   });
 }

@@ -41,10 +41,13 @@ describe('lazy request logger', () => {
 
   it('takes the server level when the route gives none, and children keep every binding', async () => {
     const { logger, lines } = capture('info');
+    const child = vi.spyOn(logger, 'child');
     const request = lazyChildLogger(logger, { reqId: 'r2' }, {});
     const user = request.child({ userId: 'u1' });
     user.debug('dropped');
     user.info('answered');
+    // One pino child for the request and its user together.
+    expect(child).toHaveBeenCalledTimes(1);
     request.level = 'error';
     request.warn('dropped after the level changed');
     await new Promise((resolve) => setImmediate(resolve));

@@ -78,6 +78,12 @@ class LazyChildLogger {
   silent(): void {}
 
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    // Not made yet (the usual case: authentication adds the user to the request's logger
+    // before any line): one child of our parent with both sets of bindings, so a logged
+    // request makes one pino child, not two (each serializes its bindings). Same lines.
+    if (!this.made && Object.keys(options ?? {}).every((key) => key === 'level')) {
+      return lazyChildLogger(this.parent, { ...this.bindings, ...bindings }, { ...this.options, ...options });
+    }
     return lazyChildLogger(this, bindings, options ?? {});
   }
 }
