@@ -2,13 +2,14 @@
  * Admin › Queues (issue 11 from the console): the company's queues with their channels,
  * strategy and members; a queue's every setting in one dialog (offers, required skills,
  * service level, maximum wait and overflow, wrap-up, position announcements, business
- * hours); its members with their priority; delete. The server's refusals show on their
- * fields.
+ * hours); its members with their priority, found by name or e-mail on the server; how many
+ * wait in each now (the wallboard's snapshot, then its `queue_stats`); delete. The server's
+ * refusals show on their fields.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { z } from 'zod';
-import { pageSchema, queueSchema, userSchema, type QueueDto } from '@switchboard/contracts';
-import { useApi } from '../../app/services';
+import { pageSchema, queueSchema, userSchema, wallboardSchema, type QueueDto } from '@switchboard/contracts';
+import { useApi, useRealtimeEvent, useResync } from '../../app/services';
 import {
   AdminTable,
   CheckboxField,
@@ -25,6 +26,7 @@ import {
 import { ApiError } from '../../shared/api/api-error';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import { Dialog, ErrorMessage } from '../../shared/ui/components';
+import { useAsync } from '../../shared/ui/hooks';
 import {
   WEEKDAYS,
   checkQueueForm,
@@ -63,6 +65,7 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
   const [editing, setEditing] = useState<QueueDto | 'new' | null>(null);
   const [membersOf, setMembersOf] = useState<QueueDto | null>(null);
   const nameOf = (id: string) => queues.items?.find((queue) => queue.id === id)?.name ?? '—';
+  const waiting = useWaitingNow();
 
   return (
     <section aria-labelledby="queues-title" className="stack" data-testid="queues-admin">
@@ -95,6 +98,11 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
                 {queue.offer_mode === 'accept' ? ` · ${t('queues.offer_mode.accept')}` : ''}
               </>
             ),
+          },
+          {
+            key: 'waiting',
+            header: t('queues.waiting_now'),
+            cell: (queue) => <span data-testid="queue-waiting">{waiting[queue.id] ?? '—'}</span>,
           },
           {
             key: 'skills',
@@ -170,6 +178,31 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
       />
     </section>
   );
+}
+
+/**
+ * How many items wait in each queue now, by queue id: the wallboard's snapshot (the one
+ * endpoint that counts them), then every `queue_stats` routing sends managers when a
+ * queue changes; read again after a gap the server could not replay. Unknown: absent.
+ */
+function useWaitingNow(): Record<string, number> {
+  const api = useApi();
+  const snapshot = useAsync(
+    (signal) => api.request('GET', '/api/wallboard', { schema: wallboardSchema, signal }),
+    'queues-waiting',
+  );
+  const [counts, setCounts] = useState<Record<string, number>>({});
+  const { data, reload } = snapshot;
+  useEffect(() => {
+    if (data) setCounts(Object.fromEntries(data.queues.map((queue) => [queue.queue_id, queue.waiting])));
+  }, [data]);
+  useRealtimeEvent<{ queue_id?: unknown; waiting?: unknown }>('queue_stats', ({ data: stats }) => {
+    const { queue_id: queueId, waiting } = stats;
+    if (typeof queueId === 'string' && typeof waiting === 'number')
+      setCounts((current) => ({ ...current, [queueId]: waiting }));
+  });
+  useResync(reload);
+  return counts;
 }
 
 /** Once the errors are drawn, the first field in error of the queue dialog (a long form on a phone) takes the focus. */
@@ -401,25 +434,11 @@ function QueueDialog({
                     options={WEEKDAYS.map((day) => ({ value: String(day), label: weekdayName(locale, day) }))}
                     error={errors[`ranges.${index}.day`]}
                   />
-                  <TextField
-                    label={t('queues.from')}
-                    value={range.from}
-                    onChange={(event) => setRange(index, { from: event.target.value })}
-                    placeholder="08:00"
-                    inputMode="numeric"
-                    maxLength={5}
-                    className="time"
-                    error={errors[`ranges.${index}.from`]}
-                  />
-                  <TextField
-                    label={t('queues.to')}
-                    value={range.to}
-                    onChange={(event) => setRange(index, { to: event.target.value })}
-                    placeholder="18:00"
-                    inputMode="numeric"
-                    maxLength={5}
-                    className="time"
-                    error={errors[`ranges.${index}.to`]}
+                  <TimeRangeField
+                    from={range.from}
+                    to={range.to}
+                    onChange={(patch) => setRange(index, patch)}
+                    errors={{ from: errors[`ranges.${index}.from`], to: errors[`ranges.${index}.to`] }}
                   />
                   <button
                     type="button"
@@ -469,7 +488,53 @@ function QueueDialog({
   );
 }
 
+/** One opening range's start and end (HH:MM, in the company's time zone), each with its own error. */
+export function TimeRangeField({
+  from,
+  to,
+  onChange,
+  errors = {},
+}: {
+  from: string;
+  to: string;
+  onChange: (patch: { from?: string; to?: string }) => void;
+  errors?: { from?: string | undefined; to?: string | undefined };
+}) {
+  const { t } = useI18n();
+  const time = (name: 'from' | 'to', value: string, placeholder: string) => (
+    <TextField
+      label={t(`queues.${name}`)}
+      value={value}
+      onChange={(event) => onChange({ [name]: event.target.value })}
+      placeholder={placeholder}
+      inputMode="numeric"
+      maxLength={5}
+      className="time"
+      error={errors[name]}
+    />
+  );
+  return (
+    <>
+      {time('from', from, '08:00')}
+      {time('to', to, '18:00')}
+    </>
+  );
+}
+
 const userPage = pageSchema(userSchema);
+/** Users offered at a time: a company with a thousand agents finds the rest by name or e-mail. */
+export const MEMBER_SEARCH_LIMIT = 50;
+const SEARCH_DELAY_MS = 250;
+
+/** `value`, once it stopped changing for `delayMs`. */
+function useSettled(value: string, delayMs: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
+}
 
 function MembersDialog({
   queue,
@@ -482,9 +547,11 @@ function MembersDialog({
 }) {
   const api = useApi();
   const { t } = useI18n();
+  const [search, setSearch] = useState('');
+  const q = useSettled(search.trim(), SEARCH_DELAY_MS);
   const users = useResourceList({
     path: '/api/users',
-    query: { is_active: 'true', limit: 200 },
+    query: { is_active: 'true', limit: MEMBER_SEARCH_LIMIT, ...(q ? { q } : {}) },
     schema: userPage,
     key: queue?.id ?? '',
   });
@@ -498,6 +565,7 @@ function MembersDialog({
     setOpenedFor(key);
     setError(null);
     setPick('');
+    setSearch('');
     setRows(sortMembers(queue?.members ?? []).map((m) => ({ ...m, priority: String(m.priority) })));
   }
   const candidates = (users.items ?? []).filter((user) => !rows.some((row) => row.user_id === user.id));
@@ -564,13 +632,32 @@ function MembersDialog({
             </li>
           ))}
         </ul>
-        <div className="admin-add">
+        <div className="admin-add member-add">
+          <TextField
+            label={t('queues.member_search')}
+            type="search"
+            value={search}
+            onChange={(event) => {
+              setSearch(event.target.value);
+              setPick('');
+            }}
+            hint={users.hasMore ? t('queues.member_search_more', { n: MEMBER_SEARCH_LIMIT }) : undefined}
+            maxLength={120}
+            autoComplete="off"
+            data-testid="member-search"
+          />
           <SelectField
             label={t('queues.add_member')}
             value={pick}
             onChange={(event) => setPick(event.target.value)}
             options={[
-              { value: '', label: t('queues.pick_agent') },
+              {
+                value: '',
+                label:
+                  q && !users.isLoading && candidates.length === 0
+                    ? t('queues.member_search_none')
+                    : t('queues.pick_agent'),
+              },
               ...candidates.map((user) => ({ value: user.id, label: `${user.name} (${t(`role.${user.role}`)})` })),
             ]}
             data-testid="member-pick"
