@@ -19,11 +19,11 @@ import type { TestServer } from '../support/server.js';
 import {
   configureWhatsApp,
   deliverWebhook,
-  messagePayload,
   startGraphStub,
   textMessagePayload,
   type GraphStub,
 } from '../support/whatsapp-graph-stub.js';
+import { customerAnswersRating } from '../support/whatsapp-rating.js';
 import {
   agentLegsOf,
   callField,
@@ -354,22 +354,7 @@ describe('RD Station Marketing conversions', () => {
     expect(given.status, given.text).toBe(200);
     const closed = await api.request('POST', `/api/conversations/${conversationId}/close`, { token: admin, body: {} });
     expect(closed.status, closed.text).toBe(200);
-    await eventually(
-      () => graph.requests.some((r) => JSON.stringify(r.body).includes('rating:4')),
-      'the rating question sent',
-    );
-    const rated = await deliverWebhook(
-      api,
-      messagePayload({
-        phoneNumberId: channel.phoneNumberId,
-        from: '5511987653101',
-        message: {
-          type: 'interactive',
-          interactive: { type: 'list_reply', list_reply: { id: 'rating:4', title: '4 - Bom' } },
-        },
-      }),
-      channel.appSecret,
-    );
+    const rated = await customerAnswersRating(api, graph, channel, { from: '5511987653101', score: 4 });
     expect(rated.status, rated.text).toBe(200);
 
     const conversion = await eventually(() => stub.received[0], 'the rating’s conversion');

@@ -36,11 +36,11 @@ import {
 import {
   configureWhatsApp,
   deliverWebhook,
-  messagePayload,
   startGraphStub,
   textMessagePayload,
   type GraphStub,
 } from '../support/whatsapp-graph-stub.js';
+import { customerAnswersRating } from '../support/whatsapp-rating.js';
 
 const PRODUCT_TYPES = (Object.keys(webhookEventCatalogue) as WebhookEventType[]).filter(
   (type) => !type.startsWith('contact.'),
@@ -195,22 +195,7 @@ describe('webhook events from the product itself', () => {
     });
     expect(closed.status, closed.text).toBe(200);
     // The customer answers the rating question on WhatsApp (conversation.rated).
-    await waitFor(
-      () => graph.requests.some((r) => JSON.stringify(r.body).includes('rating:5')),
-      'the rating question sent',
-    );
-    const rated = await deliverWebhook(
-      api,
-      messagePayload({
-        phoneNumberId: channel.phoneNumberId,
-        from: '5511987651004',
-        message: {
-          type: 'interactive',
-          interactive: { type: 'list_reply', list_reply: { id: 'rating:5', title: '5 - Excelente' } },
-        },
-      }),
-      channel.appSecret,
-    );
+    const rated = await customerAnswersRating(api, graph, channel, { from: '5511987651004', score: 5 });
     expect(rated.status, rated.text).toBe(200);
 
     // A web-chat visitor writes over the /webchat socket: a new contact for the visitor.
