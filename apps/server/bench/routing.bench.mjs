@@ -3,23 +3,31 @@
 // Starts a real Switchboard (createServer, every feature module, on PGlite under a temp
 // directory). With DATABASE_URL it makes a fresh database on that server (dropped at the
 // end) and runs TWO nodes sharing it and one Redis (REDIS_URL, or a redis-server it
-// starts): node A in this process, node B a `src/cli.ts serve` process of its own. Half
-// the agents sit on B (socket, accepts, closes), so both nodes decide. It creates BENCH_AGENTS agents signed in over HTTP with a
-// Socket.IO connection each and status online, spread over BENCH_QUEUES queues with mixed
-// skills and chat capacities (half the queues assign at once, half offer and the agent
-// accepts over HTTP). Queue 0 holds BENCH_FAIR_AGENTS identical agents (capacity 1,
-// longest_idle) for the fairness figure. Items arrive at BENCH_CHATS_PER_S chats and
-// BENCH_CALLS_PER_S calls a second for BENCH_SECONDS: a chat is a real WhatsApp
-// conversation handed to the engine (`enqueue`, as the conversations trigger does), a
-// call a voice item (the ARI side is not built yet). Agents finish after a random handle
-// time (chats closed over HTTP, calls ended through the engine).
+// starts): node A in this process, node B a `src/cli.ts serve` process of its own. Every
+// other agent sits on B (socket, accepts, closes), so both nodes decide.
 //
-// It prints arrival -> offer at the agent's socket (entry_assigned or offer_created)
-// p50/p99, decisions per second, double offers and assignments (0), items lost (0),
-// fairness (coefficient of variation of items per identical agent) and, in the same run,
-// a reference round trip: one INSERT ... RETURNING in a transaction plus one Socket.IO
-// emit to one client. Run with `npm run bench:routing`.
-import { spawn, spawnSync } from 'node:child_process';
+// BENCH_AGENTS agents (1,000), their sessions and access tokens, routing rows (chat
+// capacities), skills and queue memberships are seeded straight into the database (as
+// bench:presence does; signing 1,000 agents in over HTTP took 5–15 minutes here and is
+// not what is measured); the BENCH_QUEUES queues (20) are made over HTTP. The agents'
+// Socket.IO clients run in a process of their own (bench/routing-clients.mjs, pinned to
+// CPU 1 with taskset when there are two CPUs; BENCH_PIN=0 leaves it free): they go
+// online, accept offers over HTTP on their node, close chats over HTTP after a random
+// handle time and have their calls ended through the engine. Half the queues assign at
+// once, half offer. Queue 0 holds BENCH_FAIR_AGENTS identical agents (capacity 1,
+// longest_idle) and gets a quarter of the chats: the fairness figure.
+//
+// BENCH_ROUNDS rounds (3), each: items arriving at BENCH_CHATS_PER_S chats and
+// BENCH_CALLS_PER_S calls a second for BENCH_SECONDS, then a drain (at most 60 s). A chat
+// is a real WhatsApp conversation handed to the engine (`enqueue`, as the conversations
+// trigger does), a call a voice item enqueued the same way (not through the ARI emulator).
+// Per round it prints arrival -> first offer or assignment at the agent's socket p50/p99,
+// decisions per second, items lost, fairness (coefficient of variation of items per
+// identical agent) and, in the same run, a reference round trip (one INSERT ... RETURNING
+// in a transaction plus one Socket.IO emit to one client of the same client process);
+// then medians over the rounds and double offers / accepts / assignments over the run.
+// Run with `npm run bench:routing`.
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import pg from 'pg';
@@ -28,14 +36,14 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import { io } from 'socket.io-client';
 import { loadConfig } from '../src/config.js';
 import { installContactCenter } from '../src/feature-modules.js';
 import { bootstrapFirstAdmin, createServer } from '../src/main.js';
 import { installVoicebot } from '../src/modules/voicebot/index.js';
+import { createJwtAccessTokens } from '../src/modules/auth/jwt.tokens.js';
 import { createLogger } from '../src/shared/logger.js';
 
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
 const FAIR_AGENTS = Number(process.env.BENCH_FAIR_AGENTS ?? 20);
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 20);
 const CHATS_PER_S = Number(process.env.BENCH_CHATS_PER_S ?? 20);
@@ -45,6 +53,7 @@ const HANDLE_MS = [Number(process.env.BENCH_HANDLE_MIN_MS ?? 1000), Number(proce
 const DRAIN_MS = 60_000;
 const SKILLS = ['vendas', 'suporte', 'financeiro', 'espanhol'];
 
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-'));
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const freePort = async () => {
@@ -70,7 +79,9 @@ if (isCluster) {
   const url = new URL(process.env.DATABASE_URL);
   url.pathname = `/${name}`;
   databaseUrl = url.toString();
+  // BENCH_KEEP_DB=1 keeps the database for a look afterwards (EXPLAIN ANALYZE in psql).
   dropDatabase = async () => {
+    if (process.env.BENCH_KEEP_DB === '1') return console.log(`database kept: ${name}`);
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
     await client.query(`drop database if exists ${name} with (force)`);
@@ -176,15 +187,62 @@ const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-const random = (min, max) => min + Math.random() * (max - min);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const absoluteNow = () => performance.timeOrigin + performance.now();
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const hasTaskset = () => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const PINNED = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && hasTaskset();
+
+// ── the agents' process ─────────────────────────────────────────────────────
+const clients = fork(new URL('./routing-clients.mjs', import.meta.url), [], {
+  ...(PINNED ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath] } : {}),
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const stamps = [];
+let companyIdForCalls;
+const endingCalls = new Set();
+const nextFromClients = (type) =>
+  new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`routing-clients exited with ${code}`));
+    const onMessage = (m) => {
+      if (m?.type === 'error') reject(new Error(`routing-clients: ${m.message}`));
+      if (m?.type !== type) return;
+      clients.off('message', onMessage);
+      clients.off('exit', onExit);
+      resolve(m);
+    };
+    clients.on('message', onMessage);
+    clients.once('exit', onExit);
+  });
+const clientsReady = nextFromClients('ready');
+clients.on('message', (m) => {
+  if (m?.type === 'stamps') stamps.push(...m.stamps);
+  else if (m?.type === 'error-note') console.error(m.message);
+  else if (m?.type === 'end-call') {
+    const ending = routing.engine
+      .endEntry(companyIdForCalls, m.entryId, 'completed')
+      .catch((error) => console.error('call end failed', error.message))
+      .finally(() => endingCalls.delete(ending));
+    endingCalls.add(ending);
+  }
+});
+
 try {
+  await clientsReady;
   const login = await request('POST', '/api/users/login', undefined, { email: 'admin@bench.test', password: 'x' });
   const admin = login.access_token;
   const companyId = login.user.company_id;
+  companyIdForCalls = companyId;
 
-  // ── queues ────────────────────────────────────────────────────────────────
+  // ── queues (over HTTP: twenty of them) ──────────────────────────────────────
   const queues = [];
   for (let i = 0; i < QUEUES; i += 1) {
     const isFair = i === 0;
@@ -196,154 +254,129 @@ try {
       offer_timeout_seconds: 20,
       required_skills: isFair || i % 5 !== 1 ? [] : [{ name: SKILLS[i % SKILLS.length], min_level: 3 }],
     });
-    queues.push({ ...queue, members: [] });
+    queues.push(queue);
   }
 
-  // ── agents ────────────────────────────────────────────────────────────────
-  const agents = [];
+  // ── agents, seeded straight into the database ─────────────────────────────
   const setupStarted = performance.now();
-  const setUpAgent = async (i) => {
-    const isFair = i < FAIR_AGENTS;
-    const email = `agent${i}@bench.test`;
-    const user = await request('POST', '/api/users', admin, {
-      email,
-      name: `Agente ${i}`,
-      role: 'agent',
-      password: 'bench-agent-password-0',
-    });
-    const session = await request('POST', '/api/users/login', undefined, { email, password: 'x' });
-    const capacity = isFair ? 1 : 1 + (i % 3);
-    await request('PATCH', `/api/users/${user.id}`, admin, { capacity: { whatsapp: capacity } });
-    if (!isFair) {
-      await request(
-        'PUT',
-        `/api/users/${user.id}/skills`,
-        admin,
-        SKILLS.map((name, k) => ({ name, level: 1 + ((i + k) % 10) })),
-      );
-    }
-    const homes = isFair ? [0] : [1 + (i % (QUEUES - 1)), 1 + ((i * 7) % (QUEUES - 1))];
-    for (const q of new Set(homes)) queues[q].members.push({ user_id: user.id, priority: 0 });
-    // On two nodes every other agent sits on node B: socket, accepts and closes there.
-    const url = isCluster && i % 2 === 1 ? baseUrlB : baseUrl;
-    agents.push({ index: i, id: user.id, token: session.access_token, isFair, handled: 0, socket: undefined, url });
-  };
-  // A few at a time: setup is not what is measured, and it is long at 1,000 agents.
-  for (let i = 0; i < AGENTS; i += 8) {
-    await Promise.all(Array.from({ length: Math.min(8, AGENTS - i) }, (_, k) => setUpAgent(i + k)));
-  }
-  agents.sort((a, b) => a.index - b.index);
-  for (const queue of queues) await request('PUT', `/api/queues/${queue.id}/members`, admin, queue.members);
-
-  // ── conversations the chats will be (created up front, not waiting for anyone) ──
-  const totalChats = Math.ceil(CHATS_PER_S * SECONDS);
-  const chatIds = [];
-  for (let start = 0; start < totalChats; start += 500) {
-    const batch = Array.from({ length: Math.min(500, totalChats - start) }, (_, k) => ({
-      contactId: randomUUID(),
-      conversationId: randomUUID(),
-      phone: `+5511${String(900000000 + start + k)}`,
-    }));
-    await db.execute(sql`insert into contacts (id, company_id, name, phone, created_at, updated_at)
-      select c.id, ${companyId}, 'Cliente', c.phone, now(), now()
-        from jsonb_to_recordset(${JSON.stringify(batch.map((b) => ({ id: b.contactId, phone: b.phone })))}::jsonb)
-          as c(id uuid, phone text)`);
-    await db.execute(sql`insert into conversations (id, company_id, contact_id, channel, status, awaiting_human, last_activity_at, created_at, updated_at)
-      select c.id, ${companyId}, c.contact_id, 'whatsapp', 'open', false, now(), now(), now()
-        from jsonb_to_recordset(${JSON.stringify(batch.map((b) => ({ id: b.conversationId, contact_id: b.contactId })))}::jsonb)
-          as c(id uuid, contact_id uuid)`);
-    chatIds.push(...batch.map((b) => b.conversationId));
-  }
-
-  // ── sockets: every agent online; each offer or assignment is timed where it lands ──
-  const arrivedAt = new Map(); // entry key (conversation or call id) -> ms
-  const offerLatency = [];
-  const seenAtAgent = new Map(); // entry id -> count of entry_assigned seen
-  const timers = new Set();
-  const handle = (agent, item) => {
-    agent.handled += 1;
-    const timer = setTimeout(
-      () => {
-        timers.delete(timer);
-        const finish = item.conversationId
-          ? request('POST', `/api/conversations/${item.conversationId}/close`, agent.token, {}, agent.url)
-          : routing.engine.endEntry(companyId, item.entryId, 'completed');
-        finish.catch((error) => console.error('finish failed', error.message));
-      },
-      random(HANDLE_MS[0], HANDLE_MS[1]),
-    );
-    timers.add(timer);
-  };
+  const agentRows = await rowsOf(sql`insert into users (id, company_id, email, name, role, password_hash)
+    select gen_random_uuid(), ${companyId}, 'agent' || n || '@bench.test', 'Agente ' || n, 'agent', 'bench'
+      from generate_series(0, ${AGENTS - 1}) as n
+    returning id, email`);
+  const indexOf = (email) => Number(email.slice('agent'.length, email.indexOf('@')));
+  const agents = agentRows
+    .map((row) => ({ id: row.id, index: indexOf(row.email) }))
+    .sort((a, b) => a.index - b.index)
+    .map((a) => ({ ...a, isFair: a.index < FAIR_AGENTS }));
+  const sessions =
+    await rowsOf(sql`insert into refresh_tokens (id, company_id, user_id, family_id, token_hash, expires_at)
+    select gen_random_uuid(), ${companyId}, u.id, gen_random_uuid(), 'bench', now() + interval '1 day'
+      from users u where u.company_id = ${companyId} and u.role = 'agent'
+    returning user_id, family_id`);
+  const familyOf = new Map(sessions.map((s) => [s.user_id, s.family_id]));
+  const capacityOf = (a) => (a.isFair ? 1 : 1 + (a.index % 3));
+  const agentJson = JSON.stringify(agents.map((a) => ({ id: a.id, cap: capacityOf(a) })));
+  await db.execute(sql`insert into routing_agents (user_id, company_id, whatsapp_capacity, webchat_capacity, updated_at)
+    select a.id, ${companyId}, a.cap, 3, now() from jsonb_to_recordset(${agentJson}::jsonb) as a(id uuid, cap int)`);
+  const skillRows = agents
+    .filter((a) => !a.isFair)
+    .flatMap((a) => SKILLS.map((name, k) => ({ user_id: a.id, name, level: 1 + ((a.index + k) % 10) })));
+  await db.execute(sql`insert into user_skills (company_id, user_id, name, level)
+    select ${companyId}, s.user_id, s.name, s.level
+      from jsonb_to_recordset(${JSON.stringify(skillRows)}::jsonb) as s(user_id uuid, name text, level int)`);
+  const memberRows = agents.flatMap((a) => {
+    const homes = a.isFair ? [0] : [1 + (a.index % (QUEUES - 1)), 1 + ((a.index * 7) % (QUEUES - 1))];
+    return [...new Set(homes)].map((q) => ({ queue_id: queues[q].id, user_id: a.id }));
+  });
+  await db.execute(sql`insert into queue_members (company_id, queue_id, user_id, priority)
+    select ${companyId}, m.queue_id, m.user_id, 0
+      from jsonb_to_recordset(${JSON.stringify(memberRows)}::jsonb) as m(queue_id uuid, user_id uuid)`);
+  // Signed after the rows exist (a token must be issued after the user's tokens_valid_after).
+  const accessTokens = createJwtAccessTokens({ secret: JWT_SECRET, ttlSeconds: 3 * 3600 });
   for (const agent of agents) {
-    const socket = io(agent.url, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
-    agent.socket = socket;
-    socket.on('offer_created', (envelope) => {
-      const data = envelope.data;
-      const start = arrivedAt.get(data.conversation_id ?? data.call_id);
-      if (start !== undefined && data.agent_id === agent.id) offerLatency.push(performance.now() - start);
-      if (data.agent_id === agent.id) {
-        request('POST', `/api/routing/offers/${data.id}/accept`, agent.token, undefined, agent.url).catch(
-          () => undefined,
-        );
-      }
+    agent.token = await accessTokens.sign({
+      userId: agent.id,
+      companyId,
+      role: 'agent',
+      sessionId: familyOf.get(agent.id),
     });
-    socket.on('entry_assigned', (envelope) => {
-      const data = envelope.data;
-      if (data.assigned_to !== agent.id) return;
-      seenAtAgent.set(data.id, (seenAtAgent.get(data.id) ?? 0) + 1);
-      const key = data.conversation_id ?? data.call_id;
-      const start = arrivedAt.get(key);
-      // An offer's latency was taken when it was offered; an assignment at once is timed here.
-      if (start !== undefined && data.attempts === 0) offerLatency.push(performance.now() - start);
-      handle(agent, { conversationId: data.conversation_id, entryId: data.id });
-    });
-    await new Promise((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    await new Promise((resolve) => socket.emit('update_status', { status: 'online' }, resolve));
+    // On two nodes every other agent sits on node B: socket, accepts and closes there.
+    agent.url = isCluster && agent.index % 2 === 1 ? baseUrlB : baseUrl;
   }
+  const seedSeconds = (performance.now() - setupStarted) / 1000;
+  // The reference client sits on node A, where the reference emits (the last agent there).
+  const referenceAgent = agents.filter((a) => a.url === baseUrl).at(-1);
+  clients.send({
+    type: 'connect',
+    handleMs: HANDLE_MS,
+    agents: agents.map((a) => ({ id: a.id, index: a.index, token: a.token, url: a.url })),
+  });
+  await nextFromClients('connected');
   const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-  // ── the reference round trip, interleaved with the load ───────────────────
-  await db.execute(sql`create table if not exists bench_reference (id uuid primary key, at timestamptz not null)`);
-  // The reference client sits on node A, where the reference emits.
-  const referenceAgent = agents.filter((a) => a.url === baseUrl).at(-1);
-  const referenceClient = referenceAgent.socket;
-  const reference = [];
-  const referenceRoom = `user:${referenceAgent.id}`;
-  const roundTrip = async () => {
-    const id = randomUUID();
-    const started = performance.now();
-    const received = new Promise((resolve) => {
-      const onReference = (payload) => {
-        if (payload.id !== id) return;
-        referenceClient.off('bench_reference', onReference);
-        resolve();
-      };
-      referenceClient.on('bench_reference', onReference);
-    });
-    const [row] = await db.transaction(
-      async (tx) =>
-        (await tx.execute(sql`insert into bench_reference (id, at) values (${id}, now()) returning id`)).rows,
-    );
-    server.realtime.io.to(referenceRoom).emit('bench_reference', { id: row.id });
-    await received;
-    reference.push(performance.now() - started);
-  };
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`,
+  );
+  console.log(
+    `database: ${server.database.kind}${isCluster ? ', two nodes (A in this process, B its own process) sharing it and Redis' : ', one node'}; ` +
+      `${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues, ${memberRows.length} memberships; ` +
+      `seeded in ${seedSeconds.toFixed(1)} s, all online in ${setupSeconds.toFixed(0)} s; ` +
+      `agents' clients ${PINNED ? 'in their own process on CPU 1 (taskset)' : 'in their own process (unpinned)'}`,
+  );
+  console.log(
+    `load: ${CHATS_PER_S} chats/s and ${CALLS_PER_S} calls/s for ${SECONDS} s per round, ${ROUNDS} rounds; handle ${HANDLE_MS[0]}–${HANDLE_MS[1]} ms`,
+  );
 
-  // ── arrivals ──────────────────────────────────────────────────────────────
+  await db.execute(sql`create table if not exists bench_reference (id uuid primary key, at timestamptz not null)`);
+  const referenceRoom = `user:${referenceAgent.id}`;
   const chatQueues = queues.filter((q) => q.channels.includes('whatsapp'));
   const fairShare = 0.25; // of the chats go to queue 0, the identical agents
-  const calls = [];
-  const loadAtStart = loadavg()[0];
-  const started = performance.now();
-  let chatIndex = 0;
-  let callCount = 0;
-  const decisionsBefore = Number((await rowsOf(sql`select count(*) as n from routing_offers`))[0].n);
-  const pending = [];
-  // Arrivals are due by the clock, not by ticks: a busy event loop delays them, never drops them.
-  const arrivalsDone = (async () => {
+  const fmt = (ms) => `${ms.toFixed(1)} ms`;
+  const results = [];
+
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    // ── this round's conversations (created up front, not waiting for anyone) ──
+    const totalChats = Math.ceil(CHATS_PER_S * SECONDS);
+    const chatIds = [];
+    for (let start = 0; start < totalChats; start += 500) {
+      const batch = Array.from({ length: Math.min(500, totalChats - start) }, (_, k) => ({
+        contactId: randomUUID(),
+        conversationId: randomUUID(),
+        phone: `+55${round}1${String(900000000 + start + k)}`,
+      }));
+      await db.execute(sql`insert into contacts (id, company_id, name, phone, created_at, updated_at)
+        select c.id, ${companyId}, 'Cliente', c.phone, now(), now()
+          from jsonb_to_recordset(${JSON.stringify(batch.map((b) => ({ id: b.contactId, phone: b.phone })))}::jsonb)
+            as c(id uuid, phone text)`);
+      await db.execute(sql`insert into conversations (id, company_id, contact_id, channel, status, awaiting_human, last_activity_at, created_at, updated_at)
+        select c.id, ${companyId}, c.contact_id, 'whatsapp', 'open', false, now(), now(), now()
+          from jsonb_to_recordset(${JSON.stringify(batch.map((b) => ({ id: b.conversationId, contact_id: b.contactId })))}::jsonb)
+            as c(id uuid, contact_id uuid)`);
+      chatIds.push(...batch.map((b) => b.conversationId));
+    }
+
+    const arrivedAt = new Map(); // item (conversation or call id) -> absolute ms
+    const referenceStarted = new Map(); // reference id -> absolute ms
+    const roundTrip = async () => {
+      const id = randomUUID();
+      referenceStarted.set(id, absoluteNow());
+      const [row] = await db.transaction(
+        async (tx) =>
+          (await tx.execute(sql`insert into bench_reference (id, at) values (${id}, now()) returning id`)).rows,
+      );
+      server.realtime.io.to(referenceRoom).emit('bench_reference', { id: row.id });
+    };
+    const stampsFrom = stamps.length;
+    const loadAtStart = loadavg()[0];
+    const started = performance.now();
+    let chatIndex = 0;
+    let callCount = 0;
+    const countNow = async () =>
+      Number((await rowsOf(sql`select count(*) as n from routing_offers`))[0].n) +
+      Number((await rowsOf(sql`select count(*) as n from queue_entries where assigned_at is not null`))[0].n);
+    const decisionsBefore = await countNow();
+    const pending = [];
+    // Arrivals are due by the clock, not by ticks: a busy event loop delays them, never drops them.
     let references = 0;
     for (;;) {
       const elapsedS = (performance.now() - started) / 1000;
@@ -353,7 +386,7 @@ try {
         const queue =
           Math.random() < fairShare ? queues[0] : chatQueues[1 + Math.floor(Math.random() * (chatQueues.length - 1))];
         chatIndex += 1;
-        arrivedAt.set(conversationId, performance.now());
+        arrivedAt.set(conversationId, absoluteNow());
         pending.push(
           routing.engine.enqueue({
             companyId,
@@ -368,8 +401,7 @@ try {
         const callId = randomUUID();
         const queue = queues[1 + Math.floor(Math.random() * (queues.length - 1))];
         callCount += 1;
-        calls.push(callId);
-        arrivedAt.set(callId, performance.now());
+        arrivedAt.set(callId, absoluteNow());
         pending.push(
           routing.engine.enqueue({ companyId, queueId: queue.id, channel: 'voice', callId, label: 'Chamada' }),
         );
@@ -377,93 +409,124 @@ try {
       for (; references < Math.floor(elapsedS * 10); references += 1) pending.push(roundTrip());
       await sleep(20);
     }
-  })();
-  await arrivalsDone;
-  await Promise.allSettled(pending);
-  const arrivalSeconds = (performance.now() - started) / 1000;
-  const assignedDuring = Number(
-    (await rowsOf(sql`select count(*) as n from queue_entries where assigned_at is not null`))[0].n,
-  );
-  const offersDuring = Number((await rowsOf(sql`select count(*) as n from routing_offers`))[0].n) - decisionsBefore;
+    await Promise.allSettled(pending);
+    const arrivalSeconds = (performance.now() - started) / 1000;
+    const decisions = (await countNow()) - decisionsBefore;
 
-  // ── drain: wait (bounded) until nothing waits and nothing is assigned ───────
-  const drainStarted = performance.now();
-  while (performance.now() - drainStarted < DRAIN_MS) {
-    const [live] = await rowsOf(
-      sql`select count(*) as n from queue_entries where state in ('waiting', 'offered', 'assigned')`,
+    // ── drain: wait (bounded) until nothing of this round waits or is served ────
+    const drainStarted = performance.now();
+    let stillLive = 0;
+    while (performance.now() - drainStarted < DRAIN_MS) {
+      stillLive = Number(
+        (
+          await rowsOf(sql`select count(*) as n from queue_entries where state in ('waiting', 'offered', 'assigned')`)
+        )[0].n,
+      );
+      if (stillLive === 0 && endingCalls.size === 0) break;
+      await sleep(250);
+    }
+    clients.send({ type: 'flush' });
+    await nextFromClients('flushed');
+
+    // ── this round's figures ──────────────────────────────────────────────────
+    const roundStamps = stamps.slice(stampsFrom);
+    const firstAt = new Map(); // item -> first offer or assignment at a socket
+    const handled = new Map(); // agent index -> items assigned this round
+    for (const s of roundStamps) {
+      if (s.kind === 'reference' || !arrivedAt.has(s.key)) continue;
+      if (s.kind === 'offer' || (s.kind === 'assigned' && s.attempts === 0)) {
+        if (!firstAt.has(s.key) || firstAt.get(s.key) > s.at) firstAt.set(s.key, s.at);
+      }
+      if (s.kind === 'assigned') handled.set(s.agent, (handled.get(s.agent) ?? 0) + 1);
+    }
+    const offerLatency = [...firstAt].map(([key, at]) => at - arrivedAt.get(key));
+    const reference = roundStamps
+      .filter((s) => s.kind === 'reference' && referenceStarted.has(s.key))
+      .map((s) => s.at - referenceStarted.get(s.key));
+    const entryKeys = await rowsOf(sql`
+      select coalesce(conversation_id, call_id) as key,
+             count(*) filter (where assigned_at is not null) as assigned,
+             count(*) filter (where state in ('waiting', 'offered', 'assigned')) as live
+        from queue_entries group by 1`);
+    const byKey = new Map(entryKeys.map((r) => [r.key, r]));
+    const lost = [...arrivedAt.keys()].filter((key) => {
+      const row = byKey.get(key);
+      return !row || (Number(row.assigned) === 0 && Number(row.live) === 0);
+    }).length;
+    const fair = agents.filter((a) => a.isFair).map((a) => handled.get(a.index) ?? 0);
+    const mean = fair.reduce((s, n) => s + n, 0) / fair.length;
+    const cv = Math.sqrt(fair.reduce((s, n) => s + (n - mean) ** 2, 0) / fair.length) / mean;
+    const result = {
+      p50: percentile(offerLatency, 50),
+      p99: percentile(offerLatency, 99),
+      refP50: percentile(reference, 50),
+      refP99: percentile(reference, 99),
+      decisionsPerS: decisions / arrivalSeconds,
+      cv,
+    };
+    results.push(result);
+    console.log(
+      `round ${round}: load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${chatIndex} chats + ${callCount} calls over ${arrivalSeconds.toFixed(1)} s; ` +
+        `offer p50 ${fmt(result.p50)} p99 ${fmt(result.p99)} (${offerLatency.length} items); ` +
+        `reference p50 ${fmt(result.refP50)} p99 ${fmt(result.refP99)} (${reference.length}); ` +
+        `p99 ratio ${(result.p99 / result.refP99).toFixed(2)}; decisions ${result.decisionsPerS.toFixed(1)}/s; ` +
+        `lost ${lost}, still live after the drain ${stillLive}; ` +
+        `fairness ${Math.min(...fair)}–${Math.max(...fair)} items (mean ${mean.toFixed(1)}), CV ${cv.toFixed(3)}`,
     );
-    if (Number(live.n) === 0) break;
-    await sleep(250);
   }
 
-  // ── what happened ─────────────────────────────────────────────────────────
+  // ── over the run ──────────────────────────────────────────────────────────
   const [doubleOffers] = await rowsOf(sql`
     select count(*) as n from routing_offers a join routing_offers b on a.entry_id = b.entry_id and a.id < b.id
      where not a.is_ring_all and a.offered_at < coalesce(b.responded_at, 'infinity') and b.offered_at < coalesce(a.responded_at, 'infinity')`);
   const [doubleAccepts] = await rowsOf(sql`
     select count(*) as n from (select entry_id from routing_offers where state = 'accepted' group by entry_id having count(*) > 1) x`);
-  const doubleAssignedAtSockets = [...seenAtAgent.values()].filter((n) => n > 1).length;
-  // Lost: an item that arrived and has no live entry and was never assigned (still waiting is not lost).
-  const entryKeys = await rowsOf(sql`
-    select coalesce(conversation_id, call_id) as key,
-           count(*) filter (where assigned_at is not null) as assigned,
-           count(*) filter (where state in ('waiting', 'offered', 'assigned')) as live
-      from queue_entries group by 1`);
-  const byKey = new Map(entryKeys.map((r) => [r.key, r]));
-  const lost = [...arrivedAt.keys()].filter((key) => {
-    const row = byKey.get(key);
-    return !row || (Number(row.assigned) === 0 && Number(row.live) === 0);
-  }).length;
-  const stillLive = Number(
-    (await rowsOf(sql`select count(*) as n from queue_entries where state in ('waiting', 'offered', 'assigned')`))[0].n,
-  );
-  const fair = agents.filter((a) => a.isFair).map((a) => a.handled);
-  const mean = fair.reduce((s, n) => s + n, 0) / fair.length;
-  const cv = Math.sqrt(fair.reduce((s, n) => s + (n - mean) ** 2, 0) / fair.length) / mean;
-  const p50 = percentile(offerLatency, 50);
-  const p99 = percentile(offerLatency, 99);
-  const refP50 = percentile(reference, 50);
-  const refP99 = percentile(reference, 99);
-  const fmt = (ms) => `${ms.toFixed(1)} ms`;
-
+  const assignedSeen = new Map();
+  for (const s of stamps)
+    if (s.kind === 'assigned') assignedSeen.set(s.entryId, (assignedSeen.get(s.entryId) ?? 0) + 1);
+  const doubleAssignedAtSockets = [...assignedSeen.values()].filter((n) => n > 1).length;
+  const med = (pick) => median(results.map(pick));
   console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`,
-  );
-  console.log(
-    `load average (1 min, the whole machine): ${loadAtStart.toFixed(1)} when arrivals started, ${loadavg()[0].toFixed(1)} at the end`,
-  );
-  console.log(
-    `database: ${server.database.kind}${isCluster ? ', two nodes (A in this process, B its own process) sharing it and Redis' : ', one node'}; ${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues; setup ${setupSeconds.toFixed(0)} s`,
-  );
-  console.log(
-    `load: ${chatIndex} chats (${CHATS_PER_S}/s) and ${callCount} calls (${CALLS_PER_S}/s) over ${arrivalSeconds.toFixed(1)} s; handle ${HANDLE_MS[0]}–${HANDLE_MS[1]} ms`,
-  );
-  console.log(
-    `arrival -> offer at the agent's socket: p50 ${fmt(p50)}, p99 ${fmt(p99)} (${offerLatency.length} samples)`,
-  );
-  console.log(
-    `reference (INSERT … RETURNING in a transaction + one Socket.IO emit): p50 ${fmt(refP50)}, p99 ${fmt(refP99)} (${reference.length} samples)`,
-  );
-  console.log(`offer p99 / reference p99: ${(p99 / refP99).toFixed(2)} (target ≤ 3)`);
-  console.log(
-    `decisions: ${((assignedDuring + offersDuring) / arrivalSeconds).toFixed(1)}/s (${assignedDuring} assignments, ${offersDuring} offers)`,
+    `medians of ${results.length} rounds: offer p50 ${fmt(med((r) => r.p50))}, p99 ${fmt(med((r) => r.p99))}; ` +
+      `reference p50 ${fmt(med((r) => r.refP50))}, p99 ${fmt(med((r) => r.refP99))}; ` +
+      `p99 ratio ${med((r) => r.p99 / r.refP99).toFixed(2)} (target ≤ 3); decisions ${med((r) => r.decisionsPerS).toFixed(1)}/s; ` +
+      `fairness CV ${med((r) => r.cv).toFixed(3)} (target ≤ 0.10)`,
   );
   console.log(
     `double offers: ${doubleOffers.n}, double accepts: ${doubleAccepts.n}, double assignments at sockets: ${doubleAssignedAtSockets}`,
   );
-  console.log(`lost: ${lost}; still waiting or served after the ${DRAIN_MS / 1000} s drain: ${stillLive}`);
-  console.log(
-    `fairness (identical agents, longest_idle): items per agent ${Math.min(...fair)}–${Math.max(...fair)}, mean ${mean.toFixed(1)}, CV ${cv.toFixed(3)} (target ≤ 0.10)`,
-  );
-  for (const timer of timers) clearTimeout(timer);
-  for (const agent of agents) agent.socket.disconnect();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
-  if (nodeB && nodeB.exitCode === null) {
-    nodeB.kill('SIGTERM');
-    await new Promise((resolve) => nodeB.once('exit', resolve));
+  // Each step bounded: a stuck shutdown is reported, not waited for.
+  const within = (label, promise, ms = 30_000) =>
+    Promise.race([
+      promise,
+      new Promise((resolve) =>
+        setTimeout(() => {
+          console.error(`shutdown: ${label} took over ${ms / 1000} s, going on`);
+          resolve();
+        }, ms).unref(),
+      ),
+    ]);
+  if (clients.exitCode === null) {
+    const exited = new Promise((resolve) => clients.once('exit', resolve));
+    clients.send({ type: 'stop' });
+    await within('the agents process', exited, 10_000);
+    if (clients.exitCode === null) clients.kill('SIGKILL');
   }
-  await server.close();
+  await within('calls ending', Promise.allSettled([...endingCalls]));
+  if (nodeB && nodeB.exitCode === null) {
+    const exited = new Promise((resolve) => nodeB.once('exit', resolve));
+    nodeB.kill('SIGTERM');
+    await within('node B', exited);
+    if (nodeB.exitCode === null) nodeB.kill('SIGKILL');
+  }
+  await within('node A', server.close());
   redisChild?.kill('SIGTERM');
   await dropDatabase().catch((error) => console.error('database not dropped:', error.message));
   rmSync(dir, { recursive: true, force: true });
+  // Whatever a stuck step left open (sockets, timers) does not keep the bench alive.
+  process.exit(process.exitCode ?? 0);
 }

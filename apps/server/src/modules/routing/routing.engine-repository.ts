@@ -52,29 +52,32 @@ const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
 
 /**
- * Items an agent holds per channel: their assigned entries and live offers, plus open
- * conversations they took by hand (no entry). An entry counts until the engine ends it,
- * so a closed conversation keeps its agent busy until wrap-up is set in the same step.
+ * Chats an agent took by hand (an open conversation assigned to them with no entry of
+ * theirs): the one part of their load the counters of routing_agents do not hold (the
+ * conversations module assigns those). A lateral subquery: `hand.whatsapp`, `hand.webchat`.
  */
-function loadColumns(agentColumn: SQL, companyColumn: SQL) {
-  const chats = (channel: 'whatsapp' | 'webchat') => sql`
-    (select count(*) from ${queueEntries} e
-      where e.assigned_to = ${agentColumn} and e.state = 'assigned' and e.channel = ${channel})
-    + (select count(*) from ${conversations} c
-      where c.company_id = ${companyColumn} and c.assignee_id = ${agentColumn}
-        and c.channel = ${channel} and c.status in ('open', 'pending')
-        and not exists (select 1 from ${queueEntries} e
-                         where e.conversation_id = c.id and e.state = 'assigned' and e.assigned_to = ${agentColumn}))
-    + (select count(*) from ${routingOffers} o
-      where o.channel = ${channel} and o.state = 'offered' and o.agent_id = ${agentColumn})`;
-  return sql`
-    (select count(*) from ${queueEntries} e
-      where e.channel = 'voice' and e.state = 'assigned' and e.assigned_to = ${agentColumn})
-    + (select count(*) from ${routingOffers} o
-      where o.channel = 'voice' and o.state = 'offered' and o.agent_id = ${agentColumn}) as voice_load,
-    ${chats('whatsapp')} as whatsapp_load,
-    ${chats('webchat')} as webchat_load`;
+function handTaken(agentColumn: SQL, companyColumn: SQL) {
+  return sql`left join lateral (
+    select count(*) filter (where c.channel = 'whatsapp') as whatsapp,
+           count(*) filter (where c.channel = 'webchat') as webchat
+      from ${conversations} c
+     where c.company_id = ${companyColumn} and c.assignee_id = ${agentColumn}
+       and c.channel in ('whatsapp', 'webchat') and c.status in ('open', 'pending')
+       and not exists (select 1 from ${queueEntries} e
+                        where e.conversation_id = c.id and e.state = 'assigned' and e.assigned_to = ${agentColumn})
+  ) hand on true`;
 }
+
+/**
+ * Items an agent holds per channel: the counters of routing_agents (their assigned entries
+ * and live offers, kept by triggers in the same transactions: migration 0020) plus the
+ * conversations they took by hand. An entry counts until the engine ends it, so a closed
+ * conversation keeps its agent busy until wrap-up is set in the same step.
+ */
+const loadColumns = sql`
+  coalesce(a.voice_items, 0) as voice_load,
+  coalesce(a.whatsapp_items, 0) + coalesce(hand.whatsapp, 0) as whatsapp_load,
+  coalesce(a.webchat_items, 0) + coalesce(hand.webchat, 0) as webchat_load`;
 
 function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webchat_load'>): Load {
   return { voice: Number(row.voice_load), whatsapp: Number(row.whatsapp_load), webchat: Number(row.webchat_load) };
@@ -417,11 +420,12 @@ export class EngineRepository {
                p.status, p.websocket_connected as is_connected,
                a.wrap_up_until, a.last_item_ended_at, a.whatsapp_capacity, a.webchat_capacity,
                (select jsonb_object_agg(lower(s.name), s.level) from user_skills s where s.user_id = m.user_id) as skills,
-               ${loadColumns(sql.raw('m.user_id'), sql.raw('m.company_id'))}
+               ${loadColumns}
           from queue_members m
           join users u on u.id = m.user_id and u.is_active
           left join agent_presences p on p.company_id = m.company_id and p.user_id = m.user_id
           left join routing_agents a on a.user_id = m.user_id
+          ${handTaken(sql.raw('m.user_id'), sql.raw('m.company_id'))}
          where m.queue_id = ${queueId}`),
     );
     return rows.map((row) => ({
@@ -445,19 +449,26 @@ export class EngineRepository {
   async lockAgent(
     agentId: string,
   ): Promise<{ capacity: { whatsapp: number; webchat: number }; load: Load; missedOffers: number } | undefined> {
-    const [agent] = await this.db
-      .select()
-      .from(routingAgents)
-      .where(eq(routingAgents.userId, agentId))
-      .for('update', { skipLocked: true });
-    if (!agent) return undefined;
-    const [load] = rowsOf<CandidateRow>(
-      await this.db.execute(sql`select ${loadColumns(sql`${agentId}::uuid`, sql`${agent.companyId}::uuid`)}`),
+    // One query: the row locked (or skipped), its counters, and the chats taken by hand.
+    const [agent] = rowsOf<
+      Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webchat_load'> & {
+        whatsapp_capacity: number;
+        webchat_capacity: number;
+        missed_offers: number;
+      }
+    >(
+      await this.db.execute(sql`
+        select a.whatsapp_capacity, a.webchat_capacity, a.missed_offers, ${loadColumns}
+          from routing_agents a
+          ${handTaken(sql.raw('a.user_id'), sql.raw('a.company_id'))}
+         where a.user_id = ${agentId}
+         for update of a skip locked`),
     );
+    if (!agent) return undefined;
     return {
-      capacity: { whatsapp: agent.whatsappCapacity, webchat: agent.webchatCapacity },
-      load: load ? toLoad(load) : { voice: 0, whatsapp: 0, webchat: 0 },
-      missedOffers: agent.missedOffers,
+      capacity: { whatsapp: Number(agent.whatsapp_capacity), webchat: Number(agent.webchat_capacity) },
+      load: toLoad(agent),
+      missedOffers: Number(agent.missed_offers),
     };
   }
 

@@ -1,0 +1,117 @@
+// The agents of bench:routing, in a process of their own (pinned to CPU 1 by the runner
+// when it can): one socket.io-client connection each, the console's. Told over IPC to
+// connect (token, node URL), they go online, accept offers over HTTP on their node, close
+// their chats over HTTP after a random handle time and ask the runner to end their calls
+// (the engine lives there). Every offer, assignment and reference emit is stamped when it
+// reaches the socket, on the clock the runner stamps arrivals with
+// (performance.timeOrigin + performance.now(), the same wall clock in both processes), and
+// sent back in batches so the IPC itself is not in the latency.
+import { io } from 'socket.io-client';
+
+const now = () => performance.timeOrigin + performance.now();
+const random = (min, max) => min + Math.random() * (max - min);
+let agents = [];
+let handleMs = [1000, 4000];
+let stamps = [];
+const timers = new Set();
+let isStopping = false;
+
+const request = async (method, url, token) => {
+  const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
+  await response.text();
+  return response.status;
+};
+
+const flush = () => {
+  if (stamps.length === 0) return;
+  process.send({ type: 'stamps', stamps });
+  stamps = [];
+};
+setInterval(flush, 250).unref();
+
+const handle = (agent, data) => {
+  const timer = setTimeout(
+    () => {
+      timers.delete(timer);
+      if (isStopping) return;
+      if (data.conversation_id) {
+        request('POST', `${agent.url}/api/conversations/${data.conversation_id}/close`, agent.token).catch((error) =>
+          process.send({ type: 'error-note', message: `close failed: ${error.message}` }),
+        );
+      } else {
+        process.send({ type: 'end-call', entryId: data.id });
+      }
+    },
+    random(handleMs[0], handleMs[1]),
+  );
+  timers.add(timer);
+};
+
+const connect = (agent) =>
+  new Promise((resolve, reject) => {
+    const socket = io(agent.url, {
+      auth: { token: agent.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 300_000,
+    });
+    agent.socket = socket;
+    socket.on('offer_created', (envelope) => {
+      const at = now();
+      const data = envelope.data;
+      if (data.agent_id !== agent.id) return;
+      stamps.push({
+        kind: 'offer',
+        key: data.conversation_id ?? data.call_id,
+        entryId: data.id,
+        agent: agent.index,
+        at,
+      });
+      request('POST', `${agent.url}/api/routing/offers/${data.id}/accept`, agent.token).catch(() => undefined);
+    });
+    socket.on('entry_assigned', (envelope) => {
+      const at = now();
+      const data = envelope.data;
+      if (data.assigned_to !== agent.id) return;
+      stamps.push({
+        kind: 'assigned',
+        key: data.conversation_id ?? data.call_id,
+        entryId: data.id,
+        agent: agent.index,
+        attempts: data.attempts,
+        at,
+      });
+      handle(agent, data);
+    });
+    socket.on('bench_reference', (payload) => stamps.push({ kind: 'reference', key: payload.id, at: now() }));
+    socket.once('connect', () => {
+      socket.emit('update_status', { status: 'online' }, () => resolve());
+    });
+    socket.once('connect_error', reject);
+  });
+
+process.on('message', async (message) => {
+  try {
+    if (message.type === 'connect') {
+      handleMs = message.handleMs;
+      agents = message.agents;
+      for (let start = 0; start < agents.length; start += 50) {
+        await Promise.all(agents.slice(start, start + 50).map(connect));
+      }
+      process.send({ type: 'connected', n: agents.length });
+    } else if (message.type === 'flush') {
+      flush();
+      process.send({ type: 'flushed' });
+    } else if (message.type === 'stop') {
+      isStopping = true;
+      for (const timer of timers) clearTimeout(timer);
+      flush();
+      for (const agent of agents) agent.socket?.disconnect();
+      process.exit(0);
+    }
+  } catch (error) {
+    process.send({ type: 'error', message: String(error?.message ?? error) });
+  }
+});
+process.send({ type: 'ready' });
