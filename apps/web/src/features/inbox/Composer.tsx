@@ -17,7 +17,8 @@ type DraftFile = { status: 'loading'; name: string } | { status: 'ready'; file: 
 /**
  * The reply box: Enter sends, Shift+Enter breaks the line; typing is signalled to colleagues.
  * `/shortcut` inserts a canned response (and attaches its file: the reply then goes as the
- * file with the text as its caption), a private note goes to colleagues only, and the
+ * file with the text as its caption; a file dropped on the box or pasted into it is attached
+ * the same way), a private note goes to colleagues only, and the
  * toolbar has emoji, snooze and the shortcuts help (ComposerTools.tsx).
  */
 export function Composer({
@@ -81,6 +82,14 @@ export function Composer({
     );
   };
   const picker = useCannedPicker(text, caret, loadCanned, insertCanned);
+  /** A file dropped on the composer or pasted into it: attached like a canned response's. */
+  const attachFile = (files: FileList | null | undefined): boolean => {
+    const dropped = files?.[0];
+    if (!dropped || !onSendFile || !canWrite || mode === 'note') return false;
+    fileRequest.current += 1;
+    setDraftFile({ status: 'ready', file: dropped });
+    return true;
+  };
   const onShortcut = (event: KeyboardEvent<HTMLTextAreaElement>): boolean => {
     const key = event.key.toLowerCase();
     const toggle = (which: 'emoji' | 'snooze' | 'help') => setPanel((open) => (open === which ? null : which));
@@ -130,6 +139,12 @@ export function Composer({
       className={`composer ${isNote ? 'is-note' : ''}`}
       onSubmit={(event) => void submit(event)}
       data-mode={isNote ? 'note' : 'reply'}
+      onDragOver={(event) => {
+        if (onSendFile && canWrite && event.dataTransfer.types.includes('Files')) event.preventDefault();
+      }}
+      onDrop={(event) => {
+        if (attachFile(event.dataTransfer.files)) event.preventDefault();
+      }}
     >
       <div className="composer-tools">
         {onNote ? <ModeSwitch mode={isNote ? 'note' : 'reply'} onMode={setMode} /> : null}
@@ -216,6 +231,9 @@ export function Composer({
           else typing.stop();
         }}
         onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
+        onPaste={(event) => {
+          if (attachFile(event.clipboardData.files)) event.preventDefault();
+        }}
         onBlur={() => typing.stop()}
         onKeyDown={(event) => {
           if (picker.onKeyDown(event) || onShortcut(event)) return;

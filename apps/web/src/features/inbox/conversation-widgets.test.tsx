@@ -155,6 +155,32 @@ describe('Composer', () => {
     expect(onSendFile).not.toHaveBeenCalled();
   });
 
+  it('attaches a file dropped on the composer or pasted into it and sends it with the text', async () => {
+    const onSendFile = vi.fn(async (_file: File, _caption: string) => undefined);
+    render(
+      <I18nProvider locale="en">
+        <Composer
+          conversationId={CONVERSATION}
+          canWrite
+          onSend={async () => undefined}
+          onSendFile={onSendFile}
+          sendTyping={() => undefined}
+        />
+      </I18nProvider>,
+    );
+    const box = screen.getByTestId<HTMLTextAreaElement>('composer');
+    const dropped = new File(['%PDF-1.7'], 'pedido.pdf', { type: 'application/pdf' });
+    fireEvent.drop(box.closest('form')!, { dataTransfer: { files: [dropped], types: ['Files'] } });
+    expect(screen.getByTestId('composer-attachment').textContent).toContain('pedido.pdf');
+    const pasted = new File([new Uint8Array(10)], 'print.png', { type: 'image/png' });
+    fireEvent.paste(box, { clipboardData: { files: [pasted] } });
+    expect(screen.getByTestId('composer-attachment').textContent).toContain('print.png');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(onSendFile).toHaveBeenCalledTimes(1));
+    expect(onSendFile.mock.calls[0]![0].name).toBe('print.png');
+    expect(onSendFile.mock.calls[0]![1]).toBe('');
+  });
+
   it('asks to take the conversation before writing', () => {
     render(
       <I18nProvider locale="pt-BR">
