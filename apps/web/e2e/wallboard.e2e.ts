@@ -182,6 +182,53 @@ describe('the wallboard and reports', () => {
     expect(Number(shown)).toBe(total.offered);
   });
 
+  it('filters the reports by a conversation label chosen in the label select', async () => {
+    const admin = await api.adminToken();
+    const labelOf = async (name: string, colour: string) => {
+      const created = await api.request<{ id: string }>('POST', '/api/labels', {
+        token: admin,
+        body: { name, colour },
+      });
+      expect(created.status).toBe(201);
+      return created.body.id;
+    };
+    const vipId = await labelOf('VIP', '#c2410c');
+    const wholesaleId = await labelOf('Atacado', '#1d4ed8');
+    const conversations = await api.request<{ items: { id: string }[] }>('GET', '/api/conversations', {
+      token: admin,
+    });
+    // The period's one customer (offered 1 above) gets VIP, and nothing gets Atacado.
+    expect(conversations.body.items).toHaveLength(1);
+    const labelled = await api.request('PUT', `/api/conversations/${conversations.body.items[0]!.id}/labels`, {
+      token: admin,
+      body: { label_ids: [vipId] },
+    });
+    expect(labelled.status).toBe(200);
+
+    // The labels are read when the page opens.
+    await page.reload();
+    await page.getByTestId('reports-totals').waitFor({ timeout: 15_000 });
+    const offered = async () => {
+      const card = page.getByTestId(`reports-total-${queueId}`);
+      return (await card.count()) === 0 ? 'none' : await card.locator('[data-figure=offered] dd').textContent();
+    };
+    const show = async (label: string) => {
+      await page.getByTestId('reports-label').selectOption({ label });
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+    };
+
+    await show('Atacado');
+    await expect
+      .poll(() => requests.some((url) => url.includes(`label_id=${wholesaleId}`)), { timeout: 10_000 })
+      .toBe(true);
+    await expect.poll(offered, { timeout: 10_000 }).toMatch(/^(0|none)$/);
+    await show('VIP');
+    await expect.poll(() => requests.some((url) => url.includes(`label_id=${vipId}`)), { timeout: 10_000 }).toBe(true);
+    await expect.poll(offered, { timeout: 10_000 }).toBe('1');
+    await show('Any label');
+    await expect.poll(offered, { timeout: 10_000 }).toBe('1');
+  });
+
   it('fits a phone in Portuguese without sideways scrolling', async () => {
     const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
     try {

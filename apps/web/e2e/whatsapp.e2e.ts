@@ -73,6 +73,28 @@ describe('WhatsApp templates and files in the console', () => {
           { type: 'BODY', text: 'Seu pedido espera por você na loja.' },
         ],
       },
+      {
+        id: '806312974732591',
+        name: 'oferta_com_imagem_da_semana',
+        language: 'pt_BR',
+        status: 'APPROVED',
+        category: 'MARKETING',
+        components: [
+          { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['https://example.test/oferta.png'] } },
+          { type: 'BODY', text: 'Olá {{1}}, confira a oferta da semana.', example: { body_text: [['Lucas']] } },
+        ],
+      },
+      {
+        id: '806312974732597',
+        name: 'segunda_via_boleto',
+        language: 'pt_BR',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: [
+          { type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['https://example.test/boleto.pdf'] } },
+          { type: 'BODY', text: 'Segue a segunda via do seu boleto.' },
+        ],
+      },
     ]);
     api = await startServer({ WHATSAPP_GRAPH_URL: graph.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     whatsapp = await configureWhatsApp(api, { businessAccountId: WABA_ID });
@@ -190,6 +212,31 @@ describe('WhatsApp templates and files in the console', () => {
     await card.getByRole('button', { name: 'Message on WhatsApp' }).click();
     await page.getByTestId('conversation-contact').filter({ hasText: 'Caio Lima' }).waitFor({ timeout: 10_000 });
     expect(page.url()).toMatch(/#\/inbox\/[0-9a-f-]{36}$/);
+  });
+
+  it('fits the template picker’s image and document header fields on a phone in Portuguese', async () => {
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
+    try {
+      await signInPtBr(phone.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await phone.page.evaluate(() => (window.location.hash = '#/inbox'));
+      // Lucas's window closed: the picker is the composer.
+      await phone.page.locator('[data-testid=conversation-row]', { hasText: LUCAS.name }).first().click();
+      const picker = phone.page.getByTestId('template-picker');
+      for (const label of ['oferta_com_imagem_da_semana (pt_BR)', 'segunda_via_boleto (pt_BR)']) {
+        await picker.getByTestId('template-select').selectOption({ label });
+        await picker.getByTestId('template-header-link').waitFor({ timeout: 10_000 });
+        await picker.getByTestId('template-header-file').waitFor({ state: 'attached' });
+        await picker.getByTestId('template-header').scrollIntoViewIfNeeded();
+        const { scrollWidth, clientWidth } = await scrollsSideways(phone.page);
+        expect(scrollWidth, `${label}: the conversation is ${scrollWidth}px wide`).toBeLessThanOrEqual(clientWidth);
+        const fits = await picker
+          .getByTestId('template-header')
+          .evaluate((box) => box.getBoundingClientRect().right <= document.documentElement.clientWidth);
+        expect(fits, `${label}: the header fields stay on the screen`).toBe(true);
+      }
+    } finally {
+      await phone.close();
+    }
   });
 
   it('fits the shared location and contact cards on a phone in Portuguese', async () => {
