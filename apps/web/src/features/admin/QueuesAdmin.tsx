@@ -65,7 +65,7 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
   const [editing, setEditing] = useState<QueueDto | 'new' | null>(null);
   const [membersOf, setMembersOf] = useState<QueueDto | null>(null);
   const nameOf = (id: string) => queues.items?.find((queue) => queue.id === id)?.name ?? '—';
-  const waiting = useWaitingNow();
+  const waiting = useWaitingNow(queues.items?.map((queue) => queue.id).join(',') ?? '');
 
   return (
     <section aria-labelledby="queues-title" className="stack" data-testid="queues-admin">
@@ -183,13 +183,14 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
 /**
  * How many items wait in each queue now, by queue id: the wallboard's snapshot (the one
  * endpoint that counts them), then every `queue_stats` routing sends managers when a
- * queue changes; read again after a gap the server could not replay. Unknown: absent.
+ * queue changes; read again when the list of queues changes (a new queue is counted at
+ * once) and after a gap the server could not replay. Unknown: absent.
  */
-function useWaitingNow(): Record<string, number> {
+function useWaitingNow(queueIds: string): Record<string, number> {
   const api = useApi();
   const snapshot = useAsync(
     (signal) => api.request('GET', '/api/wallboard', { schema: wallboardSchema, signal }),
-    'queues-waiting',
+    `queues-waiting:${queueIds}`,
   );
   const [counts, setCounts] = useState<Record<string, number>>({});
   const { data, reload } = snapshot;
