@@ -14,12 +14,15 @@
  */
 import type { Logger } from '../../shared/logger.js';
 import type { AgentKey } from './presence.js';
+import { agentChecksum, type NodeRows } from './presence.repository.js';
 
 /** `seenAt`: when the last change was observed on this node (the heartbeat to store). */
 export type SyncConnections = (key: AgentKey, openSockets: number, seenAt: Date) => Promise<void>;
 
 export class NodeConnections {
   private readonly open = new Map<string, { key: AgentKey; count: number }>();
+  /** `agentChecksum` of the agents in `open`, kept as they come and go. */
+  private checksum = 0n;
   /** When each agent's last change was observed, until their write runs. */
   private readonly seen = new Map<string, Date>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -35,9 +38,16 @@ export class NodeConnections {
   /** The agent now has `openSockets` sockets on this node. Ignored once closed. */
   update(key: AgentKey, openSockets: number): void {
     if (this.isClosed) return;
+    const wasOpen = this.open.has(key.agentId);
     if (openSockets > 0) this.open.set(key.agentId, { key, count: openSockets });
     else this.open.delete(key.agentId);
+    if (wasOpen !== openSockets > 0) this.checksum ^= agentChecksum(key.agentId);
     this.enqueue(key);
+  }
+
+  /** Whether the database holds a row for exactly the agents open here (by count and checksum). */
+  matches(stored: NodeRows): boolean {
+    return stored.rows === this.open.size && stored.checksum === this.checksum;
   }
 
   /**

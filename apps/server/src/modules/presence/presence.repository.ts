@@ -249,28 +249,36 @@ export class PresenceRepository {
   /**
    * This node is alive, and so is every agent with a socket open on it: refreshes its rows
    * and the heartbeats of those agents older than `heartbeatBefore` (across companies: the
-   * rows are this node's own). Returns the agents it has rows for.
+   * rows are this node's own), in one statement. Answers how many rows it holds and their
+   * `agentChecksum`, not the rows: the node compares them with what it knows and reads the
+   * rows only when they differ (`listNodeConnections`).
    */
-  async refreshNode(nodeId: string, now: Date, heartbeatBefore: Date): Promise<AgentKey[]> {
-    const rows = await this.db
-      .update(presenceConnections)
-      .set({ seenAt: now })
-      .where(eq(presenceConnections.nodeId, nodeId))
-      .returning({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId });
-    if (rows.length === 0) return rows;
-    await this.db
-      .update(agentPresences)
-      .set({ lastHeartbeatAt: now, updatedAt: now })
-      .where(
-        sql`(${agentPresences.lastHeartbeatAt} is null or ${agentPresences.lastHeartbeatAt} < ${heartbeatBefore.toISOString()}::timestamptz)
-        and exists (
-          select 1 from ${presenceConnections}
-          where ${presenceConnections.nodeId} = ${nodeId}
-            and ${presenceConnections.companyId} = ${agentPresences.companyId}
-            and ${presenceConnections.userId} = ${agentPresences.userId}
-        )`,
-      );
-    return rows;
+  async refreshNode(nodeId: string, now: Date, heartbeatBefore: Date): Promise<NodeRows> {
+    const at = now.toISOString();
+    const result = await this.db.execute(sql`
+      with refreshed as (
+        update ${presenceConnections} set seen_at = ${at}::timestamptz
+        where node_id = ${nodeId}
+        returning company_id, user_id
+      ), beats as (
+        update ${agentPresences} p set last_heartbeat_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
+        from refreshed r
+        where p.company_id = r.company_id and p.user_id = r.user_id
+          and (p.last_heartbeat_at is null or p.last_heartbeat_at < ${heartbeatBefore.toISOString()}::timestamptz)
+      )
+      select count(*)::int as rows,
+        coalesce(bit_xor(('x' || right(replace(user_id::text, '-', ''), 15))::bit(60)::bigint), 0)::text as checksum
+      from refreshed`);
+    const [row] = (result as { rows: { rows: number | string; checksum: string }[] }).rows;
+    return { rows: Number(row?.rows ?? 0), checksum: BigInt(row?.checksum ?? '0') };
+  }
+
+  /** The agents this node holds connection rows for. */
+  async listNodeConnections(nodeId: string): Promise<AgentKey[]> {
+    return this.db
+      .select({ companyId: presenceConnections.companyId, agentId: presenceConnections.userId })
+      .from(presenceConnections)
+      .where(eq(presenceConnections.nodeId, nodeId));
   }
 
   /** Agents with a connection row not refreshed since `seenBefore` (a dead node's), across companies. */
@@ -349,6 +357,20 @@ export class PresenceRepository {
       .for('update');
     return rows.map((row) => ({ companyId: row.companyId, agentId: row.userId, state: toState(row) }));
   }
+}
+
+/** How many connection rows a node holds, and the `agentChecksum` of their agents. */
+export interface NodeRows {
+  rows: number;
+  checksum: bigint;
+}
+
+/**
+ * A checksum of a set of agents that the database computes the same way (`refreshNode`):
+ * the XOR of the last 60 bits of each agent id, so adding or removing one agent is one XOR.
+ */
+export function agentChecksum(agentId: string): bigint {
+  return BigInt(`0x${agentId.replaceAll('-', '').slice(-15)}`);
 }
 
 export function keyString(key: AgentKey): string {

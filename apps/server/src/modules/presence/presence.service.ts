@@ -5,7 +5,7 @@ import type { EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { toPresenceChangedData } from './presence.dto.js';
 import { HeartbeatBatch } from './presence.heartbeats.js';
-import { keyString, type PresenceRepository } from './presence.repository.js';
+import { keyString, type NodeRows, type PresenceRepository } from './presence.repository.js';
 import {
   hasChanged,
   isVisibleChange,
@@ -208,15 +208,20 @@ export class PresenceService {
   }
 
   /**
-   * Keeps this node's rows fresh; returns the agents it holds rows for. The heartbeat of an
-   * agent with an open socket is rewritten once it is a quarter of the timeout old, not on
-   * every tick: it never comes near the timeout, and 10,000 connected agents cost a few
-   * thousand row writes a tick instead of 10,000.
+   * Keeps this node's rows fresh; answers how many it holds and their checksum. The
+   * heartbeat of an agent with an open socket is rewritten once it is a quarter of the
+   * timeout old, not on every tick: it never comes near the timeout, and 10,000 connected
+   * agents cost a few thousand row writes a tick instead of 10,000.
    */
-  async refreshNode(): Promise<AgentKey[]> {
+  async refreshNode(): Promise<NodeRows> {
     const now = this.deps.clock.now();
     const heartbeatBefore = new Date(now.getTime() - this.deps.settings.offlineAfterMs / 4);
     return this.deps.repository.refreshNode(this.deps.nodeId, now, heartbeatBefore);
+  }
+
+  /** The agents this node holds connection rows for (read when the checksum differs). */
+  async listNodeConnections(): Promise<AgentKey[]> {
+    return this.deps.repository.listNodeConnections(this.deps.nodeId);
   }
 
   /** On shutdown: this node's sockets are about to close. */

@@ -24,7 +24,12 @@ export class PresenceSweeper {
   ) {}
 
   async tick(): Promise<SweepResult> {
-    this.deps.connections.reconcile(await this.deps.service.refreshNode());
+    const stored = await this.deps.service.refreshNode();
+    // The rows are read only when they differ from what this node knows: a stall the
+    // sweeper took for death, or a write that failed.
+    if (!this.deps.connections.matches(stored)) {
+      this.deps.connections.reconcile(await this.deps.service.listNodeConnections());
+    }
     return this.deps.service.sweepOnce();
   }
 
