@@ -3,8 +3,9 @@
  * admin creates a queue that requires a skill, adds an agent as its member, gives the agent
  * the skill and a WhatsApp capacity, sends the WhatsApp channel to the queue and adds a
  * pause reason, all in Admin; then a customer's signed WhatsApp message is routed to that
- * agent, whose desk says so. The server's refusal shows on its field. The new screens and
- * their dialogs, on a phone in Portuguese, never scroll sideways.
+ * agent, whose desk says so. The server's refusal shows on its field. An agent beyond the
+ * first page of a large company is found by name or e-mail in the members dialog. The new
+ * screens and their dialogs, on a phone in Portuguese, never scroll sideways.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -153,6 +154,62 @@ describe('routing configured in Admin', () => {
     });
     const reasons = (await admin<{ items: { name: string }[] }>('GET', '/api/presence/pause-reasons')).body.items;
     expect(reasons.map((reason) => reason.name)).toEqual(['Treinamento']);
+  });
+
+  it('finds an agent beyond the first page by name or e-mail and makes them a member', async () => {
+    // A company larger than one page of the picker: fifty agents first, Zuleica after them.
+    const token = await api.adminToken();
+    const stamp = Date.now();
+    for (let i = 0; i < 50; i += 1) {
+      const created = await api.request('POST', '/api/users', {
+        token,
+        body: {
+          email: `lote${i}-${stamp}@acme.test`,
+          name: `Agente Lote ${i}`,
+          role: 'agent',
+          password: 'password-long-enough',
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    const zuleica = await api.request<{ id: string }>('POST', '/api/users', {
+      token,
+      body: {
+        email: `zuleica.prado-${stamp}@acme.test`,
+        name: 'Zuleica Prado',
+        role: 'agent',
+        password: 'password-long-enough',
+      },
+    });
+    expect(zuleica.status).toBe(201);
+
+    const page = adminPage;
+    await page.goto('/#/admin/queues');
+    const row = page.locator(`[data-testid=queue-row][data-name="${QUEUE}"]`);
+    await row.getByTestId('queue-members').click();
+    const members = page.getByTestId('members-dialog');
+    const picker = members.getByLabel('Add an agent');
+    const options = () => picker.locator('option').allTextContents();
+    await expect.poll(options, { timeout: 10_000 }).toContain('Agente Lote 0 (Agent)');
+    expect(await options()).not.toContain('Zuleica Prado (Agent)');
+    await members.getByText('Showing the first 50: type a name or e-mail to find the others.').waitFor();
+
+    // By name, then by e-mail: the server finds her.
+    const search = members.getByLabel('Search by name or e-mail');
+    await search.fill('prado');
+    await expect.poll(options, { timeout: 10_000 }).toEqual(['Choose an agent', 'Zuleica Prado (Agent)']);
+    await search.fill(`zuleica.prado-${stamp}`);
+    await expect.poll(options, { timeout: 10_000 }).toEqual(['Choose an agent', 'Zuleica Prado (Agent)']);
+    await picker.selectOption({ label: 'Zuleica Prado (Agent)' });
+    await members.getByTestId('member-add').click();
+    await members.locator('[data-testid=member-row][data-name="Zuleica Prado"]').waitFor();
+    await members.getByTestId('members-save').click();
+    await members.waitFor({ state: 'hidden', timeout: 10_000 });
+    await expect.poll(() => row.getByTestId('queue-members-count').textContent(), { timeout: 10_000 }).toBe('2');
+    const queue = (await queueNamed(QUEUE))!;
+    expect((queue.members as { user_id: string }[]).map((m) => m.user_id).sort()).toEqual(
+      [ana.id, zuleica.body.id].sort(),
+    );
   });
 
   it('routes a customer’s WhatsApp message to the agent it was set up for, whose desk shows it', async () => {
