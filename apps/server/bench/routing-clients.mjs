@@ -114,4 +114,6 @@ process.on('message', async (message) => {
     process.send({ type: 'error', message: String(error?.message ?? error) });
   }
 });
+// The runner gone (killed, crashed): nothing left to do here.
+process.on('disconnect', () => process.exit(0));
 process.send({ type: 'ready' });

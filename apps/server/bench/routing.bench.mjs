@@ -131,9 +131,11 @@ await bootstrapFirstAdmin(server, config);
 const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
 // Node B: the compiled-on-the-fly server in a process of its own, on the same database and Redis.
 let nodeB;
+let dirB;
 let baseUrlB = baseUrl;
 if (isCluster) {
   const port = await freePort();
+  dirB = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-b-'));
   nodeB = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: new URL('..', import.meta.url).pathname,
     env: {
@@ -141,7 +143,7 @@ if (isCluster) {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       REDIS_CHANNEL: 'routing-bench:events',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-b-')),
+      DATA_DIR: dirB,
       JWT_SECRET,
       LOG_LEVEL: 'silent',
       HOST: '127.0.0.1',
@@ -527,6 +529,7 @@ try {
   redisChild?.kill('SIGTERM');
   await dropDatabase().catch((error) => console.error('database not dropped:', error.message));
   rmSync(dir, { recursive: true, force: true });
+  if (dirB) rmSync(dirB, { recursive: true, force: true });
   // Whatever a stuck step left open (sockets, timers) does not keep the bench alive.
   process.exit(process.exitCode ?? 0);
 }
