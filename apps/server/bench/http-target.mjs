@@ -66,7 +66,7 @@ async function serveReal() {
 
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-http-bench-'));
   const config = loadConfig({
-    // As deployed: responses written by the compiled serializers, not checked by zod (ADR 29).
+    // As deployed: responses written by the compiled serializers, not checked by zod (ADR 28).
     NODE_ENV: 'production',
     DATA_DIR: dir,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',

@@ -30,7 +30,7 @@ const config = loadConfig({
   SWITCHBOARD_ADMIN_EMAIL: 'admin@bench.test',
   SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
   ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-  // The wire under test (ADR 28); the reference reads the same two settings.
+  // The wire under test (ADR 27); the reference reads the same two settings.
   ...pingSettings(),
 });
 const hasher = { hash: async () => 'bench', verify: async () => true };

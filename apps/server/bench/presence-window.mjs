@@ -3,7 +3,7 @@
 // time, user and system; garbage collections and their pauses on the main thread; heap).
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
-/** SOCKET_PING_INTERVAL_SECONDS and SOCKET_PING_TIMEOUT_SECONDS when set (ADR 28; default 25 s and 20 s). */
+/** SOCKET_PING_INTERVAL_SECONDS and SOCKET_PING_TIMEOUT_SECONDS when set (ADR 27; default 25 s and 20 s). */
 export function pingSettings() {
   const names = ['SOCKET_PING_INTERVAL_SECONDS', 'SOCKET_PING_TIMEOUT_SECONDS'];
   return Object.fromEntries(names.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));

@@ -1,6 +1,6 @@
 // npm run bench:presence: BENCH_AGENTS (10,000) agents connected over Socket.IO. Prints
 // the server's CPU as a share of one core over BENCH_WINDOW_S (60) seconds with the agents
-// connected as the console is (ADR 28: no application heartbeat over an open socket; the
+// connected as the console is (ADR 27: no application heartbeat over an open socket; the
 // server's Engine.IO pings, SOCKET_PING_INTERVAL_SECONDS, prove them alive; the presence
 // tick), then over as long with each also sending the socket `heartbeat` every
 // BENCH_PERIOD_S (30) seconds as API clients and older consoles do (phases spread evenly),

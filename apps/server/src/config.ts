@@ -218,7 +218,7 @@ export interface Config {
   };
   /** Per socket: client events refilled per second, and how many may come at once. */
   readonly socketEvents: { readonly perSecond: number; readonly burst: number };
-  /** Engine.IO's ping of every socket (ADR 28): a dead link is closed within interval + timeout. */
+  /** Engine.IO's ping of every socket (ADR 27): a dead link is closed within interval + timeout. */
   readonly socketPing: { readonly intervalMs: number; readonly timeoutMs: number };
   readonly asterisk: {
     /** Undefined: no PBX; call actions answer 503. */

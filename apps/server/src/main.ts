@@ -238,7 +238,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     const app = await buildApp({
       logger,
       authenticator: sessionCache,
-      // Responses checked against their schemas in tests and development; compiled in production (ADR 29).
+      // Responses checked against their schemas in tests and development; compiled in production (ADR 28).
       isResponseChecked: config.nodeEnv !== 'production',
       bodyLimitBytes: config.bodyLimitBytes,
       trustProxy: config.trustProxy,

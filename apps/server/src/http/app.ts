@@ -68,7 +68,7 @@ export interface AppOptions {
   connectOrigins?: readonly string[];
   /**
    * Every response checked against its zod schema before it is written (tests,
-   * development); otherwise written by a serializer compiled from the schema (ADR 29).
+   * development); otherwise written by a serializer compiled from the schema (ADR 28).
    * Default: checked.
    */
   isResponseChecked?: boolean;

@@ -1,5 +1,5 @@
 /**
- * How responses are written (ADR 29). The routes declare their responses as zod schemas
+ * How responses are written (ADR 28). The routes declare their responses as zod schemas
  * (the OpenAPI document is made from them). With `check` (tests and development) every
  * response is checked against its schema by zod before `JSON.stringify`, as
  * fastify-type-provider-zod does: a handler that answers something its schema does not

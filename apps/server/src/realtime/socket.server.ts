@@ -6,7 +6,7 @@
  * missed; live events that arrive meanwhile are held and deduplicated by seq.
  *
  * Every client event costs a token of the socket's bucket; a socket that floods is
- * disconnected. The transport proves a console alive (ADR 28): Engine.IO pings every socket
+ * disconnected. The transport proves a console alive (ADR 27): Engine.IO pings every socket
  * every `pingIntervalMs` and closes one that has not answered within `pingTimeoutMs`, so an
  * open socket needs no application heartbeat. A `sessions.revoked` event (logout, deactivation …, from any node)
  * disconnects the sockets of the ended sessions after telling them why.
@@ -38,7 +38,7 @@ export interface SocketLimits {
   maxPendingEvents: number;
 }
 
-/** Engine.IO's liveness check (ADR 28): a dead link is closed within interval + timeout. */
+/** Engine.IO's liveness check (ADR 27): a dead link is closed within interval + timeout. */
 export interface SocketPing {
   intervalMs: number;
   timeoutMs: number;

@@ -1,5 +1,5 @@
 /**
- * ADR 28: the open socket is the console's proof of life. Engine.IO pings every socket and
+ * ADR 27: the open socket is the console's proof of life. Engine.IO pings every socket and
  * closes one that stops answering; the presence tick counts every open socket as a
  * heartbeat. Pings every second here (SOCKET_PING_*), the sweeper ticking every second,
  * decisions on an injected clock.

@@ -1,4 +1,4 @@
-// ADR 27: in production responses are written by serializers compiled from their schemas,
+// ADR 28: in production responses are written by serializers compiled from their schemas,
 // not checked by zod. Every other test runs with zod's check (NODE_ENV=test); this one
 // runs a server as production does and proves its answers are what zod would have
 // written from the same schema: byte for byte, nothing more, nothing less.
@@ -23,7 +23,8 @@ describe('responses in production (compiled serializers)', () => {
     await createUserAndLogin(api, admin, { role: 'agent', device_template: 'webrtc' });
     await createUserAndLogin(api, admin, { role: 'supervisor', name: 'Ana "Zé" Ção \u2028 \\ </script>' });
     const { db } = api.server.database;
-    const [company] = (await db.execute(sql`select id from companies limit 1`)).rows as { id: string }[];
+    const companies: unknown = await db.execute(sql`select id from companies limit 1`);
+    const [company] = (companies as { rows: { id: string }[] }).rows;
     for (let i = 0; i < 3; i += 1) {
       const contactId = randomUUID();
       await db.execute(sql`insert into contacts (id, company_id, name, phone, created_at, updated_at)

@@ -54,7 +54,7 @@ export async function startTestServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-data-'));
   const database = await createTestDatabase();
   const config = loadConfig({
-    // Every response is checked against its schema (ADR 29).
+    // Every response is checked against its schema (ADR 28).
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -187,7 +187,7 @@ export function clusterConfig(
   env: Record<string, string> = {},
 ): Config {
   return loadConfig({
-    // Every response is checked against its schema (ADR 29).
+    // Every response is checked against its schema (ADR 28).
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',

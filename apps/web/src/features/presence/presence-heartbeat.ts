@@ -1,5 +1,5 @@
 /**
- * What keeps this agent from timing out while the console is open (ADR 28). While the
+ * What keeps this agent from timing out while the console is open (ADR 27). While the
  * socket is connected the console sends nothing: the open socket is the proof of life
  * (the server pings it every 25 s and closes it when the pings go unanswered; each tick
  * of the server counts an open socket as a heartbeat), and socket.io-client closes and
