@@ -2,7 +2,10 @@
  * Routing WhatsApp conversations over real sockets: customers write through signed
  * webhooks, agents are online over Socket.IO, the engine assigns or offers.
  */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineRepository } from '../../src/modules/routing/routing.engine-repository.js';
 import {
   agentOnline,
   conversationOf,
@@ -425,5 +428,50 @@ describe('routing WhatsApp conversations', () => {
     const ended = await api.request('GET', `/api/queues/${first.id}/entries?state=completed`, { token: admin });
     expect(ended.body.items[0]).toMatchObject({ conversation_id: conversation.id, end_reason: 'transferred' });
     for (const agent of [a, b, outsider]) agent.disconnect();
+  });
+
+  it('tells a customer outside business hours once when the arrival and the sweep enqueue them together', async () => {
+    // Both paths reach a conversation with no live entry; a closed entry is not live, so the
+    // conversation's row lock (not the live-entry index) must make the second one a no-op.
+    const queue = await createQueue(api, admin, {
+      name: 'Fechado (corrida)',
+      business_hours: { ranges: [], closed_action: { action: 'message' } },
+    });
+    await routeWhatsAppTo(api, admin, { default_queue_id: null });
+    const phone = newCustomer();
+    await customerWrites(api, secrets, phone, 'tem alguém?');
+    const conversation = await conversationOf(api, admin, phone);
+    const { db } = api.server.database;
+    const found: unknown = await db.execute(sql`select company_id from conversations where id = ${conversation.id}`);
+    const companyId = (found as { rows: { company_id: string }[] }).rows[0]!.company_id;
+    const now = new Date();
+    const closedRow = () => ({
+      id: randomUUID(),
+      companyId,
+      queueId: queue.id,
+      channel: 'whatsapp' as const,
+      conversationId: conversation.id as string,
+      priority: 0,
+      enqueuedAt: now,
+      originalEnqueuedAt: now,
+      state: 'overflowed' as const,
+      endedAt: now,
+      endReason: 'closed',
+      waitSeconds: 0,
+      overflowAction: { action: 'message' },
+      updatedAt: now,
+    });
+    const repository = new EngineRepository(db);
+    const written = await Promise.all([
+      repository.insertClosedConversationEntry(closedRow()),
+      repository.insertClosedConversationEntry(closedRow()),
+    ]);
+    expect(written.filter((entry) => entry !== undefined)).toHaveLength(1);
+    const overflowed = await api.request('GET', `/api/queues/${queue.id}/entries?state=overflowed`, { token: admin });
+    expect(overflowed.body.items).toEqual([
+      expect.objectContaining({ conversation_id: conversation.id, end_reason: 'closed' }),
+    ]);
+    // Told already since the customer last wrote: a later pass writes nothing.
+    expect(await repository.insertClosedConversationEntry(closedRow())).toBeUndefined();
   });
 });

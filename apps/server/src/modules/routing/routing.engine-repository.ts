@@ -120,6 +120,34 @@ export class EngineRepository {
     return inserted && toEntry(inserted);
   }
 
+  /**
+   * A conversation's "closed" entry (ended at once, the customer told the hours), unless one
+   * was written since the customer last wrote. The arrival and the sweep's orphan pass can both
+   * reach a conversation with no live entry; the conversation's row lock makes the second one
+   * see the first's entry, so the customer is told once (a closed entry is not live, so the
+   * live-entry unique index does not decide it).
+   */
+  async insertClosedConversationEntry(
+    row: typeof queueEntries.$inferInsert & { conversationId: string },
+  ): Promise<QueueEntry | undefined> {
+    return this.transaction(async (repo) => {
+      const id = row.conversationId;
+      await repo.db.execute(sql`select 1 from ${conversations} where ${conversations.id} = ${id} for update`);
+      const told = rowsOf<{ told: boolean }>(
+        await repo.db.execute(sql`
+          select exists (
+            select 1 from ${queueEntries} e
+             where e.conversation_id = ${id} and e.state = 'overflowed' and e.end_reason = 'closed'
+               and e.ended_at >= coalesce(
+                 (select max(m.created_at) from ${messages} m where m.conversation_id = ${id} and m.direction = 'inbound'),
+                 (select c.created_at from ${conversations} c where c.id = ${id}))
+          ) as told`),
+      );
+      if (told[0]?.told) return undefined;
+      return repo.insertEntry(row);
+    });
+  }
+
   async updateEntry(entryId: string, patch: EntryPatch): Promise<void> {
     await this.db.update(queueEntries).set(patch).where(eq(queueEntries.id, entryId));
   }

@@ -79,7 +79,7 @@ export class RoutingEngine {
   async enqueue(input: EnqueueInput): Promise<QueueEntry | undefined> {
     const now = this.deps.clock.now();
     const isClosed = input.closedAction !== undefined;
-    const entry = await this.deps.repository.insertEntry({
+    const row: Parameters<EngineRepository['insertEntry']>[0] = {
       id: newId(),
       companyId: input.companyId,
       queueId: input.queueId,
@@ -94,7 +94,12 @@ export class RoutingEngine {
       state: isClosed ? 'overflowed' : 'waiting',
       ...(isClosed ? { endedAt: now, endReason: 'closed', waitSeconds: 0, overflowAction: input.closedAction } : {}),
       updatedAt: now,
-    });
+    };
+    const { conversationId } = row;
+    const entry =
+      isClosed && typeof conversationId === 'string'
+        ? await this.deps.repository.insertClosedConversationEntry({ ...row, conversationId })
+        : await this.deps.repository.insertEntry(row);
     if (!entry) return undefined;
     this.deps.logger.info(
       { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id, channel: entry.channel, isClosed },
