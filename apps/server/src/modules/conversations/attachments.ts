@@ -6,7 +6,7 @@
  * executable called a PDF is refused). Checked when the file is uploaded, before anything
  * is sent: a refusal is a 422 naming the limit.
  */
-import { UnprocessableError } from '../../shared/errors.js';
+import { UnprocessableError, ValidationError } from '../../shared/errors.js';
 
 export type AttachmentKind = 'image' | 'document' | 'audio' | 'video';
 
@@ -33,6 +33,24 @@ export const ATTACHMENT_LIMITS: Record<AttachmentKind, { maxBytes: number; mimeT
 
 /** The largest file any kind takes: what the upload endpoint reads at most. */
 export const MAX_ATTACHMENT_BYTES = Math.max(...Object.values(ATTACHMENT_LIMITS).map((l) => l.maxBytes));
+
+/**
+ * What a multipart upload's read error means to the client: a file past the largest limit is
+ * 422, any other framework multipart error 400; anything else is returned as it was.
+ */
+export function multipartProblem(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') {
+    return new UnprocessableError(
+      'attachment.too_large',
+      `WhatsApp takes files up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (images 5 MB, audio and video 16 MB).`,
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('FST_')) {
+    return new ValidationError('request.invalid_multipart', 'The multipart body could not be read.');
+  }
+  return error;
+}
 
 /** What the first bytes say a file is, for the types whose signature is certain. */
 export function sniffMimeType(head: Buffer): string | undefined {

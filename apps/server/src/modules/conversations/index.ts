@@ -9,7 +9,13 @@ export { ConversationRouting } from './conversations.routing.js';
 export { ConversationsService } from './conversations.service.js';
 export { ConversationsRepository } from './conversations.repository.js';
 export { MediaFiles } from './media.files.js';
-export { classifyAttachment, cleanFilename, MAX_ATTACHMENT_BYTES, type AttachmentKind } from './attachments.js';
+export {
+  classifyAttachment,
+  cleanFilename,
+  MAX_ATTACHMENT_BYTES,
+  multipartProblem,
+  type AttachmentKind,
+} from './attachments.js';
 export { MediaRetention } from './media-retention.js';
 export type { Conversation, Message, Contact, ConversationChannel, ConversationStatus } from './conversations.js';
 export {

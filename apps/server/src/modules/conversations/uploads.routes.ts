@@ -10,8 +10,8 @@ import { idParamsSchema, problemSchema, uploadSchema } from '@switchboard/contra
 import type { FastifyRequest } from 'fastify';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { UnprocessableError, ValidationError } from '../../shared/errors.js';
-import { MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { ValidationError } from '../../shared/errors.js';
+import { MAX_ATTACHMENT_BYTES, multipartProblem } from './attachments.js';
 import type { ConversationsService } from './conversations.service.js';
 import type { MessageUploads, Upload } from './uploads.js';
 
@@ -128,17 +128,7 @@ async function readMultipart(
       }
     }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new UnprocessableError(
-        'attachment.too_large',
-        `WhatsApp takes files up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (images 5 MB, audio and video 16 MB).`,
-      );
-    }
-    if (typeof code === 'string' && code.startsWith('FST_')) {
-      throw new ValidationError('request.invalid_multipart', 'The multipart body could not be read.');
-    }
-    throw error;
+    throw multipartProblem(error);
   }
   return result;
 }

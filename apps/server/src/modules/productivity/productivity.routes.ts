@@ -19,8 +19,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
-import { UnprocessableError, ValidationError } from '../../shared/errors.js';
-import { MAX_ATTACHMENT_BYTES } from '../conversations/index.js';
+import { ValidationError } from '../../shared/errors.js';
+import { multipartProblem } from '../conversations/index.js';
 import type { CannedResponse, Label } from './productivity.js';
 import { toNoteDto, type ProductivityService } from './productivity.service.js';
 
@@ -349,17 +349,7 @@ async function readFilePart(
         file = { bytes, declaredMimeType: part.mimetype, filename: part.filename };
     }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new UnprocessableError(
-        'attachment.too_large',
-        `WhatsApp takes files up to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (images 5 MB, audio and video 16 MB).`,
-      );
-    }
-    if (typeof code === 'string' && code.startsWith('FST_')) {
-      throw new ValidationError('request.invalid_multipart', 'The multipart body could not be read.');
-    }
-    throw error;
+    throw multipartProblem(error);
   }
   if (!file) {
     throw new ValidationError('request.invalid', 'A `file` part is required.', [
