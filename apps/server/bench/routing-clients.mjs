@@ -1,8 +1,9 @@
 // The agents of bench:routing, in a process of their own (pinned to CPU 1 by the runner
 // when it can): one socket.io-client connection each, the console's. Told over IPC to
-// connect (token, node URL), they go online, accept offers over HTTP on their node, close
-// their chats over HTTP after a random handle time and ask the runner to end their calls
-// (the engine lives there). Every offer, assignment and reference emit is stamped when it
+// connect (token, node URL; `batch` at a time), they go online, accept chat offers over
+// HTTP on their node and close their chats over HTTP after a random handle time. Calls
+// are the PBX's (bench/routing-pbx.mjs): the agent's device rings and answers there, which
+// accepts a call's offer, and the caller hangs up after the handle time. Every offer, assignment and reference emit is stamped when it
 // reaches the socket, on the clock the runner stamps arrivals with
 // (performance.timeOrigin + performance.now(), the same wall clock in both processes), and
 // sent back in batches so the IPC itself is not in the latency.
@@ -34,13 +35,9 @@ const handle = (agent, data) => {
     () => {
       timers.delete(timer);
       if (isStopping) return;
-      if (data.conversation_id) {
-        request('POST', `${agent.url}/api/conversations/${data.conversation_id}/close`, agent.token).catch((error) =>
-          process.send({ type: 'error-note', message: `close failed: ${error.message}` }),
-        );
-      } else {
-        process.send({ type: 'end-call', entryId: data.id });
-      }
+      request('POST', `${agent.url}/api/conversations/${data.conversation_id}/close`, agent.token).catch((error) =>
+        process.send({ type: 'error-note', message: `close failed: ${error.message}` }),
+      );
     },
     random(handleMs[0], handleMs[1]),
   );
@@ -68,7 +65,10 @@ const connect = (agent) =>
         agent: agent.index,
         at,
       });
-      request('POST', `${agent.url}/api/routing/offers/${data.id}/accept`, agent.token).catch(() => undefined);
+      // A call's offer is accepted by answering the ringing device (the PBX process does).
+      if (data.channel !== 'voice') {
+        request('POST', `${agent.url}/api/routing/offers/${data.id}/accept`, agent.token).catch(() => undefined);
+      }
     });
     socket.on('entry_assigned', (envelope) => {
       const at = now();
@@ -82,7 +82,7 @@ const connect = (agent) =>
         attempts: data.attempts,
         at,
       });
-      handle(agent, data);
+      if (data.conversation_id) handle(agent, data);
     });
     socket.on('bench_reference', (payload) => stamps.push({ kind: 'reference', key: payload.id, at: now() }));
     socket.once('connect', () => {
@@ -96,8 +96,16 @@ process.on('message', async (message) => {
     if (message.type === 'connect') {
       handleMs = message.handleMs;
       agents = message.agents;
-      for (let start = 0; start < agents.length; start += 50) {
-        await Promise.all(agents.slice(start, start + 50).map(connect));
+      const batch = Math.max(1, message.batch ?? 50);
+      const started = performance.now();
+      for (let start = 0; start < agents.length; start += batch) {
+        await Promise.all(agents.slice(start, start + batch).map(connect));
+        if (start > 0 && (start / batch) % Math.max(1, Math.round(200 / batch)) === 0) {
+          process.send({
+            type: 'error-note',
+            message: `agents online: ${start + batch} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          });
+        }
       }
       process.send({ type: 'connected', n: agents.length });
     } else if (message.type === 'flush') {

@@ -6,26 +6,39 @@
 // starts): node A in this process, node B a `src/cli.ts serve` process of its own. Every
 // other agent sits on B (socket, accepts, closes), so both nodes decide.
 //
-// BENCH_AGENTS agents (1,000), their sessions and access tokens, routing rows (chat
-// capacities), skills and queue memberships are seeded straight into the database (as
-// bench:presence does; signing 1,000 agents in over HTTP took 5–15 minutes here and is
-// not what is measured); the BENCH_QUEUES queues (20) are made over HTTP. The agents'
-// Socket.IO clients run in a process of their own (bench/routing-clients.mjs, pinned to
-// CPU 1 with taskset when there are two CPUs; BENCH_PIN=0 leaves it free): they go
-// online, accept offers over HTTP on their node, close chats over HTTP after a random
-// handle time and have their calls ended through the engine. Half the queues assign at
-// once, half offer. Queue 0 holds BENCH_FAIR_AGENTS identical agents (capacity 1,
-// longest_idle) and gets a quarter of the chats: the fairness figure.
+// The PBX is the ARI emulator of the integration tests, in a process of its own
+// (bench/routing-pbx.mjs); every node is configured with it, and the node holding the ARI
+// lease (ADR 23) gets the calls. A call is a caller dialling a DID mapped to a voice queue
+// (StasisStart through the emulator): the node answers it, plays music on hold, rings the
+// chosen agent's device (an originate), the device answers after BENCH_ANSWER_MS, the node
+// bridges caller and agent, and the PBX hangs the caller up after the handle time.
+// Chats arrive over HTTP, alternately on each node as a load balancer would spread them:
+// a conversation nobody owns (created up front) sent to its queue with
+// `POST /api/conversations/:id/queue` (BENCH_CHAT_ARRIVAL=engine: `engine.enqueue` on
+// node A, as the earlier passes did).
 //
-// BENCH_ROUNDS rounds (3), each: items arriving at BENCH_CHATS_PER_S chats and
-// BENCH_CALLS_PER_S calls a second for BENCH_SECONDS, then a drain (at most 60 s). A chat
-// is a real WhatsApp conversation handed to the engine (`enqueue`, as the conversations
-// trigger does), a call a voice item enqueued the same way (not through the ARI emulator).
-// Per round it prints arrival -> first offer or assignment at the agent's socket p50/p99,
-// decisions per second, items lost, fairness (coefficient of variation of items per
-// identical agent) and, in the same run, a reference round trip (one INSERT ... RETURNING
-// in a transaction plus one Socket.IO emit to one client of the same client process);
-// then medians over the rounds and double offers / accepts / assignments over the run.
+// BENCH_AGENTS agents (1,000), their sessions and access tokens, SIP devices, routing rows
+// (chat capacities), skills and queue memberships are seeded straight into the database
+// (as bench:presence does; signing 1,000 agents in over HTTP took 5–15 minutes here and is
+// not what is measured); the BENCH_QUEUES queues (20) and their DIDs are made over HTTP.
+// The agents' Socket.IO clients run in a process of their own (bench/routing-clients.mjs,
+// pinned to CPU 1 with taskset when there are two CPUs; BENCH_PIN=0 leaves it free): they
+// go online (BENCH_CONNECT_BATCH at a time), accept chat offers over HTTP on their node
+// and close chats over HTTP after a random handle time. Half the queues assign at once,
+// half offer. Queue 0 holds BENCH_FAIR_AGENTS identical agents (capacity 1, longest_idle)
+// and gets a quarter of the chats: the fairness figure.
+//
+// BENCH_ROUNDS rounds (3, at most 10), each: items arriving at BENCH_CHATS_PER_S chats
+// and BENCH_CALLS_PER_S calls a second for BENCH_SECONDS (60), then a drain (at most
+// 60 s). Per round it prints arrival -> first offer or assignment at the agent's socket
+// p50/p99 (a call's arrival is its StasisStart at the emulator), decisions per second,
+// items lost, fairness (coefficient of variation of items per identical agent) and, in the
+// same run, a reference round trip (one INSERT ... RETURNING in a transaction plus one
+// Socket.IO emit to one client of the same client process); then medians over the rounds
+// and double offers / accepts / assignments over the run, with the emulator's bridges (an
+// agent's device in two calls at once, a caller bridged twice). The machine (`uptime`,
+// CPUs) is printed before and after. The whole run is capped at BENCH_MAX_SECONDS (660):
+// past it the run stops where it is, prints what it has and cleans up.
 // Run with `npm run bench:routing`.
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -51,9 +64,38 @@ const CALLS_PER_S = Number(process.env.BENCH_CALLS_PER_S ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const HANDLE_MS = [Number(process.env.BENCH_HANDLE_MIN_MS ?? 1000), Number(process.env.BENCH_HANDLE_MAX_MS ?? 4000)];
 const DRAIN_MS = 60_000;
+const ANSWER_MS = Number(process.env.BENCH_ANSWER_MS ?? 300);
+const CHAT_ARRIVAL = process.env.BENCH_CHAT_ARRIVAL === 'engine' ? 'engine' : 'http';
+const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 50);
+const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 660);
 const SKILLS = ['vendas', 'suporte', 'financeiro', 'espanhol'];
+const ARI = { username: 'switchboard', password: 'bench-ari-secret' };
 
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.min(10, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
+const runStarted = performance.now();
+const uptime = () => {
+  const result = spawnSync('uptime', [], { encoding: 'utf8' });
+  return result.status === 0
+    ? result.stdout.trim()
+    : `load ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(', ')}`;
+};
+console.log(`uptime before: ${uptime()}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`,
+);
+// The hard cap: past it the run stops where it is (the shutdown below still runs, bounded).
+let isOverCap = false;
+let shuttingDown;
+const shutdown = (why) => (shuttingDown ??= stopEverything(why));
+const hardCap = setTimeout(() => {
+  isOverCap = true;
+  console.error(`hard cap: ${MAX_SECONDS} s reached; stopping`);
+  // The loops notice the flag; if the run is stuck in a step instead, shut down from here.
+  setTimeout(() => void shutdown('hard cap'), 30_000).unref();
+}, MAX_SECONDS * 1000);
+hardCap.unref();
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-'));
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const freePort = async () => {
@@ -102,6 +144,35 @@ if (isCluster) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
+// ── the PBX: the ARI emulator in a process of its own (tsx loads the test support's TypeScript) ──
+const pbx = fork(new URL('./routing-pbx.mjs', import.meta.url), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const nextFrom = (child, type, label) =>
+  new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`${label} exited with ${code}`));
+    const onMessage = (m) => {
+      if (m?.type === 'error') reject(new Error(`${label}: ${m.message}`));
+      if (m?.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+await nextFrom(pbx, 'ready', 'routing-pbx');
+pbx.send({ type: 'start', ...ARI, handleMs: HANDLE_MS, answerMs: ANSWER_MS });
+const { url: ariUrl } = await nextFrom(pbx, 'pbx-ready', 'routing-pbx');
+const pbxEnv = {
+  ASTERISK_ARI_URL: ariUrl,
+  ASTERISK_ARI_USERNAME: ARI.username,
+  ASTERISK_ARI_PASSWORD: ARI.password,
+  ASTERISK_MEDIA_BASE_URL: 'http://switchboard.bench:3000',
+  TTS_ENGINE: 'none',
+};
+
 const config = loadConfig({
   DATA_DIR: dir,
   JWT_SECRET,
@@ -111,6 +182,7 @@ const config = loadConfig({
   SOCKET_EVENTS_PER_SECOND: '1000',
   SWITCHBOARD_ADMIN_EMAIL: 'admin@bench.test',
   SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
+  ...pbxEnv,
   ...(isCluster ? { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_CHANNEL: 'routing-bench:events' } : {}),
 });
 // Passwords are not what is measured: a hasher that accepts them keeps setup short.
@@ -152,6 +224,7 @@ if (isCluster) {
       LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
       SOCKET_EVENTS_PER_SECOND: '1000',
       NODE_ENV: 'production',
+      ...pbxEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -167,6 +240,9 @@ if (isCluster) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+// One node holds the ARI lease and the events WebSocket (ADR 23): calls arrive there.
+pbx.send({ type: 'wait-websocket', timeoutMs: 60_000 });
+await nextFrom(pbx, 'pbx-websocket', 'routing-pbx');
 const { db } = server.database;
 const rowsOf = async (query) => (await db.execute(query)).rows;
 
@@ -209,32 +285,11 @@ const clients = fork(new URL('./routing-clients.mjs', import.meta.url), [], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const stamps = [];
-let companyIdForCalls;
-const endingCalls = new Set();
-const nextFromClients = (type) =>
-  new Promise((resolve, reject) => {
-    const onExit = (code) => reject(new Error(`routing-clients exited with ${code}`));
-    const onMessage = (m) => {
-      if (m?.type === 'error') reject(new Error(`routing-clients: ${m.message}`));
-      if (m?.type !== type) return;
-      clients.off('message', onMessage);
-      clients.off('exit', onExit);
-      resolve(m);
-    };
-    clients.on('message', onMessage);
-    clients.once('exit', onExit);
-  });
+const nextFromClients = (type) => nextFrom(clients, type, 'routing-clients');
 const clientsReady = nextFromClients('ready');
 clients.on('message', (m) => {
   if (m?.type === 'stamps') stamps.push(...m.stamps);
   else if (m?.type === 'error-note') console.error(m.message);
-  else if (m?.type === 'end-call') {
-    const ending = routing.engine
-      .endEntry(companyIdForCalls, m.entryId, 'completed')
-      .catch((error) => console.error('call end failed', error.message))
-      .finally(() => endingCalls.delete(ending));
-    endingCalls.add(ending);
-  }
 });
 
 try {
@@ -242,7 +297,6 @@ try {
   const login = await request('POST', '/api/users/login', undefined, { email: 'admin@bench.test', password: 'x' });
   const admin = login.access_token;
   const companyId = login.user.company_id;
-  companyIdForCalls = companyId;
 
   // ── queues (over HTTP: twenty of them) ──────────────────────────────────────
   const queues = [];
@@ -257,6 +311,13 @@ try {
       required_skills: isFair || i % 5 !== 1 ? [] : [{ name: SKILLS[i % SKILLS.length], min_level: 3 }],
     });
     queues.push(queue);
+  }
+  // One DID per queue but the fairness one: a call dials one of them (`[switchboard-dids]`).
+  const didOf = new Map();
+  for (let i = 1; i < QUEUES; i += 1) {
+    const did = `5511300${String(i).padStart(5, '0')}`;
+    await request('PUT', `/api/voice/entry-points/${did}`, admin, { default_queue_id: queues[i].id });
+    didOf.set(queues[i].id, did);
   }
 
   // ── agents, seeded straight into the database ─────────────────────────────
@@ -276,6 +337,11 @@ try {
       from users u where u.company_id = ${companyId} and u.role = 'agent'
     returning user_id, family_id`);
   const familyOf = new Map(sessions.map((s) => [s.user_id, s.family_id]));
+  // Each agent's SIP device (what the node rings: PJSIP/<endpoint_id>).
+  const deviceJson = JSON.stringify(agents.map((a) => ({ id: a.id, ext: 10_000 + a.index, ep: `bench${a.index}` })));
+  await db.execute(sql`insert into sip_devices (id, company_id, user_id, extension, endpoint_id, template)
+    select gen_random_uuid(), ${companyId}, d.id, d.ext, d.ep, 'sip'
+      from jsonb_to_recordset(${deviceJson}::jsonb) as d(id uuid, ext int, ep text)`);
   const capacityOf = (a) => (a.isFair ? 1 : 1 + (a.index % 3));
   const agentJson = JSON.stringify(agents.map((a) => ({ id: a.id, cap: capacityOf(a) })));
   await db.execute(sql`insert into routing_agents (user_id, company_id, whatsapp_capacity, webchat_capacity, updated_at)
@@ -310,6 +376,7 @@ try {
   const referenceAgent = agents.filter((a) => a.url === baseUrl).at(-1);
   clients.send({
     type: 'connect',
+    batch: CONNECT_BATCH,
     handleMs: HANDLE_MS,
     agents: agents.map((a) => ({ id: a.id, index: a.index, token: a.token, url: a.url })),
   });
@@ -317,16 +384,16 @@ try {
   const setupSeconds = (performance.now() - setupStarted) / 1000;
 
   console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`,
-  );
-  console.log(
     `database: ${server.database.kind}${isCluster ? ', two nodes (A in this process, B its own process) sharing it and Redis' : ', one node'}; ` +
       `${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues, ${memberRows.length} memberships; ` +
       `seeded in ${seedSeconds.toFixed(1)} s, all online in ${setupSeconds.toFixed(0)} s; ` +
-      `agents' clients ${PINNED ? 'in their own process on CPU 1 (taskset)' : 'in their own process (unpinned)'}`,
+      `agents' clients ${PINNED ? 'in their own process on CPU 1 (taskset)' : 'in their own process (unpinned)'}; ` +
+      `the PBX (ARI emulator) in its own process, devices answering after ${ANSWER_MS} ms`,
   );
   console.log(
-    `load: ${CHATS_PER_S} chats/s and ${CALLS_PER_S} calls/s for ${SECONDS} s per round, ${ROUNDS} rounds; handle ${HANDLE_MS[0]}–${HANDLE_MS[1]} ms`,
+    `load: ${CHATS_PER_S} chats/s (${CHAT_ARRIVAL === 'http' ? `over HTTP, alternately on ${isCluster ? 'nodes A and B' : 'the node'}` : 'engine.enqueue on node A'}) ` +
+      `and ${CALLS_PER_S} calls/s (DIDs through the ARI emulator) for ${SECONDS} s per round, ${ROUNDS} rounds; ` +
+      `handle ${HANDLE_MS[0]}–${HANDLE_MS[1]} ms; hard cap ${MAX_SECONDS} s`,
   );
 
   await db.execute(sql`create table if not exists bench_reference (id uuid primary key, at timestamptz not null)`);
@@ -336,7 +403,7 @@ try {
   const fmt = (ms) => `${ms.toFixed(1)} ms`;
   const results = [];
 
-  for (let round = 1; round <= ROUNDS; round += 1) {
+  for (let round = 1; round <= ROUNDS && !isOverCap; round += 1) {
     // ── this round's conversations (created up front, not waiting for anyone) ──
     const totalChats = Math.ceil(CHATS_PER_S * SECONDS);
     const chatIds = [];
@@ -378,35 +445,54 @@ try {
       Number((await rowsOf(sql`select count(*) as n from queue_entries where assigned_at is not null`))[0].n);
     const decisionsBefore = await countNow();
     const pending = [];
+    const placedCalls = []; // caller channel ids (bench-caller-<uuid>)
+    let chatFailures = 0;
     // Arrivals are due by the clock, not by ticks: a busy event loop delays them, never drops them.
     let references = 0;
     for (;;) {
       const elapsedS = (performance.now() - started) / 1000;
-      if (elapsedS >= SECONDS) break;
+      if (elapsedS >= SECONDS || isOverCap) break;
       for (; chatIndex < Math.min(chatIds.length, Math.floor(elapsedS * CHATS_PER_S));) {
         const conversationId = chatIds[chatIndex];
         const queue =
           Math.random() < fairShare ? queues[0] : chatQueues[1 + Math.floor(Math.random() * (chatQueues.length - 1))];
         chatIndex += 1;
         arrivedAt.set(conversationId, absoluteNow());
-        pending.push(
-          routing.engine.enqueue({
-            companyId,
-            queueId: queue.id,
-            channel: 'whatsapp',
-            conversationId,
-            label: 'Cliente',
-          }),
-        );
+        if (CHAT_ARRIVAL === 'http') {
+          // As a load balancer spreads them: every other chat on node B.
+          const url = chatIndex % 2 === 0 ? baseUrlB : baseUrl;
+          pending.push(
+            request('POST', `/api/conversations/${conversationId}/queue`, admin, { queue_id: queue.id }, url).catch(
+              (error) => {
+                chatFailures += 1;
+                if (chatFailures <= 3) console.error(`chat arrival failed: ${error.message}`);
+              },
+            ),
+          );
+        } else {
+          pending.push(
+            routing.engine.enqueue({
+              companyId,
+              queueId: queue.id,
+              channel: 'whatsapp',
+              conversationId,
+              label: 'Cliente',
+            }),
+          );
+        }
       }
       for (; callCount < Math.floor(elapsedS * CALLS_PER_S);) {
-        const callId = randomUUID();
+        // A caller dials the DID of a queue; the emulator stamps its StasisStart.
         const queue = queues[1 + Math.floor(Math.random() * (queues.length - 1))];
+        const id = randomUUID();
         callCount += 1;
-        arrivedAt.set(callId, absoluteNow());
-        pending.push(
-          routing.engine.enqueue({ companyId, queueId: queue.id, channel: 'voice', callId, label: 'Chamada' }),
-        );
+        placedCalls.push(`bench-caller-${id}`);
+        pbx.send({
+          type: 'place',
+          id,
+          did: didOf.get(queue.id),
+          callerNumber: `+55119${String(round * 1e7 + callCount).padStart(8, '0')}`,
+        });
       }
       for (; references < Math.floor(elapsedS * 10); references += 1) pending.push(roundTrip());
       await sleep(20);
@@ -418,17 +504,40 @@ try {
     // ── drain: wait (bounded) until nothing of this round waits or is served ────
     const drainStarted = performance.now();
     let stillLive = 0;
-    while (performance.now() - drainStarted < DRAIN_MS) {
+    while (performance.now() - drainStarted < DRAIN_MS && !isOverCap) {
       stillLive = Number(
         (
           await rowsOf(sql`select count(*) as n from queue_entries where state in ('waiting', 'offered', 'assigned')`)
         )[0].n,
       );
-      if (stillLive === 0 && endingCalls.size === 0) break;
+      if (stillLive === 0) break;
       await sleep(250);
     }
     clients.send({ type: 'flush' });
     await nextFromClients('flushed');
+    // The calls as the PBX saw them: each caller's StasisStart is the call's arrival.
+    pbx.send({ type: 'report', channelIds: placedCalls });
+    const pbxReport = await nextFrom(pbx, 'pbx-report', 'routing-pbx');
+    const callRows = placedCalls.length
+      ? await rowsOf(sql`select id, customer_channel_id from calls
+          where customer_channel_id in (select jsonb_array_elements_text(${JSON.stringify(placedCalls)}::jsonb))`)
+      : [];
+    const callOfChannel = new Map(callRows.map((r) => [r.customer_channel_id, r.id]));
+    const callKeys = new Set();
+    let callsWithoutRecord = 0;
+    let callersDroppedUnbridged = 0;
+    let callersStillWaiting = 0;
+    for (const c of pbxReport.calls) {
+      const callId = callOfChannel.get(c.channelId);
+      if (!callId) {
+        callsWithoutRecord += 1;
+        continue;
+      }
+      callKeys.add(callId);
+      arrivedAt.set(callId, c.placedAt);
+      if (c.endedByServer && !c.isBridged) callersDroppedUnbridged += 1;
+      if (c.isUp && !c.isBridged) callersStillWaiting += 1;
+    }
 
     // ── this round's figures ──────────────────────────────────────────────────
     const roundStamps = stamps.slice(stampsFrom);
@@ -442,6 +551,8 @@ try {
       if (s.kind === 'assigned') handled.set(s.agent, (handled.get(s.agent) ?? 0) + 1);
     }
     const offerLatency = [...firstAt].map(([key, at]) => at - arrivedAt.get(key));
+    const callLatency = [...firstAt].filter(([key]) => callKeys.has(key)).map(([key, at]) => at - arrivedAt.get(key));
+    const chatLatency = [...firstAt].filter(([key]) => !callKeys.has(key)).map(([key, at]) => at - arrivedAt.get(key));
     const reference = roundStamps
       .filter((s) => s.kind === 'reference' && referenceStarted.has(s.key))
       .map((s) => s.at - referenceStarted.get(s.key));
@@ -451,10 +562,13 @@ try {
              count(*) filter (where state in ('waiting', 'offered', 'assigned')) as live
         from queue_entries group by 1`);
     const byKey = new Map(entryKeys.map((r) => [r.key, r]));
-    const lost = [...arrivedAt.keys()].filter((key) => {
+    const lostKeys = [...arrivedAt.keys()].filter((key) => {
       const row = byKey.get(key);
       return !row || (Number(row.assigned) === 0 && Number(row.live) === 0);
-    }).length;
+    });
+    // A call is lost too when the PBX never saw it become a call, or the node hung up a caller it never bridged.
+    const lostCalls = lostKeys.filter((key) => callKeys.has(key)).length + callsWithoutRecord + callersDroppedUnbridged;
+    const lost = lostKeys.length + callsWithoutRecord + callersDroppedUnbridged;
     const fair = agents.filter((a) => a.isFair).map((a) => handled.get(a.index) ?? 0);
     const mean = fair.reduce((s, n) => s + n, 0) / fair.length;
     const cv = Math.sqrt(fair.reduce((s, n) => s + (n - mean) ** 2, 0) / fair.length) / mean;
@@ -469,10 +583,13 @@ try {
     results.push(result);
     console.log(
       `round ${round}: load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${chatIndex} chats + ${callCount} calls over ${arrivalSeconds.toFixed(1)} s; ` +
-        `offer p50 ${fmt(result.p50)} p99 ${fmt(result.p99)} (${offerLatency.length} items); ` +
+        `offer p50 ${fmt(result.p50)} p99 ${fmt(result.p99)} (${offerLatency.length} items; ` +
+        `chats p50 ${fmt(percentile(chatLatency, 50))} p99 ${fmt(percentile(chatLatency, 99))}, ` +
+        `calls p50 ${fmt(percentile(callLatency, 50))} p99 ${fmt(percentile(callLatency, 99))} (${callLatency.length})); ` +
         `reference p50 ${fmt(result.refP50)} p99 ${fmt(result.refP99)} (${reference.length}); ` +
         `p99 ratio ${(result.p99 / result.refP99).toFixed(2)}; decisions ${result.decisionsPerS.toFixed(1)}/s; ` +
-        `lost ${lost}, still live after the drain ${stillLive}; ` +
+        `lost ${lost} (calls ${lostCalls}${chatFailures ? `; chat arrivals refused ${chatFailures}` : ''}), ` +
+        `still live after the drain ${stillLive} (callers still waiting at the PBX ${callersStillWaiting}); ` +
         `fairness ${Math.min(...fair)}–${Math.max(...fair)} items (mean ${mean.toFixed(1)}), CV ${cv.toFixed(3)}`,
     );
   }
@@ -497,10 +614,22 @@ try {
   console.log(
     `double offers: ${doubleOffers.n}, double accepts: ${doubleAccepts.n}, double assignments at sockets: ${doubleAssignedAtSockets}`,
   );
+  pbx.send({ type: 'report', channelIds: [] });
+  const pbxTotals = await nextFrom(pbx, 'pbx-report', 'routing-pbx');
+  console.log(
+    `at the PBX (ARI emulator): agents' devices rung ${pbxTotals.rung}, ` +
+      `an agent's device in two calls at once: ${pbxTotals.doubles.agentInTwoCalls}, ` +
+      `a caller bridged twice: ${pbxTotals.doubles.callerBridgedTwice}; ${pbxTotals.requests} ARI requests`,
+  );
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
 } finally {
+  await shutdown('end');
+}
+
+async function stopEverything(why) {
+  if (why !== 'end') process.exitCode = 1;
   // Each step bounded: a stuck shutdown is reported, not waited for.
   const within = (label, promise, ms = 30_000) =>
     Promise.race([
@@ -512,24 +641,28 @@ try {
         }, ms).unref(),
       ),
     ]);
-  if (clients.exitCode === null) {
-    const exited = new Promise((resolve) => clients.once('exit', resolve));
-    clients.send({ type: 'stop' });
-    await within('the agents process', exited, 10_000);
-    if (clients.exitCode === null) clients.kill('SIGKILL');
-  }
-  await within('calls ending', Promise.allSettled([...endingCalls]));
-  if (nodeB && nodeB.exitCode === null) {
-    const exited = new Promise((resolve) => nodeB.once('exit', resolve));
-    nodeB.kill('SIGTERM');
-    await within('node B', exited);
-    if (nodeB.exitCode === null) nodeB.kill('SIGKILL');
-  }
-  await within('node A', server.close());
+  const stopChild = async (label, child, message) => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (message) child.send(message);
+    else child.kill('SIGTERM');
+    await within(label, exited, 10_000);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  // Lazily: a hard cap during set-up finds some of them not made yet.
+  const step = (run) =>
+    Promise.resolve()
+      .then(run)
+      .catch((error) => console.error('shutdown:', error.message));
+  await step(() => stopChild('the agents process', clients, { type: 'stop' }));
+  await step(() => stopChild('node B', nodeB));
+  await step(() => within('node A', server.close()));
+  await step(() => stopChild('the PBX process', pbx, { type: 'stop' }));
   redisChild?.kill('SIGTERM');
   await dropDatabase().catch((error) => console.error('database not dropped:', error.message));
   rmSync(dir, { recursive: true, force: true });
   if (dirB) rmSync(dirB, { recursive: true, force: true });
+  console.log(`uptime after: ${uptime()}; the run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
   // Whatever a stuck step left open (sockets, timers) does not keep the bench alive.
   process.exit(process.exitCode ?? 0);
 }
