@@ -1,11 +1,10 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ID } from '../../test-support/admin-fixtures';
 import { AT, renderSignedIn } from '../../test-support/render-signed-in';
 import { DispositionsAdmin, LabelsAdmin } from './ProductivityAdmin';
 
 afterEach(() => cleanup());
-
-const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 describe('ProductivityAdmin', () => {
   it('adds a disposition, switches it off and deletes it, reloading the list after each', async () => {

@@ -1,83 +1,13 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { QueueDto } from '@switchboard/contracts';
 import { I18nProvider } from '../../shared/i18n/i18n';
-import { AT, ME, renderSignedIn } from '../../test-support/render-signed-in';
+import { agentUser, emptyRoutingReads, ID, queueOf, wallboardQueue } from '../../test-support/admin-fixtures';
+import { AT, renderSignedIn } from '../../test-support/render-signed-in';
 import { MEMBER_SEARCH_LIMIT, TimeRangeField } from './QueuesAdmin';
 import { RoutingAdmin } from './RoutingAdmin';
 
 afterEach(() => cleanup());
 vi.setConfig({ testTimeout: 30_000 });
-
-const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-function queueOf(id: string, name: string, over: Partial<QueueDto> = {}): QueueDto {
-  return {
-    id,
-    name,
-    channels: ['whatsapp'],
-    strategy: 'longest_idle',
-    offer_mode: 'auto',
-    offer_timeout_seconds: 20,
-    required_skills: [],
-    priority: 0,
-    service_level_seconds: 20,
-    service_level_target: 0.8,
-    max_wait_seconds: null,
-    overflow: null,
-    wrap_up_seconds: 0,
-    announce_position: false,
-    business_hours: null,
-    members: [],
-    created_at: AT,
-    updated_at: AT,
-    ...over,
-  };
-}
-
-const user = (n: number, name: string) => ({
-  id: ID(n),
-  company_id: ME,
-  email: `agent${n}@acme.test`,
-  name,
-  role: 'agent',
-  phone: null,
-  is_active: true,
-  last_login_at: null,
-  created_at: AT,
-  updated_at: AT,
-  device: null,
-});
-
-const wallboardQueue = (id: string, name: string, waiting: number) => ({
-  queue_id: id,
-  name,
-  service_level_seconds: 20,
-  service_level_target: 0.8,
-  waiting,
-  oldest_enqueued_at: waiting > 0 ? AT : null,
-  service_level_today: null,
-  service_level_30m: null,
-  answered_today: 0,
-  abandoned_today: 0,
-  asa_seconds_today: null,
-  aht_seconds_today: null,
-  agents: { available: 0, busy: 0, wrap_up: 0, paused: 0, offline: 0 },
-  paused_by_reason: {},
-  waiting_items: [],
-});
-
-/** The rest of Admin › Queues answers empty. */
-function otherRoutes(method: string, path: string) {
-  if (method === 'GET' && path === '/api/routing/settings') {
-    return { status: 200, body: { time_zone: 'America/Sao_Paulo', language: 'pt-BR' } };
-  }
-  if (method === 'GET' && path.startsWith('/api/channels/')) {
-    return { status: 200, body: { channel: 'x', default_queue_id: null, menu: null, updated_at: null } };
-  }
-  if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-  return undefined;
-}
 
 describe('Admin › Queues › waiting now', () => {
   it('shows how many wait in each queue, then follows queue_stats', async () => {
@@ -90,7 +20,7 @@ describe('Admin › Queues › waiting now', () => {
           body: { at: AT, tz: 'America/Sao_Paulo', queues: [wallboardQueue(ID(1), 'Geral', 3)], agents: [] },
         };
       }
-      return otherRoutes(method, path);
+      return emptyRoutingReads(method, path);
     });
     const cellOf = (name: string) =>
       within(screen.getByText(name, { selector: '[data-testid=queue-row] *' }).closest('tr')!).getByTestId(
@@ -120,8 +50,11 @@ describe('Admin › Queues › waiting now', () => {
 describe('Admin › Queues › members', () => {
   it('finds an agent beyond the first page by name or e-mail on the server and adds them', async () => {
     const queue = queueOf(ID(1), 'Geral', { members: [{ user_id: ID(10), name: 'Bruno', priority: 0 }] });
-    const everyone = [user(10, 'Bruno'), ...Array.from({ length: 60 }, (_, i) => user(100 + i, `Agente ${i}`))];
-    everyone.push(user(999, 'Zuleica Prado'));
+    const everyone = [
+      agentUser(ID(10), 'Bruno', 'agent10@acme.test'),
+      ...Array.from({ length: 60 }, (_, i) => agentUser(ID(100 + i), `Agente ${i}`, `agent${100 + i}@acme.test`)),
+    ];
+    everyone.push(agentUser(ID(999), 'Zuleica Prado', 'agent999@acme.test'));
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [queue] } };
       if (method === 'GET' && path === '/api/users') {
@@ -142,7 +75,7 @@ describe('Admin › Queues › members', () => {
         }));
         return { status: 200, body: queue };
       }
-      return otherRoutes(method, path);
+      return emptyRoutingReads(method, path);
     });
     await screen.findByTestId('queue-row');
     fireEvent.click(screen.getByTestId('queue-members'));

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { QueueDto } from '@switchboard/contracts';
-import { AT, ME, renderSignedIn } from '../../test-support/render-signed-in';
+import { agentUser, channelRouting, emptyRoutingReads, ID, queueOf } from '../../test-support/admin-fixtures';
+import { AT, renderSignedIn } from '../../test-support/render-signed-in';
 import { PauseReasonsAdmin } from './PauseReasonsAdmin';
 import { RoutingAdmin } from './RoutingAdmin';
 import { UsersAdmin } from './UsersAdmin';
@@ -13,70 +13,19 @@ vi.setConfig({ testTimeout: 30_000 });
 /** The confirmation on screen (each list of the tab has its own). */
 const openConfirm = () => screen.getAllByTestId('confirm-dialog').find((dialog) => dialog.hasAttribute('open'));
 
-const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const ANA = ID(10);
-
-function queueOf(id: string, name: string, over: Partial<QueueDto> = {}): QueueDto {
-  return {
-    id,
-    name,
-    channels: ['whatsapp'],
-    strategy: 'longest_idle',
-    offer_mode: 'auto',
-    offer_timeout_seconds: 20,
-    required_skills: [],
-    priority: 0,
-    service_level_seconds: 20,
-    service_level_target: 0.8,
-    max_wait_seconds: null,
-    overflow: null,
-    wrap_up_seconds: 0,
-    announce_position: false,
-    business_hours: null,
-    members: [],
-    created_at: AT,
-    updated_at: AT,
-    ...over,
-  };
-}
-
-const user = (id: string, name: string, email: string) => ({
-  id,
-  company_id: ME,
-  email,
-  name,
-  role: 'agent',
-  phone: null,
-  is_active: true,
-  last_login_at: null,
-  created_at: AT,
-  updated_at: AT,
-  device: null,
-});
-
-const SETTINGS = { status: 200, body: { time_zone: 'America/Sao_Paulo', language: 'pt-BR' } };
-
-const channelRouting = (channel: string, queueId: string | null = null) => ({
-  channel,
-  default_queue_id: queueId,
-  menu: null,
-  updated_at: null,
-});
 
 describe('Admin › Queues', () => {
   it('creates a queue with a required skill and business hours, sending every field', async () => {
     const queues = [queueOf(ID(1), 'Geral')];
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: queues } };
       if (method === 'POST' && path === '/api/queues') {
         const created = queueOf(ID(2), (body as { name: string }).name);
         queues.push(created);
         return { status: 201, body: created };
       }
-      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
-      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     await screen.findByTestId('queue-row');
     fireEvent.click(screen.getByTestId('queue-create'));
@@ -130,7 +79,6 @@ describe('Admin › Queues', () => {
       },
     });
     const services = await renderSignedIn(<RoutingAdmin />, (method, path) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [queue] } };
       if (method === 'PATCH' && path === `/api/queues/${ID(1)}`) {
         return {
@@ -145,9 +93,7 @@ describe('Admin › Queues', () => {
           },
         };
       }
-      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
-      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     await screen.findByTestId('queue-row');
     fireEvent.click(screen.getByTestId('queue-edit'));
@@ -172,12 +118,14 @@ describe('Admin › Queues', () => {
   it('adds an agent to the members, changes a priority and saves the list', async () => {
     const queue = queueOf(ID(1), 'Geral', { members: [{ user_id: ID(11), name: 'Bruno', priority: 1 }] });
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [queue] } };
       if (method === 'GET' && path === '/api/users') {
         return {
           status: 200,
-          body: { items: [user(ANA, 'Ana', 'ana@acme.test'), user(ID(11), 'Bruno', 'b@acme.test')], next_cursor: null },
+          body: {
+            items: [agentUser(ANA, 'Ana', 'ana@acme.test'), agentUser(ID(11), 'Bruno', 'b@acme.test')],
+            next_cursor: null,
+          },
         };
       }
       if (method === 'PUT' && path === `/api/queues/${ID(1)}/members`) {
@@ -187,9 +135,7 @@ describe('Admin › Queues', () => {
         }));
         return { status: 200, body: queue };
       }
-      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
-      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     await screen.findByTestId('queue-row');
     expect(screen.getByTestId('queue-members-count').textContent).toBe('1');
@@ -229,7 +175,6 @@ describe('Admin › Queues', () => {
     ];
     const saved: Record<string, unknown> = {};
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: queues } };
       if (method === 'GET' && path === '/api/channels/whatsapp/routing') {
         return { status: 200, body: channelRouting('whatsapp') };
@@ -241,8 +186,7 @@ describe('Admin › Queues', () => {
         saved.whatsapp = body;
         return { status: 200, body: { channel: 'whatsapp', ...(body as object), updated_at: AT } };
       }
-      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     const whatsapp = await screen.findByTestId('entry-whatsapp');
     const webchat = screen.getByTestId('entry-webchat');
@@ -268,11 +212,9 @@ describe('Admin › Queues', () => {
   it('routes a new phone number to a voice queue and deletes it after confirming', async () => {
     const points: Record<string, unknown>[] = [];
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'GET' && path === '/api/queues') {
         return { status: 200, body: { items: [queueOf(ID(3), 'Telefone', { channels: ['voice'] })] } };
       }
-      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
       if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: points } };
       if (method === 'PUT' && path === '/api/voice/entry-points/551130000000') {
         const point = { did: '551130000000', ...(body as object), updated_at: AT };
@@ -283,7 +225,7 @@ describe('Admin › Queues', () => {
         points.pop();
         return { status: 204 };
       }
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     await screen.findByText('No number is routed yet.');
     fireEvent.click(screen.getByTestId('did-create'));
@@ -306,12 +248,9 @@ describe('Admin › Queues', () => {
 describe('Admin › Queues › Routing settings', () => {
   it('names the time zone in the business hours and saves a new zone, refusing an unknown one first', async () => {
     const services = await renderSignedIn(<RoutingAdmin />, (method, path, body) => {
-      if (method === 'GET' && path === '/api/routing/settings') return SETTINGS;
       if (method === 'PUT' && path === '/api/routing/settings') return { status: 200, body };
       if (method === 'GET' && path === '/api/queues') return { status: 200, body: { items: [] } };
-      if (method === 'GET' && path.startsWith('/api/channels/')) return { status: 200, body: channelRouting('x') };
-      if (method === 'GET' && path === '/api/voice/entry-points') return { status: 200, body: { items: [] } };
-      return undefined;
+      return emptyRoutingReads(method, path);
     });
     const zone = await screen.findByLabelText<HTMLInputElement>('Company time zone');
     await waitFor(() => expect(zone.value).toBe('America/Sao_Paulo'));
@@ -366,7 +305,7 @@ describe('Admin › Users › Routing', () => {
     let skillsTries = 0;
     const services = await renderSignedIn(<UsersAdmin />, (method, path, body) => {
       if (method === 'GET' && path === '/api/users') {
-        return { status: 200, body: { items: [user(ANA, 'Ana', 'ana@acme.test')], next_cursor: null } };
+        return { status: 200, body: { items: [agentUser(ANA, 'Ana', 'ana@acme.test')], next_cursor: null } };
       }
       if (method === 'GET' && path === `/api/users/${ANA}/routing`) {
         return {

@@ -1,32 +1,19 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AT, ME, renderSignedIn } from '../../test-support/render-signed-in';
+import { agentUser } from '../../test-support/admin-fixtures';
+import { ME, renderSignedIn } from '../../test-support/render-signed-in';
 import { UsersAdmin } from './UsersAdmin';
 
 afterEach(() => cleanup());
 
 const BRUNO = '22222222-2222-4222-8222-222222222222';
-const user = (id: string, name: string, email: string) => ({
-  id,
-  company_id: ME,
-  email,
-  name,
-  role: 'agent',
-  phone: null,
-  is_active: true,
-  last_login_at: null,
-  created_at: AT,
-  updated_at: AT,
-  device: null,
-});
-
 describe('UsersAdmin', () => {
   it('checks a new user against the contract before sending, then creates it', async () => {
-    const items = [user(ME, 'Ana', 'ana@acme.test')];
+    const items = [agentUser(ME, 'Ana', 'ana@acme.test')];
     const services = await renderSignedIn(<UsersAdmin />, (method, path, body) => {
       if (method === 'GET' && path === '/api/users') return { status: 200, body: { items, next_cursor: null } };
       if (method === 'POST' && path === '/api/users') {
-        const created = user(BRUNO, (body as { name: string }).name, (body as { email: string }).email);
+        const created = agentUser(BRUNO, (body as { name: string }).name, (body as { email: string }).email);
         items.push(created);
         return { status: 201, body: created };
       }
@@ -60,7 +47,7 @@ describe('UsersAdmin', () => {
   });
 
   it('deactivates a user only after the confirmation', async () => {
-    const items = [user(ME, 'Ana', 'ana@acme.test'), user(BRUNO, 'Bruno', 'bruno@acme.test')];
+    const items = [agentUser(ME, 'Ana', 'ana@acme.test'), agentUser(BRUNO, 'Bruno', 'bruno@acme.test')];
     const services = await renderSignedIn(<UsersAdmin />, (method, path) => {
       if (method === 'GET' && path === '/api/users') return { status: 200, body: { items, next_cursor: null } };
       if (method === 'DELETE' && path === `/api/users/${BRUNO}`) {
