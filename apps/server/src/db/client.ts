@@ -13,6 +13,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { pgliteStatementClient } from './pglite-statements.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -74,7 +75,9 @@ export async function openDatabase(options: {
     client = await PGlite.create(dir);
   }
   const pglite = client;
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  // Drizzle's PGlite session calls `query` and `transaction`: the statement client answers
+  // them with prepared statements, one call into PostgreSQL per execution (ADR 29).
+  const db = drizzlePglite(pgliteStatementClient(pglite) as unknown as PGlite, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
