@@ -44,38 +44,64 @@ function toRow(event: DomainEvent, at: Date): typeof eventLog.$inferInsert {
  */
 const APPEND_LOCK_KEY = advisoryLockKey('event-log-append').toString();
 
+/**
+ * One statement, run on its own (autocommit): the lock, the rows and the commit. The lock is
+ * taken by the CTE before any row is formed, so before `nextval` draws a seq (the defaults
+ * are computed for each joined row); the statement's own commit releases it. No client
+ * round trip happens while it is held: a node whose event loop is late (or whose pool is
+ * busy) holds up the other nodes' appends for one statement's run in PostgreSQL, not for
+ * its own delay between BEGIN, the lock, the INSERT and COMMIT. Rows are inserted in
+ * `ord` order, so seqs follow the order given. The rows travel as one jsonb parameter
+ * (the same on node-postgres and PGlite).
+ */
+function appendStatement(events: readonly { event: DomainEvent; at: Date }[]) {
+  const rows = events.map(({ event, at }, ord) => ({
+    ord,
+    company_id: event.companyId,
+    name: event.name,
+    user_ids: [...(event.audience.userIds ?? [])],
+    to_managers: event.audience.managers ?? false,
+    to_company: event.audience.company ?? false,
+    call_id: event.audience.callId ?? null,
+    data: event.data,
+    created_at: at.toISOString(),
+  }));
+  return sql`
+    with append_lock as materialized (select pg_advisory_xact_lock(${APPEND_LOCK_KEY}::bigint))
+    insert into event_log (company_id, name, user_ids, to_managers, to_company, call_id, data, created_at)
+    select r.company_id, r.name, r.user_ids, r.to_managers, r.to_company, r.call_id, r.data, r.created_at
+      from append_lock,
+           jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             as r(ord int, company_id uuid, name varchar, user_ids uuid[], to_managers boolean,
+                  to_company boolean, call_id uuid, data jsonb, created_at timestamptz)
+     order by r.ord
+    returning seq`;
+}
+
 export class EventLogRepository {
   constructor(private readonly db: Db) {}
 
   async append(event: DomainEvent, at: Date): Promise<PublishedEvent> {
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY}::bigint)`);
-      return this.insert(tx, event, at);
-    });
+    const [stored] = await this.appendMany([{ event, at }]);
+    return stored!;
   }
 
   /**
-   * Appends several events in one transaction and one INSERT (group commit: a busy node's
-   * events wait for one round trip, not one each). Their seqs follow the order given: one
-   * statement draws them row by row.
+   * Appends several events in one statement (group commit: a busy node's events wait for
+   * one round trip, not one each). Their seqs follow the order given. Must not run inside a
+   * transaction: the lock would be held until that transaction ends.
    */
   async appendMany(events: readonly { event: DomainEvent; at: Date }[]): Promise<PublishedEvent[]> {
     if (events.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY}::bigint)`);
-      const rows = await tx
-        .insert(eventLog)
-        .values(events.map(({ event, at }) => toRow(event, at)))
-        .returning();
-      if (rows.length !== events.length) throw new Error('event log insert returned fewer rows');
-      return rows.sort((a, b) => a.seq - b.seq).map(toPublished);
-    });
-  }
-
-  private async insert(db: Db, event: DomainEvent, at: Date): Promise<PublishedEvent> {
-    const [row] = await db.insert(eventLog).values(toRow(event, at)).returning();
-    if (!row) throw new Error('event log insert returned nothing');
-    return toPublished(row);
+    // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
+    const result = (await this.db.execute(appendStatement(events))) as { rows: { seq: number | string }[] };
+    const seqs = result.rows.map((row) => Number(row.seq));
+    if (seqs.length !== events.length) throw new Error('event log insert returned fewer rows');
+    seqs.sort((a, b) => a - b);
+    // As a read would return it: `data` through JSON, as jsonb stores it (a Date becomes a string).
+    return events.map(({ event, at }, i) =>
+      toPublished({ ...toRow(event, at), data: JSON.parse(JSON.stringify(event.data)), seq: seqs[i]! } as EventRow),
+    );
   }
 
   /** Events after `afterSeq` that the actor may see, oldest first. */

@@ -1,6 +1,8 @@
 /**
  * SequencedDelivery over a real event log (PGlite, or PostgreSQL with DATABASE_URL): events
- * that arrive out of order, twice, or never, and a seq that was drawn and rolled back.
+ * that arrive out of order, twice, or never, and a seq that was drawn and rolled back; and
+ * the log's promise they rest on (ADR 10/13): seqs become visible in commit order, even
+ * with two nodes (two connection pools) appending at once.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +68,67 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('EventLogRepository', () => {
+  it('makes seqs visible in commit order while two pools append at once: a reader never sees a lower seq later', async () => {
+    // On PostgreSQL a second pool is a second node; on PGlite there is one connection, where it holds trivially.
+    const other = database.databaseUrl ? await openDatabase({ databaseUrl: database.databaseUrl }) : undefined;
+    const logs = [log, new EventLogRepository((other ?? handle).db)];
+    const seqsOf = async (query: ReturnType<typeof sql>) =>
+      ((await handle.db.execute(query)) as { rows: { seq: number | string }[] }).rows.map((row) => Number(row.seq));
+    const [start = 0] = await seqsOf(sql`select coalesce(max(seq), 0) as seq from event_log`);
+    let isAppending = true;
+    const seen: number[] = [];
+    const outOfOrder: string[] = [];
+    const reader = (async () => {
+      let last = start;
+      for (;;) {
+        const wasAppending = isAppending;
+        const rows = await seqsOf(sql`select seq from event_log where seq > ${last} order by seq`);
+        seen.push(...rows);
+        if (rows.length > 0) last = rows.at(-1)!;
+        if (!wasAppending && rows.length === 0) break;
+      }
+      // Everything read, in one pass after the appends: any seq missing from what was read
+      // in passing became visible after a higher one had been read.
+      const all = await seqsOf(sql`select seq from event_log where seq > ${start} order by seq`);
+      const read = new Set(seen);
+      for (const seq of all) if (!read.has(seq)) outOfOrder.push(String(seq));
+    })();
+    try {
+      // 2 pools × 8 appenders × 5 batches of 1–5 events: 240 events.
+      await Promise.all(
+        logs.flatMap((repo, node) =>
+          Array.from({ length: 8 }, async (_, appender) => {
+            for (let batch = 0; batch < 5; batch += 1) {
+              const size = 1 + ((appender + batch) % 5);
+              const events = Array.from({ length: size }, (__, i) => ({
+                event: {
+                  name: 'test.concurrent',
+                  companyId: COMPANY,
+                  audience: {},
+                  data: { node, appender, batch, i },
+                },
+                at: new Date(),
+              }));
+              const stored = await repo.appendMany(events);
+              // Seqs follow the order given, and each stored event is the one given.
+              expect(stored.map((e) => e.data)).toEqual(events.map((e) => e.event.data));
+              expect(stored.map((e) => e.seq)).toEqual([...stored.map((e) => e.seq)].sort((a, b) => a - b));
+            }
+          }),
+        ),
+      );
+    } finally {
+      isAppending = false;
+      await reader;
+      await other?.close();
+    }
+    expect(outOfOrder).toEqual([]);
+    expect(seen).toHaveLength(240);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+});
 
 describe('SequencedDelivery', () => {
   it('holds an event that arrives before the one ahead of it, then delivers both in order', async () => {

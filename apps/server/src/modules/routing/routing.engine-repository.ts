@@ -152,6 +152,16 @@ export class EngineRepository {
     await this.db.update(queueEntries).set(patch).where(eq(queueEntries.id, entryId));
   }
 
+  /** Whether the queue has an entry waiting (read without locks: routing's cheap first look). */
+  async hasWaiting(queueId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: queueEntries.id })
+      .from(queueEntries)
+      .where(and(eq(queueEntries.queueId, queueId), eq(queueEntries.state, 'waiting')))
+      .limit(1);
+    return rows.length > 0;
+  }
+
   /** The next waiting entries of a queue in routing order, skipping those another decision holds. */
   async lockWaiting(queueId: string, limit: number): Promise<QueueEntry[]> {
     const rows = await this.db

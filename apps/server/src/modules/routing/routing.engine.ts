@@ -167,7 +167,11 @@ export class RoutingEngine {
    * goes, for the order only; the lock and the re-read load decide. A batch costs one
    * candidates query and one commit for up to ENTRIES_PER_DECISION decisions.
    */
-  private decideBatch(companyId: string, queueId: string): Promise<Decision[]> {
+  private async decideBatch(companyId: string, queueId: string): Promise<Decision[]> {
+    // Most runs find nothing (a trigger for a queue another pass or node already served):
+    // one read, not a transaction of four round trips. An entry committed after this read
+    // routes its queue itself (enqueue, or the answer that put it back), so none is missed.
+    if (!(await this.deps.repository.hasWaiting(queueId))) return [];
     const now = this.deps.clock.now();
     return this.deps.repository.transaction(async (repo) => {
       let queue = await repo.findQueue(companyId, queueId);
@@ -297,8 +301,14 @@ export class RoutingEngine {
     const { entry } = decision;
     const log = { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id };
     switch (decision.kind) {
-      case 'assigned':
+      case 'assigned': {
         this.deps.logger.info({ ...log, agentId: entry.assignedTo, waitSeconds: entry.waitSeconds }, 'item assigned');
+        // Published at once: the agent's entry event does not wait for the conversation's,
+        // which reads the conversation first (one more round trip on a busy pool).
+        const assigned = this.deps.events.entry('entry.assigned', entry, now, {
+          agent_id: entry.assignedTo,
+          queue_name: decision.queue.name,
+        });
         if (entry.conversationId) {
           await this.deps.conversations.announceAssignment(
             entry.companyId,
@@ -306,12 +316,10 @@ export class RoutingEngine {
             decision.previousAssigneeId,
           );
         }
-        await this.deps.events.entry('entry.assigned', entry, now, {
-          agent_id: entry.assignedTo,
-          queue_name: decision.queue.name,
-        });
+        await assigned;
         await this.notify((l) => l.assigned?.(entry));
         return;
+      }
       case 'offered':
         for (const offer of decision.offers) {
           this.deps.logger.info({ ...log, agentId: offer.agentId, offerId: offer.id }, 'item offered');
