@@ -8,62 +8,27 @@
  *
  * PostgreSQL only: PGlite is one process's embedded database and cannot be shared by three.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AriEmulator } from '../support/ari-emulator.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
+import type { AriEmulator } from '../support/ari-emulator.js';
+import { ARI_APP as APP, skipClusterSuite, useCluster } from '../support/cluster.js';
 import { waitFor } from '../support/pbx.js';
-import { recordSkip } from '../support/programs.js';
-import { skipWithoutRedis, startRedis, type TestRedis } from '../support/redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/server.js';
-import { clusterEnv, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 
-const isPostgres = Boolean(process.env.DATABASE_URL);
-if (!isPostgres) {
-  recordSkip({
-    suite: 'calls failover (server processes)',
-    reason: 'needs PostgreSQL (DATABASE_URL): PGlite cannot be shared across processes',
-  });
-}
+const skip = skipClusterSuite('calls failover (server processes)');
 
-const APP = 'switchboard';
-
-async function readRows<T>(databaseUrl: string, text: string, values: unknown[]): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server processes when the PBX owner dies', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
+describe.skipIf(skip)('calls across three server processes when the PBX owner dies', () => {
   let ari: AriEmulator;
-  let dataDir: string;
-  const nodes: ServerProcess[] = [];
   let agent: { token: string };
-
-  const alive = () => nodes.filter((node) => node.isAlive());
-  const pbxState = async (node: ServerProcess): Promise<string | undefined> =>
-    (await node.request('GET', '/ready').catch(() => undefined))?.body?.checks?.pbx;
-  /** The one live node whose PBX link is up; every other live node must be on standby. */
-  async function findOwner(): Promise<ServerProcess | undefined> {
-    const states = await Promise.all(alive().map(async (node) => [node, await pbxState(node)] as const));
-    const up = states.filter(([, state]) => state === 'up');
-    if (up.length !== 1 || states.some(([, state]) => state !== 'up' && state !== 'standby')) return undefined;
-    return up[0]?.[0];
-  }
-  async function waitForOwner(): Promise<ServerProcess> {
-    let owner: ServerProcess | undefined;
-    await waitFor(async () => (owner = await findOwner()) !== undefined, 'one node owning the PBX', 30_000);
-    return owner!;
-  }
+  const cluster = useCluster({
+    name: 'failover',
+    withPbx: true,
+    async setUp(started) {
+      ari = started.ari;
+      const [one] = await started.createAgents(1, 'Agent Failover');
+      agent = one!;
+    },
+  });
+  const { alive, waitForPbxOwner: waitForOwner } = cluster;
   const originates = () =>
     ari.requests
       .filter((r) => r.method === 'POST' && r.path === '/ari/channels')
@@ -103,49 +68,6 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server proc
     expect(ari.openWebSocketCount).toBe(1);
     return { next, killedAt };
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    database = await createTestDatabase();
-    ari = await AriEmulator.start({ username: 'switchboard', password: 'ari-secret' });
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-failover-'));
-    const env = {
-      ...clusterEnv({ databaseUrl: database.databaseUrl!, redisUrl: redis.url, dataDir }),
-      ASTERISK_ARI_URL: ari.url,
-      ASTERISK_ARI_USERNAME: 'switchboard',
-      ASTERISK_ARI_PASSWORD: 'ari-secret',
-      ASTERISK_ARI_APP: APP,
-    };
-    // The first creates the company and its administrator; then two more at once.
-    nodes.push(await startServerProcess('a', env));
-    nodes.push(...(await Promise.all([startServerProcess('b', env), startServerProcess('c', env)])));
-    const [a] = nodes as [ServerProcess];
-    const login = await a.request('POST', '/api/users/login', undefined, {
-      email: ADMIN_EMAIL,
-      password: ADMIN_PASSWORD,
-    });
-    expect(login.status).toBe(200);
-    const email = `agent-${Date.now()}@acme.test`;
-    const password = 'agent-password-long-enough';
-    const created = await a.request('POST', '/api/users', login.body.access_token, {
-      email,
-      name: 'Agent Failover',
-      role: 'agent',
-      password,
-    });
-    expect(created.status).toBe(201);
-    const session = await a.request('POST', '/api/users/login', undefined, { email, password });
-    expect(session.status).toBe(200);
-    agent = { token: session.body.access_token };
-  }, 480_000);
-
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await ari?.close();
-    await database?.dispose();
-    await redis?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('has one owner with the only events WebSocket, and runs an action sent to another node on the owner', async () => {
     const owner = await waitForOwner();
@@ -221,8 +143,7 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('calls across three server proc
     await waitFor(() => !ari.state.bridges.has(callId), 'bridge destroyed', 20_000);
     // The reconciliation ends the call first, then closes what it carried (bridge, recording).
     const recordingsOf = () =>
-      readRows<{ status: string; ended_at: Date }>(
-        database.databaseUrl!,
+      cluster.rows<{ status: string; ended_at: Date }>(
         'select status, ended_at from call_recordings where call_id = $1',
         [callId],
       );

@@ -15,38 +15,16 @@
  *
  * PostgreSQL only: PGlite is one process's embedded database and cannot be shared.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AriEmulator } from '../support/ari-emulator.js';
+import { describe, expect, it } from 'vitest';
+import type { AriEmulator } from '../support/ari-emulator.js';
 import { callerDials } from '../support/ari-emulator.queue.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ARI_APP as APP, killNode, skipClusterSuite, useCluster, type ClusterAgent } from '../support/cluster.js';
 import { requestsTo, waitFor } from '../support/pbx.js';
-import { recordSkip } from '../support/programs.js';
-import { skipWithoutRedis, startRedis, type TestRedis } from '../support/redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/server.js';
-import { clusterEnv, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { connectSocket } from '../support/socket.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { agentLegsOf, hangupsOf, newDid } from '../support/voice-queue.js';
 
-const isPostgres = Boolean(process.env.DATABASE_URL);
-if (!isPostgres) {
-  recordSkip({
-    suite: 'voice routing with the PBX node killed between offer and answer (server processes)',
-    reason: 'needs PostgreSQL (DATABASE_URL): PGlite cannot be shared across processes',
-  });
-}
+const skip = skipClusterSuite('voice routing with the PBX node killed between offer and answer (server processes)');
 
-const APP = 'switchboard';
-const PASSWORD = 'agent-password-long-enough';
-
-interface Agent {
-  id: string;
-  token: string;
-  sipUsername: string;
-}
 interface EntryRow {
   id: string;
   state: string;
@@ -59,43 +37,30 @@ interface OfferRow {
   state: string;
 }
 
-describe.skipIf(!isPostgres || skipWithoutRedis)('voice routing when the node owning the PBX is killed', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
+describe.skipIf(skip)('voice routing when the node owning the PBX is killed', () => {
+  let agents: ClusterAgent[] = [];
   let ari: AriEmulator;
-  let dataDir: string;
-  let client: pg.Client;
-  const nodes: ServerProcess[] = [];
-  const sockets: { disconnect(): void }[] = [];
   let adminToken: string;
-  const agents: Agent[] = [];
-
-  const alive = () => nodes.filter((node) => node.isAlive());
-  const rows = async <T>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as T[];
-  const pbxState = async (node: ServerProcess): Promise<string | undefined> =>
-    (await node.request('GET', '/ready').catch(() => undefined))?.body?.checks?.pbx;
-
-  /** The one live node whose PBX link is up, every other one on standby. */
-  async function waitForOwner(): Promise<ServerProcess> {
-    let owner: ServerProcess | undefined;
-    await waitFor(
-      async () => {
-        const states = await Promise.all(alive().map(async (node) => [node, await pbxState(node)] as const));
-        const up = states.filter(([, state]) => state === 'up');
-        if (up.length !== 1 || states.some(([, state]) => state !== 'up' && state !== 'standby')) return false;
-        owner = up[0]![0];
-        return true;
-      },
-      'one node owning the PBX',
-      40_000,
-    );
-    return owner!;
-  }
+  const cluster = useCluster({
+    name: 'routing-kill-voice',
+    withPbx: true,
+    env: () => ({
+      AUDIOSOCKET_ENABLED: 'false',
+      TTS_ENGINE: 'none',
+      ASTERISK_MEDIA_BASE_URL: 'http://switchboard.test:3000',
+    }),
+    async setUp(started) {
+      ({ ari, adminToken } = started);
+      agents = await started.createAgents(2, 'Agente Voz');
+      await started.connectEverywhere(agents);
+      await started.waitForPbxOwner();
+    },
+  });
+  const { alive, rows, waitForPbxOwner: waitForOwner } = cluster;
 
   /** SIGKILLs the owner; resolves with the survivor that took the lease and adopted the waiting caller. */
   async function killOwner(owner: ServerProcess): Promise<ServerProcess> {
-    await owner.kill();
-    expect(owner.isAlive()).toBe(false);
+    await killNode(owner);
     const next = await waitForOwner();
     expect(next).not.toBe(owner);
     expect(ari.openWebSocketCount).toBe(1);
@@ -173,7 +138,7 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('voice routing when the node ow
     [...ari.state.bridges.values()].filter((b) => b.channels.includes(channelId));
 
   /** The caller hangs up: the call and its entry end, the agent is free again. */
-  async function hangUpAndSettle(node: ServerProcess, callId: string, callerChannelId: string, agent: Agent) {
+  async function hangUpAndSettle(node: ServerProcess, callId: string, callerChannelId: string, agent: ClusterAgent) {
     ari.hangupChannel(callerChannelId);
     await waitFor(async () => (await callOf(node, callId)).status === 'completed', 'the call completed', 30_000);
     await waitFor(
@@ -187,83 +152,6 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('voice routing when the node ow
       30_000,
     );
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    database = await createTestDatabase();
-    ari = await AriEmulator.start({ username: 'switchboard', password: 'ari-secret' });
-    client = new pg.Client({ connectionString: database.databaseUrl! });
-    await client.connect();
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-routing-kill-voice-'));
-    const env = {
-      ...clusterEnv({ databaseUrl: database.databaseUrl!, redisUrl: redis.url, dataDir }),
-      AUDIOSOCKET_ENABLED: 'false',
-      TTS_ENGINE: 'none',
-      ASTERISK_ARI_URL: ari.url,
-      ASTERISK_ARI_USERNAME: 'switchboard',
-      ASTERISK_ARI_PASSWORD: 'ari-secret',
-      ASTERISK_ARI_APP: APP,
-      ASTERISK_MEDIA_BASE_URL: 'http://switchboard.test:3000',
-    };
-    // The first creates the company and its administrator; then two more at once.
-    nodes.push(await startServerProcess('a', env));
-    nodes.push(...(await Promise.all([startServerProcess('b', env), startServerProcess('c', env)])));
-    const [a] = nodes as [ServerProcess];
-    const login = await a.request('POST', '/api/users/login', undefined, {
-      email: ADMIN_EMAIL,
-      password: ADMIN_PASSWORD,
-    });
-    expect(login.status).toBe(200);
-    adminToken = login.body.access_token;
-    for (let i = 0; i < 2; i += 1) {
-      const email = `voice-agent${i}-${Date.now()}@acme.test`;
-      const created = await a.request('POST', '/api/users', adminToken, {
-        email,
-        name: `Agente Voz ${i}`,
-        role: 'agent',
-        password: PASSWORD,
-      });
-      expect(created.status).toBe(201);
-      const session = await a.request('POST', '/api/users/login', undefined, { email, password: PASSWORD });
-      expect(session.status).toBe(200);
-      const token = session.body.access_token as string;
-      const device = await a.request('GET', '/api/users/me/device', token);
-      expect(device.status).toBe(200);
-      agents.push({ id: created.body.id, token, sipUsername: device.body.sip_username });
-    }
-    // Every agent with a socket on every node; online once.
-    for (const agent of agents) {
-      for (const node of nodes) {
-        const connection = await connectSocket(node.baseUrl, { token: agent.token });
-        sockets.push(connection.socket);
-        if (node === a) {
-          await new Promise((resolve) => connection.socket.emit('update_status', { status: 'online' }, resolve));
-        }
-      }
-    }
-    await waitFor(
-      async () =>
-        (
-          await rows(
-            `select 1 from agent_presences where user_id = any($1::uuid[]) and status = 'online' and websocket_connected`,
-            [agents.map((agent) => agent.id)],
-          )
-        ).length === agents.length,
-      'both agents online and connected',
-      20_000,
-    );
-    await waitForOwner();
-  }, 480_000);
-
-  afterAll(async () => {
-    for (const socket of sockets) socket.disconnect();
-    await Promise.all(nodes.map((node) => node.stop()));
-    await client?.end();
-    await ari?.close();
-    await database?.dispose();
-    await redis?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it(
     'the phone is answered after a survivor took the lease: that agent gets the call, bridged once',

@@ -12,20 +12,12 @@
  *
  * PostgreSQL only: PGlite is one process's embedded database and cannot be shared.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { killNode, skipClusterSuite, useCluster, type ClusterAgent } from '../support/cluster.js';
 import { LOOPBACK_ALLOWED } from '../support/outbound.js';
 import { waitFor } from '../support/pbx.js';
-import { recordSkip } from '../support/programs.js';
-import { skipWithoutRedis, startRedis, type TestRedis } from '../support/redis.js';
 import { newCustomer } from '../support/routing.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/server.js';
-import { clusterEnv, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { connectSocket } from '../support/socket.js';
+import type { ServerProcess } from '../support/server-process.js';
 import {
   newWamid,
   signed,
@@ -34,17 +26,10 @@ import {
   type GraphStub,
 } from '../support/whatsapp-graph-stub.js';
 
-const isPostgres = Boolean(process.env.DATABASE_URL);
-if (!isPostgres) {
-  recordSkip({
-    suite: 'routing with a node killed between offer and answer (server processes)',
-    reason: 'needs PostgreSQL (DATABASE_URL): PGlite cannot be shared across processes',
-  });
-}
+const skip = skipClusterSuite('routing with a node killed between offer and answer (server processes)');
 
 const APP_SECRET = 'kill-app-secret-0123456789';
 const PHONE_NUMBER_ID = '5511900002222';
-const PASSWORD = 'agent-password-long-enough';
 
 interface OfferRow {
   id: string;
@@ -59,20 +44,55 @@ interface EntryRow {
   conversation_id: string;
 }
 
-describe.skipIf(!isPostgres || skipWithoutRedis)('routing when the node that made an offer is killed', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
+describe.skipIf(skip)('routing when the node that made an offer is killed', () => {
   let graph: GraphStub;
-  let dataDir: string;
-  let client: pg.Client;
-  const nodes: ServerProcess[] = [];
-  const sockets: { disconnect(): void }[] = [];
-  let adminToken: string;
-  let queueId: string;
-  const agents: { id: string; token: string }[] = [];
-
-  const alive = () => nodes.filter((node) => node.isAlive());
-  const rows = async <T>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as T[];
+  let agents: ClusterAgent[] = [];
+  // Before the cluster's hooks: its nodes are given the stub's address.
+  beforeAll(async () => {
+    graph = await startGraphStub();
+  });
+  afterAll(async () => {
+    await graph?.close();
+  });
+  const cluster = useCluster({
+    name: 'routing-kill',
+    env: () => ({
+      AUDIOSOCKET_ENABLED: 'false',
+      OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED,
+      WHATSAPP_GRAPH_URL: graph.url,
+    }),
+    async setUp({ nodes: [a], adminToken, createAgents, connectEverywhere }) {
+      const configured = await a!.request('PUT', '/api/channels/whatsapp', adminToken, {
+        phone_number_id: PHONE_NUMBER_ID,
+        access_token: 'EAAG-kill-access-token-0123456789',
+        app_secret: APP_SECRET,
+        verify_token: 'kill-verify-token',
+      });
+      expect(configured.status).toBe(200);
+      const queue = await a!.request('POST', '/api/queues', adminToken, {
+        name: 'Atendimento',
+        channels: ['whatsapp'],
+        strategy: 'longest_idle',
+        offer_mode: 'accept',
+        offer_timeout_seconds: 8,
+      });
+      expect(queue.status).toBe(201);
+      const routed = await a!.request('PUT', '/api/channels/whatsapp/routing', adminToken, {
+        default_queue_id: queue.body.id,
+      });
+      expect(routed.status).toBe(200);
+      agents = await createAgents(2, 'Agente');
+      const members = await a!.request(
+        'PUT',
+        `/api/queues/${queue.body.id}/members`,
+        adminToken,
+        agents.map((agent) => ({ user_id: agent.id })),
+      );
+      expect(members.status).toBe(200);
+      await connectEverywhere(agents);
+    },
+  });
+  const { alive, rows } = cluster;
 
   async function write(node: ServerProcess, phone: string) {
     const { rawBody, headers } = signed(
@@ -161,110 +181,14 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('routing when the node that mad
     expect(conversation?.assignee_id).toBe(agentId);
   }
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    database = await createTestDatabase();
-    graph = await startGraphStub();
-    client = new pg.Client({ connectionString: database.databaseUrl! });
-    await client.connect();
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-routing-kill-'));
-    const env = {
-      ...clusterEnv({ databaseUrl: database.databaseUrl!, redisUrl: redis.url, dataDir }),
-      AUDIOSOCKET_ENABLED: 'false',
-      OUTBOUND_ALLOWED_HOSTS: LOOPBACK_ALLOWED,
-      WHATSAPP_GRAPH_URL: graph.url,
-    };
-    // The first creates the company and its administrator; then two more at once.
-    nodes.push(await startServerProcess('a', env));
-    nodes.push(...(await Promise.all([startServerProcess('b', env), startServerProcess('c', env)])));
-    const [a] = nodes as [ServerProcess];
-    const login = await a.request('POST', '/api/users/login', undefined, {
-      email: ADMIN_EMAIL,
-      password: ADMIN_PASSWORD,
-    });
-    expect(login.status).toBe(200);
-    adminToken = login.body.access_token;
-    const configured = await a.request('PUT', '/api/channels/whatsapp', adminToken, {
-      phone_number_id: PHONE_NUMBER_ID,
-      access_token: 'EAAG-kill-access-token-0123456789',
-      app_secret: APP_SECRET,
-      verify_token: 'kill-verify-token',
-    });
-    expect(configured.status).toBe(200);
-    const queue = await a.request('POST', '/api/queues', adminToken, {
-      name: 'Atendimento',
-      channels: ['whatsapp'],
-      strategy: 'longest_idle',
-      offer_mode: 'accept',
-      offer_timeout_seconds: 8,
-    });
-    expect(queue.status).toBe(201);
-    queueId = queue.body.id;
-    expect(
-      (await a.request('PUT', '/api/channels/whatsapp/routing', adminToken, { default_queue_id: queueId })).status,
-    ).toBe(200);
-    for (let i = 0; i < 2; i += 1) {
-      const email = `agent${i}-${Date.now()}@acme.test`;
-      const created = await a.request('POST', '/api/users', adminToken, {
-        email,
-        name: `Agente ${i}`,
-        role: 'agent',
-        password: PASSWORD,
-      });
-      expect(created.status).toBe(201);
-      const session = await a.request('POST', '/api/users/login', undefined, { email, password: PASSWORD });
-      expect(session.status).toBe(200);
-      agents.push({ id: created.body.id, token: session.body.access_token });
-    }
-    const members = await a.request(
-      'PUT',
-      `/api/queues/${queueId}/members`,
-      adminToken,
-      agents.map((agent) => ({ user_id: agent.id })),
-    );
-    expect(members.status).toBe(200);
-    // Every agent with a socket on every node; online once.
-    for (const agent of agents) {
-      for (const node of nodes) {
-        const connection = await connectSocket(node.baseUrl, { token: agent.token });
-        sockets.push(connection.socket);
-        if (node === a) {
-          await new Promise((resolve) => connection.socket.emit('update_status', { status: 'online' }, resolve));
-        }
-      }
-    }
-    await waitFor(
-      async () =>
-        (
-          await rows(
-            `select 1 from agent_presences where user_id = any($1::uuid[]) and status = 'online' and websocket_connected`,
-            [agents.map((agent) => agent.id)],
-          )
-        ).length === agents.length,
-      'both agents online and connected',
-      20_000,
-    );
-  }, 480_000);
-
-  afterAll(async () => {
-    for (const socket of sockets) socket.disconnect();
-    await Promise.all(nodes.map((node) => node.stop()));
-    await client?.end();
-    await graph?.close();
-    await database?.dispose();
-    await redis?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
   const agentOf = (id: string) => agents.find((agent) => agent.id === id)!;
 
   it('the agent accepts through a surviving node: the item is theirs, exactly once', { timeout: 120_000 }, async () => {
     const phone = newCustomer();
-    await write(nodes[0]!, phone);
+    await write(cluster.nodes[0]!, phone);
     const offer = await liveOfferOf(phone);
     const victim = await offeringNode(offer.id);
-    await victim.kill();
-    expect(victim.isAlive()).toBe(false);
+    await killNode(victim);
 
     const survivor = alive()[0]!;
     const accepted = await survivor.request(
@@ -293,7 +217,7 @@ describe.skipIf(!isPostgres || skipWithoutRedis)('routing when the node that mad
       await write(alive()[0]!, phone);
       const first = await liveOfferOf(phone);
       const victim = await offeringNode(first.id);
-      await victim.kill();
+      await killNode(victim);
       const [survivor] = alive();
       expect(alive()).toHaveLength(1);
 

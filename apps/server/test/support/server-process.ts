@@ -1,15 +1,14 @@
 /**
- * A Switchboard in a process of its own (`node --import tsx src/cli.ts serve`), as an operator runs one
- * node of several: killed with SIGKILL it dies for real, sockets and all, with no chance
- * to release anything. Its log lines (JSON) are kept for the test to read.
+ * A Switchboard in a process of its own (`switchboard serve`: compiled when apps/server/dist
+ * is up to date, else from the sources through tsx; see cli-entry.ts), as an operator runs
+ * one node of several: killed with SIGKILL it dies for real, sockets and all, with no chance
+ * to release anything. Its log lines (JSON) and standard error are kept for the test to read.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { cliEntry, SERVER_DIR } from './cli-entry.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, nodeRequester } from './server.js';
-
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ServerProcess {
   name: string;
@@ -17,6 +16,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Parsed JSON log lines, in order. */
   logs: Record<string, unknown>[];
+  /** What the process wrote to standard error so far. */
+  stderr(): string;
   request<T = any>(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL: no shutdown, no lease released, sockets reset by the kernel. */
   kill(): Promise<void>;
@@ -58,9 +59,9 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const port = await freePort();
   const audiosocketPort = await freePort();
-  // One process (tsx as a loader, not its CLI, which would run the server in a child that
-  // a SIGKILL of the parent leaves alive).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  // One process (tsx, when used, as a loader, not its CLI, which would run the server in a
+  // child that a SIGKILL of the parent leaves alive).
+  const child = spawn(process.execPath, [...cliEntry().args, 'serve'], {
     cwd: SERVER_DIR,
     env: { ...process.env, ...env, PORT: String(port), AUDIOSOCKET_PORT: String(audiosocketPort), NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +107,7 @@ export async function startServerProcess(
     baseUrl,
     child,
     logs,
+    stderr: () => stderr,
     request,
     isAlive,
     kill: () => exit('SIGKILL'),

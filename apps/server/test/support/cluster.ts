@@ -1,0 +1,242 @@
+/**
+ * Several Switchboard processes on one PostgreSQL database and one Redis, for the tests
+ * that SIGKILL a node (routing-kill, routing-kill-voice, calls-failover): `useCluster`
+ * registers the file's hooks — a Redis of its own, a database from the run's template,
+ * the nodes started (the first alone: it creates the company and its administrator; the
+ * others together), optionally the ARI emulator every node is configured with — and tears
+ * it all down after the file. When a test (or the start) fails, every node's state, its
+ * standard error and its last log lines are printed, so a CI log says what the nodes did.
+ *
+ * PostgreSQL only: PGlite is one process's embedded database and cannot be shared. On
+ * PGlite, `skipClusterSuite` records the one-line reason and the file is skipped.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { AriEmulator } from './ari-emulator.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { waitFor } from './pbx.js';
+import { recordSkip } from './programs.js';
+import { skipWithoutRedis, startRedis, type TestRedis } from './redis.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
+import { clusterEnv, startServerProcess, type ServerProcess } from './server-process.js';
+import { connectSocket } from './socket.js';
+
+export const isPostgres = Boolean(process.env.DATABASE_URL);
+
+/** Whether a cluster suite skips here (no PostgreSQL, or no redis-server outside CI), recording why. */
+export function skipClusterSuite(suite: string): boolean {
+  if (!isPostgres) {
+    recordSkip({ suite, reason: 'needs PostgreSQL (DATABASE_URL): PGlite cannot be shared across processes' });
+  }
+  return !isPostgres || skipWithoutRedis;
+}
+
+export const ARI_APP = 'switchboard';
+const AGENT_PASSWORD = 'agent-password-long-enough';
+
+export interface ClusterAgent {
+  id: string;
+  email: string;
+  token: string;
+  /** The agent's SIP device (its PJSIP endpoint is `PJSIP/<sipUsername>`). */
+  sipUsername: string;
+}
+
+export interface ClusterOptions {
+  /** A word for the data directory's name. */
+  name: string;
+  /** Node names; default a, b and c. */
+  nodes?: string[];
+  /** Start the ARI emulator and point every node at it. */
+  withPbx?: boolean;
+  /** More environment for every node, read once the emulator (if any) is up. */
+  env?: () => Record<string, string>;
+  /** Runs after the nodes are up and the administrator is signed in (queues, agents…). */
+  setUp?: (cluster: Cluster) => Promise<void>;
+}
+
+export interface Cluster {
+  nodes: ServerProcess[];
+  alive: () => ServerProcess[];
+  /** The ARI emulator (`withPbx`). */
+  ari: AriEmulator;
+  databaseUrl: string;
+  adminToken: string;
+  /** Rows of a query on the cluster's database. */
+  rows: <T>(text: string, values?: unknown[]) => Promise<T[]>;
+  /** Agents created and signed in through the first live node, each with a SIP device. */
+  createAgents: (count: number, namePrefix: string) => Promise<ClusterAgent[]>;
+  /**
+   * A socket for each agent on every live node (two browser tabs behind a balancer), set
+   * online once, and waited for until the database says every one is online and connected.
+   */
+  connectEverywhere: (agents: ClusterAgent[]) => Promise<void>;
+  /** The PBX state a node reports on /ready (`up`, `standby`…), undefined if it does not answer. */
+  pbxState: (node: ServerProcess) => Promise<string | undefined>;
+  /** The one live node whose PBX link is up while every other live node is on standby. */
+  waitForPbxOwner: (timeoutMs?: number) => Promise<ServerProcess>;
+}
+
+/** Registers the hooks that run a cluster for the enclosing `describe`; the handle fills in at its start. */
+export function useCluster(options: ClusterOptions): Cluster {
+  let redis: TestRedis | undefined;
+  let database: TestDatabase | undefined;
+  let ari: AriEmulator | undefined;
+  let client: pg.Client | undefined;
+  let dataDir = '';
+  const sockets: { disconnect(): void }[] = [];
+  const nodes: ServerProcess[] = [];
+
+  const printNodes = (why: string) => {
+    for (const node of nodes) {
+      const state = node.isAlive() ? 'alive' : `exited (${node.child.exitCode ?? node.child.signalCode})`;
+      const lines = node.logs.slice(-40).map((line) => JSON.stringify(line));
+      console.error(
+        `--- ${why}: node ${node.name} at ${node.baseUrl}, ${state}\n` +
+          `stderr (last 3000 characters):\n${node.stderr().slice(-3000)}\n` +
+          `last ${lines.length} of ${node.logs.length} log lines:\n${lines.join('\n')}`,
+      );
+    }
+  };
+
+  const cluster: Cluster = {
+    nodes,
+    alive: () => nodes.filter((node) => node.isAlive()),
+    get ari() {
+      if (!ari) throw new Error('this cluster has no PBX (useCluster({ withPbx: true }))');
+      return ari;
+    },
+    get databaseUrl() {
+      return database!.databaseUrl!;
+    },
+    adminToken: '',
+    rows: async <T>(text: string, values: unknown[] = []) => (await client!.query(text, values)).rows as T[],
+
+    createAgents: async (count, namePrefix) => {
+      const [node] = cluster.alive();
+      const agents: ClusterAgent[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const email = `${namePrefix.toLowerCase().replace(/\W+/g, '-')}${i}-${Date.now()}@acme.test`;
+        const created = await node!.request('POST', '/api/users', cluster.adminToken, {
+          email,
+          name: `${namePrefix} ${i}`,
+          role: 'agent',
+          password: AGENT_PASSWORD,
+        });
+        expect(created.status).toBe(201);
+        const session = await node!.request('POST', '/api/users/login', undefined, { email, password: AGENT_PASSWORD });
+        expect(session.status).toBe(200);
+        const token = session.body.access_token as string;
+        const device = await node!.request('GET', '/api/users/me/device', token);
+        expect(device.status).toBe(200);
+        agents.push({ id: created.body.id, email, token, sipUsername: device.body.sip_username });
+      }
+      return agents;
+    },
+
+    connectEverywhere: async (agents) => {
+      const live = cluster.alive();
+      for (const agent of agents) {
+        for (const node of live) {
+          const connection = await connectSocket(node.baseUrl, { token: agent.token });
+          sockets.push(connection.socket);
+          if (node === live[0]) {
+            await new Promise((resolve) => connection.socket.emit('update_status', { status: 'online' }, resolve));
+          }
+        }
+      }
+      await waitFor(
+        async () =>
+          (
+            await cluster.rows(
+              `select 1 from agent_presences where user_id = any($1::uuid[]) and status = 'online' and websocket_connected`,
+              [agents.map((agent) => agent.id)],
+            )
+          ).length === agents.length,
+        'every agent online and connected',
+        20_000,
+      );
+    },
+
+    pbxState: async (node) => (await node.request('GET', '/ready').catch(() => undefined))?.body?.checks?.pbx,
+
+    waitForPbxOwner: async (timeoutMs = 40_000) => {
+      let owner: ServerProcess | undefined;
+      await waitFor(
+        async () => {
+          const states = await Promise.all(
+            cluster.alive().map(async (node) => [node, await cluster.pbxState(node)] as const),
+          );
+          const up = states.filter(([, state]) => state === 'up');
+          if (up.length !== 1 || states.some(([, state]) => state !== 'up' && state !== 'standby')) return false;
+          owner = up[0]![0];
+          return true;
+        },
+        'one node owning the PBX',
+        timeoutMs,
+      );
+      return owner!;
+    },
+  };
+
+  beforeAll(async () => {
+    try {
+      redis = await startRedis();
+      database = await createTestDatabase();
+      client = new pg.Client({ connectionString: database.databaseUrl! });
+      await client.connect();
+      if (options.withPbx) ari = await AriEmulator.start({ username: 'switchboard', password: 'ari-secret' });
+      dataDir = mkdtempSync(join(tmpdir(), `switchboard-${options.name}-`));
+      const env = {
+        ...clusterEnv({ databaseUrl: database.databaseUrl!, redisUrl: redis.url, dataDir }),
+        ...(ari
+          ? {
+              ASTERISK_ARI_URL: ari.url,
+              ASTERISK_ARI_USERNAME: 'switchboard',
+              ASTERISK_ARI_PASSWORD: 'ari-secret',
+              ASTERISK_ARI_APP: ARI_APP,
+            }
+          : {}),
+        ...options.env?.(),
+      };
+      const [first, ...others] = options.nodes ?? ['a', 'b', 'c'];
+      nodes.push(await startServerProcess(first!, env));
+      nodes.push(...(await Promise.all(others.map((name) => startServerProcess(name, env)))));
+      const login = await nodes[0]!.request('POST', '/api/users/login', undefined, {
+        email: ADMIN_EMAIL,
+        password: ADMIN_PASSWORD,
+      });
+      expect(login.status).toBe(200);
+      cluster.adminToken = login.body.access_token;
+      await options.setUp?.(cluster);
+    } catch (error) {
+      printNodes('the cluster did not start');
+      throw error;
+    }
+  }, 480_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(({ task }) => printNodes(`failed: ${task.name}`));
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await Promise.all(nodes.map((node) => node.stop()));
+    await client?.end();
+    await ari?.close();
+    await database?.dispose();
+    await redis?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  return cluster;
+}
+
+/** SIGKILLs a node (no shutdown, no lease released) and checks that it is gone. */
+export async function killNode(node: ServerProcess): Promise<void> {
+  await node.kill();
+  expect(node.isAlive()).toBe(false);
+}
