@@ -36,7 +36,7 @@ const handle = (agent, data) => {
       timers.delete(timer);
       if (isStopping) return;
       request('POST', `${agent.url}/api/conversations/${data.conversation_id}/close`, agent.token).catch((error) =>
-        process.send({ type: 'error-note', message: `close failed: ${error.message}` }),
+        process.send({ type: 'error-note', message: `close failed: ${error.message} ${error.cause?.code ?? ''}` }),
       );
     },
     random(handleMs[0], handleMs[1]),

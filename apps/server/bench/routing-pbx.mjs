@@ -9,6 +9,11 @@
 // picking up does in the tests), the node bridges caller and agent, and after a random
 // handle time the caller hangs up. Every bridge is watched as the emulator emits it: an
 // agent's device in two calls at once, or a caller bridged twice, is counted.
+//
+// It is also the load generator: told a round's plan, it places the calls and sends the
+// chats' HTTP arrivals (alternately to each node) on its own clock, so a node's busy event
+// loop (node A is the runner's process; on PGlite its queries run on that loop) delays
+// the answers, never the arrivals.
 import { callerDials } from '../test/support/ari-emulator.queue.ts';
 import { AriEmulator } from '../test/support/ari-emulator.ts';
 
@@ -75,6 +80,61 @@ const onEnteredBridge = (bridgeId) => {
   });
 };
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One round's arrivals, due by the clock: chats over HTTP, calls into Stasis. */
+const arrive = async (plan) => {
+  const started = performance.now();
+  const chatAt = [];
+  const pending = [];
+  let failures = 0;
+  const notes = [];
+  let chatIndex = 0;
+  let callIndex = 0;
+  for (;;) {
+    const elapsedS = (performance.now() - started) / 1000;
+    if (elapsedS >= plan.seconds) break;
+    for (; chatIndex < Math.min(plan.chats.length, Math.floor(elapsedS * plan.chatsPerS)); chatIndex += 1) {
+      const chat = plan.chats[chatIndex];
+      chatAt.push([chat.conversationId, now()]);
+      pending.push(
+        fetch(`${chat.url}/api/conversations/${chat.conversationId}/queue`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${plan.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ queue_id: chat.queueId }),
+        })
+          .then(async (response) => {
+            const text = await response.text();
+            if (response.status >= 400) throw new Error(`${response.status} ${text.slice(0, 200)}`);
+          })
+          .catch((error) => {
+            failures += 1;
+            if (notes.length < 3) notes.push(`${error.message} ${error.cause?.code ?? ''}`);
+          }),
+      );
+    }
+    for (; callIndex < Math.min(plan.calls.length, Math.floor(elapsedS * plan.callsPerS)); callIndex += 1) {
+      const call = plan.calls[callIndex];
+      const channelId = `${CALLER_PREFIX}${call.id}`;
+      callers.set(channelId, { channelId, placedAt: now() });
+      callerDials(ari, { channelId, did: call.did, callerNumber: call.callerNumber });
+    }
+    await sleep(10);
+  }
+  const windowSeconds = (performance.now() - started) / 1000;
+  let isSettled = false;
+  await Promise.race([Promise.allSettled(pending).then(() => (isSettled = true)), sleep(plan.answerWaitMs)]);
+  return {
+    windowSeconds,
+    chatAt,
+    chats: chatIndex,
+    calls: plan.calls.slice(0, callIndex).map((c) => `${CALLER_PREFIX}${c.id}`),
+    failures,
+    notes,
+    isSettled,
+  };
+};
+
 process.on('message', async (message) => {
   try {
     if (message.type === 'start') {
@@ -106,6 +166,8 @@ process.on('message', async (message) => {
     } else if (message.type === 'wait-websocket') {
       await ari.waitForWebSockets(1, message.timeoutMs);
       process.send({ type: 'pbx-websocket' });
+    } else if (message.type === 'arrive') {
+      process.send({ type: 'arrived', ...(await arrive(message.plan)) });
     } else if (message.type === 'place') {
       const channelId = `${CALLER_PREFIX}${message.id}`;
       const record = { channelId, placedAt: now(), bridgedTo: undefined, bridgedAt: undefined, endedAt: undefined };

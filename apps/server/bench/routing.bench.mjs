@@ -97,6 +97,19 @@ const hardCap = setTimeout(() => {
 }, MAX_SECONDS * 1000);
 hardCap.unref();
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-'));
+// The cap from outside (bench/routing-watchdog.mjs): a minute after ours, it kills what is left.
+const watchdog = fork(
+  new URL('./routing-watchdog.mjs', import.meta.url),
+  [String(process.pid), String(Number(process.env.BENCH_MAX_SECONDS ?? 660) + 60)],
+  {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  },
+);
+const watch = (message) => {
+  if (watchdog.connected) watchdog.send(message);
+};
+watch({ type: 'dir', dir });
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const freePort = async () => {
   const probe = createNetServer();
@@ -121,6 +134,7 @@ if (isCluster) {
   const url = new URL(process.env.DATABASE_URL);
   url.pathname = `/${name}`;
   databaseUrl = url.toString();
+  watch({ type: 'database', database: { adminUrl: process.env.DATABASE_URL, name } });
   // BENCH_KEEP_DB=1 keeps the database for a look afterwards (EXPLAIN ANALYZE in psql).
   dropDatabase = async () => {
     if (process.env.BENCH_KEEP_DB === '1') return console.log(`database kept: ${name}`);
@@ -141,6 +155,7 @@ if (isCluster) {
       },
     );
     redisUrl = `redis://127.0.0.1:${port}`;
+    watch({ type: 'pid', pid: redisChild.pid });
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -162,6 +177,7 @@ const nextFrom = (child, type, label) =>
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
+watch({ type: 'pid', pid: pbx.pid });
 await nextFrom(pbx, 'ready', 'routing-pbx');
 pbx.send({ type: 'start', ...ARI, handleMs: HANDLE_MS, answerMs: ANSWER_MS });
 const { url: ariUrl } = await nextFrom(pbx, 'pbx-ready', 'routing-pbx');
@@ -229,6 +245,8 @@ if (isCluster) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   baseUrlB = `http://127.0.0.1:${port}`;
+  watch({ type: 'pid', pid: nodeB.pid });
+  watch({ type: 'dir', dir: dirB });
   const deadline = Date.now() + 180_000;
   for (;;) {
     const ok = await fetch(`${baseUrlB}/health`).then(
@@ -284,6 +302,7 @@ const clients = fork(new URL('./routing-clients.mjs', import.meta.url), [], {
   ...(PINNED ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath] } : {}),
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
+watch({ type: 'pid', pid: clients.pid });
 const stamps = [];
 const nextFromClients = (type) => nextFrom(clients, type, 'routing-clients');
 const clientsReady = nextFromClients('ready');
@@ -374,6 +393,8 @@ try {
   const seedSeconds = (performance.now() - setupStarted) / 1000;
   // The reference client sits on node A, where the reference emits (the last agent there).
   const referenceAgent = agents.filter((a) => a.url === baseUrl).at(-1);
+  const connectCpu = process.cpuUsage();
+  const connectStarted = performance.now();
   clients.send({
     type: 'connect',
     batch: CONNECT_BATCH,
@@ -381,12 +402,18 @@ try {
     agents: agents.map((a) => ({ id: a.id, index: a.index, token: a.token, url: a.url })),
   });
   await nextFromClients('connected');
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  const { user: connectUser, system: connectSystem } = process.cpuUsage(connectCpu);
+  // Node A's CPU while the agents came online (all of them on PGlite, half on two nodes).
+  const agentsOnA = agents.filter((a) => a.url === baseUrl).length;
+  const connectCpuMsPerAgent = (connectUser + connectSystem) / 1000 / agentsOnA;
   const setupSeconds = (performance.now() - setupStarted) / 1000;
 
   console.log(
     `database: ${server.database.kind}${isCluster ? ', two nodes (A in this process, B its own process) sharing it and Redis' : ', one node'}; ` +
       `${AGENTS} agents (${FAIR_AGENTS} identical), ${QUEUES} queues, ${memberRows.length} memberships; ` +
-      `seeded in ${seedSeconds.toFixed(1)} s, all online in ${setupSeconds.toFixed(0)} s; ` +
+      `seeded in ${seedSeconds.toFixed(1)} s, all online in ${setupSeconds.toFixed(0)} s ` +
+      `(connecting ${connectSeconds.toFixed(1)} s, ${CONNECT_BATCH} at a time; node A's CPU ${connectCpuMsPerAgent.toFixed(1)} ms per agent of its ${agentsOnA}); ` +
       `agents' clients ${PINNED ? 'in their own process on CPU 1 (taskset)' : 'in their own process (unpinned)'}; ` +
       `the PBX (ARI emulator) in its own process, devices answering after ${ANSWER_MS} ms`,
   );
@@ -445,64 +472,72 @@ try {
       Number((await rowsOf(sql`select count(*) as n from queue_entries where assigned_at is not null`))[0].n);
     const decisionsBefore = await countNow();
     const pending = [];
-    const placedCalls = []; // caller channel ids (bench-caller-<uuid>)
-    let chatFailures = 0;
-    // Arrivals are due by the clock, not by ticks: a busy event loop delays them, never drops them.
+    // This round's plan: which queue each chat goes to (and on which node), which DID each call dials.
+    const chatPlan = chatIds.map((conversationId, k) => ({
+      conversationId,
+      queueId: (Math.random() < fairShare
+        ? queues[0]
+        : chatQueues[1 + Math.floor(Math.random() * (chatQueues.length - 1))]
+      ).id,
+      // As a load balancer spreads them: every other chat on node B.
+      url: k % 2 === 1 ? baseUrlB : baseUrl,
+    }));
+    const callPlan = Array.from({ length: Math.ceil(CALLS_PER_S * SECONDS) }, (_, k) => ({
+      id: randomUUID(),
+      did: didOf.get(queues[1 + Math.floor(Math.random() * (queues.length - 1))].id),
+      callerNumber: `+55119${String(round * 1e7 + k).padStart(8, '0')}`,
+    }));
+    // The PBX process is the load generator (its own clock and event loop): calls, and chats over HTTP.
+    const arrived = nextFrom(pbx, 'arrived', 'routing-pbx');
+    pbx.send({
+      type: 'arrive',
+      plan: {
+        seconds: SECONDS,
+        chatsPerS: CHATS_PER_S,
+        callsPerS: CALLS_PER_S,
+        chats: CHAT_ARRIVAL === 'http' ? chatPlan : [],
+        calls: callPlan,
+        token: admin,
+        answerWaitMs: DRAIN_MS / 2,
+      },
+    });
+    // Here: the reference round trips (10 a second), and the chats handed to the engine when asked to.
     let references = 0;
     for (;;) {
       const elapsedS = (performance.now() - started) / 1000;
       if (elapsedS >= SECONDS || isOverCap) break;
-      for (; chatIndex < Math.min(chatIds.length, Math.floor(elapsedS * CHATS_PER_S));) {
-        const conversationId = chatIds[chatIndex];
-        const queue =
-          Math.random() < fairShare ? queues[0] : chatQueues[1 + Math.floor(Math.random() * (chatQueues.length - 1))];
-        chatIndex += 1;
-        arrivedAt.set(conversationId, absoluteNow());
-        if (CHAT_ARRIVAL === 'http') {
-          // As a load balancer spreads them: every other chat on node B.
-          const url = chatIndex % 2 === 0 ? baseUrlB : baseUrl;
-          pending.push(
-            request('POST', `/api/conversations/${conversationId}/queue`, admin, { queue_id: queue.id }, url).catch(
-              (error) => {
-                chatFailures += 1;
-                if (chatFailures <= 3) console.error(`chat arrival failed: ${error.message}`);
-              },
-            ),
-          );
-        } else {
+      if (CHAT_ARRIVAL === 'engine') {
+        for (; chatIndex < Math.min(chatPlan.length, Math.floor(elapsedS * CHATS_PER_S)); chatIndex += 1) {
+          const chat = chatPlan[chatIndex];
+          arrivedAt.set(chat.conversationId, absoluteNow());
           pending.push(
             routing.engine.enqueue({
               companyId,
-              queueId: queue.id,
+              queueId: chat.queueId,
               channel: 'whatsapp',
-              conversationId,
+              conversationId: chat.conversationId,
               label: 'Cliente',
             }),
           );
         }
       }
-      for (; callCount < Math.floor(elapsedS * CALLS_PER_S);) {
-        // A caller dials the DID of a queue; the emulator stamps its StasisStart.
-        const queue = queues[1 + Math.floor(Math.random() * (queues.length - 1))];
-        const id = randomUUID();
-        callCount += 1;
-        placedCalls.push(`bench-caller-${id}`);
-        pbx.send({
-          type: 'place',
-          id,
-          did: didOf.get(queue.id),
-          callerNumber: `+55119${String(round * 1e7 + callCount).padStart(8, '0')}`,
-        });
-      }
       for (; references < Math.floor(elapsedS * 10); references += 1) pending.push(roundTrip());
       await sleep(20);
     }
-    await Promise.allSettled(pending);
-    const arrivalSeconds = (performance.now() - started) / 1000;
     const decisions = (await countNow()) - decisionsBefore;
+    const drainStarted = performance.now();
+    const generator = await arrived;
+    const arrivalSeconds = generator.windowSeconds;
+    for (const [conversationId, at] of generator.chatAt) arrivedAt.set(conversationId, at);
+    if (CHAT_ARRIVAL === 'http') chatIndex = generator.chats;
+    callCount = generator.calls.length;
+    const placedCalls = generator.calls;
+    const chatFailures = generator.failures;
+    for (const note of generator.notes) console.error(`chat arrival failed: ${note}`);
+    const isSettled = generator.isSettled;
+    await Promise.race([Promise.allSettled(pending), sleep(DRAIN_MS / 2)]);
 
     // ── drain: wait (bounded) until nothing of this round waits or is served ────
-    const drainStarted = performance.now();
     let stillLive = 0;
     while (performance.now() - drainStarted < DRAIN_MS && !isOverCap) {
       stillLive = Number(
@@ -588,7 +623,7 @@ try {
         `calls p50 ${fmt(percentile(callLatency, 50))} p99 ${fmt(percentile(callLatency, 99))} (${callLatency.length})); ` +
         `reference p50 ${fmt(result.refP50)} p99 ${fmt(result.refP99)} (${reference.length}); ` +
         `p99 ratio ${(result.p99 / result.refP99).toFixed(2)}; decisions ${result.decisionsPerS.toFixed(1)}/s; ` +
-        `lost ${lost} (calls ${lostCalls}${chatFailures ? `; chat arrivals refused ${chatFailures}` : ''}), ` +
+        `lost ${lost} (calls ${lostCalls}${chatFailures ? `; chat arrivals refused ${chatFailures}` : ''}${isSettled ? '' : '; some chat arrivals still unanswered'}), ` +
         `still live after the drain ${stillLive} (callers still waiting at the PBX ${callersStillWaiting}); ` +
         `fairness ${Math.min(...fair)}–${Math.max(...fair)} items (mean ${mean.toFixed(1)}), CV ${cv.toFixed(3)}`,
     );
@@ -663,6 +698,7 @@ async function stopEverything(why) {
   rmSync(dir, { recursive: true, force: true });
   if (dirB) rmSync(dirB, { recursive: true, force: true });
   console.log(`uptime after: ${uptime()}; the run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
+  if (watchdog.connected) await new Promise((resolve) => watchdog.send({ type: 'clean' }, resolve));
   // Whatever a stuck step left open (sockets, timers) does not keep the bench alive.
   process.exit(process.exitCode ?? 0);
 }
