@@ -101,6 +101,8 @@ export interface ModuleContext {
   publisher: EventPublisher;
   /** Every published event, in seq order, on this node (e.g. stop typing on message_created). */
   subscribe(listener: (event: PublishedEvent) => void): () => void;
+  /** The events this node published, as soon as they are appended: for reactions one node is enough for. */
+  subscribeOwn(listener: (event: PublishedEvent) => void): () => void;
   /** Ports of the modules installed before this one (and, lazily, of all). */
   ports: ModulePortRegistry;
   /** Calls' click-to-call, late-bound (`ports.get('clickToCall')`). */

@@ -199,6 +199,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
       logger,
       publisher: bus,
       subscribe: (listener) => bus.subscribe(listener),
+      subscribeOwn: (listener) => bus.subscribeOwn(listener),
       ports,
       clickToCall: { makeCall: (actor, input) => ports.get('clickToCall').makeCall(actor, input) },
       sessions: { endAllSessions: (companyId, userId) => ports.get('sessions').endAllSessions(companyId, userId) },

@@ -37,6 +37,7 @@ export class EventBus implements EventPublisher {
   private readonly pending: PendingPublish[] = [];
   private flushing: Promise<void> | undefined;
   private readonly subscribers = new Set<EventSubscriber>();
+  private readonly ownSubscribers = new Set<EventSubscriber>();
   private readonly transport: EventTransport | undefined;
   private readonly delivery: SequencedDelivery | undefined;
 
@@ -77,6 +78,17 @@ export class EventBus implements EventPublisher {
   subscribe(subscriber: EventSubscriber): () => void {
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * The events this node published, in seq order, as soon as they are appended (not held
+   * behind other nodes' events): for reactions one node is enough for, such as routing's
+   * triggers, so two nodes do not both react to every event. Without a transport every
+   * event is this node's.
+   */
+  subscribeOwn(subscriber: EventSubscriber): () => void {
+    this.ownSubscribers.add(subscriber);
+    return () => this.ownSubscribers.delete(subscriber);
   }
 
   /**
@@ -137,6 +149,7 @@ export class EventBus implements EventPublisher {
   private handOn(stored: PublishedEvent, item: PendingPublish): void {
     if (!this.delivery || !this.transport) {
       this.deliver(stored);
+      this.deliverOwn(stored);
       item.resolve(stored);
       return;
     }
@@ -147,6 +160,7 @@ export class EventBus implements EventPublisher {
       // The other nodes find it in the log on their next poll.
       this.logger.warn({ err: error, event: stored.name, seq: stored.seq }, 'event not sent to the other nodes');
     });
+    this.deliverOwn(stored);
     item.resolve(stored);
   }
 
@@ -154,6 +168,16 @@ export class EventBus implements EventPublisher {
     await this.drain();
     await this.delivery?.close();
     await this.transport?.close();
+  }
+
+  private deliverOwn(event: PublishedEvent): void {
+    for (const subscriber of this.ownSubscribers) {
+      try {
+        subscriber(event);
+      } catch (error) {
+        this.logger.error({ err: error, event: event.name, seq: event.seq }, 'event subscriber failed');
+      }
+    }
   }
 
   private deliver(event: PublishedEvent): void {

@@ -120,7 +120,9 @@ export function createRoutingModule(context: ModuleContext, options: RoutingModu
     sweep: () => sweeper.sweep(),
     routes: (app) => registerRoutingRoutes(app, service, router),
     async start() {
-      unsubscribe = context.subscribe(onEvent);
+      // The node that published an event reacts to it; a node that died before it could is
+      // covered by the sweep (orphans, finished and taken entries), as a lost event is.
+      unsubscribe = context.subscribeOwn(onEvent);
       if (options.sweepIntervalMs !== false) sweeper.start();
     },
     async stop() {
