@@ -4,7 +4,8 @@
  * types `/promo` in a WhatsApp conversation, the text (variables filled in) and the
  * picture go into the composer, Enter sends both, and the Graph API stub receives the
  * upload and the image message with the text as its caption. The admin screen with the
- * file fits a phone in Portuguese.
+ * file, and the composer with a reply's file attached (a long file name), fit a phone in
+ * Portuguese.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -26,6 +27,8 @@ const PNG = Buffer.from(
   'base64',
 );
 const CLARA = { name: 'Clara Dias', waId: '5511933334444' };
+const PHONE = { width: 390, height: 844 };
+const LONG_NAME = 'tabela-de-precos-atualizada-para-clientes-atacado-e-varejo-dezembro-2026.png';
 
 describe('a canned response with a picture', () => {
   let api: RunningServer;
@@ -117,7 +120,7 @@ describe('a canned response with a picture', () => {
   });
 
   it('fits Admin › Canned responses with a file on a phone in Portuguese', async () => {
-    const phone = await openSession({ baseUrl: api.baseUrl, viewport: { width: 390, height: 844 }, locale: 'pt-BR' });
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: PHONE, locale: 'pt-BR' });
     try {
       await signInPtBr(phone.page, ADMIN_EMAIL, ADMIN_PASSWORD);
       await phone.page.evaluate(() => (window.location.hash = '#/admin/canned'));
@@ -125,6 +128,58 @@ describe('a canned response with a picture', () => {
       await phone.page.getByTestId('canned-file-cell').getByText('Trocar arquivo').waitFor();
       const { scrollWidth, clientWidth } = await scrollsSideways(phone.page);
       expect(scrollWidth, `the page is ${scrollWidth}px wide`).toBeLessThanOrEqual(clientWidth);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('fits the composer with a reply’s file attached on a phone in Portuguese', async () => {
+    // A company reply whose file has a long name, attached as the admin screen does.
+    const admin = await api.adminToken();
+    const created = await api.request<{ id: string }>('POST', '/api/canned-responses', {
+      token: admin,
+      body: { scope: 'company', shortcut: 'tabela', body: 'Segue a tabela de preços, {{contact.first_name}}.' },
+    });
+    expect(created.status).toBe(201);
+    const form = new FormData();
+    form.set('file', new Blob([PNG], { type: 'image/png' }), LONG_NAME);
+    const attached = await fetch(`${api.baseUrl}/api/canned-responses/${created.body.id}/attachment`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}` },
+      body: form,
+    });
+    expect(attached.status).toBe(200);
+
+    const phone = await openSession({ baseUrl: api.baseUrl, viewport: PHONE, locale: 'pt-BR' });
+    try {
+      const { page } = phone;
+      await signInPtBr(page, agent.email, agent.password);
+      await page.evaluate(() => (window.location.hash = '#/inbox'));
+      await page.locator('[data-testid=conversation-row]', { hasText: CLARA.name }).click({ timeout: 15_000 });
+      const composer = page.getByTestId('composer');
+      await expect.poll(() => composer.isDisabled(), { timeout: 15_000 }).toBe(false);
+      await composer.click();
+      await composer.pressSequentially('/tab');
+      await page.getByTestId('canned-option').filter({ hasText: '/tabela' }).waitFor({ timeout: 15_000 });
+      await composer.press('Enter');
+      await expect.poll(() => composer.inputValue(), { timeout: 15_000 }).toBe('Segue a tabela de preços, Clara.');
+      const chip = page.getByTestId('composer-attachment');
+      await chip.filter({ hasText: LONG_NAME }).waitFor({ timeout: 15_000 });
+
+      const { scrollWidth, clientWidth } = await scrollsSideways(page);
+      expect(scrollWidth, `the page is ${scrollWidth}px wide`).toBeLessThanOrEqual(clientWidth);
+      // The chip, its remove button, the composer and its send button each stay inside the screen.
+      for (const [what, locator] of [
+        ['the file chip', chip],
+        ['its remove button', page.getByTestId('composer-attachment-remove')],
+        ['the composer', composer],
+        ['the send button', page.getByTestId('send')],
+      ] as const) {
+        const box = await locator.boundingBox();
+        expect(box, `${what} is on the page`).not.toBeNull();
+        expect(box!.x, `${what} starts at ${box!.x}px`).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, `${what} ends at ${box!.x + box!.width}px`).toBeLessThanOrEqual(PHONE.width);
+      }
     } finally {
       await phone.close();
     }

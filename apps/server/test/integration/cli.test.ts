@@ -1,16 +1,20 @@
 /**
- * The server as an operator runs it: a child process started the way `npm start` does,
- * on a fresh data directory.
+ * The server as an operator runs it: a child process started the way `npm start` does
+ * (`node dist/src/cli.js`, compiled; from the sources through tsx where dist is not up to
+ * date, see cli-entry.ts). `migrate` runs once, on an empty data directory, before the
+ * tests; the first start runs on an empty data directory of its own (initdb, migrations,
+ * the first administrator); the other starts that need a database copy what `migrate`
+ * made instead of running initdb again (tens of seconds each at load 20).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliEntry, SERVER_DIR } from '../support/cli-entry.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const CLI = cliEntry().args;
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
 const holders: TcpServer[] = [];
@@ -29,10 +33,13 @@ async function takenPort(): Promise<number> {
   return (holder.address() as { port: number }).port;
 }
 
-function run(args: string[], env: Record<string, string>) {
+/** Runs the CLI on a data directory of its own: empty, or a copy of `from`. */
+function run(args: string[], env: Record<string, string>, { from }: { from?: string } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  if (from) cpSync(from, dataDir, { recursive: true });
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    cwd: SERVER_DIR,
     env: {
       PATH: process.env.PATH ?? '',
       DATA_DIR: dataDir,
@@ -49,7 +56,8 @@ function run(args: string[], env: Record<string, string>) {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
+  // Generous: a first start (initdb) at load 20 took over a minute.
+  const waitFor = async (pattern: RegExp, timeoutMs = 150_000): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const match = pattern.exec(stdout);
@@ -59,10 +67,32 @@ function run(args: string[], env: Record<string, string>) {
     }
     throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
   };
-  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+  return { child, exited, waitFor, dataDir, output: () => ({ stdout, stderr }) };
 }
 
-// Each start runs initdb for a fresh embedded database: seconds, more on a loaded machine.
+/** What `switchboard migrate` did on an empty data directory, which the starts below copy. */
+let migrated: { code: number | null; stdout: string; stderr: string };
+let migratedDir = '';
+
+beforeAll(async () => {
+  const migrate = run(['migrate'], {});
+  // Kept past the afterEach that removes the tests' directories.
+  dirs.splice(dirs.indexOf(migrate.dataDir), 1);
+  migratedDir = migrate.dataDir;
+  migrated = { code: await migrate.exited, ...migrate.output() };
+}, 180_000);
+
+afterAll(() => {
+  if (migratedDir) rmSync(migratedDir, { recursive: true, force: true });
+});
+
+/** The database `migrate` made, for a start that needs one but not initdb. */
+function migratedDatabase(): { from: string } {
+  expect(migrated.code, `migrate failed:\n${migrated.stdout}\n${migrated.stderr}`).toBe(0);
+  return { from: migratedDir };
+}
+
+// Only the first start runs initdb for an empty embedded database: seconds, more on a loaded machine.
 describe('switchboard serve', { timeout: 180_000 }, () => {
   it('prints the generated admin password once, answers /health and a login with it, and drains on SIGTERM', async () => {
     const server = run(['serve'], { LOG_LEVEL: 'info' });
@@ -88,11 +118,15 @@ describe('switchboard serve', { timeout: 180_000 }, () => {
   });
 
   it('uses SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD when given', async () => {
-    const server = run(['serve'], {
-      LOG_LEVEL: 'info',
-      SWITCHBOARD_ADMIN_EMAIL: 'ops@example.com',
-      SWITCHBOARD_ADMIN_PASSWORD: 'a-configured-password',
-    });
+    const server = run(
+      ['serve'],
+      {
+        LOG_LEVEL: 'info',
+        SWITCHBOARD_ADMIN_EMAIL: 'ops@example.com',
+        SWITCHBOARD_ADMIN_PASSWORD: 'a-configured-password',
+      },
+      migratedDatabase(),
+    );
     const [, address] = await server.waitFor(/"address":"(http:\/\/[^"]+)"/);
     expect(server.output().stdout).not.toContain('a-configured-password');
     const login = await fetch(`${address}/api/users/login`, {
@@ -104,7 +138,7 @@ describe('switchboard serve', { timeout: 180_000 }, () => {
   });
 
   it('refuses to create the first admin with a weak SWITCHBOARD_ADMIN_PASSWORD, saying why without the password', async () => {
-    const server = run(['serve'], { SWITCHBOARD_ADMIN_PASSWORD: 'password1234' });
+    const server = run(['serve'], { SWITCHBOARD_ADMIN_PASSWORD: 'password1234' }, migratedDatabase());
     expect(await server.exited).toBe(1);
     const { stderr, stdout } = server.output();
     expect(stderr).toContain('SWITCHBOARD_ADMIN_PASSWORD: too easy to guess');
@@ -141,9 +175,9 @@ describe('switchboard serve', { timeout: 180_000 }, () => {
     expect(stderr).not.toContain('    at ');
   });
 
-  it('migrate applies the migrations and exits', async () => {
-    const migrate = run(['migrate'], {});
-    expect(await migrate.exited).toBe(0);
-    expect(migrate.output().stdout).toContain('migrations applied (pglite)');
+  it('migrate applies the migrations to an empty data directory and exits', () => {
+    // It ran before the tests; the starts above served from a copy of what it made.
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toContain('migrations applied (pglite)');
   });
 });
