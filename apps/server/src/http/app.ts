@@ -28,8 +28,13 @@ import { z } from 'zod';
 import type { Logger } from '../shared/logger.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
 import { registerTextInputCheck } from './input-text.js';
-import { registerMetrics } from './metrics.js';
-import { lazyChildLogger } from './request-logger.js';
+import {
+  createHttpMetrics,
+  createMetricsRegistry,
+  registerMetricsRoute,
+  type RequestDurationHistogram,
+} from './metrics.js';
+import { bindingsOfUnmade, lazyChildLogger } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 
@@ -77,21 +82,51 @@ export interface AppOptions {
 /**
  * The request log: one line per request when it is answered (method, path, status, time)
  * instead of Fastify's two, at info; the probes' routes log at warn, so a load balancer's
- * polling does not fill the log. No headers: nothing of a credential can reach it.
- * Fastify's other lines (errors) are its own.
+ * polling does not fill the log. No headers: nothing of a credential can reach it. The
+ * line holds nothing the logger's redaction paths name (they are headers, bodies and
+ * domain objects), so it is written through a child of the server's logger without
+ * redaction, with the request's bindings (request id, user or API key, company) as its
+ * first fields: the same line, without redaction's copy of it and without making the
+ * request's pino child (request-logger.ts), which were a tenth of an authenticated list
+ * request's CPU (bench:http). Fastify's other lines (errors) are its own, redacted.
+ * It also observes the request duration histogram (metrics.ts) as each answer finishes:
+ * no onResponse hook of its own.
  */
 class RequestLog extends LogController {
+  private readonly plain: FastifyBaseLogger;
+
+  constructor(
+    private readonly logger: FastifyBaseLogger,
+    private readonly durations: RequestDurationHistogram,
+  ) {
+    super();
+    // The level is the request logger's to decide (isLevelEnabled below): this child keeps all.
+    this.plain = logger.child({}, { redact: [], level: 'trace' });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTime = reply.elapsedTime;
+    this.durations.observe(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      responseTime / 1000,
+    );
     // The probes' loggers keep warn and above: their line is not even built.
     if (!error && (reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
     const line = {
       req: { method: request.method, url: request.url, remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },
-      responseTime: reply.elapsedTime,
+      responseTime,
     };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    if (error) {
+      reply.log.error({ ...line, err: error }, 'request errored');
+      return;
+    }
+    const bindings = bindingsOfUnmade(reply.log, this.logger);
+    if (bindings) this.plain.info({ ...bindings, ...line }, 'request completed');
     else reply.log.info(line, 'request completed');
   }
 }
@@ -105,6 +140,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(options: AppOptions): Promise<App> {
   // Widened to Fastify's logger type so plugins typed against the default instance fit.
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const metricsRegistry = options.metricsRegistry ?? createMetricsRegistry();
+  const durations = createHttpMetrics(metricsRegistry);
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimitBytes,
@@ -117,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
-    logController: new RequestLog(),
+    logController: new RequestLog(loggerInstance, durations),
     childLoggerFactory: (logger, bindings, childOptions) => lazyChildLogger(logger, bindings, childOptions),
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -129,20 +166,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // check, authentication, the modules' own hooks: audit scope, API-key audit, multipart)
   // lives in a child context below, so a load balancer's GET /health runs two hooks, not
   // nine (bench:http).
-  // One hook for what every answer carries: its request id and the security headers.
+  // One hook for what every answer carries: its request id and the security headers
+  // (HSTS among them when a trusted proxy says the request came over HTTPS).
   const securityHeaders = securityHeadersOf(options);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    securityHeaders(request.raw, reply);
+    securityHeaders(request, reply);
     done();
   });
-  if (options.trustProxy) {
-    app.addHook('onSend', async (request, reply) => {
-      if (request.protocol === 'https') {
-        reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-      }
-    });
-  }
   // Only JSON bodies: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   // Everything with tenant data lives under /api and needs a token; the rest (docs, the
@@ -179,10 +210,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       staticCSP: true,
     });
   }
-  registerMetrics(app, {
-    token: options.metricsToken,
-    ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
-  });
+  registerMetricsRoute(app, { token: options.metricsToken, registry: metricsRegistry });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   if (isDocsEnabled) {
@@ -241,6 +269,40 @@ export async function buildApp(options: AppOptions): Promise<App> {
   return app;
 }
 
+/**
+ * What a JSON answer carries (the API, the visitors' web chat API, webhooks, the probes,
+ * /metrics, /openapi.json): OWASP's REST set (ADR 14, amendment). These answers are read
+ * by programs, never rendered as pages: no caching, no framing, no sniffing, nothing
+ * loaded if one were opened as a document, no referrer, not embeddable by other sites.
+ * Routes that serve files set their own type, cache policy and CSP over these.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+});
+
+/** The JSON routes of the root context, besides everything under the API prefixes. */
+const API_PATHS = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
+const API_PREFIXES = ['/api/', '/webchat/v1/', '/webhooks/'];
+
+/**
+ * Whether a request's answer is a JSON answer (the REST set) rather than the console's
+ * (a page, its files, the API docs, the widget script, a path nobody serves).
+ */
+export function isApiPath(url: string): boolean {
+  const queryAt = url.indexOf('?');
+  let path = queryAt < 0 ? url : url.slice(0, queryAt);
+  if (path === '/api') return true;
+  for (const prefix of API_PREFIXES) if (path.startsWith(prefix)) return true;
+  // ignoreTrailingSlash: /health/ is /health.
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return API_PATHS.has(path);
+}
+
 /** The console's CSP, helmet's directives written out; `connect-src` as given. */
 function contentSecurityPolicy(connectSrc: readonly string[]): string {
   const directives: Record<string, readonly string[]> = {
@@ -268,20 +330,27 @@ function hostOf(given: string | undefined): string {
   return /^[A-Za-z0-9.[\]:-]{1,260}$/.test(host) ? host : 'localhost';
 }
 
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 /**
- * Headers for every answer, the console's above all (ADR 14): a CSP the Vite build meets
- * (scripts and styles from our origin only; photos and voice notes are blob: URLs; the
- * softphone's SIP WebSocket is the one other origin), no framing, no MIME sniffing, no
- * referrer to other sites, and HSTS only when a TLS-terminating proxy says the request
- * came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first starts.
+ * Headers for every answer (ADR 14). The console's pages and files get helmet's whole set
+ * with a CSP the Vite build meets (scripts and styles from our origin only; photos and
+ * voice notes are blob: URLs; the softphone's SIP WebSocket is the one other origin), no
+ * framing, no MIME sniffing, no referrer to other sites. JSON answers get the REST set
+ * above: helmet's other headers (opener and agent-cluster isolation, DNS prefetch, IE's
+ * download and XSS switches, Adobe's cross-domain policies) only mean something for a
+ * document, and writing them (Node checks every header of every answer) was a measurable
+ * part of a GET /health (bench:http). HSTS only when a TLS-terminating proxy says the
+ * request came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first
+ * starts. Each set is one object made once (the console's once per host, since its CSP
+ * names the host) and set on the answer in one call.
  */
-function securityHeadersOf(options: AppOptions): (request: IncomingMessage, reply: FastifyReply) => void {
+function securityHeadersOf(options: AppOptions): (request: FastifyRequest, reply: FastifyReply) => void {
   const connectSrc = ["'self'", ...(options.connectOrigins ?? [])];
   // helmet's headers, taken once: with these options every one is the same on every
   // answer, and running helmet's middleware chain per request (or @fastify/helmet, which
   // builds the chain again per request) was a fifth of the CPU of a GET /health
-  // (bench:http). The CSP names the request's own host for ws(s):, so it is made per host
-  // and kept (a few hosts at most).
+  // (bench:http).
   const applyHelmet = helmet({
     contentSecurityPolicy: false,
     frameguard: { action: 'deny' },
@@ -309,9 +378,11 @@ function securityHeadersOf(options: AppOptions): (request: IncomingMessage, repl
   if (!isApplied || !helmetHeaders['x-frame-options'] || !helmetHeaders['x-content-type-options']) {
     throw new Error('helmet did not give its headers synchronously');
   }
-  // Every header of an answer to a host, the CSP first, in one object made once per host.
+  const apiHeaders = { ...API_SECURITY_HEADERS };
+  const apiHeadersOverTls = { ...apiHeaders, 'strict-transport-security': HSTS };
+  // The console's headers, the CSP first, in one object made once per host.
   const headersByHost = new Map<string, Record<string, string>>();
-  const headersOf = (given: string | undefined): Record<string, string> => {
+  const consoleHeadersOf = (given: string | undefined): Record<string, string> => {
     let headers = headersByHost.get(given ?? '');
     if (headers === undefined) {
       const host = hostOf(given);
@@ -322,7 +393,13 @@ function securityHeadersOf(options: AppOptions): (request: IncomingMessage, repl
     }
     return headers;
   };
+  const isOverTls = (request: FastifyRequest): boolean => options.trustProxy && request.protocol === 'https';
   return (request, reply) => {
-    reply.headers(headersOf(request.headers.host));
+    if (isApiPath(request.url)) {
+      reply.headers(isOverTls(request) ? apiHeadersOverTls : apiHeaders);
+      return;
+    }
+    reply.headers(consoleHeadersOf(request.headers.host));
+    if (isOverTls(request)) reply.header('strict-transport-security', HSTS);
   };
 }

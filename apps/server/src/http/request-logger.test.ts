@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { lazyChildLogger } from './request-logger.js';
+import { REDACTED_PATHS } from '../shared/logger.js';
+import { bindingsOfUnmade, lazyChildLogger } from './request-logger.js';
 
-function capture(level: string) {
+function capture(level: string, options: { redact?: string[] } = {}) {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -11,7 +12,13 @@ function capture(level: string) {
       done();
     },
   });
-  return { logger: pino({ level }, stream), lines };
+  return {
+    logger: pino(
+      { level, ...(options.redact ? { redact: { paths: options.redact, censor: '[redacted]' } } : {}) },
+      stream,
+    ),
+    lines,
+  };
 }
 
 describe('lazy request logger', () => {
@@ -52,5 +59,28 @@ describe('lazy request logger', () => {
     request.warn('dropped after the level changed');
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines.map((l) => [l.reqId, l.userId, l.msg])).toEqual([['r2', 'u1', 'answered']]);
+  });
+
+  it("gives a request's bindings for the request log line, which a child without redaction writes the same", async () => {
+    const { logger: root, lines } = capture('info', { redact: REDACTED_PATHS });
+    const request = lazyChildLogger(root, { reqId: 'r3' }, {}).child({ userId: 'u1', companyId: 'c1' });
+    const plain = root.child({}, { redact: [], level: 'trace' });
+    const line = {
+      req: { method: 'GET', url: '/api/users?limit=20', remoteAddress: '127.0.0.1' },
+      res: { statusCode: 200 },
+      responseTime: 1.25,
+    };
+    const bindings = bindingsOfUnmade(request, root);
+    expect(bindings).toEqual({ reqId: 'r3', userId: 'u1', companyId: 'c1' });
+    plain.info({ ...bindings, ...line }, 'request completed');
+    request.info(line, 'request completed');
+    await new Promise((resolve) => setImmediate(resolve));
+    const [fast, child] = lines.map(({ time: _time, ...rest }) => rest);
+    expect(Object.keys(fast ?? {})).toEqual(Object.keys(child ?? {}));
+    expect(fast).toEqual(child);
+    // Once made (a line of its own was written), or under another parent: not given.
+    expect(bindingsOfUnmade(request, root)).toBeUndefined();
+    expect(bindingsOfUnmade(lazyChildLogger(root, { reqId: 'r4' }, {}), plain)).toBeUndefined();
+    expect(bindingsOfUnmade(root, root)).toBeUndefined();
   });
 });

@@ -30,6 +30,18 @@ class LazyChildLogger {
     this.threshold = level in LEVELS || level === 'silent' ? valueOf(level) : -Infinity;
   }
 
+  /**
+   * This logger's bindings when no pino child has been made for it and it is a direct
+   * child of `root` with no option besides a level: a line written through `root` (or a
+   * child of it without bindings) with these fields first is the line this logger would
+   * write. Undefined otherwise.
+   */
+  bindingsOver(root: FastifyBaseLogger): Bindings | undefined {
+    if (this.made || this.parent !== root) return undefined;
+    for (const key in this.options) if (key !== 'level') return undefined;
+    return this.bindings;
+  }
+
   private get logger(): FastifyBaseLogger {
     // The child of a request's logger (the user's, once signed in) is made from the made one.
     const parent = this.parent instanceof LazyChildLogger ? this.parent.logger : this.parent;
@@ -95,4 +107,9 @@ export function lazyChildLogger(
   options: ChildOptions,
 ): FastifyBaseLogger {
   return new LazyChildLogger(parent, bindings, options);
+}
+
+/** A request logger's bindings over `root`, when it is one of ours not made yet (see `bindingsOver`). */
+export function bindingsOfUnmade(logger: FastifyBaseLogger, root: FastifyBaseLogger): Bindings | undefined {
+  return logger instanceof LazyChildLogger ? logger.bindingsOver(root) : undefined;
 }

@@ -63,10 +63,40 @@ describe('security headers on the console and the API', () => {
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
-  it('sends the same headers on API answers', async () => {
-    const response = await api.request('GET', '/health');
-    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  it('sends the REST set on JSON answers: the API, its refusals, the probes (ADR 14)', async () => {
+    const answers = [
+      await api.request('GET', '/health'),
+      await api.request('GET', '/ready'),
+      await api.request('GET', '/api/users'), // 401 problem+json
+      await api.request('GET', '/api/no-such-route'), // 404 problem+json
+      await api.request('GET', '/webchat/v1/channels/00000000-0000-0000-0000-000000000000'),
+    ];
+    for (const response of answers) {
+      expect(response.headers.get('content-type')).toMatch(/^application\/(problem\+)?json/);
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      // What only a document uses is the console's.
+      expect(response.headers.get('cross-origin-opener-policy')).toBeNull();
+      expect(response.headers.get('x-dns-prefetch-control')).toBeNull();
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+    }
+  });
+
+  it("keeps the console's whole set on its pages and on paths nobody serves", async () => {
+    for (const path of ['/', '/index.html', '/no-such-page']) {
+      const response = await api.request('GET', path);
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin-allow-popups');
+      expect(response.headers.get('cache-control')).not.toBe('no-store');
+    }
   });
 
   it('sends HSTS only behind a trusted proxy that says the request came over HTTPS', async () => {
@@ -76,6 +106,10 @@ describe('security headers on the console and the API', () => {
     expect(http.headers.get('strict-transport-security')).toBeNull();
     const untrusted = await api.request('GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
     expect(untrusted.headers.get('strict-transport-security')).toBeNull();
+    // The console's answers too.
+    const page = await proxied.request('GET', '/no-such-page', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(page.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin-allow-popups');
   });
 });
 

@@ -1,19 +1,12 @@
 /**
  * The audit trail's HTTP side: the client address of the request an entry is written
- * under (so services need not carry it), and the audited reads (no transaction to join).
+ * under (so services need not carry it: `rememberClientIp`), and the audited reads (no
+ * transaction to join).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../shared/logger.js';
-import { auditActorOf, type AuditRecordInput } from './audit.js';
-
-const requestScope = new AsyncLocalStorage<{ ip: string }>();
-
-/** The address of the HTTP request being served, if any. */
-export function currentClientIp(): string | undefined {
-  return requestScope.getStore()?.ip;
-}
+import { auditActorOf, rememberClientIp, type AuditRecordInput } from './audit.js';
 
 interface AuditedRoute {
   method: string;
@@ -44,29 +37,46 @@ const AUDITED_ROUTES: readonly AuditedRoute[] = [
   },
 ];
 
+/** The static start of each audited route's path: a request outside all of them is not read further. */
+const AUDITED_PREFIXES = AUDITED_ROUTES.map((route) => route.url.split(':')[0] ?? route.url);
+
 export function registerAuditHooks(
   app: FastifyInstance,
   deps: { db: Db; record(db: Db, input: AuditRecordInput): Promise<void>; logger: Logger },
 ): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    requestScope.run({ ip: request.ip }, done);
+  // After authentication (registered before the modules): the request's own copy of its
+  // actor, which the session cache shares between requests, carrying the client address.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.actor) {
+      const actor = { ...request.actor };
+      rememberClientIp(actor, request.ip);
+      request.actor = actor;
+    }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = AUDITED_ROUTES.find((r) => r.method === request.method && r.url === request.routeOptions.url);
-    if (!route || !request.actor || !route.isAct(request, reply.statusCode)) return;
+  // A callback hook: most answers are not audited reads, and they pass without a promise.
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = auditedRouteOf(request);
+    if (!route || !request.actor || !route.isAct(request, reply.statusCode)) return done();
     const params = request.params as Record<string, unknown>;
     const targetId = typeof params.id === 'string' ? params.id : (route.url.split('/').pop() ?? '');
-    try {
-      await deps.record(deps.db, {
+    deps
+      .record(deps.db, {
         companyId: request.actor.companyId,
         actor: auditActorOf(request.actor),
         action: route.action,
         target: { type: route.targetType, id: targetId },
         ip: request.ip,
         details: { method: request.method },
-      });
-    } catch (error) {
-      deps.logger.error({ err: error, action: route.action }, 'audit entry not written');
-    }
+      })
+      .catch((error: unknown) => deps.logger.error({ err: error, action: route.action }, 'audit entry not written'))
+      .then(() => done(), done);
   });
+}
+
+/** The audited route a request was answered by, if any (a path test before reading the route). */
+function auditedRouteOf(request: FastifyRequest): AuditedRoute | undefined {
+  if (!AUDITED_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return undefined;
+  const url = request.routeOptions.url;
+  return AUDITED_ROUTES.find((r) => r.method === request.method && r.url === url);
 }

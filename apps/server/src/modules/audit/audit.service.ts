@@ -5,13 +5,13 @@ import { newId } from '../../shared/ids.js';
 import { decodeCursor, toPage, type Page } from '../../shared/pagination.js';
 import {
   assertCanReadAudit,
+  clientIpOf,
   assertTimeRange,
   toAuditRow,
   type AuditEntry,
   type AuditFilter,
   type AuditRecordInput,
 } from './audit.js';
-import { currentClientIp } from './audit.http.js';
 import { AuditRepository } from './audit.repository.js';
 
 /**
@@ -25,7 +25,7 @@ export interface AuditLog {
 export function createAuditLog(clock: Clock): AuditLog {
   return {
     async record(db, input) {
-      const ip = input.ip === undefined ? currentClientIp() : input.ip;
+      const ip = input.ip === undefined ? clientIpOf(input.actor) : input.ip;
       await AuditRepository.insert(db, toAuditRow({ ...input, ip }, newId(), clock.now()));
     },
   };
