@@ -89,6 +89,8 @@ const arrive = async (plan) => {
   const pending = [];
   let failures = 0;
   const notes = [];
+  const unanswered = new Set();
+  const failed = [];
   let chatIndex = 0;
   let callIndex = 0;
   for (;;) {
@@ -97,6 +99,7 @@ const arrive = async (plan) => {
     for (; chatIndex < Math.min(plan.chats.length, Math.floor(elapsedS * plan.chatsPerS)); chatIndex += 1) {
       const chat = plan.chats[chatIndex];
       chatAt.push([chat.conversationId, now()]);
+      unanswered.add(chat.conversationId);
       pending.push(
         fetch(`${chat.url}/api/conversations/${chat.conversationId}/queue`, {
           method: 'POST',
@@ -105,9 +108,12 @@ const arrive = async (plan) => {
         })
           .then(async (response) => {
             const text = await response.text();
+            unanswered.delete(chat.conversationId);
             if (response.status >= 400) throw new Error(`${response.status} ${text.slice(0, 200)}`);
           })
           .catch((error) => {
+            unanswered.delete(chat.conversationId);
+            failed.push(chat.conversationId);
             failures += 1;
             if (notes.length < 3) notes.push(`${error.message} ${error.cause?.code ?? ''}`);
           }),
@@ -130,6 +136,8 @@ const arrive = async (plan) => {
     chats: chatIndex,
     calls: plan.calls.slice(0, callIndex).map((c) => `${CALLER_PREFIX}${c.id}`),
     failures,
+    failed,
+    unanswered: [...unanswered],
     notes,
     isSettled,
   };

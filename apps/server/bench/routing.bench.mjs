@@ -534,7 +534,6 @@ try {
     const placedCalls = generator.calls;
     const chatFailures = generator.failures;
     for (const note of generator.notes) console.error(`chat arrival failed: ${note}`);
-    const isSettled = generator.isSettled;
     await Promise.race([Promise.allSettled(pending), sleep(DRAIN_MS / 2)]);
 
     // ── drain: wait (bounded) until nothing of this round waits or is served ────
@@ -565,7 +564,9 @@ try {
     for (const c of pbxReport.calls) {
       const callId = callOfChannel.get(c.channelId);
       if (!callId) {
-        callsWithoutRecord += 1;
+        // Still in Stasis with no call record yet: the owner has not got to it (a backlog), not lost.
+        if (c.isUp) callersStillWaiting += 1;
+        else callsWithoutRecord += 1;
         continue;
       }
       callKeys.add(callId);
@@ -597,11 +598,14 @@ try {
              count(*) filter (where state in ('waiting', 'offered', 'assigned')) as live
         from queue_entries group by 1`);
     const byKey = new Map(entryKeys.map((r) => [r.key, r]));
+    // Not lost: a chat the node refused (a webhook would be delivered again) or has not answered yet (in flight).
+    const notArrived = new Set([...generator.failed, ...generator.unanswered]);
     const lostKeys = [...arrivedAt.keys()].filter((key) => {
+      if (notArrived.has(key)) return false;
       const row = byKey.get(key);
       return !row || (Number(row.assigned) === 0 && Number(row.live) === 0);
     });
-    // A call is lost too when the PBX never saw it become a call, or the node hung up a caller it never bridged.
+    // A call is lost too when its caller is gone without ever becoming a call, or the node hung up a caller it never bridged.
     const lostCalls = lostKeys.filter((key) => callKeys.has(key)).length + callsWithoutRecord + callersDroppedUnbridged;
     const lost = lostKeys.length + callsWithoutRecord + callersDroppedUnbridged;
     const fair = agents.filter((a) => a.isFair).map((a) => handled.get(a.index) ?? 0);
@@ -623,8 +627,9 @@ try {
         `calls p50 ${fmt(percentile(callLatency, 50))} p99 ${fmt(percentile(callLatency, 99))} (${callLatency.length})); ` +
         `reference p50 ${fmt(result.refP50)} p99 ${fmt(result.refP99)} (${reference.length}); ` +
         `p99 ratio ${(result.p99 / result.refP99).toFixed(2)}; decisions ${result.decisionsPerS.toFixed(1)}/s; ` +
-        `lost ${lost} (calls ${lostCalls}${chatFailures ? `; chat arrivals refused ${chatFailures}` : ''}${isSettled ? '' : '; some chat arrivals still unanswered'}), ` +
-        `still live after the drain ${stillLive} (callers still waiting at the PBX ${callersStillWaiting}); ` +
+        `lost ${lost} (calls ${lostCalls}); chat arrivals refused ${chatFailures}, unanswered by the node at the end ${generator.unanswered.length}; ` +
+        `still live after the drain ${stillLive} (callers still waiting at the PBX ${callersStillWaiting}; ` +
+        `refused by Stasis so far ${pbxReport.refusals}); ` +
         `fairness ${Math.min(...fair)}–${Math.max(...fair)} items (mean ${mean.toFixed(1)}), CV ${cv.toFixed(3)}`,
     );
   }
@@ -654,7 +659,8 @@ try {
   console.log(
     `at the PBX (ARI emulator): agents' devices rung ${pbxTotals.rung}, ` +
       `an agent's device in two calls at once: ${pbxTotals.doubles.agentInTwoCalls}, ` +
-      `a caller bridged twice: ${pbxTotals.doubles.callerBridgedTwice}; ${pbxTotals.requests} ARI requests`,
+      `a caller bridged twice: ${pbxTotals.doubles.callerBridgedTwice}; ${pbxTotals.requests} ARI requests; ` +
+      `callers refused by Stasis (no node held the ARI app at that moment) ${pbxTotals.refusals}`,
   );
 } catch (error) {
   console.error(error);
@@ -665,6 +671,8 @@ try {
 
 async function stopEverything(why) {
   if (why !== 'end') process.exitCode = 1;
+  // Connections the database drop ends (node A's, if its close is stuck) must not crash the cleanup.
+  process.on('uncaughtException', (error) => console.error(`shutdown: ${error.message}`));
   // Each step bounded: a stuck shutdown is reported, not waited for.
   const within = (label, promise, ms = 30_000) =>
     Promise.race([
