@@ -53,6 +53,17 @@ describe('voice queue: overflow', () => {
     return record.query.name!;
   }
 
+  /**
+   * The music starts before the call's entry is written (with the clock's time): the clock
+   * moves only once the entry is there, or the entry would start after the jump.
+   */
+  async function waitingIn(queueId: string) {
+    await waitFor(async () => {
+      const waiting = await t.api.request('GET', `/api/queues/${queueId}/entries?state=waiting`, { token: t.admin });
+      return waiting.body.items.length === 1;
+    }, 'the call waiting in the queue');
+  }
+
   async function voiceMessageOf(phone: string) {
     const { api, admin } = t;
     let found: any;
@@ -82,6 +93,7 @@ describe('voice queue: overflow', () => {
     const caller = callerDials(ari, { channelId: `vm-${did}`, did, callerNumber: phone });
     const call = await callOfChannel(api, admin, caller.id);
     await waitFor(() => requestsTo(ari, 'POST', `/channels/${caller.id}/moh`).length === 1, 'music');
+    await waitingIn(queue.id);
 
     clock.advance(11_000);
     await manager.waitFor((r) => r.some((e) => e.event === 'entry_overflowed' && e.data.call_id === call.id));
@@ -166,6 +178,7 @@ describe('voice queue: overflow', () => {
     const caller = callerDials(ari, { channelId: `cb-${did}`, did, callerNumber: phone });
     const call = await callOfChannel(api, admin, caller.id);
     await waitFor(() => requestsTo(ari, 'POST', `/channels/${caller.id}/moh`).length === 1, 'music');
+    await waitingIn(queue.id);
 
     clock.advance(11_000);
     await waitFor(() => playsOn(caller.id).length === 1, 'callback offered');
@@ -197,6 +210,7 @@ describe('voice queue: overflow', () => {
     const other = callerDials(ari, { channelId: `cbc-${controlDid}`, did: controlDid, callerNumber: '+5511987650204' });
     const otherCall = await callOfChannel(api, admin, other.id);
     await waitFor(() => requestsTo(ari, 'POST', `/channels/${other.id}/moh`).length === 1, 'control music');
+    await waitingIn(control.id);
     clock.advance(11_000);
     await manager.waitFor((r) => r.some((e) => e.event === 'entry_overflowed' && e.data.call_id === otherCall.id));
     expect(manager.received.some((e) => e.event === 'entry_overflowed' && e.data.call_id === call.id)).toBe(false);
