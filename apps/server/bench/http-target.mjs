@@ -97,6 +97,10 @@ async function serveReal() {
     };
   } else {
     pglite = await PGlite.create(join(dir, 'pglite'));
+    // Statements with parameters run as named prepared statements beside `query` (ADR 29):
+    // they are seen through the statement client's observer; the others through `query`.
+    const { observePgliteStatements } = await import('../dist/src/db/pglite-statements.js');
+    observePgliteStatements((text, values) => record(text, [...values]));
     const query = pglite.query.bind(pglite);
     pglite.query = (text, values, options) => {
       record(text, values);

@@ -285,6 +285,7 @@ export async function startIntercomHarness(
     logger,
     publisher: api.server.bus,
     subscribe: (listener) => api.server.bus.subscribe(listener),
+    subscribeOwn: (listener) => api.server.bus.subscribeOwn(listener),
     ports: new PortRegistry(),
     clickToCall: { makeCall: () => Promise.reject(new Error('not in these tests')) },
     hasher: argon2Hasher,
