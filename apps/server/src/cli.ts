@@ -22,7 +22,11 @@ function readConfig(): Config {
 }
 
 async function migrate(config: Config): Promise<void> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  });
   try {
     await database.migrate();
     process.stdout.write(`migrations applied (${database.kind})\n`);

@@ -44,6 +44,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), VOICEBOT_RING_TIMEOUT_SECONDS: '2' })).toThrow(ConfigError);
   });
 
+  it('sizes the PostgreSQL pool per node: 10 by default, 1–200', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).databasePoolSize).toBe(10);
+    expect(loadConfig({ DATA_DIR: tempDir(), DATABASE_POOL_SIZE: '40' }).databasePoolSize).toBe(40);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), DATABASE_POOL_SIZE: 'many' })).toThrow(ConfigError);
+  });
+
   it('reads STUN and TURN servers, and wants the TURN secret with TURN servers', () => {
     const config = loadConfig({
       DATA_DIR: tempDir(),

@@ -26,6 +26,7 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -184,6 +185,8 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** Connections each node keeps to the PostgreSQL server (`DATABASE_URL` only). */
+  readonly databasePoolSize: number;
   /** Several nodes: events reach every node's sockets over this Redis channel (ADR 13). */
   readonly redis: { readonly url: string; readonly channel: string } | undefined;
   readonly jwtSecret: string;
@@ -352,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, channel: e.REDIS_CHANNEL } : undefined,
     jwtSecret: e.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
     adminEmail: e.SWITCHBOARD_ADMIN_EMAIL?.toLowerCase(),

@@ -92,6 +92,7 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
     ...(overrides.pglite ? { pglite: overrides.pglite } : {}),
   });
   // Closed if startup fails after the bus has connected to Redis.
