@@ -2,7 +2,7 @@
  * The intercom with a recognizer and a language model (OpenAI-compatible, served by a
  * local stub in the real APIs' shapes): the visitor and the resident speak.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAiChat } from '../../src/integrations/llm/index.js';
 import { OpenAiStt } from '../../src/integrations/stt/index.js';
 import { decodeWav } from '../../src/integrations/audio/index.js';
@@ -38,6 +38,12 @@ describe('intercom flow with speech recognition and a language model', () => {
   afterAll(async () => {
     await h.close();
     await ai.close();
+  });
+  // Each test scripts its own answers: what a failed test left unsaid must not answer the next.
+  beforeEach(() => {
+    ai.transcripts.length = 0;
+    ai.chatContents.length = 0;
+    ai.nextAnswers.length = 0;
   });
 
   it('understands the visitor, rings the unit they named, and takes the resident’s spoken "não"', async () => {

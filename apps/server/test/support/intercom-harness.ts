@@ -137,7 +137,7 @@ export class VoicePeer {
   }
 
   /** Resolves once the bot has said something and then been quiet for `quietMs`. */
-  async waitUntilBotQuiet(quietMs = 120, timeoutMs = 5000): Promise<void> {
+  async waitUntilBotQuiet(quietMs = 120, timeoutMs = 20_000): Promise<void> {
     await waitUntil(
       () => {
         const last = this.lastHeardAt();
@@ -208,7 +208,7 @@ export class AsteriskLikeDialer implements ResidentDialer {
     return Promise.resolve();
   }
 
-  async nextResident(timeoutMs = 5000): Promise<VoicePeer> {
+  async nextResident(timeoutMs = 20_000): Promise<VoicePeer> {
     const count = this.residents.length;
     await waitUntil(() => this.residents.length > count, timeoutMs, 'the resident to answer');
     return this.residents[this.residents.length - 1] as VoicePeer;
@@ -343,7 +343,7 @@ export async function startIntercomHarness(
       peers.push(peer);
       return peer;
     },
-    async callIdOf(uuid, timeoutMs = 3000) {
+    async callIdOf(uuid, timeoutMs = 15_000) {
       let callId: string | undefined;
       await waitUntil(
         () => {
@@ -355,7 +355,7 @@ export async function startIntercomHarness(
       );
       return callId as string;
     },
-    async botSays(text, timeoutMs = 5000) {
+    async botSays(text, timeoutMs = 20_000) {
       await waitUntil(
         () => lines.some((line) => line.msg === 'intercom transcript' && line.who === 'bot' && line.text === text),
         timeoutMs,

@@ -6,7 +6,7 @@
  * wait in each now (the wallboard's snapshot, then its `queue_stats`); delete. The server's
  * refusals show on their fields.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { z } from 'zod';
 import { pageSchema, queueSchema, userSchema, wallboardSchema, type QueueDto } from '@switchboard/contracts';
 import { useApi, useRealtimeEvent, useResync } from '../../app/services';
@@ -184,7 +184,9 @@ export function QueuesAdmin({ queues, timeZone }: { queues: ResourceList<QueueDt
  * How many items wait in each queue now, by queue id: the wallboard's snapshot (the one
  * endpoint that counts them), then every `queue_stats` routing sends managers when a
  * queue changes; read again when the list of queues changes (a new queue is counted at
- * once) and after a gap the server could not replay. Unknown: absent.
+ * once) and after a gap the server could not replay. A queue's latest `queue_stats` wins
+ * over any snapshot (a snapshot answered after the event may have been read before it);
+ * after a gap only the snapshot read again counts. Unknown: absent.
  */
 function useWaitingNow(queueIds: string): Record<string, number> {
   const api = useApi();
@@ -192,18 +194,21 @@ function useWaitingNow(queueIds: string): Record<string, number> {
     (signal) => api.request('GET', '/api/wallboard', { schema: wallboardSchema, signal }),
     `queues-waiting:${queueIds}`,
   );
-  const [counts, setCounts] = useState<Record<string, number>>({});
+  const [live, setLive] = useState<Record<string, number>>({});
   const { data, reload } = snapshot;
-  useEffect(() => {
-    if (data) setCounts(Object.fromEntries(data.queues.map((queue) => [queue.queue_id, queue.waiting])));
-  }, [data]);
   useRealtimeEvent<{ queue_id?: unknown; waiting?: unknown }>('queue_stats', ({ data: stats }) => {
     const { queue_id: queueId, waiting } = stats;
     if (typeof queueId === 'string' && typeof waiting === 'number')
-      setCounts((current) => ({ ...current, [queueId]: waiting }));
+      setLive((current) => ({ ...current, [queueId]: waiting }));
   });
-  useResync(reload);
-  return counts;
+  useResync(() => {
+    setLive({});
+    reload();
+  });
+  return useMemo(
+    () => ({ ...Object.fromEntries((data?.queues ?? []).map((queue) => [queue.queue_id, queue.waiting])), ...live }),
+    [data, live],
+  );
 }
 
 /** Once the errors are drawn, the first field in error of the queue dialog (a long form on a phone) takes the focus. */
