@@ -181,10 +181,14 @@ describe('web chat from a page on another origin', () => {
 
   it('gives a page of another origin no widget, and refuses its socket', async () => {
     const page = await visitorSession.context.newPage();
+    // The widget asks for its channel and is refused: it never shows. (Waiting for the
+    // refusal itself, not for an idle network, which a busy machine may never reach.)
+    const refused = page.waitForResponse((response) => response.url().includes('/webchat/v1/'), {
+      timeout: 30_000,
+    });
     await page.goto(stranger.url);
     await page.locator('h1').waitFor();
-    // The widget asked for its channel and was refused: it never shows.
-    await page.waitForLoadState('networkidle');
+    await refused;
     expect(await widget(page).count()).toBe(0);
     // A valid token carried to the other page is still refused there, on the socket itself.
     const session = await api.request<{ token: string }>('POST', '/webchat/v1/sessions', {
