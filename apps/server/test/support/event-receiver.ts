@@ -32,6 +32,7 @@ export interface EventReceiver {
   fallback: ScriptedAnswer | ((request: ReceivedRequest) => ScriptedAnswer);
   /** Stops listening: connections are refused until `up()`. */
   down(): Promise<void>;
+  /** Listens again on the same port (nothing to do when it is listening). */
   up(): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,6 +54,7 @@ export async function startEventReceiver(path = '/hooks'): Promise<EventReceiver
       await new Promise<void>((resolve) => current.close(() => resolve()));
     },
     async up() {
+      if (server) return;
       server = createServer((request, response) => {
         const chunks: Buffer[] = [];
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
