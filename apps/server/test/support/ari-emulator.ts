@@ -61,6 +61,8 @@ export class AriEmulator {
   readonly state: AriEmulatorState;
   /** Errors to answer instead of routing, once each, e.g. a 412 no capture shows. */
   readonly #scriptedFailures: { method: string; path: string; status: number; message: string }[] = [];
+  /** Requests to answer only once released, once each: a slow PBX for one request. */
+  readonly #holds: { method: string; path: string; released: Promise<void> }[] = [];
   /** Called after each successful originate, to script what the call does next. */
   onOriginate: (channel: AriChannel) => void = () => undefined;
   readonly #server: Server;
@@ -255,6 +257,17 @@ export class AriEmulator {
     this.#scriptedFailures.push({ method, path, status, message });
   }
 
+  /**
+   * The next `method path` is answered only once the returned function is called (a PBX
+   * slow to answer that one request); the request is recorded on arrival as any other.
+   */
+  holdNext(method: string, path: string): () => void {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#holds.push({ method, path, released });
+    return release;
+  }
+
   /** Cuts every event WebSocket without a close frame, as a network failure would. */
   dropWebSockets(): void {
     for (const entry of this.#eventSockets) {
@@ -331,6 +344,11 @@ export class AriEmulator {
     if (!this.#isAuthorized(req, url)) return sendUnauthorized(res);
     if (!url.pathname.startsWith('/ari/')) return sendError(res, 404, 'Resource not found');
     const path = this.requests.at(-1)?.path;
+    const held = this.#holds.findIndex((entry) => entry.method === req.method && entry.path === path);
+    if (held !== -1) {
+      const [hold] = this.#holds.splice(held, 1);
+      await hold?.released;
+    }
     const scripted = this.#scriptedFailures.findIndex((entry) => entry.method === req.method && entry.path === path);
     if (scripted !== -1) {
       const [failure] = this.#scriptedFailures.splice(scripted, 1);

@@ -8,9 +8,13 @@
  * hangs up abandons, an overflow plays voicemail or offers a callback.
  *
  * The call record is the calls module's: CallFlow ends it when a channel ends (the caller's
- * channel is its customer leg, the answering agent's its agent leg). Telephony events are
- * handled one at a time in arrival order; the engine's notifications come from the flow
- * that made the decision and are not queued behind them (they would wait on themselves).
+ * channel is its customer leg, the answering agent's its agent leg).
+ *
+ * Order is kept per call, not across calls (keyed-steps.ts): a call's telephony events
+ * (its caller's channel and its agents' legs) and the engine's notices about it run one at
+ * a time in arrival order, under the call's line (its caller's channel id); other calls go
+ * on meanwhile. What several calls share is ordered on its own key: an agent's `busy` and
+ * its restoring (per agent), and adopting calls after a reconnect (a barrier).
  */
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
@@ -51,6 +55,7 @@ import type {
 } from './voice-routing.ports.js';
 import type { VoiceRoutingRepository } from './voice-routing.repository.js';
 import { WaitingCalls, type AfterPlayback, type WaitingCall } from './waiting-calls.js';
+import { KeyedSteps } from './keyed-steps.js';
 
 type Entered = Extract<TelephonyEvent, { kind: 'channel_entered' }>;
 
@@ -99,7 +104,14 @@ export interface QueueCallsDeps {
 const BUSY_OR_REJECTED = new Set([17, 21]);
 
 export class QueueCalls {
-  private tail: Promise<void> = Promise.resolve();
+  /** A call's steps, keyed by its line (the caller's channel id); adopting is a barrier. */
+  private readonly lines: KeyedSteps;
+  /** An agent's busy and restore steps, in the order their calls asked for them. */
+  private readonly agents: KeyedSteps;
+  /** Call id → its line. */
+  private readonly lineOfCall = new Map<string, string>();
+  /** An agent leg's channel id → its call's line (a caller's channel is its own line). */
+  private readonly lineOfLeg = new Map<string, string>();
   private readonly waiting: WaitingCalls;
   private readonly overflow: QueueOverflow;
   private readonly busy: BusyAgents;
@@ -107,6 +119,10 @@ export class QueueCalls {
   private readonly bridged = new Map<string, BridgedCall>();
 
   constructor(private readonly deps: QueueCallsDeps) {
+    const onError = (error: unknown, what: string): void =>
+      deps.logger.error({ err: error, what }, 'queue call step failed');
+    this.lines = new KeyedSteps(onError);
+    this.agents = new KeyedSteps(onError);
     this.waiting = new WaitingCalls(deps);
     this.busy = new BusyAgents(deps);
     this.overflow = new QueueOverflow({
@@ -125,37 +141,65 @@ export class QueueCalls {
     });
   }
 
-  /** Queues the event behind the ones before it (as CallFlow does). */
+  /** Queues the event behind its call's earlier events and notices; resolves once handled. */
   handle(event: TelephonyEvent): Promise<void> {
-    return this.enqueueTask(() => this.dispatch(event), event.kind);
+    return this.lines.run(this.lineOfEvent(event), () => this.dispatch(event), event.kind);
   }
 
-  /** A decision of the routing engine about a voice item, queued behind the PBX's events. */
+  /** A decision of the routing engine about a voice item, queued behind its call's events. */
   notify(notice: RoutingNotice): Promise<void> {
-    return this.enqueueTask(() => {
-      switch (notice.kind) {
-        case 'offered':
-          return this.offered(notice.offer, notice.entry);
-        case 'offer_ended':
-          return this.offerEnded(notice.offer);
-        case 'assigned':
-          return this.assigned(notice.entry, notice.isDirect);
-        case 'ended':
-          return this.ended(notice.entry);
-        case 'overflowed':
-          return this.overflowed(notice.entry, notice.action);
+    switch (notice.kind) {
+      case 'offered':
+        return this.onLine(notice.entry.callId, () => this.offered(notice.offer, notice.entry), notice.kind);
+      case 'offer_ended':
+        return this.onLine(notice.callId, () => this.offerEnded(notice.offer), notice.kind);
+      case 'assigned':
+        return this.onLine(notice.entry.callId, () => this.assigned(notice.entry, notice.isDirect), notice.kind);
+      case 'ended': {
+        // Only the agent's status is left to do: in the agent's order, behind their call's `busy`.
+        const { companyId, assignedTo } = notice.entry;
+        if (notice.entry.channel !== 'voice' || !assignedTo) return Promise.resolve();
+        return this.agents.run(agentKey(companyId, assignedTo), () => this.ended(notice.entry), notice.kind);
       }
-    }, notice.kind);
+      case 'overflowed':
+        return this.onLine(notice.entry.callId, () => this.overflowed(notice.entry, notice.action), notice.kind);
+    }
   }
 
   /** Every second: announcements that are due, and agents whose call and wrap-up are over. */
   async tick(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const call of this.waiting.all()) {
-      if (call.phase !== 'waiting' || call.playback || !isAnnouncementDue(call.lastAnnouncedAt, now)) continue;
-      await this.enqueueTask(() => this.announce(call), 'announce');
-    }
+    const due = this.waiting
+      .all()
+      .filter((call) => call.phase === 'waiting' && !call.playback && isAnnouncementDue(call.lastAnnouncedAt, now));
+    await Promise.all(due.map((call) => this.lines.run(call.channelId, () => this.announce(call), 'announce')));
     await this.busy.restore();
+  }
+
+  /** The line a telephony event belongs to: its call's caller channel, known from the channel or the args. */
+  private lineOfEvent(event: TelephonyEvent): string {
+    switch (event.kind) {
+      case 'channel_entered': {
+        const [intent, first] = event.args;
+        if ((intent === ARG_QUEUE_AGENT || intent === ARG_QUEUE_ASSIGNED) && first) return this.lineOf(first);
+        return this.lineOfLeg.get(event.channelId) ?? event.channelId;
+      }
+      case 'playback_finished':
+        return this.waiting.ofPlayback(event.playbackId)?.channelId ?? `playback:${event.playbackId}`;
+      case 'recording_finished':
+      case 'recording_failed':
+        return this.overflow.channelOfRecording(event.recordingName) ?? `recording:${event.recordingName}`;
+      default:
+        return this.lineOfLeg.get(event.channelId) ?? event.channelId;
+    }
+  }
+
+  private lineOf(callId: string): string {
+    return this.lineOfCall.get(callId) ?? `call:${callId}`;
+  }
+
+  private onLine(callId: string | null, step: () => Promise<void>, what: string): Promise<void> {
+    return this.lines.run(callId ? this.lineOf(callId) : 'no-call', step, what);
   }
 
   /**
@@ -170,7 +214,7 @@ export class QueueCalls {
    * caller still in the DTMF menu (no entry yet) hears the menu again from the start.
    */
   reconcile(presentChannelIds: ReadonlySet<string>): Promise<void> {
-    return this.enqueueTask(() => this.adopt(presentChannelIds), 'reconcile');
+    return this.lines.runAlone(() => this.adopt(presentChannelIds), 'reconcile');
   }
 
   private async adopt(present: ReadonlySet<string>): Promise<void> {
@@ -196,6 +240,8 @@ export class QueueCalls {
           };
           this.bridged.set(customer, bridged);
           this.bridged.set(entry.agentChannelId, bridged);
+          this.lineOfCall.set(entry.callId, customer);
+          this.lineOfLeg.set(entry.agentChannelId, customer);
           adopted += 1;
         } else {
           await engine.endEntry(entry.companyId, entry.id, 'hangup');
@@ -219,27 +265,28 @@ export class QueueCalls {
         menu: undefined,
         defaultQueueId: null,
       });
+      this.lineOfCall.set(call.callId, call.channelId);
       await this.waiting.startMusic(call);
       adopted += 1;
       const now = clock.now();
       for (const offer of entry.offers) {
         const legId = legIdOf(entry.id, offer.agentId);
         if (present.has(legId)) {
-          this.legs.set(legId, { ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
+          this.keepLeg({ ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
           continue;
         }
         const left = Math.round((offer.expiresAt.getTime() - now.getTime()) / 1000);
         // Refused, the leg may be the old one, still ringing outside Stasis under this id:
         // it is watched, so its answer is taken (the offer's end hangs it up otherwise).
         const isRung = left >= 1 && (await this.ringAgent(call, notice, offer.agentId, offer.id, left));
-        if (!isRung) this.legs.set(legId, { ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
+        if (!isRung) this.keepLeg({ ...this.legOf(call, entry.id, offer.agentId), offerId: offer.id });
       }
       if (entry.state === 'assigned' && entry.assignedTo) {
         const legId = legIdOf(entry.id, entry.assignedTo);
         const isRung =
           !present.has(legId) &&
           (await this.ringAgent(call, notice, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds));
-        if (!isRung) this.legs.set(legId, this.legOf(call, entry.id, entry.assignedTo));
+        if (!isRung) this.keepLeg(this.legOf(call, entry.id, entry.assignedTo));
       }
     }
     // Callers who were still in the menu: it starts again (their call is answered already).
@@ -258,6 +305,7 @@ export class QueueCalls {
         menu: point.menu && point.menu.options.length > 0 ? point.menu : undefined,
         defaultQueueId: point.defaultQueueId,
       });
+      this.lineOfCall.set(call.callId, call.channelId);
       adopted += 1;
       await this.menuOrQueue(call);
     }
@@ -281,10 +329,20 @@ export class QueueCalls {
     return this.waiting.all().length;
   }
 
-  private enqueueTask(task: () => Promise<void>, what: string): Promise<void> {
-    const done = this.tail.then(task);
-    this.tail = done.catch((error: unknown) => this.deps.logger.error({ err: error, what }, 'queue call step failed'));
-    return this.tail;
+  /** An agent leg, known by its channel; its events run on its call's line. */
+  private keepLeg(leg: AgentLeg): void {
+    this.legs.set(leg.channelId, leg);
+    this.lineOfLeg.set(leg.channelId, this.lineOf(leg.callId));
+  }
+
+  /** The channel is gone: its line and leg keys go once nothing of its call is left on this node. */
+  private forgetChannel(channelId: string): void {
+    this.lineOfLeg.delete(channelId);
+    for (const [callId, line] of this.lineOfCall) {
+      if (line !== channelId) continue;
+      if (this.waiting.ofCall(callId) || this.bridged.has(channelId)) continue;
+      this.lineOfCall.delete(callId);
+    }
   }
 
   private async dispatch(event: TelephonyEvent): Promise<void> {
@@ -326,10 +384,24 @@ export class QueueCalls {
       await telephony.hangup(event.channelId).catch(() => undefined);
       return;
     }
-    const settings = await repository.settingsOf(point.companyId);
     const callId = newId();
+    this.lineOfCall.set(callId, event.channelId);
     const callerNumber = event.callerNumber || 'anonymous';
-    await this.deps.lifecycle.create(
+    // Answered here (the caller hears prompts and music while nobody has picked up yet), at
+    // the same time as the call record and the settings are written and read; the queue too
+    // when the DID goes straight to one.
+    const answered = telephony.answer(event.channelId).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('answer failed'),
+    );
+    const queue =
+      point.defaultQueueId && !(point.menu && point.menu.options.length > 0)
+        ? repository.findQueue(point.companyId, point.defaultQueueId)
+        : undefined;
+    queue?.catch(() => undefined);
+    const settingsOf = repository.settingsOf(point.companyId);
+    settingsOf.catch(() => undefined);
+    const created = this.deps.lifecycle.create(
       {
         id: callId,
         companyId: point.companyId,
@@ -344,6 +416,12 @@ export class QueueCalls {
       },
       'pbx:queue',
     );
+    const [settings] = await Promise.all([settingsOf, created]).catch(async (error: unknown) => {
+      // No call record: the caller cannot be routed (their channel's end finds no call).
+      await answered;
+      await telephony.hangup(event.channelId).catch(() => undefined);
+      throw error;
+    });
     const call = this.waiting.track({
       callId,
       companyId: point.companyId,
@@ -354,24 +432,22 @@ export class QueueCalls {
       defaultQueueId: point.defaultQueueId,
     });
     logger.info({ callId, companyId: point.companyId, did, channelId: event.channelId }, 'queue call arrived');
-    try {
-      // Answered here: the caller hears prompts and music while nobody has picked up yet.
-      await telephony.answer(event.channelId);
-    } catch (error) {
-      logger.warn({ err: error, callId }, 'answering the caller failed');
+    const answerError = await answered;
+    if (answerError) {
+      logger.warn({ err: answerError, callId }, 'answering the caller failed');
       await this.waiting.leave(call);
       return;
     }
-    await this.menuOrQueue(call);
+    await this.menuOrQueue(call, queue ? { queue, settings } : undefined);
   }
 
   /** The answered caller hears the DID's menu, or goes to its default queue. */
-  private async menuOrQueue(call: WaitingCall): Promise<void> {
+  private async menuOrQueue(call: WaitingCall, known?: KnownQueue): Promise<void> {
     if (call.menu) {
       call.phase = 'menu';
       await this.say(call, menuPromptText(call.language, call.menu), 'menu_wait');
     } else if (call.defaultQueueId) {
-      await this.enqueueCall(call, call.defaultQueueId);
+      await this.enqueueCall(call, call.defaultQueueId, undefined, {}, known);
     } else {
       this.deps.logger.warn({ callId: call.callId }, 'the DID names no queue; hanging up');
       await this.waiting.leave(call);
@@ -384,20 +460,24 @@ export class QueueCalls {
     queueId: string,
     previous?: { originalEnqueuedAt: Date; previousEntryId: string | undefined },
     options: { priorityBoost?: number; label?: string; isAnnounced?: boolean } = {},
+    known?: KnownQueue,
   ): Promise<QueueEntry | undefined> {
     const { repository, engine, clock, logger } = this.deps;
-    const queue = await repository.findQueue(call.companyId, queueId);
+    const [queue, settings] = await Promise.all([
+      known?.queue ?? repository.findQueue(call.companyId, queueId),
+      known?.settings ?? repository.settingsOf(call.companyId),
+    ]);
     if (!queue) {
       logger.warn({ callId: call.callId, queueId }, 'the queue is gone; hanging up');
       await this.waiting.leave(call);
       return undefined;
     }
-    const settings = await repository.settingsOf(call.companyId);
     const isOpen = isOpenAt(queue.businessHours, settings.timeZone, clock.now());
     const closedAction = !isOpen && queue.businessHours ? { ...queue.businessHours.closedAction } : undefined;
     call.phase = 'waiting';
-    if (!closedAction) await this.waiting.startMusic(call);
-    const entry = await engine.enqueue({
+    // Music and the engine at once: the music is the caller's, the entry the engine's.
+    const music = closedAction ? undefined : this.waiting.startMusic(call);
+    const enqueued = engine.enqueue({
       companyId: call.companyId,
       queueId,
       channel: 'voice',
@@ -408,6 +488,7 @@ export class QueueCalls {
       previousEntryId: previous?.previousEntryId,
       closedAction,
     });
+    const [entry] = await Promise.all([enqueued, music]);
     logger.info({ callId: call.callId, queueId, entryId: entry?.id, isOpen }, 'call enqueued');
     if (entry && !closedAction && queue.announcePosition && options.isAnnounced !== false) await this.announce(call);
     return entry;
@@ -480,9 +561,13 @@ export class QueueCalls {
       case 'menu_wait':
         if (call.phase !== 'menu') return;
         call.menuTimer = setTimeout(() => {
-          void this.enqueueTask(async () => {
-            if (this.waiting.isTracked(call) && call.phase === 'menu' && !call.playback) await this.onMenuMiss(call);
-          }, 'menu timeout');
+          void this.lines.run(
+            call.channelId,
+            async () => {
+              if (this.waiting.isTracked(call) && call.phase === 'menu' && !call.playback) await this.onMenuMiss(call);
+            },
+            'menu timeout',
+          );
         }, MENU_ANSWER_SECONDS * 1000);
         call.menuTimer.unref();
         return;
@@ -494,6 +579,14 @@ export class QueueCalls {
   }
 
   private async onEnded(channelId: string, cause: number | null): Promise<void> {
+    try {
+      await this.onChannelGone(channelId, cause);
+    } finally {
+      this.forgetChannel(channelId);
+    }
+  }
+
+  private async onChannelGone(channelId: string, cause: number | null): Promise<void> {
     const call = this.waiting.ofChannel(channelId);
     if (call) return this.onCallerGone(call);
     const leg = this.legs.get(channelId);
@@ -527,7 +620,8 @@ export class QueueCalls {
   async offered(offer: OfferNotice, entry: EntryNotice): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId) return;
     const call = this.waiting.ofCall(entry.callId);
-    if (!call || (await this.overflow.isCallback(entry))) return;
+    // A caller waiting on this node is no callback item unless they asked for one here.
+    if (!call || this.overflow.hasCallback(entry.callId)) return;
     const timeoutSeconds = Math.max(1, Math.round((offer.expiresAt.getTime() - offer.offeredAt.getTime()) / 1000));
     await this.ringAgent(call, entry, offer.agentId, offer.id, timeoutSeconds);
   }
@@ -545,8 +639,10 @@ export class QueueCalls {
    */
   async assigned(entry: EntryNotice, isDirect = false): Promise<void> {
     if (entry.channel !== 'voice' || !entry.callId || !entry.assignedTo) return;
-    if (await this.overflow.isCallback(entry)) return this.overflow.dialCallback(entry);
     const call = this.waiting.ofCall(entry.callId);
+    if ((!call || this.overflow.hasCallback(entry.callId)) && (await this.overflow.isCallback(entry))) {
+      return this.overflow.dialCallback(entry);
+    }
     if (!call || this.legs.has(legIdOf(entry.id, entry.assignedTo))) return;
     const isRinging = await this.ringAgent(call, entry, entry.assignedTo, null, this.deps.settings.ringTimeoutSeconds);
     // Given by a supervisor to an agent who cannot be rung (no device): back in line, wait kept.
@@ -594,7 +690,7 @@ export class QueueCalls {
       offerId,
       isAnswered: false,
     };
-    this.legs.set(leg.channelId, leg);
+    this.keepLeg(leg);
     try {
       await telephony.originate({
         channelId: leg.channelId,
@@ -651,8 +747,7 @@ export class QueueCalls {
     const { telephony, calls, lifecycle, clock, logger } = this.deps;
     this.waiting.untrack(call);
     this.legs.delete(leg.channelId);
-    await this.waiting.stopPlayback(call);
-    await this.waiting.stopMusic(call);
+    await Promise.all([this.waiting.stopPlayback(call), this.waiting.stopMusic(call)]);
     const bridgeId = `${call.callId}-${leg.entryId.slice(0, 8)}`;
     const recordingName = newId();
     const now = clock.now();
@@ -673,17 +768,23 @@ export class QueueCalls {
     };
     this.bridged.set(call.channelId, bridged);
     this.bridged.set(leg.channelId, bridged);
-    if (isRecording) {
-      await calls.insertRecording({
-        id: newId(),
-        companyId: call.companyId,
-        callId: call.callId,
-        asteriskName: recordingName,
-        format: 'wav',
-        status: 'recording',
-        startedAt: now,
-      });
-    }
+    const recorded = isRecording
+      ? calls.insertRecording({
+          id: newId(),
+          companyId: call.companyId,
+          callId: call.callId,
+          asteriskName: recordingName,
+          format: 'wav',
+          status: 'recording',
+          startedAt: now,
+        })
+      : undefined;
+    // The agent is busy from now on, in their own order (behind their last call's restore).
+    const busy = this.agents.run(
+      agentKey(call.companyId, leg.agentId),
+      () => this.busy.markBusy(call.companyId, leg.agentId),
+      'busy',
+    );
     const fields = { agentId: leg.agentId, agentChannelId: leg.channelId, asteriskBridgeId: bridgeId };
     const ref = { companyId: call.companyId, id: call.callId };
     const moved = await lifecycle.move(ref, 'in_progress', 'pbx:queue-agent', now, (c) => ({
@@ -694,7 +795,7 @@ export class QueueCalls {
     // A call transferred back into a queue is already in progress: only its agent changes.
     if (!moved) await lifecycle.patch(ref, fields);
     logger.info({ callId: call.callId, agentId: leg.agentId, entryId: leg.entryId }, 'queue call answered');
-    await this.busy.markBusy(call.companyId, leg.agentId);
+    await Promise.all([recorded, busy]);
   }
 
   private async onLegEnded(leg: AgentLeg, cause: number | null): Promise<void> {
@@ -744,6 +845,7 @@ export class QueueCalls {
     if (call.agentChannelId) await telephony.hangup(call.agentChannelId).catch(() => undefined);
     if (call.asteriskBridgeId) await telephony.destroyBridge(call.asteriskBridgeId).catch(() => undefined);
     const settings = await repository.settingsOf(call.companyId);
+    this.lineOfCall.set(call.id, call.customerChannelId);
     const waiting = this.waiting.track({
       callId: call.id,
       companyId: call.companyId,
@@ -759,6 +861,17 @@ export class QueueCalls {
       previousEntryId: entries.at(-1)?.id,
     });
   }
+}
+
+/** An agent's busy/restore steps run in this key's order. */
+function agentKey(companyId: string, agentId: string): string {
+  return `${companyId}:${agentId}`;
+}
+
+/** A queue and settings read while the caller was being answered. */
+interface KnownQueue {
+  queue: Promise<Awaited<ReturnType<VoiceRoutingRepository['findQueue']>>>;
+  settings: Awaited<ReturnType<VoiceRoutingRepository['settingsOf']>>;
 }
 
 /** The agent leg of an entry: known from the entry and the agent alone, so an offer's end finds it. */

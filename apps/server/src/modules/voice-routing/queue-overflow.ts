@@ -156,6 +156,11 @@ export class QueueOverflow {
     await this.deps.say(call, callbackConfirmedSpeech(call.language), 'hangup');
   }
 
+  /** The caller's channel a voicemail recording is of (its end runs on that call's line). */
+  channelOfRecording(recordingName: string): string | undefined {
+    return this.recordings.get(recordingName)?.channelId;
+  }
+
   /** Whether hanging up is what this caller was told to do (their item stays in line). */
   hasCallback(callId: string): boolean {
     return this.callbacks.has(callId);

@@ -16,7 +16,7 @@ export type EntryNotice = Pick<
 
 export type RoutingNotice =
   | { kind: 'offered'; offer: OfferNotice; entry: EntryNotice }
-  | { kind: 'offer_ended'; offer: OfferNotice }
+  | { kind: 'offer_ended'; offer: OfferNotice; callId: string }
   /** `isDirect`: a supervisor gave the call to this agent (the wallboard's move), not the engine. */
   | { kind: 'assigned'; entry: EntryNotice; isDirect: boolean }
   | { kind: 'ended'; entry: EntryNotice }
@@ -45,7 +45,7 @@ export function toRoutingNotice(event: PublishedEvent): RoutingNotice | undefine
     const queueId = text(data.queue_id);
     if (!id || !entryId || !agentId || !offeredAt || !expiresAt || !originalEnqueuedAt || !queueId) return undefined;
     const offer = { id, entryId, agentId, offeredAt, expiresAt };
-    if (event.name !== 'offer.created') return { kind: 'offer_ended', offer };
+    if (event.name !== 'offer.created') return { kind: 'offer_ended', offer, callId: data.call_id };
     const entry: EntryNotice = {
       id: entryId,
       companyId: event.companyId,
