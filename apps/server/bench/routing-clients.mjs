@@ -16,6 +16,8 @@ let handleMs = [1000, 4000];
 let stamps = [];
 const timers = new Set();
 let isStopping = false;
+// Packets received by all agents' sockets, by event name, since the runner last asked.
+let packets = {};
 
 const request = async (method, url, token) => {
   const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
@@ -54,6 +56,9 @@ const connect = (agent) =>
       timeout: 300_000,
     });
     agent.socket = socket;
+    socket.onAny((event) => {
+      packets[event] = (packets[event] ?? 0) + 1;
+    });
     socket.on('offer_created', (envelope) => {
       const at = now();
       const data = envelope.data;
@@ -108,9 +113,11 @@ process.on('message', async (message) => {
         }
       }
       process.send({ type: 'connected', n: agents.length });
+    } else if (message.type === 'count-packets') {
+      packets = {};
     } else if (message.type === 'flush') {
       flush();
-      process.send({ type: 'flushed' });
+      process.send({ type: 'flushed', packets });
     } else if (message.type === 'stop') {
       isStopping = true;
       for (const timer of timers) clearTimeout(timer);

@@ -44,7 +44,7 @@ import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import pg from 'pg';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -287,6 +287,48 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const absoluteNow = () => performance.timeOrigin + performance.now();
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+// CPU time (ms) a process has used, from /proc (Linux; NaN elsewhere): user + system ticks.
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+const cpuMsOf = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+};
+// The PostgreSQL backends serving the bench's database (both nodes' pools and the runner's).
+const backendPids = async () =>
+  isCluster
+    ? (await rowsOf(sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid)
+    : [];
+const cpuSnapshot = async () => {
+  const postgres = new Map((await backendPids()).map((pid) => [pid, cpuMsOf(pid)]));
+  return {
+    nodeA: process.cpuUsage(),
+    nodeB: nodeB ? cpuMsOf(nodeB.pid) : 0,
+    clients: cpuMsOf(clients.pid),
+    pbx: cpuMsOf(pbx.pid),
+    postgres,
+  };
+};
+// Per item: node A (this process: the reference's client side too), node B, the backends
+// alive at both ends of the round (a backend that ended in between is not counted), the
+// agents' clients and the PBX.
+const cpuPerItem = (before, after, items) => {
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) if (before.postgres.has(pid)) postgres += ms - before.postgres.get(pid);
+  const usage = process.cpuUsage(before.nodeA);
+  const perItem = (ms) => ms / Math.max(1, items);
+  return {
+    nodeA: perItem((usage.user + usage.system) / 1000),
+    nodeB: perItem(after.nodeB - before.nodeB),
+    postgres: perItem(postgres),
+    clients: perItem(after.clients - before.clients),
+    pbx: perItem(after.pbx - before.pbx),
+  };
+};
 const hasTaskset = () => {
   try {
     execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
@@ -471,6 +513,8 @@ try {
       Number((await rowsOf(sql`select count(*) as n from routing_offers`))[0].n) +
       Number((await rowsOf(sql`select count(*) as n from queue_entries where assigned_at is not null`))[0].n);
     const decisionsBefore = await countNow();
+    const cpuBefore = await cpuSnapshot();
+    clients.send({ type: 'count-packets' });
     const pending = [];
     // This round's plan: which queue each chat goes to (and on which node), which DID each call dials.
     const chatPlan = chatIds.map((conversationId, k) => ({
@@ -547,8 +591,9 @@ try {
       if (stillLive === 0) break;
       await sleep(250);
     }
+    const cpuAfter = await cpuSnapshot();
     clients.send({ type: 'flush' });
-    await nextFromClients('flushed');
+    const { packets } = await nextFromClients('flushed');
     // The calls as the PBX saw them: each caller's StasisStart is the call's arrival.
     pbx.send({ type: 'report', channelIds: placedCalls });
     const pbxReport = await nextFrom(pbx, 'pbx-report', 'routing-pbx');
@@ -619,7 +664,16 @@ try {
       decisionsPerS: decisions / arrivalSeconds,
       cv,
     };
+    const items = chatIndex + callCount;
+    const cpu = cpuPerItem(cpuBefore, cpuAfter, items);
+    result.cpu = cpu;
     results.push(result);
+    const topPackets = Object.entries(packets)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([name, n]) => `${name} ${(n / Math.max(1, items)).toFixed(1)}`)
+      .join(', ');
+    const allPackets = Object.values(packets).reduce((sum, n) => sum + n, 0);
     console.log(
       `round ${round}: load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${chatIndex} chats + ${callCount} calls over ${arrivalSeconds.toFixed(1)} s; ` +
         `offer p50 ${fmt(result.p50)} p99 ${fmt(result.p99)} (${offerLatency.length} items; ` +
@@ -631,6 +685,12 @@ try {
         `still live after the drain ${stillLive} (callers still waiting at the PBX ${callersStillWaiting}; ` +
         `refused by Stasis so far ${pbxReport.refusals}); ` +
         `fairness ${Math.min(...fair)}–${Math.max(...fair)} items (mean ${mean.toFixed(1)}), CV ${cv.toFixed(3)}`,
+    );
+    console.log(
+      `round ${round} CPU per item (arrivals to the end of the drain, ${items} items): nodes A + B ${fmt(cpu.nodeA + cpu.nodeB)} ` +
+        `(A ${fmt(cpu.nodeA)}, B ${fmt(cpu.nodeB)}), PostgreSQL backends ${fmt(cpu.postgres)}, ` +
+        `agents' clients ${fmt(cpu.clients)}, PBX ${fmt(cpu.pbx)}; ` +
+        `socket packets at the agents' clients ${(allPackets / Math.max(1, items)).toFixed(1)} per item (${topPackets})`,
     );
   }
 

@@ -115,15 +115,38 @@ interface SocketState {
 
 type Ack = (response: { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } }) => void;
 
-const RESERVED_EVENTS = new Set(['join_call', 'leave_call', 'connect', 'disconnect', 'disconnecting']);
+const RESERVED_EVENTS = new Set([
+  'join_call',
+  'leave_call',
+  'watch',
+  'unwatch',
+  'connect',
+  'disconnect',
+  'disconnecting',
+]);
 
 const callPayload = z.object({ call_id: z.uuid() }).strict();
+
+/**
+ * Topics a console watches only while it shows them (`watch` / `unwatch`, ADR 30): their
+ * events go to their own audience (the agent and the managers, for presence) and to the
+ * company's sockets that watch the topic, not to every console of the company. Watching
+ * is per socket and ends with it: a console watches again after reconnecting, and reloads
+ * the topic over HTTP then (a replay does not carry another user's watched events).
+ */
+const TOPIC_EVENTS = { presence: ['agent.presence_changed'] } as const;
+type Topic = keyof typeof TOPIC_EVENTS;
+const TOPIC_OF_EVENT = new Map<string, Topic>(
+  Object.entries(TOPIC_EVENTS).flatMap(([topic, names]) => names.map((name) => [name, topic as Topic] as const)),
+);
+const topicPayload = z.object({ topic: z.enum(Object.keys(TOPIC_EVENTS) as [Topic, ...Topic[]]) }).strict();
 
 export const rooms = {
   company: (companyId: string) => `company:${companyId}`,
   managers: (companyId: string) => `company:${companyId}:managers`,
   user: (userId: string) => `user:${userId}`,
   call: (callId: string) => `call:${callId}`,
+  topic: (companyId: string, topic: Topic) => `company:${companyId}:watch:${topic}`,
 };
 
 export class RealtimeServer {
@@ -136,6 +159,8 @@ export class RealtimeServer {
   private readonly listeners: {
     joinCall: (this: Socket, payload: unknown, ack?: Ack) => void;
     leaveCall: (this: Socket, payload: unknown, ack?: Ack) => void;
+    watch: (this: Socket, payload: unknown, ack?: Ack) => void;
+    unwatch: (this: Socket, payload: unknown, ack?: Ack) => void;
     disconnect: (this: Socket) => void;
     commands: Map<string, (this: Socket, payload: unknown, ack?: Ack) => void>;
   };
@@ -153,6 +178,8 @@ export class RealtimeServer {
         void socket.leave(rooms.call(parsed.data.call_id));
         ack?.({ ok: true });
       }),
+      watch: sharedListener((socket, payload: unknown, ack?: Ack) => this.watchTopic(socket, payload, ack, true)),
+      unwatch: sharedListener((socket, payload: unknown, ack?: Ack) => this.watchTopic(socket, payload, ack, false)),
       disconnect: sharedListener((socket) => {
         clearTimeout((socket.data as SocketState).expiryTimer);
         this.notifyObservers('onDisconnected', socket);
@@ -255,6 +282,8 @@ export class RealtimeServer {
     });
     socket.on('join_call', this.listeners.joinCall);
     socket.on('leave_call', this.listeners.leaveCall);
+    socket.on('watch', this.listeners.watch);
+    socket.on('unwatch', this.listeners.unwatch);
     for (const [event, listener] of this.listeners.commands) socket.on(event, listener);
     socket.on('disconnect', this.listeners.disconnect);
     this.notifyObservers('onConnected', socket);
@@ -314,6 +343,17 @@ export class RealtimeServer {
           reply(ack, 'internal', 'Could not join the call.');
         },
       );
+  }
+
+  /** Any role may watch presence: it is what `GET /api/presence` answers every user. */
+  private watchTopic(socket: Socket, payload: unknown, ack: Ack | undefined, isWatching: boolean): void {
+    const parsed = topicPayload.safeParse(payload);
+    if (!parsed.success) {
+      return reply(ack, 'request.invalid', `Expected {"topic": "${Object.keys(TOPIC_EVENTS).join('" | "')}"}.`);
+    }
+    const room = rooms.topic((socket.data as SocketState).actor.companyId, parsed.data.topic);
+    void (isWatching ? socket.join(room) : socket.leave(room));
+    ack?.({ ok: true });
   }
 
   private runCommand(socket: Socket, command: ClientCommand<unknown>, payload: unknown, ack: Ack | undefined): void {
@@ -428,6 +468,8 @@ export class RealtimeServer {
     if (audience.managers) targetRooms.push(rooms.managers(event.companyId));
     for (const userId of audience.userIds ?? []) targetRooms.push(rooms.user(userId));
     if (audience.callId) targetRooms.push(rooms.call(audience.callId));
+    const topic = TOPIC_OF_EVENT.get(event.name);
+    if (topic) targetRooms.push(rooms.topic(event.companyId, topic));
     if (targetRooms.length === 0) return;
     // One broadcast, so the packet is encoded once for every socket (bench:realtime), to the
     // rooms less the sockets that must not have it now: another tenant's (rooms are per

@@ -190,6 +190,7 @@ describe('presence over HTTP and Socket.IO', () => {
   it('keeps an agent with two sockets connected until both close, then makes them unavailable', async () => {
     const user = await createUserAndLogin(api, admin);
     const watcher = await connectSocket(api.baseUrl, { token: colleague.token });
+    expect(await watcher.socket.emitWithAck('watch', { topic: 'presence' })).toEqual({ ok: true });
     await setStatus(user.token, { status: 'online', message: 'Disponível' });
     clock.advance(5);
     const first = await connectSocket(api.baseUrl, { token: user.token });
@@ -221,6 +222,7 @@ describe('presence over HTTP and Socket.IO', () => {
   it('tracks the socket of an agent who is not online without telling the company', async () => {
     const user = await createUserAndLogin(api, admin);
     const watcher = await connectSocket(api.baseUrl, { token: colleague.token });
+    expect(await watcher.socket.emitWithAck('watch', { topic: 'presence' })).toEqual({ ok: true });
     await setStatus(user.token, { status: 'busy' });
     const tab = await connectSocket(api.baseUrl, { token: user.token });
     await eventually(async () => (await me(user.token)).websocket_connected);
@@ -254,11 +256,19 @@ describe('presence over HTTP and Socket.IO', () => {
     client.socket.close();
   });
 
-  it('sends agent_presence_changed to the whole company, not another company, and only for visible changes', async () => {
+  it('sends agent_presence_changed to the managers and colleagues watching presence, not another company, and only for visible changes', async () => {
     const user = await createUserAndLogin(api, admin);
     const peer = await connectSocket(api.baseUrl, { token: colleague.token });
+    // A colleague whose console shows no presence board (ADR 30): hears nothing of others.
+    const unwatching = await connectSocket(api.baseUrl, { token: colleague.token });
     const manager = await connectSocket(api.baseUrl, { token: admin });
     const rival = await connectSocket(api.baseUrl, { token: rivalToken });
+    expect(await peer.socket.emitWithAck('watch', { topic: 'presence' })).toEqual({ ok: true });
+    expect(await rival.socket.emitWithAck('watch', { topic: 'presence' })).toEqual({ ok: true });
+    expect(await peer.socket.emitWithAck('watch', { topic: 'calls' })).toMatchObject({
+      ok: false,
+      error: { code: 'request.invalid' },
+    });
 
     const before = clock.now().toISOString();
     await setStatus(user.token, { status: 'busy', message: 'Em reunião' });
@@ -298,6 +308,16 @@ describe('presence over HTTP and Socket.IO', () => {
     await rival.waitFor((e) => presenceEvents(e, rivalId).length === 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(peer.received.filter((e) => e.data.agent_id === rivalId)).toEqual([]);
-    for (const client of [peer, manager, rival]) client.socket.close();
+    expect(presenceEvents(manager.received, user.id)).toHaveLength(2);
+    expect(unwatching.received.filter((e) => e.event === 'agent_presence_changed')).toEqual([]);
+
+    // Unwatched: the next change reaches the managers, no longer the colleague.
+    expect(await peer.socket.emitWithAck('unwatch', { topic: 'presence' })).toEqual({ ok: true });
+    await setStatus(user.token, { status: 'away', message: 'Almoço' });
+    await manager.waitFor((e) => presenceEvents(e, user.id).length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(presenceEvents(peer.received, user.id)).toHaveLength(2);
+    expect(unwatching.received.filter((e) => e.event === 'agent_presence_changed')).toEqual([]);
+    for (const client of [peer, unwatching, manager, rival]) client.socket.close();
   });
 });

@@ -288,7 +288,9 @@ export class PresenceService {
       await this.deps.publisher.publish({
         name: PRESENCE_CHANGED_EVENT,
         companyId: change.companyId,
-        audience: { company: true },
+        // The agent and the managers; consoles showing the board watch the presence topic
+        // (realtime/, ADR 30). Company-wide, each call's busy-and-back reached every console.
+        audience: { userIds: [change.agentId], managers: true },
         data: toPresenceChangedData(change),
       });
     } catch (error) {
