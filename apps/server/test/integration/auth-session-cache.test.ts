@@ -4,22 +4,11 @@
  * node A is refused on node B as soon as B hears `sessions.revoked` over Redis (the event
  * log poll is also set beyond the test), and on the node that ended it at once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createTestDatabase, sharedPglite, type TestDatabase } from '../support/database.js';
-import { startRedis, skipWithoutRedis, type TestRedis } from '../support/redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, clusterConfig, fastHasher, nodeRequester } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useRedisNodes } from '../support/cluster.js';
+import { skipWithoutRedis } from '../support/redis.js';
 
 const TEN_MINUTES = 10 * 60_000;
-
-interface Node {
-  server: Server;
-  request: ReturnType<typeof nodeRequester>;
-}
 
 /** Asks until the status is `expected` (the event crosses Redis meanwhile); the last status. */
 async function statusBecomes(ask: () => Promise<number>, expected: number, timeoutMs = 15_000): Promise<number> {
@@ -33,70 +22,14 @@ async function statusBecomes(ask: () => Promise<number>, expected: number, timeo
 }
 
 describe.skipIf(skipWithoutRedis)('cached access tokens across two API nodes', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
-  let dataDir: string;
-  const nodes: Node[] = [];
-  let a: Node;
-  let b: Node;
-  let adminToken: string;
-
-  const login = async (node: Node, email: string, password: string) => {
-    const response = await node.request<{ access_token: string; refresh_token: string }>(
-      'POST',
-      '/api/users/login',
-      undefined,
-      { email, password },
-    );
-    expect(response.status).toBe(200);
-    return { accessToken: response.body.access_token, refreshToken: response.body.refresh_token };
-  };
-
-  const createUser = async (role: 'agent' | 'supervisor') => {
-    const email = `${role}-${Math.random().toString(36).slice(2)}@acme.test`;
-    const password = 'quiet lantern over the harbour';
-    const created = await a.request<{ id: string }>('POST', '/api/users', adminToken, {
-      email,
-      name: 'Someone',
-      role,
-      password,
-    });
-    expect(created.status).toBe(201);
-    return { id: created.body.id, email, password };
-  };
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    database = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-session-cache-'));
-    const config = clusterConfig(dataDir, database, {
-      REDIS_URL: redis.url,
-      REDIS_CHANNEL: 'switchboard-test:session-cache',
-    });
-    for (let i = 0; i < 2; i += 1) {
-      const pglite = database.pglite && (i === 0 ? database.pglite : sharedPglite(database.pglite));
-      const server = await createServer(config, createLogger({ level: 'silent' }), {
-        hasher: fastHasher,
-        ...(pglite ? { pglite } : {}),
-        eventDelivery: { gapWaitMs: 100, pollIntervalMs: TEN_MINUTES },
-        sessionCacheTtlMs: TEN_MINUTES,
-      });
-      const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
-      nodes.push({ server, request: nodeRequester(baseUrl) });
-    }
-    [a, b] = nodes as [Node, Node];
-    await bootstrapFirstAdmin(a.server, config);
-    adminToken = (await login(a, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
+  const cluster = useRedisNodes({
+    name: 'session-cache',
+    overrides: { eventDelivery: { gapWaitMs: 100, pollIntervalMs: TEN_MINUTES }, sessionCacheTtlMs: TEN_MINUTES },
   });
-
-  afterAll(async () => {
-    for (const node of [...nodes].reverse()) await node.server.close();
-    await database?.dispose();
-    await redis?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { login, createUser } = cluster;
 
   it('a logout through node A is refused on A at once and on B when the event arrives; the other session goes on', async () => {
+    const { a, b } = cluster;
     const agent = await createUser('agent');
     const ended = await login(a, agent.email, agent.password);
     const kept = await login(a, agent.email, agent.password);
@@ -119,6 +52,7 @@ describe.skipIf(skipWithoutRedis)('cached access tokens across two API nodes', (
   });
 
   it('a deactivation through node A is refused on both nodes', async () => {
+    const { a, b, adminToken } = cluster;
     const agent = await createUser('agent');
     const session = await login(b, agent.email, agent.password);
     expect((await b.request('GET', '/api/users/profile', session.accessToken)).status).toBe(200);
@@ -133,6 +67,7 @@ describe.skipIf(skipWithoutRedis)('cached access tokens across two API nodes', (
   });
 
   it('a supervisor demoted through node A loses the supervisor’s list on node B', async () => {
+    const { a, b, adminToken } = cluster;
     const supervisor = await createUser('supervisor');
     const session = await login(b, supervisor.email, supervisor.password);
     expect((await b.request('GET', '/api/users?limit=20', session.accessToken)).status).toBe(200);

@@ -3,28 +3,11 @@
  * through one node closes its sockets on the other, and its access token is refused there.
  * The event log poll is set far beyond the test's length, so what arrives came over Redis.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createTestDatabase, sharedPglite, type TestDatabase } from '../support/database.js';
-import { startRedis, skipWithoutRedis, type TestRedis } from '../support/redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, clusterConfig, fastHasher, nodeRequester } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useRedisNodes } from '../support/cluster.js';
+import { skipWithoutRedis } from '../support/redis.js';
 import { connectSocket, type Envelope } from '../support/socket.js';
-
-interface Node {
-  server: Server;
-  baseUrl: string;
-  request: ReturnType<typeof nodeRequester>;
-}
-
-interface Session {
-  accessToken: string;
-  refreshToken: string;
-}
 
 async function connectWatching(baseUrl: string, token: string) {
   const { socket, received } = await connectSocket(baseUrl, { token });
@@ -43,69 +26,15 @@ function answers(socket: Socket): Promise<boolean> {
 const revokedNotice = (received: Envelope[]) => received.find((e) => e.event === 'sessions_revoked');
 
 describe.skipIf(skipWithoutRedis)('ended sessions across two API nodes', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
-  let dataDir: string;
-  const nodes: Node[] = [];
-  let a: Node;
-  let b: Node;
-  let adminToken: string;
-
-  const login = async (node: Node, email: string, password: string): Promise<Session> => {
-    const response = await node.request<{ access_token: string; refresh_token: string }>(
-      'POST',
-      '/api/users/login',
-      undefined,
-      { email, password },
-    );
-    expect(response.status).toBe(200);
-    return { accessToken: response.body.access_token, refreshToken: response.body.refresh_token };
-  };
-
-  const createAgent = async (): Promise<{ id: string; email: string; password: string }> => {
-    const email = `agent-${Math.random().toString(36).slice(2)}@acme.test`;
-    const password = 'quiet lantern over the harbour';
-    const created = await a.request<{ id: string }>('POST', '/api/users', adminToken, {
-      email,
-      name: 'Agent',
-      role: 'agent',
-      password,
-    });
-    expect(created.status).toBe(201);
-    return { id: created.body.id, email, password };
-  };
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    database = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-revocation-'));
-    const config = clusterConfig(dataDir, database, {
-      REDIS_URL: redis.url,
-      REDIS_CHANNEL: 'switchboard-test:revocation',
-    });
-    for (let i = 0; i < 2; i += 1) {
-      const pglite = database.pglite && (i === 0 ? database.pglite : sharedPglite(database.pglite));
-      const server = await createServer(config, createLogger({ level: 'silent' }), {
-        hasher: fastHasher,
-        ...(pglite ? { pglite } : {}),
-        eventDelivery: { gapWaitMs: 100, pollIntervalMs: 10 * 60_000 },
-      });
-      const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
-      nodes.push({ server, baseUrl, request: nodeRequester(baseUrl) });
-    }
-    [a, b] = nodes as [Node, Node];
-    await bootstrapFirstAdmin(a.server, config);
-    adminToken = (await login(a, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
+  const cluster = useRedisNodes({
+    name: 'revocation',
+    overrides: { eventDelivery: { gapWaitMs: 100, pollIntervalMs: 10 * 60_000 } },
   });
-
-  afterAll(async () => {
-    for (const node of [...nodes].reverse()) await node.server.close();
-    await database?.dispose();
-    await redis?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { login } = cluster;
+  const createAgent = () => cluster.createUser('agent');
 
   it('logout on node A closes that session’s socket on node B and refuses its token there', async () => {
+    const { a, b } = cluster;
     const agent = await createAgent();
     const ended = await login(a, agent.email, agent.password);
     const kept = await login(b, agent.email, agent.password);
@@ -124,6 +53,7 @@ describe.skipIf(skipWithoutRedis)('ended sessions across two API nodes', () => {
   });
 
   it('logout everywhere and deactivation through node A close the user’s sockets on both nodes', async () => {
+    const { a, b, adminToken } = cluster;
     const leaving = await createAgent();
     const deactivated = await createAgent();
     const leavingSession = await login(a, leaving.email, leaving.password);

@@ -9,18 +9,25 @@
  *
  * PostgreSQL only: PGlite is one process's embedded database and cannot be shared. On
  * PGlite, `skipClusterSuite` records the one-line reason and the file is skipped.
+ *
+ * `useRedisNodes` is the in-process kind: two servers in the test's own process over one
+ * test database (on PGlite, one database both share) and a real redis-server, for the
+ * tests of what crosses Redis between nodes; its files skip with `skipWithoutRedis`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { bootstrapFirstAdmin, createServer, type Server, type ServerOverrides } from '../../src/main.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { AriEmulator } from './ari-emulator.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, sharedPglite, type TestDatabase } from './database.js';
 import { waitFor } from './pbx.js';
 import { recordSkip } from './programs.js';
 import { skipWithoutRedis, startRedis, type TestRedis } from './redis.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, clusterConfig, fastHasher, nodeRequester } from './server.js';
 import { clusterEnv, startServerProcess, type ServerProcess } from './server-process.js';
 import { connectSocket } from './socket.js';
 
@@ -239,4 +246,110 @@ export function useCluster(options: ClusterOptions): Cluster {
 export async function killNode(node: ServerProcess): Promise<void> {
   await node.kill();
   expect(node.isAlive()).toBe(false);
+}
+
+/** One in-process node of `useRedisNodes`. */
+export interface RedisNode {
+  server: Server;
+  baseUrl: string;
+  request: ReturnType<typeof nodeRequester>;
+}
+
+export interface RedisNodesOptions {
+  /** A word for the data directory's and the Redis channel's names. */
+  name: string;
+  /** More environment for both nodes (REDIS_URL and REDIS_CHANNEL are set). */
+  env?: Record<string, string>;
+  /** More of createServer's overrides for both nodes (the hasher and the database are set). */
+  overrides?: Omit<ServerOverrides, 'pglite' | 'hasher'>;
+  /** Each node's logger; silent by default. */
+  logger?: (name: 'a' | 'b') => Logger;
+}
+
+export interface RedisNodes {
+  a: RedisNode;
+  b: RedisNode;
+  config: Config;
+  /** The administrator's access token, signed in on node A. */
+  adminToken: string;
+  login: (node: RedisNode, email: string, password: string) => Promise<{ accessToken: string; refreshToken: string }>;
+  /** A user created through node A by the administrator (not signed in). */
+  createUser: (role: 'agent' | 'supervisor') => Promise<{ id: string; email: string; password: string }>;
+}
+
+/**
+ * Registers the hooks that run two in-process nodes for the enclosing `describe`: a Redis
+ * of its own, one test database, both servers listening on 127.0.0.1, the company and its
+ * administrator created through node A; all torn down after the file. The handle fills in
+ * at its start.
+ */
+export function useRedisNodes(options: RedisNodesOptions): RedisNodes {
+  let redis: TestRedis | undefined;
+  let database: TestDatabase | undefined;
+  let dataDir = '';
+  const servers: Server[] = [];
+
+  const handle: RedisNodes = {
+    a: undefined as unknown as RedisNode,
+    b: undefined as unknown as RedisNode,
+    config: undefined as unknown as Config,
+    adminToken: '',
+    login: async (node, email, password) => {
+      const response = await node.request<{ access_token: string; refresh_token: string }>(
+        'POST',
+        '/api/users/login',
+        undefined,
+        { email, password },
+      );
+      expect(response.status).toBe(200);
+      return { accessToken: response.body.access_token, refreshToken: response.body.refresh_token };
+    },
+    createUser: async (role) => {
+      const email = `${role}-${Math.random().toString(36).slice(2)}@acme.test`;
+      const password = 'quiet lantern over the harbour';
+      const created = await handle.a.request<{ id: string }>('POST', '/api/users', handle.adminToken, {
+        email,
+        name: role === 'agent' ? 'Agent' : 'Supervisor',
+        role,
+        password,
+      });
+      expect(created.status).toBe(201);
+      return { id: created.body.id, email, password };
+    },
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    database = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), `switchboard-${options.name}-`));
+    handle.config = clusterConfig(dataDir, database, {
+      REDIS_URL: redis.url,
+      REDIS_CHANNEL: `switchboard-test:${options.name}`,
+      ...options.env,
+    });
+    const nodes: RedisNode[] = [];
+    for (const name of ['a', 'b'] as const) {
+      const pglite = database.pglite && (name === 'a' ? database.pglite : sharedPglite(database.pglite));
+      const server = await createServer(handle.config, options.logger?.(name) ?? createLogger({ level: 'silent' }), {
+        ...options.overrides,
+        hasher: fastHasher,
+        ...(pglite ? { pglite } : {}),
+      });
+      servers.push(server);
+      const baseUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
+      nodes.push({ server, baseUrl, request: nodeRequester(baseUrl) });
+    }
+    [handle.a, handle.b] = nodes as [RedisNode, RedisNode];
+    await bootstrapFirstAdmin(handle.a.server, handle.config);
+    handle.adminToken = (await handle.login(handle.a, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
+  });
+
+  afterAll(async () => {
+    for (const server of [...servers].reverse()) await server.close();
+    await database?.dispose();
+    await redis?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  return handle;
 }
