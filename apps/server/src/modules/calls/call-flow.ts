@@ -19,6 +19,8 @@ import type { CallsRepository } from './calls.repository.js';
 import { agentEndpoint, endPatch, type CallSettings } from './calls.service.js';
 
 type Entered = Extract<TelephonyEvent, { kind: 'channel_entered' }>;
+/** The Stasis intents of this flow's own legs, answered in `onEntered` once the call is found. */
+const CONNECTING_INTENTS = new Set(['outbound', 'outbound-customer', 'inbound-agent']);
 type Ended = Extract<TelephonyEvent, { kind: 'channel_ended' }>;
 
 export interface CallFlowDeps {
@@ -142,6 +144,8 @@ export class CallFlow {
     if (intent === 'monitor' && value) return this.monitors.onSupervisorAnswered(value, event.channelId, event.at);
     if (intent === 'monitor-snoop' && value) return this.monitors.onSnoopEntered(value, event.channelId);
     if (intent === 'consult' && value) return this.consults.onTargetAnswered(value, event.channelId, event.at);
+    // Other intents (a queue's caller or agent leg, the voicebot's) are other modules': no lookup.
+    if (!CONNECTING_INTENTS.has(intent ?? '')) return;
     const call = value ? await this.deps.repository.findCallByChannel(event.channelId) : undefined;
     if (!call || call.id !== value || isTerminal(call.status)) {
       this.deps.logger.info(
