@@ -3,7 +3,7 @@
  * `Authorization: Bearer` on the routes their scopes open (403 elsewhere), refused once
  * revoked or expired (401), recorded in the audit log; VOICEBOT_API_KEY keeps working.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 const VOICEBOT_KEY = 'voicebot-bootstrap-key-0123456789abcdef0123';
@@ -19,6 +19,10 @@ describe('API keys', () => {
   });
   afterAll(async () => {
     await api.close();
+  });
+  // A test that fails with the clock moved leaves it where the next test expects it.
+  afterEach(() => {
+    clock.offsetMs = 0;
   });
 
   async function createKey(body: Record<string, unknown>) {

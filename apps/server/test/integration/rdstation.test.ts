@@ -9,7 +9,7 @@
  * the close comes through Meta's signed webhook (WhatsApp) and is a conversion of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_MODULES } from '../../src/feature-modules.js';
 import { installIntegrations, integrationsInstaller } from '../../src/modules/integrations/index.js';
 import { eventually, startEventReceiver, type EventReceiver, type ReceivedRequest } from '../support/event-receiver.js';
@@ -90,6 +90,10 @@ describe('RD Station Marketing conversions', () => {
     await t?.close();
     await stub?.close();
     await graph?.close();
+  });
+  // A test that fails before RD Station's scripted answer was used leaves it to no other test.
+  afterEach(() => {
+    stub.script.length = 0;
   });
 
   /** A disposition code the company offers. */
@@ -176,21 +180,28 @@ describe('RD Station Marketing conversions', () => {
     // A webhook on the same event: once it has the close, the event was planned, and the
     // RD Station conversion (planned in the same transaction) would have been queued too.
     const hook = await startEventReceiver();
-    await api.request('POST', '/api/webhooks', {
-      token: admin,
-      body: { url: hook.url, allow_http: true, event_types: ['conversation.closed'] },
-    });
-    stub.received.length = 0;
-    const created = await api.request('POST', '/api/conversations', {
-      token: admin,
-      body: { channel: 'webchat', contact: { name: 'Sem Email', phone: '+5511990005555' } },
-    });
-    await api.request('POST', `/api/conversations/${created.body.id}/close`, { token: admin, body: {} });
-    await eventually(
-      () => hook.received.some((r) => JSON.parse(r.rawBody).data.id === created.body.id),
-      'the close delivered to the webhook',
-    );
-    await hook.close();
+    try {
+      const subscribed = await api.request('POST', '/api/webhooks', {
+        token: admin,
+        body: { url: hook.url, allow_http: true, event_types: ['conversation.closed'] },
+      });
+      expect(subscribed.status, subscribed.text).toBe(201);
+      stub.received.length = 0;
+      const created = await api.request('POST', '/api/conversations', {
+        token: admin,
+        body: { channel: 'webchat', contact: { name: 'Sem Email', phone: '+5511990005555' } },
+      });
+      await api.request('POST', `/api/conversations/${created.body.id}/close`, { token: admin, body: {} });
+      await eventually(
+        () => hook.received.some((r) => JSON.parse(r.rawBody).data.id === created.body.id),
+        'the close delivered to the webhook',
+      );
+      // No later test's close is sent to a receiver that is gone.
+      const unsubscribed = await api.request('DELETE', `/api/webhooks/${subscribed.body.id}`, { token: admin });
+      expect(unsubscribed.status).toBe(204);
+    } finally {
+      await hook.close();
+    }
     const page = await api.request('GET', '/api/integrations/rdstation/deliveries', { token: admin });
     expect(page.body.items).toHaveLength(1);
     expect(stub.received).toHaveLength(0);

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_MODULES } from '../../src/feature-modules.js';
 import { bootstrapFirstAdmin, createServer, type Server } from '../../src/main.js';
 import { installIntegrations, integrationsInstaller } from '../../src/modules/integrations/index.js';
@@ -57,6 +57,12 @@ describe('durable delivery across restarts and nodes', () => {
     database = await createTestDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-webhooks-'));
     receiver = await startEventReceiver();
+  });
+  // A test that fails leaves no node running and no receiver holding its answers for the next.
+  afterEach(async () => {
+    for (const node of [...open]) await closeNode(node);
+    receiver.fallback = { status: 200, body: '{"ok":true}' };
+    receiver.script.length = 0;
   });
   afterAll(async () => {
     for (const node of [...open]) await closeNode(node);
