@@ -200,6 +200,8 @@ const config = loadConfig({
   SWITCHBOARD_ADMIN_PASSWORD: 'bench-admin-password',
   ...pbxEnv,
   ...(isCluster ? { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_CHANNEL: 'routing-bench:events' } : {}),
+  // Node B takes it from the environment too.
+  ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
 });
 // Passwords are not what is measured: a hasher that accepts them keeps setup short.
 const hasher = { hash: async () => 'bench', verify: async () => true };
