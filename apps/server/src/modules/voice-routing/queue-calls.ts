@@ -787,15 +787,18 @@ export class QueueCalls {
     );
     const fields = { agentId: leg.agentId, agentChannelId: leg.channelId, asteriskBridgeId: bridgeId };
     const ref = { companyId: call.companyId, id: call.callId };
-    const moved = await lifecycle.move(ref, 'in_progress', 'pbx:queue-agent', now, (c) => ({
-      ...fields,
-      answeredAt: now,
-      ringingAt: c.ringingAt ?? now,
-    }));
-    // A call transferred back into a queue is already in progress: only its agent changes.
-    if (!moved) await lifecycle.patch(ref, fields);
+    const answered = (async () => {
+      const moved = await lifecycle.move(ref, 'in_progress', 'pbx:queue-agent', now, (c) => ({
+        ...fields,
+        answeredAt: now,
+        ringingAt: c.ringingAt ?? now,
+      }));
+      // A call transferred back into a queue is already in progress: only its agent changes.
+      if (!moved) await lifecycle.patch(ref, fields);
+    })();
+    // Awaited together: a failure of one is the step's, never an unhandled rejection.
+    await Promise.all([recorded, answered, busy]);
     logger.info({ callId: call.callId, agentId: leg.agentId, entryId: leg.entryId }, 'queue call answered');
-    await Promise.all([recorded, busy]);
   }
 
   private async onLegEnded(leg: AgentLeg, cause: number | null): Promise<void> {
