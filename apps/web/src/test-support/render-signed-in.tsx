@@ -3,7 +3,7 @@ import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { ServicesProvider, SoftphoneProvider } from '../app/services';
 import { I18nProvider, type Locale } from '../shared/i18n/i18n';
-import { fakeServices, type Route } from './services';
+import { fakeServices, withLogin, type Route } from './services';
 
 export const ME = '11111111-1111-4111-8111-111111111111';
 export const AT = '2026-12-03T10:00:00.000Z';
@@ -13,22 +13,9 @@ export async function renderSignedIn(
   route: Route,
   { role = 'admin', locale = 'en' }: { role?: string; locale?: Locale } = {},
 ) {
-  const services = fakeServices((method, path, body) => {
-    if (path === '/api/users/login') {
-      return {
-        status: 200,
-        body: {
-          token_type: 'Bearer',
-          access_token: 'a1',
-          expires_in: 900,
-          refresh_token: 'r1',
-          refresh_expires_in: 86_400,
-          user: { id: ME, company_id: ME, email: 'ana@acme.test', name: 'Ana', role },
-        },
-      };
-    }
-    return route(method, path, body);
-  });
+  const services = fakeServices(
+    withLogin({ id: ME, company_id: ME, email: 'ana@acme.test', name: 'Ana', role }, route),
+  );
   await services.api.login('ana@acme.test', 'a long enough password');
   services.requests.length = 0;
   const softphone = services.createSoftphone(services.api.user!);

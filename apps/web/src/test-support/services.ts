@@ -18,6 +18,35 @@ function bodyOf(body: BodyInit | null | undefined): unknown {
 
 export type Route = (method: string, path: string, body: unknown) => { status: number; body?: unknown } | undefined;
 
+/** Who the fake login signs in. */
+export interface LoginUser {
+  id: string;
+  company_id: string;
+  email: string;
+  name: string;
+  role: string;
+}
+
+/** What POST /api/users/login answers when it signs `user` in. */
+export function loginAnswer(user: LoginUser): { status: number; body: unknown } {
+  return {
+    status: 200,
+    body: {
+      token_type: 'Bearer',
+      access_token: 'a1',
+      expires_in: 900,
+      refresh_token: 'r1',
+      refresh_expires_in: 86_400,
+      user,
+    },
+  };
+}
+
+/** `route` behind a POST /api/users/login that signs `user` in. */
+export function withLogin(user: LoginUser, route: Route): Route {
+  return (method, path, body) => (path === '/api/users/login' ? loginAnswer(user) : route(method, path, body));
+}
+
 export function json(status: number, body?: unknown): Response {
   if (body === undefined) return new Response(null, { status });
   return new Response(JSON.stringify(body), {

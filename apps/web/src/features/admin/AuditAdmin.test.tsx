@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesProvider } from '../../app/services';
 import { I18nProvider } from '../../shared/i18n/i18n';
-import { fakeServices } from '../../test-support/services';
+import { fakeServices, withLogin } from '../../test-support/services';
 import { AuditAdmin, dayStart } from './AuditAdmin';
 
 const ADMIN = '11111111-1111-4111-8111-111111111111';
@@ -42,50 +42,39 @@ afterEach(() => cleanup());
 
 describe('AuditAdmin', () => {
   it('lists entries with who, what and where, pages on, and filters by actor, action and days', async () => {
-    const services = fakeServices((method, path) => {
-      if (path === '/api/users/login') {
-        return {
-          status: 200,
-          body: {
-            token_type: 'Bearer',
-            access_token: 'a1',
-            expires_in: 900,
-            refresh_token: 'r1',
-            refresh_expires_in: 86_400,
-            user: user(ADMIN, 'Admin', 'admin'),
-          },
-        };
-      }
-      if (method === 'GET' && path === '/api/users') {
-        return {
-          status: 200,
-          body: { items: [user(ADMIN, 'Admin', 'admin'), user(ANA, 'Ana', 'agent')], next_cursor: null },
-        };
-      }
-      if (method === 'GET' && path === '/api/audit-log') {
-        const last = services.requests[services.requests.length - 1]!.path;
-        if (last.includes('cursor=c2')) {
-          const byKey = entry(3, {
-            action: 'api_key.used',
-            actor_type: 'api_key',
-            actor_user_id: null,
-            actor_api_key_id: KEY,
-          });
-          return { status: 200, body: { items: [byKey], next_cursor: null } };
+    const services = fakeServices(
+      withLogin(user(ADMIN, 'Admin', 'admin'), (method, path) => {
+        if (method === 'GET' && path === '/api/users') {
+          return {
+            status: 200,
+            body: { items: [user(ADMIN, 'Admin', 'admin'), user(ANA, 'Ana', 'agent')], next_cursor: null },
+          };
         }
-        return {
-          status: 200,
-          body: {
-            items: [
-              entry(1, { action: 'contact.erased', target_type: 'contact', target_id: CONTACT }),
-              entry(2, { action: 'auth.sign_in_failed', actor_user_id: ANA, ip: null }),
-            ],
-            next_cursor: last.includes('action=') ? null : 'c2',
-          },
-        };
-      }
-      return undefined;
-    });
+        if (method === 'GET' && path === '/api/audit-log') {
+          const last = services.requests[services.requests.length - 1]!.path;
+          if (last.includes('cursor=c2')) {
+            const byKey = entry(3, {
+              action: 'api_key.used',
+              actor_type: 'api_key',
+              actor_user_id: null,
+              actor_api_key_id: KEY,
+            });
+            return { status: 200, body: { items: [byKey], next_cursor: null } };
+          }
+          return {
+            status: 200,
+            body: {
+              items: [
+                entry(1, { action: 'contact.erased', target_type: 'contact', target_id: CONTACT }),
+                entry(2, { action: 'auth.sign_in_failed', actor_user_id: ANA, ip: null }),
+              ],
+              next_cursor: last.includes('action=') ? null : 'c2',
+            },
+          };
+        }
+        return undefined;
+      }),
+    );
     await services.api.login('admin@acme.test', 'a long enough password');
     render(
       <ServicesProvider services={services}>

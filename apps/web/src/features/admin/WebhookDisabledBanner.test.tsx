@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesProvider } from '../../app/services';
 import { I18nProvider, type Locale } from '../../shared/i18n/i18n';
 import { RealtimeClient, type SocketFactory } from '../../shared/realtime/realtime-client';
-import { fakeServices } from '../../test-support/services';
+import { fakeServices, withLogin } from '../../test-support/services';
 import { emptyWebhookAlerts, reduceWebhookAlerts, shownAlerts } from './webhook-alerts';
 import { WebhookDisabledBanner } from './WebhookDisabledBanner';
 
@@ -28,22 +28,11 @@ const webhook = (id: string, url: string, disabledAt: string | null) => ({
 
 /** The console's services with a socket whose server events the test plays. */
 async function servicesWith(webhooks: ReturnType<typeof webhook>[]) {
-  const services = fakeServices((method, path) => {
-    if (path === '/api/users/login') {
-      return {
-        status: 200,
-        body: {
-          token_type: 'Bearer',
-          access_token: 'a1',
-          expires_in: 900,
-          refresh_token: 'r1',
-          refresh_expires_in: 86_400,
-          user: { id: HOOK_A, company_id: HOOK_A, email: 'ana@acme.test', name: 'Ana', role: 'admin' },
-        },
-      };
-    }
-    return method === 'GET' && path === '/api/webhooks' ? { status: 200, body: { items: webhooks } } : undefined;
-  });
+  const services = fakeServices(
+    withLogin({ id: HOOK_A, company_id: HOOK_A, email: 'ana@acme.test', name: 'Ana', role: 'admin' }, (method, path) =>
+      method === 'GET' && path === '/api/webhooks' ? { status: 200, body: { items: webhooks } } : undefined,
+    ),
+  );
   await services.api.login('ana@acme.test', 'a long enough password');
   let deliver: ((event: string, payload: unknown) => void) | undefined;
   const createSocket: SocketFactory = () =>

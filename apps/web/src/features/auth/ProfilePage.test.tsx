@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesProvider } from '../../app/services';
 import { I18nProvider, type Locale } from '../../shared/i18n/i18n';
-import { fakeServices } from '../../test-support/services';
+import { fakeServices, withLogin } from '../../test-support/services';
 import { ProfilePage } from './ProfilePage';
 
 const USER = {
@@ -32,19 +32,14 @@ const WEAK = {
 };
 
 async function renderProfile(locale: Locale) {
-  const services = fakeServices((method, path) => {
-    if (path === '/api/users/login') {
-      const session = { token_type: 'Bearer', access_token: 'a1', expires_in: 900, refresh_token: 'r1' };
-      const { id, company_id, email, name, role } = USER;
-      return {
-        status: 200,
-        body: { ...session, refresh_expires_in: 86_400, user: { id, company_id, email, name, role } },
-      };
-    }
-    if (path === '/api/users/profile' && method === 'GET') return { status: 200, body: USER };
-    if (path === '/api/users/profile' && method === 'PUT') return { status: 400, body: WEAK };
-    return undefined;
-  });
+  const { id, company_id, email, name, role } = USER;
+  const services = fakeServices(
+    withLogin({ id, company_id, email, name, role }, (method, path) => {
+      if (path === '/api/users/profile' && method === 'GET') return { status: 200, body: USER };
+      if (path === '/api/users/profile' && method === 'PUT') return { status: 400, body: WEAK };
+      return undefined;
+    }),
+  );
   await services.api.login(USER.email, 'the current one, long');
   render(
     <I18nProvider locale={locale}>

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ServicesProvider } from '../../app/services';
 import { I18nProvider } from '../../shared/i18n/i18n';
-import { fakeServices, type Route } from '../../test-support/services';
+import { fakeServices, withLogin, type Route } from '../../test-support/services';
 import { ContactPanel, formatTalk } from './ContactPanel';
 
 const CONTACT = '11111111-1111-4111-8111-111111111111';
@@ -63,23 +63,9 @@ const summary = {
 afterEach(() => cleanup());
 
 async function renderPanel(route: Route) {
-  const services = fakeServices((method, path, body) => {
-    if (path === '/api/users/login') {
-      const user = { id: ME, company_id: ME, email: 'ana@acme.test', name: 'Ana', role: 'agent' };
-      return {
-        status: 200,
-        body: {
-          token_type: 'Bearer',
-          access_token: 'a1',
-          expires_in: 900,
-          refresh_token: 'r1',
-          refresh_expires_in: 86_400,
-          user,
-        },
-      };
-    }
-    return route(method, path, body);
-  });
+  const services = fakeServices(
+    withLogin({ id: ME, company_id: ME, email: 'ana@acme.test', name: 'Ana', role: 'agent' }, route),
+  );
   await services.api.login('ana@acme.test', 'a long enough password');
   render(
     <ServicesProvider services={services}>

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ServicesProvider } from '../../app/services';
 import { I18nProvider } from '../../shared/i18n/i18n';
-import { fakeServices } from '../../test-support/services';
+import { fakeServices, withLogin } from '../../test-support/services';
 import { ContactsPage } from './ContactsPage';
 
 const CONTACT = '11111111-1111-4111-8111-111111111111';
@@ -60,39 +60,30 @@ describe('ContactsPage', () => {
     const merged = vi.fn();
     URL.createObjectURL = vi.fn(() => 'blob:recording');
     URL.revokeObjectURL = vi.fn();
-    const services = fakeServices((method, path, body) => {
-      if (path === '/api/users/login') {
-        const user = { id: OTHER, company_id: OTHER, email: 'ana@acme.test', name: 'Ana', role: 'agent' };
-        return {
-          status: 200,
-          body: {
-            token_type: 'Bearer',
-            access_token: 'a1',
-            expires_in: 900,
-            refresh_token: 'r1',
-            refresh_expires_in: 86_400,
-            user,
-          },
-        };
-      }
-      if (method === 'GET' && path === '/api/contacts') {
-        return {
-          status: 200,
-          body: { items: [contact(CONTACT, 'Maria'), contact(OTHER, 'Maria 2')], next_cursor: null },
-        };
-      }
-      if (method === 'GET' && path === `/api/contacts/${CONTACT}`)
-        return { status: 200, body: contact(CONTACT, 'Maria') };
-      if (method === 'GET' && path === `/api/contacts/${CONTACT}/timeline`) {
-        return { status: 200, body: { items: [callItem], next_cursor: null } };
-      }
-      if (method === 'GET' && path === `/api/calls/${CALL}/recording`) return { status: 200, body: {} };
-      if (method === 'POST' && path === `/api/contacts/${CONTACT}/merge`) {
-        merged(body);
-        return { status: 200, body: contact(CONTACT, 'Maria') };
-      }
-      return undefined;
-    });
+    const services = fakeServices(
+      withLogin(
+        { id: OTHER, company_id: OTHER, email: 'ana@acme.test', name: 'Ana', role: 'agent' },
+        (method, path, body) => {
+          if (method === 'GET' && path === '/api/contacts') {
+            return {
+              status: 200,
+              body: { items: [contact(CONTACT, 'Maria'), contact(OTHER, 'Maria 2')], next_cursor: null },
+            };
+          }
+          if (method === 'GET' && path === `/api/contacts/${CONTACT}`)
+            return { status: 200, body: contact(CONTACT, 'Maria') };
+          if (method === 'GET' && path === `/api/contacts/${CONTACT}/timeline`) {
+            return { status: 200, body: { items: [callItem], next_cursor: null } };
+          }
+          if (method === 'GET' && path === `/api/calls/${CALL}/recording`) return { status: 200, body: {} };
+          if (method === 'POST' && path === `/api/contacts/${CONTACT}/merge`) {
+            merged(body);
+            return { status: 200, body: contact(CONTACT, 'Maria') };
+          }
+          return undefined;
+        },
+      ),
+    );
     await services.api.login('ana@acme.test', 'a long enough password');
     render(
       <ServicesProvider services={services}>
