@@ -5,9 +5,8 @@ import { createUserAndLogin, startTestServer, type TestServer } from '../support
 import { connectSocket } from '../support/socket.js';
 import {
   configureWhatsApp,
-  deliverWebhook,
+  inboundConversationFrom,
   startGraphStub,
-  textMessagePayload,
   type GraphStub,
   type WhatsAppChannelSecrets,
 } from '../support/whatsapp-graph-stub.js';
@@ -28,14 +27,7 @@ describe('sending a failed message again', () => {
 
   const inboundConversation = async () => {
     waCounter += 1;
-    const waId = `55219876${String(waCounter).padStart(5, '0')}`;
-    await deliverWebhook(
-      api,
-      textMessagePayload({ phoneNumberId: channel.phoneNumberId, from: waId, text: 'oi' }),
-      channel.appSecret,
-    );
-    const list = await api.request('GET', `/api/conversations?q=${waId}`, { token: admin });
-    return list.body.items[0].id as string;
+    return inboundConversationFrom(api, admin, channel, `55219876${String(waCounter).padStart(5, '0')}`);
   };
 
   const send = (conversationId: string, text: string) =>

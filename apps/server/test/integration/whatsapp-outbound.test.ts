@@ -4,6 +4,7 @@ import { connectSocket } from '../support/socket.js';
 import {
   configureWhatsApp,
   deliverWebhook,
+  inboundConversationFrom,
   startGraphStub,
   textMessagePayload,
   type GraphAnswer,
@@ -22,13 +23,7 @@ describe('sending through WhatsApp', () => {
   const inboundConversation = async () => {
     waCounter += 1;
     const waId = `55119876${String(waCounter).padStart(5, '0')}`;
-    await deliverWebhook(
-      api,
-      textMessagePayload({ phoneNumberId: channel.phoneNumberId, from: waId, text: 'oi' }),
-      channel.appSecret,
-    );
-    const list = await api.request('GET', `/api/conversations?q=${waId}`, { token: admin });
-    return { waId, conversationId: list.body.items[0].id as string };
+    return { waId, conversationId: await inboundConversationFrom(api, admin, channel, waId) };
   };
 
   const send = (conversationId: string, text: string) =>

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import {
   configureWhatsApp,
   deliverWebhook,
+  inboundConversationFrom,
   startGraphStub,
   textMessagePayload,
   type GraphStub,
@@ -25,13 +26,7 @@ describe('agents send files over WhatsApp', () => {
   const inboundConversation = async () => {
     counter += 1;
     const waId = `55119866${String(counter).padStart(5, '0')}`;
-    await deliverWebhook(
-      api,
-      textMessagePayload({ phoneNumberId: channel.phoneNumberId, from: waId, text: 'manda o arquivo' }),
-      channel.appSecret,
-    );
-    const list = await api.request('GET', `/api/conversations?q=${waId}`, { token: admin });
-    return { waId, conversationId: list.body.items[0].id as string };
+    return { waId, conversationId: await inboundConversationFrom(api, admin, channel, waId, 'manda o arquivo') };
   };
 
   const postForm = async (path: string, parts: { file?: [Buffer, string, string]; caption?: string }) => {

@@ -548,3 +548,25 @@ export function deliverWebhook(api: TestServer, payload: unknown, appSecret: str
   const { rawBody, headers } = signed(payload, appSecret);
   return api.request<any>('POST', '/webhooks/whatsapp', { rawBody, headers });
 }
+
+/**
+ * A conversation a contact started by writing `text` from `waId` (so an agent replies inside
+ * WhatsApp's service window): the message delivered through the signed webhook, the
+ * conversation found by the number.
+ */
+export async function inboundConversationFrom(
+  api: TestServer,
+  admin: string,
+  channel: WhatsAppChannelSecrets,
+  waId: string,
+  text = 'oi',
+): Promise<string> {
+  const delivered = await deliverWebhook(
+    api,
+    textMessagePayload({ phoneNumberId: channel.phoneNumberId, from: waId, text }),
+    channel.appSecret,
+  );
+  if (delivered.status !== 200) throw new Error(`webhook refused: ${delivered.status} ${delivered.text}`);
+  const list = await api.request('GET', `/api/conversations?q=${waId}`, { token: admin });
+  return list.body.items[0].id as string;
+}
