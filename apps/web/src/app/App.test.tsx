@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeServices, type Route } from '../test-support/services';
+import { fakeServices, loginAnswer, type Route } from '../test-support/services';
 import { App } from './App';
 
 const USER = {
@@ -41,17 +41,7 @@ const api: Route = (method, path, body) => {
         },
       };
     }
-    return {
-      status: 200,
-      body: {
-        token_type: 'Bearer',
-        access_token: 'a1',
-        expires_in: 900,
-        refresh_token: 'r1',
-        refresh_expires_in: 86_400,
-        user: USER,
-      },
-    };
+    return loginAnswer(USER);
   }
   if (path === '/api/users/logout') return { status: 204 };
   if (path === '/api/conversations') return { status: 200, body: { items: [], next_cursor: null } };
