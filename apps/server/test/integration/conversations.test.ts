@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/shared/clock.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
@@ -182,6 +184,53 @@ describe('conversations', () => {
       expect(await get('status=resolved')).toEqual([]);
       expect(await get('channel=whatsapp')).toEqual([]);
       expect(await get('channel=webchat')).toHaveLength(3);
+    });
+
+    it('lists each contact with its channel identities, the viewer’s star and read mark, as reading each one does', async () => {
+      const phone = nextPhone();
+      const web = await startConversation(api, agentA.token, { contact: { name: 'Yara Identidades', phone } });
+      const whats = await startConversation(api, agentA.token, {
+        channel: 'whatsapp',
+        contact: { name: 'Yara Identidades', phone },
+      });
+      expect(whats.contact.id).toBe(web.contact.id);
+      const contactId = web.contact.id as string;
+      const companyId = (await api.request('GET', '/api/users/profile', { token: agentA.token })).body.company_id;
+      // Inserted out of order: the list gives them oldest first; phone and e-mail are not channels.
+      const identity = (channel: string, externalId: string, at: string) =>
+        api.server.database.db
+          .execute(sql`insert into contact_identities (id, company_id, contact_id, channel, external_id, created_at)
+          values (${randomUUID()}, ${companyId}, ${contactId}, ${channel}, ${externalId}, ${at}::timestamptz)`);
+      await identity('whatsapp', phone.slice(1), '2026-01-02T00:00:00Z');
+      await identity('email', `yara.${phone}@ident.test`, '2026-01-01T00:00:00Z');
+      await identity('webchat', `visitante-${phone}`, '2026-01-01T12:00:00Z');
+      await identity('phone', phone, '2026-01-03T00:00:00Z');
+      expect(
+        (await api.request('POST', `/api/conversations/${whats.id}/favorite`, { token: supervisor.token })).status,
+      ).toBe(200);
+      expect((await api.request('POST', `/api/conversations/${web.id}/read`, { token: supervisor.token })).status).toBe(
+        200,
+      );
+
+      // The star and the read mark are the supervisor's: no other test lists the supervisor's.
+      const list = await api.request('GET', '/api/conversations?q=Identidades', { token: supervisor.token });
+      // Both started within a millisecond or two: their order is the id's then, not asserted.
+      expect(list.body.items.map((c: { id: string }) => c.id).sort()).toEqual([whats.id, web.id].sort());
+      for (const item of list.body.items) {
+        expect(item.contact.identities).toEqual([
+          { channel: 'webchat', external_id: `visitante-${phone}` },
+          { channel: 'whatsapp', external_id: phone.slice(1) },
+        ]);
+        const one = await api.request('GET', `/api/conversations/${item.id}`, { token: supervisor.token });
+        expect(item).toEqual(one.body);
+      }
+      const listed = (items: { id: string }[], id: string) => items.find((c) => c.id === id);
+      expect(listed(list.body.items, whats.id)).toMatchObject({ favorite: true, last_read_at: null });
+      expect(listed(list.body.items, web.id)).toMatchObject({ favorite: false, last_read_at: expect.any(String) });
+      // Another viewer has neither the star nor the read mark.
+      const owners = await api.request('GET', '/api/conversations?q=Identidades', { token: agentA.token });
+      for (const item of owners.body.items) expect(item).toMatchObject({ favorite: false, last_read_at: null });
+      expect(owners.body.items).toHaveLength(2);
     });
 
     it('searches the contact’s name, phone and email', async () => {
