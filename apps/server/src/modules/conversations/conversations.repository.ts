@@ -107,12 +107,8 @@ function toListedConversation(row: ListedRow): Conversation {
   };
 }
 
-/**
- * The columns of an inbox page, in the order `toPageConversation` reads them. The company
- * is the one asked for (both tables are filtered by it), so it is not read back per row.
- */
-const PAGE_COLUMNS = {
-  id: conversations.id,
+/** A conversation's own columns but its id and company, in the order an inbox page reads them. */
+const CONVERSATION_FIELDS = {
   channel: conversations.channel,
   status: conversations.status,
   snoozedUntil: conversations.snoozedUntil,
@@ -129,6 +125,15 @@ const PAGE_COLUMNS = {
   resolvedAt: conversations.resolvedAt,
   createdAt: conversations.createdAt,
   updatedAt: conversations.updatedAt,
+};
+
+/**
+ * The columns of an inbox page, in the order `toPageConversation` reads them. The company
+ * is the one asked for (both tables are filtered by it), so it is not read back per row.
+ */
+const PAGE_COLUMNS = {
+  id: conversations.id,
+  ...CONVERSATION_FIELDS,
   contactId: contacts.id,
   contactName: contacts.name,
   contactPhone: contacts.phone,
@@ -532,26 +537,7 @@ export class ConversationsRepository {
   private selectConversations(viewerId: SQL | null) {
     return this.db
       .select({
-        conversation: {
-          id: conversations.id,
-          companyId: conversations.companyId,
-          channel: conversations.channel,
-          status: conversations.status,
-          snoozedUntil: conversations.snoozedUntil,
-          awaitingHuman: conversations.awaitingHuman,
-          assigneeId: conversations.assigneeId,
-          priority: conversations.priority,
-          rating: conversations.rating,
-          ratedBy: conversations.ratedBy,
-          feedback: conversations.feedback,
-          windowExpiresAt: conversations.windowExpiresAt,
-          lastMessageAt: conversations.lastMessageAt,
-          lastMessagePreview: conversations.lastMessagePreview,
-          lastActivityAt: conversations.lastActivityAt,
-          resolvedAt: conversations.resolvedAt,
-          createdAt: conversations.createdAt,
-          updatedAt: conversations.updatedAt,
-        },
+        conversation: { id: conversations.id, companyId: conversations.companyId, ...CONVERSATION_FIELDS },
         contact: {
           id: contacts.id,
           companyId: contacts.companyId,
