@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PreparedQueryConfig } from 'drizzle-orm/pg-core';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
+import { prepareNamed } from '../../db/named-statement.js';
 import {
   contactIdentities,
   contacts,
@@ -477,14 +478,7 @@ export class ConversationsRepository {
       .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
       .limit(p('limit'))
       .toSQL();
-    // The same text under the same name on every connection and in every process.
-    return this.db._.session.prepareQuery<{ execute: unknown[][] } & PreparedQueryConfig>(
-      query,
-      undefined,
-      `switchboard_inbox_${key}`,
-      true,
-      (rows) => rows,
-    );
+    return prepareNamed(this.db, query, `switchboard_inbox_${key}`, (rows) => rows);
   }
 
   /** The channel identities of a page's contacts, in each contact's order (oldest first). */
@@ -505,13 +499,7 @@ export class ConversationsRepository {
       )
       .orderBy(asc(contactIdentities.contactId), asc(contactIdentities.createdAt), asc(contactIdentities.id))
       .toSQL();
-    return this.db._.session.prepareQuery<{ execute: [string, string, string][] } & PreparedQueryConfig>(
-      query,
-      undefined,
-      'switchboard_inbox_identities',
-      true,
-      (rows) => rows as [string, string, string][],
-    );
+    return prepareNamed(this.db, query, 'switchboard_inbox_identities', (rows) => rows as [string, string, string][]);
   }
 
   /** Wakes snoozed conversations whose time has come; each row is returned to one caller only. */

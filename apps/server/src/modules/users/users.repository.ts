@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PreparedQueryConfig } from 'drizzle-orm/pg-core';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
+import { prepareNamed } from '../../db/named-statement.js';
 import { companies, psAors, psAuths, psContacts, psEndpoints, sipDevices, users } from '../../db/schema/index.js';
 import type { Actor } from '../../shared/actor.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
@@ -185,14 +186,7 @@ export class UsersRepository {
       .orderBy(asc(users.createdAt), asc(users.id))
       .limit(p('limit'))
       .toSQL();
-    // The same text under the same name on every connection and in every process.
-    return this.db._.session.prepareQuery<{ execute: User[] } & PreparedQueryConfig>(
-      query,
-      undefined,
-      `switchboard_users_list_${key}`,
-      true,
-      (rows) => rows.map(toUserFromColumns),
-    );
+    return prepareNamed(this.db, query, `switchboard_users_list_${key}`, (rows) => rows.map(toUserFromColumns));
   }
 
   async countActiveAdmins(companyId: string): Promise<number> {
