@@ -1,87 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, type Envelope, type SocketFactory } from './realtime-client';
-
-type Listener = (...args: unknown[]) => void;
-
-/** Enough of a socket.io client socket to drive the client from a test. */
-class FakeSocket {
-  connected = false;
-  active = true;
-  connectCalls = 0;
-  authPayloads: unknown[] = [];
-  emitted: { event: string; payload: unknown }[] = [];
-  ackAnswer: unknown = { ok: true };
-  private listeners = new Map<string, Listener[]>();
-  private anyListeners: Listener[] = [];
-
-  constructor(private readonly auth: (cb: (payload: unknown) => void) => void) {}
-
-  on(event: string, listener: Listener) {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
-    return this;
-  }
-  onAny(listener: Listener) {
-    this.anyListeners.push(listener);
-    return this;
-  }
-  connect() {
-    this.connectCalls += 1;
-    return this;
-  }
-  disconnect() {
-    this.connected = false;
-    return this;
-  }
-  emit(event: string, payload: unknown) {
-    this.emitted.push({ event, payload });
-    return this;
-  }
-  timeout() {
-    return { emitWithAck: async (event: string, payload: unknown) => (this.emit(event, payload), this.ackAnswer) };
-  }
-
-  /** What the Manager does on each (re)connection attempt: read auth, then connect. */
-  async handshake(): Promise<void> {
-    const payload = await new Promise((resolve) => this.auth(resolve));
-    this.authPayloads.push(payload);
-    this.connected = true;
-    this.fire('connect');
-  }
-  fire(event: string, ...args: unknown[]) {
-    for (const listener of this.listeners.get(event) ?? []) listener(...args);
-  }
-  serverEmit(event: string, payload: unknown) {
-    for (const listener of this.anyListeners) listener(event, payload);
-  }
-  drop(reason: string) {
-    this.connected = false;
-    this.fire('disconnect', reason);
-  }
-}
+import { realtimeOverFakeSocket } from '../../test-support/fake-socket';
+import type { Envelope } from './realtime-client';
 
 function envelope(event: string, seq: number, data: Record<string, unknown> = {}): Envelope {
   return { event, data, version: 'v1', seq, ts: new Date().toISOString() };
 }
 
-function setup(options: { token?: () => Promise<string> } = {}) {
-  let socket: FakeSocket | undefined;
-  const createSocket: SocketFactory = ({ auth }) => {
-    socket = new FakeSocket(auth);
-    return socket as unknown as ReturnType<SocketFactory>;
-  };
-  let n = 0;
-  const refreshToken = vi.fn(async () => undefined);
-  const onSessionEnded = vi.fn();
-  const client = new RealtimeClient({
-    createSocket,
-    accessToken: options.token ?? (async () => `token-${++n}`),
-    refreshToken,
-    onSessionEnded,
-    retryDelayMs: 100,
-  });
-  client.start();
-  return { client, socket: () => socket!, refreshToken, onSessionEnded };
-}
+const setup = realtimeOverFakeSocket;
 
 describe('RealtimeClient', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -202,5 +127,104 @@ describe('RealtimeClient', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(refreshToken).not.toHaveBeenCalled();
     expect(client.status).toBe('offline');
+  });
+
+  describe('watched topics', () => {
+    it('sends watch for the first holder only and unwatch when the last one releases', async () => {
+      const { client, socket } = setup();
+      await socket().handshake();
+      const first = client.watch('unassigned');
+      const second = client.watch('unassigned');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(socket().watchLog()).toEqual(['watch unassigned']);
+      first();
+      first();
+      expect(socket().watchLog()).toEqual(['watch unassigned']);
+      second();
+      expect(socket().watchLog()).toEqual(['watch unassigned', 'unwatch unassigned']);
+      expect(socket().emitted.at(-1)).toEqual({ event: 'unwatch', payload: { topic: 'unassigned' } });
+    });
+
+    it('watches on connecting what was held while disconnected, and again after every reconnection', async () => {
+      const { client, socket } = setup();
+      client.watch('unassigned');
+      client.watch('presence');
+      expect(socket().watchLog()).toEqual([]);
+      await socket().handshake();
+      expect(socket().watchLog()).toEqual(['watch unassigned', 'watch presence']);
+      socket().drop('transport close');
+      await socket().handshake();
+      expect(socket().watchLog()).toEqual(['watch unassigned', 'watch presence', 'watch unassigned', 'watch presence']);
+    });
+
+    it('sends the watches before reporting the connection, so a holder reacting to it finds them sent', async () => {
+      const { client, socket } = setup();
+      client.watch('unassigned');
+      const sentWhenConnected: string[][] = [];
+      client.onStatus((status) => {
+        if (status === 'connected') sentWhenConnected.push(socket().watchLog());
+      });
+      await socket().handshake();
+      expect(sentWhenConnected).toEqual([['watch unassigned']]);
+    });
+
+    it('reports each answered watch of a topic, ok or not, and whether this connection has one', async () => {
+      const { client, socket } = setup();
+      socket().holdsAcks = true;
+      const answers: unknown[] = [];
+      client.onWatched('unassigned', (result) => answers.push(result));
+      client.onWatched('presence', () => answers.push('presence'));
+      client.watch('unassigned');
+      await socket().handshake();
+      expect(client.isWatchAnswered('unassigned')).toBe(false);
+      socket().answerAcks();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).toEqual([{ ok: true }]);
+      expect(client.isWatchAnswered('unassigned')).toBe(true);
+
+      socket().drop('transport close');
+      expect(client.isWatchAnswered('unassigned')).toBe(false);
+      socket().ackAnswer = { ok: false, error: { code: 'request.invalid', message: 'No.' } };
+      await socket().handshake();
+      socket().answerAcks();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).toEqual([{ ok: true }, { ok: false, error: { code: 'request.invalid', message: 'No.' } }]);
+      expect(client.isWatchAnswered('unassigned')).toBe(true);
+    });
+
+    it('ignores the answer to a watch the socket lost or a release replaced: only the latest request counts', async () => {
+      const { client, socket } = setup();
+      socket().holdsAcks = true;
+      const answers = vi.fn();
+      client.onWatched('unassigned', answers);
+      const release = client.watch('unassigned');
+      await socket().handshake();
+      socket().drop('transport close');
+      socket().answerAcks();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).not.toHaveBeenCalled();
+
+      await socket().handshake();
+      release();
+      client.watch('unassigned');
+      // watch, unwatch, watch: the first answer is not the one the second watch waits for.
+      expect(socket().watchLog().slice(-3)).toEqual(['watch unassigned', 'unwatch unassigned', 'watch unassigned']);
+      expect(socket().answerAcks()).toBe(3);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).toHaveBeenCalledTimes(1);
+      expect(client.isWatchAnswered('unassigned')).toBe(true);
+    });
+
+    it('stops reporting to a listener once it is removed', async () => {
+      const { client, socket } = setup();
+      const answers = vi.fn();
+      const off = client.onWatched('unassigned', answers);
+      client.watch('unassigned');
+      off();
+      await socket().handshake();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).not.toHaveBeenCalled();
+      expect(client.isWatchAnswered('unassigned')).toBe(true);
+    });
   });
 });

@@ -4,6 +4,11 @@
  * server replays what was missed, in order; events at or below that seq are dropped here
  * too. The server closes a socket when its token expires, and refuses one whose token
  * is stale: both lead to a refresh and a new connection, never to lost events.
+ *
+ * Watched topics (ADR 30, ADR 31) live with the socket: the client counts the holders of
+ * each topic, watches it while anyone holds it and again on every (re)connection. A replay
+ * does not carry a topic's events, so a holder reloads what it shows once the watch is
+ * answered (`onWatched`).
  */
 import type { Socket } from 'socket.io-client';
 
@@ -39,6 +44,13 @@ export interface RealtimeClientOptions {
   retryDelayMs?: number;
 }
 
+interface WatchedTopic {
+  holders: number;
+  /** The latest `watch` sent for it: only its answer counts (a release or a reconnection sends another). */
+  request: number;
+  isAnswered: boolean;
+}
+
 /** Non-envelope control events of the server. */
 const CONTROL_EVENTS = new Set(['replay_complete', 'resync_required']);
 const AUTH_ERRORS = new Set(['auth.token_expired', 'auth.invalid_token', 'auth.required', 'auth.session_revoked']);
@@ -54,6 +66,9 @@ export class RealtimeClient {
   private readonly anyHandlers = new Set<(envelope: Envelope) => void>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private readonly resyncListeners = new Set<() => void>();
+  private readonly watched = new Map<string, WatchedTopic>();
+  private readonly watchedListeners = new Map<string, Set<(result: AckResult) => void>>();
+  private watchRequests = 0;
   private readonly timers: NonNullable<RealtimeClientOptions['timers']>;
 
   constructor(private readonly options: RealtimeClientOptions) {
@@ -91,11 +106,14 @@ export class RealtimeClient {
     socket.on('connect', () => {
       const isReconnect = this.hasConnected;
       this.hasConnected = true;
+      // Before the status: a holder that reacts to `connected` finds its watch already sent.
+      for (const topic of this.watched.keys()) this.sendWatch(topic);
       this.setStatus('connected');
       // Without a seq the server cannot replay: what happened meanwhile is reloaded over HTTP.
       if (isReconnect && this.lastSeq === undefined) this.emitResync();
     });
     socket.on('disconnect', (reason) => {
+      this.forgetWatchRequests();
       if (this.isStopped) return;
       this.setStatus('reconnecting');
       // The server closed it (token expiry): socket.io does not retry that by itself.
@@ -121,6 +139,7 @@ export class RealtimeClient {
     this.socket = null;
     this.lastSeq = undefined;
     this.hasConnected = false;
+    this.forgetWatchRequests();
     this.setStatus('offline');
   }
 
@@ -152,6 +171,50 @@ export class RealtimeClient {
     return () => this.resyncListeners.delete(listener);
   }
 
+  /**
+   * Holds `topic` until the returned release is called. The first holder sends `watch` (when
+   * connected; otherwise the next connection does), every reconnection sends it again, and
+   * the last release sends `unwatch`.
+   */
+  watch(topic: string): () => void {
+    const held = this.watched.get(topic);
+    if (held) {
+      held.holders += 1;
+    } else {
+      this.watched.set(topic, { holders: 1, request: 0, isAnswered: false });
+      if (this.socket?.connected) this.sendWatch(topic);
+    }
+    let isReleased = false;
+    return () => {
+      const current = this.watched.get(topic);
+      if (isReleased || !current) return;
+      isReleased = true;
+      current.holders -= 1;
+      if (current.holders > 0) return;
+      this.watched.delete(topic);
+      if (this.socket?.connected) void this.emitWithAck('unwatch', { topic });
+    };
+  }
+
+  /** Whether this connection's `watch` of `topic` has been answered (ok or not). */
+  isWatchAnswered(topic: string): boolean {
+    return this.watched.get(topic)?.isAnswered ?? false;
+  }
+
+  /**
+   * Called each time the server answers a `watch` of `topic` (ok or not): the moment to
+   * reload over HTTP what the topic's events keep live.
+   */
+  onWatched(topic: string, listener: (result: AckResult) => void): () => void {
+    let set = this.watchedListeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.watchedListeners.set(topic, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
   /** Sends a client event and waits for its ack. */
   async emitWithAck<T = unknown>(event: string, payload: unknown, timeoutMs = 5_000): Promise<AckResult<T>> {
     const socket = this.socket;
@@ -177,6 +240,28 @@ export class RealtimeClient {
     this.lastSeq = payload.seq;
     for (const handler of this.handlers.get(payload.event) ?? []) handler(payload);
     for (const handler of this.anyHandlers) handler(payload);
+  }
+
+  private sendWatch(topic: string): void {
+    const held = this.watched.get(topic);
+    if (!held) return;
+    const request = ++this.watchRequests;
+    held.request = request;
+    held.isAnswered = false;
+    void this.emitWithAck('watch', { topic }).then((result) => {
+      // Released, watched again or reconnected since: that later request's answer will tell.
+      if (this.watched.get(topic)?.request !== request) return;
+      held.isAnswered = true;
+      for (const listener of this.watchedListeners.get(topic) ?? []) listener(result);
+    });
+  }
+
+  /** The socket is gone, and its watches with it: answers still in flight no longer count. */
+  private forgetWatchRequests(): void {
+    for (const held of this.watched.values()) {
+      held.request = 0;
+      held.isAnswered = false;
+    }
   }
 
   private retrySoon(withFreshToken: boolean): void {
