@@ -2,7 +2,7 @@
  * The console's long-lived collaborators (API client, Socket.IO client, softphone), made
  * once per page and handed to components through context.
  */
-import { createContext, useContext, useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { io } from 'socket.io-client';
 import { deviceCredentialsSchema } from '@switchboard/contracts';
 import { ApiClient } from '../shared/api/api-client';
@@ -136,4 +136,33 @@ export function useResync(handler: () => void): void {
   const latest = useRef(handler);
   latest.current = handler;
   useEffect(() => realtime.onResync(() => latest.current()), [realtime]);
+}
+
+/**
+ * Holds the watched `topic` (ADR 30, ADR 31) while mounted and `isEnabled`, and tells the
+ * caller when to load what the topic keeps live: 0 while a connected socket's watch awaits
+ * its answer (load nothing yet), otherwise a number that changes after each answered
+ * (re)watch, ok or not (load again). Disabled or offline it is at once non-zero: the list
+ * loads, and loads again once a connection's watch is answered.
+ */
+export function useWatch(topic: string, isEnabled: boolean): number {
+  const { realtime } = useServices();
+  const status = useConnectionStatus();
+  const holding = isEnabled ? topic : null;
+  const [answers, setAnswers] = useState({ holding, count: 0 });
+  const count = answers.holding === holding ? answers.count : 0;
+  useEffect(() => {
+    if (holding === null) return;
+    const off = realtime.onWatched(holding, () =>
+      setAnswers((current) => ({ holding, count: (current.holding === holding ? current.count : 0) + 1 })),
+    );
+    const release = realtime.watch(holding);
+    return () => {
+      off();
+      release();
+    };
+  }, [realtime, holding]);
+  // Another holder's watch may already be answered on this connection: nothing to wait for.
+  const isWaiting = holding !== null && status === 'connected' && !realtime.isWatchAnswered(holding);
+  return isWaiting ? 0 : count + 1;
 }

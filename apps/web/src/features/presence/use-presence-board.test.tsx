@@ -3,7 +3,7 @@ import type { AgentPresenceDto } from '@switchboard/contracts';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServicesProvider, type Services } from '../../app/services';
-import type { Envelope } from '../../shared/realtime/realtime-client';
+import { realtimeOverFakeSocket } from '../../test-support/fake-socket';
 import { usePresenceBoard } from './use-presence-board';
 
 const ANA = '00000000-0000-4000-8000-0000000000a1';
@@ -24,25 +24,12 @@ const ana: AgentPresenceDto = {
   pause_reason: null,
 };
 
-/** What the hook uses of the console's services: the socket's watch, one list, one event. */
-function fakeServices(role: 'agent' | 'supervisor') {
+/** What the hook uses of the console's services: a connected socket that holds its acks, one list. */
+async function fakeServices(role: 'agent' | 'supervisor') {
   const log: string[] = [];
-  const handlers = new Map<string, (envelope: Envelope) => void>();
-  let ackWatch: () => void = () => undefined;
-  const realtime = {
-    status: 'connected',
-    onStatus: () => () => undefined,
-    onResync: () => () => undefined,
-    on: (name: string, handler: (envelope: Envelope) => void) => {
-      handlers.set(name, handler);
-      return () => handlers.delete(name);
-    },
-    emitWithAck: (event: string, payload: { topic: string }) => {
-      log.push(`${event} ${payload.topic}`);
-      if (event !== 'watch') return Promise.resolve({ ok: true });
-      return new Promise((resolve) => (ackWatch = () => resolve({ ok: true })));
-    },
-  };
+  const { client: realtime, socket } = realtimeOverFakeSocket();
+  await socket().handshake();
+  socket().holdsAcks = true;
   const api = {
     user: { id: ME, role, name: 'Me', email: 'me@x.test', company_id: ME },
     subscribe: () => () => undefined,
@@ -55,19 +42,24 @@ function fakeServices(role: 'agent' | 'supervisor') {
   const wrapper = ({ children }: { children: ReactNode }) => (
     <ServicesProvider services={services}>{children}</ServicesProvider>
   );
+  socket().emit = (event: string, payload: unknown) => {
+    log.push(`${event} ${(payload as { topic: string }).topic}`);
+    return socket();
+  };
+  let seq = 0;
   const emit = (event: string, data: Record<string, unknown>) =>
-    handlers.get(event)?.({ event, data, version: 'v1', seq: 1, ts: '2026-12-04T04:01:00.000Z' });
-  return { log, wrapper, emit, ackWatch: () => ackWatch() };
+    socket().serverEmit(event, { event, data, version: 'v1', seq: ++seq, ts: '2026-12-04T04:01:00.000Z' });
+  return { log, wrapper, emit, socket };
 }
 
 describe('usePresenceBoard', () => {
   afterEach(() => cleanup());
 
   it("on an agent's console, watches presence while shown and loads the list once the watch is acknowledged", async () => {
-    const services = fakeServices('agent');
+    const services = await fakeServices('agent');
     const { result, unmount } = renderHook(() => usePresenceBoard(), { wrapper: services.wrapper });
     await waitFor(() => expect(services.log).toEqual(['watch presence']));
-    act(() => services.ackWatch());
+    await act(async () => void services.socket().answerAcks());
     await waitFor(() => expect(result.current.board?.[ANA]?.status).toBe('online'));
     expect(services.log).toEqual(['watch presence', 'GET /api/presence']);
 
@@ -86,8 +78,25 @@ describe('usePresenceBoard', () => {
     expect(services.log.at(-1)).toBe('unwatch presence');
   });
 
+  it("on an agent's console, loads the list again only once the watch a reconnection sends is answered", async () => {
+    const services = await fakeServices('agent');
+    const { result } = renderHook(() => usePresenceBoard(), { wrapper: services.wrapper });
+    await waitFor(() => expect(services.log).toEqual(['watch presence']));
+    await act(async () => void services.socket().answerAcks());
+    await waitFor(() => expect(result.current.board?.[ANA]).toBeDefined());
+
+    act(() => services.socket().drop('transport close'));
+    await act(async () => services.socket().handshake());
+    expect(services.log).toEqual(['watch presence', 'GET /api/presence', 'watch presence']);
+    expect(result.current.board?.[ANA]).toBeDefined();
+    await act(async () => void services.socket().answerAcks());
+    await waitFor(() =>
+      expect(services.log).toEqual(['watch presence', 'GET /api/presence', 'watch presence', 'GET /api/presence']),
+    );
+  });
+
   it("on a manager's console, loads at once without watching: managers receive every change", async () => {
-    const services = fakeServices('supervisor');
+    const services = await fakeServices('supervisor');
     const { result, unmount } = renderHook(() => usePresenceBoard(), { wrapper: services.wrapper });
     await waitFor(() => expect(result.current.board?.[ANA]).toBeDefined());
     unmount();
