@@ -1,6 +1,8 @@
 /**
  * The inbox: conversations with the API's filters, live over Socket.IO (no polling), with
- * unread counts, beside the open conversation (one or the other on a phone).
+ * unread counts, beside the open conversation (one or the other on a phone). On a tab that
+ * lists conversations nobody owns, an agent's console watches the `unassigned` topic and
+ * loads the list once the watch is answered (inbox-tab.ts, ADR 31).
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import {
@@ -11,7 +13,7 @@ import {
   type MessageDto,
 } from '@switchboard/contracts';
 import { hrefOf } from '../../app/router';
-import { useApi, useCurrentUser, useRealtimeEvent, useResync } from '../../app/services';
+import { useApi, useCurrentUser, useRealtimeEvent, useResync, useWatch } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { LoadMore } from '../../shared/ui/DataTable';
@@ -22,6 +24,7 @@ import { ConversationView } from './ConversationView';
 import { productivityApi } from './productivity-api';
 import { conversationsApi } from './conversations-api';
 import { emptyInbox, inboxReducer, type InboxFilter } from './inbox-model';
+import { INBOX_TABS, rememberedTab, rememberTab, watchesUnassigned } from './inbox-tab';
 import { useLastRead } from './last-read';
 import {
   filterForSearch,
@@ -39,15 +42,13 @@ const CONVERSATION_EVENTS = [
   'conversation_closed',
 ] as const;
 
-const TABS = [undefined, 'mine', 'unassigned', 'awaiting_human', 'favorites'] as const;
-
 export function InboxPage({ conversationId }: { conversationId: string | undefined }) {
   const api = useApi();
   const user = useCurrentUser();
   const { t } = useI18n();
   const isPhone = useMediaQuery('(max-width: 760px)');
   const conversations = useMemo(() => conversationsApi(api), [api]);
-  const [filter, setFilter] = useState<InboxFilter>({ status: 'open' });
+  const [filter, setFilter] = useState<InboxFilter>(() => filterForTab({ status: 'open' }, rememberedTab(user.id)));
   const [search, setSearch] = useState('');
   const [state, dispatch] = useReducer(inboxReducer, emptyInbox);
   const [error, setError] = useState<unknown>(null);
@@ -67,6 +68,7 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   const filterRef = useRef(filter);
   filterRef.current = filter;
   const remembered = useRef<RememberedStatus>(null);
+  const watched = useWatch('unassigned', watchesUnassigned(user.role, filter.filter));
 
   useEffect(() => {
     const timer = setTimeout(() => {
@@ -78,8 +80,10 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   }, [search]);
 
   useEffect(() => {
-    const controller = new AbortController();
     setIsLoading(true);
+    // The watch is not answered yet: its answer loads the list, so no event falls before it.
+    if (watched === 0) return;
+    const controller = new AbortController();
     conversations.list(filter, null, controller.signal).then(
       (page) => {
         dispatch({ type: 'loaded', items: page.items, nextCursor: page.next_cursor, isNextPage: false, lastRead });
@@ -94,7 +98,7 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
     );
     return () => controller.abort();
     // lastRead only seeds unread dots; it must not reload the list (so it is not a dependency).
-  }, [conversations, filter, generation]);
+  }, [conversations, filter, generation, watched]);
 
   const loadMore = async () => {
     if (!state.nextCursor) return;
@@ -141,13 +145,16 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
             {t('inbox.title')}
           </h1>
           <div className="tabs" role="group" aria-label={t('inbox.filters')}>
-            {TABS.map((tab) => (
+            {INBOX_TABS.map((tab) => (
               <button
                 key={tab ?? 'all'}
                 type="button"
                 aria-pressed={filter.filter === tab}
                 className={filter.filter === tab ? 'tab is-active' : 'tab'}
-                onClick={() => setFilter((f) => filterForTab(f, tab))}
+                onClick={() => {
+                  rememberTab(user.id, tab);
+                  setFilter((f) => filterForTab(f, tab));
+                }}
                 data-testid={`inbox-tab-${tab ?? 'all'}`}
               >
                 {t(`inbox.filter.${tab ?? 'all'}`)}
