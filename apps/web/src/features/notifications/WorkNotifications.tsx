@@ -2,17 +2,21 @@
  * The notification centre on screen, on every page: toasts, the chime or ring, desktop
  * notifications, and the count in the tab title. Conversation events and the routing
  * engine's offers feed it here (see work-centre.ts); an offer's toast accepts or rejects it.
+ * For an agent who picks chats up by hand (in no chat queue) it watches the conversations
+ * nobody owns, whose events reach agents only by watching (ADR 31).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { z } from 'zod';
 import {
+  queueSchema,
   routingOfferSchema,
   type AgentMentioned,
   type ConversationEventDto,
+  type QueueDto,
   type RoutingOfferDto,
 } from '@switchboard/contracts';
 import { hrefOf, navigate, type Route } from '../../app/router';
-import { useApi, useConnectionStatus, useRealtimeEvent } from '../../app/services';
+import { useApi, useConnectionStatus, useCurrentUser, useRealtimeEvent, useWatch } from '../../app/services';
 import { useI18n, type Translate } from '../../shared/i18n/i18n';
 import { errorText } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
@@ -28,6 +32,7 @@ import {
   workFromConversation,
   workFromMention,
   workFromOffer,
+  watchesUnassignedWork,
   type WorkAlert,
   type WorkCentreState,
   type WorkEvent,
@@ -124,6 +129,7 @@ export function WorkNotificationsProvider({
   });
   useRealtimeEvent<AgentMentioned>('agent_mentioned', ({ data }) => dispatch(workFromMention(data)));
   useLiveOffers(meId, dispatch);
+  useUnassignedWork();
   useEffect(() => dispatch({ type: 'viewing', id: viewingId }), [dispatch, viewingId]);
 
   const count = pendingCount(state);
@@ -167,6 +173,37 @@ function useLiveOffers(meId: string, dispatch: (event: WorkEvent) => void): void
       isCurrent = false;
     };
   }, [api, connection, dispatch, meId]);
+}
+
+const queuesSchema = z.object({ items: z.array(queueSchema.pick({ channels: true })) });
+
+/**
+ * Watches the unassigned conversations while this user picks chats up by hand
+ * (watchesUnassignedWork). The agent's queues are read on each connection: once per
+ * session and again after a reconnection, when a change of membership shows.
+ */
+function useUnassignedWork(): void {
+  const api = useApi();
+  const { role } = useCurrentUser();
+  const connection = useConnectionStatus();
+  const [queues, setQueues] = useState<readonly Pick<QueueDto, 'channels'>[] | undefined>(undefined);
+  useEffect(() => {
+    if (role !== 'agent' || connection !== 'connected') return;
+    let isCurrent = true;
+    api.request('GET', '/api/queues', { schema: queuesSchema }).then(
+      ({ items }) => {
+        if (isCurrent) setQueues(items);
+      },
+      () => {
+        // Not known: watch (as a member of no queue) rather than miss a waiting chat.
+        if (isCurrent) setQueues((current) => current ?? []);
+      },
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, role, connection]);
+  useWatch('unassigned', watchesUnassignedWork(role, queues));
 }
 
 function showDesktopNotification(t: Translate, item: WorkItem): void {

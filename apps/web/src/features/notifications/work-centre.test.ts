@@ -9,6 +9,7 @@ import {
   workFromConversation,
   workFromMention,
   workFromOffer,
+  watchesUnassignedWork,
   type WorkCentreState,
   type WorkEvent,
   type WorkItem,
@@ -251,5 +252,23 @@ describe('workFromMention', () => {
     const result = reduceWork(emptyWorkCentre, event);
     expect(result.state.items).toHaveLength(1);
     expect(result.alert?.sound).toBe('chime');
+  });
+});
+
+describe('who the work centre watches the unassigned conversations for', () => {
+  it('an agent who serves no chat queue, or none at all: they pick chats up by hand', () => {
+    expect(watchesUnassignedWork('agent', [])).toBe(true);
+    expect(watchesUnassignedWork('agent', [{ channels: ['voice'] }])).toBe(true);
+  });
+
+  it('not an agent in a WhatsApp or webchat queue, whom routing offers and assigns chats', () => {
+    expect(watchesUnassignedWork('agent', [{ channels: ['voice'] }, { channels: ['whatsapp'] }])).toBe(false);
+    expect(watchesUnassignedWork('agent', [{ channels: ['voice', 'webchat'] }])).toBe(false);
+  });
+
+  it('not before the queues are read, and never a manager, who receives every conversation', () => {
+    expect(watchesUnassignedWork('agent', undefined)).toBe(false);
+    expect(watchesUnassignedWork('supervisor', [])).toBe(false);
+    expect(watchesUnassignedWork('admin', [{ channels: ['voice'] }])).toBe(false);
   });
 });

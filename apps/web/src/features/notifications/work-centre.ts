@@ -16,7 +16,7 @@
  * Items are keyed by `id` (a conversation or call id): the same arrival twice (a replayed
  * event, an assignment after the waiting notice) updates the item and alerts once.
  */
-import type { AgentMentioned, ConversationDto, RoutingOfferDto } from '@switchboard/contracts';
+import type { AgentMentioned, ConversationDto, QueueDto, RoutingOfferDto } from '@switchboard/contracts';
 
 /** `mention`: a colleague named this agent in a private note (issue 14). */
 export type WorkKind = 'assigned' | 'awaiting' | 'offer' | 'mention';
@@ -240,4 +240,20 @@ export function workFromMention(mention: AgentMentioned): WorkEvent {
       target: { screen: 'inbox', conversationId: mention.conversation_id },
     },
   };
+}
+
+/**
+ * Whether the work centre watches the conversations nobody owns for this user (ADR 31), so
+ * "waiting for an agent" toasts reach them on every page. Managers receive those events
+ * without watching. An agent in a chat queue (WhatsApp or webchat) gets offers and
+ * assignments from routing instead; one in none picks chats up by hand and needs the
+ * toasts. `queues` is what GET /api/queues answered this agent (the queues they serve), or
+ * `undefined` while not read yet.
+ */
+export function watchesUnassignedWork(
+  role: string,
+  queues: readonly Pick<QueueDto, 'channels'>[] | undefined,
+): boolean {
+  if (role !== 'agent' || queues === undefined) return false;
+  return !queues.some((queue) => queue.channels.includes('whatsapp') || queue.channels.includes('webchat'));
 }
