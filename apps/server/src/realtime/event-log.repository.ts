@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { advisoryLockKey } from '../db/leader-lock.js';
 import { eventLog } from '../db/schema/index.js';
 import type { Actor } from '../shared/actor.js';
-import type { DomainEvent, PublishedEvent } from '../shared/events.js';
+import type { DomainEvent, PublishedEvent, WatchTopic } from '../shared/events.js';
 
 type EventRow = typeof eventLog.$inferSelect;
 
@@ -18,6 +18,7 @@ function toPublished(row: EventRow): PublishedEvent {
       managers: row.toManagers,
       company: row.toCompany,
       ...(row.callId ? { callId: row.callId } : {}),
+      ...(row.topic ? { topic: row.topic as WatchTopic } : {}),
     },
     data: row.data as Record<string, unknown>,
   };
@@ -31,6 +32,7 @@ function toRow(event: DomainEvent, at: Date): typeof eventLog.$inferInsert {
     toManagers: event.audience.managers ?? false,
     toCompany: event.audience.company ?? false,
     callId: event.audience.callId ?? null,
+    topic: event.audience.topic ?? null,
     data: event.data,
     createdAt: at,
   };
@@ -63,17 +65,18 @@ function appendStatement(events: readonly { event: DomainEvent; at: Date }[]) {
     to_managers: event.audience.managers ?? false,
     to_company: event.audience.company ?? false,
     call_id: event.audience.callId ?? null,
+    topic: event.audience.topic ?? null,
     data: event.data,
     created_at: at.toISOString(),
   }));
   return sql`
     with append_lock as materialized (select pg_advisory_xact_lock(${APPEND_LOCK_KEY}::bigint))
-    insert into event_log (company_id, name, user_ids, to_managers, to_company, call_id, data, created_at)
-    select r.company_id, r.name, r.user_ids, r.to_managers, r.to_company, r.call_id, r.data, r.created_at
+    insert into event_log (company_id, name, user_ids, to_managers, to_company, call_id, topic, data, created_at)
+    select r.company_id, r.name, r.user_ids, r.to_managers, r.to_company, r.call_id, r.topic, r.data, r.created_at
       from append_lock,
            jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
              as r(ord int, company_id uuid, name varchar, user_ids uuid[], to_managers boolean,
-                  to_company boolean, call_id uuid, data jsonb, created_at timestamptz)
+                  to_company boolean, call_id uuid, topic varchar, data jsonb, created_at timestamptz)
      order by r.ord
     returning seq`;
 }

@@ -5,7 +5,7 @@
  * the event log for what never came.
  */
 import { z } from 'zod';
-import type { PublishedEvent } from '../shared/events.js';
+import { WATCH_TOPICS, type PublishedEvent } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 
 export interface EventTransportHandlers {
@@ -34,6 +34,7 @@ const wireEvent = z.object({
     managers: z.boolean().optional(),
     company: z.boolean().optional(),
     callId: z.string().min(1).optional(),
+    topic: z.enum(WATCH_TOPICS).optional(),
   }),
   data: z.record(z.string(), z.unknown()),
 });
@@ -61,6 +62,7 @@ export function decodeEvent(message: string): PublishedEvent | undefined {
       ...(audience.managers !== undefined ? { managers: audience.managers } : {}),
       ...(audience.company !== undefined ? { company: audience.company } : {}),
       ...(audience.callId ? { callId: audience.callId } : {}),
+      ...(audience.topic ? { topic: audience.topic } : {}),
     },
   };
 }

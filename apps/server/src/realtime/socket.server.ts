@@ -16,7 +16,13 @@ import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
-import type { ClientCommand, ConnectionObserver, PublishedEvent } from '../shared/events.js';
+import {
+  WATCH_TOPICS,
+  type ClientCommand,
+  type ConnectionObserver,
+  type PublishedEvent,
+  type WatchTopic,
+} from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { isSessionsRevokedData, SESSIONS_REVOKED } from '../shared/sessions.js';
 import type { EventBus } from './event-bus.js';
@@ -128,25 +134,21 @@ const RESERVED_EVENTS = new Set([
 const callPayload = z.object({ call_id: z.uuid() }).strict();
 
 /**
- * Topics a console watches only while it shows them (`watch` / `unwatch`, ADR 30): their
- * events go to their own audience (the agent and the managers, for presence) and to the
- * company's sockets that watch the topic, not to every console of the company. Watching
- * is per socket and ends with it: a console watches again after reconnecting, and reloads
- * the topic over HTTP then (a replay does not carry another user's watched events).
+ * Topics a console watches only while it shows them (`watch` / `unwatch`, ADR 30, ADR 31):
+ * an event whose audience names a topic also goes to the company's sockets that watch it,
+ * not to every console of the company. Watching is per socket and ends with it: a console
+ * watches again after reconnecting, and reloads the topic over HTTP then (a replay carries
+ * only the events of the socket's own audience).
  */
-const TOPIC_EVENTS = { presence: ['agent.presence_changed'] } as const;
-type Topic = keyof typeof TOPIC_EVENTS;
-const TOPIC_OF_EVENT = new Map<string, Topic>(
-  Object.entries(TOPIC_EVENTS).flatMap(([topic, names]) => names.map((name) => [name, topic as Topic] as const)),
-);
-const topicPayload = z.object({ topic: z.enum(Object.keys(TOPIC_EVENTS) as [Topic, ...Topic[]]) }).strict();
+const topicPayload = z.object({ topic: z.enum(WATCH_TOPICS) }).strict();
+const TOPIC_HINT = `Expected {"topic": "${WATCH_TOPICS.join('" | "')}"}.`;
 
 export const rooms = {
   company: (companyId: string) => `company:${companyId}`,
   managers: (companyId: string) => `company:${companyId}:managers`,
   user: (userId: string) => `user:${userId}`,
   call: (callId: string) => `call:${callId}`,
-  topic: (companyId: string, topic: Topic) => `company:${companyId}:watch:${topic}`,
+  topic: (companyId: string, topic: WatchTopic) => `company:${companyId}:watch:${topic}`,
 };
 
 export class RealtimeServer {
@@ -345,11 +347,14 @@ export class RealtimeServer {
       );
   }
 
-  /** Any role may watch presence: it is what `GET /api/presence` answers every user. */
+  /**
+   * Any role may watch either topic: presence is what `GET /api/presence` answers every user,
+   * and the unassigned conversations are in every agent's inbox (`filter=unassigned`).
+   */
   private watchTopic(socket: Socket, payload: unknown, ack: Ack | undefined, isWatching: boolean): void {
     const parsed = topicPayload.safeParse(payload);
     if (!parsed.success) {
-      return reply(ack, 'request.invalid', `Expected {"topic": "${Object.keys(TOPIC_EVENTS).join('" | "')}"}.`);
+      return reply(ack, 'request.invalid', TOPIC_HINT);
     }
     const room = rooms.topic((socket.data as SocketState).actor.companyId, parsed.data.topic);
     void (isWatching ? socket.join(room) : socket.leave(room));
@@ -468,8 +473,7 @@ export class RealtimeServer {
     if (audience.managers) targetRooms.push(rooms.managers(event.companyId));
     for (const userId of audience.userIds ?? []) targetRooms.push(rooms.user(userId));
     if (audience.callId) targetRooms.push(rooms.call(audience.callId));
-    const topic = TOPIC_OF_EVENT.get(event.name);
-    if (topic) targetRooms.push(rooms.topic(event.companyId, topic));
+    if (audience.topic) targetRooms.push(rooms.topic(event.companyId, audience.topic));
     if (targetRooms.length === 0) return;
     // One broadcast, so the packet is encoded once for every socket (bench:realtime), to the
     // rooms less the sockets that must not have it now: another tenant's (rooms are per

@@ -13,7 +13,16 @@ export interface Audience {
   company?: boolean;
   /** Also delivered to sockets that joined this call's room. */
   callId?: string;
+  /** Also delivered to the company's sockets that watch this topic (ADR 30, ADR 31). */
+  topic?: WatchTopic;
 }
+
+/**
+ * What a console may watch while it shows it (ADR 30): `presence`, the company's presence
+ * board; `unassigned`, the conversations nobody owns (ADR 31).
+ */
+export const WATCH_TOPICS = ['presence', 'unassigned'] as const;
+export type WatchTopic = (typeof WATCH_TOPICS)[number];
 
 export interface DomainEvent<TData extends object = Record<string, unknown>> {
   name: string;

@@ -44,6 +44,26 @@ describe('conversations', () => {
     return handed.body as { id: string };
   };
 
+  /**
+   * Agent B's socket heard nothing of `conversationId`: a conversation the supervisor then
+   * assigns to agent B reaches that socket after anything published before it (events reach
+   * a socket in seq order), so what has not come by then never will.
+   */
+  const expectNothingBefore = async (socket: Awaited<ReturnType<typeof connectSocket>>, conversationId: string) => {
+    const sentinel = await startConversation(api, supervisor.token, {
+      contact: { name: 'Sentinela', phone: nextPhone() },
+    });
+    const assigned = await api.request('POST', `/api/conversations/${sentinel.id}/assign`, {
+      token: supervisor.token,
+      body: { agent_id: agentB.id },
+    });
+    expect(assigned.status).toBe(200);
+    await socket.waitFor((e) => e.some((x) => x.event === 'conversation_assigned' && x.data.id === sentinel.id));
+    expect(
+      socket.received.filter((x) => x.data.id === conversationId || x.data.conversation_id === conversationId),
+    ).toEqual([]);
+  };
+
   beforeAll(async () => {
     api = await startTestServer({ LOGIN_MAX_ATTEMPTS_PER_IP: '100000' });
     admin = await api.adminToken();
@@ -370,33 +390,38 @@ describe('conversations', () => {
   });
 
   describe('handoff and assignment', () => {
-    it('hands a conversation to the queue, where every agent hears of it', async () => {
+    it('hands a conversation to the queue: its agent, the managers and the consoles watching the unassigned hear of it, no other agent (ADR 31)', async () => {
       const conversation = await startConversation(api, agentA.token);
-      const sockets = await Promise.all([agentA, agentB].map((u) => connectSocket(api.baseUrl, { token: u.token })));
+      const [socketA, watcher, bystander, manager] = await Promise.all(
+        [agentA, agentB, agentB, supervisor].map((u) => connectSocket(api.baseUrl, { token: u.token })),
+      );
+      expect(await watcher!.socket.emitWithAck('watch', { topic: 'unassigned' })).toEqual({ ok: true });
       const response = await api.request('POST', `/api/conversations/${conversation.id}/handoff`, {
         token: agentA.token,
       });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ awaiting_human: true, assignee_id: null, status: 'open' });
-      for (const socket of sockets) {
+      for (const socket of [socketA!, watcher!, manager!]) {
         await socket.waitFor((e) => e.some((x) => x.event === 'conversation_updated'));
         expect(socket.received.find((e) => e.event === 'conversation_updated')!.data).toMatchObject({
           id: conversation.id,
           awaiting_human: true,
           previous_assignee_id: agentA.id,
         });
-        socket.socket.close();
       }
+      await expectNothingBefore(bystander!, conversation.id);
+      for (const socket of [socketA!, watcher!, bystander!, manager!]) socket.socket.close();
     });
 
     it('lets an agent take from the queue; a second agent gets 404 (a colleague’s), a manager 409', async () => {
       const queue = await queued();
       const watcher = await connectSocket(api.baseUrl, { token: agentB.token });
+      expect(await watcher.socket.emitWithAck('watch', { topic: 'unassigned' })).toEqual({ ok: true });
       const taken = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentA.token });
       expect(taken.status).toBe(200);
       expect(taken.body).toMatchObject({ assignee_id: agentA.id, awaiting_human: false });
-      // Agent B's queue drops it: the assignment is announced to the whole company.
-      await watcher.waitFor((e) => e.some((x) => x.event === 'conversation_assigned'));
+      // Agent B's list of unassigned work drops it: the assignment reaches the watchers.
+      await watcher.waitFor((e) => e.some((x) => x.event === 'conversation_assigned' && x.data.id === queue.id));
       watcher.socket.close();
       const second = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentB.token });
       expect(second.status).toBe(404);
@@ -406,6 +431,21 @@ describe('conversations', () => {
       expect(byManager.body.code).toBe('conversation.already_assigned');
       const again = await api.request('POST', `/api/conversations/${queue.id}/take`, { token: agentA.token });
       expect(again.status).toBe(200);
+    });
+
+    it('stops telling a console of unassigned work once it unwatches, and refuses an unknown topic', async () => {
+      const watcher = await connectSocket(api.baseUrl, { token: agentB.token });
+      expect(await watcher.socket.emitWithAck('watch', { topic: 'unassigned' })).toEqual({ ok: true });
+      const first = await queued('Primeira');
+      await watcher.waitFor((e) => e.some((x) => x.event === 'conversation_updated' && x.data.id === first.id));
+      expect(await watcher.socket.emitWithAck('unwatch', { topic: 'unassigned' })).toEqual({ ok: true });
+      const second = await queued('Segunda');
+      await expectNothingBefore(watcher, second.id);
+      expect(await watcher.socket.emitWithAck('watch', { topic: 'queue' })).toMatchObject({
+        ok: false,
+        error: { code: 'request.invalid' },
+      });
+      watcher.socket.close();
     });
 
     it('lets managers assign anyone of the company, and tells the old and the new agent', async () => {

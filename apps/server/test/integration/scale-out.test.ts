@@ -185,6 +185,53 @@ describe.skipIf(skipWithoutRedis)('two API nodes sharing PostgreSQL and Redis', 
     }
   });
 
+  it("sends a watched topic's event to the sockets watching it on the other node, over Redis and through the log (ADR 31)", async () => {
+    const password = 'watcher-password-long-enough-1';
+    const email = `watcher-${Date.now()}@acme.test`;
+    const created = await a.request('POST', '/api/users', token, { email, name: 'Vigia', role: 'agent', password });
+    expect(created.status).toBe(201);
+    const login = await b.request<{ access_token: string }>('POST', '/api/users/login', undefined, { email, password });
+    const agentToken = login.body.access_token;
+    const watcher = await connectSocket(b.baseUrl, { token: agentToken });
+    const bystander = await connectSocket(b.baseUrl, { token: agentToken });
+    const unassigned = (received: Envelope[]) => received.filter((e) => e.event === 'test_unassigned');
+    let isRedisStopped = false;
+    try {
+      expect(await watcher.socket.emitWithAck('watch', { topic: 'unassigned' })).toEqual({ ok: true });
+      const publish = (step: string) =>
+        a.server.bus.publish({
+          name: 'test.unassigned',
+          companyId,
+          audience: { managers: true, topic: 'unassigned' },
+          data: { step },
+        });
+      await publish('over redis');
+      await watcher.waitFor((r) => unassigned(r).length === 1);
+      // The node's other delivery path: an event Redis never carried is read from the log.
+      await redis.stop();
+      isRedisStopped = true;
+      await eventually(async () => (await b.request('GET', '/ready')).body?.checks?.redis === 'degraded', 'degraded');
+      await publish('from the log');
+      await watcher.waitFor((r) => unassigned(r).length === 2);
+      expect(unassigned(watcher.received).map((e) => e.data.step)).toEqual(['over redis', 'from the log']);
+      // The same user's socket that does not watch: an event to the user comes, the topic's never did.
+      await a.server.bus.publish({
+        name: 'test.sentinel',
+        companyId,
+        audience: { userIds: [created.body.id] },
+        data: {},
+      });
+      await bystander.waitFor((r) => r.some((e) => e.event === 'test_sentinel'));
+      expect(unassigned(bystander.received)).toEqual([]);
+    } finally {
+      watcher.socket.disconnect();
+      bystander.socket.disconnect();
+      if (isRedisStopped) await redis.start();
+      await eventually(async () => (await b.request('GET', '/ready')).body?.checks?.redis === 'up', 'up again', 20_000);
+      await eventually(async () => (await a.request('GET', '/ready')).body?.checks?.redis === 'up', 'A up', 20_000);
+    }
+  });
+
   it('drops a message on the channel that is not an event, says so, and goes on', async () => {
     const intruder = new Redis(redis.url);
     try {

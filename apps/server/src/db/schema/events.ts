@@ -24,6 +24,8 @@ export const eventLog = pgTable(
     /** Whether every user of the company receives it. */
     toCompany: boolean('to_company').notNull().default(false),
     callId: uuid('call_id'),
+    /** Also the company's sockets watching this topic (ADR 31); never replayed by it. */
+    topic: varchar('topic', { length: 32 }),
     data: jsonb('data').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -4,6 +4,7 @@
  * only ever moves forward (WhatsApp reports may arrive twice or out of order).
  */
 import { isManager, type Actor } from '../../shared/actor.js';
+import type { Audience } from '../../shared/events.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
 
 export type ConversationChannel = 'whatsapp' | 'webchat' | 'voice';
@@ -299,17 +300,26 @@ export function nextDeliveryStatus(from: DeliveryStatus | null, to: DeliveryStat
 }
 
 /**
- * Who hears about a conversation: its agent and the managers; everyone while nobody has
- * it, and when it leaves the queue (so every agent's queue drops it). A previous agent
- * hears that it left them.
+ * Who hears about a conversation (ADR 31): its agent and the managers. While nobody has it,
+ * and when it leaves the queue, the managers and the consoles that watch the `unassigned`
+ * topic (an inbox listing unassigned work, an agent who picks up chats by hand), not every
+ * agent of the company. A previous agent hears that it left them; `also` adds users who
+ * must hear whoever has it (a note's author, those it mentions).
  */
 export function audienceOf(
   conversation: Pick<Conversation, 'assigneeId'>,
   previousAssigneeId?: string | null,
-): { userIds?: string[]; managers?: boolean; company?: boolean } {
-  if (conversation.assigneeId === null || previousAssigneeId === null) return { company: true };
-  const userIds = previousAssigneeId ? [conversation.assigneeId, previousAssigneeId] : [conversation.assigneeId];
-  return { userIds: [...new Set(userIds)], managers: true };
+  also: readonly string[] = [],
+): Audience {
+  const userIds = [conversation.assigneeId, previousAssigneeId, ...also].filter(
+    (id): id is string => typeof id === 'string',
+  );
+  const isUnassigned = conversation.assigneeId === null || previousAssigneeId === null;
+  return {
+    ...(userIds.length > 0 ? { userIds: [...new Set(userIds)] } : {}),
+    managers: true,
+    ...(isUnassigned ? { topic: 'unassigned' as const } : {}),
+  };
 }
 
 export function previewOf(text: string | null, media: MessageMedia | null): string | null {

@@ -18,6 +18,7 @@ export {
 } from './attachments.js';
 export { MediaRetention } from './media-retention.js';
 export type { Conversation, Message, Contact, ConversationChannel, ConversationStatus } from './conversations.js';
+export { audienceOf } from './conversations.js';
 export {
   createVoicemailInbox,
   VoicemailInbox,

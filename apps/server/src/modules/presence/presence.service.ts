@@ -288,9 +288,9 @@ export class PresenceService {
       await this.deps.publisher.publish({
         name: PRESENCE_CHANGED_EVENT,
         companyId: change.companyId,
-        // The agent and the managers; consoles showing the board watch the presence topic
-        // (realtime/, ADR 30). Company-wide, each call's busy-and-back reached every console.
-        audience: { userIds: [change.agentId], managers: true },
+        // The agent, the managers and the consoles showing the board, which watch the presence
+        // topic (ADR 30). Company-wide, each call's busy-and-back reached every console.
+        audience: { userIds: [change.agentId], managers: true, topic: 'presence' },
         data: toPresenceChangedData(change),
       });
     } catch (error) {

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { Audience, EventPublisher } from '../../shared/events.js';
+import type { EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import { classifyAttachment, cleanFilename } from '../conversations/index.js';
+import { audienceOf, classifyAttachment, cleanFilename } from '../conversations/index.js';
 import {
   canEditCanned,
   excerptOf,
@@ -105,7 +105,7 @@ export class ProductivityService {
     await this.publish({
       name: 'conversation.labels_changed',
       companyId: actor.companyId,
-      audience: conversationAudience(conversation.assigneeId, [actor.userId]),
+      audience: audienceOf(conversation, undefined, [actor.userId]),
       data: { conversation_id: conversationId, label_ids: labels.map((l) => l.id), by_user_id: actor.userId },
     });
     return labels;
@@ -322,7 +322,7 @@ export class ProductivityService {
     await this.publish({
       name: 'note.created',
       companyId: actor.companyId,
-      audience: conversationAudience(conversation.assigneeId, [actor.userId, ...mentioned]),
+      audience: audienceOf(conversation, undefined, [actor.userId, ...mentioned]),
       data: toNoteDto(note),
     });
     if (mentioned.length > 0) {
@@ -365,12 +365,6 @@ export class ProductivityService {
       this.deps.logger.error({ err: error, event: event.name }, 'productivity event not published');
     }
   }
-}
-
-/** Who sees a conversation's notes and labels: as its messages, plus the people named. */
-function conversationAudience(assigneeId: string | null, also: string[]): Audience {
-  if (assigneeId === null) return { company: true };
-  return { userIds: [...new Set([assigneeId, ...also])], managers: true };
 }
 
 /** Someone else's personal reply is not found; the company's is forbidden to agents. */

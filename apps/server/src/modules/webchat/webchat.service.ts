@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } fro
 import type { EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Message, WebchatBridge } from '../conversations/index.js';
+import { audienceOf, type Message, type WebchatBridge } from '../conversations/index.js';
 import { isOpenAt } from '../routing/index.js';
 import {
   assertOriginAllowed,
@@ -363,8 +363,7 @@ export class WebchatService {
     await this.deps.publisher.publish({
       name: isTyping ? 'typing.started' : 'typing.stopped',
       companyId: visitor.companyId,
-      audience:
-        conversation.assigneeId === null ? { company: true } : { userIds: [conversation.assigneeId], managers: true },
+      audience: audienceOf(conversation),
       data: {
         conversation_id: conversationId,
         chat_id: conversationId,
