@@ -34,6 +34,7 @@ import { productivityApi } from './productivity-api';
 import { MessageList } from './MessageList';
 import { emptyThread, threadReducer } from './thread-model';
 import { useAgentNames } from './use-agent-names';
+import { useUnownedConversationWatch } from './use-unowned-watch';
 import { whatsappApi } from './whatsapp-api';
 import { windowOf, WhatsAppTools } from './WhatsAppTools';
 
@@ -119,6 +120,28 @@ export function ConversationView({
     );
     return () => controller.abort();
   }, [conversations, conversationId]);
+
+  useUnownedConversationWatch(user.role === 'agent' && conversation?.assignee_id === null, () => {
+    Promise.all([
+      conversations.get(conversationId),
+      conversations.messages(conversationId, null),
+      productivity.notes(conversationId),
+    ]).then(
+      ([loaded, page, items]) => {
+        setConversation((current) => (current && current.updated_at > loaded.updated_at ? current : loaded));
+        dispatch({
+          type: 'page_loaded',
+          conversationId,
+          newestFirst: page.items,
+          nextCursor: page.next_cursor,
+          isOlder: false,
+        });
+        setNotes(items);
+        // The events still arrive: a failed refresh only misses what fell before the watch.
+      },
+      () => undefined,
+    );
+  });
 
   // Indicators nobody renewed or stopped (a lost event) fade out on their own.
   useEffect(() => {
