@@ -2,12 +2,13 @@
  * Queues for agents (issue 12): the queues they serve, and in each the waiting items in
  * routing order with a live waiting time and a service-level colour. Re-read when an event
  * says something moved (conversations, offers, entries), never on a timer; the clock only
- * advances the waits shown.
+ * advances the waits shown. An agent's view watches the unassigned conversations while it is
+ * on screen (ADR 31): their events are what move a chat queue; a manager receives them anyway.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { queueEntrySchema, queueSchema, type QueueEntryDto } from '@switchboard/contracts';
-import { useApi, useRealtimeEvent, useResync } from '../../app/services';
+import { useApi, useCurrentUser, useRealtimeEvent, useResync, useWatch } from '../../app/services';
 import { useI18n } from '../../shared/i18n/i18n';
 import { Empty, ErrorMessage, Loading } from '../../shared/ui/components';
 import { useNow } from '../../shared/ui/hooks';
@@ -39,6 +40,7 @@ export function QueueView() {
   const [entries, setEntries] = useState<QueueEntryDto[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const watched = useWatch('unassigned', useCurrentUser().role === 'agent');
 
   useEffect(() => {
     api.request('GET', '/api/queues', { schema: queuesSchema }).then(({ items }) => {
@@ -48,14 +50,15 @@ export function QueueView() {
   }, [api]);
 
   const load = useCallback(() => {
-    if (!queueId) return;
+    if (!queueId || watched === 0) return;
     api
       .request('GET', `/api/queues/${encodeURIComponent(queueId)}/entries`, {
         query: { state: 'waiting' },
         schema: entriesSchema,
       })
       .then(({ items }) => setEntries(items), setError);
-  }, [api, queueId]);
+    // After each answered (re)watch: what moved meanwhile came in no event.
+  }, [api, queueId, watched]);
   useEffect(() => {
     setEntries(null);
     load();

@@ -54,6 +54,7 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
   const [error, setError] = useState<unknown>(null);
   const [isLoading, setIsLoading] = useState(true);
   const [generation, setGeneration] = useState(0);
+  const [isQueueOpen, setIsQueueOpen] = useState(false);
   const [labels, setLabels] = useState<LabelDto[]>([]);
   useEffect(() => {
     productivityApi(api)
@@ -161,9 +162,14 @@ export function InboxPage({ conversationId }: { conversationId: string | undefin
               </button>
             ))}
           </div>
-          <details className="queue-panel" data-testid="queue-panel">
+          <details
+            className="queue-panel"
+            data-testid="queue-panel"
+            onToggle={(event) => setIsQueueOpen(event.currentTarget.open)}
+          >
             <summary>{t('queueview.title')}</summary>
-            <QueueView />
+            {/* Mounted only while open: it watches the unassigned conversations (ADR 31). */}
+            {isQueueOpen ? <QueueView /> : null}
           </details>
           <div className="inbox-filters">
             <input
