@@ -34,7 +34,7 @@ import {
   registerMetricsRoute,
   type RequestDurationHistogram,
 } from './metrics.js';
-import { bindingsOfUnmade, lazyChildLogger } from './request-logger.js';
+import { bindingsOfUnmade, requestLoggingRoot } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 
@@ -93,15 +93,19 @@ export interface AppOptions {
  * no onResponse hook of its own.
  */
 class RequestLog extends LogController {
-  private readonly plain: FastifyBaseLogger;
+  /** Fastify's server logger, the requests' loggers' parent, once Fastify has made it. */
+  private serverLogger: FastifyBaseLogger | undefined;
+  private plain: FastifyBaseLogger | undefined;
 
-  constructor(
-    private readonly logger: FastifyBaseLogger,
-    private readonly durations: RequestDurationHistogram,
-  ) {
+  constructor(private readonly durations: RequestDurationHistogram) {
     super();
+  }
+
+  useServerLogger(serverLogger: FastifyBaseLogger): void {
+    this.serverLogger = serverLogger;
     // The level is the request logger's to decide (isLevelEnabled below): this child keeps all.
-    this.plain = logger.child({}, { redact: [], level: 'trace' });
+    // A child of the server logger, so its serializers (Fastify's `req` and `res`, our `err`) apply.
+    this.plain = serverLogger.child({}, { redact: [], level: 'trace' });
   }
 
   override incomingRequest(): void {}
@@ -125,8 +129,8 @@ class RequestLog extends LogController {
       reply.log.error({ ...line, err: error }, 'request errored');
       return;
     }
-    const bindings = bindingsOfUnmade(reply.log, this.logger);
-    if (bindings) this.plain.info({ ...bindings, ...line }, 'request completed');
+    const bindings = this.serverLogger && bindingsOfUnmade(reply.log, this.serverLogger);
+    if (bindings && this.plain) this.plain.info({ ...bindings, ...line }, 'request completed');
     else reply.log.info(line, 'request completed');
   }
 }
@@ -141,9 +145,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Widened to Fastify's logger type so plugins typed against the default instance fit.
   const loggerInstance: FastifyBaseLogger = options.logger;
   const metricsRegistry = options.metricsRegistry ?? createMetricsRegistry();
-  const durations = createHttpMetrics(metricsRegistry);
+  const requestLog = new RequestLog(createHttpMetrics(metricsRegistry));
   const app = Fastify({
-    loggerInstance,
+    // Requests' loggers are made when first used (request-logger.ts).
+    loggerInstance: requestLoggingRoot(loggerInstance, (serverLogger) => requestLog.useServerLogger(serverLogger)),
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
     requestIdHeader: false,
@@ -154,8 +159,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
-    logController: new RequestLog(loggerInstance, durations),
-    childLoggerFactory: (logger, bindings, childOptions) => lazyChildLogger(logger, bindings, childOptions),
+    logController: requestLog,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler({ check: options.isResponseChecked ?? true }));
@@ -294,6 +298,8 @@ const API_PREFIXES = ['/api/', '/webchat/v1/', '/webhooks/'];
  * (a page, its files, the API docs, the widget script, a path nobody serves).
  */
 export function isApiPath(url: string): boolean {
+  // A probe's path as polled, first: one lookup.
+  if (API_PATHS.has(url)) return true;
   const queryAt = url.indexOf('?');
   let path = queryAt < 0 ? url : url.slice(0, queryAt);
   if (path === '/api') return true;

@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { REDACTED_PATHS } from '../shared/logger.js';
-import { bindingsOfUnmade, lazyChildLogger } from './request-logger.js';
+import { REDACTED_PATHS, createLogger } from '../shared/logger.js';
+import { buildApp } from './app.js';
+import { bindingsOfUnmade, lazyChildLogger, requestLoggingRoot } from './request-logger.js';
 
 function capture(level: string, options: { redact?: string[] } = {}) {
   const lines: Record<string, unknown>[] = [];
@@ -82,5 +84,94 @@ describe('lazy request logger', () => {
     expect(bindingsOfUnmade(request, root)).toBeUndefined();
     expect(bindingsOfUnmade(lazyChildLogger(root, { reqId: 'r4' }, {}), plain)).toBeUndefined();
     expect(bindingsOfUnmade(root, root)).toBeUndefined();
+  });
+});
+
+describe('request logging in the app', () => {
+  it("gives each request a lazy child of Fastify's server logger, which keeps our error serializer", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const root = pino(
+      { level: 'info', serializers: { err: (error: Error) => ({ type: error.name, message: 'ours' }) } },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    let serverLogger: FastifyBaseLogger | undefined;
+    const app = Fastify({
+      loggerInstance: requestLoggingRoot(root, (made) => (serverLogger = made)),
+      // Fastify's own request lines off: the route's lines alone decide what is made.
+      logController: new LogController({ disableRequestLogging: true }),
+    });
+    app.get('/quiet', { logLevel: 'warn' }, (request) => {
+      request.log.info('dropped');
+      return { ok: true };
+    });
+    app.get('/loud', (request) => {
+      request.log.child({ userId: 'u1' }).error({ err: new Error('secret detail') }, 'failed');
+      return { ok: true };
+    });
+    await app.ready();
+    expect(serverLogger).toBeDefined();
+    const child = vi.spyOn(serverLogger!, 'child');
+    try {
+      await app.inject('/quiet');
+      expect(child).not.toHaveBeenCalled();
+      await app.inject('/loud');
+      // One pino child for the request and its user together, made for the line it kept.
+      expect(child).toHaveBeenCalledTimes(1);
+      const failed = lines.find((line) => line.msg === 'failed');
+      expect(failed).toMatchObject({ userId: 'u1', err: { type: 'Error', message: 'ours' } });
+      expect(typeof failed?.reqId).toBe('string');
+      app.log.info({ n: 1 }, 'server line');
+      expect(lines.find((line) => line.msg === 'server line')).toMatchObject({ n: 1 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("writes the request log line without making the request's logger, the same line as the made logger writes", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const app = await buildApp({
+      logger,
+      authenticator: { authenticate: () => Promise.resolve({ userId: 'u1', companyId: 'c1', role: 'admin' }) },
+      bodyLimitBytes: 1024,
+      trustProxy: false,
+      corsOrigins: [],
+      readiness: [],
+      version: 'test',
+      isDocsEnabled: false,
+      routes: (api) => {
+        api.get('/api/plain', () => ({ ok: true }));
+        // A line of the reply's own first: its logger is made, and the request line goes through it.
+        api.get('/api/made', (_request, reply) => {
+          reply.log.info('own line');
+          return { ok: true };
+        });
+      },
+    });
+    await app.ready();
+    const serverLogger = Object.getPrototypeOf(app.log) as FastifyBaseLogger;
+    const child = vi.spyOn(serverLogger, 'child');
+    try {
+      const headers = { authorization: 'Bearer t' };
+      expect((await app.inject({ url: '/api/plain?limit=2', headers })).statusCode).toBe(200);
+      expect(child).not.toHaveBeenCalled();
+      expect((await app.inject({ url: '/api/made?limit=2', headers })).statusCode).toBe(200);
+      expect(child).toHaveBeenCalledTimes(1);
+      const [plain, made] = lines
+        .filter((line) => line.msg === 'request completed')
+        .map(({ time: _time, reqId, responseTime, ...rest }) => {
+          expect(typeof reqId).toBe('string');
+          expect(typeof responseTime).toBe('number');
+          return rest;
+        });
+      expect(Object.keys(plain ?? {})).toEqual(Object.keys(made ?? {}));
+      expect(plain).toEqual({ ...made, req: { ...(made?.req as object), url: '/api/plain?limit=2' } });
+      expect(plain?.res).toEqual({ statusCode: 200 });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -100,7 +100,7 @@ class LazyChildLogger {
   }
 }
 
-/** Fastify's `childLoggerFactory`: the child of `parent` with `bindings`, made when first used. */
+/** The child of `parent` with `bindings`, made when first used. */
 export function lazyChildLogger(
   parent: FastifyBaseLogger,
   bindings: Bindings,
@@ -112,4 +112,33 @@ export function lazyChildLogger(
 /** A request logger's bindings over `root`, when it is one of ours not made yet (see `bindingsOver`). */
 export function bindingsOfUnmade(logger: FastifyBaseLogger, root: FastifyBaseLogger): Bindings | undefined {
   return logger instanceof LazyChildLogger ? logger.bindingsOver(root) : undefined;
+}
+
+/**
+ * What Fastify is given as `loggerInstance`: `logger` itself but for `child`. Fastify makes
+ * its server logger once from it (`child({}, { serializers })`, its serializers over ours)
+ * and each request's logger with that logger's `child` (its default child logger factory);
+ * the server logger made here answers `child` with a lazy child over itself. A custom
+ * `childLoggerFactory` did the same, but Fastify checks every logger such a factory returns,
+ * per request (seven method lookups and an array: a share of a GET /health, bench:http
+ * seventh pass), and never the ones it gets from `child`. `onServerLogger` receives the
+ * server logger (the real pino one, the requests' loggers' parent) when Fastify makes it.
+ * pino makes its own children the same way, with `Object.create`: the rest is pino's.
+ */
+export function requestLoggingRoot(
+  logger: FastifyBaseLogger,
+  onServerLogger: (serverLogger: FastifyBaseLogger) => void,
+): FastifyBaseLogger {
+  const child = (bindings: Bindings, options?: ChildOptions): FastifyBaseLogger => {
+    const serverLogger = logger.child(bindings, options);
+    onServerLogger(serverLogger);
+    return withLazyChildren(serverLogger);
+  };
+  return Object.create(logger, { child: { value: child } }) as FastifyBaseLogger;
+}
+
+function withLazyChildren(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const child = (bindings: Bindings, options?: ChildOptions): FastifyBaseLogger =>
+    lazyChildLogger(logger, bindings, options ?? {});
+  return Object.create(logger, { child: { value: child } }) as FastifyBaseLogger;
 }
