@@ -94,6 +94,11 @@ export async function createServer(config: Config, logger: Logger, overrides: Se
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     ...(overrides.pglite ? { pglite: overrides.pglite } : {}),
+    onIdleConnectionError: (error) =>
+      logger.warn(
+        { code: (error as { code?: unknown }).code, message: error.message },
+        'database connection closed by the server; the pool opens another',
+      ),
   });
   // Closed if startup fails after the bus has connected to Redis.
   let busToClose: EventBus | undefined;

@@ -42,10 +42,17 @@ export async function openDatabase(options: {
   dataDir?: string;
   pglite?: PGlite;
   poolSize?: number;
+  /** An idle pooled connection that failed (closed by PostgreSQL); the pool has dropped it. */
+  onIdleConnectionError?: (error: Error) => void;
 }): Promise<DatabaseHandle> {
   const databaseUrl = options.databaseUrl;
   if (databaseUrl) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    // PostgreSQL may end an idle connection (a restart or failover, an administrator's
+    // pg_terminate_backend, a proxy's idle timeout): the pool emits it as an 'error', which
+    // Node throws when nobody listens, ending the process. node-postgres has already dropped
+    // that connection, and the next query opens another: report it and keep serving.
+    pool.on('error', (error) => options.onIdleConnectionError?.(error));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
