@@ -2,6 +2,8 @@
  * Queues, members, skills, channel routing and settings over HTTP: validation, roles and
  * tenancy; the supervisor's live figures over Socket.IO.
  */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue, customerWrites, newCustomer, routeWhatsAppTo } from '../support/routing.js';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
@@ -208,6 +210,39 @@ describe('routing administration', () => {
       body: { default_queue_id: mine.id },
     });
     expect(rivalRouting.status).toBe(404);
+  });
+
+  it('counts the service level of the last 30 minutes in queue_stats: answers within the threshold over answers and abandons, short abandons apart', async () => {
+    const queue = await createQueue(api, admin, { name: 'Nível', service_level_seconds: 20 });
+    const supervisor = await createUserAndLogin(api, admin, { role: 'supervisor' });
+    const board = await connectSocket(api.baseUrl, { token: supervisor.token });
+    const db = api.server.database.db;
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    // [state, wait, answered, ended]: counted when answered, or when it ended unanswered.
+    const items: [string, number | null, string | null, string | null][] = [
+      ['assigned', 10, minutesAgo(5), null], // within 20 s
+      ['completed', 40, minutesAgo(10), minutesAgo(2)], // answered late
+      ['abandoned', 30, null, minutesAgo(3)], // a real abandon
+      ['abandoned', 3, null, minutesAgo(3)], // under 5 s: apart
+      ['completed', 5, minutesAgo(45), minutesAgo(20)], // answered before the window: not counted
+      ['waiting', null, null, null], // keeps the queue's figures going out
+    ];
+    for (const [state, wait, answered, ended] of items) {
+      await db.execute(sql`
+        insert into queue_entries (id, company_id, queue_id, channel, enqueued_at, original_enqueued_at, state,
+                                   assigned_at, wait_seconds, ended_at, updated_at)
+        select ${randomUUID()}, company_id, id, 'whatsapp', now() - interval '1 hour', now() - interval '90 seconds',
+               ${state}, ${answered}::timestamptz, ${wait}::int, ${ended}::timestamptz, now()
+          from queues where id = ${queue.id}`);
+    }
+    const isComplete = (e: { event: string; data: Record<string, unknown> }) =>
+      e.event === 'queue_stats' && e.data.queue_id === queue.id && e.data.waiting === 1;
+    await board.waitFor((r) => r.some(isComplete));
+    const stats = board.received.find(isComplete)!;
+    expect(stats.data.service_level_30m).toBeCloseTo(1 / 3);
+    expect(stats.data.longest_wait_seconds).toBeGreaterThanOrEqual(90);
+    board.socket.disconnect();
+    await db.execute(sql`delete from queue_entries where queue_id = ${queue.id}`);
   });
 
   it('keeps a queue with waiting items, and sends managers queue_stats and service_level_breached', async () => {

@@ -298,6 +298,9 @@ export const queueEntries = pgTable(
       .on(t.assignedTo)
       .where(sql`${t.state} = 'assigned'`),
     index('queue_entries_queue_ended_idx').on(t.queueId, t.endedAt),
+    // The sweep's service level (answered since) and its queues changed since, every second.
+    index('queue_entries_queue_assigned_idx').on(t.queueId, t.assignedAt),
+    index('queue_entries_updated_idx').on(t.updatedAt),
   ],
 );
 

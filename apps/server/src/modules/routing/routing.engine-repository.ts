@@ -20,7 +20,15 @@ import {
   routingSweeps,
 } from '../../db/schema/index.js';
 import { toEntry, toOffer, toQueue } from './routing.rows.js';
-import type { Candidate, Load, Offer, Queue, QueueEntry, RoutingChannel } from './routing.js';
+import {
+  SHORT_ABANDON_SECONDS,
+  type Candidate,
+  type Load,
+  type Offer,
+  type Queue,
+  type QueueEntry,
+  type RoutingChannel,
+} from './routing.js';
 
 type EntryPatch = Partial<typeof queueEntries.$inferInsert>;
 
@@ -675,17 +683,38 @@ export class EngineRepository {
     return rows.length > 0;
   }
 
-  async endedSince(queueId: string, since: Date) {
-    return this.db
-      .select({ state: queueEntries.state, waitSeconds: queueEntries.waitSeconds })
-      .from(queueEntries)
-      .where(
-        and(
-          eq(queueEntries.queueId, queueId),
-          sql`coalesce(${queueEntries.assignedAt}, ${queueEntries.endedAt}) >= ${ts(since)}`,
-          inArray(queueEntries.state, ['assigned', 'completed', 'abandoned']),
-        ),
-      );
+  /**
+   * The queue's service level since `since`, counted in PostgreSQL (the sweep asks every
+   * second for every busy queue; the rows stay in the database): items answered within
+   * `thresholdSeconds` over items answered or abandoned, abandons under
+   * SHORT_ABANDON_SECONDS apart, each item counted when it was answered or, unanswered,
+   * when it ended. Null when there is none.
+   */
+  async serviceLevelSince(queueId: string, since: Date, thresholdSeconds: number): Promise<number | null> {
+    const [row] = rowsOf<{ within: number | string; total: number | string }>(
+      await this.db.execute(sql`
+        select count(*) filter (where state in ('assigned', 'completed')
+                                  and coalesce(wait_seconds, 0) <= ${thresholdSeconds}) as within,
+               count(*) filter (where state in ('assigned', 'completed')
+                                   or coalesce(wait_seconds, 0) >= ${SHORT_ABANDON_SECONDS}) as total
+          from ${queueEntries}
+         where queue_id = ${queueId}
+           and state in ('assigned', 'completed', 'abandoned')
+           and (assigned_at >= ${ts(since)} or (assigned_at is null and ended_at >= ${ts(since)}))`),
+    );
+    const total = Number(row?.total ?? 0);
+    return total === 0 ? null : Number(row?.within ?? 0) / total;
+  }
+
+  /** How many items wait in the queue, and since when the longest has waited (its first enqueue). */
+  async waitingSummary(queueId: string): Promise<{ count: number; oldest: Date | null }> {
+    const [row] = rowsOf<{ count: number | string; oldest: string | Date | null }>(
+      await this.db.execute(sql`
+        select count(*) as count, min(original_enqueued_at) as oldest
+          from ${queueEntries} where queue_id = ${queueId} and state = 'waiting'`),
+    );
+    const oldest = row?.oldest ?? null;
+    return { count: Number(row?.count ?? 0), oldest: oldest === null ? null : new Date(oldest) };
   }
 
   /** Average seconds from assignment to end over the queue's recent items (for estimated waits). */
@@ -700,9 +729,13 @@ export class EngineRepository {
 
   /** Queues whose entries changed since `since` (their stats are due). */
   async queuesChangedSince(since: Date): Promise<{ companyId: string; queueId: string }[]> {
-    return this.db
-      .selectDistinct({ companyId: queueEntries.companyId, queueId: queueEntries.queueId })
-      .from(queueEntries)
-      .where(sql`${queueEntries.updatedAt} >= ${ts(since)} or ${queueEntries.state} = 'waiting'`);
+    // Two index scans (recent changes; the waiting items' partial index), not a scan of
+    // every entry ever routed: the sweep asks every second.
+    return rowsOf<{ companyId: string; queueId: string }>(
+      await this.db.execute(sql`
+        select company_id as "companyId", queue_id as "queueId" from ${queueEntries} where updated_at >= ${ts(since)}
+        union
+        select company_id, queue_id from ${queueEntries} where state = 'waiting'`),
+    );
   }
 }

@@ -18,14 +18,7 @@ import { EngineRepository } from './routing.engine-repository.js';
 import type { RoutingEngine } from './routing.engine.js';
 import type { RoutingEvents } from './routing.events.js';
 import type { RoutingRepository } from './routing.repository.js';
-import {
-  agentStateOf,
-  SERVICE_LEVEL_WINDOW_MS,
-  secondsBetween,
-  serviceLevel,
-  type AgentState,
-  type QueueEntry,
-} from './routing.js';
+import { agentStateOf, SERVICE_LEVEL_WINDOW_MS, secondsBetween, type AgentState, type QueueEntry } from './routing.js';
 
 export const SWEEP_JOB = 'routing.sweep';
 const BATCH = 100;
@@ -177,20 +170,16 @@ export class RoutingSweeper {
       if (!(await entries.claimStats(queueId, now))) continue;
       const queue = await entries.findQueue(companyId, queueId);
       if (!queue) continue;
-      const waiting = await entries.listWaiting(companyId, queueId, 10_000);
+      const waiting = await entries.waitingSummary(queueId);
       const agents: Record<AgentState, number> = { available: 0, busy: 0, wrap_up: 0, paused: 0, offline: 0 };
       for (const candidate of await entries.candidates(queueId)) agents[agentStateOf(candidate, now)] += 1;
-      const ended = await entries.endedSince(queueId, new Date(now.getTime() - SERVICE_LEVEL_WINDOW_MS));
-      const oldest = waiting.reduce<Date | null>(
-        (min, e) => (min === null || e.originalEnqueuedAt < min ? e.originalEnqueuedAt : min),
-        null,
-      );
+      const since = new Date(now.getTime() - SERVICE_LEVEL_WINDOW_MS);
       await this.deps.events.stats(companyId, {
         queue_id: queueId,
-        waiting: waiting.length,
-        longest_wait_seconds: oldest ? secondsBetween(oldest, now) : 0,
+        waiting: waiting.count,
+        longest_wait_seconds: waiting.oldest ? secondsBetween(waiting.oldest, now) : 0,
         agents,
-        service_level_30m: serviceLevel(ended, queue.serviceLevelSeconds),
+        service_level_30m: await entries.serviceLevelSince(queueId, since, queue.serviceLevelSeconds),
         at: now.toISOString(),
       });
     }

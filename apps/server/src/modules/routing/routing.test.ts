@@ -6,7 +6,6 @@ import {
   isEligible,
   isOpenAt,
   orderCandidates,
-  serviceLevel,
   shouldAnnouncePosition,
   type Candidate,
 } from './routing.js';
@@ -175,18 +174,7 @@ describe('menu', () => {
   });
 });
 
-describe('service level and agent states', () => {
-  it('counts answers within the threshold over answers and abandons, short abandons apart', () => {
-    const ended = [
-      { state: 'assigned' as const, waitSeconds: 10 },
-      { state: 'completed' as const, waitSeconds: 40 },
-      { state: 'abandoned' as const, waitSeconds: 30 },
-      { state: 'abandoned' as const, waitSeconds: 3 },
-    ];
-    expect(serviceLevel(ended, 20)).toBeCloseTo(1 / 3);
-    expect(serviceLevel([], 20)).toBeNull();
-  });
-
+describe('agent states', () => {
   it('puts each agent in one board column', () => {
     expect(agentStateOf(agent('a'), NOW)).toBe('available');
     expect(agentStateOf(agent('a', { status: 'away' }), NOW)).toBe('paused');

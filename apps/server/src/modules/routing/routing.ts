@@ -299,28 +299,6 @@ export function estimateWaitSeconds(position: number, averageHandleSeconds: numb
   return Math.ceil((position * averageHandleSeconds) / Math.max(1, servingAgents));
 }
 
-/**
- * Service level over ended items: answered within the threshold over answered plus
- * abandoned, short abandons left out (as most contact centers count it). Null with none.
- */
-export function serviceLevel(
-  ended: readonly { state: EntryState; waitSeconds: number | null }[],
-  thresholdSeconds: number,
-): number | null {
-  let within = 0;
-  let total = 0;
-  for (const item of ended) {
-    const wait = item.waitSeconds ?? 0;
-    if (item.state === 'assigned' || item.state === 'completed') {
-      total += 1;
-      if (wait <= thresholdSeconds) within += 1;
-    } else if (item.state === 'abandoned' && wait >= SHORT_ABANDON_SECONDS) {
-      total += 1;
-    }
-  }
-  return total === 0 ? null : within / total;
-}
-
 export function secondsBetween(from: Date, to: Date): number {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 }

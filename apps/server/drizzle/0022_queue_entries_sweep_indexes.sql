@@ -1,0 +1,2 @@
+CREATE INDEX "queue_entries_queue_assigned_idx" ON "queue_entries" USING btree ("queue_id","assigned_at");--> statement-breakpoint
+CREATE INDEX "queue_entries_updated_idx" ON "queue_entries" USING btree ("updated_at");
