@@ -77,12 +77,20 @@ describe('who sees and acts on a conversation', () => {
 });
 
 describe('event audiences', () => {
-  it('tells the whole company about the queue, and the agent and managers about the rest', () => {
-    expect(audienceOf({ assigneeId: null })).toEqual({ company: true });
+  it('tells the managers and the consoles watching the unassigned about the queue, and the agent and managers about the rest (ADR 31)', () => {
+    expect(audienceOf({ assigneeId: null })).toEqual({ managers: true, topic: 'unassigned' });
     expect(audienceOf({ assigneeId: 'a1' })).toEqual({ userIds: ['a1'], managers: true });
-    // Leaving the queue: every agent's queue must drop it.
-    expect(audienceOf({ assigneeId: 'a1' }, null)).toEqual({ company: true });
+    // Leaving the queue: the lists of unassigned work must drop it, and its new agent hears.
+    expect(audienceOf({ assigneeId: 'a1' }, null)).toEqual({ userIds: ['a1'], managers: true, topic: 'unassigned' });
     expect(audienceOf({ assigneeId: 'a2' }, 'a1')).toEqual({ userIds: ['a2', 'a1'], managers: true });
+    // Back to the queue: its previous agent hears that it left them.
+    expect(audienceOf({ assigneeId: null }, 'a1')).toEqual({ userIds: ['a1'], managers: true, topic: 'unassigned' });
+    // A note's author and the people it names hear it whoever has the conversation.
+    expect(audienceOf({ assigneeId: null }, undefined, ['n1', 'n2', 'n1'])).toEqual({
+      userIds: ['n1', 'n2'],
+      managers: true,
+      topic: 'unassigned',
+    });
   });
 });
 
