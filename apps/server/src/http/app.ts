@@ -121,7 +121,8 @@ class RequestLog extends LogController {
     // The probes' loggers keep warn and above: their line is not even built.
     if (!error && (reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
     const line = {
-      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      // Fastify's `req` serializer reads the client's address from `ip` (as `remoteAddress`).
+      req: { method: request.method, url: request.url, ip: request.ip },
       res: { statusCode: reply.statusCode },
       responseTime,
     };

@@ -170,6 +170,8 @@ describe('request logging in the app', () => {
       expect(Object.keys(plain ?? {})).toEqual(Object.keys(made ?? {}));
       expect(plain).toEqual({ ...made, req: { ...(made?.req as object), url: '/api/plain?limit=2' } });
       expect(plain?.res).toEqual({ statusCode: 200 });
+      // The client's address reaches the line (inject's is 127.0.0.1).
+      expect(plain?.req).toMatchObject({ method: 'GET', remoteAddress: '127.0.0.1' });
     } finally {
       await app.close();
     }
