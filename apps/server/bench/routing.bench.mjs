@@ -625,17 +625,33 @@ try {
     // ── this round's figures ──────────────────────────────────────────────────
     const roundStamps = stamps.slice(stampsFrom);
     const firstAt = new Map(); // item -> first offer or assignment at a socket
+    const firstAgent = new Map(); // item -> the agent (index) of that first offer or assignment
     const handled = new Map(); // agent index -> items assigned this round
     for (const s of roundStamps) {
       if (s.kind === 'reference' || !arrivedAt.has(s.key)) continue;
       if (s.kind === 'offer' || (s.kind === 'assigned' && s.attempts === 0)) {
-        if (!firstAt.has(s.key) || firstAt.get(s.key) > s.at) firstAt.set(s.key, s.at);
+        if (!firstAt.has(s.key) || firstAt.get(s.key) > s.at) {
+          firstAt.set(s.key, s.at);
+          firstAgent.set(s.key, s.agent);
+        }
       }
       if (s.kind === 'assigned') handled.set(s.agent, (handled.get(s.agent) ?? 0) + 1);
     }
     const offerLatency = [...firstAt].map(([key, at]) => at - arrivedAt.get(key));
     const callLatency = [...firstAt].filter(([key]) => callKeys.has(key)).map(([key, at]) => at - arrivedAt.get(key));
     const chatLatency = [...firstAt].filter(([key]) => !callKeys.has(key)).map(([key, at]) => at - arrivedAt.get(key));
+    // A chat is decided on the node its arrival reached; its agent's socket is on that node
+    // or on the other (then the events cross Redis and the other node's ordered delivery).
+    const chatNode = new Map(
+      chatPlan.map((chat) => [chat.conversationId, CHAT_ARRIVAL === 'engine' ? baseUrl : chat.url]),
+    );
+    const agentUrl = new Map(agents.map((a) => [a.index, a.url]));
+    const chatSplit = { same: [], across: [] };
+    for (const [key, at] of firstAt) {
+      if (callKeys.has(key) || !chatNode.has(key)) continue;
+      const isSame = agentUrl.get(firstAgent.get(key)) === chatNode.get(key);
+      chatSplit[isSame ? 'same' : 'across'].push(at - arrivedAt.get(key));
+    }
     const reference = roundStamps
       .filter((s) => s.kind === 'reference' && referenceStarted.has(s.key))
       .map((s) => s.at - referenceStarted.get(s.key));
@@ -680,7 +696,9 @@ try {
       `round ${round}: load ${loadAtStart.toFixed(1)} -> ${loadavg()[0].toFixed(1)}; ${chatIndex} chats + ${callCount} calls over ${arrivalSeconds.toFixed(1)} s; ` +
         `offer p50 ${fmt(result.p50)} p99 ${fmt(result.p99)} (${offerLatency.length} items; ` +
         `chats p50 ${fmt(percentile(chatLatency, 50))} p99 ${fmt(percentile(chatLatency, 99))}, ` +
-        `calls p50 ${fmt(percentile(callLatency, 50))} p99 ${fmt(percentile(callLatency, 99))} (${callLatency.length})); ` +
+        `calls p50 ${fmt(percentile(callLatency, 50))} p99 ${fmt(percentile(callLatency, 99))} (${callLatency.length}); ` +
+        `chats whose agent is on the deciding node p50 ${fmt(percentile(chatSplit.same, 50))} p99 ${fmt(percentile(chatSplit.same, 99))} (${chatSplit.same.length}), ` +
+        `on the other node p50 ${fmt(percentile(chatSplit.across, 50))} p99 ${fmt(percentile(chatSplit.across, 99))} (${chatSplit.across.length})); ` +
         `reference p50 ${fmt(result.refP50)} p99 ${fmt(result.refP99)} (${reference.length}); ` +
         `p99 ratio ${(result.p99 / result.refP99).toFixed(2)}; decisions ${result.decisionsPerS.toFixed(1)}/s; ` +
         `lost ${lost} (calls ${lostCalls}); chat arrivals refused ${chatFailures}, unanswered by the node at the end ${generator.unanswered.length}; ` +
