@@ -218,8 +218,9 @@ describe('the console against a real Switchboard', () => {
     await room.waitForURL(/^https:\/\/meet\.jit\.si\/./);
     await room.close();
     await page.bringToFront();
-    expect(graph.sent.at(-1)?.text).toContain('https://meet.jit.si/');
+    // The link goes out after the room opens: wait for its message, then for its send.
     await conversation.locator('[data-testid=message]', { hasText: 'meet.jit.si' }).waitFor();
+    await expect.poll(() => graph.sent.at(-1)?.text ?? '', { timeout: 15_000 }).toContain('https://meet.jit.si/');
 
     await conversation.getByTestId('favorite').click();
     await conversation.locator('[data-testid=favorite][aria-pressed=true]').waitFor();
