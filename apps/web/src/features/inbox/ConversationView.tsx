@@ -32,7 +32,7 @@ import { Composer } from './Composer';
 import { LabelPicker } from './LabelPicker';
 import { productivityApi } from './productivity-api';
 import { MessageList } from './MessageList';
-import { emptyThread, threadReducer } from './thread-model';
+import { emptyThread, newestPageLoaded, threadReducer } from './thread-model';
 import { useAgentNames } from './use-agent-names';
 import { useUnownedConversationWatch } from './use-unowned-watch';
 import { whatsappApi } from './whatsapp-api';
@@ -106,13 +106,7 @@ export function ConversationView({
     ]).then(
       ([loaded, page]) => {
         setConversation(loaded);
-        dispatch({
-          type: 'page_loaded',
-          conversationId,
-          newestFirst: page.items,
-          nextCursor: page.next_cursor,
-          isOlder: false,
-        });
+        dispatch(newestPageLoaded(conversationId, page));
       },
       (failure: unknown) => {
         if (!controller.signal.aborted) setError(failure);
@@ -129,13 +123,7 @@ export function ConversationView({
     ]).then(
       ([loaded, page, items]) => {
         setConversation((current) => (current && current.updated_at > loaded.updated_at ? current : loaded));
-        dispatch({
-          type: 'page_loaded',
-          conversationId,
-          newestFirst: page.items,
-          nextCursor: page.next_cursor,
-          isOlder: false,
-        });
+        dispatch(newestPageLoaded(conversationId, page));
         setNotes(items);
         // The events still arrive: a failed refresh only misses what fell before the watch.
       },

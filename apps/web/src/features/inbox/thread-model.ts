@@ -29,6 +29,14 @@ export type ThreadAction =
   | { type: 'typing_stopped'; conversationId: string; agentId: string }
   | { type: 'typing_expired'; now: number };
 
+/** The conversation's newest page of messages, loaded (on opening, or again after a gap). */
+export function newestPageLoaded(
+  conversationId: string,
+  page: { items: MessageDto[]; next_cursor: string | null },
+): ThreadAction {
+  return { type: 'page_loaded', conversationId, newestFirst: page.items, nextCursor: page.next_cursor, isOlder: false };
+}
+
 export const emptyThread: ThreadState = {
   conversationId: null,
   messages: [],
