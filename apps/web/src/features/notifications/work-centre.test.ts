@@ -6,6 +6,8 @@ import {
   reduceWork,
   secondsLeft,
   titleWithCount,
+  toastsOf,
+  waitingWork,
   workFromConversation,
   workFromMention,
   workFromOffer,
@@ -115,6 +117,101 @@ describe('the notification centre', () => {
     expect(secondsLeft(offer, Date.parse('2026-11-23T10:00:05.500Z'))).toBe(15);
     expect(secondsLeft(offer, Date.parse('2026-11-23T10:01:00.000Z'))).toBe(0);
     expect(secondsLeft(item('a'), 0)).toBeNull();
+  });
+});
+
+describe('chats found waiting after the console was away', () => {
+  const since = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+  it('are one toast and one alert when several, counted each, the longest waiting first', () => {
+    const { state, alerts } = run([
+      {
+        type: 'caught_up',
+        batch: 'b1',
+        arrived: [item('a', { since: since(5) }), item('b', { since: since(1) }), item('c', { since: since(3) })],
+      },
+    ]);
+    expect(pendingCount(state)).toBe(3);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ sound: 'chime', desktop: { id: 'b' }, summary: { batch: 'b1' } });
+    expect(alerts[0]!.summary!.items.map(({ id }) => id)).toEqual(['b', 'c', 'a']);
+    const [toast, ...others] = toastsOf(state.items);
+    expect(others).toEqual([]);
+    expect(toast?.type === 'summary' && toast.items.map(({ id }) => id)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('are an ordinary toast when only one', () => {
+    const { state, alerts } = run([{ type: 'caught_up', batch: 'b1', arrived: [item('a')] }]);
+    expect(alerts.map((alert) => alert.summary)).toEqual([undefined]);
+    expect(toastsOf(state.items)).toEqual([{ type: 'item', item: { ...item('a'), isToastShown: true } }]);
+  });
+
+  it('leave out what the agent was already told of, opened, or has on screen', () => {
+    const told = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'dismissed', id: 'a' },
+      { type: 'arrived', item: item('b') },
+      { type: 'opened', id: 'b' },
+      { type: 'viewing', id: 'c' },
+    ]).state;
+    const { state, alerts } = run(
+      [{ type: 'caught_up', batch: 'b1', arrived: [item('a'), item('b'), item('c')] }],
+      told,
+    );
+    expect(alerts).toEqual([]);
+    expect(pendingCount(state)).toBe(1);
+    expect(toastsOf(state.items)).toEqual([]);
+  });
+
+  it('withdraw the waiting notices of chats that stopped waiting meanwhile, when the list was whole', () => {
+    const start = run([
+      { type: 'arrived', item: item('a') },
+      { type: 'arrived', item: item('b') },
+      { type: 'arrived', item: item('m', { kind: 'mention' }) },
+    ]).state;
+    const whole = run([{ type: 'caught_up', batch: 'b1', arrived: [], waitingIds: new Set(['b']) }], start);
+    expect(whole.state.items.map(({ id }) => id)).toEqual(['b', 'm']);
+    expect(whole.alerts).toEqual([]);
+    const page = run([{ type: 'caught_up', batch: 'b1', arrived: [] }], start);
+    expect(page.state).toBe(start);
+  });
+
+  it('shrink their toast as each is opened or taken, down to the last one on its own', () => {
+    const { state } = run([
+      { type: 'arrived', item: item('x') },
+      { type: 'caught_up', batch: 'b1', arrived: [item('a'), item('b'), item('c')] },
+      { type: 'arrived', item: item('y') },
+      { type: 'opened', id: 'a' },
+    ]);
+    const toasts = toastsOf(state.items);
+    expect(toasts.map((toast) => (toast.type === 'item' ? toast.item.id : toast.items.map(({ id }) => id)))).toEqual([
+      'x',
+      ['b', 'c'],
+      'y',
+    ]);
+    const lastOne = run([{ type: 'withdrawn', id: 'b' }], state).state;
+    expect(toastsOf(lastOne.items).map((toast) => toast.type === 'item' && toast.item.id)).toEqual(['x', 'c', 'y']);
+  });
+
+  it('leave the summary when one of them is offered to the agent, which needs its own toast', () => {
+    const { state } = run([
+      { type: 'caught_up', batch: 'b1', arrived: [item('a'), item('b'), item('c')] },
+      { type: 'arrived', item: item('a', { kind: 'offer', offerId: 'o1' }) },
+    ]);
+    expect(
+      toastsOf(state.items)
+        .map((toast) => toast.type)
+        .sort(),
+    ).toEqual(['item', 'summary']);
+  });
+});
+
+describe('waitingWork', () => {
+  it('is the waiting notice of a conversation nobody has that waits for an agent, else nothing', () => {
+    expect(waitingWork(conversation({ awaiting_human: true }), ME)).toMatchObject({ kind: 'awaiting' });
+    expect(waitingWork(conversation({ awaiting_human: true, assignee_id: OTHER }), ME)).toBeNull();
+    expect(waitingWork(conversation({ awaiting_human: true, assignee_id: ME }), ME)).toBeNull();
+    expect(waitingWork(conversation({ awaiting_human: false }), ME)).toBeNull();
   });
 });
 

@@ -13,6 +13,11 @@
  *   - `{ type: 'opened', id }`: the agent opened it. Cleared, and nothing more for it.
  *   - `{ type: 'dismissed', id }`: the agent closed the toast; it still counts until opened.
  *   - `{ type: 'viewing', id }`: what the agent has on screen; arrivals for it are quiet.
+ *   - `{ type: 'caught_up', batch, arrived, waitingIds }`: what a read of the waiting list
+ *     found after the console was away (missed-waiting.ts): the chats that began waiting
+ *     meanwhile arrive together, as one toast and one alert when there are several
+ *     ("3 chats waiting"); with `waitingIds` (the whole list), waiting notices of chats
+ *     that stopped waiting meanwhile are withdrawn.
  * Items are keyed by `id` (a conversation or call id): the same arrival twice (a replayed
  * event, an assignment after the waiting notice) updates the item and alerts once.
  */
@@ -43,6 +48,8 @@ export interface WorkItem {
 export interface PendingWork extends WorkItem {
   /** The toast is on screen (not dismissed yet). */
   isToastShown: boolean;
+  /** Waiting notices that arrived together (`caught_up`): one toast while more than one is left. */
+  batch?: string | undefined;
 }
 
 export interface WorkCentreState {
@@ -58,10 +65,18 @@ export type WorkEvent =
   | { type: 'withdrawn'; id: string; offerId?: string | undefined }
   | { type: 'opened'; id: string }
   | { type: 'dismissed'; id: string }
-  | { type: 'viewing'; id: string | null };
+  | { type: 'viewing'; id: string | null }
+  | { type: 'caught_up'; batch: string; arrived: readonly WorkItem[]; waitingIds?: ReadonlySet<string> | undefined };
 
-/** What the page should do now, beside showing the new state. */
-export type WorkAlert = { sound: 'chime' | 'ring'; desktop: WorkItem };
+/**
+ * What the page should do now, beside showing the new state. `summary`: several chats at
+ * once, told in one notification; `desktop` is then the one that has waited longest.
+ */
+export type WorkAlert = {
+  sound: 'chime' | 'ring';
+  desktop: WorkItem;
+  summary?: { batch: string; items: readonly WorkItem[] } | undefined;
+};
 
 export const emptyWorkCentre: WorkCentreState = { items: [], viewingId: null, seen: {} };
 
@@ -96,9 +111,7 @@ export function reduceWork(
         const known = state.items.find((pending) => pending.id === event.id);
         if (known?.offerId !== event.offerId) return { state, alert: null };
       }
-      const { [event.id]: _forgotten, ...seen } = state.seen;
-      // Work that comes back later (handed back to the queue) alerts again.
-      return { state: { ...withoutItem(state, event.id), seen }, alert: null };
+      return { state: withdraw(state, event.id), alert: null };
     }
     case 'opened':
       return { state: markSeen(state, event.id), alert: null };
@@ -116,7 +129,49 @@ export function reduceWork(
       const next = { ...state, viewingId: event.id };
       return { state: event.id === null ? next : markSeen(next, event.id), alert: null };
     }
+    case 'caught_up':
+      return catchUp(state, event);
   }
+}
+
+/** Work that comes back later (handed back to the queue) alerts again. */
+function withdraw(state: WorkCentreState, id: string): WorkCentreState {
+  if (!(id in state.seen)) return withoutItem(state, id);
+  const { [id]: _forgotten, ...seen } = state.seen;
+  return { ...withoutItem(state, id), seen };
+}
+
+/** Arrivals the agent was not told of yet, alerted once: a summary when several. */
+function catchUp(
+  state: WorkCentreState,
+  { batch, arrived, waitingIds }: Extract<WorkEvent, { type: 'caught_up' }>,
+): { state: WorkCentreState; alert: WorkAlert | null } {
+  let next = state;
+  if (waitingIds) {
+    for (const pending of state.items) {
+      if (pending.kind === 'awaiting' && !waitingIds.has(pending.id)) next = withdraw(next, pending.id);
+    }
+  }
+  const fresh: WorkItem[] = [];
+  for (const item of arrived) {
+    if (next.seen[item.id] === item.kind || next.items.some((pending) => pending.id === item.id)) continue;
+    if (item.id === next.viewingId) next = { ...next, seen: { ...next.seen, [item.id]: item.kind } };
+    else fresh.push(item);
+  }
+  const [oldest, ...others] = oldestFirst(fresh);
+  if (!oldest) return { state: next, alert: null };
+  if (others.length === 0) return reduceWork(next, { type: 'arrived', item: oldest });
+  const items = [...next.items, ...fresh.map((item) => ({ ...item, isToastShown: true, batch }))];
+  const sound = fresh.some((item) => item.channel === 'voice') ? 'ring' : 'chime';
+  return {
+    state: { ...next, items },
+    alert: { sound, desktop: oldest, summary: { batch, items: [oldest, ...others] } },
+  };
+}
+
+/** Who has waited longest first: the order a fair queue serves them in. */
+export function oldestFirst<T extends Pick<WorkItem, 'id' | 'since'>>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.since.localeCompare(b.since) || a.id.localeCompare(b.id));
 }
 
 /** Seen without a pending item (opened from the list): a later waiting notice is not news. */
@@ -143,6 +198,41 @@ export function pendingCount(state: WorkCentreState): number {
 /** `(2) Switchboard`, or the bare name when nothing waits. */
 export function titleWithCount(base: string, count: number): string {
   return count > 0 ? `(${count}) ${base}` : base;
+}
+
+export type WorkToast =
+  | { type: 'item'; item: PendingWork }
+  /** Waiting notices that arrived together, oldest first: "3 chats waiting". */
+  | { type: 'summary'; batch: string; items: [PendingWork, PendingWork, ...PendingWork[]] };
+
+/**
+ * The toasts on screen, in the order they came. Waiting notices that arrived together
+ * (`caught_up`) are one toast while more than one of them is still shown; the last one left
+ * is a toast of its own.
+ */
+export function toastsOf(items: readonly PendingWork[]): WorkToast[] {
+  const batches = new Map<string, PendingWork[]>();
+  const order: (PendingWork | string)[] = [];
+  for (const item of items) {
+    if (!item.isToastShown) continue;
+    if (item.batch === undefined || item.kind !== 'awaiting') {
+      order.push(item);
+      continue;
+    }
+    const batch = batches.get(item.batch);
+    if (batch) batch.push(item);
+    else {
+      batches.set(item.batch, [item]);
+      order.push(item.batch);
+    }
+  }
+  return order.flatMap((entry): WorkToast[] => {
+    if (typeof entry !== 'string') return [{ type: 'item', item: entry }];
+    const [oldest, second, ...rest] = oldestFirst(batches.get(entry) ?? []);
+    if (!oldest) return [];
+    if (!second) return [{ type: 'item', item: oldest }];
+    return [{ type: 'summary', batch: entry, items: [oldest, second, ...rest] }];
+  });
 }
 
 /** Seconds an offer has left (0 when lapsed); null for work that does not lapse. */
@@ -184,6 +274,24 @@ export function workFromConversation(
   if (conversation.awaiting_human) return { type: 'arrived', item: { ...base, kind: 'awaiting' } };
   return { type: 'withdrawn', id: conversation.id };
 }
+
+/**
+ * The waiting notice of a conversation read over HTTP (the waiting list), by the rule the
+ * events follow; null when it does not wait for an agent (taken, closed, not handed over).
+ */
+export function waitingWork(conversation: Parameters<typeof workFromConversation>[1], meId: string): WorkItem | null {
+  // The event's name matters only for the agent's own conversations, which never wait.
+  const work = workFromConversation('conversation_updated', conversation, meId);
+  return work?.type === 'arrived' && work.item.kind === 'awaiting' ? work.item : null;
+}
+
+/** The conversation events that bring or take away work. */
+export const CONVERSATION_EVENTS = [
+  'conversation_created',
+  'conversation_updated',
+  'conversation_assigned',
+  'conversation_closed',
+] as const;
 
 export const OFFER_EVENTS = [
   'offer_created',
