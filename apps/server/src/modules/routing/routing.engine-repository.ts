@@ -6,7 +6,10 @@
  * in one reading.
  */
 import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
+import { parsedJson, rowFromJson } from '../../db/json-row.js';
+import { prepareNamed } from '../../db/named-statement.js';
 import {
   agentPresences,
   conversations,
@@ -91,11 +94,102 @@ function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webcha
   return { voice: Number(row.voice_load), whatsapp: Number(row.whatsapp_load), webchat: Number(row.webchat_load) };
 }
 
+/**
+ * What a decision reads, in one statement and one round trip: the queue, its next waiting
+ * entries in routing order locked with `FOR UPDATE SKIP LOCKED` (another node deciding on
+ * one skips it), and the members who could take work now: online and connected (so not
+ * paused), active, on no call (a call leaves room for nothing) and out of wrap-up. Room per
+ * channel and skills are the engine's to judge (`isEligible`); a member's skills are read
+ * only when the queue requires some. Prepared under one name (no planning per decision).
+ * Rows travel as jsonb and are mapped by the tables' own column mappings (db/json-row.ts).
+ */
+const DECISION_READ = new PgDialect().sqlToQuery(sql`
+  select
+    (select to_jsonb(q) from queues q
+      where q.company_id = ${sql.placeholder('companyId')} and q.id = ${sql.placeholder('queueId')}
+        and q.deleted_at is null) as queue,
+    (select coalesce(jsonb_agg(to_jsonb(w) order by w.priority desc, w.is_front desc, w.enqueued_at, w.id), '[]')
+       from (select * from queue_entries
+              where company_id = ${sql.placeholder('companyId')} and queue_id = ${sql.placeholder('queueId')}
+                and state = 'waiting'
+              order by priority desc, is_front desc, enqueued_at, id
+              limit ${sql.placeholder('limit')}
+              for update skip locked) w) as entries,
+    (select coalesce(jsonb_agg(jsonb_build_object(
+              'agent_id', m.user_id, 'member_priority', m.priority,
+              'wrap_up_until', a.wrap_up_until, 'last_item_ended_at', a.last_item_ended_at,
+              'whatsapp_capacity', a.whatsapp_capacity, 'webchat_capacity', a.webchat_capacity,
+              'skills', case when jsonb_array_length(q.required_skills) = 0 then '{}'::jsonb
+                             else (select coalesce(jsonb_object_agg(lower(s.name), s.level), '{}')
+                                     from user_skills s where s.user_id = m.user_id) end,
+              'voice_load', coalesce(a.voice_items, 0),
+              'whatsapp_load', coalesce(a.whatsapp_items, 0) + coalesce(hand.whatsapp, 0),
+              'webchat_load', coalesce(a.webchat_items, 0) + coalesce(hand.webchat, 0))), '[]')
+       from queues q
+       join queue_members m on m.queue_id = q.id
+       join agent_presences p on p.company_id = m.company_id and p.user_id = m.user_id
+                             and p.status = 'online' and p.websocket_connected
+       join users u on u.id = m.user_id and u.is_active
+       left join routing_agents a on a.user_id = m.user_id
+       ${handTaken(sql.raw('m.user_id'), sql.raw('m.company_id'))}
+      where q.id = ${sql.placeholder('queueId')} and q.company_id = ${sql.placeholder('companyId')}
+        and coalesce(a.voice_items, 0) = 0
+        and (a.wrap_up_until is null or a.wrap_up_until <= ${sql.placeholder('now')}::timestamptz)) as candidates`);
+
+interface CandidateJson {
+  agent_id: string;
+  member_priority: number;
+  wrap_up_until: string | null;
+  last_item_ended_at: string | null;
+  whatsapp_capacity: number | null;
+  webchat_capacity: number | null;
+  skills: Record<string, number>;
+  voice_load: number;
+  whatsapp_load: number;
+  webchat_load: number;
+}
+
+export interface DecisionInputs {
+  queue: Queue | undefined;
+  entries: QueueEntry[];
+  candidates: Candidate[];
+}
+
+function toDecisionInputs(rows: unknown[][]): DecisionInputs {
+  const [queueJson, entriesJson, candidatesJson] = rows[0] ?? [];
+  const queue = queueJson ? toQueue(rowFromJson(queues, parsedJson(queueJson)), []) : undefined;
+  const entries = parsedJson<Record<string, unknown>[]>(entriesJson ?? '[]').map((json) =>
+    toEntry(rowFromJson(queueEntries, json)),
+  );
+  const candidates = parsedJson<CandidateJson[]>(candidatesJson ?? '[]').map((c): Candidate => ({
+    agentId: c.agent_id,
+    memberPriority: Number(c.member_priority),
+    status: 'online',
+    isConnected: true,
+    wrapUpUntil: asDate(c.wrap_up_until),
+    lastItemEndedAt: asDate(c.last_item_ended_at),
+    skills: c.skills,
+    capacity: { whatsapp: c.whatsapp_capacity ?? 3, webchat: c.webchat_capacity ?? 3 },
+    load: { voice: Number(c.voice_load), whatsapp: Number(c.whatsapp_load), webchat: Number(c.webchat_load) },
+  }));
+  return { queue, entries, candidates };
+}
+
 export class EngineRepository {
   constructor(readonly db: Db) {}
 
   transaction<T>(fn: (repo: EngineRepository) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(new EngineRepository(tx as unknown as Db)));
+  }
+
+  /** The queue, its next waiting entries (locked, skipping held ones) and who could take them: DECISION_READ. */
+  readForDecision(companyId: string, queueId: string, limit: number, now: Date): Promise<DecisionInputs> {
+    return prepareNamed(this.db, DECISION_READ, 'switchboard_routing_decision_read', toDecisionInputs).execute({
+      companyId,
+      queueId,
+      limit,
+      now: now.toISOString(),
+    });
   }
 
   // ── queues ────────────────────────────────────────────────────────────────
@@ -168,23 +262,6 @@ export class EngineRepository {
       .where(and(eq(queueEntries.queueId, queueId), eq(queueEntries.state, 'waiting')))
       .limit(1);
     return rows.length > 0;
-  }
-
-  /** The next waiting entries of a queue in routing order, skipping those another decision holds. */
-  async lockWaiting(queueId: string, limit: number): Promise<QueueEntry[]> {
-    const rows = await this.db
-      .select()
-      .from(queueEntries)
-      .where(and(eq(queueEntries.queueId, queueId), eq(queueEntries.state, 'waiting')))
-      .orderBy(
-        desc(queueEntries.priority),
-        desc(queueEntries.isFront),
-        asc(queueEntries.enqueuedAt),
-        asc(queueEntries.id),
-      )
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    return rows.map(toEntry);
   }
 
   async lockEntry(companyId: string, entryId: string): Promise<QueueEntry | undefined> {

@@ -113,7 +113,7 @@ export class RoutingEngine {
       await this.notify((l) => l.overflowed?.(entry, input.closedAction ?? {}));
       return entry;
     }
-    await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId)]);
+    await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
     return entry;
   }
 
@@ -123,9 +123,10 @@ export class RoutingEngine {
    * Routes the queue's waiting items while an eligible agent is found; returns how many
    * decisions. One run per queue at a time on this node: a trigger that arrives during a
    * run asks for one more pass instead of racing it (a burst of arrivals is one loop, not
-   * a herd of transactions skipping each other's rows).
+   * a herd of transactions skipping each other's rows). `isWaitingKnown`: the caller just
+   * put an entry in the queue, so the first pass skips its look for one.
    */
-  routeQueue(companyId: string, queueId: string): Promise<number> {
+  routeQueue(companyId: string, queueId: string, isWaitingKnown = false): Promise<number> {
     const current = this.runs.get(queueId);
     if (current) {
       current.isRerunAsked = true;
@@ -136,9 +137,11 @@ export class RoutingEngine {
       // A pass asked for during this one starts at once, not after this one's events.
       const announced: Promise<void>[] = [];
       try {
+        let isFirstKnown = isWaitingKnown;
         do {
           run.isRerunAsked = false;
-          await this.routeOnce(companyId, queueId, announced);
+          await this.routeOnce(companyId, queueId, announced, isFirstKnown);
+          isFirstKnown = false;
         } while (run.isRerunAsked);
       } finally {
         this.runs.delete(queueId);
@@ -150,10 +153,15 @@ export class RoutingEngine {
     return run.done;
   }
 
-  private async routeOnce(companyId: string, queueId: string, announced: Promise<void>[]): Promise<void> {
+  private async routeOnce(
+    companyId: string,
+    queueId: string,
+    announced: Promise<void>[],
+    isWaitingKnown: boolean,
+  ): Promise<void> {
     // The next decision does not wait for the last one's events: the bus keeps their order.
     for (let made = 0; made < MAX_DECISIONS_PER_RUN;) {
-      const decisions = await this.decideBatch(companyId, queueId);
+      const decisions = await this.decideBatch(companyId, queueId, isWaitingKnown && made === 0);
       if (decisions.length === 0) return;
       made += decisions.length;
       for (const decision of decisions) announced.push(this.announce(decision));
@@ -165,20 +173,21 @@ export class RoutingEngine {
    * members once, then gives each entry, in routing order, to the first candidate whose
    * routing row it can lock with room under that lock. Loads are counted in memory as it
    * goes, for the order only; the lock and the re-read load decide. A batch costs one
-   * candidates query and one commit for up to ENTRIES_PER_DECISION decisions.
+   * read (the queue, the entries and the candidates in one statement) and one commit for up
+   * to ENTRIES_PER_DECISION decisions.
    */
-  private async decideBatch(companyId: string, queueId: string): Promise<Decision[]> {
+  private async decideBatch(companyId: string, queueId: string, isWaitingKnown: boolean): Promise<Decision[]> {
     // Most runs find nothing (a trigger for a queue another pass or node already served):
-    // one read, not a transaction of four round trips. An entry committed after this read
+    // one read, not a transaction of three round trips. An entry committed after this read
     // routes its queue itself (enqueue, or the answer that put it back), so none is missed.
-    if (!(await this.deps.repository.hasWaiting(queueId))) return [];
+    // An arrival knows its own entry waits: it skips the look.
+    if (!isWaitingKnown && !(await this.deps.repository.hasWaiting(queueId))) return [];
     const now = this.deps.clock.now();
     return this.deps.repository.transaction(async (repo) => {
-      let queue = await repo.findQueue(companyId, queueId);
-      if (!queue) return [];
-      const entries = await repo.lockWaiting(queueId, ENTRIES_PER_DECISION);
-      if (entries.length === 0) return [];
-      const candidates = await repo.candidates(queueId);
+      const read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
+      const { entries, candidates } = read;
+      let { queue } = read;
+      if (!queue || entries.length === 0) return [];
       const decisions: Decision[] = [];
       for (const entry of entries) {
         const ordered = orderCandidates(queue, entry, candidates, now);
