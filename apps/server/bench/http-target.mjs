@@ -42,19 +42,42 @@ function bareListHandler(statements, run) {
   };
 }
 
+/**
+ * The bare reference. Its `close` stops the HTTP server and then waits for the list
+ * handlers still running: a request autocannon stopped waiting for goes on after its
+ * connection closed (Fastify's close does not wait for it), and its next statement on a
+ * pool ended meanwhile failed with "Cannot use a pool after calling end on the pool".
+ */
 async function startBare(recorded, run) {
   const app = Fastify({ logger: false });
+  let inFlight = 0;
+  let onIdle;
+  const counted =
+    (handler) =>
+    async (...args) => {
+      inFlight += 1;
+      try {
+        return await handler(...args);
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) onIdle?.();
+      }
+    };
   app.get('/health', async () => ({ status: 'ok' }));
   app.setErrorHandler((error, request, reply) => {
     process.stderr.write(`bare reference: ${request.url}: ${error.message}\n`);
     void reply.code(500).send({ message: error.message });
   });
   if (recorded && run) {
-    app.get('/api/users', bareListHandler(recorded.users, run));
-    app.get('/api/conversations', bareListHandler(recorded.conversations, run));
+    app.get('/api/users', counted(bareListHandler(recorded.users, run)));
+    app.get('/api/conversations', counted(bareListHandler(recorded.conversations, run)));
   }
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, port: app.server.address().port };
+  const close = async () => {
+    await app.close();
+    if (inFlight > 0) await new Promise((resolve) => (onIdle = resolve));
+  };
+  return { port: app.server.address().port, close };
 }
 
 async function serveReal() {
@@ -211,7 +234,8 @@ async function serveReal() {
       mkdirSync('/tmp/httpprof', { recursive: true });
       writeFileSync(`/tmp/httpprof/windows-${process.pid}.json`, JSON.stringify(windows));
     }
-    await bare?.app.close();
+    // The reference's handlers finish before the PGlite instance they query is closed.
+    await bare?.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
@@ -237,7 +261,8 @@ async function serveBare() {
       return;
     }
     if (message?.type !== 'stop') return;
-    await bare.app.close();
+    // The HTTP server and the handlers still running, then the pool they use.
+    await bare.close();
     await pool?.end();
     process.exit(0);
   });
