@@ -535,7 +535,7 @@ export const en = {
   'work.open': 'Open',
   'work.expires': '{seconds} s left',
   'work.waiting_count': '{count} chats waiting',
-  'work.oldest': 'the oldest {time}',
+  'work.oldest': 'the oldest came in {time}',
   'work.open_oldest': 'Open the oldest',
   'work.and_more': 'and {count} more',
   'work.pending': '{count} waiting for you',

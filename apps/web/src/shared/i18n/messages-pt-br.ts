@@ -538,7 +538,7 @@ export const ptBR: Record<MessageKey, string> = {
   'work.open': 'Abrir',
   'work.expires': 'restam {seconds} s',
   'work.waiting_count': '{count} conversas aguardando',
-  'work.oldest': 'a mais antiga {time}',
+  'work.oldest': 'a mais antiga chegou {time}',
   'work.open_oldest': 'Abrir a mais antiga',
   'work.and_more': 'e mais {count}',
   'work.pending': '{count} aguardando você',
