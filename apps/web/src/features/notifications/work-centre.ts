@@ -1,6 +1,6 @@
 /**
  * The notification centre: work that finds the agent, on every page. A pure model; the
- * hook (use-work-notifications.tsx) turns its effects into a toast, a chime or a ring,
+ * provider (WorkNotifications.tsx) turns its effects into a toast, a chime or a ring,
  * a desktop notification and the count in the tab title and on the menu.
  *
  * The API, for every source of work:
