@@ -312,6 +312,32 @@ export class ConversationsRepository {
     return row;
   }
 
+  /**
+   * Gives a conversation that waits (not resolved or snoozed, nobody else's) to the agent in
+   * one statement: the row locked, checked and changed. Returns who had it (null, or the
+   * agent themselves), or undefined when it no longer waits.
+   */
+  async assignIfWaiting(
+    companyId: string,
+    conversationId: string,
+    agentId: string,
+    now: Date,
+  ): Promise<{ previousAssigneeId: string | null } | undefined> {
+    const at = sql`${now.toISOString()}::timestamptz`;
+    const result = await this.db.execute(sql`
+      update ${conversations} c
+         set assignee_id = ${agentId}, awaiting_human = false,
+             status = case when old.status = 'pending' then 'open'::conversation_status else old.status end,
+             last_activity_at = ${at}, updated_at = ${at}
+        from (select id, assignee_id, status from ${conversations}
+               where company_id = ${companyId} and id = ${conversationId} for update) old
+       where c.id = old.id and old.status not in ('resolved', 'snoozed')
+         and (old.assignee_id is null or old.assignee_id = ${agentId})
+      returning old.assignee_id as previous_assignee_id`);
+    const [row] = (result as { rows: { previous_assignee_id: string | null }[] }).rows;
+    return row && { previousAssigneeId: row.previous_assignee_id };
+  }
+
   /** The contact's conversation on a channel that a new message belongs to: the unresolved one, else the latest. */
   async lockLatestConversationOfContact(
     companyId: string,

@@ -68,17 +68,8 @@ export class ConversationRouting {
     input: { companyId: string; conversationId: string; agentId: string; now: Date },
   ): Promise<AssignResult> {
     const repo = new ConversationsRepository(scope as Db);
-    const current = await repo.lockConversation(input.companyId, input.conversationId);
-    if (!current || current.status === 'resolved' || current.status === 'snoozed') return { kind: 'gone' };
-    if (current.assigneeId !== null && current.assigneeId !== input.agentId) return { kind: 'gone' };
-    await repo.updateConversation(input.companyId, input.conversationId, {
-      assigneeId: input.agentId,
-      awaitingHuman: false,
-      ...(current.status === 'pending' ? { status: 'open' as const } : {}),
-      lastActivityAt: input.now,
-      updatedAt: input.now,
-    });
-    return { kind: 'assigned', previousAssigneeId: current.assigneeId };
+    const assigned = await repo.assignIfWaiting(input.companyId, input.conversationId, input.agentId, input.now);
+    return assigned ? { kind: 'assigned', previousAssigneeId: assigned.previousAssigneeId } : { kind: 'gone' };
   }
 
   /**

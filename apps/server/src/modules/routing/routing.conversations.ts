@@ -125,7 +125,7 @@ export class ConversationRouter {
     if (conversation.status === 'resolved') {
       throw new ConflictError('conversation.resolved', 'The conversation is resolved; reopen it first.');
     }
-    const queue = await this.deps.admin.findQueue(actor.companyId, queueId);
+    const queue = await this.deps.entries.findQueue(actor.companyId, queueId);
     if (!queue) throw new NotFoundError('queue.not_found', 'No such queue.');
     if (!queue.channels.includes(conversation.channel)) {
       throw new ConflictError('queue.channel_not_served', `The queue does not take ${conversation.channel} items.`);
@@ -133,8 +133,10 @@ export class ConversationRouter {
     const previous = await this.deps.entries.latestEntryOfConversation(actor.companyId, conversationId);
     const live = previous && ['waiting', 'offered', 'assigned'].includes(previous.state) ? previous : undefined;
     if (live) await this.deps.engine.endEntry(actor.companyId, live.id, 'transferred');
-    await this.release(actor.companyId, conversationId);
-    let entry = await this.enqueueInto(conversation, queueId, previous);
+    // A conversation that already waits for anyone has nothing to release.
+    const isWaiting = conversation.status === 'open' && conversation.assigneeId === null && conversation.awaitingHuman;
+    if (!isWaiting) await this.release(actor.companyId, conversationId);
+    let entry = await this.enqueueInto(conversation, queue, previous);
     // The release tells reconcile() the conversation waits with no entry; on a busy node it
     // may put it back in the channel's default queue before the line above. That entry is
     // not what the agent asked for: end it, release again, and enqueue where they asked.
@@ -143,7 +145,7 @@ export class ConversationRouter {
       if (!meanwhile || meanwhile.queueId === queueId) break;
       await this.deps.engine.endEntry(actor.companyId, meanwhile.id, 'transferred');
       await this.release(actor.companyId, conversationId);
-      entry = await this.enqueueInto(conversation, queueId, previous);
+      entry = await this.enqueueInto(conversation, queue, previous);
     }
     if (!entry) throw new ConflictError('entry.already_queued', 'The conversation is already in a queue.');
     this.deps.logger.info(
@@ -166,18 +168,20 @@ export class ConversationRouter {
 
   private async enqueueInto(
     conversation: RoutableConversation,
-    queueId: string,
+    target: string | Queue,
     previous?: QueueEntry,
   ): Promise<QueueEntry | undefined> {
-    const queue = await this.deps.admin.findQueue(conversation.companyId, queueId);
+    const queue =
+      typeof target === 'string' ? await this.deps.entries.findQueue(conversation.companyId, target) : target;
     if (!queue) return undefined;
-    const settings = await this.deps.admin.findSettings(conversation.companyId);
+    // The company's time zone and language matter only to a queue with business hours.
+    const settings = queue.businessHours ? await this.deps.admin.findSettings(conversation.companyId) : undefined;
     const now = this.deps.clock.now();
-    const isOpen = isOpenAt(queue.businessHours, settings.timeZone, now);
+    const isOpen = settings === undefined || isOpenAt(queue.businessHours, settings.timeZone, now);
     const closedAction = queue.businessHours?.closedAction;
     const entry = await this.deps.engine.enqueue({
       companyId: conversation.companyId,
-      queueId,
+      queueId: queue.id,
       channel: conversation.channel,
       conversationId: conversation.id,
       label: conversation.label,
@@ -187,8 +191,8 @@ export class ConversationRouter {
       closedAction: isOpen || !closedAction ? undefined : { ...closedAction },
     });
     if (!entry) return undefined;
-    const language = languageOf(settings.language);
-    if (!isOpen && closedAction?.action === 'message') {
+    if (settings && !isOpen && closedAction?.action === 'message') {
+      const language = languageOf(settings.language);
       const text =
         closedAction.text ??
         (await this.textOf(conversation.companyId, 'business_hours', {}, () => closedText(language)));

@@ -72,7 +72,6 @@ export function createRoutingModule(context: ModuleContext, options: RoutingModu
   const sweeper = new RoutingSweeper({
     engine,
     entries,
-    admin,
     router,
     events,
     clock: context.clock,

@@ -17,7 +17,6 @@ import type { ConversationRouter } from './routing.conversations.js';
 import { EngineRepository } from './routing.engine-repository.js';
 import type { RoutingEngine } from './routing.engine.js';
 import type { RoutingEvents } from './routing.events.js';
-import type { RoutingRepository } from './routing.repository.js';
 import { agentStateOf, SERVICE_LEVEL_WINDOW_MS, secondsBetween, type AgentState, type QueueEntry } from './routing.js';
 
 export const SWEEP_JOB = 'routing.sweep';
@@ -26,7 +25,6 @@ const BATCH = 100;
 export interface SweepDeps {
   engine: RoutingEngine;
   entries: EngineRepository;
-  admin: RoutingRepository;
   router: ConversationRouter;
   events: RoutingEvents;
   clock: Clock;
@@ -91,7 +89,7 @@ export class RoutingSweeper {
     let routed = 0;
     for (const { companyId, queueId } of await entries.queuesWithWaiting()) {
       routed += await engine.routeQueue(companyId, queueId);
-      const queue = await this.deps.admin.findQueue(companyId, queueId);
+      const queue = await entries.findQueue(companyId, queueId);
       if (queue?.announcePosition) await this.deps.router.announcePositions(queue);
     }
     await this.publishStats(new Date(now.getTime() - this.deps.intervalMs * 2));
