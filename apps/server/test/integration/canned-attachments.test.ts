@@ -7,9 +7,11 @@
  * as a WhatsApp media message, and a web-chat conversation as an attachment.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUserAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import {
   configureWhatsApp,
@@ -162,6 +164,51 @@ describe('canned responses with a file', () => {
     expect(after.body.items[0].attachment).toMatchObject({ filename: 'fatura.png', size_bytes: kept.length });
     expect((await getFile(agent.token, cannedId)).bytes.equals(kept)).toBe(true);
     expect(await storedCopies(big)).toBe(0);
+  });
+
+  it('finishes the answer once the file’s bytes are written, without waiting for a read past its end', async () => {
+    const cannedId = await createCanned(agent.token, { shortcut: 'pronto', body: 'Segue.' });
+    const document = pdf();
+    expect((await putFile(agent.token, cannedId, [document, 'application/pdf', 'pronto.pdf'])).status).toBe(200);
+    // On a busy machine a file read waits for a free libuv thread. Here every read that
+    // would find the end of a file is held: an answer that only ends after such a read
+    // stays unfinished (its connection busy, a server close waiting for it) although the
+    // client already has every byte the content-length announced.
+    const read = fs.read;
+    const held: (() => void)[] = [];
+    const spy = vi.spyOn(fs, 'read').mockImplementation((...args: unknown[]) => {
+      const callback = args.pop() as (error: Error | null, bytesRead: number, buffer: Buffer) => void;
+      return Reflect.apply(read, fs, [
+        ...args,
+        (error: Error | null, bytesRead: number, buffer: Buffer) => {
+          if (!error && bytesRead === 0) held.push(() => callback(error, bytesRead, buffer));
+          else callback(error, bytesRead, buffer);
+        },
+      ]);
+    });
+    const finished: Promise<void>[] = [];
+    const onRequest = (request: { url?: string }, response: ServerResponse) => {
+      if (request.url?.endsWith(`/${cannedId}/attachment`)) {
+        finished.push(new Promise((resolve) => response.once('finish', () => resolve())));
+      }
+    };
+    const http = api.server.app.server;
+    http.on('request', onRequest);
+    try {
+      const served = await getFile(agent.token, cannedId);
+      expect(served.response.status).toBe(200);
+      expect(served.bytes.equals(document)).toBe(true);
+      expect(finished).toHaveLength(1);
+      const outcome = await Promise.race([
+        finished[0]!.then(() => 'finished'),
+        new Promise((resolve) => setTimeout(resolve, 10_000, 'still open')),
+      ]);
+      expect(outcome).toBe('finished');
+    } finally {
+      http.off('request', onRequest);
+      spy.mockRestore();
+      for (const release of held) release();
+    }
   });
 
   it('keeps a personal reply’s file to its owner and deletes it with the reply', async () => {

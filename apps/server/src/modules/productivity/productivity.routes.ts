@@ -1,5 +1,4 @@
 /** HTTP for labels, canned responses and private notes: parse, one service call, map. */
-import { createReadStream } from 'node:fs';
 import {
   cannedResponseSchema,
   createCannedResponseBodySchema,
@@ -19,6 +18,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TypedApp } from '../../http/app.js';
 import { actorOf } from '../../http/auth.js';
+import { storedFileBody } from '../../http/range.js';
 import { ValidationError } from '../../shared/errors.js';
 import { multipartProblem } from '../conversations/index.js';
 import type { CannedResponse, Label } from './productivity.js';
@@ -318,15 +318,15 @@ function registerCannedAttachmentRoutes(app: TypedApp, service: ProductivityServ
       },
     },
     async (request, reply) => {
-      const { attachment, path, sizeBytes } = await service.cannedAttachmentFile(actorOf(request), request.params.id);
+      const { attachment, ...file } = await service.cannedAttachmentFile(actorOf(request), request.params.id);
       const name = attachment.filename ?? `${attachment.kind}`;
       return reply
         .header('content-type', attachment.mimeType)
-        .header('content-length', sizeBytes)
+        .header('content-length', file.sizeBytes)
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
-        .send(createReadStream(path));
+        .send(storedFileBody(file));
     },
   );
 }
