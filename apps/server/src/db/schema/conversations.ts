@@ -131,6 +131,11 @@ export const conversations = pgTable(
     index('conversations_snoozed_idx')
       .on(t.snoozedUntil)
       .where(sql`${t.status} = 'snoozed'`),
+    // An agent's open chats (routing counts those taken by hand for every candidate of a
+    // decision): only what is open, not every conversation the agent ever closed.
+    index('conversations_open_assignee_idx')
+      .on(t.companyId, t.assigneeId, t.channel)
+      .where(sql`${t.status} in ('open', 'pending') and ${t.assigneeId} is not null`),
   ],
 );
 

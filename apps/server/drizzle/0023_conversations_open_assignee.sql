@@ -1,0 +1,1 @@
+CREATE INDEX "conversations_open_assignee_idx" ON "conversations" USING btree ("company_id","assignee_id","channel") WHERE "conversations"."status" in ('open', 'pending') and "conversations"."assignee_id" is not null;
