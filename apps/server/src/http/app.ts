@@ -34,7 +34,7 @@ import {
   registerMetricsRoute,
   type RequestDurationHistogram,
 } from './metrics.js';
-import { bindingsOfUnmade, requestLoggingRoot } from './request-logger.js';
+import { bindingsOfUnmade, lazyChildLogger, requestServerLogger } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 
@@ -90,34 +90,75 @@ export interface AppOptions {
  * request's pino child (request-logger.ts), which were a tenth of an authenticated list
  * request's CPU (bench:http). Fastify's other lines (errors) are its own, redacted.
  * It also observes the request duration histogram (metrics.ts) as each answer finishes:
- * no onResponse hook of its own.
+ * no onResponse hook of its own. And it gives every answer what it carries (`onIncoming`:
+ * the request id and the security headers) when Fastify reports the request, which it does
+ * for every request it routes (a 404 too) before any hook: no onRequest hook either, whose
+ * runner was a share of a GET /health (bench:http, eighth pass).
  */
 class RequestLog extends LogController {
-  /** Fastify's server logger, the requests' loggers' parent, once Fastify has made it. */
-  private serverLogger: FastifyBaseLogger | undefined;
-  private plain: FastifyBaseLogger | undefined;
+  /** The request log line's logger: the server logger's bindings, without redaction. */
+  private readonly plain: FastifyBaseLogger;
 
-  constructor(private readonly durations: RequestDurationHistogram) {
+  constructor(
+    /** The requests' loggers' parent (request-logger.ts). */
+    private readonly serverLogger: FastifyBaseLogger,
+    private readonly durations: RequestDurationHistogram,
+    private readonly onIncoming: (request: FastifyRequest, reply: FastifyReply) => void,
+  ) {
     super();
-  }
-
-  useServerLogger(serverLogger: FastifyBaseLogger): void {
-    this.serverLogger = serverLogger;
     // The level is the request logger's to decide (isLevelEnabled below): this child keeps all.
     // A child of the server logger, so its serializers (Fastify's `req` and `res`, our `err`) apply.
     this.plain = serverLogger.child({}, { redact: [], level: 'trace' });
   }
 
-  override incomingRequest(): void {}
-
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const responseTime = reply.elapsedTime;
-    this.durations.observe(
-      request.method,
-      request.routeOptions.url ?? 'unmatched',
-      reply.statusCode,
-      responseTime / 1000,
+  /**
+   * Fastify has no logger (buildApp): each request's logger, a lazy child of the server
+   * logger with the route's level, is given here, and one listener of ours observes the
+   * answer (Fastify's logger added two to every response, took them off again and timed
+   * the answer through its own hook path).
+   */
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    this.onIncoming(request, reply);
+    const route = request.routeOptions; // a getter that builds an object: read once
+    const log = lazyChildLogger(
+      this.serverLogger,
+      { [this.requestIdLogLabel]: request.id },
+      route.logLevel ? { level: route.logLevel } : {},
     );
+    request.log = log;
+    reply.log = log;
+    const startedAt = performance.now();
+    const url = route.url ?? 'unmatched';
+    let isObserved = false;
+    // `error` as well as `finish`, as Fastify did: a response that fails is logged, not thrown.
+    const observe = (error?: Error): void => {
+      if (isObserved) return;
+      isObserved = true;
+      this.answered(error, request, reply, url, performance.now() - startedAt);
+    };
+    reply.raw.on('finish', observe);
+    reply.raw.on('error', observe);
+  }
+
+  /** Fastify's call when a route has onResponse hooks (the API's): the line is `answered`'s. */
+  override requestCompleted(): void {}
+
+  override serviceUnavailable(): void {
+    // Fastify passes the request's logger, which (no logger of Fastify's) logs nothing.
+    this.serverLogger.info(
+      { res: { statusCode: 503 } },
+      'request aborted - refusing to accept new requests as server is closing',
+    );
+  }
+
+  private answered(
+    error: Error | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    url: string,
+    responseTime: number,
+  ): void {
+    this.durations.observe(request.method, url, reply.statusCode, responseTime / 1000);
     // The probes' loggers keep warn and above: their line is not even built.
     if (!error && (reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
     const line = {
@@ -130,8 +171,8 @@ class RequestLog extends LogController {
       reply.log.error({ ...line, err: error }, 'request errored');
       return;
     }
-    const bindings = this.serverLogger && bindingsOfUnmade(reply.log, this.serverLogger);
-    if (bindings && this.plain) this.plain.info({ ...bindings, ...line }, 'request completed');
+    const bindings = bindingsOfUnmade(reply.log, this.serverLogger);
+    if (bindings) this.plain.info({ ...bindings, ...line }, 'request completed');
     else reply.log.info(line, 'request completed');
   }
 }
@@ -143,13 +184,21 @@ const HEALTH_BODY = JSON.stringify({ status: 'ok' });
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(options: AppOptions): Promise<App> {
-  // Widened to Fastify's logger type so plugins typed against the default instance fit.
-  const loggerInstance: FastifyBaseLogger = options.logger;
+  const serverLogger = requestServerLogger(options.logger);
   const metricsRegistry = options.metricsRegistry ?? createMetricsRegistry();
-  const requestLog = new RequestLog(createHttpMetrics(metricsRegistry));
+  // What every answer carries: its request id and the security headers (HSTS among them
+  // when a trusted proxy says the request came over HTTPS), set as Fastify reports each
+  // request (RequestLog), before the hooks of any context.
+  const securityHeaders = securityHeadersOf(options);
+  const requestLog = new RequestLog(serverLogger, createHttpMetrics(metricsRegistry), (request, reply) => {
+    reply.header('x-request-id', request.id);
+    securityHeaders(request, reply);
+  });
   const app = Fastify({
-    // Requests' loggers are made when first used (request-logger.ts).
-    loggerInstance: requestLoggingRoot(loggerInstance, (serverLogger) => requestLog.useServerLogger(serverLogger)),
+    // No logger of Fastify's: with one, Fastify makes every request's child logger and adds
+    // two listeners to every response, and a GET /health paid for them (bench:http, eighth
+    // pass). RequestLog gives each request its logger and observes each answer instead;
+    // the server's own lines (listening, errors of onClose hooks) go to `serverLogger`.
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
     requestIdHeader: false,
@@ -162,23 +211,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clientErrorHandler: answerClientError,
     logController: requestLog,
   });
+  app.log = serverLogger;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler({ check: options.isResponseChecked ?? true }));
   registerProblemHandlers(app);
-  // Hooks are per encapsulation context. The root context holds only what every answer
-  // needs (its request id and security headers, HSTS, the request metrics), and serves
-  // the probes, the docs, /metrics and the console's files; everything under /api (text
-  // check, authentication, the modules' own hooks: audit scope, API-key audit, multipart)
-  // lives in a child context below, so a load balancer's GET /health runs two hooks, not
-  // nine (bench:http).
-  // One hook for what every answer carries: its request id and the security headers
-  // (HSTS among them when a trusted proxy says the request came over HTTPS).
-  const securityHeaders = securityHeadersOf(options);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    securityHeaders(request, reply);
-    done();
-  });
+  // Hooks are per encapsulation context. The root context has none of its own (what every
+  // answer needs, its request id, security headers and metrics, comes from RequestLog) and
+  // serves the probes, the docs, /metrics and the console's files; everything under /api
+  // (text check, authentication, the modules' own hooks: audit scope, API-key audit,
+  // multipart) lives in a child context below, so a load balancer's GET /health runs no
+  // hook, not nine (bench:http).
   // Only JSON bodies: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   // Everything with tenant data lives under /api and needs a token; the rest (docs, the

@@ -1,10 +1,9 @@
 import { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { REDACTED_PATHS, createLogger } from '../shared/logger.js';
 import { buildApp } from './app.js';
-import { bindingsOfUnmade, lazyChildLogger, requestLoggingRoot } from './request-logger.js';
+import { bindingsOfUnmade, lazyChildLogger } from './request-logger.js';
 
 function capture(level: string, options: { redact?: string[] } = {}) {
   const lines: Record<string, unknown>[] = [];
@@ -87,41 +86,110 @@ describe('lazy request logger', () => {
   });
 });
 
+const APP_OPTIONS = {
+  authenticator: { authenticate: () => Promise.resolve({ userId: 'u1', companyId: 'c1', role: 'admin' as const }) },
+  bodyLimitBytes: 1024,
+  trustProxy: false,
+  corsOrigins: [],
+  readiness: [],
+  version: 'test',
+  isDocsEnabled: false,
+};
+
 describe('request logging in the app', () => {
-  it("gives each request a lazy child of Fastify's server logger, which keeps our error serializer", async () => {
+  it('gives each request a lazy child of the server logger, which keeps our error serializer', async () => {
     const lines: Record<string, unknown>[] = [];
     const root = pino(
       { level: 'info', serializers: { err: (error: Error) => ({ type: error.name, message: 'ours' }) } },
       { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
     );
-    let serverLogger: FastifyBaseLogger | undefined;
-    const app = Fastify({
-      loggerInstance: requestLoggingRoot(root, (made) => (serverLogger = made)),
-      // Fastify's own request lines off: the route's lines alone decide what is made.
-      logController: new LogController({ disableRequestLogging: true }),
-    });
-    app.get('/quiet', { logLevel: 'warn' }, (request) => {
-      request.log.info('dropped');
-      return { ok: true };
-    });
-    app.get('/loud', (request) => {
-      request.log.child({ userId: 'u1' }).error({ err: new Error('secret detail') }, 'failed');
-      return { ok: true };
+    const app = await buildApp({
+      ...APP_OPTIONS,
+      logger: root,
+      routes: (api) => {
+        api.get('/api/quiet', { logLevel: 'warn' }, (request) => {
+          request.log.info('dropped');
+          return { ok: true };
+        });
+        api.get('/api/loud', (request) => {
+          request.log.child({ step: 'loud' }).error({ err: new Error('secret detail') }, 'failed');
+          return { ok: true };
+        });
+      },
     });
     await app.ready();
-    expect(serverLogger).toBeDefined();
-    const child = vi.spyOn(serverLogger!, 'child');
+    const child = vi.spyOn(app.log, 'child');
     try {
-      await app.inject('/quiet');
+      const headers = { authorization: 'Bearer t' };
+      expect((await app.inject({ url: '/api/quiet', headers })).statusCode).toBe(200);
       expect(child).not.toHaveBeenCalled();
-      await app.inject('/loud');
-      // One pino child for the request and its user together, made for the line it kept.
+      expect(lines.find((line) => line.msg === 'dropped')).toBeUndefined();
+      expect((await app.inject({ url: '/api/loud', headers })).statusCode).toBe(200);
+      // One pino child for the request, its user and the route's own bindings, made for the line it kept.
       expect(child).toHaveBeenCalledTimes(1);
       const failed = lines.find((line) => line.msg === 'failed');
-      expect(failed).toMatchObject({ userId: 'u1', err: { type: 'Error', message: 'ours' } });
+      expect(failed).toMatchObject({
+        userId: 'u1',
+        companyId: 'c1',
+        step: 'loud',
+        err: { type: 'Error', message: 'ours' },
+      });
       expect(typeof failed?.reqId).toBe('string');
       app.log.info({ n: 1 }, 'server line');
       expect(lines.find((line) => line.msg === 'server line')).toMatchObject({ n: 1 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('observes every answer once: its line, its request id and headers, the duration histogram by route', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const app = await buildApp({
+      ...APP_OPTIONS,
+      logger,
+      metricsToken: 'metrics-token',
+      routes: (api) => {
+        api.get('/api/things/:id', () => ({ ok: true }));
+      },
+    });
+    try {
+      const headers = { authorization: 'Bearer t', 'x-request-id': 'given-id' };
+      const health = await app.inject({ url: '/health', headers: { 'x-request-id': 'probe-1' } });
+      expect(health.statusCode).toBe(200);
+      expect(health.headers['x-request-id']).toBe('probe-1');
+      expect(health.headers['x-frame-options']).toBe('DENY');
+      expect((await app.inject({ url: '/health' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const thing = await app.inject({ url: '/api/things/7?x=1', headers });
+      expect(thing.statusCode).toBe(200);
+      expect(thing.headers['x-request-id']).toBe('given-id');
+      const missing = await app.inject({ url: '/api/nothing-here', headers });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+
+      // The probes log at warn: no line. The others, one line each, with their request id.
+      const completed = lines.filter((line) => line.msg === 'request completed');
+      expect(
+        completed.map((line) => [
+          line.reqId,
+          (line.req as { url: string }).url,
+          (line.res as { statusCode: number }).statusCode,
+        ]),
+      ).toEqual([
+        ['given-id', '/api/things/7?x=1', 200],
+        ['given-id', '/api/nothing-here', 404],
+      ]);
+      const metrics = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token' } });
+      const count = (route: string, status: number) =>
+        new RegExp(
+          `switchboard_http_request_duration_seconds_count\\{method="GET",route="${route}",status="${status}"\\} (\\d+)`,
+        ).exec(metrics.body)?.[1];
+      expect(count('/health', 200)).toBe('2');
+      expect(count('/api/things/:id', 200)).toBe('1');
+      expect(count('unmatched', 404)).toBe('1');
     } finally {
       await app.close();
     }
@@ -134,14 +202,8 @@ describe('request logging in the app', () => {
       destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
     });
     const app = await buildApp({
+      ...APP_OPTIONS,
       logger,
-      authenticator: { authenticate: () => Promise.resolve({ userId: 'u1', companyId: 'c1', role: 'admin' }) },
-      bodyLimitBytes: 1024,
-      trustProxy: false,
-      corsOrigins: [],
-      readiness: [],
-      version: 'test',
-      isDocsEnabled: false,
       routes: (api) => {
         api.get('/api/plain', () => ({ ok: true }));
         // A line of the reply's own first: its logger is made, and the request line goes through it.
@@ -152,8 +214,7 @@ describe('request logging in the app', () => {
       },
     });
     await app.ready();
-    const serverLogger = Object.getPrototypeOf(app.log) as FastifyBaseLogger;
-    const child = vi.spyOn(serverLogger, 'child');
+    const child = vi.spyOn(app.log, 'child');
     try {
       const headers = { authorization: 'Bearer t' };
       expect((await app.inject({ url: '/api/plain?limit=2', headers })).statusCode).toBe(200);

@@ -1,6 +1,6 @@
 /**
- * Request loggers made when first used. Fastify gives every request a child of the
- * server's logger (bound to its request id); making a pino child serializes its bindings
+ * Request loggers made when first used. Every request gets a child of the server's
+ * logger, bound to its request id (app.ts); making a pino child serializes its bindings
  * through the redaction, a twentieth of the CPU of a GET /health (bench:http), and most
  * requests never log a line of their own: the probes log at warn, and the request log's one
  * line per answer is written at info. A line at a level the request's logger would drop is
@@ -8,6 +8,7 @@
  * every call goes to that child, so what is logged is exactly what the child would log.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 
 type Bindings = Record<string, unknown>;
 type ChildOptions = { level?: string };
@@ -115,30 +116,40 @@ export function bindingsOfUnmade(logger: FastifyBaseLogger, root: FastifyBaseLog
 }
 
 /**
- * What Fastify is given as `loggerInstance`: `logger` itself but for `child`. Fastify makes
- * its server logger once from it (`child({}, { serializers })`, its serializers over ours)
- * and each request's logger with that logger's `child` (its default child logger factory);
- * the server logger made here answers `child` with a lazy child over itself. A custom
- * `childLoggerFactory` did the same, but Fastify checks every logger such a factory returns,
- * per request (seven method lookups and an array: a share of a GET /health, bench:http
- * seventh pass), and never the ones it gets from `child`. `onServerLogger` receives the
- * server logger (the real pino one, the requests' loggers' parent) when Fastify makes it.
- * pino makes its own children the same way, with `Object.create`: the rest is pino's.
+ * Fastify's server logger as Fastify would make it of `logger` given as its `loggerInstance`:
+ * a child with Fastify's `req` and `res` serializers (the request's method, path and client
+ * address; the answer's status), `logger`'s own (our `err`) over them. Switchboard's Fastify
+ * has no logger of its own (app.ts: a logger makes Fastify wire two response listeners and
+ * a child logger into every request, a share of a GET /health), so the app makes this one,
+ * and each request's lazy child of it.
  */
-export function requestLoggingRoot(
-  logger: FastifyBaseLogger,
-  onServerLogger: (serverLogger: FastifyBaseLogger) => void,
-): FastifyBaseLogger {
-  const child = (bindings: Bindings, options?: ChildOptions): FastifyBaseLogger => {
-    const serverLogger = logger.child(bindings, options);
-    onServerLogger(serverLogger);
-    return withLazyChildren(serverLogger);
-  };
-  return Object.create(logger, { child: { value: child } }) as FastifyBaseLogger;
+export function requestServerLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const own = (Reflect.get(logger, pino.symbols.serializersSym) ?? {}) as Record<string, unknown>;
+  return logger.child({}, { serializers: { req: serializeRequest, res: serializeReply, ...own } });
 }
 
-function withLazyChildren(logger: FastifyBaseLogger): FastifyBaseLogger {
-  const child = (bindings: Bindings, options?: ChildOptions): FastifyBaseLogger =>
-    lazyChildLogger(logger, bindings, options ?? {});
-  return Object.create(logger, { child: { value: child } }) as FastifyBaseLogger;
+type RequestLike = {
+  method?: string;
+  url?: string;
+  ip?: string;
+  host?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  socket?: { remotePort?: number };
+};
+
+/** Fastify's `req` serializer (fastify/lib/logger-pino.js), field for field. */
+function serializeRequest(request: RequestLike) {
+  return {
+    method: request.method,
+    url: request.url,
+    version: request.headers && request.headers['accept-version'],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket ? request.socket.remotePort : undefined,
+  };
+}
+
+/** Fastify's `res` serializer. */
+function serializeReply(reply: { statusCode?: number }) {
+  return { statusCode: reply.statusCode };
 }
