@@ -117,6 +117,11 @@ interface SocketState {
   log?: Logger;
   /** Closes the socket when its token expires. */
   expiryTimer?: NodeJS.Timeout;
+  /**
+   * The connection observers' work under way (presence marks the agent connected): client
+   * events wait for it, so the first `update_status` already sees the socket connected.
+   */
+  connecting?: Promise<void> | undefined;
 }
 
 type Ack = (response: { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } }) => void;
@@ -184,7 +189,7 @@ export class RealtimeServer {
       unwatch: sharedListener((socket, payload: unknown, ack?: Ack) => this.watchTopic(socket, payload, ack, false)),
       disconnect: sharedListener((socket) => {
         clearTimeout((socket.data as SocketState).expiryTimer);
-        this.notifyObservers('onDisconnected', socket);
+        void this.notifyObservers('onDisconnected', socket);
       }),
       commands: new Map(),
     };
@@ -274,7 +279,12 @@ export class RealtimeServer {
     // Runs before any listener, for every client event, known or not.
     socket.use(([event], next) => {
       if (!socket.connected) return;
-      if (state.bucket.take()) return next();
+      if (state.bucket.take()) {
+        // Events that came during the observers' work run after it, in the order they came.
+        if (state.connecting) void state.connecting.then(() => socket.connected && next());
+        else next();
+        return;
+      }
       // The event name is the client's: logged cut short.
       this.logOf(socket).warn(
         { event: String(event).slice(0, 64), reason: 'rate limit' },
@@ -288,7 +298,11 @@ export class RealtimeServer {
     socket.on('unwatch', this.listeners.unwatch);
     for (const [event, listener] of this.listeners.commands) socket.on(event, listener);
     socket.on('disconnect', this.listeners.disconnect);
-    this.notifyObservers('onConnected', socket);
+    const connecting = this.notifyObservers('onConnected', socket);
+    state.connecting = connecting;
+    void connecting.then(() => {
+      if (state.connecting === connecting) state.connecting = undefined;
+    });
 
     const lastSeq = parseLastSeq((socket.handshake.auth as { last_seq?: unknown }).last_seq);
     if (lastSeq !== undefined) {
@@ -422,14 +436,17 @@ export class RealtimeServer {
     }
   }
 
-  private notifyObservers(hook: 'onConnected' | 'onDisconnected', socket: Socket): void {
+  /** Runs every observer's hook; resolves when all are done (a failure is logged, not thrown). */
+  private async notifyObservers(hook: 'onConnected' | 'onDisconnected', socket: Socket): Promise<void> {
     const { actor } = socket.data as SocketState;
     const open = this.openSocketsOf(actor.userId);
-    for (const observer of this.observers) {
-      Promise.resolve(observer[hook]?.(actor, open)).catch((error: unknown) => {
-        this.logOf(socket).error({ err: error, hook }, 'connection observer failed');
-      });
-    }
+    await Promise.all(
+      this.observers.map((observer) =>
+        Promise.resolve(observer[hook]?.(actor, open)).catch((error: unknown) => {
+          this.logOf(socket).error({ err: error, hook }, 'connection observer failed');
+        }),
+      ),
+    );
   }
 
   private async replay(socket: Socket, state: SocketState, lastSeq: number): Promise<void> {

@@ -233,6 +233,26 @@ describe('presence over HTTP and Socket.IO', () => {
     watcher.socket.close();
   });
 
+  it('runs a socket’s events only after the connection’s observers (presence marks it connected)', async () => {
+    const user = await createUserAndLogin(api, admin);
+    let isObserved = false;
+    api.server.realtime.addConnectionObserver({
+      onConnected: async (actor) => {
+        if (actor.userId !== user.id) return;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        isObserved = true;
+      },
+    });
+    const client = await connectSocket(api.baseUrl, { token: user.token });
+    const [watched, updated] = await Promise.all([
+      client.socket.emitWithAck('watch', { topic: 'presence' }).then((ack) => ({ ack, isObserved })),
+      client.socket.emitWithAck('update_status', { status: 'busy' }),
+    ]);
+    expect(watched).toEqual({ ack: { ok: true }, isObserved: true });
+    expect(updated.data).toMatchObject({ status: 'busy', websocket_connected: true });
+    client.socket.close();
+  });
+
   it('handles update_status and heartbeat over the socket, answering a bad payload with an error ack', async () => {
     const user = await createUserAndLogin(api, admin);
     const client = await connectSocket(api.baseUrl, { token: user.token });
