@@ -22,6 +22,16 @@ function capture(level: string, options: { redact?: string[] } = {}) {
   };
 }
 
+/** The server's own logger (its redaction and serializers) at info, its lines captured. */
+function serverLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
+
 describe('lazy request logger', () => {
   it('makes no child for lines its level drops, and logs kept lines with the bindings', async () => {
     const { logger, lines } = capture('info');
@@ -143,11 +153,7 @@ describe('request logging in the app', () => {
   });
 
   it('observes every answer once: its line, its request id and headers, the duration histogram by route', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({
-      level: 'info',
-      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-    });
+    const { logger, lines } = serverLogger();
     const app = await buildApp({
       ...APP_OPTIONS,
       logger,
@@ -196,11 +202,7 @@ describe('request logging in the app', () => {
   });
 
   it("writes the request log line without making the request's logger, the same line as the made logger writes", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({
-      level: 'info',
-      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-    });
+    const { logger, lines } = serverLogger();
     const app = await buildApp({
       ...APP_OPTIONS,
       logger,
