@@ -24,6 +24,7 @@ import {
 } from '../../db/schema/index.js';
 import { toEntry, toOffer, toQueue } from './routing.rows.js';
 import {
+  DEFAULT_CHAT_CAPACITY,
   SHORT_ABANDON_SECONDS,
   type Candidate,
   type Load,
@@ -89,6 +90,14 @@ const loadColumns = sql`
   coalesce(a.voice_items, 0) as voice_load,
   coalesce(a.whatsapp_items, 0) + coalesce(hand.whatsapp, 0) as whatsapp_load,
   coalesce(a.webchat_items, 0) + coalesce(hand.webchat, 0) as webchat_load`;
+
+/** Chat capacity as stored; an agent with no routing row has the default. */
+function capacityOf(row: Pick<CandidateRow, 'whatsapp_capacity' | 'webchat_capacity'>) {
+  return {
+    whatsapp: row.whatsapp_capacity ?? DEFAULT_CHAT_CAPACITY,
+    webchat: row.webchat_capacity ?? DEFAULT_CHAT_CAPACITY,
+  };
+}
 
 function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webchat_load'>): Load {
   return { voice: Number(row.voice_load), whatsapp: Number(row.whatsapp_load), webchat: Number(row.webchat_load) };
@@ -169,8 +178,8 @@ function toDecisionInputs(rows: unknown[][]): DecisionInputs {
     wrapUpUntil: asDate(c.wrap_up_until),
     lastItemEndedAt: asDate(c.last_item_ended_at),
     skills: c.skills,
-    capacity: { whatsapp: c.whatsapp_capacity ?? 3, webchat: c.webchat_capacity ?? 3 },
-    load: { voice: Number(c.voice_load), whatsapp: Number(c.whatsapp_load), webchat: Number(c.webchat_load) },
+    capacity: capacityOf(c),
+    load: toLoad(c),
   }));
   return { queue, entries, candidates };
 }
@@ -559,7 +568,7 @@ export class EngineRepository {
       wrapUpUntil: asDate(row.wrap_up_until),
       lastItemEndedAt: asDate(row.last_item_ended_at),
       skills: typeof row.skills === 'string' ? (JSON.parse(row.skills) as Record<string, number>) : (row.skills ?? {}),
-      capacity: { whatsapp: row.whatsapp_capacity ?? 3, webchat: row.webchat_capacity ?? 3 },
+      capacity: capacityOf(row),
       load: toLoad(row),
     }));
   }
