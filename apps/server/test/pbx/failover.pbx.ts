@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { skipWithoutRedis, startRedis, type TestRedis } from '../support/redis.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { audioStats, channels, CUSTOMER_NUMBER } from './support/calls.js';
@@ -39,6 +39,8 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
     let env: Record<string, string>;
     const nodes: ServerProcess[] = [];
     const peers: RtpPeer[] = [];
+    /** This test's phones: stopped after it, so that one failure never holds the next test's SIP port. */
+    let phones: Sipp[] = [];
     let phone: Phone;
 
     const alive = () => nodes.filter((node) => node.isAlive());
@@ -79,6 +81,7 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
         keys: { rtp_port: String(rtp.port) },
         timeoutSeconds: 180,
       });
+      phones.push(sipp);
       return { rtp, sipp };
     };
 
@@ -133,6 +136,34 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
       pbx.useSwitchboard(nodes[0]!.baseUrl);
       phone = await pbx.phone();
     }, 300_000);
+
+    /** What a failed test leaves to read: who heard what, what Asterisk holds, what the nodes warned of. */
+    function explainFailure(): void {
+      const media = peers.map(
+        (peer) => `rtp :${peer.port} (${peer.toneHz} Hz) received ${peer.received.length} frames`,
+      );
+      const warnings = nodes.flatMap((node) =>
+        node.logs.filter((line) => Number(line.level) >= 40).map((line) => `${node.name}: ${JSON.stringify(line)}`),
+      );
+      console.log(
+        [
+          ...media,
+          pbx.asterisk.cli('core show channels verbose'),
+          pbx.asterisk.cli('bridge show all'),
+          ...warnings.slice(-40),
+        ].join('\n'),
+      );
+    }
+
+    beforeEach((context) => context.onTestFailed(explainFailure));
+
+    afterEach(async () => {
+      await Promise.all(phones.map((sipp) => sipp.stop()));
+      phones = [];
+      // A failed test's call may still be up: hang it up so the next test starts with none.
+      if (channels(pbx).length > 0) pbx.asterisk.cli('channel request hangup all');
+      await waitUntil(() => channels(pbx).length === 0, 15_000, 'no channel left after the test');
+    });
 
     afterAll(async () => {
       for (const peer of peers) await peer.close();
@@ -223,6 +254,7 @@ describe.skipIf(inject('pbxSkipReason') || skipWithoutRedis)(
         pauseMs: 3_500,
         timeoutSeconds: 180,
       });
+      phones.push(agentPhone);
       const made = await owner.request('POST', '/api/calls/make', phone.token, { to: CUSTOMER_NUMBER });
       expect(made.status).toBe(201);
       const callId = made.body.id as string;

@@ -7,8 +7,13 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
-import { ConversationEvents, ConversationsRepository } from '../conversations/index.js';
+import { ConversationEvents, ConversationsRepository, isUniqueViolation } from '../conversations/index.js';
 import type { ConversationsGateway } from './contacts.ports.js';
+
+interface OpenOutcome {
+  id: string;
+  event: 'conversation.created' | 'conversation.updated' | undefined;
+}
 
 export function createConversationsGateway(deps: {
   db: Db;
@@ -17,39 +22,51 @@ export function createConversationsGateway(deps: {
 }): ConversationsGateway {
   const events = new ConversationEvents(deps.publisher);
   const repository = new ConversationsRepository(deps.db);
-  return {
-    async openVoiceConversation(companyId, contactId) {
-      const now = deps.clock.now();
-      const outcome = await repository.transaction(async (repo) => {
-        const current = await repo.lockLatestConversationOfContact(companyId, contactId, 'voice');
-        if (current && current.status !== 'resolved' && current.status !== 'snoozed') {
-          return { id: current.id, event: undefined };
-        }
-        if (current) {
-          await repo.updateConversation(companyId, current.id, {
-            status: 'open',
-            snoozedUntil: null,
-            resolvedAt: null,
-            resolvedBy: null,
-            awaitingHuman: current.assigneeId === null,
-            lastActivityAt: now,
-            updatedAt: now,
-          });
-          return { id: current.id, event: 'conversation.updated' as const };
-        }
-        const id = newId();
-        await repo.insertConversation({
-          id,
-          companyId,
-          contactId,
-          channel: 'voice',
+  /** The contact's voice conversation: found, reopened or created, decided under its lock. */
+  function openOrReopen(companyId: string, contactId: string): Promise<OpenOutcome> {
+    const now = deps.clock.now();
+    return repository.transaction(async (repo) => {
+      const current = await repo.lockLatestConversationOfContact(companyId, contactId, 'voice');
+      if (current && current.status !== 'resolved' && current.status !== 'snoozed') {
+        return { id: current.id, event: undefined };
+      }
+      if (current) {
+        await repo.updateConversation(companyId, current.id, {
           status: 'open',
+          snoozedUntil: null,
+          resolvedAt: null,
+          resolvedBy: null,
+          awaitingHuman: current.assigneeId === null,
           lastActivityAt: now,
-          createdAt: now,
           updatedAt: now,
         });
-        return { id, event: 'conversation.created' as const };
+        return { id: current.id, event: 'conversation.updated' as const };
+      }
+      const id = newId();
+      await repo.insertConversation({
+        id,
+        companyId,
+        contactId,
+        channel: 'voice',
+        status: 'open',
+        lastActivityAt: now,
+        createdAt: now,
+        updatedAt: now,
       });
+      return { id, event: 'conversation.created' as const };
+    });
+  }
+
+  return {
+    async openVoiceConversation(companyId, contactId) {
+      let outcome: OpenOutcome;
+      try {
+        outcome = await openOrReopen(companyId, contactId);
+      } catch (error) {
+        // Another node handling the same call's event created it first: now there is one to find.
+        if (!isUniqueViolation(error, 'conversations_open_contact_channel_key')) throw error;
+        outcome = await openOrReopen(companyId, contactId);
+      }
       if (outcome.event) {
         const conversation = await repository.findConversation(companyId, outcome.id, null);
         if (conversation) await events.conversation(outcome.event, conversation);
