@@ -317,11 +317,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
 }
 
 /**
- * What a JSON answer carries (the API, the visitors' web chat API, webhooks, the probes,
- * /metrics, /openapi.json): OWASP's REST set (ADR 14, amendment). These answers are read
- * by programs, never rendered as pages: no caching, no framing, no sniffing, nothing
- * loaded if one were opened as a document, no referrer, not embeddable by other sites.
- * Routes that serve files set their own type, cache policy and CSP over these.
+ * What a JSON answer carries (the API, the visitors' web chat API, webhooks, /metrics,
+ * /openapi.json): OWASP's REST set (ADR 14, amendment). These answers are read by
+ * programs, never rendered as pages: no caching, no framing, no sniffing, nothing loaded
+ * if one were opened as a document, no referrer, not embeddable by other sites. Routes
+ * that serve files set their own type, cache policy and CSP over these.
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'cache-control': 'no-store',
@@ -332,24 +332,41 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fre
   'x-frame-options': 'DENY',
 });
 
-/** The JSON routes of the root context, besides everything under the API prefixes. */
-const API_PATHS = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
+/**
+ * What a probe's answer carries (GET /health, GET /ready; ADR 14, second amendment): not
+ * cached on the way, never read as anything but JSON. Probes are public, the same for every
+ * caller and read by load balancers; their bodies are fixed words (check names and states;
+ * on a refusal, the probe's path and a request id of safe characters). The REST set's other
+ * headers guard a document, a frame or a secret these answers cannot be, and were most of a
+ * probe's header block (bench:http, ninth pass). A probe that starts to answer data goes
+ * back to the REST set.
+ */
+export const PROBE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+});
+
+const PROBE_PATHS = new Set(['/health', '/ready']);
+/** The JSON routes of the root context besides the probes, and the API prefixes. */
+const API_PATHS = new Set(['/metrics', '/openapi.json']);
 const API_PREFIXES = ['/api/', '/webchat/v1/', '/webhooks/'];
 
 /**
- * Whether a request's answer is a JSON answer (the REST set) rather than the console's
- * (a page, its files, the API docs, the widget script, a path nobody serves).
+ * Which set a request's answer gets, from its path before routing: a probe's, a JSON
+ * answer's (the REST set) or the console's (a page, its files, the API docs, the widget
+ * script, a path nobody serves).
  */
-export function isApiPath(url: string): boolean {
+export function headerSetOf(url: string): 'probe' | 'api' | 'console' {
   // A probe's path as polled, first: one lookup.
-  if (API_PATHS.has(url)) return true;
+  if (PROBE_PATHS.has(url)) return 'probe';
   const queryAt = url.indexOf('?');
   let path = queryAt < 0 ? url : url.slice(0, queryAt);
-  if (path === '/api') return true;
-  for (const prefix of API_PREFIXES) if (path.startsWith(prefix)) return true;
+  if (path === '/api') return 'api';
+  for (const prefix of API_PREFIXES) if (path.startsWith(prefix)) return 'api';
   // ignoreTrailingSlash: /health/ is /health.
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  return API_PATHS.has(path);
+  if (PROBE_PATHS.has(path)) return 'probe';
+  return API_PATHS.has(path) ? 'api' : 'console';
 }
 
 /** The console's CSP, helmet's directives written out; `connect-src` as given. */
@@ -386,13 +403,14 @@ const HSTS = 'max-age=31536000; includeSubDomains';
  * with a CSP the Vite build meets (scripts and styles from our origin only; photos and
  * voice notes are blob: URLs; the softphone's SIP WebSocket is the one other origin), no
  * framing, no MIME sniffing, no referrer to other sites. JSON answers get the REST set
- * above: helmet's other headers (opener and agent-cluster isolation, DNS prefetch, IE's
- * download and XSS switches, Adobe's cross-domain policies) only mean something for a
- * document, and writing them (Node checks every header of every answer) was a measurable
- * part of a GET /health (bench:http). HSTS only when a TLS-terminating proxy says the
- * request came over HTTPS (TRUST_PROXY and X-Forwarded-Proto), never on plain-http first
- * starts. Each set is one object made once (the console's once per host, since its CSP
- * names the host) and set on the answer in one call.
+ * above, the probes their two headers: helmet's other headers (opener and agent-cluster
+ * isolation, DNS prefetch, IE's download and XSS switches, Adobe's cross-domain policies)
+ * only mean something for a document, and writing them (Node checks every header of every
+ * answer) was a measurable part of a GET /health (bench:http). HSTS only when a
+ * TLS-terminating proxy says the request came over HTTPS (TRUST_PROXY and
+ * X-Forwarded-Proto), never on plain-http first starts. Each set is one object made once
+ * (the console's once per host, since its CSP names the host) and set on the answer in one
+ * call.
  */
 function securityHeadersOf(options: AppOptions): (request: FastifyRequest, reply: FastifyReply) => void {
   const connectSrc = ["'self'", ...(options.connectOrigins ?? [])];
@@ -429,6 +447,8 @@ function securityHeadersOf(options: AppOptions): (request: FastifyRequest, reply
   }
   const apiHeaders = { ...API_SECURITY_HEADERS };
   const apiHeadersOverTls = { ...apiHeaders, 'strict-transport-security': HSTS };
+  const probeHeaders = { ...PROBE_SECURITY_HEADERS };
+  const probeHeadersOverTls = { ...probeHeaders, 'strict-transport-security': HSTS };
   // The console's headers, the CSP first, in one object made once per host.
   const headersByHost = new Map<string, Record<string, string>>();
   const consoleHeadersOf = (given: string | undefined): Record<string, string> => {
@@ -444,7 +464,12 @@ function securityHeadersOf(options: AppOptions): (request: FastifyRequest, reply
   };
   const isOverTls = (request: FastifyRequest): boolean => options.trustProxy && request.protocol === 'https';
   return (request, reply) => {
-    if (isApiPath(request.url)) {
+    const set = headerSetOf(request.url);
+    if (set === 'probe') {
+      reply.headers(isOverTls(request) ? probeHeadersOverTls : probeHeaders);
+      return;
+    }
+    if (set === 'api') {
       reply.headers(isOverTls(request) ? apiHeadersOverTls : apiHeaders);
       return;
     }

@@ -167,11 +167,16 @@ describe('request logging in the app', () => {
       const health = await app.inject({ url: '/health', headers: { 'x-request-id': 'probe-1' } });
       expect(health.statusCode).toBe(200);
       expect(health.headers['x-request-id']).toBe('probe-1');
-      expect(health.headers['x-frame-options']).toBe('DENY');
+      // A probe's set (ADR 14, second amendment); the API's and /metrics' answers keep the REST set.
+      expect(health.headers['cache-control']).toBe('no-store');
+      expect(health.headers['x-content-type-options']).toBe('nosniff');
+      expect(health.headers['x-frame-options']).toBeUndefined();
+      expect(health.headers['content-security-policy']).toBeUndefined();
       expect((await app.inject({ url: '/health' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       const thing = await app.inject({ url: '/api/things/7?x=1', headers });
       expect(thing.statusCode).toBe(200);
       expect(thing.headers['x-request-id']).toBe('given-id');
+      expect(thing.headers['x-frame-options']).toBe('DENY');
       const missing = await app.inject({ url: '/api/nothing-here', headers });
       expect(missing.statusCode).toBe(404);
       expect(missing.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
@@ -189,6 +194,8 @@ describe('request logging in the app', () => {
         ['given-id', '/api/nothing-here', 404],
       ]);
       const metrics = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token' } });
+      expect(metrics.headers['x-frame-options']).toBe('DENY');
+      expect(metrics.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       const count = (route: string, status: number) =>
         new RegExp(
           `switchboard_http_request_duration_seconds_count\\{method="GET",route="${route}",status="${status}"\\} (\\d+)`,

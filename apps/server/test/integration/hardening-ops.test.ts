@@ -30,7 +30,7 @@ describe('security headers on the console and the API', () => {
       join(webRoot, 'index.html'),
       '<!doctype html><html><head><script type="module" src="/assets/index.js"></script></head><body></body></html>',
     );
-    api = await startTestServer({ WEB_ROOT: webRoot, SIP_WSS_URL: 'wss://pbx.example.com:8089/ws' });
+    api = await startTestServer({ WEB_ROOT: webRoot, SIP_WSS_URL: 'wss://pbx.example.com:8089/ws', METRICS_TOKEN });
     proxied = await startTestServer({ TRUST_PROXY: 'true' });
   });
   afterAll(async () => {
@@ -63,16 +63,18 @@ describe('security headers on the console and the API', () => {
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
-  it('sends the REST set on JSON answers: the API, its refusals, the probes (ADR 14)', async () => {
+  it('sends the REST set on JSON answers: the API, its refusals, /metrics (ADR 14)', async () => {
     const answers = [
-      await api.request('GET', '/health'),
-      await api.request('GET', '/ready'),
       await api.request('GET', '/api/users'), // 401 problem+json
+      await api.request('GET', '/api/users', { token: await api.adminToken() }),
       await api.request('GET', '/api/no-such-route'), // 404 problem+json
       await api.request('GET', '/webchat/v1/channels/00000000-0000-0000-0000-000000000000'),
+      await api.request('GET', '/metrics', { token: METRICS_TOKEN }),
+      await api.request('GET', '/metrics'), // 401 problem+json
     ];
+    expect(answers.map((response) => response.status)).toEqual([401, 200, 404, 404, 200, 401]);
     for (const response of answers) {
-      expect(response.headers.get('content-type')).toMatch(/^application\/(problem\+)?json/);
+      expect(response.headers.get('content-type')).toMatch(/^(application\/(problem\+)?json|text\/plain)/);
       expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(response.headers.get('x-frame-options')).toBe('DENY');
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -86,8 +88,34 @@ describe('security headers on the console and the API', () => {
     }
   });
 
+  it('sends only no-store and nosniff on the probes, besides the request id (ADR 14, second amendment)', async () => {
+    const answers = [
+      await api.request('GET', '/health'),
+      await api.request('GET', '/ready'),
+      await api.request('GET', '/health/'),
+      await api.request('GET', '/ready?verbose=1'),
+      await api.request('HEAD', '/health'),
+    ];
+    expect(answers.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    for (const response of answers) {
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      // The whole header block: the rest is the answer's framing, no other security header.
+      const transport = new Set(['connection', 'keep-alive', 'date']);
+      expect([...response.headers.keys()].filter((name) => !transport.has(name)).sort()).toEqual([
+        'cache-control',
+        'content-length',
+        'content-type',
+        'x-content-type-options',
+        'x-request-id',
+      ]);
+    }
+  });
+
   it("keeps the console's whole set on its pages and on paths nobody serves", async () => {
-    for (const path of ['/', '/index.html', '/no-such-page']) {
+    for (const path of ['/', '/index.html', '/no-such-page', '/health/more', '/healthz']) {
       const response = await api.request('GET', path);
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
       expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -102,10 +130,15 @@ describe('security headers on the console and the API', () => {
   it('sends HSTS only behind a trusted proxy that says the request came over HTTPS', async () => {
     const https = await proxied.request('GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
     expect(https.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(https.headers.get('x-frame-options')).toBeNull();
     const http = await proxied.request('GET', '/health', { headers: { 'x-forwarded-proto': 'http' } });
     expect(http.headers.get('strict-transport-security')).toBeNull();
     const untrusted = await api.request('GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
     expect(untrusted.headers.get('strict-transport-security')).toBeNull();
+    // The REST set's answers too.
+    const refused = await proxied.request('GET', '/api/users', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(refused.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(refused.headers.get('x-frame-options')).toBe('DENY');
     // The console's answers too.
     const page = await proxied.request('GET', '/no-such-page', { headers: { 'x-forwarded-proto': 'https' } });
     expect(page.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
