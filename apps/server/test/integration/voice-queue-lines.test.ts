@@ -2,6 +2,7 @@
  * Queue calls keep order per call, not across calls: one caller's slow ARI request holds
  * that call only (another caller is offered, rung and bridged meanwhile), and a call's own
  * events still run in the order the PBX sent them (a hangup waits for the ringing before it).
+ * A caller is routed while their answer is under way; what they hear waits for it.
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { callerDials } from '../support/ari-emulator.queue.js';
@@ -60,15 +61,17 @@ describe('voice queue: each call in its own order', () => {
     ari.enterStasis(leg!.channelId, leg!.appArgs, { app: 'switchboard' });
     await waitFor(async () => (await callField(api, admin, call.id, 'status')) === 'in_progress', 'second answered');
 
-    // Still held: the first caller was neither given music nor enqueued.
+    // Still held: the first caller is routed already (their agent is offered the call), but
+    // what needs the caller answered waits for it: no music, and the agent's phone rings
+    // in the call's own order, after the answer.
+    const slowCall = await callOfChannel(api, admin, slowCaller.id);
+    await slowAgent.waitFor((r) => r.some((e) => e.event === 'offer_created' && e.data.call_id === slowCall.id));
     expect(requestsTo(ari, 'POST', `/channels/${slowCaller.id}/moh`)).toHaveLength(0);
-    expect(slowAgent.received.filter((e) => e.event === 'offer_created')).toHaveLength(0);
+    expect(agentLegsOf(ari, slowCall.id)).toHaveLength(0);
 
     releaseAnswer();
-    const slowCall = await callOfChannel(api, admin, slowCaller.id);
     await waitFor(() => agentLegsOf(ari, slowCall.id).length === 1, 'first caller agent rung once answered');
     expect(requestsTo(ari, 'POST', `/channels/${slowCaller.id}/moh`)).toHaveLength(1);
-    await slowAgent.waitFor((r) => r.some((e) => e.event === 'offer_created' && e.data.call_id === slowCall.id));
 
     for (const id of [caller.id, slowCaller.id]) ari.hangupChannel(id);
     await waitFor(async () => (await callField(api, admin, call.id, 'status')) === 'completed', 'second completed');

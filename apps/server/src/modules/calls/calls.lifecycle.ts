@@ -35,15 +35,26 @@ export class CallLifecycle {
   ) {}
 
   async create(row: typeof calls.$inferInsert & { status: 'initiated' }, source: string): Promise<Call> {
+    const { call, announced } = await this.open(row, source);
+    await announced;
+    return call;
+  }
+
+  /**
+   * The call's row, written; its `call.initiated` is on its way (`announced`). The bus
+   * appends events in the order they are published, so whatever the caller publishes next
+   * about this call still comes after it: a queue call is enqueued without waiting for it.
+   */
+  async open(
+    row: typeof calls.$inferInsert & { status: 'initiated' },
+    source: string,
+  ): Promise<{ call: Call; announced: Promise<void> }> {
     const now = this.clock.now();
-    await this.repository.insertCall(
+    const call = await this.repository.insertCall(
       { ...row, createdAt: row.createdAt ?? now, updatedAt: now },
       { fromStatus: null, toStatus: 'initiated', source, occurredAt: row.createdAt ?? now },
     );
-    const call = await this.repository.findCall(row.companyId, row.id);
-    if (!call) throw new Error('call vanished after insert');
-    await this.publish(call);
-    return call;
+    return { call, announced: this.publish(call) };
   }
 
   /**

@@ -58,9 +58,11 @@ export class CallsRepository {
     return this.db.transaction((tx) => fn(new CallsRepository(tx as unknown as Db)));
   }
 
-  async insertCall(row: typeof calls.$inferInsert, transition: TransitionRecord): Promise<void> {
-    await this.db.insert(calls).values(row);
+  /** The new call as stored (it has no recording yet), and its first transition. */
+  async insertCall(row: typeof calls.$inferInsert, transition: TransitionRecord): Promise<Call> {
+    const [inserted] = await this.db.insert(calls).values(row).returning();
     await this.insertTransition(row.companyId, row.id, transition);
+    return toCall(inserted!, false);
   }
 
   async findCall(companyId: string, callId: string): Promise<Call | undefined> {

@@ -390,7 +390,7 @@ export class QueueCalls {
     // Answered here (the caller hears prompts and music while nobody has picked up yet), at
     // the same time as the call record and the settings are written and read; the queue too
     // when the DID goes straight to one.
-    const answered = telephony.answer(event.channelId).then(
+    const answered: Answered = telephony.answer(event.channelId).then(
       () => undefined,
       (error: unknown) => error ?? new Error('answer failed'),
     );
@@ -401,7 +401,7 @@ export class QueueCalls {
     queue?.catch(() => undefined);
     const settingsOf = repository.settingsOf(point.companyId);
     settingsOf.catch(() => undefined);
-    const created = this.deps.lifecycle.create(
+    const opened = this.deps.lifecycle.open(
       {
         id: callId,
         companyId: point.companyId,
@@ -416,12 +416,13 @@ export class QueueCalls {
       },
       'pbx:queue',
     );
-    const [settings] = await Promise.all([settingsOf, created]).catch(async (error: unknown) => {
+    const [settings, { announced }] = await Promise.all([settingsOf, opened]).catch(async (error: unknown) => {
       // No call record: the caller cannot be routed (their channel's end finds no call).
       await answered;
       await telephony.hangup(event.channelId).catch(() => undefined);
       throw error;
     });
+    announced.catch((error: unknown) => logger.error({ err: error, callId }, 'call.initiated not published'));
     const call = this.waiting.track({
       callId,
       companyId: point.companyId,
@@ -432,35 +433,51 @@ export class QueueCalls {
       defaultQueueId: point.defaultQueueId,
     });
     logger.info({ callId, companyId: point.companyId, did, channelId: event.channelId }, 'queue call arrived');
-    const answerError = await answered;
-    if (answerError) {
-      logger.warn({ err: answerError, callId }, 'answering the caller failed');
-      await this.waiting.leave(call);
+    if (queue && call.defaultQueueId) {
+      // Straight to a queue: routing does not wait for the PBX's answer. What the caller
+      // hears (music, position, a closed message) starts once they are answered.
+      await this.enqueueCall(call, call.defaultQueueId, undefined, {}, { queue, settings }, answered);
       return;
     }
-    await this.menuOrQueue(call, queue ? { queue, settings } : undefined);
+    if (await this.isAnswerFailed(call, answered)) return;
+    await this.menuOrQueue(call);
+  }
+
+  /** True (and the caller hung up) when Asterisk could not answer them. */
+  private async isAnswerFailed(call: WaitingCall, answered: Answered): Promise<boolean> {
+    const answerError = await answered;
+    if (!answerError) return false;
+    this.deps.logger.warn({ err: answerError, callId: call.callId }, 'answering the caller failed');
+    await this.waiting.leave(call);
+    return true;
   }
 
   /** The answered caller hears the DID's menu, or goes to its default queue. */
-  private async menuOrQueue(call: WaitingCall, known?: KnownQueue): Promise<void> {
+  private async menuOrQueue(call: WaitingCall): Promise<void> {
     if (call.menu) {
       call.phase = 'menu';
       await this.say(call, menuPromptText(call.language, call.menu), 'menu_wait');
     } else if (call.defaultQueueId) {
-      await this.enqueueCall(call, call.defaultQueueId, undefined, {}, known);
+      await this.enqueueCall(call, call.defaultQueueId);
     } else {
       this.deps.logger.warn({ callId: call.callId }, 'the DID names no queue; hanging up');
       await this.waiting.leave(call);
     }
   }
 
-  /** Into the queue: closed hours apply the queue's closed action, otherwise music and routing. */
+  /**
+   * Into the queue: closed hours apply the queue's closed action, otherwise music and
+   * routing. `answered`: the caller's answer, still under way on arrival; routing starts
+   * at once, what the caller hears waits for it (a caller who could not be answered is
+   * hung up, and their channel's end abandons the entry).
+   */
   async enqueueCall(
     call: WaitingCall,
     queueId: string,
     previous?: { originalEnqueuedAt: Date; previousEntryId: string | undefined },
     options: { priorityBoost?: number; label?: string; isAnnounced?: boolean } = {},
     known?: KnownQueue,
+    answered: Answered = Promise.resolve(undefined),
   ): Promise<QueueEntry | undefined> {
     const { repository, engine, clock, logger } = this.deps;
     const [queue, settings] = await Promise.all([
@@ -469,14 +486,19 @@ export class QueueCalls {
     ]);
     if (!queue) {
       logger.warn({ callId: call.callId, queueId }, 'the queue is gone; hanging up');
+      await answered;
       await this.waiting.leave(call);
       return undefined;
     }
     const isOpen = isOpenAt(queue.businessHours, settings.timeZone, clock.now());
     const closedAction = !isOpen && queue.businessHours ? { ...queue.businessHours.closedAction } : undefined;
+    // A closed queue's action speaks or records: only to a caller who is answered.
+    if (closedAction && (await this.isAnswerFailed(call, answered))) return undefined;
     call.phase = 'waiting';
     // Music and the engine at once: the music is the caller's, the entry the engine's.
-    const music = closedAction ? undefined : this.waiting.startMusic(call);
+    const music = closedAction
+      ? undefined
+      : this.isAnswerFailed(call, answered).then((isFailed) => (isFailed ? undefined : this.waiting.startMusic(call)));
     const enqueued = engine.enqueue({
       companyId: call.companyId,
       queueId,
@@ -870,6 +892,9 @@ export class QueueCalls {
 function agentKey(companyId: string, agentId: string): string {
   return `${companyId}:${agentId}`;
 }
+
+/** The caller's answer: undefined once answered, the error when Asterisk could not. */
+type Answered = Promise<unknown>;
 
 /** A queue and settings read while the caller was being answered. */
 interface KnownQueue {
