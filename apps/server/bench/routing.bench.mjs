@@ -65,6 +65,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const HANDLE_MS = [Number(process.env.BENCH_HANDLE_MIN_MS ?? 1000), Number(process.env.BENCH_HANDLE_MAX_MS ?? 4000)];
 const DRAIN_MS = 60_000;
 const ANSWER_MS = Number(process.env.BENCH_ANSWER_MS ?? 300);
+// Node B's V8 CPU profile, written there when it stops (its whole life: set-up, rounds, drain).
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const CHAT_ARRIVAL = process.env.BENCH_CHAT_ARRIVAL === 'engine' ? 'engine' : 'http';
 const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 50);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 660);
@@ -226,7 +228,8 @@ let baseUrlB = baseUrl;
 if (isCluster) {
   const port = await freePort();
   dirB = mkdtempSync(join(tmpdir(), 'switchboard-routing-bench-b-'));
-  nodeB = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  nodeB = spawn(process.execPath, [...profileArgs, '--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: new URL('..', import.meta.url).pathname,
     env: {
       ...process.env,

@@ -217,6 +217,47 @@ describe('event webhooks', () => {
     await api.request('DELETE', `/api/webhooks/${webhook.id}`, { token: admin });
   });
 
+  it('plans each event for the active webhooks subscribed to its type that existed when it happened', async () => {
+    receiver.received.length = 0;
+    const urlOf = (name: string) => `${receiver.url}?w=${name}`;
+    await createWebhook({ url: urlOf('created'), event_types: ['contact.created'] });
+    await createWebhook({ url: urlOf('updated'), event_types: ['contact.updated'] });
+    const disabled = await createWebhook({ url: urlOf('disabled'), event_types: ['contact.created'] });
+    const off = await api.request('PATCH', `/api/webhooks/${disabled.id}`, {
+      token: admin,
+      body: { is_active: false },
+    });
+    expect(off.status, off.text).toBe(200);
+
+    // A burst: the outbox plans several of these events in one pass (one read of the webhooks).
+    const made = await Promise.all(
+      ['Bia', 'Caio', 'Duda'].map((name) => api.request('POST', '/api/contacts', { token: admin, body: { name } })),
+    );
+    for (const response of made) expect(response.status, response.text).toBe(201);
+    const renamed = await api.request('PATCH', `/api/contacts/${made[0]!.body.id}`, {
+      token: admin,
+      body: { name: 'Beatriz' },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    await eventually(() => receiver.received.filter((r) => r.url.endsWith('w=updated')).length === 1, 'the update');
+    await createWebhook({ url: urlOf('later'), event_types: ['contact.created'] });
+    const last = await api.request('POST', '/api/contacts', { token: admin, body: { name: 'Enzo' } });
+    expect(last.status, last.text).toBe(201);
+
+    const namesAt = (name: string) =>
+      bodiesOf(receiver.received.filter((r) => r.url.endsWith(`w=${name}`))).map((b) => `${b.type} ${b.data.name}`);
+    await eventually(() => namesAt('later').length === 1 && namesAt('created').length === 4, 'the last contact');
+    expect(namesAt('created').sort()).toEqual([
+      'contact.created Bia',
+      'contact.created Caio',
+      'contact.created Duda',
+      'contact.created Enzo',
+    ]);
+    expect(namesAt('updated')).toEqual(['contact.updated Beatriz']);
+    expect(namesAt('later')).toEqual(['contact.created Enzo']);
+    expect(namesAt('disabled')).toEqual([]);
+  });
+
   it('a receiver down for a while gets every event once it returns, after retries with growing gaps', async () => {
     const webhook = await createWebhook({ event_types: ['agent.status_changed'] });
     const agent = await createUserAndLogin(api, admin, { role: 'agent' });

@@ -18,6 +18,7 @@ import {
   type DeliveryTarget,
   type DeliveryWithAttempts,
   type LoggedEvent,
+  type PlanPass,
   type PlannedDelivery,
 } from '../webhooks/index.js';
 import type { RdStationRepository } from './rdstation.repository.js';
@@ -113,7 +114,7 @@ export class RdStationService {
   target(): DeliveryTarget {
     return {
       kind: 'rdstation',
-      plan: async (db, event) => this.plan(db, event),
+      plan: async (db, event, pass) => this.plan(db, event, pass),
       prepare: async (delivery) => {
         const settings = await this.deps.repository.findById(delivery.companyId, delivery.targetId);
         if (!settings) return { skip: 'RD Station is no longer configured' };
@@ -133,10 +134,12 @@ export class RdStationService {
     };
   }
 
-  private async plan(db: Db, event: LoggedEvent): Promise<PlannedDelivery[]> {
+  private async plan(db: Db, event: LoggedEvent, pass: PlanPass): Promise<PlannedDelivery[]> {
     const trigger = triggerOf(event.name, event.data);
     if (!trigger) return [];
-    const settings = await this.deps.repository.find(event.companyId, db);
+    const settings = await pass.once(`rdstation:${event.companyId}`, () =>
+      this.deps.repository.find(event.companyId, db),
+    );
     const conversion = settings?.conversions.find((c) => c.trigger === trigger);
     if (!settings?.isActive || !conversion) return [];
     const facts = await this.factsOf(db, event, trigger);

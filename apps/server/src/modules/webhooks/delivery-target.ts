@@ -43,10 +43,29 @@ export interface PreparedRequest {
 
 export type Preparation = { request: PreparedRequest } | { skip: string };
 
+/**
+ * One pass of the outbox over the log (one transaction): what a target reads to plan a
+ * company's events — its webhooks, its connector's settings — is read once per pass, not
+ * once per event. Every event of a pass is planned in the same transaction, so they all
+ * see the same rows either way.
+ */
+export class PlanPass {
+  private readonly loaded = new Map<string, Promise<unknown>>();
+
+  once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let value = this.loaded.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = load();
+      this.loaded.set(key, value);
+    }
+    return value;
+  }
+}
+
 export interface DeliveryTarget {
   readonly kind: TargetKind;
   /** Deliveries an event makes, planned inside the transaction that enqueues them. */
-  plan(db: Db, event: LoggedEvent): Promise<PlannedDelivery[]>;
+  plan(db: Db, event: LoggedEvent, pass: PlanPass): Promise<PlannedDelivery[]>;
   /** The request for a claimed delivery, signed now; a skip fails it (the target is gone). */
   prepare(delivery: ClaimedDelivery, now: Date): Promise<Preparation>;
   /** After every attempt; webhooks count continuous failure here. */

@@ -27,7 +27,7 @@ import { OutboundRefusedError } from '../../integrations/outbound-http/index.js'
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ClaimedDelivery, DeliveryTarget, TargetKind } from './delivery-target.js';
+import { PlanPass, type ClaimedDelivery, type DeliveryTarget, type TargetKind } from './delivery-target.js';
 import { MAX_DELIVERY_WINDOW_MS, nextRetryDelayMs, outcomeOf, type LoggedEvent, type RetryPolicy } from './webhooks.js';
 
 export interface OutboxSettings {
@@ -210,10 +210,11 @@ export class DeliveryOutbox {
       const last = rows[rows.length - 1];
       if (!last) return 0;
       const now = this.deps.clock.now();
+      const pass = new PlanPass();
       for (const row of rows) {
         const event: LoggedEvent = { ...row, data: row.data as Record<string, unknown> };
         for (const target of this.deps.targets) {
-          const planned = await target.plan(tx, event);
+          const planned = await target.plan(tx, event, pass);
           if (planned.length === 0) continue;
           await tx
             .insert(integrationDeliveries)

@@ -1,5 +1,5 @@
 /** Webhooks and the delivery log in the database; every query is scoped to a company. */
-import { and, arrayContains, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { integrationDeliveries, integrationDeliveryAttempts, webhooks } from '../../db/schema/index.js';
 import { decodeCursor, encodeCursor, type Page } from '../../shared/pagination.js';
@@ -11,6 +11,11 @@ export type AttemptRow = typeof integrationDeliveryAttempts.$inferSelect;
 export interface DeliveryWithAttempts {
   delivery: DeliveryRow;
   attempts: AttemptRow[];
+}
+
+/** Whether an active webhook gets an event of `eventType` that happened `at` (it existed by then). */
+export function isSubscribed(webhook: WebhookRow, eventType: string, at: Date): boolean {
+  return webhook.eventTypes.includes(eventType) && webhook.createdAt.getTime() <= at.getTime();
 }
 
 export class WebhooksRepository {
@@ -29,18 +34,12 @@ export class WebhooksRepository {
   }
 
   /** Active webhooks of a company that want an event type and existed when it happened. */
-  async subscribers(db: Db, companyId: string, eventType: string, at: Date): Promise<WebhookRow[]> {
+  /** The company's active webhooks (a pass of the outbox filters them by event: `isSubscribed`). */
+  async activeOf(db: Db, companyId: string): Promise<WebhookRow[]> {
     return db
       .select()
       .from(webhooks)
-      .where(
-        and(
-          eq(webhooks.companyId, companyId),
-          eq(webhooks.isActive, true),
-          arrayContains(webhooks.eventTypes, [eventType]),
-          lte(webhooks.createdAt, at),
-        ),
-      );
+      .where(and(eq(webhooks.companyId, companyId), eq(webhooks.isActive, true)));
   }
 
   async insert(row: typeof webhooks.$inferInsert): Promise<WebhookRow> {

@@ -12,8 +12,13 @@ import type { EventPublisher } from '../../shared/events.js';
 import { newId, newSecret } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Page } from '../../shared/pagination.js';
-import type { ClaimedDelivery, DeliveryTarget, PlannedDelivery, Preparation } from './delivery-target.js';
-import type { DeliveryWithAttempts, WebhookRow, WebhooksRepository } from './webhooks.repository.js';
+import type { ClaimedDelivery, DeliveryTarget, PlanPass, PlannedDelivery, Preparation } from './delivery-target.js';
+import {
+  isSubscribed,
+  type DeliveryWithAttempts,
+  type WebhookRow,
+  type WebhooksRepository,
+} from './webhooks.repository.js';
 import {
   assertIsAdmin,
   buildPayload,
@@ -185,10 +190,11 @@ export class WebhooksService {
     const { repository } = this.deps;
     return {
       kind: 'webhook',
-      plan: async (db: Db, event: LoggedEvent): Promise<PlannedDelivery[]> => {
+      plan: async (db: Db, event: LoggedEvent, pass: PlanPass): Promise<PlannedDelivery[]> => {
         const facts = webhookEventOf(event.name, event.data);
         if (!facts) return [];
-        const subscribers = await repository.subscribers(db, event.companyId, facts.type, event.at);
+        const active = await pass.once(`webhooks:${event.companyId}`, () => repository.activeOf(db, event.companyId));
+        const subscribers = active.filter((webhook) => isSubscribed(webhook, facts.type, event.at));
         const payload = buildPayload(event, facts, undefined) as unknown as Record<string, unknown>;
         return subscribers.map((webhook) => ({
           targetId: webhook.id,
