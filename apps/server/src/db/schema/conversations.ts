@@ -228,6 +228,21 @@ export const conversationFavorites = pgTable(
 );
 
 /**
+ * Calls whose caller was sent to leave a voicemail (written before the recording starts),
+ * and the conversation their voicemail and their outcome line share: set by whichever of
+ * the two is written first, under this row's lock (conversations.voicemail.ts, ADR 21).
+ */
+export const callVoicemails = pgTable('call_voicemails', {
+  /** calls.id: no foreign key, the calls module owns its rows. */
+  callId: uuid('call_id').primaryKey(),
+  companyId: uuid('company_id')
+    .notNull()
+    .references(() => companies.id),
+  conversationId: uuid('conversation_id').references(() => conversations.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+});
+
+/**
  * Media a contact sent, to be fetched from the channel (WhatsApp keeps it 30 days) and
  * stored under MEDIA_DIR. The queue only: the outcome (status, size) is written into the
  * message's `media`, which is what clients read.
