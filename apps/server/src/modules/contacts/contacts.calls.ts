@@ -5,6 +5,10 @@
  * conversation (the one it was placed from, else the contact's open one, else the contact's
  * `voice` conversation, opened or reopened), and its end writes the outcome there once,
  * whichever node sees the event first (`outcome_written_at`, decided in PostgreSQL).
+ * A call whose caller was sent to leave a voicemail ends in the conversation it shares with
+ * the voicemail instead (the contact's WhatsApp one, chosen under the call's
+ * `call_voicemails` lock by whichever of the two is written first: the voicemail's storage
+ * and the call's end are separate events, on any node, in any order; ADR 21's amendment).
  * Offers and ringing calls get the contact's summary (screen pop); intercom calls are put
  * on their unit's residents.
  */
@@ -107,8 +111,23 @@ export class CallContacts {
     if (!link) return;
     const isEnded = ENDED.has(call.status);
     if (call.status !== 'in_progress' && !isEnded) return;
-    const conversationId = link.conversationId ?? (await this.joinConversation(companyId, link.contactId, call));
+    const conversationId =
+      (isEnded ? await this.voicemailConversation(companyId, link.contactId, call) : undefined) ??
+      link.conversationId ??
+      (await this.joinConversation(companyId, link.contactId, call));
     if (isEnded) await this.writeOutcome(companyId, link.id, conversationId, call);
+  }
+
+  /** An inbound call sent to voicemail: the conversation its voicemail is (or will be) in, now also its link's. */
+  private async voicemailConversation(companyId: string, contactId: string, call: CallData) {
+    if (call.direction !== 'inbound') return undefined;
+    const conversationId = await this.deps.conversations.voicemailConversation(companyId, call.id, contactId);
+    if (!conversationId) return undefined;
+    await this.deps.db
+      .update(contactCallLinks)
+      .set({ conversationId })
+      .where(and(eq(contactCallLinks.companyId, companyId), eq(contactCallLinks.callId, call.id)));
+    return conversationId;
   }
 
   /** The call's link to the contact of the other party's number, made once. */

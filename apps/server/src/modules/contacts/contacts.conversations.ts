@@ -1,13 +1,20 @@
 /**
- * The conversations the contacts module writes into (a call's voice conversation and its
- * outcome line), through the conversations module's repository and events, so a line a
- * call leaves reaches the console like any message.
+ * The conversations the contacts module writes into (a call's voice conversation, the one a
+ * call sent to voicemail shares with its voicemail, and the outcome line), through the
+ * conversations module's repository and events, so a line a call leaves reaches the
+ * console like any message.
  */
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
-import { ConversationEvents, ConversationsRepository, isUniqueViolation } from '../conversations/index.js';
+import {
+  claimVoicemailConversation,
+  ConversationEvents,
+  ConversationsRepository,
+  isUniqueViolation,
+  retryOnOpenConversationRace,
+} from '../conversations/index.js';
 import type { ConversationsGateway } from './contacts.ports.js';
 
 interface OpenOutcome {
@@ -58,6 +65,24 @@ export function createConversationsGateway(deps: {
   }
 
   return {
+    async voicemailConversation(companyId, callId, contactId) {
+      // Most calls were not sent to voicemail: one read, no transaction. A call that was is
+      // marked before its recording starts, so before its end (module comment of
+      // conversations.voicemail.ts).
+      const marked = await repository.findCallVoicemail(companyId, callId);
+      if (!marked) return undefined;
+      if (marked.conversationId) return marked.conversationId;
+      const now = deps.clock.now();
+      const shared = await retryOnOpenConversationRace(() =>
+        repository.transaction((repo) => claimVoicemailConversation(repo, { companyId, callId, contactId, now })),
+      );
+      if (shared?.event) {
+        const conversation = await repository.findConversation(companyId, shared.id, null);
+        if (conversation) await events.conversation(shared.event, conversation);
+      }
+      return shared?.id;
+    },
+
     async openVoiceConversation(companyId, contactId) {
       let outcome: OpenOutcome;
       try {

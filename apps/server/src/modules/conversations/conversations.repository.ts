@@ -3,6 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { prepareNamed } from '../../db/named-statement.js';
 import {
+  callVoicemails,
   contactIdentities,
   contacts,
   conversationFavorites,
@@ -29,6 +30,7 @@ export { isUniqueViolation } from './conversations.rows.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
+export type CallVoicemailRow = typeof callVoicemails.$inferSelect;
 
 /** Whose list it is: agents see their own conversations and the unassigned ones. */
 export interface Viewer {
@@ -788,6 +790,37 @@ export class ConversationsRepository {
       )
       .orderBy(asc(messages.createdAt))
       .limit(limit);
+  }
+
+  // ── voicemails of calls (conversations.voicemail.ts) ───────────────────────
+
+  /** Marks a call as leaving a voicemail; a second mark of the same call changes nothing. */
+  async insertCallVoicemail(row: typeof callVoicemails.$inferInsert): Promise<void> {
+    await this.db.insert(callVoicemails).values(row).onConflictDoNothing();
+  }
+
+  async findCallVoicemail(companyId: string, callId: string): Promise<CallVoicemailRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(callVoicemails)
+      .where(and(eq(callVoicemails.companyId, companyId), eq(callVoicemails.callId, callId)));
+    return row;
+  }
+
+  async lockCallVoicemail(companyId: string, callId: string): Promise<CallVoicemailRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(callVoicemails)
+      .where(and(eq(callVoicemails.companyId, companyId), eq(callVoicemails.callId, callId)))
+      .for('update');
+    return row;
+  }
+
+  async setCallVoicemailConversation(companyId: string, callId: string, conversationId: string): Promise<void> {
+    await this.db
+      .update(callVoicemails)
+      .set({ conversationId })
+      .where(and(eq(callVoicemails.companyId, companyId), eq(callVoicemails.callId, callId)));
   }
 
   // ── users (the users module's table, read only) ────────────────────────────

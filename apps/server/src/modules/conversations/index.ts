@@ -20,9 +20,12 @@ export { MediaRetention } from './media-retention.js';
 export type { Conversation, Message, Contact, ConversationChannel, ConversationStatus } from './conversations.js';
 export { audienceOf } from './conversations.js';
 export {
+  claimVoicemailConversation,
   createVoicemailInbox,
+  retryOnOpenConversationRace,
   VoicemailInbox,
   type Voicemail,
+  type VoicemailConversation,
   type StoredVoicemail,
 } from './conversations.voicemail.js';
 export { ConversationEvents } from './conversations.events.js';

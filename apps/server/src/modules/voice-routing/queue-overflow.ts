@@ -44,7 +44,7 @@ export interface QueueOverflowDeps {
 export class QueueOverflow {
   private readonly recordings = new Map<
     string,
-    { companyId: string; callerNumber: string; channelId: string; queueName: string }
+    { companyId: string; callId: string; callerNumber: string; channelId: string; queueName: string }
   >();
   /** Calls whose caller asked to be called back, with the number to call. */
   private readonly callbacks = new Map<string, string>();
@@ -86,12 +86,16 @@ export class QueueOverflow {
     const recordingName = newId();
     this.recordings.set(recordingName, {
       companyId: call.companyId,
+      callId: call.callId,
       callerNumber: call.callerNumber,
       channelId: call.channelId,
       queueName: entries.at(-1)?.queueName ?? '',
     });
     call.phase = 'recording';
     try {
+      // Marked before Asterisk is asked to record: the call's end, which can only follow a
+      // recording that started, then shares the voicemail's conversation (ADR 21).
+      await this.deps.voicemail.expect({ companyId: call.companyId, callId: call.callId });
       await this.deps.telephony.recordChannel(call.channelId, recordingName, {
         maxDurationSeconds: VOICEMAIL_MAX_SECONDS,
         maxSilenceSeconds: VOICEMAIL_MAX_SILENCE_SECONDS,
@@ -115,6 +119,7 @@ export class QueueOverflow {
     } else {
       const stored = await this.deps.voicemail.receive({
         companyId: recording.companyId,
+        callId: recording.callId,
         callerNumber: recording.callerNumber,
         recordingName,
         audio,

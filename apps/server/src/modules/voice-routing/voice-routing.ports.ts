@@ -46,9 +46,15 @@ export interface AgentPresencePort {
   setStatus(companyId: string, agentId: string, status: 'online' | 'busy' | 'away' | 'offline'): Promise<void>;
 }
 
+/**
+ * The inbox that takes voicemails. `expect` before the recording starts: the call's end
+ * then finds its outcome line's conversation shared with the voicemail, in any order.
+ */
 export interface VoicemailPort {
+  expect(call: { companyId: string; callId: string }): Promise<void>;
   receive(voicemail: {
     companyId: string;
+    callId: string;
     callerNumber: string;
     recordingName: string;
     audio: Buffer;
