@@ -102,8 +102,10 @@ describe.skipIf(inject('pbxSkipReason'))('voice queue overflow on a real Asteris
     expect((await carrier.done).code).toBe(0);
 
     const phone = '+5511987650301';
-    // The conversation may show the call before the recording is in (the call's end and
-    // the recording's are two events): wait for the voice message itself.
+    // The call's end and the recording's are two events, handled in either order: wait for
+    // both the voice message and the call's outcome line. They share one conversation, the
+    // caller's WhatsApp one (ADR 21's amendment).
+    let conversations: any[] = [];
     let conversation: any;
     let message: any;
     await waitUntil(
@@ -111,18 +113,21 @@ describe.skipIf(inject('pbxSkipReason'))('voice queue overflow on a real Asteris
         const list = await pbx.api.request('GET', `/api/conversations?q=${encodeURIComponent(phone)}&limit=5`, {
           token: admin,
         });
-        conversation = (list.body.items as any[]).find((c) => c.contact.phone === phone);
+        conversations = (list.body.items as any[]).filter((c) => c.contact.phone === phone);
+        conversation = conversations.find((c) => c.channel === 'whatsapp');
         if (!conversation) return false;
         const messages = await pbx.api.request('GET', `/api/conversations/${conversation.id}/messages`, {
           token: admin,
         });
-        message = (messages.body.items as any[]).find((m) => m.media?.kind === 'audio');
-        return message !== undefined;
+        const items = messages.body.items as any[];
+        message = items.find((m) => m.media?.kind === 'audio');
+        return message !== undefined && items.some((m) => m.metadata?.call_id === callId);
       },
       30_000,
-      'the voicemail in the inbox',
+      'the voicemail and the call’s outcome line in the inbox',
       250,
     );
+    expect(conversations.map((c) => c.id)).toEqual([conversation.id]);
     expect(message).toMatchObject({ direction: 'inbound', type: 'media' });
     expect(message.media).toMatchObject({ kind: 'audio', mime_type: 'audio/wav' });
     const file = await fetch(`${pbx.api.baseUrl}/api/conversations/${conversation.id}/messages/${message.id}/media`, {
