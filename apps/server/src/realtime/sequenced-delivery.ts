@@ -6,7 +6,7 @@
  * node's own publishes, in any order and possibly twice. Seqs are handed out in commit order
  * (event-log.repository.ts), so the event log is the truth to fall back on:
  * - the next seq is delivered at once, with any held events that follow it;
- * - an event past a gap is held; if the gap has not filled within `gapWaitMs` (50 ms), the log is
+ * - an event past a gap is held; if the gap has not filled within `gapWaitMs` (2 ms), the log is
  *   read from the last delivered seq, and a seq that is not there is skipped (it was rolled
  *   back: a later seq is already committed);
  * - every `pollIntervalMs` the log is compared with what was delivered, which catches an
@@ -23,10 +23,13 @@ import type { EventLogRepository } from './event-log.repository.js';
  * How long a gap may wait for its message before the log is read. A seq past the gap is
  * committed, so the log already holds (or will never hold) everything below it: the wait
  * only saves a read when the message is on its way, and it is a floor under the delivery of
- * every event behind the gap. The other node's message is late by that node's event-loop
- * delay, often tens of milliseconds on a busy machine (docs/benchmarks.md, routing pass 3).
+ * every event behind the gap. It is short: long enough for a message already in Redis's
+ * socket to be read first, not for another node's event loop to catch up. Measured with
+ * bench:routing (docs/benchmarks.md, routing pass 8), about a third of a node's events came
+ * after a gap and, at 50 ms, waited 24–27 ms at the median for the other node's message;
+ * a read of the log is one indexed statement.
  */
-export const DEFAULT_GAP_WAIT_MS = 50;
+export const DEFAULT_GAP_WAIT_MS = 2;
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
 const READ_BATCH = 500;
 
