@@ -53,6 +53,16 @@ export interface EnqueueInput {
   closedAction?: Record<string, unknown> | undefined;
 }
 
+type EntryRow = Parameters<EngineRepository['insertEntry']>[0];
+
+/** An open item on its way in: inserted by the first decision of its queue's run. */
+interface Arrival {
+  row: EntryRow;
+  now: Date;
+  entry: QueueEntry | undefined;
+  created: Promise<void> | undefined;
+}
+
 export interface RoutingEngineDeps {
   repository: EngineRepository;
   conversations: ConversationsPort;
@@ -79,7 +89,7 @@ export class RoutingEngine {
   async enqueue(input: EnqueueInput): Promise<QueueEntry | undefined> {
     const now = this.deps.clock.now();
     const isClosed = input.closedAction !== undefined;
-    const row: Parameters<EngineRepository['insertEntry']>[0] = {
+    const row: EntryRow = {
       id: newId(),
       companyId: input.companyId,
       queueId: input.queueId,
@@ -96,25 +106,45 @@ export class RoutingEngine {
       updatedAt: now,
     };
     const { conversationId } = row;
+    if (!isClosed) return this.arrive(row, now);
     const entry =
-      isClosed && typeof conversationId === 'string'
+      typeof conversationId === 'string'
         ? await this.deps.repository.insertClosedConversationEntry({ ...row, conversationId })
         : await this.deps.repository.insertEntry(row);
     if (!entry) return undefined;
+    this.logEnqueued(entry, true);
+    await this.deps.events.entry('queue_entry.created', entry, now);
+    await this.deps.events.entry('entry.overflowed', entry, now, { reason: 'closed', action: input.closedAction });
+    await this.notify((l) => l.overflowed?.(entry, input.closedAction ?? {}));
+    return entry;
+  }
+
+  /**
+   * An open item: written in the first decision's transaction of a run of its queue, so
+   * the arrival and its routing share one commit. When this node is routing the queue
+   * already, the entry is written alone and that run goes round once more.
+   */
+  private async arrive(row: EntryRow, now: Date): Promise<QueueEntry | undefined> {
+    if (this.runs.has(row.queueId)) {
+      const entry = await this.deps.repository.insertEntry(row);
+      if (!entry) return undefined;
+      this.logEnqueued(entry, false);
+      // Routing starts without waiting for the event: the bus appends it before the decision's.
+      const created = this.deps.events.entry('queue_entry.created', entry, now);
+      await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
+      return entry;
+    }
+    const arrival: Arrival = { row, now, entry: undefined, created: undefined };
+    await this.routeQueue(row.companyId, row.queueId, true, arrival);
+    await arrival.created;
+    return arrival.entry;
+  }
+
+  private logEnqueued(entry: QueueEntry, isClosed: boolean): void {
     this.deps.logger.info(
       { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id, channel: entry.channel, isClosed },
       'item enqueued',
     );
-    // Routing starts without waiting for the event: the bus appends it before the decision's.
-    const created = this.deps.events.entry('queue_entry.created', entry, now);
-    if (isClosed) {
-      await created;
-      await this.deps.events.entry('entry.overflowed', entry, now, { reason: 'closed', action: input.closedAction });
-      await this.notify((l) => l.overflowed?.(entry, input.closedAction ?? {}));
-      return entry;
-    }
-    await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
-    return entry;
   }
 
   // ── decisions ─────────────────────────────────────────────────────────────
@@ -126,7 +156,7 @@ export class RoutingEngine {
    * a herd of transactions skipping each other's rows). `isWaitingKnown`: the caller just
    * put an entry in the queue, so the first pass skips its look for one.
    */
-  routeQueue(companyId: string, queueId: string, isWaitingKnown = false): Promise<number> {
+  routeQueue(companyId: string, queueId: string, isWaitingKnown = false, arrival?: Arrival): Promise<number> {
     const current = this.runs.get(queueId);
     if (current) {
       current.isRerunAsked = true;
@@ -138,10 +168,12 @@ export class RoutingEngine {
       const announced: Promise<void>[] = [];
       try {
         let isFirstKnown = isWaitingKnown;
+        let firstArrival = arrival;
         do {
           run.isRerunAsked = false;
-          await this.routeOnce(companyId, queueId, announced, isFirstKnown);
+          await this.routeOnce(companyId, queueId, announced, isFirstKnown, firstArrival);
           isFirstKnown = false;
+          firstArrival = undefined;
         } while (run.isRerunAsked);
       } finally {
         this.runs.delete(queueId);
@@ -158,10 +190,17 @@ export class RoutingEngine {
     queueId: string,
     announced: Promise<void>[],
     isWaitingKnown: boolean,
+    arrival: Arrival | undefined,
   ): Promise<void> {
     // The next decision does not wait for the last one's events: the bus keeps their order.
     for (let made = 0; made < MAX_DECISIONS_PER_RUN;) {
-      const decisions = await this.decideBatch(companyId, queueId, isWaitingKnown && made === 0);
+      const first = made === 0;
+      const decisions = await this.decideBatch(
+        companyId,
+        queueId,
+        isWaitingKnown && first,
+        first ? arrival : undefined,
+      );
       if (decisions.length === 0) return;
       made += decisions.length;
       for (const decision of decisions) announced.push(this.announce(decision));
@@ -174,16 +213,46 @@ export class RoutingEngine {
    * routing row it can lock with room under that lock. Loads are counted in memory as it
    * goes, for the order only; the lock and the re-read load decide. A batch costs one
    * read (the queue, the entries and the candidates in one statement) and one commit for up
-   * to ENTRIES_PER_DECISION decisions.
+   * to ENTRIES_PER_DECISION decisions. An `arrival` is inserted first in the same
+   * transaction (its `queue_entry.created` is published once that commits, before any
+   * decision's events); nothing is decided when it already had a live entry.
    */
-  private async decideBatch(companyId: string, queueId: string, isWaitingKnown: boolean): Promise<Decision[]> {
+  private async decideBatch(
+    companyId: string,
+    queueId: string,
+    isWaitingKnown: boolean,
+    arrival?: Arrival,
+  ): Promise<Decision[]> {
     // Most runs find nothing (a trigger for a queue another pass or node already served):
     // one read, not a transaction of three round trips. An entry committed after this read
     // routes its queue itself (enqueue, or the answer that put it back), so none is missed.
     // An arrival knows its own entry waits: it skips the look.
     if (!isWaitingKnown && !(await this.deps.repository.hasWaiting(queueId))) return [];
     const now = this.deps.clock.now();
-    return this.deps.repository.transaction(async (repo) => {
+    const decisions = await this.decideInTransaction(companyId, queueId, now, arrival).catch(async (error: unknown) => {
+      // The arrival is not lost with a decision that failed: written alone, as before this
+      // transaction carried it; the error goes on, and the sweep routes the entry.
+      if (arrival && !arrival.created) {
+        arrival.entry = await this.deps.repository.insertEntry(arrival.row);
+        if (arrival.entry) this.publishArrival(arrival, arrival.entry);
+      }
+      throw error;
+    });
+    if (arrival?.entry) this.publishArrival(arrival, arrival.entry);
+    return decisions;
+  }
+
+  private publishArrival(arrival: Arrival, entry: QueueEntry): void {
+    this.logEnqueued(entry, false);
+    arrival.created = this.deps.events.entry('queue_entry.created', entry, arrival.now);
+  }
+
+  private decideInTransaction(companyId: string, queueId: string, now: Date, arrival: Arrival | undefined) {
+    return this.deps.repository.transaction(async (repo): Promise<Decision[]> => {
+      if (arrival) {
+        arrival.entry = await repo.insertEntry(arrival.row);
+        if (!arrival.entry) return [];
+      }
       const read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
       const { entries, candidates } = read;
       let { queue } = read;
