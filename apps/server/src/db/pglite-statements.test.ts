@@ -130,6 +130,24 @@ describe('the embedded database statement client', () => {
     expect(order).toEqual(['transaction', 'outside']);
   });
 
+  it('runs statements in the order they were issued, across clients of one PGlite, one per event-loop turn', async () => {
+    const other = pgliteStatementClient(pglite);
+    const order: string[] = [];
+    const statements = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 === 0 ? client : other).query<{ n: number }>('select $1::int as n', [i]).then(({ rows }) => {
+        order.push(`statement ${rows[0]!.n}`);
+        // I/O that became ready meanwhile (here an immediate) runs before the next statement.
+        if (i === 0) setImmediate(() => order.push('between'));
+      }),
+    );
+    await Promise.all(statements);
+    expect(order.filter((entry) => entry !== 'between')).toEqual(
+      Array.from({ length: 20 }, (_, i) => `statement ${i}`),
+    );
+    expect(order.indexOf('between')).toBeGreaterThan(0);
+    expect(order.indexOf('between')).toBeLessThan(order.length - 1);
+  });
+
   it('keeps working when statements are evicted, when a table changes under one, and with two clients on one PGlite', async () => {
     for (let i = 0; i < 520; i += 1) {
       expect((await client.query(`select $1::int + ${i} as n`, [1])).rows).toEqual([{ n: 1 + i }]);

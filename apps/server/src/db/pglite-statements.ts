@@ -13,6 +13,15 @@
  * and query mutexes, as `PGlite.query` does; inside `transaction(fn)` (PGlite's, one at a
  * time, BEGIN/COMMIT/ROLLBACK as before) it holds the query mutex. Statements without
  * parameters (migrations' DDL, `select 1`, BEGIN/COMMIT) go through PGlite unchanged.
+ *
+ * A statement or transaction issued outside a transaction first waits for its turn: one
+ * turn per event-loop iteration, in the order they were asked for, shared by every client
+ * of the same PGlite. A statement runs synchronously on the event loop, so without turns a
+ * loop iteration ran every statement its I/O callbacks issued (one per request read, 50 at
+ * 50 connections) before it polled again, and libuv accepts one connection per poll: a new
+ * connection waited one such iteration per connection ahead of it (up to 1.5 s at 50
+ * connections), and requests were served in batches. With turns, the sockets are polled
+ * between statements, so requests are accepted, read and answered in arrival order.
  */
 import {
   messages,
@@ -58,37 +67,100 @@ export function observePgliteStatements(fn: ((text: string, params: readonly unk
   observer = fn;
 }
 
+/**
+ * Turns on one PGlite, one per event-loop iteration (`setImmediate`, after the iteration's
+ * poll for I/O), first asked first served.
+ */
+class Turns {
+  private readonly waiting: (() => void)[] = [];
+  private isScheduled = false;
+
+  take(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.isScheduled || this.waiting.length === 0) return;
+    this.isScheduled = true;
+    setImmediate(() => {
+      this.isScheduled = false;
+      // The statement runs in this iteration's microtasks, after this callback returns;
+      // the next turn is in the next iteration, after its poll.
+      this.waiting.shift()?.();
+      this.schedule();
+    });
+  }
+}
+
+const turnsByPglite = new WeakMap<PGlite, Turns>();
+
 export function pgliteStatementClient(pglite: PGlite): PgliteStatementClient {
   const statements = new Map<string, Prepared>();
+  let turns = turnsByPglite.get(pglite);
+  if (!turns) {
+    turns = new Turns();
+    turnsByPglite.set(pglite, turns);
+  }
+  const turn = turns;
 
-  function prepare(text: string, options: QueryOptions | undefined): Prepared {
+  // The reply's bytes, copied out of PGlite's memory as it writes them; decoded before the
+  // next exchange (the caller holds PGlite's query mutex throughout).
+  let replyBuffer = Buffer.allocUnsafe(64 * 1024);
+  let replyLength = 0;
+  const collect = (chunk: Uint8Array) => {
+    if (replyLength + chunk.length > replyBuffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(replyBuffer.length * 2, replyLength + chunk.length));
+      replyBuffer.copy(grown, 0, 0, replyLength);
+      replyBuffer = grown;
+    }
+    replyBuffer.set(chunk, replyLength);
+    replyLength += chunk.length;
+  };
+
+  /**
+   * One exchange with PostgreSQL, its reply as bytes. `execProtocolRawSync` alone would also
+   * parse every reply into PGlite's protocol message objects (a string for every column of
+   * every row) and keep them in PGlite's result list until its next `query` or `exec`: most
+   * of what a list request allocated, surviving into the old generation. With a raw-data
+   * callback PGlite hands over the bytes only.
+   */
+  async function exchange(message: Uint8Array): Promise<Buffer> {
+    replyLength = 0;
+    await pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: collect });
+    return replyBuffer.subarray(0, replyLength);
+  }
+
+  async function prepare(text: string, options: QueryOptions | undefined): Promise<Prepared> {
     const name = `sb${(nextStatement += 1).toString(36)}`;
-    const reply = run(concat([parseMessage(name, text), describeMessage(name), SYNC]), text, undefined, options);
+    const reply = decode(await exchange(concat([parseMessage(name, text), describeMessage(name), SYNC])));
+    if (reply.failed) throw databaseError(reply.bytes, text, undefined, options);
     const prepared: Prepared = { name, paramTypes: reply.paramTypes ?? [], fields: reply.fields ?? [] };
     statements.set(text, prepared);
     if (statements.size > MAX_STATEMENTS) {
       const [oldestText, oldest] = statements.entries().next().value as [string, Prepared];
       statements.delete(oldestText);
-      pglite.execProtocolRawSync(concat([closeMessage(oldest.name), SYNC]));
+      await exchange(concat([closeMessage(oldest.name), SYNC]));
     }
     return prepared;
   }
 
-  function run(message: Uint8Array, text: string, params: unknown[] | undefined, options: QueryOptions | undefined) {
-    const reply = decode(pglite.execProtocolRawSync(message));
-    if (reply.failed) throw databaseError(reply.bytes, text, params, options);
-    return reply;
-  }
-
   /** One statement with parameters; the caller holds the mutexes. */
-  function execute<T>(text: string, params: unknown[], options: QueryOptions | undefined, retry: boolean): Results<T> {
+  async function execute<T>(
+    text: string,
+    params: unknown[],
+    options: QueryOptions | undefined,
+    retry: boolean,
+  ): Promise<Results<T>> {
     let prepared = statements.get(text);
     if (prepared) {
       // Most recently used last: the map's first entry is the one to close when full.
       statements.delete(text);
       statements.set(text, prepared);
     } else {
-      prepared = prepare(text, options);
+      prepared = await prepare(text, options);
     }
     const values = params.map((param, i) => {
       if (param === null || param === undefined) return null;
@@ -100,7 +172,7 @@ export function pgliteStatementClient(pglite: PGlite): PgliteStatementClient {
       ({ dataTypeID }) => (options?.parsers?.[dataTypeID] ?? pglite.parsers[dataTypeID]) as Parse | undefined,
     );
     const reply = decode(
-      pglite.execProtocolRawSync(concat([bindMessage(prepared.name, values), EXECUTE, SYNC])),
+      await exchange(concat([bindMessage(prepared.name, values), EXECUTE, SYNC])),
       prepared.fields,
       parsers,
       options?.rowMode === 'array',
@@ -111,7 +183,7 @@ export function pgliteStatementClient(pglite: PGlite): PgliteStatementClient {
       // server runs): parse it again, once, when no transaction was aborted by the error.
       if (retry && error.code === '0A000' && /cached plan/.test(error.message)) {
         statements.delete(text);
-        pglite.execProtocolRawSync(concat([closeMessage(prepared.name), SYNC]));
+        await exchange(concat([closeMessage(prepared.name), SYNC]));
         return execute(text, params, options, false);
       }
       throw error;
@@ -128,17 +200,19 @@ export function pgliteStatementClient(pglite: PGlite): PgliteStatementClient {
   return {
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> {
       observer?.(text, params);
+      await turn.take();
       if (params.length === 0) return pglite.query<T>(text, params, options);
       await pglite._checkReady();
       return pglite._runExclusiveTransaction(() =>
         pglite.runExclusive(async () => {
-          const result = execute<T>(text, params, options, true);
+          const result = await execute<T>(text, params, options, true);
           await pglite.syncToFs();
           return result;
         }),
       );
     },
-    transaction<T>(fn: (tx: PgliteQueryable & Pick<Transaction, 'exec' | 'rollback'>) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: PgliteQueryable & Pick<Transaction, 'exec' | 'rollback'>) => Promise<T>): Promise<T> {
+      await turn.take();
       return pglite.transaction(async (tx) => {
         let closed = false;
         const inner = {
