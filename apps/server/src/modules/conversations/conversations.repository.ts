@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { prepareNamed } from '../../db/named-statement.js';
 import {
@@ -142,16 +142,47 @@ const PAGE_COLUMNS = {
   contactPhone: contacts.phone,
   contactEmail: contacts.email,
   contactCreatedAt: contacts.createdAt,
-  favoriteUserId: conversationFavorites.userId,
-  lastReadAt: conversationReads.lastReadAt,
 };
+
+/**
+ * What an inbox page's rows need besides their own columns, in one statement looked up by the
+ * page's ids: the channel identities of its contacts (each contact's oldest first; phone and
+ * e-mail identities, the contacts module's, are not conversation channels) and the viewer's
+ * stars and read marks on its conversations. Rows `[kind, id, value, detail]`: 0 an identity
+ * (contact id, channel, external id), 1 a star (conversation id), 2 a read mark (conversation
+ * id, when). Joined to the page, the stars' and read marks' tables were scanned again for
+ * every row of it whenever they were small enough for a sequential scan (on the embedded
+ * database each scan also asks the file system for the table's size); here each table is
+ * read once per page.
+ */
+const PAGE_EXTRAS_READ = new PgDialect().sqlToQuery(sql`
+  (select 0 as kind, contact_id as id, channel::text as value, external_id as detail, created_at, id as tie
+     from contact_identities
+    where company_id = ${sql.placeholder('companyId')}
+      and contact_id = any(${sql.placeholder('contactIds')}::uuid[])
+      and channel in ('whatsapp', 'webchat', 'voice'))
+  union all
+  (select 1, conversation_id, null, null, null, null
+     from conversation_favorites
+    where company_id = ${sql.placeholder('companyId')}
+      and conversation_id = any(${sql.placeholder('conversationIds')}::uuid[])
+      and user_id = ${sql.placeholder('viewerId')})
+  union all
+  (select 2, conversation_id, last_read_at::text, null, null, null
+     from conversation_reads
+    where company_id = ${sql.placeholder('companyId')}
+      and conversation_id = any(${sql.placeholder('conversationIds')}::uuid[])
+      and user_id = ${sql.placeholder('viewerId')})
+  order by kind, id, created_at, tie
+`);
 
 const date = (column: PgColumn, value: unknown) => column.mapFromDriverValue(value) as Date;
 const dateOrNull = (column: PgColumn, value: unknown) => (value === null ? null : date(column, value));
 
 /**
  * A row of `PAGE_COLUMNS` as the driver gives it in array mode (timestamps as text, through
- * each column's own mapping); the contact's identities are added by `listConversations`.
+ * each column's own mapping); the contact's identities and the viewer's star and read mark
+ * are added by `listConversations` from `PAGE_EXTRAS_READ`.
  */
 function toPageConversation(r: unknown[], companyId: string): Conversation {
   const ratedBy = r[8];
@@ -183,8 +214,8 @@ function toPageConversation(r: unknown[], companyId: string): Conversation {
     resolvedAt: dateOrNull(conversations.resolvedAt, r[14]),
     createdAt: date(conversations.createdAt, r[15]),
     updatedAt: date(conversations.updatedAt, r[16]),
-    isFavorite: r[22] !== null,
-    lastReadAt: dateOrNull(conversationReads.lastReadAt, r[23]),
+    isFavorite: false,
+    lastReadAt: null,
   };
 }
 
@@ -372,8 +403,8 @@ export class ConversationsRepository {
 
   /**
    * The inbox's page, in two statements: the page (a named statement per combination of
-   * filters, rows as arrays mapped by `toPageConversation`), then the channel identities of
-   * its contacts in one statement. drizzle building the select, then its generic row mapper,
+   * filters, rows as arrays mapped by `toPageConversation`), then its contacts' channel
+   * identities and the viewer's stars and read marks in one (`PAGE_EXTRAS_READ`). drizzle building the select, then its generic row mapper,
    * were most of a list request's time (bench:http); on the embedded database a correlated
    * JSON subquery per row (an aggregate and a sort set up for each of the page's rows) cost
    * more than one statement for the whole page.
@@ -418,26 +449,42 @@ export class ConversationsRepository {
     if (rows.length === 0) return [];
     const page = rows.map((row) => toPageConversation(row, companyId));
     const byContact = new Map<string, Contact[]>();
-    for (const { contact } of page) {
-      const same = byContact.get(contact.id);
-      if (same) same.push(contact);
-      else byContact.set(contact.id, [contact]);
+    const byId = new Map<string, Conversation>();
+    for (const conversation of page) {
+      byId.set(conversation.id, conversation);
+      const same = byContact.get(conversation.contact.id);
+      if (same) same.push(conversation.contact);
+      else byContact.set(conversation.contact.id, [conversation.contact]);
     }
-    this.identitiesQuery ??= this.prepareIdentities();
-    const identities = await this.identitiesQuery.execute({
+    this.extrasQuery ??= prepareNamed(
+      this.db,
+      PAGE_EXTRAS_READ,
+      'switchboard_inbox_extras',
+      (extras) => extras as [number, string, string | null, string | null][],
+    );
+    const extras = await this.extrasQuery.execute({
       companyId,
+      viewerId: viewer.userId,
       contactIds: `{${[...byContact.keys()].join(',')}}`,
+      conversationIds: `{${[...byId.keys()].join(',')}}`,
     });
-    for (const [contactId, channel, externalId] of identities) {
-      if (channel !== 'whatsapp' && channel !== 'webchat' && channel !== 'voice') continue;
-      for (const contact of byContact.get(contactId) ?? []) contact.identities.push({ channel, externalId });
+    for (const [kind, id, value, detail] of extras) {
+      if (kind === 0) {
+        if (value !== 'whatsapp' && value !== 'webchat' && value !== 'voice') continue;
+        for (const contact of byContact.get(id) ?? []) contact.identities.push({ channel: value, externalId: detail! });
+      } else {
+        const conversation = byId.get(id);
+        if (!conversation) continue;
+        if (kind === 1) conversation.isFavorite = true;
+        else conversation.lastReadAt = dateOrNull(conversationReads.lastReadAt, value);
+      }
     }
     return page;
   }
 
   /** At most one per combination of filters (a few hundred), per repository. */
   private readonly listQueries = new Map<string, ReturnType<ConversationsRepository['prepareList']>>();
-  private identitiesQuery: ReturnType<ConversationsRepository['prepareIdentities']> | undefined;
+  private extrasQuery: ReturnType<typeof prepareNamed<[number, string, string | null, string | null][]>> | undefined;
 
   private prepareList(shape: ListShape, key: string) {
     const p = (name: string) => sql.placeholder(name);
@@ -460,7 +507,10 @@ export class ConversationsRepository {
         conditions.push(eq(conversations.awaitingHuman, true));
         break;
       case 'favorites':
-        conditions.push(isNotNull(conversationFavorites.userId));
+        // The star itself is read with the page's other extras.
+        conditions.push(
+          sql`exists (select 1 from conversation_favorites cf where cf.conversation_id = ${conversations.id} and cf.user_id = ${p('viewerId')})`,
+        );
         break;
       case undefined:
         break;
@@ -483,7 +533,6 @@ export class ConversationsRepository {
         sql`(${conversations.lastActivityAt}, ${conversations.id}) < (${p('cursorAt')}::timestamptz, ${p('cursorId')}::uuid)`,
       );
     }
-    const viewerId = sql`${p('viewerId')}`;
     const query = this.db
       .select(PAGE_COLUMNS)
       .from(conversations)
@@ -491,43 +540,11 @@ export class ConversationsRepository {
         contacts,
         and(eq(contacts.id, conversations.contactId), eq(contacts.companyId, conversations.companyId)),
       )
-      .leftJoin(
-        conversationFavorites,
-        and(
-          eq(conversationFavorites.conversationId, conversations.id),
-          sql`${conversationFavorites.userId} = ${viewerId}`,
-        ),
-      )
-      .leftJoin(
-        conversationReads,
-        and(eq(conversationReads.conversationId, conversations.id), sql`${conversationReads.userId} = ${viewerId}`),
-      )
       .where(and(...conditions))
       .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
       .limit(p('limit'))
       .toSQL();
     return prepareNamed(this.db, query, `switchboard_inbox_${key}`, (rows) => rows);
-  }
-
-  /** The channel identities of a page's contacts, in each contact's order (oldest first). */
-  private prepareIdentities() {
-    const query = this.db
-      .select({
-        contactId: contactIdentities.contactId,
-        channel: contactIdentities.channel,
-        externalId: contactIdentities.externalId,
-      })
-      .from(contactIdentities)
-      .where(
-        and(
-          eq(contactIdentities.companyId, sql.placeholder('companyId')),
-          sql`${contactIdentities.contactId} = any(${sql.placeholder('contactIds')}::uuid[])`,
-          inArray(contactIdentities.channel, ['whatsapp', 'webchat', 'voice']),
-        ),
-      )
-      .orderBy(asc(contactIdentities.contactId), asc(contactIdentities.createdAt), asc(contactIdentities.id))
-      .toSQL();
-    return prepareNamed(this.db, query, 'switchboard_inbox_identities', (rows) => rows as [string, string, string][]);
   }
 
   /** Wakes snoozed conversations whose time has come; each row is returned to one caller only. */
