@@ -2,7 +2,6 @@
  * The Fastify application: plugins composed in one place. Modules add their routes
  * through the `routes` callback, so this file knows no module.
  */
-import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -34,6 +33,7 @@ import {
   registerMetricsRoute,
   type RequestDurationHistogram,
 } from './metrics.js';
+import { newRequestId } from './request-ids.js';
 import { bindingsOfUnmade, lazyChildLogger, requestServerLogger } from './request-logger.js';
 import { answerClientError, registerProblemHandlers, sendProblem } from './problem.js';
 import { responseSerializerCompiler } from './response-serializer.js';
@@ -89,8 +89,9 @@ export interface AppOptions {
  * first fields: the same line, without redaction's copy of it and without making the
  * request's pino child (request-logger.ts), which were a tenth of an authenticated list
  * request's CPU (bench:http). Fastify's other lines (errors) are its own, redacted.
- * It also observes the request duration histogram (metrics.ts) as each answer finishes:
- * no onResponse hook of its own. And it gives every answer what it carries (`onIncoming`:
+ * It also observes the request duration histogram (metrics.ts) as each answer finishes
+ * (no onResponse hook of its own), except the probes' (`/health`, `/ready`): those answers
+ * are the load balancer's polling, not the users' traffic, and are neither timed nor logged. And it gives every answer what it carries (`onIncoming`:
  * the request id and the security headers) when Fastify reports the request, which it does
  * for every request it routes (a 404 too) before any hook: no onRequest hook either, whose
  * runner was a share of a GET /health (bench:http, eighth pass).
@@ -128,6 +129,14 @@ class RequestLog extends LogController {
     request.log = log;
     reply.log = log;
     const startedAt = performance.now();
+    if (route.url !== undefined && PROBE_PATHS.has(route.url)) {
+      // A probe's answer is not observed: no duration (probes are the load balancer's
+      // traffic, not the users'; docs/architecture.md) and no line (its logger keeps warn and
+      // above). A response that fails is still logged, and an `error` with no listener would
+      // be thrown.
+      reply.raw.on('error', (error: Error) => this.failed(error, request, reply, performance.now() - startedAt));
+      return;
+    }
     const url = route.url ?? 'unmatched';
     let isObserved = false;
     // `error` as well as `finish`, as Fastify did: a response that fails is logged, not thrown.
@@ -159,22 +168,30 @@ class RequestLog extends LogController {
     responseTime: number,
   ): void {
     this.durations.observe(request.method, url, reply.statusCode, responseTime / 1000);
-    // The probes' loggers keep warn and above: their line is not even built.
-    if (!error && (reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
-    const line = {
-      // Fastify's `req` serializer reads the client's address from `ip` (as `remoteAddress`).
-      req: { method: request.method, url: request.url, ip: request.ip },
-      res: { statusCode: reply.statusCode },
-      responseTime,
-    };
     if (error) {
-      reply.log.error({ ...line, err: error }, 'request errored');
+      this.failed(error, request, reply, responseTime);
       return;
     }
+    // A route logging at warn (none but the probes today): its line is not even built.
+    if ((reply.log as MaybeLevelled).isLevelEnabled?.('info') === false) return;
+    const line = lineOf(request, reply, responseTime);
     const bindings = bindingsOfUnmade(reply.log, this.serverLogger);
     if (bindings) this.plain.info({ ...bindings, ...line }, 'request completed');
     else reply.log.info(line, 'request completed');
   }
+
+  private failed(error: Error, request: FastifyRequest, reply: FastifyReply, responseTime: number): void {
+    reply.log.error({ ...lineOf(request, reply, responseTime), err: error }, 'request errored');
+  }
+}
+
+function lineOf(request: FastifyRequest, reply: FastifyReply, responseTime: number) {
+  return {
+    // Fastify's `req` serializer reads the client's address from `ip` (as `remoteAddress`).
+    req: { method: request.method, url: request.url, ip: request.ip },
+    res: { statusCode: reply.statusCode },
+    responseTime,
+  };
 }
 
 /** pino's loggers and ours (request-logger.ts) tell whether a level is written. */
@@ -204,7 +221,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : newRequestId();
     },
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,

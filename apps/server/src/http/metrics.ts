@@ -113,7 +113,9 @@ export class RequestDurationHistogram {
 /**
  * The HTTP metrics of a server in `registry`: the process's default metrics and the
  * request duration histogram, observed by the request log controller when each answer
- * is finished (app.ts; no hook of its own).
+ * is finished (app.ts; no hook of its own). The probes (`/health`, `/ready`) are not
+ * observed, as is common practice: a load balancer's polling would otherwise outnumber
+ * and flatten the users' requests in every rate and quantile of the histogram.
  */
 export function createHttpMetrics(registry: Registry): RequestDurationHistogram {
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
