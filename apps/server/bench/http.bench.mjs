@@ -10,7 +10,11 @@
 // compiled server) in their own. With two or more CPUs the targets run on CPU 0 and this
 // generator on CPU 1 (taskset; BENCH_PIN=0 leaves placement to the scheduler). Every load
 // is bounded in time (BENCH_SECONDS a round, BENCH_ROUNDS rounds); each figure is the
-// median of the rounds. BENCH_PROF=1 writes CPU profiles of the targets to /tmp/httpprof.
+// median of the rounds. The ratios are also given paired: the two sides of one round run
+// back to back, so a round's ratio is taken within the round and the median of those is
+// printed with their range; it moves less with what else the machine runs (a slow minute
+// slows both sides of its round) than the ratio of the two medians.
+// BENCH_PROF=1 writes CPU profiles of the targets to /tmp/httpprof.
 import { execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
@@ -18,7 +22,7 @@ import autocannon from 'autocannon';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP_SECONDS = 1;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'health,users,conversations').split(',');
 const PATHS = { health: '/health', users: '/api/users?limit=20', conversations: '/api/conversations?limit=30' };
 
@@ -105,19 +109,24 @@ async function settle(port, path, token) {
 // Tenths of a µs where a request costs tens of µs (GET /health): the steps compared are ≈ 1 µs.
 const formatUs = (us) => (us < 100 ? us.toFixed(1) : us.toFixed(0));
 
+// The middle value; of an even count, the mean of the two middle ones.
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+  if (!sorted.length) return NaN;
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
 };
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const cpu = os.cpus();
 console.log(
   `bench:http  ${new Date().toISOString()}  node ${process.version}  ${os.platform()} ${os.release()}\n` +
     `machine: ${cpu.length} x ${cpu[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-    `nproc ${NPROC}, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} ` +
+    `nproc ${NPROC}, load average ${loadAverage()} ` +
     `(shared machine: figures are noisy)\n` +
     `targets ${PINNED ? 'on CPU 0, autocannon on CPU 1' : 'unpinned'}; ${CONNECTIONS} connections, ` +
     `${ROUNDS} rounds of ${SECONDS} s (+${WARMUP_SECONDS} s warm-up) per target and route, alternating`,
@@ -139,6 +148,7 @@ for (const [name, statements] of Object.entries(ready.recorded)) {
 // process only); the /health reference is always the separate bare process.
 const referencePort = (scenario) => (scenario !== 'health' && ready.barePort ? ready.barePort : bareReady.port);
 const results = {};
+const pairedRatios = {};
 try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of SCENARIOS) {
@@ -163,16 +173,29 @@ try {
         // A route that answers nothing in the window (a query slower than the window) is
         // reported as 0 req/s, not dropped: the figure is the finding.
         const entry = (results[`${scenario}/${side}`] ??= { rps: [], p50: [], p99: [], cpuUs: [] });
+        // Answers over the window's measured length (autocannon's per-second mean would drop
+        // the last part-second of a short window).
+        const rps = result.requests.total / result.duration;
         entry.cpuUs.push(cpuUs);
-        entry.rps.push(result.requests.average);
+        entry.rps.push(rps);
         entry.p50.push(result.latency.p50);
         entry.p99.push(result.latency.p99);
         console.log(
           `  round ${round + 1} ${scenario.padEnd(13)} ${side.padEnd(11)} ` +
-            `${result.requests.average.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  ` +
+            `${rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  ` +
             `CPU ${formatUs(cpuUs)} µs/request`,
         );
       }
+      // This round's ratios, from its two back-to-back windows.
+      const s = results[`${scenario}/switchboard`];
+      const r = results[`${scenario}/reference`];
+      const paired = (pairedRatios[scenario] ??= { rps: [], cpu: [] });
+      paired.rps.push(s.rps.at(-1) / r.rps.at(-1));
+      paired.cpu.push(r.cpuUs.at(-1) / s.cpuUs.at(-1));
+      console.log(
+        `  round ${round + 1} ${scenario.padEnd(13)} ratio ${paired.rps.at(-1).toFixed(2)}x req/s, ` +
+          `${paired.cpu.at(-1).toFixed(2)}x CPU; load average ${loadAverage()}`,
+      );
     }
   }
 } finally {
@@ -180,10 +203,7 @@ try {
 }
 
 console.log(
-  `\nmedians of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${database}; load average now ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
+  `\nmedians of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${database}; load average now ${loadAverage()}`,
 );
 console.log(
   'route                          switchboard req/s  p99 ms  CPU µs/req | reference req/s  p99 ms  CPU µs/req | ratio req/s, CPU',
@@ -196,5 +216,14 @@ for (const scenario of SCENARIOS) {
     `${PATHS[scenario].padEnd(30)} ${median(s.rps).toFixed(0).padStart(17)} ${String(median(s.p99)).padStart(7)} ${formatUs(median(s.cpuUs)).padStart(11)} | ` +
       `${median(r.rps).toFixed(0).padStart(15)} ${String(median(r.p99)).padStart(7)} ${formatUs(median(r.cpuUs)).padStart(11)} | ` +
       `${ratio.toFixed(2)}x, ${(median(r.cpuUs) / median(s.cpuUs)).toFixed(2)}x`,
+  );
+}
+const range = (values) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+console.log('paired, per round (switchboard / reference in the same round): median (range)');
+for (const scenario of SCENARIOS) {
+  const { rps, cpu } = pairedRatios[scenario];
+  console.log(
+    `${PATHS[scenario].padEnd(30)} req/s ${median(rps).toFixed(2)}x (${range(rps)}), ` +
+      `CPU ${median(cpu).toFixed(2)}x (${range(cpu)})`,
   );
 }
