@@ -13,6 +13,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { NamedStatementClient } from './pg-named-statements.js';
 import { pgliteStatementClient } from './pglite-statements.js';
 import * as schema from './schema/index.js';
 
@@ -47,7 +48,12 @@ export async function openDatabase(options: {
 }): Promise<DatabaseHandle> {
   const databaseUrl = options.databaseUrl;
   if (databaseUrl) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    // Statements with parameters run as named prepared statements (ADR 33).
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: options.poolSize ?? 10,
+      Client: NamedStatementClient,
+    });
     // PostgreSQL may end an idle connection (a restart or failover, an administrator's
     // pg_terminate_backend, a proxy's idle timeout): the pool emits it as an 'error', which
     // Node throws when nobody listens, ending the process. node-postgres has already dropped
