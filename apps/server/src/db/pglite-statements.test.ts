@@ -130,15 +130,18 @@ describe('the embedded database statement client', () => {
     expect(order).toEqual(['transaction', 'outside']);
   });
 
-  it('runs statements in the order they were issued, across clients of one PGlite, one per event-loop turn', async () => {
+  it('runs statements in the order they were issued, across clients of one PGlite, polling I/O between them', async () => {
     const other = pgliteStatementClient(pglite);
     const order: string[] = [];
+    // Each statement runs longer than a slice of turns, so I/O is polled after every one.
     const statements = Array.from({ length: 20 }, (_, i) =>
-      (i % 2 === 0 ? client : other).query<{ n: number }>('select $1::int as n', [i]).then(({ rows }) => {
-        order.push(`statement ${rows[0]!.n}`);
-        // I/O that became ready meanwhile (here an immediate) runs before the next statement.
-        if (i === 0) setImmediate(() => order.push('between'));
-      }),
+      (i % 2 === 0 ? client : other)
+        .query<{ n: number }>('select $1::int as n, count(*) from generate_series(1, 50000)', [i])
+        .then(({ rows }) => {
+          order.push(`statement ${rows[0]!.n}`);
+          // I/O that became ready meanwhile (here an immediate) runs before the last statement.
+          if (i === 0) setImmediate(() => order.push('between'));
+        }),
     );
     await Promise.all(statements);
     expect(order.filter((entry) => entry !== 'between')).toEqual(

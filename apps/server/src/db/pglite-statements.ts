@@ -67,19 +67,33 @@ export function observePgliteStatements(fn: ((text: string, params: readonly unk
   observer = fn;
 }
 
+/** How long statements may run one after another before the event loop polls for I/O. */
+const SLICE_MS = 1;
+
 /**
- * Turns on one PGlite, one per event-loop iteration (`setImmediate`, after the iteration's
- * poll for I/O), first asked first served.
+ * Turns on one PGlite, first asked first served. A run of turns starts in a `setImmediate`
+ * (after the event loop's poll for I/O, so a statement never runs inside the I/O callback
+ * that issued it) and hands the next turn on directly while the run is under `SLICE_MS`;
+ * past it the next run waits for the next iteration, after its poll.
  */
 class Turns {
   private readonly waiting: (() => void)[] = [];
+  private isHeld = false;
   private isScheduled = false;
+  private sliceStartedAt = 0;
 
-  take(): Promise<void> {
-    return new Promise((resolve) => {
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await new Promise<void>((resolve) => {
       this.waiting.push(resolve);
-      this.schedule();
+      if (!this.isHeld) this.schedule();
     });
+    try {
+      return await fn();
+    } finally {
+      this.isHeld = false;
+      if (performance.now() - this.sliceStartedAt < SLICE_MS) this.grant();
+      else this.schedule();
+    }
   }
 
   private schedule(): void {
@@ -87,11 +101,16 @@ class Turns {
     this.isScheduled = true;
     setImmediate(() => {
       this.isScheduled = false;
-      // The statement runs in this iteration's microtasks, after this callback returns;
-      // the next turn is in the next iteration, after its poll.
-      this.waiting.shift()?.();
-      this.schedule();
+      this.sliceStartedAt = performance.now();
+      this.grant();
     });
+  }
+
+  private grant(): void {
+    const next = this.waiting.shift();
+    if (!next) return;
+    this.isHeld = true;
+    next();
   }
 }
 
@@ -200,37 +219,40 @@ export function pgliteStatementClient(pglite: PGlite): PgliteStatementClient {
   return {
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> {
       observer?.(text, params);
-      await turn.take();
-      if (params.length === 0) return pglite.query<T>(text, params, options);
-      await pglite._checkReady();
-      return pglite._runExclusiveTransaction(() =>
-        pglite.runExclusive(async () => {
-          const result = await execute<T>(text, params, options, true);
-          await pglite.syncToFs();
-          return result;
+      return turn.run(async () => {
+        if (params.length === 0) return pglite.query<T>(text, params, options);
+        await pglite._checkReady();
+        return pglite._runExclusiveTransaction(() =>
+          pglite.runExclusive(async () => {
+            const result = await execute<T>(text, params, options, true);
+            await pglite.syncToFs();
+            return result;
+          }),
+        );
+      });
+    },
+    transaction<T>(fn: (tx: PgliteQueryable & Pick<Transaction, 'exec' | 'rollback'>) => Promise<T>): Promise<T> {
+      // The transaction is one turn: its own statements do not wait for others'.
+      return turn.run(() =>
+        pglite.transaction(async (tx) => {
+          let closed = false;
+          const inner = {
+            async query<R>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<R>> {
+              if (closed || tx.closed) throw new Error('Transaction is closed');
+              observer?.(text, params);
+              if (params.length === 0) return tx.query<R>(text, params, options);
+              return pglite.runExclusive(async () => execute<R>(text, params, options, false));
+            },
+            exec: (text: string, options?: QueryOptions) => tx.exec(text, options),
+            rollback: () => tx.rollback(),
+          };
+          try {
+            return await fn(inner);
+          } finally {
+            closed = true;
+          }
         }),
       );
-    },
-    async transaction<T>(fn: (tx: PgliteQueryable & Pick<Transaction, 'exec' | 'rollback'>) => Promise<T>): Promise<T> {
-      await turn.take();
-      return pglite.transaction(async (tx) => {
-        let closed = false;
-        const inner = {
-          async query<R>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<R>> {
-            if (closed || tx.closed) throw new Error('Transaction is closed');
-            observer?.(text, params);
-            if (params.length === 0) return tx.query<R>(text, params, options);
-            return pglite.runExclusive(async () => execute<R>(text, params, options, false));
-          },
-          exec: (text: string, options?: QueryOptions) => tx.exec(text, options),
-          rollback: () => tx.rollback(),
-        };
-        try {
-          return await fn(inner);
-        } finally {
-          closed = true;
-        }
-      });
     },
   };
 }
