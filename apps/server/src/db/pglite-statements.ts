@@ -14,14 +14,15 @@
  * time, BEGIN/COMMIT/ROLLBACK as before) it holds the query mutex. Statements without
  * parameters (migrations' DDL, `select 1`, BEGIN/COMMIT) go through PGlite unchanged.
  *
- * A statement or transaction issued outside a transaction first waits for its turn: one
- * turn per event-loop iteration, in the order they were asked for, shared by every client
- * of the same PGlite. A statement runs synchronously on the event loop, so without turns a
- * loop iteration ran every statement its I/O callbacks issued (one per request read, 50 at
- * 50 connections) before it polled again, and libuv accepts one connection per poll: a new
- * connection waited one such iteration per connection ahead of it (up to 1.5 s at 50
- * connections), and requests were served in batches. With turns, the sockets are polled
- * between statements, so requests are accepted, read and answered in arrival order.
+ * A statement or transaction issued outside a transaction first waits for its turn, in the
+ * order they were asked for, shared by every client of the same PGlite (`Turns`: runs of at
+ * most about 1 ms, the event loop polling for I/O between runs). A statement runs
+ * synchronously on the event loop, so without turns a loop iteration ran every statement its
+ * I/O callbacks issued (one per request read, 50 at 50 connections) before it polled again,
+ * and libuv accepts one connection per poll: a new connection waited one such iteration per
+ * connection ahead of it (up to 1.5 s at 50 connections), and requests were served in
+ * batches. With turns, the sockets are polled between runs, so requests are accepted, read
+ * and answered in arrival order.
  */
 import {
   messages,
