@@ -11,9 +11,9 @@
 // generator on CPU 1 (taskset; BENCH_PIN=0 leaves placement to the scheduler). Every load
 // is bounded in time (BENCH_SECONDS a round, BENCH_ROUNDS rounds); each figure is the
 // median of the rounds. The ratios are also given paired: the two sides of one round run
-// back to back, so a round's ratio is taken within the round and the median of those is
-// printed with their range; it moves less with what else the machine runs (a slow minute
-// slows both sides of its round) than the ratio of the two medians.
+// back to back, so a round's ratio is taken within the round, and the median of those is
+// printed with their range (how far single rounds spread). A run's processes keep their own
+// speed for the whole run, so compare several runs, not one.
 // BENCH_PROF=1 writes CPU profiles of the targets to /tmp/httpprof.
 import { execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
