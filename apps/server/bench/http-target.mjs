@@ -247,7 +247,14 @@ async function serveBare() {
     process.on('message', (message) => message?.type === 'sql' && resolve(message.recorded)),
   );
   const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: 10 }) : undefined;
-  const run = pool ? async (text, values) => (await pool.query(text, values)).rows : undefined;
+  // Prepared as the server's are (ADR 33): each text under a name of its own, parsed once per
+  // connection; a statement without parameters unnamed.
+  const names = new Map();
+  const nameOf = (text) => names.get(text) ?? names.set(text, `bare_${names.size}`).get(text);
+  const run = pool
+    ? async (text, values) =>
+        (await pool.query(values.length > 0 ? { name: nameOf(text), text, values } : { text, values })).rows
+    : undefined;
   const bare = await startBare(recorded, run);
   process.send({ type: 'ready', port: bare.port });
   let cpuAtOpen = process.cpuUsage();

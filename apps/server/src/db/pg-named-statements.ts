@@ -46,16 +46,15 @@ function isPlainConfig(value: unknown): value is QueryConfigLike {
 /** node-postgres's client, naming each statement that has parameters and no name. */
 export class NamedStatementClient extends pg.Client {}
 
-const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
-(NamedStatementClient.prototype as unknown as { query: typeof query }).query = function (
-  this: pg.Client,
-  ...args: unknown[]
-) {
+type Query = (this: pg.Client, ...args: unknown[]) => unknown;
+/** node-postgres's own `query`, looked up at each call (a wrapper installed on it later still sees every statement). */
+const clientQuery = () => (pg.Client.prototype as unknown as { query: Query }).query;
+(NamedStatementClient.prototype as unknown as { query: Query }).query = function (this: pg.Client, ...args: unknown[]) {
   const [config, values] = args;
   if (isPlainConfig(config) && typeof config.text === 'string' && config.name === undefined) {
     const params = Array.isArray(values) ? values : config.values;
     const name = Array.isArray(params) && params.length > 0 ? statementNameFor(config.text) : undefined;
     if (name !== undefined) args[0] = { ...config, name };
   }
-  return query.apply(this, args);
+  return clientQuery().apply(this, args);
 };
