@@ -63,7 +63,7 @@ interface Action {
 
 interface AriEventJson {
   type: string;
-  channel?: { id: string };
+  channel?: { id: string; name?: string };
   peer?: { id: string };
   bridge?: { id: string };
   playback?: { id: string };
@@ -171,11 +171,21 @@ function outline(events: AriEventJson[]): string {
 
 /**
  * The events less every ChannelHangupRequest of a channel whose clean-up DELETE raced its
- * Local partner's hang-up (see `isRacedCleanUp`): how many hang-up requests such a channel
- * gets depends on which request wins, on both sides. Every other event is still compared.
+ * Local partner's hang-up (see `isRacedCleanUp`), and of that partner: how many hang-up
+ * requests the two halves get depends on which request wins, on both sides (a half hung
+ * up by its own DELETE passes one on to the other). Every other event is still compared.
  */
 function withoutRacedHangups(events: AriEventJson[], raced: string[]): AriEventJson[] {
-  return events.filter((event) => event.type !== 'ChannelHangupRequest' || !raced.includes(event.channel?.id ?? ''));
+  const localBase = (name: string | undefined) => /^(Local\/.+);[12]$/.exec(name ?? '')?.[1];
+  const racedBases = new Set(
+    events
+      .filter((event) => raced.includes(event.channel?.id ?? ''))
+      .map((event) => localBase(event.channel?.name))
+      .filter((base) => base !== undefined),
+  );
+  const isRaced = (channel: AriEventJson['channel']) =>
+    raced.includes(channel?.id ?? '') || racedBases.has(localBase(channel?.name) ?? '');
+  return events.filter((event) => event.type !== 'ChannelHangupRequest' || !isRaced(event.channel));
 }
 
 /** The captured session's music on hold was a tone file; this build links Debian's. */
