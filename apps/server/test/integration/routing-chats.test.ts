@@ -427,6 +427,23 @@ describe('routing WhatsApp conversations', () => {
     );
     const ended = await api.request('GET', `/api/queues/${first.id}/entries?state=completed`, { token: admin });
     expect(ended.body.items[0]).toMatchObject({ conversation_id: conversation.id, end_reason: 'transferred' });
+    // The first agent is told it is no longer theirs: it is b's, and was a's.
+    await a.waitFor((r) =>
+      r.some(
+        (e) =>
+          e.event === 'conversation_assigned' &&
+          e.data.id === conversation.id &&
+          e.data.assignee_id === b.id &&
+          e.data.previous_assignee_id === a.id,
+      ),
+    );
+    // Released in the new entry's transaction: it never waited with no entry, so the
+    // channel's default queue (the first) never took it back.
+    const found: unknown = await api.server.database.db.execute(
+      sql`select queue_id from queue_entries where conversation_id = ${conversation.id} order by enqueued_at`,
+    );
+    const queues = (found as { rows: { queue_id: string }[] }).rows.map((row) => row.queue_id);
+    expect(queues).toEqual([first.id, second.id]);
     for (const agent of [a, b, outsider]) agent.disconnect();
   });
 

@@ -137,20 +137,22 @@ export class ConversationRouter {
     }
     const live = previous && ['waiting', 'offered', 'assigned'].includes(previous.state) ? previous : undefined;
     if (live) await this.deps.engine.endEntry(actor.companyId, live.id, 'transferred');
-    // A conversation that already waits for anyone has nothing to release.
+    // A conversation that already waits for anyone has nothing to release. One that has
+    // an agent is released in the new entry's own transaction: it never waits with no
+    // entry, so reconcile() has nothing to put in the channel's default queue meanwhile.
     const isWaiting = conversation.status === 'open' && conversation.assigneeId === null && conversation.awaitingHuman;
-    if (!isWaiting) await this.release(actor.companyId, conversationId);
-    let entry = await this.enqueueInto(conversation, queue, previous);
-    // The release tells reconcile() the conversation waits with no entry; on a busy node it
-    // may put it back in the channel's default queue before the line above. That entry is
-    // not what the agent asked for: end it, release again, and enqueue where they asked.
+    const release = isWaiting ? undefined : this.releaser(actor.companyId, conversationId);
+    let entry = await this.enqueueInto(conversation, queue, previous, release?.prepare);
+    // It already waited: on a busy node reconcile() may have put it back in the channel's
+    // default queue since `endEntry` above. That entry is not what the agent asked for:
+    // end it, and enqueue where they asked.
     for (let attempt = 0; !entry && attempt < 3; attempt += 1) {
       const meanwhile = await this.deps.entries.findLiveEntryOf(actor.companyId, { conversationId });
       if (!meanwhile || meanwhile.queueId === queueId) break;
       await this.deps.engine.endEntry(actor.companyId, meanwhile.id, 'transferred');
-      await this.release(actor.companyId, conversationId);
-      entry = await this.enqueueInto(conversation, queue, previous);
+      entry = await this.enqueueInto(conversation, queue, previous, release?.prepare);
     }
+    if (release) await release.announce();
     if (!entry) throw new ConflictError('entry.already_queued', 'The conversation is already in a queue.');
     this.deps.logger.info(
       { companyId: actor.companyId, conversationId, queueId, byUserId: actor.userId },
@@ -159,21 +161,36 @@ export class ConversationRouter {
     return entry;
   }
 
-  /** Takes the conversation from its agent (told over the socket) so the queue can route it again. */
-  private async release(companyId: string, conversationId: string): Promise<void> {
-    const now = this.deps.clock.now();
-    const released = await this.deps.entries.transaction((repo) =>
-      this.deps.conversations.releaseInTransaction(repo.db, { companyId, conversationId, now }),
-    );
-    if (released.kind === 'released' && released.previousAssigneeId !== null) {
-      await this.deps.conversations.announceAssignment(companyId, conversationId, released.previousAssigneeId);
-    }
+  /**
+   * Takes the conversation from its agent, in the transaction `prepare` is given; once
+   * that commits, `announce` tells the agent (over the socket) it is no longer theirs.
+   */
+  private releaser(companyId: string, conversationId: string) {
+    let previousAssigneeId: string | null = null;
+    return {
+      prepare: async (scope: object): Promise<void> => {
+        const released = await this.deps.conversations.releaseInTransaction(scope, {
+          companyId,
+          conversationId,
+          now: this.deps.clock.now(),
+        });
+        // A second run (the loop in transfer) finds it released already: the agent told is the first's.
+        if (released.kind === 'released' && released.previousAssigneeId !== null) {
+          previousAssigneeId = released.previousAssigneeId;
+        }
+      },
+      announce: async (): Promise<void> => {
+        if (previousAssigneeId === null) return;
+        await this.deps.conversations.announceAssignment(companyId, conversationId, previousAssigneeId);
+      },
+    };
   }
 
   private async enqueueInto(
     conversation: RoutableConversation,
     target: string | Queue,
     previous?: QueueEntry,
+    prepare?: (scope: object) => Promise<void>,
   ): Promise<QueueEntry | undefined> {
     const queue =
       typeof target === 'string' ? await this.deps.entries.findQueue(conversation.companyId, target) : target;
@@ -193,6 +210,7 @@ export class ConversationRouter {
       originalEnqueuedAt: previous?.originalEnqueuedAt,
       previousEntryId: previous?.id,
       closedAction: isOpen || !closedAction ? undefined : { ...closedAction },
+      prepare,
     });
     if (!entry) return undefined;
     if (settings && !isOpen && closedAction?.action === 'message') {

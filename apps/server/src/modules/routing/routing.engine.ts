@@ -51,6 +51,13 @@ export interface EnqueueInput {
   previousEntryId?: string | undefined;
   /** Closed hours: stored as already overflowed with this action, never routed. */
   closedAction?: Record<string, unknown> | undefined;
+  /**
+   * A change that commits with the entry, run in the arrival's transaction before the
+   * entry is written (a transfer releases the conversation from its agent here, so no
+   * moment exists where it waits with no entry). Run again if that transaction fails and
+   * the entry is then written alone.
+   */
+  prepare?: ((scope: object) => Promise<void>) | undefined;
 }
 
 type EntryRow = Parameters<EngineRepository['insertEntry']>[0];
@@ -58,6 +65,7 @@ type EntryRow = Parameters<EngineRepository['insertEntry']>[0];
 /** An open item on its way in: inserted by the first decision of its queue's run. */
 interface Arrival {
   row: EntryRow;
+  prepare: EnqueueInput['prepare'];
   now: Date;
   entry: QueueEntry | undefined;
   created: Promise<void> | undefined;
@@ -106,7 +114,9 @@ export class RoutingEngine {
       updatedAt: now,
     };
     const { conversationId } = row;
-    if (!isClosed) return this.arrive(row, now);
+    if (!isClosed) return this.arrive(row, input.prepare, now);
+    const { prepare } = input;
+    if (prepare) await this.deps.repository.transaction((repo) => prepare(repo.db));
     const entry =
       typeof conversationId === 'string'
         ? await this.deps.repository.insertClosedConversationEntry({ ...row, conversationId })
@@ -124,9 +134,9 @@ export class RoutingEngine {
    * the arrival and its routing share one commit. When this node is routing the queue
    * already, the entry is written alone and that run goes round once more.
    */
-  private async arrive(row: EntryRow, now: Date): Promise<QueueEntry | undefined> {
+  private async arrive(row: EntryRow, prepare: EnqueueInput['prepare'], now: Date): Promise<QueueEntry | undefined> {
     if (this.runs.has(row.queueId)) {
-      const entry = await this.deps.repository.insertEntry(row);
+      const entry = await this.insertAlone(row, prepare);
       if (!entry) return undefined;
       this.logEnqueued(entry, false);
       // Routing starts without waiting for the event: the bus appends it before the decision's.
@@ -134,10 +144,19 @@ export class RoutingEngine {
       await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
       return entry;
     }
-    const arrival: Arrival = { row, now, entry: undefined, created: undefined };
+    const arrival: Arrival = { row, prepare, now, entry: undefined, created: undefined };
     await this.routeQueue(row.companyId, row.queueId, true, arrival);
     await arrival.created;
     return arrival.entry;
+  }
+
+  /** The entry (and what must commit with it) in a transaction of its own, not routed here. */
+  private insertAlone(row: EntryRow, prepare: EnqueueInput['prepare']): Promise<QueueEntry | undefined> {
+    if (!prepare) return this.deps.repository.insertEntry(row);
+    return this.deps.repository.transaction(async (repo) => {
+      await prepare(repo.db);
+      return repo.insertEntry(row);
+    });
   }
 
   private logEnqueued(entry: QueueEntry, isClosed: boolean): void {
@@ -233,7 +252,7 @@ export class RoutingEngine {
       // The arrival is not lost with a decision that failed: written alone, as before this
       // transaction carried it; the error goes on, and the sweep routes the entry.
       if (arrival && !arrival.created) {
-        arrival.entry = await this.deps.repository.insertEntry(arrival.row);
+        arrival.entry = await this.insertAlone(arrival.row, arrival.prepare);
         if (arrival.entry) this.publishArrival(arrival, arrival.entry);
       }
       throw error;
@@ -250,6 +269,7 @@ export class RoutingEngine {
   private decideInTransaction(companyId: string, queueId: string, now: Date, arrival: Arrival | undefined) {
     return this.deps.repository.transaction(async (repo): Promise<Decision[]> => {
       if (arrival) {
+        await arrival.prepare?.(repo.db);
         arrival.entry = await repo.insertEntry(arrival.row);
         if (!arrival.entry) return [];
       }
