@@ -8,7 +8,7 @@
  * once each (ADR 13). Without one, subscribers get this node's events only.
  */
 import type { Clock } from '../shared/clock.js';
-import type { DomainEvent, EventPublisher, PublishedEvent } from '../shared/events.js';
+import type { DomainEvent, EventPublisher, PublishedEvent, TransactionAppend } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import type { EventLogRepository } from './event-log.repository.js';
 import type { EventTransport } from './event-transport.js';
@@ -36,6 +36,15 @@ export interface EventBusOptions {
 export class EventBus implements EventPublisher {
   private readonly pending: PendingPublish[] = [];
   private flushing: Promise<void> | undefined;
+  /**
+   * The turn to append: one batch or one transaction's append at a time. Whoever holds it
+   * takes the pending events first, so seqs keep publish order whether a batch or a
+   * transaction appends them. Batches wait for it in order; a transaction never waits.
+   */
+  private isTurnTaken = false;
+  private readonly turnWaiters: (() => void)[] = [];
+  /** Turns held by transactions that have not ended yet (`withinTransaction`). */
+  private readonly held = new Set<Promise<unknown>>();
   private readonly subscribers = new Set<EventSubscriber>();
   private readonly ownSubscribers = new Set<EventSubscriber>();
   private readonly transport: EventTransport | undefined;
@@ -119,31 +128,109 @@ export class EventBus implements EventPublisher {
 
   /** Resolves when every publish issued so far has been appended and delivered here (sent on, with Redis). */
   async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.held.size > 0) {
+      await Promise.allSettled([this.flushing, ...this.held]);
+    }
+  }
+
+  /**
+   * Runs `work` with `append` (see EventPublisher.withinTransaction). `append` appends only
+   * when the turn is free at once — then it writes the pending events and the given ones in
+   * the caller's transaction, and holds the turn until `work` ends, so events published
+   * meanwhile wait and seqs stay in publish order. It never waits for the turn: a batch
+   * that holds it may itself be waiting for a connection the caller's transaction holds
+   * (the pool's last, or PGlite's only one). When it answers false the caller publishes
+   * after commit, as usual. After `work` returns the events are handed on (the pending
+   * events' publishers answered); if it throws, nothing is, and the pending events go back
+   * to the front of the queue.
+   */
+  withinTransaction<T>(work: (append: TransactionAppend) => Promise<T>): Promise<T> {
+    let taken: PendingPublish[] = [];
+    let own: PendingPublish[] = [];
+    let stored: PublishedEvent[] = [];
+    let release: (() => void) | undefined;
+    const append: TransactionAppend = async (scope, events) => {
+      if (release || this.isTurnTaken) return false;
+      this.isTurnTaken = true;
+      release = () => this.giveUpTurn();
+      taken = this.pending.splice(0);
+      own = events.map((event) => ({ event, at: this.clock.now(), resolve: () => {}, reject: () => {} }));
+      try {
+        stored = await this.log.appendMany([...taken, ...own], scope);
+      } catch (error) {
+        this.pending.unshift(...taken);
+        taken = [];
+        own = [];
+        throw error;
+      }
+      return true;
+    };
+    const run = (async () => {
+      try {
+        const result = await work(append);
+        stored.forEach((one, i) => this.handOn(one, i < taken.length ? taken[i]! : own[i - taken.length]!));
+        return result;
+      } catch (error) {
+        this.pending.unshift(...taken);
+        throw error;
+      } finally {
+        release?.();
+        if (this.pending.length > 0) this.startFlush();
+      }
+    })();
+    this.held.add(run);
+    const forget = () => this.held.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Waits for the turn to append (batches, in order). */
+  private takeTurn(): Promise<void> {
+    if (!this.isTurnTaken) {
+      this.isTurnTaken = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
+  }
+
+  private giveUpTurn(): void {
+    const next = this.turnWaiters.shift();
+    if (next) next();
+    else this.isTurnTaken = false;
   }
 
   private async flush(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
-      let stored: PublishedEvent[];
+      await this.takeTurn();
       try {
-        stored = await this.log.appendMany(batch);
-      } catch (error) {
-        if (batch.length === 1) {
-          batch[0]?.reject(error);
-          continue;
-        }
-        // One bad event must not take the others down: each on its own, as before batching.
-        for (const item of batch) {
-          await this.log.appendMany([item]).then(
-            ([one]) => this.handOn(one!, item),
-            (failure: unknown) => item.reject(failure),
-          );
-        }
-        continue;
+        // A transaction's append may have taken them while this one waited.
+        await this.appendBatch(this.pending.splice(0, MAX_BATCH));
+      } finally {
+        this.giveUpTurn();
       }
-      stored.forEach((one, i) => this.handOn(one, batch[i]!));
     }
+  }
+
+  private async appendBatch(batch: PendingPublish[]): Promise<void> {
+    if (batch.length === 0) return;
+    let stored: PublishedEvent[];
+    try {
+      stored = await this.log.appendMany(batch);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // One bad event must not take the others down: each on its own, as before batching.
+      for (const item of batch) {
+        await this.log.appendMany([item]).then(
+          ([one]) => this.handOn(one!, item),
+          (failure: unknown) => item.reject(failure),
+        );
+      }
+      return;
+    }
+    stored.forEach((one, i) => this.handOn(one, batch[i]!));
   }
 
   private handOn(stored: PublishedEvent, item: PendingPublish): void {

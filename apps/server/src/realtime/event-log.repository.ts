@@ -91,13 +91,14 @@ export class EventLogRepository {
 
   /**
    * Appends several events in one statement (group commit: a busy node's events wait for
-   * one round trip, not one each). Their seqs follow the order given. Must not run inside a
-   * transaction: the lock would be held until that transaction ends.
+   * one round trip, not one each). Their seqs follow the order given. Inside a transaction
+   * (`within`) the lock is held until that transaction ends: only as its last statement.
    */
-  async appendMany(events: readonly { event: DomainEvent; at: Date }[]): Promise<PublishedEvent[]> {
+  async appendMany(events: readonly { event: DomainEvent; at: Date }[], within?: object): Promise<PublishedEvent[]> {
     if (events.length === 0) return [];
+    const db = (within as Db | undefined) ?? this.db;
     // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
-    const result = (await this.db.execute(appendStatement(events))) as { rows: { seq: number | string }[] };
+    const result = (await db.execute(appendStatement(events))) as { rows: { seq: number | string }[] };
     const seqs = result.rows.map((row) => Number(row.seq));
     if (seqs.length !== events.length) throw new Error('event log insert returned fewer rows');
     seqs.sort((a, b) => a - b);

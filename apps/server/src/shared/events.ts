@@ -37,12 +37,27 @@ export interface PublishedEvent extends DomainEvent {
   at: Date;
 }
 
+/**
+ * Appends events inside the transaction `scope` is (see `EventPublisher.withinTransaction`);
+ * false when it could not at once: then publish them after commit, as usual.
+ */
+export type TransactionAppend = (scope: object, events: readonly DomainEvent[]) => Promise<boolean>;
+
 export interface EventPublisher {
   /**
    * Appends the event to the log and fans it out. Call it after the transaction that made
    * the change has committed, never inside one (docs/adr/0003).
    */
   publish(event: DomainEvent): Promise<PublishedEvent>;
+  /**
+   * Runs `work`, which opens one transaction, with `append`: events appended with it, as
+   * that transaction's last statement, commit with the change (one commit, not two) and
+   * are fanned out once `work` has returned; they are dropped if it fails. For a hot path
+   * only (routing's decisions, ADR 34): the log's append lock is then held until that
+   * transaction commits. `append` may answer false (the bus was appending): then the
+   * caller publishes the events after commit.
+   */
+  withinTransaction<T>(work: (append: TransactionAppend) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -2,13 +2,16 @@
  * SequencedDelivery over a real event log (PGlite, or PostgreSQL with DATABASE_URL): events
  * that arrive out of order, twice, or never, and a seq that was drawn and rolled back; and
  * the log's promise they rest on (ADR 10/13): seqs become visible in commit order, even
- * with two nodes (two connection pools) appending at once.
+ * with two nodes (two connection pools) appending at once; and the bus's appends inside a
+ * caller's transaction (ADR 34).
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { EventBus } from '../../src/realtime/event-bus.js';
 import { EventLogRepository } from '../../src/realtime/event-log.repository.js';
 import { SequencedDelivery } from '../../src/realtime/sequenced-delivery.js';
+import { systemClock } from '../../src/shared/clock.js';
 import type { PublishedEvent } from '../../src/shared/events.js';
 import { createCapturingLogger } from '../support/audiosocket-peer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -211,5 +214,84 @@ describe('SequencedDelivery', () => {
     delivery.receive(two);
     expect(seen).toEqual([one.seq, two.seq]);
     expect(lines.some((line) => line.msg === 'event subscriber failed')).toBe(true);
+  });
+});
+
+describe('EventBus.withinTransaction (ADR 34)', () => {
+  const event = (i: number) => ({ name: 'test.bus', companyId: COMPANY, audience: { company: true }, data: { i } });
+
+  function startedBus() {
+    const { logger } = createCapturingLogger('info');
+    const bus = new EventBus(log, systemClock, logger);
+    const delivered: PublishedEvent[] = [];
+    bus.subscribe((published) => delivered.push(published));
+    return { bus, delivered };
+  }
+
+  const marker = async (db: object, i: number) => {
+    await (db as typeof handle.db).execute(
+      sql`insert into event_log (company_id, name, data) values (${COMPANY}, 'test.marker', ${JSON.stringify({ i })}::jsonb)`,
+    );
+  };
+
+  it('appends in the caller’s transaction: committed with its change, handed on after, later publishes after it', async () => {
+    const { bus, delivered } = startedBus();
+    let later: Promise<PublishedEvent> | undefined;
+    const isAppended = await bus.withinTransaction((append) =>
+      handle.db.transaction(async (tx) => {
+        await marker(tx, 10);
+        const appended = await append(tx, [event(11), event(12)]);
+        // Published while the transaction holds the turn: it waits, and is not handed on first.
+        later = bus.publish(event(13));
+        expect(delivered).toHaveLength(0);
+        return appended;
+      }),
+    );
+    expect(isAppended).toBe(true);
+    const after = await later!;
+    await bus.drain();
+    expect(delivered.map((e) => e.data.i)).toEqual([11, 12, 13]);
+    expect(delivered.map((e) => e.seq)).toEqual([...delivered.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(after.seq).toBeGreaterThan(delivered[1]!.seq);
+    const stored = await handle.db.execute(
+      sql`select name, data from event_log where name in ('test.bus', 'test.marker') and (data->>'i')::int between 10 and 13 order by seq`,
+    );
+    expect((stored as unknown as { rows: { data: { i: number } }[] }).rows.map((r) => r.data.i)).toEqual([
+      10, 11, 12, 13,
+    ]);
+  });
+
+  it('writes and hands on nothing when the transaction rolls back; what was published meanwhile still goes out', async () => {
+    const { bus, delivered } = startedBus();
+    let later: Promise<PublishedEvent> | undefined;
+    const failed = await bus
+      .withinTransaction((append) =>
+        handle.db.transaction(async (tx) => {
+          await append(tx, [event(21)]);
+          later = bus.publish(event(22));
+          throw new Error('roll back');
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    await later;
+    await bus.drain();
+    expect(delivered.map((e) => e.data.i)).toEqual([22]);
+    const stored = await handle.db.execute(
+      sql`select count(*)::int as n from event_log where name = 'test.bus' and (data->>'i')::int = 21`,
+    );
+    expect((stored as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(0);
+  });
+
+  it('never waits for the turn: while a batch is being appended it answers false, and the caller publishes after', async () => {
+    const { bus, delivered } = startedBus();
+    const first = bus.publish(event(31)); // its batch holds the turn now
+    const isAppended = await bus.withinTransaction((append) =>
+      handle.db.transaction(async (tx) => append(tx, [event(32)])),
+    );
+    expect(isAppended).toBe(false);
+    await first;
+    await bus.publish(event(32));
+    expect(delivered.map((e) => e.data.i)).toEqual([31, 32]);
   });
 });

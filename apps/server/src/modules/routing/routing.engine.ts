@@ -15,7 +15,8 @@ import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { EngineRepository } from './routing.engine-repository.js';
-import type { RoutingEvents } from './routing.events.js';
+import type { DomainEvent } from '../../shared/events.js';
+import { entryEvent, offerEvent, type RoutingEvents } from './routing.events.js';
 import type { ConversationsPort, PresencePort, RoutingListener } from './routing.ports.js';
 import {
   hasRoom,
@@ -38,6 +39,8 @@ type Decision =
   | { kind: 'assigned'; entry: QueueEntry; queue: Queue; previousAssigneeId: string | null }
   | { kind: 'offered'; entry: QueueEntry; queue: Queue; offers: Offer[] }
   | { kind: 'gone'; entry: QueueEntry };
+/** A committed decision; `isPublished`: its events were appended in its transaction (ADR 34). */
+type Decided = Decision & { isPublished: boolean };
 
 export interface EnqueueInput {
   companyId: string;
@@ -241,71 +244,112 @@ export class RoutingEngine {
     queueId: string,
     isWaitingKnown: boolean,
     arrival?: Arrival,
-  ): Promise<Decision[]> {
+  ): Promise<Decided[]> {
     // Most runs find nothing (a trigger for a queue another pass or node already served):
     // one read, not a transaction of three round trips. An entry committed after this read
     // routes its queue itself (enqueue, or the answer that put it back), so none is missed.
     // An arrival knows its own entry waits: it skips the look.
     if (!isWaitingKnown && !(await this.deps.repository.hasWaiting(queueId))) return [];
     const now = this.deps.clock.now();
-    const decisions = await this.decideInTransaction(companyId, queueId, now, arrival).catch(async (error: unknown) => {
+    const decided = await this.decideInTransaction(companyId, queueId, now, arrival).catch(async (error: unknown) => {
       // The arrival is not lost with a decision that failed: written alone, as before this
       // transaction carried it; the error goes on, and the sweep routes the entry.
       if (arrival && !arrival.created) {
         arrival.entry = await this.insertAlone(arrival.row, arrival.prepare);
-        if (arrival.entry) this.publishArrival(arrival, arrival.entry);
+        if (arrival.entry) this.publishArrival(arrival, arrival.entry, false);
       }
       throw error;
     });
-    if (arrival?.entry) this.publishArrival(arrival, arrival.entry);
+    if (arrival?.entry) this.publishArrival(arrival, arrival.entry, decided.isPublished);
+    return decided.decisions.map((decision) => ({ ...decision, isPublished: decided.isPublished }));
+  }
+
+  private publishArrival(arrival: Arrival, entry: QueueEntry, isPublished: boolean): void {
+    this.logEnqueued(entry, false);
+    arrival.created = isPublished
+      ? Promise.resolve()
+      : this.deps.events.entry('queue_entry.created', entry, arrival.now);
+  }
+
+  /**
+   * The decisions and, as the transaction's last statement, their events (and the
+   * arrival's), when the bus can append them at once (ADR 34): one commit for both.
+   */
+  private decideInTransaction(companyId: string, queueId: string, now: Date, arrival: Arrival | undefined) {
+    return this.deps.events.withinTransaction((append) =>
+      this.deps.repository.transaction(async (repo) => {
+        const decisions = await this.decide(repo, companyId, queueId, now, arrival);
+        const events = [
+          ...(arrival?.entry ? [entryEvent('queue_entry.created', arrival.entry, arrival.now)] : []),
+          ...decisions.flatMap((decision) => this.eventsOf(decision, now)),
+        ];
+        const isPublished = events.length > 0 && (await append(repo.db, events));
+        return { decisions, isPublished };
+      }),
+    );
+  }
+
+  private async decide(
+    repo: EngineRepository,
+    companyId: string,
+    queueId: string,
+    now: Date,
+    arrival: Arrival | undefined,
+  ): Promise<Decision[]> {
+    if (arrival) {
+      await arrival.prepare?.(repo.db);
+      arrival.entry = await repo.insertEntry(arrival.row);
+      if (!arrival.entry) return [];
+    }
+    const read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
+    const { entries, candidates } = read;
+    let { queue } = read;
+    if (!queue || entries.length === 0) return [];
+    const decisions: Decision[] = [];
+    for (const entry of entries) {
+      const ordered = orderCandidates(queue, entry, candidates, now);
+      const isRingAll = queue.strategy === 'ring_all' && entry.channel === 'voice';
+      const chosen: string[] = [];
+      for (const candidate of ordered) {
+        const agent = await repo.lockAgent(candidate.agentId);
+        if (!agent || !hasRoom(entry.channel, agent.capacity, agent.load)) continue;
+        chosen.push(candidate.agentId);
+        if (!isRingAll) break;
+      }
+      const [first] = chosen;
+      if (first === undefined) continue;
+      if (queue.strategy === 'round_robin') {
+        await repo.setLastChosen(queueId, first);
+        queue = { ...queue, lastChosenAgentId: first };
+      }
+      const decision =
+        queue.offerMode === 'auto' && !isRingAll
+          ? await this.assign(repo, queue, entry, first, now)
+          : await this.offer(repo, queue, entry, chosen, isRingAll, now);
+      decisions.push(decision);
+      if (decision.kind === 'gone') continue;
+      for (const candidate of candidates) {
+        if (chosen.includes(candidate.agentId)) candidate.load[entry.channel] += 1;
+      }
+    }
     return decisions;
   }
 
-  private publishArrival(arrival: Arrival, entry: QueueEntry): void {
-    this.logEnqueued(entry, false);
-    arrival.created = this.deps.events.entry('queue_entry.created', entry, arrival.now);
-  }
-
-  private decideInTransaction(companyId: string, queueId: string, now: Date, arrival: Arrival | undefined) {
-    return this.deps.repository.transaction(async (repo): Promise<Decision[]> => {
-      if (arrival) {
-        await arrival.prepare?.(repo.db);
-        arrival.entry = await repo.insertEntry(arrival.row);
-        if (!arrival.entry) return [];
-      }
-      const read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
-      const { entries, candidates } = read;
-      let { queue } = read;
-      if (!queue || entries.length === 0) return [];
-      const decisions: Decision[] = [];
-      for (const entry of entries) {
-        const ordered = orderCandidates(queue, entry, candidates, now);
-        const isRingAll = queue.strategy === 'ring_all' && entry.channel === 'voice';
-        const chosen: string[] = [];
-        for (const candidate of ordered) {
-          const agent = await repo.lockAgent(candidate.agentId);
-          if (!agent || !hasRoom(entry.channel, agent.capacity, agent.load)) continue;
-          chosen.push(candidate.agentId);
-          if (!isRingAll) break;
-        }
-        const [first] = chosen;
-        if (first === undefined) continue;
-        if (queue.strategy === 'round_robin') {
-          await repo.setLastChosen(queueId, first);
-          queue = { ...queue, lastChosenAgentId: first };
-        }
-        const decision =
-          queue.offerMode === 'auto' && !isRingAll
-            ? await this.assign(repo, queue, entry, first, now)
-            : await this.offer(repo, queue, entry, chosen, isRingAll, now);
-        decisions.push(decision);
-        if (decision.kind === 'gone') continue;
-        for (const candidate of candidates) {
-          if (chosen.includes(candidate.agentId)) candidate.load[entry.channel] += 1;
-        }
-      }
-      return decisions;
-    });
+  /** The events a decision announces, in order: the entry's (or each offer's). */
+  private eventsOf(decision: Decision, now: Date): DomainEvent[] {
+    const { entry } = decision;
+    switch (decision.kind) {
+      case 'assigned':
+        return [
+          entryEvent('entry.assigned', entry, now, { agent_id: entry.assignedTo, queue_name: decision.queue.name }),
+        ];
+      case 'offered':
+        return decision.offers.map((offer) =>
+          offerEvent('offer.created', offer, entry, { queueName: decision.queue.name }),
+        );
+      case 'gone':
+        return [entryEvent('entry.completed', entry, now, { reason: 'gone' })];
+    }
   }
 
   private async assign(
@@ -394,19 +438,21 @@ export class RoutingEngine {
     return { kind: 'gone', entry: ended };
   }
 
-  private async announce(decision: Decision): Promise<void> {
+  /** After commit: the decision's events (unless its transaction appended them), then the listeners. */
+  private async announce(decision: Decided): Promise<void> {
     const now = this.deps.clock.now();
-    const { entry } = decision;
+    const { entry, isPublished } = decision;
     const log = { companyId: entry.companyId, queueId: entry.queueId, entryId: entry.id };
+    const publish = async (): Promise<void> => {
+      if (isPublished) return;
+      for (const event of this.eventsOf(decision, now)) await this.deps.events.publishBuilt(event);
+    };
     switch (decision.kind) {
       case 'assigned': {
         this.deps.logger.info({ ...log, agentId: entry.assignedTo, waitSeconds: entry.waitSeconds }, 'item assigned');
         // Published at once: the agent's entry event does not wait for the conversation's,
         // which reads the conversation first (one more round trip on a busy pool).
-        const assigned = this.deps.events.entry('entry.assigned', entry, now, {
-          agent_id: entry.assignedTo,
-          queue_name: decision.queue.name,
-        });
+        const assigned = publish();
         if (entry.conversationId) {
           await this.deps.conversations.announceAssignment(
             entry.companyId,
@@ -421,13 +467,13 @@ export class RoutingEngine {
       case 'offered':
         for (const offer of decision.offers) {
           this.deps.logger.info({ ...log, agentId: offer.agentId, offerId: offer.id }, 'item offered');
-          await this.deps.events.offer('offer.created', offer, entry, { queueName: decision.queue.name });
-          await this.notify((l) => l.offered?.(offer, entry));
         }
+        await publish();
+        for (const offer of decision.offers) await this.notify((l) => l.offered?.(offer, entry));
         return;
       case 'gone':
         this.deps.logger.info(log, 'entry ended: the item no longer waits');
-        await this.deps.events.entry('entry.completed', entry, now, { reason: 'gone' });
+        await publish();
         return;
     }
   }
@@ -459,7 +505,7 @@ export class RoutingEngine {
     });
     for (const other of result.others)
       await this.offerEnded('offer.cancelled', other, result.decision.entry, result.queueName);
-    await this.announce(result.decision);
+    await this.announce({ ...result.decision, isPublished: false });
     if (result.decision.kind === 'gone') {
       throw new ConflictError('offer.item_gone', 'The customer no longer waits: the conversation was closed or taken.');
     }

@@ -1,10 +1,11 @@
 /**
- * Routing's events, published after the decision commits (docs/adr/0010): offers to the
- * agent (and managers, for the board), entry changes to managers and the agent concerned,
- * service level and stats to managers. Wire names: `offer.created` →
- * `offer_created`, `queue_entry.created` → `queue_entry_created`, `queue.stats` → `queue_stats`.
+ * Routing's events, published after the decision commits (docs/adr/0010) or appended as
+ * the decision's last statement (ADR 34): offers to the agent (and managers, for the
+ * board), entry changes to managers and the agent concerned, service level and stats to
+ * managers. Wire names: `offer.created` → `offer_created`, `queue_entry.created` →
+ * `queue_entry_created`, `queue.stats` → `queue_stats`.
  */
-import type { EventPublisher } from '../../shared/events.js';
+import type { DomainEvent, EventPublisher, TransactionAppend } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { toEntryDto, toOfferDto } from './routing.dto.js';
 import type { Offer, QueueEntry } from './routing.js';
@@ -21,6 +22,41 @@ export type EntryEventName =
 
 const isUserId = (value: unknown): value is string => typeof value === 'string';
 
+export function offerEvent(
+  name: OfferEventName,
+  offer: Offer,
+  entry: QueueEntry,
+  extra: { queueName: string; missedInARow?: number; isAgentSetAway?: boolean },
+): DomainEvent {
+  return {
+    name,
+    companyId: offer.companyId,
+    audience: { userIds: [offer.agentId], managers: true },
+    data: {
+      ...toOfferDto(offer, entry, extra.queueName),
+      ...(extra.missedInARow !== undefined ? { missed_in_a_row: extra.missedInARow } : {}),
+      ...(extra.isAgentSetAway !== undefined ? { agent_set_away: extra.isAgentSetAway } : {}),
+    },
+  };
+}
+
+export function entryEvent(
+  name: EntryEventName,
+  entry: QueueEntry,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): DomainEvent {
+  return {
+    name,
+    companyId: entry.companyId,
+    // Managers (the board) and the agent it concerns: an agent's desk learns of its own
+    // items here and of the queue through conversation events; a company-wide audience
+    // would send every entry to every socket, O(agents) work per item.
+    audience: { managers: true, userIds: [entry.assignedTo ?? entry.offeredTo, extra.agent_id].filter(isUserId) },
+    data: { ...toEntryDto(entry, null, now), ...extra },
+  };
+}
+
 export class RoutingEvents {
   constructor(
     private readonly publisher: EventPublisher,
@@ -33,28 +69,21 @@ export class RoutingEvents {
     entry: QueueEntry,
     extra: { queueName: string; missedInARow?: number; isAgentSetAway?: boolean },
   ): Promise<void> {
-    return this.publish({
-      name,
-      companyId: offer.companyId,
-      audience: { userIds: [offer.agentId], managers: true },
-      data: {
-        ...toOfferDto(offer, entry, extra.queueName),
-        ...(extra.missedInARow !== undefined ? { missed_in_a_row: extra.missedInARow } : {}),
-        ...(extra.isAgentSetAway !== undefined ? { agent_set_away: extra.isAgentSetAway } : {}),
-      },
-    });
+    return this.publish(offerEvent(name, offer, entry, extra));
   }
 
   entry(name: EntryEventName, entry: QueueEntry, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
-    return this.publish({
-      name,
-      companyId: entry.companyId,
-      // Managers (the board) and the agent it concerns: an agent's desk learns of its own
-      // items here and of the queue through conversation events; a company-wide audience
-      // would send every entry to every socket, O(agents) work per item.
-      audience: { managers: true, userIds: [entry.assignedTo ?? entry.offeredTo, extra.agent_id].filter(isUserId) },
-      data: { ...toEntryDto(entry, null, now), ...extra },
-    });
+    return this.publish(entryEvent(name, entry, now, extra));
+  }
+
+  /** An event built by `entryEvent` or `offerEvent`. */
+  publishBuilt(event: DomainEvent): Promise<void> {
+    return this.publish(event);
+  }
+
+  /** A decision's transaction with the bus's in-transaction append (ADR 34). */
+  withinTransaction<T>(work: (append: TransactionAppend) => Promise<T>): Promise<T> {
+    return this.publisher.withinTransaction(work);
   }
 
   serviceLevelBreached(entry: QueueEntry, serviceLevelSeconds: number): Promise<void> {
