@@ -285,10 +285,9 @@ describe('EventBus.withinTransaction (ADR 34)', () => {
 
   it('never waits for the turn: while a batch is being appended it answers false, and the caller publishes after', async () => {
     const { bus, delivered } = startedBus();
-    const first = bus.publish(event(31)); // its batch holds the turn now
-    const isAppended = await bus.withinTransaction((append) =>
-      handle.db.transaction(async (tx) => append(tx, [event(32)])),
-    );
+    const first = bus.publish(event(31)); // its batch holds the turn from here to its append's end
+    // Asked while that batch is under way (no await in between, so it cannot have ended).
+    const isAppended = await bus.withinTransaction((append) => append(handle.db, [event(32)]));
     expect(isAppended).toBe(false);
     await first;
     await bus.publish(event(32));
