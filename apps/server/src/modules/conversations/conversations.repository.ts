@@ -371,6 +371,31 @@ export class ConversationsRepository {
     return row && { previousAssigneeId: row.previous_assignee_id };
   }
 
+  /**
+   * Back to the queue in one statement (the row locked, checked and changed): nobody has
+   * it and it waits for a human. With `fromAgentId`, only if that agent still has it.
+   * Returns who had it, or undefined when it is resolved (or no longer that agent's).
+   */
+  async releaseIfOpen(
+    companyId: string,
+    conversationId: string,
+    fromAgentId: string | undefined,
+    now: Date,
+  ): Promise<{ previousAssigneeId: string | null } | undefined> {
+    const at = sql`${now.toISOString()}::timestamptz`;
+    const fromAgent = fromAgentId === undefined ? sql`true` : sql`old.assignee_id = ${fromAgentId}`;
+    const result = await this.db.execute(sql`
+      update ${conversations} c
+         set assignee_id = null, awaiting_human = true, status = 'open', snoozed_until = null,
+             last_activity_at = ${at}, updated_at = ${at}
+        from (select id, assignee_id, status from ${conversations}
+               where company_id = ${companyId} and id = ${conversationId} for update) old
+       where c.id = old.id and old.status <> 'resolved' and ${fromAgent}
+      returning old.assignee_id as previous_assignee_id`);
+    const [row] = (result as { rows: { previous_assignee_id: string | null }[] }).rows;
+    return row && { previousAssigneeId: row.previous_assignee_id };
+  }
+
   /** The contact's conversation on a channel that a new message belongs to: the unresolved one, else the latest. */
   async lockLatestConversationOfContact(
     companyId: string,

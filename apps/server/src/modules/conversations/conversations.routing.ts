@@ -81,18 +81,8 @@ export class ConversationRouting {
     input: { companyId: string; conversationId: string; fromAgentId?: string; now: Date },
   ): Promise<{ kind: 'released'; previousAssigneeId: string | null } | { kind: 'gone' }> {
     const repo = new ConversationsRepository(scope as Db);
-    const current = await repo.lockConversation(input.companyId, input.conversationId);
-    if (!current || current.status === 'resolved') return { kind: 'gone' };
-    if (input.fromAgentId !== undefined && current.assigneeId !== input.fromAgentId) return { kind: 'gone' };
-    await repo.updateConversation(input.companyId, input.conversationId, {
-      assigneeId: null,
-      awaitingHuman: true,
-      status: 'open',
-      snoozedUntil: null,
-      lastActivityAt: input.now,
-      updatedAt: input.now,
-    });
-    return { kind: 'released', previousAssigneeId: current.assigneeId };
+    const released = await repo.releaseIfOpen(input.companyId, input.conversationId, input.fromAgentId, input.now);
+    return released ? { kind: 'released', previousAssigneeId: released.previousAssigneeId } : { kind: 'gone' };
   }
 
   /** The menu bot has it: `pending` (Chatwoot's word for a bot's conversation), not waiting for a human. */
