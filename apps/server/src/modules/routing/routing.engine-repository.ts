@@ -5,7 +5,7 @@
  * the usual length on purpose: every locking query side by side, so that order is checked
  * in one reading.
  */
-import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { parsedJson, rowFromJson } from '../../db/json-row.js';
@@ -628,12 +628,28 @@ export class EngineRepository {
       .where(sql`${routingAgents.wrapUpUntil} > ${ts(since)} and ${routingAgents.wrapUpUntil} <= ${ts(now)}`);
   }
 
-  async queueIdsOfAgent(companyId: string, agentId: string): Promise<string[]> {
+  /**
+   * The agent's queues that have an entry waiting, in one statement (read without locks:
+   * routing's cheap first look, as `hasWaiting`, for every queue of the agent at once).
+   */
+  async waitingQueueIdsOfAgent(companyId: string, agentId: string): Promise<string[]> {
     const rows = await this.db
       .select({ queueId: queueMembers.queueId })
       .from(queueMembers)
       .innerJoin(queues, eq(queues.id, queueMembers.queueId))
-      .where(and(eq(queueMembers.companyId, companyId), eq(queueMembers.userId, agentId), isNull(queues.deletedAt)));
+      .where(
+        and(
+          eq(queueMembers.companyId, companyId),
+          eq(queueMembers.userId, agentId),
+          isNull(queues.deletedAt),
+          exists(
+            this.db
+              .select({ one: sql`1` })
+              .from(queueEntries)
+              .where(and(eq(queueEntries.queueId, queueMembers.queueId), eq(queueEntries.state, 'waiting'))),
+          ),
+        ),
+      );
     return rows.map((r) => r.queueId);
   }
 

@@ -732,12 +732,13 @@ export class RoutingEngine {
 
   /** Routes every queue the agent serves (they became eligible: online, out of wrap-up, more capacity). */
   async routeAgentQueues(companyId: string, agentId: string, queueIds?: readonly string[]): Promise<void> {
-    const ids = queueIds ?? (await this.queueIdsOf(companyId, agentId));
-    for (const queueId of ids) await this.routeQueue(companyId, queueId);
-  }
-
-  private queueIdsOf(companyId: string, agentId: string): Promise<string[]> {
-    return this.deps.repository.queueIdsOfAgent(companyId, agentId);
+    if (queueIds) {
+      for (const queueId of queueIds) await this.routeQueue(companyId, queueId);
+      return;
+    }
+    // One look for all the agent's queues; an entry committed after it routes its queue itself.
+    const waiting = await this.deps.repository.waitingQueueIdsOfAgent(companyId, agentId);
+    for (const queueId of waiting) await this.routeQueue(companyId, queueId, true);
   }
 
   /** The sweep overflowed an entry: the voice side carries out voicemail and callback. */
