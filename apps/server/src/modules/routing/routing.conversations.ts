@@ -25,6 +25,13 @@ import {
   type MenuOption,
 } from './routing.texts.js';
 
+/** Whether two reads of a conversation agree on what routing acts on. */
+function isSameRouting(a: RoutableConversation, b: RoutableConversation | undefined): boolean {
+  return (
+    b !== undefined && a.status === b.status && a.assigneeId === b.assigneeId && a.awaitingHuman === b.awaitingHuman
+  );
+}
+
 /** Wrong answers to the menu before the customer goes to the default queue. */
 const MAX_MENU_ATTEMPTS = 3;
 /** Handle time assumed for an estimate before a queue has history. */
@@ -50,11 +57,17 @@ export class ConversationRouter {
     const live = await this.deps.entries.findLiveEntryOf(companyId, { conversationId });
     const isWaiting = conversation.status === 'open' && conversation.assigneeId === null && conversation.awaitingHuman;
     if (live) {
+      // The conversation was read before its entry: a decision that committed in between
+      // (it changes both at once) would look like a change by hand. Read it again before
+      // ending anything; when it moved, that change's own event reconciles it.
+      const isSettled = async () =>
+        isSameRouting(conversation, await this.deps.conversations.find(companyId, conversationId));
       if (conversation.status === 'resolved' || conversation.status === 'snoozed') {
         await this.deps.engine.endEntry(companyId, live.id, 'closed');
       } else if (conversation.assigneeId !== null && conversation.assigneeId !== live.assignedTo) {
+        if (!(await isSettled())) return;
         await this.deps.engine.endEntry(companyId, live.id, live.state === 'assigned' ? 'reassigned' : 'taken');
-      } else if (isWaiting && live.state === 'assigned') {
+      } else if (isWaiting && live.state === 'assigned' && (await isSettled())) {
         // Unassigned by hand: a new entry keeps the first enqueue time.
         await this.deps.engine.endEntry(companyId, live.id, 'unassigned');
         await this.enqueueInto(conversation, live.queueId, live);

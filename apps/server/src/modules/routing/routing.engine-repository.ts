@@ -116,8 +116,7 @@ function toLoad(row: Pick<CandidateRow, 'voice_load' | 'whatsapp_load' | 'webcha
  * made PostgreSQL scan every online agent of the company for each decision (3–4 ms instead
  * of 1.5 with 1,000 agents; docs/benchmarks.md, routing pass 8).
  */
-const DECISION_READ = new PgDialect().sqlToQuery(sql`
-  select
+const DECISION_COLUMNS = sql`
     (select to_jsonb(q) from queues q
       where q.company_id = ${sql.placeholder('companyId')} and q.id = ${sql.placeholder('queueId')}
         and q.deleted_at is null) as queue,
@@ -148,7 +147,28 @@ const DECISION_READ = new PgDialect().sqlToQuery(sql`
        ${handTaken(sql.raw('m.user_id'), sql.raw('m.company_id'))}
       where q.id = ${sql.placeholder('queueId')} and q.company_id = ${sql.placeholder('companyId')}
         and coalesce(a.voice_items, 0) = 0
-        and (a.wrap_up_until is null or a.wrap_up_until <= ${sql.placeholder('now')}::timestamptz)) as candidates`);
+        and (a.wrap_up_until is null or a.wrap_up_until <= ${sql.placeholder('now')}::timestamptz)) as candidates`;
+
+const DECISION_READ = new PgDialect().sqlToQuery(sql`select ${DECISION_COLUMNS}`);
+
+/**
+ * DECISION_READ with an arrival's entry inserted by the same statement (one round trip
+ * fewer on every arrival's path). The read does not see the row the statement inserts (one
+ * snapshot): it comes back as `arrival`, null when the item already had a live entry, and
+ * the engine puts it among the entries in routing order. It is locked as any inserted row.
+ */
+const DECISION_READ_WITH_ARRIVAL = new PgDialect().sqlToQuery(sql`
+  with arrival as (
+    insert into queue_entries (id, company_id, queue_id, channel, call_id, conversation_id, label, priority,
+                               enqueued_at, original_enqueued_at, previous_entry_id, state, updated_at)
+    values (${sql.placeholder('id')}, ${sql.placeholder('companyId')}, ${sql.placeholder('queueId')},
+            ${sql.placeholder('channel')}, ${sql.placeholder('callId')}, ${sql.placeholder('conversationId')},
+            ${sql.placeholder('label')}, ${sql.placeholder('priority')}, ${sql.placeholder('enqueuedAt')},
+            ${sql.placeholder('originalEnqueuedAt')}, ${sql.placeholder('previousEntryId')}, 'waiting',
+            ${sql.placeholder('updatedAt')})
+    on conflict do nothing
+    returning *)
+  select ${DECISION_COLUMNS}, (select to_jsonb(a) from arrival a) as arrival`);
 
 interface CandidateJson {
   agent_id: string;
@@ -167,6 +187,30 @@ export interface DecisionInputs {
   queue: Queue | undefined;
   entries: QueueEntry[];
   candidates: Candidate[];
+}
+
+/** The arrival a waiting entry of an open queue is made of (routing.engine.ts `enqueue`). */
+export interface ArrivalRow {
+  id: string;
+  companyId: string;
+  queueId: string;
+  channel: QueueEntry['channel'];
+  callId: string | null;
+  conversationId: string | null;
+  label: string | null;
+  priority: number;
+  enqueuedAt: Date;
+  originalEnqueuedAt: Date;
+  previousEntryId: string | null;
+  updatedAt: Date;
+}
+
+function toDecisionInputsWithArrival(rows: unknown[][]): DecisionInputs & { arrival: QueueEntry | undefined } {
+  const arrivalJson = rows[0]?.[3];
+  return {
+    ...toDecisionInputs(rows),
+    arrival: arrivalJson ? toEntry(rowFromJson(queueEntries, parsedJson(arrivalJson))) : undefined,
+  };
 }
 
 function toDecisionInputs(rows: unknown[][]): DecisionInputs {
@@ -201,6 +245,27 @@ export class EngineRepository {
     return prepareNamed(this.db, DECISION_READ, 'switchboard_routing_decision_read', toDecisionInputs).execute({
       companyId,
       queueId,
+      limit,
+      now: now.toISOString(),
+    });
+  }
+
+  /** DECISION_READ_WITH_ARRIVAL: the arrival inserted (undefined: it had a live entry already) and the read. */
+  readForDecisionWithArrival(
+    row: ArrivalRow,
+    limit: number,
+    now: Date,
+  ): Promise<DecisionInputs & { arrival: QueueEntry | undefined }> {
+    return prepareNamed(
+      this.db,
+      DECISION_READ_WITH_ARRIVAL,
+      'switchboard_routing_decision_read_arrival',
+      toDecisionInputsWithArrival,
+    ).execute({
+      ...row,
+      enqueuedAt: row.enqueuedAt.toISOString(),
+      originalEnqueuedAt: row.originalEnqueuedAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
       limit,
       now: now.toISOString(),
     });

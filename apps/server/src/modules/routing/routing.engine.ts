@@ -14,7 +14,7 @@ import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
-import type { EngineRepository } from './routing.engine-repository.js';
+import type { ArrivalRow, DecisionInputs, EngineRepository } from './routing.engine-repository.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { entryEvent, offerEvent, type RoutingEvents } from './routing.events.js';
 import type { ConversationsPort, PresencePort, RoutingListener } from './routing.ports.js';
@@ -64,6 +64,33 @@ export interface EnqueueInput {
 }
 
 type EntryRow = Parameters<EngineRepository['insertEntry']>[0];
+
+function arrivalRowOf(row: EntryRow): ArrivalRow {
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    queueId: row.queueId,
+    channel: row.channel,
+    callId: row.callId ?? null,
+    conversationId: row.conversationId ?? null,
+    label: row.label ?? null,
+    priority: row.priority ?? 0,
+    enqueuedAt: row.enqueuedAt,
+    originalEnqueuedAt: row.originalEnqueuedAt,
+    previousEntryId: row.previousEntryId ?? null,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** DECISION_READ's order: priority, then returned to the front, then the longest waiting. */
+function inRoutingOrder(a: QueueEntry, b: QueueEntry): number {
+  return (
+    b.priority - a.priority ||
+    Number(b.isFront) - Number(a.isFront) ||
+    a.enqueuedAt.getTime() - b.enqueuedAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
 
 /** An open item on its way in: inserted by the first decision of its queue's run. */
 interface Arrival {
@@ -296,12 +323,18 @@ export class RoutingEngine {
     now: Date,
     arrival: Arrival | undefined,
   ): Promise<Decision[]> {
+    let read: DecisionInputs;
     if (arrival) {
       await arrival.prepare?.(repo.db);
-      arrival.entry = await repo.insertEntry(arrival.row);
+      // The arrival's insert and the read in one statement; the read does not see the new row.
+      const withArrival = await repo.readForDecisionWithArrival(arrivalRowOf(arrival.row), ENTRIES_PER_DECISION, now);
+      arrival.entry = withArrival.arrival;
       if (!arrival.entry) return [];
+      const entries = [...withArrival.entries, arrival.entry].sort(inRoutingOrder).slice(0, ENTRIES_PER_DECISION);
+      read = { ...withArrival, entries };
+    } else {
+      read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
     }
-    const read = await repo.readForDecision(companyId, queueId, ENTRIES_PER_DECISION, now);
     const { entries, candidates } = read;
     let { queue } = read;
     if (!queue || entries.length === 0) return [];
