@@ -5,8 +5,9 @@
  * when another decision holds the agent), re-reads the agent's load under that lock, and
  * then writes the entry, the offer or the conversation's assignee. Two nodes therefore
  * never offer or assign the same item twice, nor overfill an agent; the partial unique
- * indexes of db/schema/routing.ts hold the same line if code goes wrong. Events and the
- * voice side's listeners run after commit (ADR 10, docs/adr/0019-routing-engine.md).
+ * indexes of db/schema/routing.ts hold the same line if code goes wrong. A decision's own
+ * events are appended as its transaction's last statement when the bus is free (ADR 34),
+ * else after commit; the voice side's listeners run after commit (ADR 10, ADR 19).
  * Every transaction that gives or takes work is here, past the usual file length, so the
  * exactly-once argument is reviewed in one place.
  */
