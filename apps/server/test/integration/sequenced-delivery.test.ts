@@ -256,9 +256,7 @@ describe('EventBus.withinTransaction (ADR 34)', () => {
     const stored = await handle.db.execute(
       sql`select name, data from event_log where name in ('test.bus', 'test.marker') and (data->>'i')::int between 10 and 13 order by seq`,
     );
-    expect((stored as unknown as { rows: { data: { i: number } }[] }).rows.map((r) => r.data.i)).toEqual([
-      10, 11, 12, 13,
-    ]);
+    expect((stored as { rows: { data: { i: number } }[] }).rows.map((r) => r.data.i)).toEqual([10, 11, 12, 13]);
   });
 
   it('writes and hands on nothing when the transaction rolls back; what was published meanwhile still goes out', async () => {
@@ -280,7 +278,7 @@ describe('EventBus.withinTransaction (ADR 34)', () => {
     const stored = await handle.db.execute(
       sql`select count(*)::int as n from event_log where name = 'test.bus' and (data->>'i')::int = 21`,
     );
-    expect((stored as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(0);
+    expect((stored as { rows: { n: number }[] }).rows[0]?.n).toBe(0);
   });
 
   it('never waits for the turn: while a batch is being appended it answers false, and the caller publishes after', async () => {
