@@ -15,10 +15,19 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
+/**
+ * Where test ports are drawn from: above the test Asterisk's RTP range (20000–28199,
+ * harness.ts) and below Linux's ephemeral ports (32768–60999 by default). A port is only
+ * free when drawn, not held until its process binds it (the carrier's is bound minutes
+ * later): in the ephemeral range any socket that binds no port of its own may take it
+ * meanwhile (a CI run lost the carrier's port that way: SIPp "Address already in use").
+ */
+const UDP_TEST_PORTS = { first: 28_400, pairs: 2_180 };
+
 /** A UDP port free now, with `span - 1` more free after it (SIPp's media uses pairs). */
 export async function freeUdpPort(span = 1): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 30_000 + Math.floor(Math.random() * 9_000) * 2;
+    const base = UDP_TEST_PORTS.first + Math.floor(Math.random() * UDP_TEST_PORTS.pairs) * 2;
     const ports = Array.from({ length: span }, (_, index) => base + index);
     if ((await Promise.all(ports.map(isUdpPortFree))).every(Boolean)) return base;
   }
