@@ -11,15 +11,15 @@ describe('a node’s connections against the rows the database holds', () => {
   it('matches the count and checksum of the agents open here, whatever the order they came and went', async () => {
     const connections = new NodeConnections(async () => undefined, logger);
     expect(connections.matches({ rows: 0, checksum: 0n })).toBe(true);
-    connections.update({ companyId, agentId: a }, 1);
-    connections.update({ companyId, agentId: b }, 2);
+    void connections.update({ companyId, agentId: a }, 1);
+    void connections.update({ companyId, agentId: b }, 2);
     // A second socket of b changes no row.
-    connections.update({ companyId, agentId: b }, 1);
+    void connections.update({ companyId, agentId: b }, 1);
     expect(connections.matches({ rows: 2, checksum: agentChecksum(a) ^ agentChecksum(b) })).toBe(true);
     expect(connections.matches({ rows: 2, checksum: agentChecksum(a) })).toBe(false);
     expect(connections.matches({ rows: 1, checksum: agentChecksum(a) ^ agentChecksum(b) })).toBe(false);
 
-    connections.update({ companyId, agentId: a }, 0);
+    void connections.update({ companyId, agentId: a }, 0);
     expect(connections.matches({ rows: 1, checksum: agentChecksum(b) })).toBe(true);
     await connections.close();
   });

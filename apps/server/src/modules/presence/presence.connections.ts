@@ -35,14 +35,18 @@ export class NodeConnections {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The agent now has `openSockets` sockets on this node. Ignored once closed. */
-  update(key: AgentKey, openSockets: number): void {
-    if (this.isClosed) return;
+  /**
+   * The agent now has `openSockets` sockets on this node. Ignored once closed. Resolves
+   * once a write that stores this change has run (the socket server holds a new socket's
+   * first client events until then, so `update_status` sees the socket connected).
+   */
+  update(key: AgentKey, openSockets: number): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
     const wasOpen = this.open.has(key.agentId);
     if (openSockets > 0) this.open.set(key.agentId, { key, count: openSockets });
     else this.open.delete(key.agentId);
     if (wasOpen !== openSockets > 0) this.checksum ^= agentChecksum(key.agentId);
-    this.enqueue(key);
+    return this.enqueue(key);
   }
 
   /** Whether the database holds a row for exactly the agents open here (by count and checksum). */
@@ -57,8 +61,8 @@ export class NodeConnections {
   reconcile(stored: readonly AgentKey[]): void {
     if (this.isClosed) return;
     const storedIds = new Set(stored.map((key) => key.agentId));
-    for (const { key } of this.open.values()) if (!storedIds.has(key.agentId)) this.enqueue(key);
-    for (const key of stored) if (!this.open.has(key.agentId)) this.enqueue(key);
+    for (const { key } of this.open.values()) if (!storedIds.has(key.agentId)) void this.enqueue(key);
+    for (const key of stored) if (!this.open.has(key.agentId)) void this.enqueue(key);
   }
 
   /** Stops taking changes and waits for the writes under way. */
@@ -67,10 +71,11 @@ export class NodeConnections {
     await Promise.all(this.queues.values());
   }
 
-  private enqueue(key: AgentKey): void {
+  /** The write that will store the agent's count as it is now (one already waiting absorbs it). */
+  private enqueue(key: AgentKey): Promise<void> {
     const id = key.agentId;
     this.seen.set(id, this.now());
-    if (this.waiting.has(id)) return;
+    if (this.waiting.has(id)) return this.queues.get(id) ?? Promise.resolve();
     this.waiting.add(id);
     const previous = this.queues.get(id) ?? Promise.resolve();
     const next = previous
@@ -87,5 +92,6 @@ export class NodeConnections {
     void next.then(() => {
       if (this.queues.get(id) === next) this.queues.delete(id);
     });
+    return next;
   }
 }

@@ -110,10 +110,10 @@ describe('NodeConnections', () => {
   it('writes one agent at a time and ends with the last count, absorbing changes made while waiting', async () => {
     const { sync, writes, maxActive } = recordingSync();
     const connections = new NodeConnections(sync, logger);
-    connections.update(key, 1);
-    connections.update(key, 2);
-    connections.update(key, 1);
-    connections.update(key, 0);
+    void connections.update(key, 1);
+    void connections.update(key, 2);
+    void connections.update(key, 1);
+    void connections.update(key, 0);
     await connections.close();
     expect(maxActive()).toBe(1);
     expect(writes.at(-1)).toBe(0);
@@ -123,7 +123,7 @@ describe('NodeConnections', () => {
   it('rewrites agents the database lost or kept by mistake, and nothing once closed', async () => {
     const { sync, writes } = recordingSync();
     const connections = new NodeConnections(sync, logger);
-    connections.update(key, 1);
+    void connections.update(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     writes.length = 0;
     connections.reconcile([]);
@@ -131,7 +131,7 @@ describe('NodeConnections', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(writes.sort()).toEqual([0, 1]);
     await connections.close();
-    connections.update(key, 3);
+    void connections.update(key, 3);
     connections.reconcile([]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(writes).toHaveLength(2);
@@ -150,10 +150,10 @@ describe('NodeConnections', () => {
       logger,
       () => new Date(clock),
     );
-    connections.update(key, 1);
+    void connections.update(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 5));
     // Seen while the first write is stuck; the clock moves on before it can run.
-    connections.update(key, 0);
+    void connections.update(key, 0);
     clock = 200_000;
     release();
     await connections.close();
@@ -173,9 +173,9 @@ describe('NodeConnections', () => {
       }
       writes.push(open);
     }, logger);
-    connections.update(key, 1);
+    void connections.update(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    connections.update(key, 2);
+    void connections.update(key, 2);
     await connections.close();
     expect(writes).toEqual([2]);
   });
