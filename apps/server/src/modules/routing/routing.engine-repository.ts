@@ -190,20 +190,19 @@ export interface DecisionInputs {
 }
 
 /** The arrival a waiting entry of an open queue is made of (routing.engine.ts `enqueue`). */
-export interface ArrivalRow {
-  id: string;
-  companyId: string;
-  queueId: string;
-  channel: QueueEntry['channel'];
-  callId: string | null;
-  conversationId: string | null;
-  label: string | null;
-  priority: number;
-  enqueuedAt: Date;
-  originalEnqueuedAt: Date;
-  previousEntryId: string | null;
-  updatedAt: Date;
-}
+export type ArrivalRow = Pick<
+  QueueEntry,
+  | 'id'
+  | 'companyId'
+  | 'queueId'
+  | 'channel'
+  | 'callId'
+  | 'conversationId'
+  | 'label'
+  | 'priority'
+  | 'enqueuedAt'
+  | 'originalEnqueuedAt'
+> & { previousEntryId: string | null; updatedAt: Date };
 
 function toDecisionInputsWithArrival(rows: unknown[][]): DecisionInputs & { arrival: QueueEntry | undefined } {
   const arrivalJson = rows[0]?.[3];
