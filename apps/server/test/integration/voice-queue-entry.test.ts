@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerDials, playbacksOn, pressDigit } from '../support/ari-emulator.queue.js';
 import { requestsTo, waitFor } from '../support/pbx.js';
 import { createUserAndLogin } from '../support/server.js';
+import { connectSocket } from '../support/socket.js';
 import {
   agentLegsOf,
   callField,
@@ -93,6 +94,60 @@ describe('voice queue: entry points and transfers', () => {
     const caller = callerDials(ari, { channelId: 'nobody-did', did: '551199999999', callerNumber: '+5511987650300' });
     await waitFor(() => hangupsOf(ari, caller.id).length === 1, 'refused');
     expect(requestsTo(ari, 'POST', `/channels/${caller.id}/answer`)).toHaveLength(0);
+  });
+
+  it('announces a queue call before its entry and its entry before the offer, in one commit with the entry', async () => {
+    const { api, ari, admin } = t;
+    const board = await connectSocket(api.baseUrl, { token: admin });
+    const agent = await phoneAgentOnline(api, admin);
+    const queue = await voiceQueue(api, admin, { name: `Ordem ${newDid()}` }, [agent]);
+    const did = newDid();
+    await routeDid(api, admin, did, { default_queue_id: queue.id });
+    const caller = callerDials(ari, { channelId: `order-${did}`, did, callerNumber: '+5511987650303' });
+    const ofCall = () => {
+      const initiated = board.received.find(
+        (e) => e.event === 'call_initiated' && e.data.asterisk_unique_id === caller.id,
+      );
+      const callId = initiated?.data.id;
+      return board.received.filter((e) => callId !== undefined && (e === initiated || e.data.call_id === callId));
+    };
+    await board.waitFor(() => ofCall().some((e) => e.event === 'offer_created'));
+    const events = ofCall();
+    expect(events.map((e) => e.event).slice(0, 3)).toEqual(['call_initiated', 'queue_entry_created', 'offer_created']);
+    expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+    const call = events[0]!.data;
+    expect(call).toMatchObject({ status: 'initiated', direction: 'inbound', from_number: '+5511987650303' });
+    const routing = (await api.request('GET', `/api/calls/${call.id}/routing`, { token: admin })).body;
+    expect(routing.entries.map((e: any) => [e.queue_id, e.state])).toEqual([[queue.id, 'offered']]);
+    ari.hangupChannel(caller.id);
+    await waitFor(async () => (await callField(api, admin, call.id, 'status')) !== 'initiated', 'ended');
+    board.socket.disconnect();
+    agent.disconnect();
+  });
+
+  it('records a caller to a closed queue whom the PBX could not answer, and hangs them up', async () => {
+    const { api, ari, admin } = t;
+    const board = await connectSocket(api.baseUrl, { token: admin });
+    const queue = await voiceQueue(
+      api,
+      admin,
+      { name: `Fechada ${newDid()}`, business_hours: { ranges: [], closed_action: { action: 'voicemail' } } },
+      [],
+    );
+    const did = newDid();
+    await routeDid(api, admin, did, { default_queue_id: queue.id });
+    const channelId = `closed-unanswered-${did}`;
+    ari.failNext('POST', `/ari/channels/${channelId}/answer`, 404, 'Channel not found');
+    callerDials(ari, { channelId, did, callerNumber: '+5511987650304' });
+    await waitFor(() => hangupsOf(ari, channelId).length === 1, 'hung up');
+    const isThisCall = (e: { event: string; data: Record<string, any> }) =>
+      e.event === 'call_initiated' && e.data.asterisk_unique_id === channelId;
+    await board.waitFor((events) => events.some(isThisCall));
+    const call = board.received.find(isThisCall)!.data;
+    const routing = (await api.request('GET', `/api/calls/${call.id}/routing`, { token: admin })).body;
+    expect(routing.entries).toEqual([]);
+    expect(requestsTo(ari, 'POST', `/channels/${channelId}/play`)).toHaveLength(0);
+    board.socket.disconnect();
   });
 
   it('plays a spoken menu and sends the caller to the queue of the key they press', async () => {

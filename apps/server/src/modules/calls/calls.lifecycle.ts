@@ -5,7 +5,7 @@
  * time it happened and what reported it.
  */
 import type { Clock } from '../../shared/clock.js';
-import type { Audience, EventPublisher } from '../../shared/events.js';
+import type { Audience, DomainEvent, EventPublisher } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import type { calls } from '../../db/schema/index.js';
 import { nextStatus, type Call, type CallStatus } from './calls.js';
@@ -49,12 +49,34 @@ export class CallLifecycle {
     row: typeof calls.$inferInsert & { status: 'initiated' },
     source: string,
   ): Promise<{ call: Call; announced: Promise<void> }> {
+    const call = await this.insert(this.repository, row, source);
+    return { call, announced: this.publish(call) };
+  }
+
+  /**
+   * The call's row, written in the transaction `scope` is (a queue call's, with its queue
+   * entry: routing's `EnqueueInput.prepare`); `event` is its `call.initiated`, for whoever
+   * commits that transaction to publish (routing appends it with the entry's, ADR 34).
+   */
+  async openInTransaction(
+    scope: object,
+    row: typeof calls.$inferInsert & { status: 'initiated' },
+    source: string,
+  ): Promise<{ call: Call; event: DomainEvent }> {
+    const call = await this.insert(this.repository.within(scope), row, source);
+    return { call, event: this.eventOf(call) };
+  }
+
+  private insert(
+    repository: CallsRepository,
+    row: typeof calls.$inferInsert & { status: 'initiated' },
+    source: string,
+  ): Promise<Call> {
     const now = this.clock.now();
-    const call = await this.repository.insertCall(
+    return repository.insertCall(
       { ...row, createdAt: row.createdAt ?? now, updatedAt: now },
       { fromStatus: null, toStatus: 'initiated', source, occurredAt: row.createdAt ?? now },
     );
-    return { call, announced: this.publish(call) };
   }
 
   /**
@@ -117,11 +139,15 @@ export class CallLifecycle {
   }
 
   private async publish(call: Call): Promise<void> {
-    await this.publisher.publish({
+    await this.publisher.publish(this.eventOf(call));
+  }
+
+  private eventOf(call: Call): DomainEvent {
+    return {
       name: EVENT_OF_STATUS[call.status],
       companyId: call.companyId,
       audience: { managers: true, userIds: call.agentId ? [call.agentId] : [], callId: call.id },
       data: toCallDto(call),
-    });
+    };
   }
 }

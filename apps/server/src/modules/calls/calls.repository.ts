@@ -54,6 +54,11 @@ export class CallsRepository {
     return new CallSessionsRepository(this.db);
   }
 
+  /** The same queries inside another module's transaction (`scope`: its handle). */
+  within(scope: object): CallsRepository {
+    return new CallsRepository(scope as Db);
+  }
+
   transaction<T>(fn: (repo: CallsRepository) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(new CallsRepository(tx as unknown as Db)));
   }

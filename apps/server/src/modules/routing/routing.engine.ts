@@ -58,10 +58,12 @@ export interface EnqueueInput {
   /**
    * A change that commits with the entry, run in the arrival's transaction before the
    * entry is written (a transfer releases the conversation from its agent here, so no
-   * moment exists where it waits with no entry). Run again if that transaction fails and
-   * the entry is then written alone.
+   * moment exists where it waits with no entry; a queue call's record is written here).
+   * Run again if that transaction fails and the entry is then written alone. The events it
+   * returns announce that change: they come before the entry's own, appended in the same
+   * transaction when the bus is free (ADR 34), otherwise published once it commits.
    */
-  prepare?: ((scope: object) => Promise<void>) | undefined;
+  prepare?: ((scope: object) => Promise<readonly DomainEvent[] | void>) | undefined;
 }
 
 type EntryRow = Parameters<EngineRepository['insertEntry']>[0];
@@ -98,6 +100,8 @@ interface Arrival {
   row: EntryRow;
   prepare: EnqueueInput['prepare'];
   now: Date;
+  /** What `prepare` returned in the transaction that carries the arrival. */
+  prepared: readonly DomainEvent[];
   entry: QueueEntry | undefined;
   created: Promise<void> | undefined;
 }
@@ -147,7 +151,10 @@ export class RoutingEngine {
     const { conversationId } = row;
     if (!isClosed) return this.arrive(row, input.prepare, now);
     const { prepare } = input;
-    if (prepare) await this.deps.repository.transaction((repo) => prepare(repo.db));
+    if (prepare) {
+      const prepared = await this.deps.repository.transaction((repo) => prepare(repo.db));
+      void this.publishInOrder(prepared ?? []);
+    }
     const entry =
       typeof conversationId === 'string'
         ? await this.deps.repository.insertClosedConversationEntry({ ...row, conversationId })
@@ -167,7 +174,7 @@ export class RoutingEngine {
    */
   private async arrive(row: EntryRow, prepare: EnqueueInput['prepare'], now: Date): Promise<QueueEntry | undefined> {
     if (this.runs.has(row.queueId)) {
-      const entry = await this.insertAlone(row, prepare);
+      const { entry } = await this.insertAlone(row, prepare);
       if (!entry) return undefined;
       this.logEnqueued(entry, false);
       // Routing starts without waiting for the event: the bus appends it before the decision's.
@@ -175,19 +182,31 @@ export class RoutingEngine {
       await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
       return entry;
     }
-    const arrival: Arrival = { row, prepare, now, entry: undefined, created: undefined };
+    const arrival: Arrival = { row, prepare, now, prepared: [], entry: undefined, created: undefined };
     await this.routeQueue(row.companyId, row.queueId, true, arrival);
     await arrival.created;
     return arrival.entry;
   }
 
-  /** The entry (and what must commit with it) in a transaction of its own, not routed here. */
-  private insertAlone(row: EntryRow, prepare: EnqueueInput['prepare']): Promise<QueueEntry | undefined> {
-    if (!prepare) return this.deps.repository.insertEntry(row);
-    return this.deps.repository.transaction(async (repo) => {
-      await prepare(repo.db);
-      return repo.insertEntry(row);
+  /**
+   * The entry (and what must commit with it) in a transaction of its own, not routed here;
+   * `prepare`'s events are published once it commits, before anything about the entry.
+   */
+  private async insertAlone(
+    row: EntryRow,
+    prepare: EnqueueInput['prepare'],
+  ): Promise<{ entry: QueueEntry | undefined; prepared: Promise<void> }> {
+    if (!prepare) return { entry: await this.deps.repository.insertEntry(row), prepared: Promise.resolve() };
+    const { entry, events } = await this.deps.repository.transaction(async (repo) => {
+      const prepared = await prepare(repo.db);
+      return { entry: await repo.insertEntry(row), events: prepared ?? [] };
     });
+    return { entry, prepared: this.publishInOrder(events) };
+  }
+
+  /** Published now, appended by the bus in this order (and before whatever is published next). */
+  private async publishInOrder(events: readonly DomainEvent[]): Promise<void> {
+    await Promise.all(events.map((event) => this.deps.events.publishBuilt(event)));
   }
 
   private logEnqueued(entry: QueueEntry, isClosed: boolean): void {
@@ -283,20 +302,24 @@ export class RoutingEngine {
       // The arrival is not lost with a decision that failed: written alone, as before this
       // transaction carried it; the error goes on, and the sweep routes the entry.
       if (arrival && !arrival.created) {
-        arrival.entry = await this.insertAlone(arrival.row, arrival.prepare);
-        if (arrival.entry) this.publishArrival(arrival, arrival.entry, false);
+        const alone = await this.insertAlone(arrival.row, arrival.prepare);
+        arrival.entry = alone.entry;
+        arrival.created = alone.prepared;
+        if (alone.entry) this.publishArrival(arrival, alone.entry, false);
       }
       throw error;
     });
+    if (arrival && !decided.isPublished) arrival.created = this.publishInOrder(arrival.prepared);
     if (arrival?.entry) this.publishArrival(arrival, arrival.entry, decided.isPublished);
     return decided.decisions.map((decision) => ({ ...decision, isPublished: decided.isPublished }));
   }
 
+  /** `arrival.created`: what was published about it before (its `prepare`'s events), if anything. */
   private publishArrival(arrival: Arrival, entry: QueueEntry, isPublished: boolean): void {
     this.logEnqueued(entry, false);
-    arrival.created = isPublished
-      ? Promise.resolve()
-      : this.deps.events.entry('queue_entry.created', entry, arrival.now);
+    if (isPublished) return;
+    const created = this.deps.events.entry('queue_entry.created', entry, arrival.now);
+    arrival.created = Promise.all([arrival.created, created]).then(() => undefined);
   }
 
   /**
@@ -308,6 +331,7 @@ export class RoutingEngine {
       this.deps.repository.transaction(async (repo) => {
         const decisions = await this.decide(repo, companyId, queueId, now, arrival);
         const events = [
+          ...(arrival?.prepared ?? []),
           ...(arrival?.entry ? [entryEvent('queue_entry.created', arrival.entry, arrival.now)] : []),
           ...decisions.flatMap((decision) => this.eventsOf(decision, now)),
         ];
@@ -326,7 +350,7 @@ export class RoutingEngine {
   ): Promise<Decision[]> {
     let read: DecisionInputs;
     if (arrival) {
-      await arrival.prepare?.(repo.db);
+      arrival.prepared = (await arrival.prepare?.(repo.db)) ?? [];
       // The arrival's insert and the read in one statement; the read does not see the new row.
       const withArrival = await repo.readForDecisionWithArrival(arrivalRowOf(arrival.row), ENTRIES_PER_DECISION, now);
       arrival.entry = withArrival.arrival;

@@ -19,6 +19,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
+import type { DomainEvent } from '../../shared/events.js';
 import type { TelephonyEvent } from '../../shared/telephony.js';
 import type { AgentDevice, CallLifecycle, CallsRepository } from '../calls/index.js';
 import {
@@ -53,7 +54,7 @@ import type {
   QueueTelephony,
   VoicemailPort,
 } from './voice-routing.ports.js';
-import type { VoiceRoutingRepository } from './voice-routing.repository.js';
+import type { VoiceQueue, VoiceRoutingRepository, VoiceSettings } from './voice-routing.repository.js';
 import { WaitingCalls, type AfterPlayback, type WaitingCall } from './waiting-calls.js';
 import { KeyedSteps } from './keyed-steps.js';
 
@@ -377,70 +378,93 @@ export class QueueCalls {
   private async onCaller(event: Entered, rawDid: string): Promise<void> {
     const { telephony, repository, logger } = this.deps;
     const did = normalizeDid(rawDid);
-    const points = did ? await repository.entryPointsOfDid(did) : [];
-    const [point] = points;
-    if (!point || points.length > 1 || !did) {
-      logger.warn({ channelId: event.channelId, did: rawDid, matches: points.length }, 'queue call for an unknown DID');
+    // The entry point, its queue and the company's settings: one read.
+    const arrivals = did ? await repository.arrivalOfDid(did) : [];
+    const [arrival] = arrivals;
+    if (!arrival || arrivals.length > 1 || !did) {
+      logger.warn(
+        { channelId: event.channelId, did: rawDid, matches: arrivals.length },
+        'queue call for an unknown DID',
+      );
       await telephony.hangup(event.channelId).catch(() => undefined);
       return;
     }
+    const { point, settings } = arrival;
     const callId = newId();
     this.lineOfCall.set(callId, event.channelId);
     const callerNumber = event.callerNumber || 'anonymous';
-    // Answered here (the caller hears prompts and music while nobody has picked up yet), at
-    // the same time as the call record and the settings are written and read; the queue too
-    // when the DID goes straight to one.
+    // Answered here (the caller hears prompts and music while nobody has picked up yet),
+    // while the call is written and, when the DID goes straight to a queue, routed.
     const answered: Answered = telephony.answer(event.channelId).then(
       () => undefined,
       (error: unknown) => error ?? new Error('answer failed'),
     );
-    const queue =
-      point.defaultQueueId && !(point.menu && point.menu.options.length > 0)
-        ? repository.findQueue(point.companyId, point.defaultQueueId)
-        : undefined;
-    queue?.catch(() => undefined);
-    const settingsOf = repository.settingsOf(point.companyId);
-    settingsOf.catch(() => undefined);
-    const opened = this.deps.lifecycle.open(
-      {
-        id: callId,
-        companyId: point.companyId,
-        agentId: null,
-        direction: 'inbound',
-        status: 'initiated',
-        fromNumber: callerNumber,
-        toNumber: did,
-        asteriskUniqueId: event.asteriskUniqueId,
-        customerChannelId: event.channelId,
-        createdAt: event.at,
-      },
-      'pbx:queue',
-    );
-    const [settings, { announced }] = await Promise.all([settingsOf, opened]).catch(async (error: unknown) => {
-      // No call record: the caller cannot be routed (their channel's end finds no call).
-      await answered;
-      await telephony.hangup(event.channelId).catch(() => undefined);
-      throw error;
+    const opening = this.opening({
+      id: callId,
+      companyId: point.companyId,
+      agentId: null,
+      direction: 'inbound',
+      status: 'initiated',
+      fromNumber: callerNumber,
+      toNumber: did,
+      asteriskUniqueId: event.asteriskUniqueId,
+      customerChannelId: event.channelId,
+      createdAt: event.at,
     });
-    announced.catch((error: unknown) => logger.error({ err: error, callId }, 'call.initiated not published'));
+    const menu = point.menu && point.menu.options.length > 0 ? point.menu : undefined;
     const call = this.waiting.track({
       callId,
       companyId: point.companyId,
       channelId: event.channelId,
       callerNumber,
       language: languageOf(settings.language),
-      menu: point.menu && point.menu.options.length > 0 ? point.menu : undefined,
+      menu,
       defaultQueueId: point.defaultQueueId,
     });
     logger.info({ callId, companyId: point.companyId, did, channelId: event.channelId }, 'queue call arrived');
-    if (queue && call.defaultQueueId) {
-      // Straight to a queue: routing does not wait for the PBX's answer. What the caller
-      // hears (music, position, a closed message) starts once they are answered.
-      await this.enqueueCall(call, call.defaultQueueId, undefined, {}, { queue, settings }, answered);
+    if (!menu && arrival.queue && call.defaultQueueId) {
+      // Straight to a queue: the call's record is written in its entry's transaction, and
+      // routing does not wait for the PBX's answer. What the caller hears (music, position,
+      // a closed message) starts once they are answered.
+      await this.enqueueCall(
+        call,
+        call.defaultQueueId,
+        undefined,
+        {},
+        { queue: arrival.queue, settings, opening },
+        answered,
+      );
       return;
     }
+    await this.openAlone(call, opening, answered);
     if (await this.isAnswerFailed(call, answered)) return;
     await this.menuOrQueue(call);
+  }
+
+  /** A caller's record, to write with their first entry or alone. */
+  private opening(row: Parameters<CallLifecycle['open']>[0]): CallOpening {
+    const { lifecycle } = this.deps;
+    return {
+      prepare: async (scope) => [(await lifecycle.openInTransaction(scope, row, 'pbx:queue')).event],
+      alone: async () => {
+        const { announced } = await lifecycle.open(row, 'pbx:queue');
+        announced.catch((error: unknown) =>
+          this.deps.logger.error({ err: error, callId: row.id }, 'call.initiated not published'),
+        );
+      },
+    };
+  }
+
+  /** The caller's record written on its own; without it they cannot be routed, so they are hung up. */
+  private async openAlone(call: WaitingCall, opening: CallOpening, answered: Answered): Promise<void> {
+    try {
+      await opening.alone();
+    } catch (error) {
+      // No call record: the caller cannot be routed (their channel's end finds no call).
+      await answered;
+      await this.waiting.leave(call);
+      throw error;
+    }
   }
 
   /** True (and the caller hung up) when Asterisk could not answer them. */
@@ -484,16 +508,23 @@ export class QueueCalls {
       known?.queue ?? repository.findQueue(call.companyId, queueId),
       known?.settings ?? repository.settingsOf(call.companyId),
     ]);
+    const opening = known?.opening;
     if (!queue) {
       logger.warn({ callId: call.callId, queueId }, 'the queue is gone; hanging up');
+      if (opening) await this.openAlone(call, opening, answered);
       await answered;
       await this.waiting.leave(call);
       return undefined;
     }
     const isOpen = isOpenAt(queue.businessHours, settings.timeZone, clock.now());
     const closedAction = !isOpen && queue.businessHours ? { ...queue.businessHours.closedAction } : undefined;
-    // A closed queue's action speaks or records: only to a caller who is answered.
-    if (closedAction && (await this.isAnswerFailed(call, answered))) return undefined;
+    // A closed queue's action speaks or records: only to a caller who is answered. One who
+    // is not is hung up, with their record written.
+    if (closedAction && (await answered) !== undefined) {
+      if (opening) await this.openAlone(call, opening, answered);
+      await this.isAnswerFailed(call, answered);
+      return undefined;
+    }
     call.phase = 'waiting';
     // Music and the engine at once: the music is the caller's, the entry the engine's.
     const music = closedAction
@@ -509,11 +540,34 @@ export class QueueCalls {
       originalEnqueuedAt: previous?.originalEnqueuedAt,
       previousEntryId: previous?.previousEntryId,
       closedAction,
+      prepare: opening?.prepare,
     });
-    const [entry] = await Promise.all([enqueued, music]);
+    const [entry] = await Promise.all([opening ? this.unlessNotOpened(call, enqueued, answered) : enqueued, music]);
     logger.info({ callId: call.callId, queueId, entryId: entry?.id, isOpen }, 'call enqueued');
     if (entry && !closedAction && queue.announcePosition && options.isAnnounced !== false) await this.announce(call);
     return entry;
+  }
+
+  /**
+   * A failed enqueue that carried the caller's record: when it wrote nothing (no live
+   * entry of the call), the caller cannot be routed and is hung up, as when the record
+   * alone fails. When the entry was written, the sweep routes it.
+   */
+  private async unlessNotOpened(
+    call: WaitingCall,
+    enqueued: Promise<QueueEntry | undefined>,
+    answered: Answered,
+  ): Promise<QueueEntry | undefined> {
+    try {
+      return await enqueued;
+    } catch (error) {
+      const live = await this.deps.repository.liveEntryOfCall(call.companyId, call.callId).catch(() => undefined);
+      if (!live) {
+        await answered;
+        await this.waiting.leave(call);
+      }
+      throw error;
+    }
   }
 
   /** Position and estimated wait, over the music, when the queue announces them. */
@@ -896,10 +950,17 @@ function agentKey(companyId: string, agentId: string): string {
 /** The caller's answer: undefined once answered, the error when Asterisk could not. */
 type Answered = Promise<unknown>;
 
-/** A queue and settings read while the caller was being answered. */
+/** A queue and settings read with the caller's arrival, and their record still to write. */
 interface KnownQueue {
-  queue: Promise<Awaited<ReturnType<VoiceRoutingRepository['findQueue']>>>;
-  settings: Awaited<ReturnType<VoiceRoutingRepository['settingsOf']>>;
+  queue: VoiceQueue;
+  settings: VoiceSettings;
+  opening: CallOpening;
+}
+
+/** A caller's record not yet written: in their entry's transaction (`prepare`), or `alone`. */
+interface CallOpening {
+  prepare: (scope: object) => Promise<DomainEvent[]>;
+  alone: () => Promise<void>;
 }
 
 /** The agent leg of an entry: known from the entry and the agent alone, so an offer's end finds it. */

@@ -73,6 +73,35 @@ export interface LiveVoiceEntry {
   offers: { id: string; agentId: string; offeredAt: Date; expiresAt: Date }[];
 }
 
+export interface VoiceSettings {
+  timeZone: string;
+  language: string;
+}
+
+/** A company that never saved routing settings. */
+const DEFAULT_SETTINGS: VoiceSettings = { timeZone: 'America/Sao_Paulo', language: 'pt-BR' };
+
+function toVoiceQueue(row: typeof queues.$inferSelect): VoiceQueue {
+  const hours = row.businessHours;
+  return {
+    id: row.id,
+    companyId: row.companyId,
+    name: row.name,
+    channels: row.channels,
+    priority: row.priority,
+    announcePosition: row.announcePosition,
+    businessHours: hours
+      ? {
+          ranges: hours.ranges,
+          closedAction:
+            hours.closed_action.action === 'message'
+              ? { action: 'message', text: hours.closed_action.text ?? null }
+              : { action: 'voicemail' },
+        }
+      : null,
+  };
+}
+
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
@@ -82,6 +111,41 @@ export class VoiceRoutingRepository {
   // ── entry points ──────────────────────────────────────────────────────────
 
   /** Every company that routes this DID (more than one is a misconfiguration the caller is refused for). */
+  /**
+   * A caller's arrival, in one statement: the entry points of the DID with, for each, its
+   * default queue (undefined when it has none or it is deleted) and the company's settings.
+   */
+  async arrivalOfDid(
+    did: string,
+  ): Promise<{ point: VoiceEntryPoint; queue: VoiceQueue | undefined; settings: VoiceSettings }[]> {
+    const rows = await this.db
+      .select({
+        point: routingEntryPoints,
+        queue: queues,
+        timeZone: routingSettings.timeZone,
+        language: routingSettings.language,
+      })
+      .from(routingEntryPoints)
+      .leftJoin(
+        queues,
+        and(
+          eq(queues.companyId, routingEntryPoints.companyId),
+          eq(queues.id, routingEntryPoints.defaultQueueId),
+          isNull(queues.deletedAt),
+        ),
+      )
+      .leftJoin(routingSettings, eq(routingSettings.companyId, routingEntryPoints.companyId))
+      .where(and(eq(routingEntryPoints.channel, 'voice'), eq(routingEntryPoints.address, did)));
+    return rows.map((row) => ({
+      point: toEntryPoint(row.point),
+      queue: row.queue ? toVoiceQueue(row.queue) : undefined,
+      settings:
+        row.timeZone !== null && row.language !== null
+          ? { timeZone: row.timeZone, language: row.language }
+          : DEFAULT_SETTINGS,
+    }));
+  }
+
   async entryPointsOfDid(did: string): Promise<VoiceEntryPoint[]> {
     const rows = await this.db
       .select()
@@ -137,25 +201,7 @@ export class VoiceRoutingRepository {
       .select()
       .from(queues)
       .where(and(eq(queues.companyId, companyId), eq(queues.id, queueId), isNull(queues.deletedAt)));
-    if (!row) return undefined;
-    const hours = row.businessHours;
-    return {
-      id: row.id,
-      companyId: row.companyId,
-      name: row.name,
-      channels: row.channels,
-      priority: row.priority,
-      announcePosition: row.announcePosition,
-      businessHours: hours
-        ? {
-            ranges: hours.ranges,
-            closedAction:
-              hours.closed_action.action === 'message'
-                ? { action: 'message', text: hours.closed_action.text ?? null }
-                : { action: 'voicemail' },
-          }
-        : null,
-    };
+    return row && toVoiceQueue(row);
   }
 
   async existingQueueIds(companyId: string, queueIds: readonly string[]): Promise<Set<string>> {
@@ -167,12 +213,12 @@ export class VoiceRoutingRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  async settingsOf(companyId: string): Promise<{ timeZone: string; language: string }> {
+  async settingsOf(companyId: string): Promise<VoiceSettings> {
     const [row] = await this.db
       .select({ timeZone: routingSettings.timeZone, language: routingSettings.language })
       .from(routingSettings)
       .where(eq(routingSettings.companyId, companyId));
-    return row ?? { timeZone: 'America/Sao_Paulo', language: 'pt-BR' };
+    return row ?? DEFAULT_SETTINGS;
   }
 
   /** The entry's place among the queue's waiting items (routing order), or undefined when it no longer waits. */
