@@ -117,6 +117,72 @@ describe('SessionCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('answers a token used past half its TTL from the cache and verifies it again meanwhile', async () => {
+    let clock = now;
+    const store = sessionsStore();
+    const token = tokenFor('a', now / 1000 + 900);
+    store.live.set(token, { actor: alice, sessionId: 's1' });
+    const cache = new SessionCache(store.authenticator, { ttlMs: 5_000, nowMs: () => clock });
+    await cache.authenticate(token);
+
+    clock += 3_000;
+    const release = store.authenticator.holdNextRead();
+    // Answered while the database read it started is still held.
+    expect(await cache.authenticate(token)).toEqual(alice);
+    expect(store.reads()).toBe(2);
+    expect(await cache.authenticate(token)).toEqual(alice);
+    expect(store.reads()).toBe(2); // one background read at a time
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    clock += 3_000; // past the first read's TTL, within the renewed one's
+    const releaseAgain = store.authenticator.holdNextRead();
+    expect(await cache.authenticate(token)).toEqual(alice);
+    releaseAgain();
+  });
+
+  it('drops a token the background verification finds ended', async () => {
+    let clock = now;
+    const store = sessionsStore();
+    const token = tokenFor('a', now / 1000 + 900);
+    store.live.set(token, { actor: alice, sessionId: 's1' });
+    const cache = new SessionCache(store.authenticator, { ttlMs: 5_000, nowMs: () => clock });
+    await cache.authenticate(token);
+
+    store.live.delete(token); // ended, and the event missed (Redis down)
+    clock += 3_000;
+    expect(await cache.authenticate(token)).toEqual(alice); // still within the TTL it was trusted for
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(cache.authenticate(token)).rejects.toThrow('session revoked');
+    expect(cache.size).toBe(0);
+  });
+
+  it('shares one read among requests that miss at once, but not across a revocation', async () => {
+    const reads: {
+      token: string;
+      resolve: (session: { actor: Actor; sessionId: string }) => void;
+      reject: (error: Error) => void;
+    }[] = [];
+    const authenticator: SessionAuthenticator = {
+      authenticateSession: (token) => new Promise((resolve, reject) => reads.push({ token, resolve, reject })),
+    };
+    const token = tokenFor('a', now / 1000 + 900);
+    const cache = new SessionCache(authenticator, { ttlMs: 60_000, nowMs: () => now });
+
+    const first = cache.authenticate(token);
+    const second = cache.authenticate(token);
+    expect(reads).toHaveLength(1);
+    cache.onEvent(revoked(ALICE, 's1'));
+    const afterLogout = cache.authenticate(token);
+    expect(reads).toHaveLength(2);
+    reads[0]!.resolve({ actor: alice, sessionId: 's1' }); // read as live before the logout
+    reads[1]!.reject(new Error('session revoked'));
+    expect(await first).toEqual(alice);
+    expect(await second).toEqual(alice);
+    await expect(afterLogout).rejects.toThrow('session revoked');
+    expect(cache.size).toBe(0);
+  });
+
   it('keeps at most maxEntries tokens', async () => {
     const store = sessionsStore();
     const cache = new SessionCache(store.authenticator, { ttlMs: 60_000, maxEntries: 3, nowMs: () => now });

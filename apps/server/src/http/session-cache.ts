@@ -9,6 +9,13 @@
  * not cached, so a read that started before the revocation cannot put the ended session
  * back. The TTL only bounds how long a missed event (Redis down, so the other nodes hear
  * it at their next log poll) can keep a token working on another node.
+ *
+ * A token used again past half its TTL is answered from the cache and verified again in
+ * the background (the entry renewed, or dropped if the session ended), so a client that
+ * keeps sending requests never has one wait for the database; the TTL bound above holds,
+ * as every entry is still verified within its TTL or dropped. Requests that miss at once
+ * share one read; a revocation ends that sharing, so no later request joins a read that
+ * began before it.
  */
 import type { Actor } from '../shared/actor.js';
 import type { PublishedEvent } from '../shared/events.js';
@@ -32,12 +39,18 @@ interface Entry {
   sessionId: string;
   /** The earlier of the TTL and the token's own expiry. */
   expiresAtMs: number;
+  /** Past this, a use verifies it again in the background (half the TTL). */
+  refreshAtMs: number;
 }
+
+type Session = { actor: Actor; sessionId: string };
 
 export const DEFAULT_SESSION_CACHE_TTL_MS = 5_000;
 
 export class SessionCache implements Authenticator {
   private readonly entries = new Map<string, Entry>();
+  /** Reads under way, by token: a request that misses while one is running waits for it. */
+  private readonly reads = new Map<string, Promise<Session>>();
   /** Incremented by every revocation: a read that straddles one is not cached. */
   private revocations = 0;
   private readonly ttlMs: number;
@@ -61,22 +74,58 @@ export class SessionCache implements Authenticator {
     const now = this.nowMs();
     const cached = this.entries.get(accessToken);
     if (cached) {
-      if (cached.expiresAtMs > now) return cached.actor;
+      if (cached.expiresAtMs > now) {
+        if (now >= cached.refreshAtMs && !this.reads.has(accessToken)) this.refresh(accessToken, cached);
+        return cached.actor;
+      }
       this.entries.delete(accessToken);
     }
+    return (await this.read(accessToken)).actor;
+  }
+
+  /** The session from the database, cached unless a revocation arrived meanwhile; one read per token at a time. */
+  private read(accessToken: string): Promise<Session> {
+    const running = this.reads.get(accessToken);
+    if (running) return running;
     const revocationsBefore = this.revocations;
-    const session = await this.sessions.authenticateSession(accessToken);
-    if (this.ttlMs > 0 && this.revocations === revocationsBefore) {
-      const expiresAtMs = Math.min(now + this.ttlMs, expiryOf(accessToken) ?? now);
-      if (expiresAtMs > now) {
-        if (this.entries.size >= this.maxEntries) {
-          const oldest = this.entries.keys().next();
-          if (!oldest.done) this.entries.delete(oldest.value);
-        }
-        this.entries.set(accessToken, { actor: session.actor, sessionId: session.sessionId, expiresAtMs });
-      }
+    const startedAtMs = this.nowMs();
+    const reading = this.sessions
+      .authenticateSession(accessToken)
+      .then((session) => {
+        if (this.ttlMs > 0 && this.revocations === revocationsBefore) this.store(accessToken, session, startedAtMs);
+        return session;
+      })
+      .finally(() => {
+        if (this.reads.get(accessToken) === reading) this.reads.delete(accessToken);
+      });
+    this.reads.set(accessToken, reading);
+    return reading;
+  }
+
+  /** Verifies a cached token again without anyone waiting: renewed, or dropped when refused. */
+  private refresh(accessToken: string, cached: Entry): void {
+    // A token near its own expiry gains nothing from a renewal: it is dropped at its expiry.
+    if ((expiryOf(accessToken) ?? 0) <= cached.expiresAtMs) return;
+    this.read(accessToken).catch(() => {
+      if (this.entries.get(accessToken) === cached) this.entries.delete(accessToken);
+    });
+  }
+
+  /** Trusted for the TTL from when its read began (the session was live then, or later). */
+  private store(accessToken: string, session: Session, now: number): void {
+    const expiresAtMs = Math.min(now + this.ttlMs, expiryOf(accessToken) ?? now);
+    if (expiresAtMs <= now) return;
+    this.entries.delete(accessToken);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
     }
-    return session.actor;
+    this.entries.set(accessToken, {
+      actor: session.actor,
+      sessionId: session.sessionId,
+      expiresAtMs,
+      refreshAtMs: now + this.ttlMs / 2,
+    });
   }
 
   /** The event bus subscriber: drops the entries of ended sessions. */
@@ -88,6 +137,8 @@ export class SessionCache implements Authenticator {
   /** Drops a user's entries: one session's, or every one when `sessionId` is null. */
   revoke(companyId: string, userId: string, sessionId: string | null): void {
     this.revocations += 1;
+    // A read under way may be of this session: later requests start their own.
+    this.reads.clear();
     for (const [token, entry] of this.entries) {
       if (entry.actor.userId !== userId || entry.actor.companyId !== companyId) continue;
       if (sessionId === null || entry.sessionId === sessionId) this.entries.delete(token);
@@ -96,6 +147,7 @@ export class SessionCache implements Authenticator {
 
   clear(): void {
     this.revocations += 1;
+    this.reads.clear();
     this.entries.clear();
   }
 }
