@@ -9,6 +9,7 @@
  *
  * Stasis args: `consult,<consultId>` (the target answered).
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError, UpstreamError } from '../../shared/errors.js';
@@ -23,7 +24,7 @@ import {
   type CallConsult,
   type ConsultTargetKind,
 } from './call-sessions.js';
-import { isUniqueViolation, type CallSessionsRepository } from './call-sessions.repository.js';
+import type { CallSessionsRepository } from './call-sessions.repository.js';
 import { canActOnCall, normalizeNumber, type Call } from './calls.js';
 import type { CallLifecycle } from './calls.lifecycle.js';
 import type { AgentDevice, DeviceDirectory, TelephonyPort } from './calls.ports.js';

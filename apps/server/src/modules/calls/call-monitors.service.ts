@@ -7,6 +7,7 @@
  *
  * Stasis args: `monitor,<monitorId>` (the supervisor answered), `monitor-snoop,<monitorId>`.
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import { isManager, type Actor } from '../../shared/actor.js';
 import { auditActorOf, type AuditRecordInput } from '../audit/index.js';
 import type { Clock } from '../../shared/clock.js';
@@ -14,7 +15,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UpstreamError } from '../
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { closeSpans, isCoaching, snoopOf, switchSpans, type CallMonitor, type MonitorMode } from './call-sessions.js';
-import { isUniqueViolation, type CallSessionsRepository } from './call-sessions.repository.js';
+import type { CallSessionsRepository } from './call-sessions.repository.js';
 import { canActOnCall, type Call } from './calls.js';
 import type { CallLifecycle } from './calls.lifecycle.js';
 import type { DeviceDirectory, TelephonyPort } from './calls.ports.js';

@@ -24,18 +24,6 @@ const toConsult = (row: ConsultRow): CallConsult => ({
   status: row.status as ConsultStatus,
 });
 
-/** Postgres unique_violation: an open session already exists. */
-export function isUniqueViolation(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    if ((current as { code?: unknown }).code === '23505') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
 export class CallSessionsRepository {
   constructor(private readonly db: Db) {}
 

@@ -3,6 +3,7 @@
  * Meta's verification handshake and deliveries, each checked against the signature of
  * the app secret of the company that owns the phone number before anything is stored.
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import {
@@ -61,8 +62,6 @@ export interface WebhookReceipt {
   /** Messages and statuses not stored: their data was out of bounds (logged and counted). */
   skipped: number;
 }
-
-const PG_UNIQUE_VIOLATION = '23505';
 
 export class ChannelsService {
   private readonly adapters: Map<ChannelName, ChannelAdapter>;
@@ -338,11 +337,4 @@ function parseJson(rawBody: Buffer): unknown {
   } catch {
     throw new ValidationError('request.malformed_json', 'The body is not valid JSON.');
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === PG_UNIQUE_VIOLATION) return true;
-  }
-  return false;
 }

@@ -5,6 +5,7 @@
  * console like any message.
  */
 import type { Db } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventPublisher } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
@@ -12,7 +13,6 @@ import {
   claimVoicemailConversation,
   ConversationEvents,
   ConversationsRepository,
-  isUniqueViolation,
   retryOnOpenConversationRace,
 } from '../conversations/index.js';
 import type { ConversationsGateway } from './contacts.ports.js';

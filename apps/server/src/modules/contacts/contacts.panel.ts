@@ -8,6 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ForbiddenError } from '../../shared/errors.js';
@@ -44,7 +45,6 @@ export interface ContactPanel {
 }
 
 type Row = Record<string, unknown>;
-const rowsOf = (result: unknown): Row[] => (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 const asDate = (value: unknown): Date => (value instanceof Date ? value : new Date(str(value)));
 
@@ -70,7 +70,7 @@ export class ContactPanels {
     ]);
     return {
       contact,
-      conversations: rowsOf(conversations).map((r) => ({
+      conversations: rowsOf<Row>(conversations).map((r) => ({
         conversationId: str(r.id),
         channel: str(r.channel),
         status: str(r.status),
@@ -120,7 +120,7 @@ export class ContactPanels {
                       where k.company_id = ${actor.companyId} and k.contact_id = ${contactId}
                         and ca.agent_id = ${actor.userId} and (ca.ended_at is null or ca.ended_at > ${since}))
            ) as handling`);
-    const [row] = rowsOf(result);
+    const [row] = rowsOf<Row>(result);
     return row?.handling === true || row?.handling === 't';
   }
 }

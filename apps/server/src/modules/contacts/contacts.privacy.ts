@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -32,7 +33,6 @@ const text = (value: unknown): string =>
       : value instanceof Date
         ? value.toISOString()
         : (JSON.stringify(value) ?? '');
-const rowsOf = (result: unknown): Row[] => (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 const ids = (values: string[]): SQL =>
   values.length === 0
     ? sql`(null)`
@@ -69,26 +69,26 @@ export class ContactPrivacy {
     const contact = await repo.load(row);
     const { companyId } = actor;
     const db = this.deps.db;
-    const conversations = rowsOf(
+    const conversations = rowsOf<Row>(
       await db.execute(sql`select * from conversations where company_id = ${companyId} and contact_id = ${contactId}
         order by created_at`),
     );
     const conversationIds = conversations.map((c) => text(c.id));
-    const messages = rowsOf(
+    const messages = rowsOf<Row>(
       await db.execute(sql`select id, conversation_id, direction, author_type, type, body, media, created_at
         from messages where company_id = ${companyId} and conversation_id in ${ids(conversationIds)} order by created_at`),
     );
-    const notes = rowsOf(
+    const notes = rowsOf<Row>(
       await db.execute(sql`select id, conversation_id, body, author_id, created_at from conversation_notes
         where company_id = ${companyId} and conversation_id in ${ids(conversationIds)} order by created_at`),
     );
-    const links = rowsOf(
+    const links = rowsOf<Row>(
       await db.execute(sql`select call_id, voicebot_call_id from contact_call_links
         where company_id = ${companyId} and contact_id = ${contactId}`),
     );
     const callIds = links.flatMap((l) => (l.call_id ? [text(l.call_id)] : []));
     const botIds = links.flatMap((l) => (l.voicebot_call_id ? [text(l.voicebot_call_id)] : []));
-    const calls = rowsOf(
+    const calls = rowsOf<Row>(
       await db.execute(sql`select c.id, c.direction, c.status, c.from_number, c.to_number, c.agent_id, c.created_at,
           c.answered_at, c.ended_at, c.billable_seconds, r.status as recording_status,
           (select coalesce(json_agg(json_build_object('body', n.body, 'created_at', n.created_at)), '[]'::json)
@@ -96,7 +96,7 @@ export class ContactPrivacy {
         from calls c left join call_recordings r on r.call_id = c.id
         where c.company_id = ${companyId} and c.id in ${ids(callIds)} order by c.created_at`),
     );
-    const bots = rowsOf(
+    const bots = rowsOf<Row>(
       await db.execute(sql`select v.id, v.status, v.outcome, v.unit_number, v.visitor_name, v.purpose, v.started_at,
           (select coalesce(json_agg(json_build_object('who', t.who, 'text', t.text, 'at', t.at) order by t.seq), '[]'::json)
              from voicebot_transcript_lines t where t.call_id = v.id) as transcript
@@ -164,7 +164,7 @@ export class ContactPrivacy {
     ];
     if (until < this.deps.clock.now().getTime() || !isUuid(companyId) || !isUuid(id)) throw notFound;
     if (kind === 'media') {
-      const [message] = rowsOf(
+      const [message] = rowsOf<Row>(
         await this.deps.db.execute(sql`select media from messages where company_id = ${companyId} and id = ${id}`),
       );
       const media = message?.media as { storedMimeType?: string; mimeType?: string } | null | undefined;
@@ -174,7 +174,7 @@ export class ContactPrivacy {
         contentType: media.storedMimeType ?? media.mimeType ?? 'application/octet-stream',
       };
     }
-    const [recording] = rowsOf(
+    const [recording] = rowsOf<Row>(
       await this.deps.db.execute(sql`select asterisk_name, format, status from call_recordings
         where company_id = ${companyId} and call_id = ${id}`),
     );
@@ -201,23 +201,23 @@ export class ContactPrivacy {
       if (row?.erasedAt) return false;
       assertLive(row);
       const contact = await repo.load(row);
-      const convs = rowsOf(
+      const convs = rowsOf<Row>(
         await tx.execute(
           sql`select id from conversations where company_id = ${companyId} and contact_id = ${contactId}`,
         ),
       ).map((r) => text(r.id));
-      const links = rowsOf(
+      const links = rowsOf<Row>(
         await tx.execute(sql`select call_id, voicebot_call_id from contact_call_links
           where company_id = ${companyId} and contact_id = ${contactId}`),
       );
       const callIds = links.flatMap((l) => (l.call_id ? [text(l.call_id)] : []));
       const botIds = links.flatMap((l) => (l.voicebot_call_id ? [text(l.voicebot_call_id)] : []));
-      const messageIds = rowsOf(
+      const messageIds = rowsOf<Row>(
         await tx.execute(sql`select id from messages where company_id = ${companyId} and conversation_id in ${ids(convs)}
           and media is not null`),
       ).map((r) => text(r.id));
       files.push(...messageIds.map((id) => join(this.deps.mediaDir, companyId, id)));
-      const recordings = rowsOf(
+      const recordings = rowsOf<Row>(
         await tx.execute(sql`select asterisk_name, format from call_recordings
           where company_id = ${companyId} and call_id in ${ids(callIds)}`),
       );
@@ -334,7 +334,7 @@ function toTextArray(values: string[]): SQL {
 
 /** Sets every nullable text and JSON column of the selected rows to null, but `keep`. */
 async function scrubNullable(tx: Db, table: string, where: SQL, keep: string[]): Promise<void> {
-  const columns = rowsOf(
+  const columns = rowsOf<Row>(
     await tx.execute(sql`select column_name from information_schema.columns
       where table_schema = current_schema() and table_name = ${table} and is_nullable = 'YES'
         and data_type in ('text', 'character varying', 'jsonb', 'json')`),
@@ -352,7 +352,9 @@ async function scrubNullable(tx: Db, table: string, where: SQL, keep: string[]):
 
 /** Integration deliveries (webhooks, CRM) that carried the contact: dropped with their attempts. */
 async function scrubOutbox(tx: Db, companyId: string, mentions: string[]): Promise<void> {
-  const [exists] = rowsOf(await tx.execute(sql`select to_regclass('integration_deliveries') is not null as present`));
+  const [exists] = rowsOf<Row>(
+    await tx.execute(sql`select to_regclass('integration_deliveries') is not null as present`),
+  );
   if (!exists?.present) return;
   const doomed = sql`select id from integration_deliveries where company_id = ${companyId}
     and payload::text like any (${toTextArray(mentions)})`;

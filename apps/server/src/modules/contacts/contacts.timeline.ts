@@ -6,6 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { KeysetCursor } from '../../shared/pagination.js';
 
@@ -79,10 +80,6 @@ const toDateOrNull = (value: unknown): Date | null => (value === null || value =
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : text(value));
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
-function rowsOf(result: unknown): Row[] {
-  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
-}
-
 /** The conversations an agent may open today (conversations.ts, canSeeConversation). */
 function visibleTo(userId: string): SQL {
   return sql`(c.assignee_id is null or c.assignee_id = ${userId})`;
@@ -146,7 +143,7 @@ export class ContactTimeline {
         and ${typeCondition}
         and ${before(sql`m.created_at`, sql`m.id`, cursor)}
       order by m.created_at desc, m.id desc limit ${limit + 1}`);
-    return rowsOf(result).map((r) => {
+    return rowsOf<Row>(result).map((r) => {
       const media = mediaOf(r.media);
       const isVoicemail = text(r.channel_message_id ?? '').startsWith('voicemail:');
       const type: TimelineType = isVoicemail ? 'voicemail' : r.type === 'system' ? 'event' : 'message';
@@ -180,7 +177,7 @@ export class ContactTimeline {
         and ${filter.channel ? sql`c.channel = ${filter.channel}` : sql`true`}
         and ${before(sql`n.created_at`, sql`n.id`, cursor)}
       order by n.created_at desc, n.id desc limit ${limit + 1}`);
-    return rowsOf(result).map((r) => ({
+    return rowsOf<Row>(result).map((r) => ({
       ...empty(text(r.id), 'note', toDate(r.created_at), str(r.conversation_id), str(r.channel)),
       note: { noteId: text(r.id), body: text(r.body), authorId: text(r.author_id) },
     }));
@@ -209,12 +206,12 @@ export class ContactTimeline {
       where k.company_id = ${companyId} and k.contact_id = ${contactId}
         and ${before(sql`ca.created_at`, sql`ca.id`, cursor)}
       order by ca.created_at desc, ca.id desc limit ${limit + 1}`);
-    const rows = rowsOf(result);
+    const rows = rowsOf<Row>(result);
     const callIds = rows.map((r) => text(r.call_id));
     const notes =
       callIds.length === 0
         ? []
-        : rowsOf(
+        : rowsOf<Row>(
             await this.db.execute(sql`
               select call_id, body, author_id, created_at from call_notes
               where company_id = ${companyId} and call_id in (${sql.join(
@@ -275,12 +272,12 @@ export class ContactTimeline {
       where k.company_id = ${companyId} and k.contact_id = ${contactId}
         and ${before(sql`v.started_at`, sql`v.id`, cursor)}
       order by v.started_at desc, v.id desc limit ${limit + 1}`);
-    const rows = rowsOf(result);
+    const rows = rowsOf<Row>(result);
     const ids = rows.map((r) => text(r.id));
     const lines =
       ids.length === 0
         ? []
-        : rowsOf(
+        : rowsOf<Row>(
             await this.db.execute(sql`
               select call_id, who, text, at from voicebot_transcript_lines
               where company_id = ${companyId} and call_id in (${sql.join(

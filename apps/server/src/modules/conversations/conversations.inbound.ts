@@ -3,6 +3,7 @@
  * message is stored in its own transaction, with its contact and conversation created as
  * needed; a message whose channel id is already stored (a retried webhook) changes nothing.
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
@@ -14,7 +15,7 @@ import {
   type InboundMessage,
 } from './conversations.js';
 import type { ConversationEvents } from './conversations.events.js';
-import { isUniqueViolation, type ConversationRow, type ConversationsRepository } from './conversations.repository.js';
+import type { ConversationRow, ConversationsRepository } from './conversations.repository.js';
 import { ratingRoleOf, recordRatingInTransaction, type RatingRole } from './conversations.ratings.js';
 import { reopenPatch } from './conversations.lifecycle.js';
 

@@ -26,8 +26,6 @@ import type {
 } from './conversations.js';
 import { toMessage } from './conversations.rows.js';
 
-export { isUniqueViolation } from './conversations.rows.js';
-
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
 export type CallVoicemailRow = typeof callVoicemails.$inferSelect;

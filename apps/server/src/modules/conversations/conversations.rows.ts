@@ -1,4 +1,4 @@
-/** Database rows to domain objects, and recognising PostgreSQL's unique violations. */
+/** Database rows to domain objects. */
 import type { contacts, conversations, messages } from '../../db/schema/index.js';
 import type {
   Contact,
@@ -13,18 +13,6 @@ import type {
 type ConversationRow = typeof conversations.$inferSelect;
 type ContactRow = typeof contacts.$inferSelect;
 type MessageRow = typeof messages.$inferSelect;
-
-const PG_UNIQUE_VIOLATION = '23505';
-
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    const candidate = e as { code?: unknown; constraint?: unknown };
-    if (candidate.code === PG_UNIQUE_VIOLATION) {
-      return constraint === undefined || candidate.constraint === constraint;
-    }
-  }
-  return false;
-}
 
 export function toContact(row: ContactRow, identities: ContactIdentity[]): Contact {
   return {

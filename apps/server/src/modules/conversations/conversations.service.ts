@@ -3,6 +3,7 @@
  * video and voice calls started from a conversation. Status and assignment changes are in
  * conversations.lifecycle.ts.
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../shared/errors.js';
@@ -36,7 +37,7 @@ import type {
   VideoRooms,
   VoiceDialer,
 } from './conversations.ports.js';
-import { isUniqueViolation, type ConversationsRepository } from './conversations.repository.js';
+import type { ConversationsRepository } from './conversations.repository.js';
 import type { MediaDownloads } from './media.downloads.js';
 import type { MediaFiles } from './media.files.js';
 import type { TypingIndicators } from './typing.js';

@@ -16,6 +16,7 @@
  * committed: the call's end, which follows the caller's hang-up, always finds the row.
  */
 import type { ModuleContext } from '../../app-module.js';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
@@ -23,7 +24,7 @@ import { previewOf, type MessageMedia } from './conversations.js';
 import { contactAnnouncerOf } from './conversations.contacts.js';
 import { ConversationEvents } from './conversations.events.js';
 import { reopenPatch } from './conversations.lifecycle.js';
-import { ConversationsRepository, isUniqueViolation } from './conversations.repository.js';
+import { ConversationsRepository } from './conversations.repository.js';
 import { MediaFiles } from './media.files.js';
 
 export interface Voicemail {

@@ -7,7 +7,7 @@ export {
 } from './conversations.module.js';
 export { ConversationRouting } from './conversations.routing.js';
 export { ConversationsService } from './conversations.service.js';
-export { ConversationsRepository, isUniqueViolation } from './conversations.repository.js';
+export { ConversationsRepository } from './conversations.repository.js';
 export { MediaFiles } from './media.files.js';
 export {
   classifyAttachment,

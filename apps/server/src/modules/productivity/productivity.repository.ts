@@ -17,15 +17,6 @@ import {
 } from '../../db/schema/index.js';
 import type { CannedAttachment, CannedResponse, Label, Mentionable, Note } from './productivity.js';
 
-const PG_UNIQUE_VIOLATION = '23505';
-
-export function isUniqueViolation(error: unknown): boolean {
-  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === PG_UNIQUE_VIOLATION) return true;
-  }
-  return false;
-}
-
 type LabelRow = typeof labels.$inferSelect;
 type CannedRow = typeof cannedResponses.$inferSelect;
 

@@ -4,6 +4,7 @@
  * each agent named with `@` hears `agent_mentioned`.
  */
 import { createHash } from 'node:crypto';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import { isManager, type Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -20,7 +21,7 @@ import {
   type Label,
   type Note,
 } from './productivity.js';
-import { isUniqueViolation, type ProductivityRepository } from './productivity.repository.js';
+import type { ProductivityRepository } from './productivity.repository.js';
 
 /** Where canned responses' files are kept (MEDIA_DIR, as messages' files). */
 export interface CannedFiles {

@@ -6,13 +6,9 @@
 import { auditLog, type AuditRecordInput } from '../audit/index.js';
 import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import { dispositions, itemDispositions, reportEntryFacts, supervisorActions } from '../../db/schema/index.js';
 import type { DispositionFact, EntryFact, OfferFact, ReportChannel, StatusFact } from './reports.js';
-
-function rowsOf<T>(result: unknown): T[] {
-  // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
-  return (result as { rows: T[] }).rows;
-}
 
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 const asDate = (value: Date | string | null | undefined) =>

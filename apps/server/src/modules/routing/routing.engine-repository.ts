@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, exists, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import { parsedJson, rowFromJson } from '../../db/json-row.js';
 import { prepareNamed } from '../../db/named-statement.js';
 import {
@@ -37,11 +38,6 @@ import {
 type EntryPatch = Partial<typeof queueEntries.$inferInsert>;
 
 const ACTIVE_STATES = ['waiting', 'offered', 'assigned'] as const;
-
-function rowsOf<T>(result: unknown): T[] {
-  // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
-  return (result as { rows: T[] }).rows;
-}
 
 interface CandidateRow {
   agent_id: string;

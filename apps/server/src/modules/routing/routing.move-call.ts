@@ -7,6 +7,7 @@
  * and nothing of Asterisk is touched by the move itself.
  */
 import type { Db } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import type { EventPublisher } from '../../shared/events.js';
@@ -24,8 +25,6 @@ export interface MoveCallDeps {
   /** Routes the target queue after the move (the engine's `routeQueue`). */
   routeQueue(companyId: string, queueId: string): Promise<number>;
 }
-
-const POSTGRES_UNIQUE_VIOLATION = '23505';
 
 function requireWaitingCall(entry: QueueEntry | undefined): QueueEntry & { callId: string } {
   if (!entry) throw new NotFoundError('entry.not_found', 'No such queue entry.');
@@ -158,11 +157,4 @@ export async function assignWaitingCall(
     is_direct: true,
   });
   return entry;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === POSTGRES_UNIQUE_VIOLATION) return true;
-  }
-  return false;
 }

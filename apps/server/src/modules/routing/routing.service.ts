@@ -16,6 +16,7 @@ import {
 } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { EntryMenuJson } from '../../db/schema/routing.js';
 import type { EngineRepository } from './routing.engine-repository.js';
 import type { RoutingEngine } from './routing.engine.js';
@@ -47,13 +48,6 @@ function ringAllNeedsVoice(field: 'body.strategy' | 'body.channels'): Unprocessa
 
 function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new ForbiddenError('auth.forbidden', 'Only administrators may change routing.');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
 }
 
 export class RoutingService {

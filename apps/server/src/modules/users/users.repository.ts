@@ -14,19 +14,6 @@ export type CompanyRow = typeof companies.$inferSelect;
 type UserRow = typeof users.$inferSelect;
 type DeviceRow = typeof sipDevices.$inferSelect;
 
-const PG_UNIQUE_VIOLATION = '23505';
-
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  // drizzle wraps driver errors; the PostgreSQL error is the cause (or the error itself).
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    const candidate = e as { code?: unknown; constraint?: unknown };
-    if (candidate.code === PG_UNIQUE_VIOLATION) {
-      return constraint === undefined || candidate.constraint === constraint;
-    }
-  }
-  return false;
-}
-
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

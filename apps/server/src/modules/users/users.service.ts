@@ -1,5 +1,6 @@
 import { auditActorOf } from '../audit/index.js';
 import { iceConfigurationFor, NO_ICE, type IceSettings } from './ice-servers.js';
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Actor, Role } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventPublisher } from '../../shared/events.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, toPage, type Page } from '../../shared/pagination.js';
 import { sessionsRevoked, type RevocationReason } from '../../shared/sessions.js';
 import { assertStrongPassword, type Account, type PasswordHasher } from '../auth/index.js';
-import { isUniqueViolation, type CompanyRow, type UsersRepository } from './users.repository.js';
+import type { CompanyRow, UsersRepository } from './users.repository.js';
 import {
   buildPjsipRows,
   callerIdFor,

@@ -7,6 +7,7 @@
  */
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import {
   agentPresences,
   calls,
@@ -102,7 +103,6 @@ function toVoiceQueue(row: typeof queues.$inferSelect): VoiceQueue {
   };
 }
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
 export class VoiceRoutingRepository {

@@ -27,15 +27,6 @@ type ResidentRow = typeof voicebotResidents.$inferSelect;
 type CallRow = typeof voicebotCalls.$inferSelect;
 export type CallPatch = Partial<Omit<typeof voicebotCalls.$inferInsert, 'id' | 'companyId'>>;
 
-const PG_UNIQUE_VIOLATION = '23505';
-
-export function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === PG_UNIQUE_VIOLATION) return true;
-  }
-  return false;
-}
-
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -2,13 +2,14 @@
  * The intercom's company data: units, residents, settings (intercom UUID, gate webhook)
  * and the record of intercom calls. Admins manage; supervisors read.
  */
+import { isUniqueViolation } from '../../db/driver-results.js';
 import type { Actor } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../../shared/pagination.js';
-import { isUniqueViolation, type VoicebotRepository } from './voicebot.repository.js';
+import type { VoicebotRepository } from './voicebot.repository.js';
 import {
   assertAdmin,
   assertCanRead,

@@ -16,6 +16,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/driver-results.js';
 import {
   eventLog,
   integrationDeliveries,
@@ -68,11 +69,6 @@ export interface OutboxDeps {
   outbound: OutboundClient;
   targets: readonly DeliveryTarget[];
   settings: OutboxSettings;
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  // node-postgres and PGlite both answer `{ rows }`; the Db type spans both, so it is untyped.
-  return (result as { rows: T[] }).rows;
 }
 
 export class DeliveryOutbox {
