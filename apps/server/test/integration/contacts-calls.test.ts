@@ -243,6 +243,22 @@ describe('contacts: calls beside the chat, screen pop, erasure', () => {
     expect(forged.status).toBe(404);
   });
 
+  it('exports the same after a migration adds a column to conversations (a node still running mid-upgrade)', async () => {
+    const { api, admin } = t;
+    const before = await api.request('GET', `/api/contacts/${contactId}/export`, { token: admin });
+    expect(before.status).toBe(200);
+    // The export's statements are prepared under a name (ADR 33) on this node's connections.
+    await api.server.database.db.execute(sql`alter table conversations add column upgrade_probe integer`);
+    try {
+      const after = await api.request('GET', `/api/contacts/${contactId}/export`, { token: admin });
+      expect(after.status).toBe(200);
+      expect(after.body.conversations.map((c: any) => c.id)).toEqual(before.body.conversations.map((c: any) => c.id));
+      expect(after.body.conversations[0]).toMatchObject({ upgrade_probe: null, contact_id: contactId });
+    } finally {
+      await api.server.database.db.execute(sql`alter table conversations drop column upgrade_probe`);
+    }
+  });
+
   it('erases the contact: no table keeps the number, the name or the text, files are gone, reports count the same', async () => {
     const { api, admin } = t;
     const day = new Date();

@@ -69,10 +69,12 @@ export class ContactPrivacy {
     const contact = await repo.load(row);
     const { companyId } = actor;
     const db = this.deps.db;
-    const conversations = rowsOf<Row>(
-      await db.execute(sql`select * from conversations where company_id = ${companyId} and contact_id = ${contactId}
-        order by created_at`),
-    );
+    // Every column, as one jsonb value: the statement is prepared under a name (ADR 33), and
+    // a `select *` would fail on a node still running when a migration adds a column.
+    const conversations = rowsOf<{ row: Row }>(
+      await db.execute(sql`select to_jsonb(c) as row from conversations c
+        where c.company_id = ${companyId} and c.contact_id = ${contactId} order by c.created_at`),
+    ).map(({ row }) => (typeof row === 'string' ? (JSON.parse(row) as Row) : row));
     const conversationIds = conversations.map((c) => text(c.id));
     const messages = rowsOf<Row>(
       await db.execute(sql`select id, conversation_id, direction, author_type, type, body, media, created_at
