@@ -50,17 +50,23 @@ describe('SessionCache', () => {
   const alice: Actor = { userId: ALICE, companyId: COMPANY, role: 'agent' };
   const bob: Actor = { userId: BOB, companyId: COMPANY, role: 'agent' };
 
-  it('answers a token seen within the TTL without reading again, and reads it again after', async () => {
+  /** Alice's live session (a token valid 15 minutes) before a cache with `ttlMs`, whose clock `advance` moves. */
+  function aliceBefore(ttlMs: number) {
     let clock = now;
     const store = sessionsStore();
     const token = tokenFor('a', now / 1000 + 900);
     store.live.set(token, { actor: alice, sessionId: 's1' });
-    const cache = new SessionCache(store.authenticator, { ttlMs: 5_000, nowMs: () => clock });
+    const cache = new SessionCache(store.authenticator, { ttlMs, nowMs: () => clock });
+    return { store, token, cache, advance: (ms: number) => (clock += ms) };
+  }
+
+  it('answers a token seen within the TTL without reading again, and reads it again after', async () => {
+    const { store, token, cache, advance } = aliceBefore(5_000);
 
     expect(await cache.authenticate(token)).toEqual(alice);
     expect(await cache.authenticate(token)).toEqual(alice);
     expect(store.reads()).toBe(1);
-    clock += 5_001;
+    advance(5_001);
     expect(await cache.authenticate(token)).toEqual(alice);
     expect(store.reads()).toBe(2);
   });
@@ -118,14 +124,10 @@ describe('SessionCache', () => {
   });
 
   it('answers a token used past half its TTL from the cache and verifies it again meanwhile', async () => {
-    let clock = now;
-    const store = sessionsStore();
-    const token = tokenFor('a', now / 1000 + 900);
-    store.live.set(token, { actor: alice, sessionId: 's1' });
-    const cache = new SessionCache(store.authenticator, { ttlMs: 5_000, nowMs: () => clock });
+    const { store, token, cache, advance } = aliceBefore(5_000);
     await cache.authenticate(token);
 
-    clock += 3_000;
+    advance(3_000);
     const release = store.authenticator.holdNextRead();
     // Answered while the database read it started is still held.
     expect(await cache.authenticate(token)).toEqual(alice);
@@ -135,22 +137,18 @@ describe('SessionCache', () => {
     release();
     await new Promise((resolve) => setImmediate(resolve));
 
-    clock += 3_000; // past the first read's TTL, within the renewed one's
+    advance(3_000); // past the first read's TTL, within the renewed one's
     const releaseAgain = store.authenticator.holdNextRead();
     expect(await cache.authenticate(token)).toEqual(alice);
     releaseAgain();
   });
 
   it('drops a token the background verification finds ended', async () => {
-    let clock = now;
-    const store = sessionsStore();
-    const token = tokenFor('a', now / 1000 + 900);
-    store.live.set(token, { actor: alice, sessionId: 's1' });
-    const cache = new SessionCache(store.authenticator, { ttlMs: 5_000, nowMs: () => clock });
+    const { store, token, cache, advance } = aliceBefore(5_000);
     await cache.authenticate(token);
 
     store.live.delete(token); // ended, and the event missed (Redis down)
-    clock += 3_000;
+    advance(3_000);
     expect(await cache.authenticate(token)).toEqual(alice); // still within the TTL it was trusted for
     await new Promise((resolve) => setImmediate(resolve));
     await expect(cache.authenticate(token)).rejects.toThrow('session revoked');

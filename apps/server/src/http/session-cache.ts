@@ -39,7 +39,10 @@ interface Entry {
   sessionId: string;
   /** The earlier of the TTL and the token's own expiry. */
   expiresAtMs: number;
-  /** Past this, a use verifies it again in the background (half the TTL). */
+  /**
+   * Past this, a use verifies it again in the background (half the TTL); never for a token
+   * whose own expiry comes first, which a renewal could not extend.
+   */
   refreshAtMs: number;
 }
 
@@ -104,8 +107,6 @@ export class SessionCache implements Authenticator {
 
   /** Verifies a cached token again without anyone waiting: renewed, or dropped when refused. */
   private refresh(accessToken: string, cached: Entry): void {
-    // A token near its own expiry gains nothing from a renewal: it is dropped at its expiry.
-    if ((expiryOf(accessToken) ?? 0) <= cached.expiresAtMs) return;
     this.read(accessToken).catch(() => {
       if (this.entries.get(accessToken) === cached) this.entries.delete(accessToken);
     });
@@ -113,7 +114,8 @@ export class SessionCache implements Authenticator {
 
   /** Trusted for the TTL from when its read began (the session was live then, or later). */
   private store(accessToken: string, session: Session, now: number): void {
-    const expiresAtMs = Math.min(now + this.ttlMs, expiryOf(accessToken) ?? now);
+    const tokenExpiresAtMs = expiryOf(accessToken) ?? now;
+    const expiresAtMs = Math.min(now + this.ttlMs, tokenExpiresAtMs);
     if (expiresAtMs <= now) return;
     this.entries.delete(accessToken);
     if (this.entries.size >= this.maxEntries) {
@@ -124,7 +126,7 @@ export class SessionCache implements Authenticator {
       actor: session.actor,
       sessionId: session.sessionId,
       expiresAtMs,
-      refreshAtMs: now + this.ttlMs / 2,
+      refreshAtMs: tokenExpiresAtMs > expiresAtMs ? now + this.ttlMs / 2 : Infinity,
     });
   }
 

@@ -174,12 +174,15 @@ export class RoutingEngine {
    */
   private async arrive(row: EntryRow, prepare: EnqueueInput['prepare'], now: Date): Promise<QueueEntry | undefined> {
     if (this.runs.has(row.queueId)) {
-      const { entry } = await this.insertAlone(row, prepare);
-      if (!entry) return undefined;
+      const { entry, prepared } = await this.insertAlone(row, prepare);
+      if (!entry) {
+        await prepared;
+        return undefined;
+      }
       this.logEnqueued(entry, false);
       // Routing starts without waiting for the event: the bus appends it before the decision's.
       const created = this.deps.events.entry('queue_entry.created', entry, now);
-      await Promise.all([created, this.routeQueue(entry.companyId, entry.queueId, true)]);
+      await Promise.all([prepared, created, this.routeQueue(entry.companyId, entry.queueId, true)]);
       return entry;
     }
     const arrival: Arrival = { row, prepare, now, prepared: [], entry: undefined, created: undefined };
